@@ -1,0 +1,195 @@
+//! Command-line arguments (clap). Only this crate knows about clap; each
+//! command turns its arguments into a validated configuration before any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Placement matching for dual learning: validate seasons, score learner–workplace fit, \
+and assign placements provably optimally.";
+
+const EXAMPLES: &str = "\
+Examples:
+  dualmatch validate data/sample
+  dualmatch generate --preset flanders --seed 7 --out seasons/flanders
+  dualmatch generate --preset tiny --format json --out tiny.json
+
+Exit codes: 0 ok, 1 infeasible or partial result, 2 bad input or usage, 3 I/O failure.";
+
+/// The `dualmatch` command line.
+#[derive(Parser, Debug)]
+#[command(name = "dualmatch", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub threads: Option<usize>,
+    /// Print nothing but errors and the requested output.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a season and list every problem with its file, line and field.
+    #[command(after_help = "\
+Examples:
+  dualmatch validate data/sample
+  dualmatch validate season.json --format json
+
+A SEASON is a directory of CSV files (programmes, schools, learners, workplaces,
+recognitions, optional candidates) or one JSON file with the same tables.
+Errors make the command exit with 2; warnings do not.")]
+    Validate(ValidateArgs),
+    /// Write a realistic synthetic season (CSV directory or JSON file).
+    #[command(after_help = "\
+Examples:
+  dualmatch generate --preset tiny --out tiny
+  dualmatch generate --preset flanders --seed 7 --out seasons/flanders
+  dualmatch generate --preset national --format json --out national.json
+  dualmatch generate --preset flanders --learners 1500 --workplaces 2000 --out data/sample
+
+The same options and seed always give byte-identical files.")]
+    Generate(GenerateArgs),
+    /// Assign placements for a whole season, provably optimally.
+    #[command(after_help = "\
+Examples:
+  dualmatch match data/sample --out results
+  dualmatch match data/sample --policy max-placed --constraints constraints.toml --out results
+  dualmatch match season/ --candidates my-scores.csv --out results --force
+
+Writes placements.csv, unplaced.csv (with the reason for each learner),
+seat_values.csv (what one more seat would be worth) and summary.json (with the
+proof of optimality). Exit code 1 when the constraints cannot all be met.")]
+    Match(MatchArgs),
+}
+
+/// How diagnostics are printed.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One line per problem, then a count.
+    Text,
+    /// A JSON object with the problems and the counts.
+    Json,
+}
+
+/// `dualmatch validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The season: a directory of CSV files or a JSON file.
+    pub season: PathBuf,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Synthetic season sizes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetArg {
+    /// About 50 learners, for tests.
+    Tiny,
+    /// About 6,000 learners, 15 programmes, 25 schools, 8,000 sites around Flemish towns.
+    Flanders,
+    /// About 500,000 learners, 40 programmes, 200,000 sites.
+    National,
+}
+
+/// Output format of a generated season.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeasonFormat {
+    /// A directory of CSV files.
+    Csv,
+    /// One JSON file.
+    Json,
+}
+
+/// `dualmatch generate`.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Size and shape of the season.
+    #[arg(long, value_enum, default_value_t = PresetArg::Tiny)]
+    pub preset: PresetArg,
+    /// Number of learners (overrides the preset).
+    #[arg(long, value_name = "N")]
+    pub learners: Option<usize>,
+    /// Number of workplace sites (overrides the preset).
+    #[arg(long, value_name = "N")]
+    pub workplaces: Option<usize>,
+    /// Number of schools (overrides the preset).
+    #[arg(long, value_name = "N")]
+    pub schools: Option<usize>,
+    /// Random seed; the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// CSV directory or one JSON file.
+    #[arg(long, value_enum, default_value_t = SeasonFormat::Csv)]
+    pub format: SeasonFormat,
+    /// Where to write: a directory (csv) or a file (json).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Allocation policy of `match`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyArg {
+    /// Maximise the total score.
+    MaxFit,
+    /// Maximise the number placed, then the total score.
+    MaxPlaced,
+}
+
+/// Solver path.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SolverArg {
+    /// The exact network path when the constraints allow it, else the LP.
+    Auto,
+    /// Min-cost flow by network simplex.
+    Network,
+    /// The LP through good_lp (slow on large seasons; a reference).
+    Lp,
+}
+
+/// `dualmatch match`.
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    /// The season: a directory of CSV files or a JSON file.
+    pub season: PathBuf,
+    /// What to optimise.
+    #[arg(long, value_enum, default_value_t = PolicyArg::MaxFit)]
+    pub policy: PolicyArg,
+    /// Use these scored pairs (learner,workplace,programme,score) instead of scoring.
+    #[arg(long, value_name = "FILE")]
+    pub candidates: Option<PathBuf>,
+    /// Scoring weights (TOML); see docs/scoring.md.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Coordinator constraints (TOML); see docs/constraints.md.
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// Solver path.
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    pub solver: SolverArg,
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Leave timings out of summary.json, so that outputs are byte-identical across runs.
+    #[arg(long)]
+    pub no_timings: bool,
+}

@@ -1,0 +1,320 @@
+//! `dualmatch match`: optimal placements for a whole season.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dualmatch_core::scoring::{Candidates, Weights, COMPONENT_NAMES};
+use dualmatch_core::season::{self, LoadOptions};
+use dualmatch_core::{LearnerId, Season};
+use dualmatch_optimiser::network::{self, Solved};
+use dualmatch_optimiser::unplaced::{self, Describe, Unplaced};
+use dualmatch_optimiser::{lp, Constraints, Infeasible, Objective, PlacementModel};
+use serde_json::json;
+
+use crate::args::{Global, MatchArgs, PolicyArg, SolverArg};
+use crate::exit::{self, usage};
+use crate::output::StagedDir;
+use crate::progress::Progress;
+
+/// The validated configuration of one run.
+pub struct MatchConfig {
+    season: PathBuf,
+    candidates: Option<PathBuf>,
+    weights: Weights,
+    constraints: Option<(PathBuf, String)>,
+    objective: Objective,
+    solver: SolverArg,
+    out: PathBuf,
+    force: bool,
+    timings: bool,
+}
+
+/// Reads a small text file given on the command line, as a usage error when
+/// it cannot be read.
+pub fn read_option_file(path: &Path, what: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// Loads `--weights FILE`, or the defaults.
+pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
+    let Some(path) = path else { return Ok(Weights::default()) };
+    let text = read_option_file(path, "the weights file")?;
+    Weights::from_toml_str(&text).map_err(|e| {
+        let at = e.position().map(|p| format!(":{}", p.line)).unwrap_or_default();
+        usage(format!("{}{at}: {e}", path.display()))
+    })
+}
+
+impl MatchConfig {
+    fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
+        crate::output::check_overwrite(&a.out, a.force)?;
+        let weights = load_weights(a.weights.as_deref())?;
+        let constraints = match a.constraints {
+            Some(p) => {
+                let text = read_option_file(&p, "the constraints file")?;
+                Some((p, text))
+            }
+            None => None,
+        };
+        Ok(Self {
+            season: a.season,
+            candidates: a.candidates,
+            weights,
+            constraints,
+            objective: match a.policy {
+                PolicyArg::MaxFit => Objective::MaxFit,
+                PolicyArg::MaxPlaced => Objective::MaxPlaced,
+            },
+            solver: a.solver,
+            out: a.out,
+            force: a.force,
+            timings: !a.no_timings,
+        })
+    }
+}
+
+/// Loads the season and its candidates (supplied, or scored).
+pub fn season_and_candidates(
+    season_path: &Path,
+    candidates: Option<&Path>,
+    weights: &Weights,
+    global: &Global,
+    progress: &Progress,
+) -> anyhow::Result<(Season, Candidates, &'static str)> {
+    progress.step("loading season");
+    let opts = LoadOptions { candidates: candidates.map(Path::to_path_buf), travel_times: None };
+    let loaded = season::load_with(season_path, &opts)?;
+    if !global.quiet {
+        progress.suspend(|| {
+            for d in loaded.warnings.iter() {
+                eprintln!("{d}");
+            }
+        });
+    }
+    let season = loaded.season;
+    let (cands, source) = match Candidates::from_season_candidates(&season) {
+        Some(c) => (c, "supplied"),
+        None => {
+            progress.step("scoring candidates");
+            (Candidates::generate(&season, weights, None), "scored")
+        }
+    };
+    Ok((season, cands, source))
+}
+
+/// Runs the command.
+pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let cfg = MatchConfig::from_args(args)?;
+    let progress = Progress::new(global.quiet);
+    let t0 = Instant::now();
+    let (season, cands, source) =
+        season_and_candidates(&cfg.season, cfg.candidates.as_deref(), &cfg.weights, global, &progress)?;
+    let t_load = t0.elapsed().as_secs_f64();
+    let constraints = match &cfg.constraints {
+        Some((path, text)) => {
+            Constraints::parse(text, &path.display().to_string(), &season).map_err(|e| usage(e.to_string()))?
+        }
+        None => Constraints::none(),
+    };
+    progress.step(&format!("solving {} ({} candidate pairs)", cfg.objective.name(), cands.len()));
+    let t1 = Instant::now();
+    let solved = match PlacementModel::new(&season, &cands, &constraints).and_then(|m| {
+        let s = solve(&m, cfg.objective, cfg.solver)?;
+        Ok((m, s))
+    }) {
+        Ok(x) => x,
+        Err(inf) => {
+            progress.finish();
+            eprintln!("dualmatch: the constraints cannot all be met:");
+            for line in inf.describe(&season) {
+                eprintln!("  - {line}");
+            }
+            eprintln!("relax the floors or pins above and run again (nothing was written)");
+            return Ok(ExitCode::from(exit::INFEASIBLE));
+        }
+    };
+    let (model, solved) = solved;
+    let t_solve = t1.elapsed().as_secs_f64();
+    solved.assignment.check(&model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
+    progress.step("writing results");
+    let reasons = unplaced::reasons(&model, &solved.assignment);
+    let dir = StagedDir::new(&cfg.out, cfg.force)?;
+    dir.write("placements.csv", |w| write_placements(w, &season, &cands, &solved))?;
+    dir.write("unplaced.csv", |w| write_unplaced(w, &season, &reasons))?;
+    if let Some(d) = &solved.duals {
+        dir.write("seat_values.csv", |w| write_seat_values(w, &season, d))?;
+    }
+    let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
+    dir.write("summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        writeln!(w)
+    })?;
+    dir.commit()?;
+    progress.finish();
+    if !global.quiet {
+        eprintln!(
+            "placed {} of {} learners, total score {:.2} ({}, optimal: bound {:.2}); wrote {}",
+            solved.assignment.placed(),
+            season.learners().len(),
+            solved.assignment.total_score(&cands),
+            cfg.objective.name(),
+            solved.proof.bound,
+            cfg.out.display()
+        );
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// Solves with the chosen path. An LP that reports infeasibility is
+/// explained by the network path, which always applies to today's
+/// constraints; an LP solver failure is an internal error.
+fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> Result<Solved, Infeasible> {
+    if solver != SolverArg::Lp && m.is_network() {
+        return network::solve(m, objective);
+    }
+    let t = Instant::now();
+    match lp::solve(m, objective) {
+        Ok(sol) => Ok(Solved {
+            proof: network::Proof {
+                method: lp::BACKEND,
+                components: 1,
+                largest_component: m.learner_count(),
+                bound: sol.objective,
+                max_placeable: sol.placed_bound.map(|k| k.round() as usize),
+                seconds: t.elapsed().as_secs_f64(),
+            },
+            assignment: sol.assignment,
+            duals: None,
+        }),
+        Err(lp::LpError::Infeasible) => network::solve(m, objective),
+        Err(e) => panic!("internal error: {e}"),
+    }
+}
+
+fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = vec!["learner", "workplace", "programme", "score"];
+    header.extend(COMPONENT_NAMES);
+    header.push("distance_km");
+    out.write_record(&header)?;
+    for (li, p) in solved.assignment.placement.iter().enumerate() {
+        let Some(ci) = p else { continue };
+        let ci = *ci as usize;
+        let g = s.group(c.group[ci]);
+        let mut rec = vec![
+            s.learner(LearnerId::from_index(li)).id.clone(),
+            s.workplace(g.workplace).id.clone(),
+            s.programme(g.programme).id.clone(),
+            format!("{}", c.score[ci]),
+        ];
+        match &c.components {
+            Some(cols) => rec.extend(cols.get(ci).to_array().iter().map(|x| format!("{x:.4}"))),
+            None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+        }
+        rec.push(format!("{:.2}", c.distance_km[ci]));
+        out.write_record(&rec)?;
+    }
+    out.flush()
+}
+
+fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(["learner", "reason"])?;
+    for (l, r) in reasons {
+        out.write_record([s.learner(*l).id.clone(), Describe(r, s).to_string()])?;
+    }
+    out.flush()
+}
+
+fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
+    let mut rows: Vec<(usize, f64)> = d.seat.iter().copied().enumerate().filter(|(_, v)| *v > 0.0).collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(["workplace", "programme", "seats", "value_of_one_more_seat"])?;
+    for (gi, v) in rows {
+        let g = s.groups()[gi];
+        out.write_record([
+            s.workplace(g.workplace).id.clone(),
+            s.programme(g.programme).id.clone(),
+            g.seats.to_string(),
+            format!("{v:.4}"),
+        ])?;
+    }
+    out.flush()
+}
+
+fn reason_kind(r: &Unplaced) -> &'static str {
+    match r {
+        Unplaced::ScreeningPending => "screening pending",
+        Unplaced::ScreeningFailed => "screening failed",
+        Unplaced::NoCandidate(_) | Unplaced::NoSuppliedCandidate => "no candidate",
+        Unplaced::NoUsableCandidate { .. } => "no usable candidate",
+        Unplaced::Outcompeted { .. } => "outcompeted",
+        Unplaced::Constrained { .. } => "constrained",
+    }
+}
+
+fn summary(
+    cfg: &MatchConfig,
+    s: &Season,
+    c: &Candidates,
+    source: &str,
+    solved: &Solved,
+    reasons: &[(LearnerId, Unplaced)],
+    [t_load, t_solve]: [f64; 2],
+) -> serde_json::Value {
+    let a = &solved.assignment;
+    let total = a.total_score(c);
+    let mut per_school: Vec<(usize, usize)> = vec![(0, 0); s.schools().len()];
+    let mut per_prog: Vec<(usize, usize)> = vec![(0, 0); s.programmes().len()];
+    for (li, p) in a.placement.iter().enumerate() {
+        let l = s.learner(LearnerId::from_index(li));
+        per_school[l.school.index()].0 += 1;
+        per_prog[l.programme.index()].0 += 1;
+        if p.is_some() {
+            per_school[l.school.index()].1 += 1;
+            per_prog[l.programme.index()].1 += 1;
+        }
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, r) in reasons {
+        *kinds.entry(reason_kind(r)).or_default() += 1;
+    }
+    let placed = a.placed();
+    let mut v = json!({
+        "policy": cfg.objective.name(),
+        "learners": s.learners().len(),
+        "placed": placed,
+        "unplaced": s.learners().len() - placed,
+        "total_score": total,
+        "mean_score": if placed > 0 { total / placed as f64 } else { 0.0 },
+        "optimal": true,
+        "proof": {
+            "method": solved.proof.method,
+            "bound": solved.proof.bound,
+            "gap": (solved.proof.bound - total).max(0.0),
+            "max_placeable": solved.proof.max_placeable,
+            "components": solved.proof.components,
+            "largest_component": solved.proof.largest_component,
+            "note": "bound is the dual objective of the solved network (scores rounded to 1e-6); gap = bound - total_score",
+        },
+        "candidates": {"source": source, "pairs": c.len()},
+        "per_school": s.schools().iter().enumerate().map(|(i, sc)| json!({
+            "school": sc.id, "name": sc.name, "learners": per_school[i].0, "placed": per_school[i].1,
+            "rate": if per_school[i].0 > 0 { per_school[i].1 as f64 / per_school[i].0 as f64 } else { 0.0 },
+        })).collect::<Vec<_>>(),
+        "per_programme": s.programmes().iter().enumerate().map(|(i, p)| json!({
+            "programme": p.id, "name": p.name, "learners": per_prog[i].0, "placed": per_prog[i].1,
+            "seats": s.seats_of_programme(dualmatch_core::ProgrammeId::from_index(i)),
+        })).collect::<Vec<_>>(),
+        "unplaced_by_reason": kinds,
+    });
+    if cfg.timings {
+        v["solve_seconds"] = json!(t_solve);
+        v["load_seconds"] = json!(t_load);
+    }
+    v
+}

@@ -1,0 +1,58 @@
+//! Exit codes and the mapping from errors to them.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the run finished but the result is infeasible, or partial when that was asked for |
+//! | 2 | bad input or bad usage: nothing was written |
+//! | 3 | an internal or I/O failure (disk full, permission denied): nothing was written |
+
+use std::process::ExitCode;
+
+use dualmatch_core::season::LoadError;
+
+/// Success.
+pub const OK: u8 = 0;
+/// The run finished, but the result is infeasible or partial.
+pub const INFEASIBLE: u8 = 1;
+/// Bad input or bad usage.
+pub const BAD_INPUT: u8 = 2;
+/// An I/O or internal failure.
+pub const FAILURE: u8 = 3;
+
+/// An error the user can fix by changing the command line or the input.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A usage error as an `anyhow::Error`.
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(msg.into()))
+}
+
+/// Prints `err` to stderr in the form the user needs and returns its exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if let Some(load) = err.downcast_ref::<LoadError>() {
+        match load {
+            LoadError::Invalid(diags) => {
+                eprintln!("{diags}");
+                eprintln!("dualmatch: the season has errors; fix them and run again (nothing was written)");
+            }
+            other => eprintln!("dualmatch: {other}"),
+        }
+        return ExitCode::from(BAD_INPUT);
+    }
+    if err.downcast_ref::<UsageError>().is_some() {
+        eprintln!("dualmatch: {err:#}");
+        return ExitCode::from(BAD_INPUT);
+    }
+    eprintln!("dualmatch: error: {err:#}");
+    ExitCode::from(FAILURE)
+}

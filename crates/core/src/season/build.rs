@@ -1,0 +1,392 @@
+//! Validation: turning a [`SeasonDoc`] into a [`Season`], checking ids,
+//! references and consistency, and reporting every problem found.
+
+use std::collections::HashMap;
+
+use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
+use super::doc::{SeasonDoc, TableName};
+use super::model::*;
+use super::read::ReadOutcome;
+use crate::geo::GeoPoint;
+use crate::ids::*;
+
+/// Shorthands for reporting against the origin of each table.
+struct Reporter<'a> {
+    out: &'a ReadOutcome,
+    diags: &'a mut Diagnostics,
+    default: HashMap<TableName, TableOrigin>,
+}
+
+impl<'a> Reporter<'a> {
+    fn origin(&self, t: TableName) -> &TableOrigin {
+        self.out.origin(t).unwrap_or_else(|| &self.default[&t])
+    }
+
+    /// "line 4" or "learners[3]": where a row is, for cross-references in messages.
+    fn where_(&self, t: TableName, row: u64) -> String {
+        match &self.origin(t).kind {
+            OriginKind::Csv => format!("line {row}"),
+            OriginKind::Json { table } => format!("{table}[{row}]"),
+            OriginKind::Sheet { sheet } => format!("sheet '{sheet}' row {row}"),
+        }
+    }
+
+    /// How to name a table in a hint: its file or its JSON array.
+    fn table_label(&self, t: TableName) -> String {
+        match &self.origin(t).kind {
+            OriginKind::Csv => t.file_name(),
+            OriginKind::Json { table } => format!("the \"{table}\" array"),
+            OriginKind::Sheet { sheet } => format!("sheet '{sheet}'"),
+        }
+    }
+
+    fn error(&mut self, t: TableName, row: u64, field: &str, msg: String) {
+        let d = self.origin(t).at(Severity::Error, row, Some(field), msg);
+        self.diags.push(d);
+    }
+
+    fn warn(&mut self, t: TableName, row: u64, field: Option<&str>, msg: String) {
+        let d = self.origin(t).at(Severity::Warning, row, field, msg);
+        self.diags.push(d);
+    }
+
+    /// Resolves a reference, reporting unknown ids (unless the target row was
+    /// itself rejected, which is already reported).
+    fn resolve<I: Copy>(
+        &mut self,
+        map: &HashMap<String, I>,
+        target: TableName,
+        what: &str,
+        id: &str,
+        at: (TableName, u64, &str),
+    ) -> Option<I> {
+        if let Some(i) = map.get(id) {
+            return Some(*i);
+        }
+        if !self.out.is_broken(target, id) {
+            let label = self.table_label(target);
+            self.error(
+                at.0,
+                at.1,
+                at.2,
+                format!("unknown {what} {id:?}: no such id in {label}; add it there or correct the id"),
+            );
+        }
+        None
+    }
+}
+
+/// Interns ids of one table, reporting duplicates. Returns the map and, per
+/// record, whether it is the first with its id (duplicates are dropped).
+fn intern_ids<'r, I: Copy>(
+    rep: &mut Reporter,
+    table: TableName,
+    what: &str,
+    recs: impl Iterator<Item = (&'r str, u64)>,
+    make: impl Fn(usize) -> I,
+) -> (HashMap<String, I>, Vec<bool>) {
+    let mut map: HashMap<String, I> = HashMap::new();
+    let mut first_row: HashMap<&str, u64> = HashMap::new();
+    let mut keep = Vec::new();
+    for (id, row) in recs {
+        if let Some(prev) = first_row.get(id) {
+            let w = rep.where_(table, *prev);
+            rep.error(
+                table,
+                row,
+                "id",
+                format!("duplicate {what} id {id:?}, first defined at {w}; ids must be unique"),
+            );
+            keep.push(false);
+        } else {
+            first_row.insert(id, row);
+            map.insert(id.to_string(), make(map.len()));
+            keep.push(true);
+        }
+    }
+    (map, keep)
+}
+
+fn intern(tags: &mut Vec<String>, map: &mut HashMap<String, TagId>, name: &str) -> TagId {
+    if let Some(t) = map.get(name) {
+        return *t;
+    }
+    let t = TagId::from_index(tags.len());
+    tags.push(name.to_string());
+    map.insert(name.to_string(), t);
+    t
+}
+
+/// Validates `doc` and builds the season. Errors and warnings go to `diags`;
+/// returns `None` when there is any error.
+pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) -> Option<Season> {
+    let default =
+        TableName::ALL.into_iter().map(|t| (t, TableOrigin { file: t.file_name(), kind: OriginKind::Csv })).collect();
+    let mut rep = Reporter { out, diags, default };
+    use TableName as T;
+
+    // Ids.
+    let (programme_ix, keep_p) = intern_ids(
+        &mut rep,
+        T::Programmes,
+        "programme",
+        doc.programmes.iter().map(|r| (r.id.as_str(), r.row)),
+        ProgrammeId::from_index,
+    );
+    let (school_ix, keep_s) = intern_ids(
+        &mut rep,
+        T::Schools,
+        "school",
+        doc.schools.iter().map(|r| (r.id.as_str(), r.row)),
+        SchoolId::from_index,
+    );
+    let (learner_ix, keep_l) = intern_ids(
+        &mut rep,
+        T::Learners,
+        "learner",
+        doc.learners.iter().map(|r| (r.id.as_str(), r.row)),
+        LearnerId::from_index,
+    );
+    let (workplace_ix, keep_w) = intern_ids(
+        &mut rep,
+        T::Workplaces,
+        "workplace",
+        doc.workplaces.iter().map(|r| (r.id.as_str(), r.row)),
+        WorkplaceId::from_index,
+    );
+
+    let programmes: Vec<Programme> = doc
+        .programmes
+        .iter()
+        .zip(&keep_p)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| Programme { id: r.id.clone(), name: r.name.clone() })
+        .collect();
+    let schools: Vec<School> = doc
+        .schools
+        .iter()
+        .zip(&keep_s)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| School { id: r.id.clone(), name: r.name.clone(), location: GeoPoint::new(r.lat, r.lon) })
+        .collect();
+
+    let mut tags = Vec::new();
+    let mut tag_ix = HashMap::new();
+    let mut priority_groups = Vec::new();
+    let mut pg_ix: HashMap<String, TagId> = HashMap::new();
+
+    // Learners (preferences resolved after workplaces are known; ids already are).
+    let mut learners = Vec::with_capacity(learner_ix.len());
+    for (r, _) in doc.learners.iter().zip(&keep_l).filter(|(_, k)| **k) {
+        let at = |f| (T::Learners, r.row, f);
+        let school = rep.resolve(&school_ix, T::Schools, "school", &r.school, at("school"));
+        let programme = rep.resolve(&programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
+        let mut attributes: Vec<TagId> = r.attributes.iter().map(|a| intern(&mut tags, &mut tag_ix, a)).collect();
+        attributes.sort_unstable();
+        attributes.dedup();
+        let mut preferences = Vec::with_capacity(r.preferences.len());
+        for p in &r.preferences {
+            if let Some(w) = rep.resolve(&workplace_ix, T::Workplaces, "workplace", p, at("preferences")) {
+                if preferences.contains(&w) {
+                    rep.warn(
+                        T::Learners,
+                        r.row,
+                        Some("preferences"),
+                        format!("workplace {p:?} is listed twice; the first mention counts"),
+                    );
+                } else {
+                    preferences.push(w);
+                }
+            }
+        }
+        let priority_group =
+            r.priority_group.as_deref().map(|g| PriorityGroupId(intern(&mut priority_groups, &mut pg_ix, g).0));
+        learners.push(Learner {
+            id: r.id.clone(),
+            school: school.unwrap_or(SchoolId(0)),
+            programme: programme.unwrap_or(ProgrammeId(0)),
+            location: GeoPoint::new(r.lat, r.lon),
+            max_commute_km: r.max_commute_km,
+            readiness: r.readiness,
+            screening: r.screening,
+            attributes,
+            preferences,
+            priority_group,
+        });
+    }
+
+    let mut workplaces = Vec::with_capacity(workplace_ix.len());
+    for (r, _) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k) {
+        let at = |f| (T::Workplaces, r.row, f);
+        let mut requires: Vec<TagId> = r.requires.iter().map(|a| intern(&mut tags, &mut tag_ix, a)).collect();
+        requires.sort_unstable();
+        requires.dedup();
+        let mut partner_schools = Vec::new();
+        for s in &r.partner_schools {
+            if let Some(s) = rep.resolve(&school_ix, T::Schools, "school", s, at("partner_schools")) {
+                if !partner_schools.contains(&s) {
+                    partner_schools.push(s);
+                }
+            }
+        }
+        let mut preferences = Vec::with_capacity(r.preferences.len());
+        for name in &r.preferences {
+            if let Some(l) = rep.resolve(&learner_ix, T::Learners, "learner", name, at("preferences")) {
+                if preferences.contains(&l) {
+                    rep.warn(
+                        T::Workplaces,
+                        r.row,
+                        Some("preferences"),
+                        format!("learner {name:?} is listed twice; the first mention counts"),
+                    );
+                } else {
+                    preferences.push(l);
+                }
+            }
+        }
+        workplaces.push(Workplace {
+            id: r.id.clone(),
+            company: r.company.clone(),
+            location: GeoPoint::new(r.lat, r.lon),
+            capacity: r.capacity,
+            min_readiness: r.min_readiness,
+            requires,
+            partner_schools,
+            preferences,
+        });
+    }
+
+    // Recognitions.
+    let mut groups = Vec::with_capacity(doc.recognitions.len());
+    let mut group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId> = HashMap::new();
+    let mut group_row: Vec<u64> = Vec::new();
+    for r in &doc.recognitions {
+        let at = |f| (T::Recognitions, r.row, f);
+        let w = rep.resolve(&workplace_ix, T::Workplaces, "workplace", &r.workplace, at("workplace"));
+        let p = rep.resolve(&programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
+        let (Some(w), Some(p)) = (w, p) else { continue };
+        if let Some(g) = group_ix.get(&(w, p)) {
+            let first = rep.where_(T::Recognitions, group_row[g.index()]);
+            rep.error(
+                T::Recognitions,
+                r.row,
+                "programme",
+                format!("workplace {:?} is recognised for programme {:?} twice (first at {first}); merge the rows and add up the seats", r.workplace, r.programme),
+            );
+            continue;
+        }
+        if r.seats == 0 {
+            rep.warn(
+                T::Recognitions,
+                r.row,
+                Some("seats"),
+                format!("0 seats: nobody can be placed at {:?} for {:?}", r.workplace, r.programme),
+            );
+        }
+        let g = GroupId::from_index(groups.len());
+        group_ix.insert((w, p), g);
+        group_row.push(r.row);
+        groups.push(Group { workplace: w, programme: p, seats: r.seats });
+    }
+
+    // Candidates.
+    let candidates = doc.candidates.as_ref().map(|cands| {
+        let mut best: HashMap<(LearnerId, GroupId), (usize, u64)> = HashMap::new();
+        let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
+        for c in cands {
+            let at = |f| (T::Candidates, c.row, f);
+            let l = rep.resolve(&learner_ix, T::Learners, "learner", &c.learner, at("learner"));
+            let w = rep.resolve(&workplace_ix, T::Workplaces, "workplace", &c.workplace, at("workplace"));
+            let p = rep.resolve(&programme_ix, T::Programmes, "programme", &c.programme, at("programme"));
+            let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
+            let Some(g) = group_ix.get(&(w, p)).copied() else {
+                if !out.is_broken(T::Recognitions, "") {
+                    let label = rep.table_label(T::Recognitions);
+                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {:?} is not recognised for programme {:?} in {label}; add the recognition or drop the row", c.workplace, c.programme));
+                }
+                continue;
+            };
+            let lp = learners[l.index()].programme;
+            if lp != p && !out.is_broken(T::Learners, &c.learner) {
+                rep.error(T::Candidates, c.row, "programme", format!("learner {:?} is in programme {:?}, not {:?}; a learner can only be placed in their own programme", c.learner, programmes[lp.index()].id, c.programme));
+                continue;
+            }
+            if let Some((i, first)) = best.get(&(l, g)).copied() {
+                let w_ = rep.where_(T::Candidates, first);
+                rep.warn(T::Candidates, c.row, None, format!("pair {:?}–{:?} appears again (first at {w_}); the highest score is kept", c.learner, c.workplace));
+                if c.score > list[i].score {
+                    list[i].score = c.score;
+                }
+                continue;
+            }
+            best.insert((l, g), (list.len(), c.row));
+            list.push(Candidate { learner: l, group: g, score: c.score });
+        }
+        list
+    });
+
+    // Consistency warnings.
+    let (wp_group_start, wp_groups) =
+        csr(workplaces.len(), groups.iter().enumerate().map(|(i, g)| (g.workplace.index(), GroupId::from_index(i))));
+    let (prog_group_start, prog_groups) =
+        csr(programmes.len(), groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))));
+    for (i, r) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k).map(|(r, _)| r).enumerate() {
+        if wp_group_start[i] == wp_group_start[i + 1] && !out.unusable.contains("recognitions") {
+            rep.warn(
+                T::Workplaces,
+                r.row,
+                Some("id"),
+                format!(
+                    "workplace {:?} has no recognition in {}; nobody can be placed there",
+                    r.id,
+                    rep.table_label(T::Recognitions)
+                ),
+            );
+        }
+    }
+    if !out.unusable.contains("recognitions") && !out.unusable.contains("learners") {
+        let mut demand = vec![0u64; programmes.len()];
+        for l in &learners {
+            if l.screening == Screening::Passed {
+                demand[l.programme.index()] += 1;
+            }
+        }
+        for (p, r) in programmes.iter().enumerate() {
+            let seats: u64 = prog_groups[prog_group_start[p] as usize..prog_group_start[p + 1] as usize]
+                .iter()
+                .map(|g| u64::from(groups[g.index()].seats))
+                .sum();
+            if seats < demand[p] {
+                let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
+                rep.warn(
+                    T::Programmes,
+                    row,
+                    Some("id"),
+                    format!(
+                        "programme {:?} has {seats} seats for {} screened learners; at least {} cannot be placed",
+                        r.id,
+                        demand[p],
+                        demand[p] - seats
+                    ),
+                );
+            }
+        }
+    }
+
+    if rep.diags.has_errors() {
+        return None;
+    }
+    let index = Index {
+        programme: programme_ix,
+        school: school_ix,
+        learner: learner_ix,
+        workplace: workplace_ix,
+        tag: tag_ix,
+        group: group_ix,
+        wp_group_start,
+        wp_groups,
+        prog_group_start,
+        prog_groups,
+    };
+    Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })
+}

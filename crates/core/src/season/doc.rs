@@ -1,0 +1,359 @@
+//! The season document: plain records with string references, exactly as they
+//! appear in the input files. [`super::Season`] is the validated, interned form.
+//!
+//! The same document reads from and writes to a directory of CSV files and one
+//! JSON file, so that `dualmatch generate` can write either.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of intake screening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Screening {
+    /// Work-ready and work-willing: may be placed.
+    Passed,
+    /// Screening not finished: never placed, reported as such.
+    Pending,
+    /// Not yet ready: goes to a preparatory phase, never placed.
+    Failed,
+}
+
+impl Screening {
+    /// The value as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Screening::Passed => "passed",
+            Screening::Pending => "pending",
+            Screening::Failed => "failed",
+        }
+    }
+
+    /// Parses `passed`, `pending` or `failed` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "passed" => Some(Screening::Passed),
+            "pending" => Some(Screening::Pending),
+            "failed" => Some(Screening::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A row of `programmes.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeRec {
+    /// Unique id, such as `P01`.
+    pub id: String,
+    /// Display name, such as `Kok`.
+    pub name: String,
+    /// Where the row came from (line or record index); not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A row of `schools.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SchoolRec {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A row of `learners.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LearnerRec {
+    /// Unique id.
+    pub id: String,
+    /// The learner's school id.
+    pub school: String,
+    /// The learner's programme id.
+    pub programme: String,
+    /// Home latitude.
+    pub lat: f64,
+    /// Home longitude.
+    pub lon: f64,
+    /// The longest acceptable commute, great-circle kilometres.
+    pub max_commute_km: f64,
+    /// Work-readiness from intake, 1 (not yet ready) to 4.
+    pub readiness: u8,
+    /// Intake screening outcome.
+    pub screening: Screening,
+    /// Tags the learner holds, such as `licence_b`.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Workplace ids the learner ranks, best first.
+    #[serde(default)]
+    pub preferences: Vec<String>,
+    /// Optional priority group, such as `extra_support`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_group: Option<String>,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A row of `workplaces.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkplaceRec {
+    /// Unique id of the site.
+    pub id: String,
+    /// The company that runs the site.
+    pub company: String,
+    /// Site latitude.
+    pub lat: f64,
+    /// Site longitude.
+    pub lon: f64,
+    /// Learners the site can host across all programmes; `None`: only seats bind.
+    pub capacity: Option<u32>,
+    /// The lowest readiness the site accepts (1 to 4).
+    pub min_readiness: u8,
+    /// Tags a learner must hold.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Schools with an existing partnership.
+    #[serde(default)]
+    pub partner_schools: Vec<String>,
+    /// Learner ids the site ranks, best first.
+    #[serde(default)]
+    pub preferences: Vec<String>,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A row of `recognitions.csv`: a site recognised for a programme.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecognitionRec {
+    /// The workplace id.
+    pub workplace: String,
+    /// The programme id.
+    pub programme: String,
+    /// Seats for this programme at this site.
+    pub seats: u32,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A row of the optional `candidates.csv`: a pair with a score the user brings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateRec {
+    /// The learner id.
+    pub learner: String,
+    /// The workplace id.
+    pub workplace: String,
+    /// The programme id.
+    pub programme: String,
+    /// The fit score, finite and at least 0.
+    pub score: f64,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
+/// A whole season as plain records.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeasonDoc {
+    /// `programmes.csv`.
+    pub programmes: Vec<ProgrammeRec>,
+    /// `schools.csv`.
+    pub schools: Vec<SchoolRec>,
+    /// `learners.csv`.
+    pub learners: Vec<LearnerRec>,
+    /// `workplaces.csv`.
+    pub workplaces: Vec<WorkplaceRec>,
+    /// `recognitions.csv`.
+    pub recognitions: Vec<RecognitionRec>,
+    /// The optional `candidates.csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<CandidateRec>>,
+}
+
+/// One table of a season, named as its CSV file stem and JSON key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TableName {
+    /// `programmes`
+    Programmes,
+    /// `schools`
+    Schools,
+    /// `learners`
+    Learners,
+    /// `workplaces`
+    Workplaces,
+    /// `recognitions`
+    Recognitions,
+    /// `candidates` (optional)
+    Candidates,
+}
+
+impl TableName {
+    /// Every table, in load order.
+    pub const ALL: [TableName; 6] = [
+        TableName::Programmes,
+        TableName::Schools,
+        TableName::Learners,
+        TableName::Workplaces,
+        TableName::Recognitions,
+        TableName::Candidates,
+    ];
+
+    /// The JSON key and CSV file stem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableName::Programmes => "programmes",
+            TableName::Schools => "schools",
+            TableName::Learners => "learners",
+            TableName::Workplaces => "workplaces",
+            TableName::Recognitions => "recognitions",
+            TableName::Candidates => "candidates",
+        }
+    }
+
+    /// The CSV file name.
+    pub fn file_name(self) -> String {
+        format!("{}.csv", self.as_str())
+    }
+
+    /// Whether a season may leave the table out.
+    pub fn optional(self) -> bool {
+        matches!(self, TableName::Candidates)
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.join(";")
+}
+
+/// Formats a coordinate with 6 decimals (about 0.1 m), for stable output.
+fn coord(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+impl SeasonDoc {
+    /// The tables this document has (candidates only when present).
+    pub fn tables(&self) -> Vec<TableName> {
+        TableName::ALL.into_iter().filter(|t| *t != TableName::Candidates || self.candidates.is_some()).collect()
+    }
+
+    /// Writes one table as CSV with a header row. Lists are `;`-separated.
+    pub fn write_csv_table<W: Write>(&self, table: TableName, out: W) -> io::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        let map = |e: csv::Error| io::Error::other(e);
+        match table {
+            TableName::Programmes => {
+                w.write_record(["id", "name"]).map_err(map)?;
+                for p in &self.programmes {
+                    w.write_record([&p.id, &p.name]).map_err(map)?;
+                }
+            }
+            TableName::Schools => {
+                w.write_record(["id", "name", "lat", "lon"]).map_err(map)?;
+                for s in &self.schools {
+                    w.write_record([s.id.clone(), s.name.clone(), coord(s.lat), coord(s.lon)]).map_err(map)?;
+                }
+            }
+            TableName::Learners => {
+                let with_group = self.learners.iter().any(|l| l.priority_group.is_some());
+                let mut header = vec![
+                    "id",
+                    "school",
+                    "programme",
+                    "lat",
+                    "lon",
+                    "max_commute_km",
+                    "readiness",
+                    "screening",
+                    "attributes",
+                    "preferences",
+                ];
+                if with_group {
+                    header.push("priority_group");
+                }
+                w.write_record(&header).map_err(map)?;
+                for l in &self.learners {
+                    let mut rec = vec![
+                        l.id.clone(),
+                        l.school.clone(),
+                        l.programme.clone(),
+                        coord(l.lat),
+                        coord(l.lon),
+                        format!("{}", l.max_commute_km),
+                        l.readiness.to_string(),
+                        l.screening.as_str().to_string(),
+                        list(&l.attributes),
+                        list(&l.preferences),
+                    ];
+                    if with_group {
+                        rec.push(l.priority_group.clone().unwrap_or_default());
+                    }
+                    w.write_record(&rec).map_err(map)?;
+                }
+            }
+            TableName::Workplaces => {
+                w.write_record([
+                    "id",
+                    "company",
+                    "lat",
+                    "lon",
+                    "capacity",
+                    "min_readiness",
+                    "requires",
+                    "partner_schools",
+                    "preferences",
+                ])
+                .map_err(map)?;
+                for p in &self.workplaces {
+                    w.write_record([
+                        p.id.clone(),
+                        p.company.clone(),
+                        coord(p.lat),
+                        coord(p.lon),
+                        p.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                        p.min_readiness.to_string(),
+                        list(&p.requires),
+                        list(&p.partner_schools),
+                        list(&p.preferences),
+                    ])
+                    .map_err(map)?;
+                }
+            }
+            TableName::Recognitions => {
+                w.write_record(["workplace", "programme", "seats"]).map_err(map)?;
+                for r in &self.recognitions {
+                    w.write_record([r.workplace.clone(), r.programme.clone(), r.seats.to_string()]).map_err(map)?;
+                }
+            }
+            TableName::Candidates => {
+                w.write_record(["learner", "workplace", "programme", "score"]).map_err(map)?;
+                for c in self.candidates.iter().flatten() {
+                    w.write_record([
+                        c.learner.clone(),
+                        c.workplace.clone(),
+                        c.programme.clone(),
+                        format!("{}", c.score),
+                    ])
+                    .map_err(map)?;
+                }
+            }
+        }
+        w.flush()
+    }
+
+    /// Writes the whole document as one JSON file (pretty-printed, stable order).
+    pub fn write_json<W: Write>(&self, out: W) -> io::Result<()> {
+        let mut out = io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, self).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}

@@ -1,0 +1,242 @@
+//! The validated season: interned ids, resolved references, lookup indexes.
+
+use std::collections::HashMap;
+
+use crate::geo::GeoPoint;
+use crate::ids::*;
+
+pub use super::doc::Screening;
+
+/// A vocational programme, such as Kok or Elektrotechnicus.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Programme {
+    /// External id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A school that sends learners.
+#[derive(Clone, Debug, PartialEq)]
+pub struct School {
+    /// External id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where the school is.
+    pub location: GeoPoint,
+}
+
+/// A learner looking for a placement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Learner {
+    /// External id.
+    pub id: String,
+    /// The learner's school.
+    pub school: SchoolId,
+    /// The learner's programme.
+    pub programme: ProgrammeId,
+    /// Home location.
+    pub location: GeoPoint,
+    /// The longest acceptable commute, great-circle km. Never exceeded.
+    pub max_commute_km: f64,
+    /// Work-readiness from intake, 1 (not yet ready) to 4.
+    pub readiness: u8,
+    /// Intake screening outcome.
+    pub screening: Screening,
+    /// Tags the learner holds, sorted and without duplicates.
+    pub attributes: Vec<TagId>,
+    /// Workplaces the learner ranks, best first, without duplicates.
+    pub preferences: Vec<WorkplaceId>,
+    /// Optional priority group.
+    pub priority_group: Option<PriorityGroupId>,
+}
+
+/// A workplace site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workplace {
+    /// External id.
+    pub id: String,
+    /// The company that runs the site.
+    pub company: String,
+    /// Site location.
+    pub location: GeoPoint,
+    /// Learners the site can host across all its programmes; `None`: only seats bind.
+    pub capacity: Option<u32>,
+    /// The lowest readiness the site accepts (1 to 4).
+    pub min_readiness: u8,
+    /// Tags a learner must hold, sorted and without duplicates.
+    pub requires: Vec<TagId>,
+    /// Schools with an existing partnership.
+    pub partner_schools: Vec<SchoolId>,
+    /// Learners the site ranks, best first, without duplicates.
+    pub preferences: Vec<LearnerId>,
+}
+
+/// A recognition: a site recognised for one programme, with seats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// The site.
+    pub workplace: WorkplaceId,
+    /// The programme.
+    pub programme: ProgrammeId,
+    /// Seats for this programme at this site.
+    pub seats: u32,
+}
+
+/// A scored learner–recognition pair supplied by the user in `candidates.csv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// The learner.
+    pub learner: LearnerId,
+    /// The recognition (workplace, programme).
+    pub group: GroupId,
+    /// The fit score (finite, >= 0).
+    pub score: f64,
+}
+
+/// A validated, immutable season. Every reference in it resolves; every value
+/// is in range. Build one with [`super::load`] or [`Season::from_doc`].
+#[derive(Clone, Debug)]
+pub struct Season {
+    pub(super) programmes: Vec<Programme>,
+    pub(super) schools: Vec<School>,
+    pub(super) learners: Vec<Learner>,
+    pub(super) workplaces: Vec<Workplace>,
+    pub(super) groups: Vec<Group>,
+    pub(super) tags: Vec<String>,
+    pub(super) priority_groups: Vec<String>,
+    pub(super) candidates: Option<Vec<Candidate>>,
+    pub(super) index: Index,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct Index {
+    pub programme: HashMap<String, ProgrammeId>,
+    pub school: HashMap<String, SchoolId>,
+    pub learner: HashMap<String, LearnerId>,
+    pub workplace: HashMap<String, WorkplaceId>,
+    pub tag: HashMap<String, TagId>,
+    pub group: HashMap<(WorkplaceId, ProgrammeId), GroupId>,
+    /// CSR: groups of each workplace.
+    pub wp_group_start: Vec<u32>,
+    pub wp_groups: Vec<GroupId>,
+    /// CSR: groups of each programme.
+    pub prog_group_start: Vec<u32>,
+    pub prog_groups: Vec<GroupId>,
+}
+
+impl Season {
+    /// All programmes, indexed by [`ProgrammeId`].
+    pub fn programmes(&self) -> &[Programme] {
+        &self.programmes
+    }
+    /// All schools, indexed by [`SchoolId`].
+    pub fn schools(&self) -> &[School] {
+        &self.schools
+    }
+    /// All learners, indexed by [`LearnerId`].
+    pub fn learners(&self) -> &[Learner] {
+        &self.learners
+    }
+    /// All workplace sites, indexed by [`WorkplaceId`].
+    pub fn workplaces(&self) -> &[Workplace] {
+        &self.workplaces
+    }
+    /// All recognitions, indexed by [`GroupId`].
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+    /// Attribute tag names, indexed by [`TagId`].
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    /// Priority group names, indexed by [`PriorityGroupId`].
+    pub fn priority_groups(&self) -> &[String] {
+        &self.priority_groups
+    }
+    /// The user-supplied candidates, when the season has a `candidates.csv`.
+    pub fn candidates(&self) -> Option<&[Candidate]> {
+        self.candidates.as_deref()
+    }
+
+    /// A learner by id.
+    pub fn learner(&self, id: LearnerId) -> &Learner {
+        &self.learners[id.index()]
+    }
+    /// A workplace by id.
+    pub fn workplace(&self, id: WorkplaceId) -> &Workplace {
+        &self.workplaces[id.index()]
+    }
+    /// A recognition by id.
+    pub fn group(&self, id: GroupId) -> &Group {
+        &self.groups[id.index()]
+    }
+    /// A programme by id.
+    pub fn programme(&self, id: ProgrammeId) -> &Programme {
+        &self.programmes[id.index()]
+    }
+    /// A school by id.
+    pub fn school(&self, id: SchoolId) -> &School {
+        &self.schools[id.index()]
+    }
+
+    /// Looks up a learner by external id.
+    pub fn learner_by_id(&self, id: &str) -> Option<LearnerId> {
+        self.index.learner.get(id).copied()
+    }
+    /// Looks up a workplace by external id.
+    pub fn workplace_by_id(&self, id: &str) -> Option<WorkplaceId> {
+        self.index.workplace.get(id).copied()
+    }
+    /// Looks up a programme by external id.
+    pub fn programme_by_id(&self, id: &str) -> Option<ProgrammeId> {
+        self.index.programme.get(id).copied()
+    }
+    /// Looks up a school by external id.
+    pub fn school_by_id(&self, id: &str) -> Option<SchoolId> {
+        self.index.school.get(id).copied()
+    }
+    /// Looks up a tag by name.
+    pub fn tag_by_name(&self, name: &str) -> Option<TagId> {
+        self.index.tag.get(name).copied()
+    }
+    /// The recognition of `workplace` for `programme`, if any.
+    pub fn group_of(&self, workplace: WorkplaceId, programme: ProgrammeId) -> Option<GroupId> {
+        self.index.group.get(&(workplace, programme)).copied()
+    }
+    /// The recognitions of a workplace, in file order.
+    pub fn groups_of_workplace(&self, w: WorkplaceId) -> &[GroupId] {
+        let s = self.index.wp_group_start[w.index()] as usize;
+        let e = self.index.wp_group_start[w.index() + 1] as usize;
+        &self.index.wp_groups[s..e]
+    }
+    /// The recognitions for a programme, in file order.
+    pub fn groups_of_programme(&self, p: ProgrammeId) -> &[GroupId] {
+        let s = self.index.prog_group_start[p.index()] as usize;
+        let e = self.index.prog_group_start[p.index() + 1] as usize;
+        &self.index.prog_groups[s..e]
+    }
+    /// The total seats recognised for a programme.
+    pub fn seats_of_programme(&self, p: ProgrammeId) -> u64 {
+        self.groups_of_programme(p).iter().map(|g| u64::from(self.group(*g).seats)).sum()
+    }
+}
+
+/// Builds a CSR index: for each of `n` keys, the items with that key, in order.
+pub(super) fn csr<T: Copy>(n: usize, items: impl Iterator<Item = (usize, T)> + Clone) -> (Vec<u32>, Vec<T>) {
+    let mut start = vec![0u32; n + 1];
+    for (k, _) in items.clone() {
+        start[k + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut out: Vec<Option<T>> = vec![None; start[n] as usize];
+    for (k, v) in items {
+        out[fill[k] as usize] = Some(v);
+        fill[k] += 1;
+    }
+    (start, out.into_iter().flatten().collect())
+}

@@ -1,0 +1,751 @@
+//! Reading season tables from CSV and JSON into a [`SeasonDoc`], reporting every
+//! malformed row and wrong type instead of stopping at the first.
+//!
+//! Both formats are turned into the same thing first: for each row, one optional
+//! text cell per schema column. The typed parsing ([`RowCtx`]) is then shared, so
+//! a wrong type reads the same whichever format it came from.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
+use super::doc::*;
+
+/// Upper bound on problems reported for one file before reading stops; keeps a
+/// binary file from producing millions of lines.
+const MAX_PROBLEMS_PER_FILE: usize = 100;
+
+/// A column of a table schema.
+pub(crate) struct Col {
+    pub name: &'static str,
+    pub required: bool,
+}
+
+const fn req(name: &'static str) -> Col {
+    Col { name, required: true }
+}
+const fn opt(name: &'static str) -> Col {
+    Col { name, required: false }
+}
+
+const PROGRAMMES: &[Col] = &[req("id"), req("name")];
+const SCHOOLS: &[Col] = &[req("id"), req("name"), req("lat"), req("lon")];
+const LEARNERS: &[Col] = &[
+    req("id"),
+    req("school"),
+    req("programme"),
+    req("lat"),
+    req("lon"),
+    req("max_commute_km"),
+    req("readiness"),
+    req("screening"),
+    req("attributes"),
+    req("preferences"),
+    opt("priority_group"),
+];
+const WORKPLACES: &[Col] = &[
+    req("id"),
+    req("company"),
+    req("lat"),
+    req("lon"),
+    req("capacity"),
+    req("min_readiness"),
+    req("requires"),
+    req("partner_schools"),
+    req("preferences"),
+];
+const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), req("seats")];
+const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), req("score")];
+
+/// The columns of each table, in the index order the parsers use.
+pub(crate) fn schema(table: TableName) -> &'static [Col] {
+    match table {
+        TableName::Programmes => PROGRAMMES,
+        TableName::Schools => SCHOOLS,
+        TableName::Learners => LEARNERS,
+        TableName::Workplaces => WORKPLACES,
+        TableName::Recognitions => RECOGNITIONS,
+        TableName::Candidates => CANDIDATES,
+    }
+}
+
+/// One row as schema-aligned text cells (`None`: column absent or value null).
+pub(crate) type Cells<'a> = [Option<&'a str>];
+
+/// Typed access to the cells of one row, recording a diagnostic for every
+/// problem and remembering whether the row as a whole is usable.
+pub(crate) struct RowCtx<'a> {
+    origin: &'a TableOrigin,
+    table: TableName,
+    row: u64,
+    diags: &'a mut Diagnostics,
+    ok: bool,
+}
+
+impl<'a> RowCtx<'a> {
+    fn col(&self, i: usize) -> &'static str {
+        schema(self.table)[i].name
+    }
+
+    fn error(&mut self, i: usize, msg: String) {
+        self.ok = false;
+        let field = self.col(i);
+        self.diags.push(self.origin.at(Severity::Error, self.row, Some(field), msg));
+    }
+
+    fn raw<'c>(&self, cells: &Cells<'c>, i: usize) -> &'c str {
+        cells.get(i).copied().flatten().map(str::trim).unwrap_or("")
+    }
+
+    /// A required, non-empty text.
+    fn text(&mut self, cells: &Cells, i: usize) -> String {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            self.error(i, "is empty; a value is required".into());
+        }
+        v.to_string()
+    }
+
+    /// An optional text (`None` when empty).
+    fn opt_text(&mut self, cells: &Cells, i: usize) -> Option<String> {
+        let v = self.raw(cells, i);
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// A `;`-separated list, empty items dropped.
+    fn list(&mut self, cells: &Cells, i: usize) -> Vec<String> {
+        self.raw(cells, i).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    /// A finite number.
+    fn number(&mut self, cells: &Cells, i: usize, what: &str) -> Option<f64> {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            self.error(i, format!("is empty; {what} is required"));
+            return None;
+        }
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Some(x),
+            Ok(_) => {
+                self.error(i, format!("{v:?} is not a finite number; give {what}"));
+                None
+            }
+            Err(_) => {
+                let hint = if v.contains(',') && v.replace(',', ".").parse::<f64>().is_ok() {
+                    " (use a decimal point, not a comma)"
+                } else {
+                    ""
+                };
+                self.error(i, format!("{v:?} is not a number; give {what}{hint}"));
+                None
+            }
+        }
+    }
+
+    fn coordinate(&mut self, cells: &Cells, i: usize, limit: f64, what: &str) -> f64 {
+        match self.number(cells, i, what) {
+            Some(x) if x.abs() <= limit => x,
+            Some(x) => {
+                self.error(i, format!("{x} is out of range; {what} must be between -{limit} and {limit} degrees"));
+                0.0
+            }
+            None => 0.0,
+        }
+    }
+
+    fn lat(&mut self, cells: &Cells, i: usize) -> f64 {
+        self.coordinate(cells, i, 90.0, "a latitude")
+    }
+
+    fn lon(&mut self, cells: &Cells, i: usize) -> f64 {
+        self.coordinate(cells, i, 180.0, "a longitude")
+    }
+
+    /// A whole number >= 0 (an integral decimal such as `3.0` is accepted).
+    fn whole(&mut self, cells: &Cells, i: usize, what: &str) -> Option<u32> {
+        let v = self.raw(cells, i);
+        if let Ok(n) = v.parse::<u32>() {
+            return Some(n);
+        }
+        let x = self.number(cells, i, what)?;
+        if x < 0.0 {
+            self.error(i, format!("{v} is negative; {what} must be 0 or more"));
+        } else if x.fract() != 0.0 {
+            self.error(i, format!("{v} is not a whole number; {what} must be a whole number"));
+        } else if x > f64::from(u32::MAX) {
+            self.error(i, format!("{v} is too large for {what}"));
+        } else {
+            return Some(x as u32);
+        }
+        None
+    }
+
+    /// Readiness 1 to 4; `default` when empty (or an error when `default` is None).
+    fn readiness(&mut self, cells: &Cells, i: usize, default: Option<u8>) -> u8 {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            if let Some(d) = default {
+                return d;
+            }
+        }
+        match self.whole(cells, i, "readiness") {
+            Some(n @ 1..=4) => n as u8,
+            Some(n) => {
+                self.error(i, format!("{n} is outside 1 to 4; readiness is 1 (not yet ready) to 4"));
+                1
+            }
+            None => 1,
+        }
+    }
+}
+
+fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut SeasonDoc) {
+    let row = ctx.row;
+    match table {
+        TableName::Programmes => {
+            let rec = ProgrammeRec { id: ctx.text(cells, 0), name: ctx.text(cells, 1), row };
+            if ctx.ok {
+                doc.programmes.push(rec);
+            }
+        }
+        TableName::Schools => {
+            let rec = SchoolRec {
+                id: ctx.text(cells, 0),
+                name: ctx.text(cells, 1),
+                lat: ctx.lat(cells, 2),
+                lon: ctx.lon(cells, 3),
+                row,
+            };
+            if ctx.ok {
+                doc.schools.push(rec);
+            }
+        }
+        TableName::Learners => {
+            let id = ctx.text(cells, 0);
+            let school = ctx.text(cells, 1);
+            let programme = ctx.text(cells, 2);
+            let lat = ctx.lat(cells, 3);
+            let lon = ctx.lon(cells, 4);
+            let max_commute_km = match ctx.number(cells, 5, "the longest commute in km") {
+                Some(x) if x < 0.0 => {
+                    ctx.error(5, format!("{x} is negative; give the longest commute in km"));
+                    0.0
+                }
+                Some(x) => x,
+                None => 0.0,
+            };
+            let readiness = ctx.readiness(cells, 6, None);
+            let sv = ctx.raw(cells, 7).to_string();
+            let screening = match Screening::parse(&sv) {
+                Some(s) => s,
+                None => {
+                    ctx.error(7, format!("{sv:?} is not a screening outcome; use passed, pending or failed"));
+                    Screening::Pending
+                }
+            };
+            let rec = LearnerRec {
+                id,
+                school,
+                programme,
+                lat,
+                lon,
+                max_commute_km,
+                readiness,
+                screening,
+                attributes: ctx.list(cells, 8),
+                preferences: ctx.list(cells, 9),
+                priority_group: ctx.opt_text(cells, 10),
+                row,
+            };
+            if ctx.ok {
+                doc.learners.push(rec);
+            }
+        }
+        TableName::Workplaces => {
+            let id = ctx.text(cells, 0);
+            let company = ctx.text(cells, 1);
+            let lat = ctx.lat(cells, 2);
+            let lon = ctx.lon(cells, 3);
+            let capacity = if ctx.raw(cells, 4).is_empty() { None } else { ctx.whole(cells, 4, "capacity") };
+            let rec = WorkplaceRec {
+                id,
+                company,
+                lat,
+                lon,
+                capacity,
+                min_readiness: ctx.readiness(cells, 5, Some(1)),
+                requires: ctx.list(cells, 6),
+                partner_schools: ctx.list(cells, 7),
+                preferences: ctx.list(cells, 8),
+                row,
+            };
+            if ctx.ok {
+                doc.workplaces.push(rec);
+            }
+        }
+        TableName::Recognitions => {
+            let rec = RecognitionRec {
+                workplace: ctx.text(cells, 0),
+                programme: ctx.text(cells, 1),
+                seats: ctx.whole(cells, 2, "seats").unwrap_or(0),
+                row,
+            };
+            if ctx.ok {
+                doc.recognitions.push(rec);
+            }
+        }
+        TableName::Candidates => {
+            let learner = ctx.text(cells, 0);
+            let workplace = ctx.text(cells, 1);
+            let programme = ctx.text(cells, 2);
+            let score = match ctx.number(cells, 3, "a score") {
+                Some(x) if x < 0.0 => {
+                    ctx.error(3, format!("{x} is negative; scores must be 0 or more"));
+                    0.0
+                }
+                Some(x) => x,
+                None => 0.0,
+            };
+            let rec = CandidateRec { learner, workplace, programme, score, row };
+            if ctx.ok {
+                doc.candidates.get_or_insert_with(Vec::new).push(rec);
+            }
+        }
+    }
+}
+
+/// What reading the tables produced besides the document.
+#[derive(Default)]
+pub(crate) struct ReadOutcome {
+    /// Per table: ids of rows that were rejected, so that references to them
+    /// do not produce a second, misleading "unknown id" error.
+    pub broken_ids: [HashSet<String>; 6],
+    /// Tables that could not be read at all (missing file, missing columns).
+    pub unusable: HashSet<&'static str>,
+    /// Where each table came from.
+    pub origins: Vec<(TableName, TableOrigin)>,
+}
+
+impl ReadOutcome {
+    fn broken(&mut self, table: TableName) -> &mut HashSet<String> {
+        let i = TableName::ALL.iter().position(|t| *t == table).unwrap_or(0);
+        &mut self.broken_ids[i]
+    }
+
+    /// Whether `id` names a row of `table` that was rejected, or the whole table
+    /// is unusable.
+    pub fn is_broken(&self, table: TableName, id: &str) -> bool {
+        let i = TableName::ALL.iter().position(|t| *t == table).unwrap_or(0);
+        self.unusable.contains(table.as_str()) || self.broken_ids[i].contains(id)
+    }
+
+    /// The origin recorded for `table`.
+    pub fn origin(&self, table: TableName) -> Option<&TableOrigin> {
+        self.origins.iter().find(|(t, _)| *t == table).map(|(_, o)| o)
+    }
+}
+
+/// Maps header names to schema column indices and reports duplicate, missing
+/// and (silently) extra columns. Returns None when a required column is missing.
+fn map_header(
+    table: TableName,
+    header: &[&str],
+    origin: &TableOrigin,
+    header_row: u64,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Option<usize>>> {
+    let cols = schema(table);
+    let mut map = vec![None; cols.len()];
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut ok = true;
+    for (pos, name) in header.iter().enumerate() {
+        let name = name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name && !n.is_empty()) {
+            diags.push(origin.at(
+                Severity::Error,
+                header_row,
+                Some(&name),
+                format!("column {name:?} appears twice (columns {} and {}); delete or rename one", first + 1, pos + 1),
+            ));
+            ok = false;
+            continue;
+        }
+        seen.push((name.clone(), pos));
+        if let Some(i) = cols.iter().position(|c| c.name == name) {
+            map[i] = Some(pos);
+        }
+    }
+    for (i, c) in cols.iter().enumerate() {
+        if c.required && map[i].is_none() {
+            let expected: Vec<&str> = cols.iter().filter(|c| c.required).map(|c| c.name).collect();
+            diags.push(origin.at(
+                Severity::Error,
+                header_row,
+                Some(c.name),
+                format!("required column {:?} is missing; the header must name {}", c.name, expected.join(",")),
+            ));
+            ok = false;
+        }
+    }
+    ok.then_some(map)
+}
+
+/// The id column of a table, for remembering rejected rows.
+fn id_col(table: TableName) -> Option<usize> {
+    match table {
+        TableName::Programmes | TableName::Schools | TableName::Learners | TableName::Workplaces => Some(0),
+        _ => None,
+    }
+}
+
+/// Reads one CSV table from `path` into `doc`.
+pub(crate) fn read_csv_table(
+    table: TableName,
+    path: &Path,
+    display: String,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    let origin = TableOrigin { file: display, kind: OriginKind::Csv };
+    out.origins.push((table, origin.clone()));
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            out.unusable.insert(table.as_str());
+            if e.kind() == std::io::ErrorKind::NotFound {
+                if !table.optional() {
+                    diags.push(origin.whole(
+                        Severity::Error,
+                        format!("file is missing; a season directory needs {}", table.file_name()),
+                    ));
+                }
+            } else {
+                diags.push(origin.whole(Severity::Error, format!("cannot be read: {e}")));
+            }
+            return;
+        }
+    };
+    read_csv_from(table, file, &origin, doc, out, diags);
+}
+
+fn utf8_hint() -> &'static str {
+    "is not valid UTF-8 text; save the file as \"CSV UTF-8\" (it may be Latin-1/Windows-1252 or not a CSV file at all)"
+}
+
+/// Reads CSV from any reader (also used by the fuzz targets and tests).
+pub(crate) fn read_csv_from<R: Read>(
+    table: TableName,
+    input: R,
+    origin: &TableOrigin,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 16, input));
+    let mut rec = csv::ByteRecord::new();
+    let before = diags.error_count();
+    let too_many = |diags: &Diagnostics| diags.error_count() - before >= MAX_PROBLEMS_PER_FILE;
+
+    // Header.
+    let (map, width) = match rdr.read_byte_record(&mut rec) {
+        Ok(false) => {
+            out.unusable.insert(table.as_str());
+            diags.push(
+                origin
+                    .whole(Severity::Error, format!("file is empty; it needs a header row ({})", header_names(table))),
+            );
+            return;
+        }
+        Ok(true) => {
+            let header_row = rec.position().map_or(1, |p| p.line());
+            let mut names = Vec::with_capacity(rec.len());
+            for f in rec.iter() {
+                match std::str::from_utf8(f) {
+                    Ok(s) => names.push(s),
+                    Err(_) => {
+                        out.unusable.insert(table.as_str());
+                        diags.push(origin.at(Severity::Error, header_row, None, format!("header {}", utf8_hint())));
+                        return;
+                    }
+                }
+            }
+            match map_header(table, &names, origin, header_row, diags) {
+                Some(m) => (m, names.len()),
+                None => {
+                    out.unusable.insert(table.as_str());
+                    return;
+                }
+            }
+        }
+        Err(e) => {
+            out.unusable.insert(table.as_str());
+            diags.push(origin.whole(Severity::Error, format!("cannot be read: {e}")));
+            return;
+        }
+    };
+    let mut rows = 0u64;
+    loop {
+        if too_many(diags) {
+            diags.push(origin.whole(
+                Severity::Error,
+                format!("stopped reading after {MAX_PROBLEMS_PER_FILE} problems; fix these first"),
+            ));
+            out.unusable.insert(table.as_str());
+            return;
+        }
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                diags.push(origin.at(Severity::Error, line, None, format!("malformed CSV: {e}")));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    out.unusable.insert(table.as_str());
+                    return;
+                }
+                continue;
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        // A completely blank line (common at the end of hand-edited files) is skipped.
+        if rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        rows += 1;
+        let id = id_col(table)
+            .and_then(|c| map[c])
+            .and_then(|pos| rec.get(pos))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(|s| s.trim().to_string());
+        if rec.len() != width {
+            diags.push(origin.at(
+                Severity::Error,
+                line,
+                None,
+                format!(
+                    "row has {} fields but the header has {width}; {} (quote values that contain commas)",
+                    rec.len(),
+                    if rec.len() < width { "a value or a comma is missing" } else { "there is an extra comma" }
+                ),
+            ));
+            if let Some(id) = id {
+                out.broken(table).insert(id);
+            }
+            continue;
+        }
+        let mut cells: Vec<Option<&str>> = Vec::with_capacity(map.len());
+        let mut utf8_ok = true;
+        for (i, pos) in map.iter().enumerate() {
+            let cell = match pos.and_then(|p| rec.get(p)) {
+                Some(b) => match std::str::from_utf8(b) {
+                    Ok(s) => Some(s),
+                    Err(_) => {
+                        utf8_ok = false;
+                        diags.push(origin.at(Severity::Error, line, Some(schema(table)[i].name), utf8_hint()));
+                        None
+                    }
+                },
+                None => None,
+            };
+            cells.push(cell);
+        }
+        let mut ctx = RowCtx { origin, table, row: line, diags, ok: utf8_ok };
+        parse_row(table, &cells, &mut ctx, doc);
+        if !ctx.ok {
+            if let Some(id) = id {
+                out.broken(table).insert(id);
+            }
+        }
+    }
+    if rows == 0 {
+        let sev = if table.optional() { Severity::Warning } else { Severity::Error };
+        diags.push(origin.whole(sev, "file has a header but no rows".to_string()));
+        if !table.optional() {
+            out.unusable.insert(table.as_str());
+        }
+    }
+}
+
+fn header_names(table: TableName) -> String {
+    schema(table).iter().filter(|c| c.required).map(|c| c.name).collect::<Vec<_>>().join(",")
+}
+
+// ---------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------
+
+mod json {
+    //! A JSON season is an object with one array of records per table. Each
+    //! record's values are turned into text cells (numbers as written, lists
+    //! joined with `;`, null as empty) and parsed like CSV.
+
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+
+    /// A record as field name → text cell; `Err` holds a description of a value
+    /// that has no text form (an object, or a list of lists).
+    pub type Record = Vec<(String, Result<Option<String>, String>)>;
+
+    pub struct Cell(pub Result<Option<String>, String>);
+
+    impl<'de> Deserialize<'de> for Cell {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Cell;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a text, number, boolean, null or list")
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v.to_string()))))
+                }
+                fn visit_string<E>(self, v: String) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v))))
+                }
+                fn visit_i64<E>(self, v: i64) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v.to_string()))))
+                }
+                fn visit_u64<E>(self, v: u64) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v.to_string()))))
+                }
+                fn visit_f64<E>(self, v: f64) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v.to_string()))))
+                }
+                fn visit_bool<E>(self, v: bool) -> Result<Cell, E> {
+                    Ok(Cell(Ok(Some(v.to_string()))))
+                }
+                fn visit_unit<E>(self) -> Result<Cell, E> {
+                    Ok(Cell(Ok(None)))
+                }
+                fn visit_none<E>(self) -> Result<Cell, E> {
+                    Ok(Cell(Ok(None)))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cell, A::Error> {
+                    let mut items = Vec::new();
+                    let mut bad = false;
+                    while let Some(Cell(c)) = seq.next_element::<Cell>()? {
+                        match c {
+                            Ok(Some(s)) if !s.contains(';') => items.push(s),
+                            Ok(None) => {}
+                            _ => bad = true,
+                        }
+                    }
+                    Ok(Cell(if bad {
+                        Err("a list may hold only texts and numbers without ';'".into())
+                    } else {
+                        Ok(Some(items.join(";")))
+                    }))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell, A::Error> {
+                    while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                    Ok(Cell(Err("an object is not allowed here; give a text, number or list".into())))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    pub struct Rec(pub Record);
+
+    impl<'de> Deserialize<'de> for Rec {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Rec;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a record object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rec, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some((k, Cell(v))) = map.next_entry::<String, Cell>()? {
+                        out.push((k.trim().to_ascii_lowercase(), v));
+                    }
+                    Ok(Rec(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    /// The top level: table name → records. Unknown keys are kept and ignored.
+    pub type Document = BTreeMap<String, Option<Vec<Rec>>>;
+}
+
+/// Reads a whole season from one JSON document.
+pub(crate) fn read_json(
+    text: &str,
+    display: &str,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    let parsed: Result<json::Document, _> = serde_json::from_str(text);
+    let whole = TableOrigin { file: display.to_string(), kind: OriginKind::Csv };
+    let mut tables = match parsed {
+        Ok(t) => t,
+        Err(e) => {
+            for t in TableName::ALL {
+                out.unusable.insert(t.as_str());
+            }
+            let msg = format!(
+                "is not a valid season JSON document: {e}; it must be an object with arrays {}",
+                "programmes, schools, learners, workplaces, recognitions (and optionally candidates)"
+            );
+            let mut d = whole.whole(Severity::Error, msg);
+            if e.line() > 0 {
+                d.position = super::diag::Position::Line { line: e.line() as u64 };
+            }
+            diags.push(d);
+            return;
+        }
+    };
+    for table in TableName::ALL {
+        let origin = TableOrigin { file: display.to_string(), kind: OriginKind::Json { table: table.as_str() } };
+        out.origins.push((table, origin.clone()));
+        let Some(records) = tables.remove(table.as_str()).flatten() else {
+            out.unusable.insert(table.as_str());
+            if !table.optional() {
+                diags.push(origin.whole(Severity::Error, format!("has no \"{}\" array; add it", table.as_str())));
+            }
+            continue;
+        };
+        if records.is_empty() && !table.optional() {
+            out.unusable.insert(table.as_str());
+            diags.push(origin.whole(Severity::Error, format!("the \"{}\" array is empty", table.as_str())));
+            continue;
+        }
+        let cols = schema(table);
+        for (index, json::Rec(fields)) in records.iter().enumerate() {
+            let row = index as u64;
+            let mut cells: Vec<Option<&str>> = vec![None; cols.len()];
+            let mut ok = true;
+            for (name, value) in fields {
+                let Some(i) = cols.iter().position(|c| c.name == name) else { continue };
+                match value {
+                    Ok(v) => cells[i] = v.as_deref(),
+                    Err(msg) => {
+                        ok = false;
+                        diags.push(origin.at(Severity::Error, row, Some(cols[i].name), msg.clone()));
+                    }
+                }
+            }
+            let id = id_col(table).and_then(|c| cells[c]).map(|s| s.trim().to_string());
+            let mut ctx = RowCtx { origin: &origin, table, row, diags, ok };
+            parse_row(table, &cells, &mut ctx, doc);
+            if !ctx.ok {
+                if let Some(id) = id {
+                    out.broken(table).insert(id);
+                }
+            }
+        }
+    }
+}

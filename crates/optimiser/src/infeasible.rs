@@ -1,0 +1,118 @@
+//! Infeasibility as data: which constraints conflict, in domain terms.
+
+use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
+
+/// One reason why the constraints cannot all be met.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Conflict {
+    /// A pinned placement is not a usable candidate pair.
+    PinNotUsable {
+        /// The learner.
+        learner: LearnerId,
+        /// The site.
+        workplace: WorkplaceId,
+        /// Why the pair cannot be used.
+        why: String,
+    },
+    /// A set of demands (floors, pins) needs more placements than the seats,
+    /// capacities and caps within their reach allow.
+    Shortfall {
+        /// School floors involved: (school, programme, floor).
+        floors: Vec<(SchoolId, ProgrammeId, u32)>,
+        /// Pinned learners involved.
+        pins: Vec<LearnerId>,
+        /// What the demands need in total.
+        need: u64,
+        /// What is available to them in total.
+        available: u64,
+        /// The binding limits, largest first: what they are and their size.
+        limits: Vec<(Limit, u64)>,
+    },
+}
+
+/// A limit that binds in a [`Conflict::Shortfall`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Seats of a recognition.
+    Seats(GroupId),
+    /// Seats of a recognition open to learners outside its priority group.
+    OpenSeats(GroupId),
+    /// A site's mentor capacity.
+    Capacity(WorkplaceId),
+    /// A school's cap in a programme.
+    SchoolCap(SchoolId, ProgrammeId),
+    /// Learners of a school and programme who have at least one usable pair.
+    Learners(SchoolId, ProgrammeId),
+}
+
+/// The constraints conflict; every conflict found is listed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("the constraints cannot all be met ({} conflict(s))", .conflicts.len())]
+pub struct Infeasible {
+    /// The conflicts.
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Limit {
+    fn describe(self, s: &Season) -> String {
+        let grp = |g: GroupId| {
+            let g = s.group(g);
+            format!("{}/{}", s.workplace(g.workplace).id, s.programme(g.programme).id)
+        };
+        match self {
+            Limit::Seats(g) => format!("{} seats", grp(g)),
+            Limit::OpenSeats(g) => format!("{} unreserved seats", grp(g)),
+            Limit::Capacity(w) => format!("{} capacity", s.workplace(w).id),
+            Limit::SchoolCap(sc, p) => format!("cap of school {} in {}", s.school(sc).id, s.programme(p).id),
+            Limit::Learners(sc, p) => {
+                format!("learners of school {} in {} with an eligible site", s.school(sc).id, s.programme(p).id)
+            }
+        }
+    }
+}
+
+impl Conflict {
+    /// A plain-language explanation, with names from the season.
+    pub fn describe(&self, s: &Season) -> String {
+        match self {
+            Conflict::PinNotUsable { learner, workplace, why } => format!(
+                "learner {} is pinned to {}, but that pair cannot be used: {why}",
+                s.learner(*learner).id,
+                s.workplace(*workplace).id
+            ),
+            Conflict::Shortfall { floors, pins, need, available, limits } => {
+                let mut who = Vec::new();
+                for (sc, p, min) in floors {
+                    who.push(format!(
+                        "school {} needs {min} placements in programme {}",
+                        s.school(*sc).id,
+                        s.programme(*p).id
+                    ));
+                }
+                if !pins.is_empty() {
+                    let names: Vec<&str> = pins.iter().take(5).map(|l| s.learner(*l).id.as_str()).collect();
+                    who.push(format!(
+                        "{} pinned learner(s) ({}{}) must keep their placement",
+                        pins.len(),
+                        names.join(", "),
+                        if pins.len() > 5 { ", …" } else { "" }
+                    ));
+                }
+                let shown: Vec<String> = limits.iter().take(6).map(|(l, n)| format!("{} {n}", l.describe(s))).collect();
+                format!(
+                    "{}: {need} placements needed, but only {available} are within reach ({}{})",
+                    who.join("; "),
+                    shown.join(", "),
+                    if limits.len() > 6 { ", …" } else { "" }
+                )
+            }
+        }
+    }
+}
+
+impl Infeasible {
+    /// Every conflict in plain language.
+    pub fn describe(&self, s: &Season) -> Vec<String> {
+        self.conflicts.iter().map(|c| c.describe(s)).collect()
+    }
+}

@@ -1,0 +1,180 @@
+//! The same placement model as a linear programme through `good_lp`:
+//! the independent reference for the network path, and the fallback for
+//! constraints that are not a network.
+//!
+//! One continuous variable `x ∈ [0,1]` per usable pair. The constraint matrix
+//! of every dualmatch constraint is a network matrix, hence totally
+//! unimodular, so the LP optimum is integral; [`LpSolution::integral`] reports
+//! whether the solver's vertex actually is.
+
+use std::collections::HashMap;
+
+use dualmatch_core::LearnerId;
+use good_lp::{constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
+
+use crate::model::{Assignment, Objective, PlacementModel};
+
+/// The LP back-end good_lp uses: microlp (pure Rust) by default, HiGHS with
+/// the `highs` feature.
+pub const BACKEND: &str = if cfg!(feature = "highs") { "highs" } else { "microlp" };
+
+/// An LP solution.
+#[derive(Clone, Debug)]
+pub struct LpSolution {
+    /// The assignment read from the LP (x > 0.5).
+    pub assignment: Assignment,
+    /// The LP objective: total score (max-fit) or, for max-placed, the total
+    /// score of the second phase.
+    pub objective: f64,
+    /// For max-placed, the optimal number placed from the first phase.
+    pub placed_bound: Option<f64>,
+    /// Whether every variable was within 1e-6 of 0 or 1.
+    pub integral: bool,
+}
+
+/// Why the LP failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LpError {
+    /// The constraints cannot all be met.
+    #[error("the LP is infeasible")]
+    Infeasible,
+    /// The solver failed (for example, a numerical problem).
+    #[error("the LP solver failed: {0}")]
+    Solver(String),
+}
+
+struct Lp {
+    vars: ProblemVariables,
+    x: Vec<Variable>,
+}
+
+fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variable]) -> M {
+    let s = m.season;
+    let mut per_group: HashMap<usize, Expression> = HashMap::new();
+    let mut per_open: HashMap<usize, Expression> = HashMap::new();
+    let mut per_wp: HashMap<usize, Expression> = HashMap::new();
+    let mut per_bound: HashMap<usize, Expression> = HashMap::new();
+    for li in 0..m.learner_count() {
+        let l = LearnerId::from_index(li);
+        let arcs = m.arcs_of(l);
+        if arcs.is_empty() {
+            if let Some(b) = m.bound_of[li] {
+                per_bound.entry(b as usize).or_default();
+            }
+            continue;
+        }
+        let mut one: Expression = Expression::default();
+        for a in arcs {
+            one += x[a];
+            let g = m.arc_group(a);
+            *per_group.entry(g.index()).or_default() += x[a];
+            *per_wp.entry(s.group(g).workplace.index()).or_default() += x[a];
+            if let Some((pg, _)) = m.reserve[g.index()] {
+                if s.learner(l).priority_group != Some(pg) {
+                    *per_open.entry(g.index()).or_default() += x[a];
+                }
+            }
+            if let Some(b) = m.bound_of[li] {
+                *per_bound.entry(b as usize).or_default() += x[a];
+            }
+            if m.pinned(l) == Some(a) {
+                model = model.with(constraint!(x[a] == 1));
+            }
+        }
+        model = model.with(constraint!(one <= 1));
+    }
+    let mut keys: Vec<_> = per_group.keys().copied().collect();
+    keys.sort_unstable();
+    for g in keys {
+        let seats = f64::from(s.groups()[g].seats);
+        model = model.with(constraint!(per_group.remove(&g).unwrap_or_default() <= seats));
+        if let (Some(e), Some((_, r))) = (per_open.remove(&g), m.reserve[g]) {
+            model = model.with(constraint!(e <= seats - f64::from(r.min(s.groups()[g].seats))));
+        }
+    }
+    let mut keys: Vec<_> = per_wp.keys().copied().collect();
+    keys.sort_unstable();
+    for w in keys {
+        let e = per_wp.remove(&w).unwrap_or_default();
+        if let Some(cap) = s.workplaces()[w].capacity {
+            model = model.with(constraint!(e <= f64::from(cap)));
+        }
+    }
+    for (bi, b) in m.constraints.school_bounds.iter().enumerate() {
+        let e = per_bound.remove(&bi).unwrap_or_default();
+        if b.min > 0 {
+            model = model.with(constraint!(e.clone() >= f64::from(b.min)));
+        }
+        if b.max != u32::MAX {
+            model = model.with(constraint!(e <= f64::from(b.max)));
+        }
+    }
+    model
+}
+
+fn new_lp(m: &PlacementModel) -> Lp {
+    let mut vars = ProblemVariables::new();
+    let x = vars.add_vector(variable().min(0).max(1), m.arc_count());
+    Lp { vars, x }
+}
+
+fn read<S: Solution>(m: &PlacementModel, sol: &S, x: &[Variable]) -> (Assignment, bool) {
+    let mut placement = vec![None; m.learner_count()];
+    let mut integral = true;
+    for li in 0..m.learner_count() {
+        for a in m.arcs_of(LearnerId::from_index(li)) {
+            let v = sol.value(x[a]);
+            if v.min((v - 1.0).abs()) > 1e-6 {
+                integral = false;
+            }
+            if v > 0.5 {
+                placement[li] = Some(m.arc_candidate(a) as u32);
+            }
+        }
+    }
+    (Assignment { placement }, integral)
+}
+
+fn map_err(e: good_lp::ResolutionError) -> LpError {
+    match e {
+        good_lp::ResolutionError::Infeasible => LpError::Infeasible,
+        other => LpError::Solver(other.to_string()),
+    }
+}
+
+fn score_expr(m: &PlacementModel, x: &[Variable]) -> Expression {
+    let mut e = Expression::default();
+    for (a, v) in x.iter().enumerate() {
+        e += m.arc_score(a) * *v;
+    }
+    e
+}
+
+/// Solves the model as an LP with good_lp's default back-end.
+pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpError> {
+    match objective {
+        Objective::MaxFit => {
+            let Lp { vars, x } = new_lp(m);
+            let obj = score_expr(m, &x);
+            let model = add_constraints(vars.maximise(obj.clone()).using(good_lp::default_solver), m, &x);
+            let sol = model.solve().map_err(map_err)?;
+            let (assignment, integral) = read(m, &sol, &x);
+            Ok(LpSolution { assignment, objective: sol.eval(&obj), placed_bound: None, integral })
+        }
+        Objective::MaxPlaced => {
+            let Lp { vars, x } = new_lp(m);
+            let count: Expression = x.iter().copied().sum();
+            let model = add_constraints(vars.maximise(count.clone()).using(good_lp::default_solver), m, &x);
+            let sol = model.solve().map_err(map_err)?;
+            let k = sol.eval(&count);
+            let Lp { vars, x } = new_lp(m);
+            let obj = score_expr(m, &x);
+            let count: Expression = x.iter().copied().sum();
+            let model = add_constraints(vars.maximise(obj.clone()).using(good_lp::default_solver), m, &x)
+                .with(constraint!(count >= k.round()));
+            let sol = model.solve().map_err(map_err)?;
+            let (assignment, integral) = read(m, &sol, &x);
+            Ok(LpSolution { assignment, objective: sol.eval(&obj), placed_bound: Some(k), integral })
+        }
+    }
+}

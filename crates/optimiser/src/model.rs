@@ -1,0 +1,284 @@
+//! The placement model: every constraint of a season's assignment problem in
+//! one place, built from a season, scored candidates and coordinator
+//! constraints. Solvers ([`crate::network`], [`crate::lp`]) read only this.
+
+use dualmatch_core::scoring::Candidates;
+use dualmatch_core::season::Screening;
+use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
+
+use crate::constraints::Constraints;
+use crate::infeasible::{Conflict, Infeasible};
+
+/// What to optimise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Objective {
+    /// Maximise the total score.
+    MaxFit,
+    /// Maximise the number placed, then the total score (exactly lexicographic).
+    MaxPlaced,
+}
+
+impl Objective {
+    /// The name used on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::MaxFit => "max-fit",
+            Objective::MaxPlaced => "max-placed",
+        }
+    }
+}
+
+/// Scores are turned into integer weights `round(score * WEIGHT_SCALE)` for
+/// the exact network solver (the anchors use the same scale). The optimum is
+/// exact for the rounded scores; against the unrounded ones it is within
+/// `0.5 / WEIGHT_SCALE` per placed learner.
+pub const WEIGHT_SCALE: f64 = 1e6;
+
+/// The integer weight of a score.
+pub fn weight(score: f64) -> i64 {
+    (score * WEIGHT_SCALE).round() as i64
+}
+
+/// The assignment problem of one season.
+///
+/// Arcs are the usable candidate pairs, grouped by learner (CSR): a pair is
+/// usable when the learner passed screening, the score is at least the minimum
+/// score and the pair is not forbidden.
+#[derive(Debug)]
+pub struct PlacementModel<'a> {
+    /// The season.
+    pub season: &'a Season,
+    /// The scored candidates the arcs index into.
+    pub candidates: &'a Candidates,
+    /// The coordinator constraints.
+    pub constraints: &'a Constraints,
+    arc_start: Vec<u32>,
+    arcs: Vec<u32>,
+    /// Per learner, the arc (index into `arcs`) that is pinned.
+    pinned: Vec<Option<u32>>,
+    /// Per group, seats reserved and for which priority group.
+    pub(crate) reserve: Vec<Option<(dualmatch_core::ids::PriorityGroupId, u32)>>,
+    /// Per (school, programme) bound index, per learner.
+    pub(crate) bound_of: Vec<Option<u32>>,
+}
+
+impl<'a> PlacementModel<'a> {
+    /// Builds the model. Fails, with every conflict listed, when a pinned
+    /// placement is not a usable candidate pair.
+    pub fn new(
+        season: &'a Season,
+        candidates: &'a Candidates,
+        constraints: &'a Constraints,
+    ) -> Result<Self, Infeasible> {
+        let n = season.learners().len();
+        let min_score = constraints.min_score.unwrap_or(f64::NEG_INFINITY);
+        let mut arc_start = Vec::with_capacity(n + 1);
+        let mut arcs = Vec::with_capacity(candidates.len());
+        arc_start.push(0u32);
+        for (li, learner) in season.learners().iter().enumerate() {
+            let l = LearnerId::from_index(li);
+            if learner.screening == Screening::Passed {
+                for c in candidates.of(l) {
+                    let g = season.group(candidates.group[c]);
+                    if candidates.score[c] >= min_score && !constraints.is_forbidden(l, g.workplace) {
+                        arcs.push(c as u32);
+                    }
+                }
+            }
+            arc_start.push(arcs.len() as u32);
+        }
+        let mut model = PlacementModel {
+            season,
+            candidates,
+            constraints,
+            arc_start,
+            arcs,
+            pinned: vec![None; n],
+            reserve: vec![None; season.groups().len()],
+            bound_of: vec![None; n],
+        };
+        for r in &constraints.reserves {
+            model.reserve[r.group.index()] = Some((r.priority_group, r.seats));
+        }
+        let bound_ix: std::collections::HashMap<_, u32> =
+            constraints.school_bounds.iter().enumerate().map(|(bi, b)| ((b.school, b.programme), bi as u32)).collect();
+        if !bound_ix.is_empty() {
+            for (li, l) in season.learners().iter().enumerate() {
+                model.bound_of[li] = bound_ix.get(&(l.school, l.programme)).copied();
+            }
+        }
+        let mut conflicts = Vec::new();
+        for &(l, w) in &constraints.pins {
+            match model.arcs_of(l).find(|&a| model.group_of_arc(a).map(|g| season.group(g).workplace) == Some(w)) {
+                Some(a) => model.pinned[l.index()] = Some(a as u32),
+                None => conflicts.push(Conflict::PinNotUsable {
+                    learner: l,
+                    workplace: w,
+                    why: model.why_pin_unusable(l, w),
+                }),
+            }
+        }
+        if conflicts.is_empty() {
+            Ok(model)
+        } else {
+            Err(Infeasible { conflicts })
+        }
+    }
+
+    fn why_pin_unusable(&self, l: LearnerId, w: WorkplaceId) -> String {
+        let learner = self.season.learner(l);
+        if learner.screening != Screening::Passed {
+            return format!("the learner's screening is {}", learner.screening.as_str());
+        }
+        if self.constraints.is_forbidden(l, w) {
+            return "the pair is also forbidden".into();
+        }
+        let Some(g) = self.season.group_of(w, learner.programme) else {
+            return format!("the site is not recognised for programme {}", self.season.programme(learner.programme).id);
+        };
+        match self.candidates.of(l).find(|&c| self.candidates.group[c] == g) {
+            Some(c) => format!("its score {:.2} is below min_score", self.candidates.score[c]),
+            None => "the pair does not pass the screening gates (see `dualmatch explain`)".into(),
+        }
+    }
+
+    /// Number of learners.
+    pub fn learner_count(&self) -> usize {
+        self.season.learners().len()
+    }
+
+    /// Number of usable arcs.
+    pub fn arc_count(&self) -> usize {
+        self.arcs.len()
+    }
+
+    /// The usable arcs of learner `l` (indices for [`Self::arc_candidate`]).
+    pub fn arcs_of(&self, l: LearnerId) -> std::ops::Range<usize> {
+        self.arc_start[l.index()] as usize..self.arc_start[l.index() + 1] as usize
+    }
+
+    /// The candidate index (into [`Candidates`]) of arc `a`.
+    pub fn arc_candidate(&self, a: usize) -> usize {
+        self.arcs[a] as usize
+    }
+
+    /// The recognition of arc `a`.
+    pub fn arc_group(&self, a: usize) -> GroupId {
+        self.candidates.group[self.arcs[a] as usize]
+    }
+
+    fn group_of_arc(&self, a: usize) -> Option<GroupId> {
+        Some(self.arc_group(a))
+    }
+
+    /// The score of arc `a`.
+    pub fn arc_score(&self, a: usize) -> f64 {
+        self.candidates.score[self.arcs[a] as usize]
+    }
+
+    /// The pinned arc of learner `l`, if any.
+    pub fn pinned(&self, l: LearnerId) -> Option<usize> {
+        self.pinned[l.index()].map(|a| a as usize)
+    }
+
+    /// Whether every constraint can be written as a network (so the exact flow
+    /// path applies). All constraints dualmatch knows today can; the LP path
+    /// exists as the reference and for future side constraints.
+    pub fn is_network(&self) -> bool {
+        true
+    }
+}
+
+/// A solved assignment: for each learner the arc used, if placed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    /// Per learner, the candidate index (into [`Candidates`]) of the placement.
+    pub placement: Vec<Option<u32>>,
+}
+
+impl Assignment {
+    /// Number of learners placed.
+    pub fn placed(&self) -> usize {
+        self.placement.iter().filter(|p| p.is_some()).count()
+    }
+
+    /// Total score of the placements.
+    pub fn total_score(&self, candidates: &Candidates) -> f64 {
+        // Summed in learner order for a deterministic floating-point result.
+        self.placement.iter().flatten().map(|&c| candidates.score[c as usize]).sum()
+    }
+
+    /// Total integer weight (see [`weight`]).
+    pub fn total_weight(&self, candidates: &Candidates) -> i128 {
+        self.placement.iter().flatten().map(|&c| weight(candidates.score[c as usize]) as i128).sum()
+    }
+
+    /// Checks every seat, capacity, school bound, reserve and pin; returns the
+    /// first violation found. Used by tests and as a safety net before output.
+    pub fn check(&self, m: &PlacementModel) -> Result<(), String> {
+        let s = m.season;
+        let mut per_group = vec![0u32; s.groups().len()];
+        let mut per_wp = vec![0u32; s.workplaces().len()];
+        let mut per_bound = vec![0u32; m.constraints.school_bounds.len()];
+        let mut per_group_open = vec![0u32; s.groups().len()];
+        for (li, p) in self.placement.iter().enumerate() {
+            let l = LearnerId::from_index(li);
+            if let Some(pa) = m.pinned(l) {
+                if *p != Some(m.arc_candidate(pa) as u32) {
+                    return Err(format!("pinned learner {} is not at the pinned site", s.learner(l).id));
+                }
+            }
+            let Some(c) = p else { continue };
+            let Some(a) = m.arcs_of(l).find(|&a| m.arc_candidate(a) == *c as usize) else {
+                return Err(format!("learner {} placed on a pair that is not a usable candidate", s.learner(l).id));
+            };
+            let g = m.arc_group(a);
+            per_group[g.index()] += 1;
+            per_wp[s.group(g).workplace.index()] += 1;
+            if let Some((pg, _)) = m.reserve[g.index()] {
+                if s.learner(l).priority_group != Some(pg) {
+                    per_group_open[g.index()] += 1;
+                }
+            }
+            if let Some(b) = m.bound_of[li] {
+                per_bound[b as usize] += 1;
+            }
+        }
+        for (gi, g) in s.groups().iter().enumerate() {
+            if per_group[gi] > g.seats {
+                return Err(format!(
+                    "{} placed at {}/{} with {} seats",
+                    per_group[gi],
+                    s.workplace(g.workplace).id,
+                    s.programme(g.programme).id,
+                    g.seats
+                ));
+            }
+            if let Some((_, r)) = m.reserve[gi] {
+                if per_group_open[gi] > g.seats - r {
+                    return Err(format!("reserved seats at {} used by others", s.workplace(g.workplace).id));
+                }
+            }
+        }
+        for (wi, w) in s.workplaces().iter().enumerate() {
+            if let Some(cap) = w.capacity {
+                if per_wp[wi] > cap {
+                    return Err(format!("{} placed at {} with capacity {cap}", per_wp[wi], w.id));
+                }
+            }
+        }
+        for (bi, b) in m.constraints.school_bounds.iter().enumerate() {
+            if per_bound[bi] < b.min || per_bound[bi] > b.max {
+                return Err(format!(
+                    "school {} programme {}: {} placed, bounds {}..{}",
+                    s.school(b.school).id,
+                    s.programme(b.programme).id,
+                    per_bound[bi],
+                    b.min,
+                    b.max
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,483 @@
+//! The exact fast path: compile a [`PlacementModel`] into min-cost-flow
+//! networks, one per independent component, and solve them in parallel.
+//!
+//! ```text
+//! S ─[floor,cap]→ school·programme ─[0,1]→ learner ─[pin,1] cost −w→ group
+//! S ─[0,1]→ learner (no school bound)             learner ─→ group·open ─[seats−reserved]→ group
+//! group ─[0,seats]→ workplace ─[0,capacity]→ T    (or group ─[0,seats]→ T when capacity never binds)
+//! S ─[0,∞) cost 0→ T                              (learners may stay unplaced)
+//! ```
+//!
+//! Components: learners and groups joined by candidate arcs, groups of a site
+//! whose capacity binds, and learners sharing a school bound. Components share
+//! no constraint, so their optima add up to the season's optimum.
+
+use std::time::Instant;
+
+use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use rayon::prelude::*;
+
+use crate::flow::{FlowError, FlowSolution, Network, NodeId, INF};
+use crate::infeasible::{Conflict, Infeasible, Limit};
+use crate::model::{weight, Assignment, Objective, PlacementModel, WEIGHT_SCALE};
+
+/// Dual values of the season's seat and capacity constraints, in score units:
+/// how much the objective would gain, at the margin, from one more seat.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duals {
+    /// Per recognition ([`GroupId`]): marginal value of one more seat.
+    pub seat: Vec<f64>,
+    /// Per site ([`WorkplaceId`]): marginal value of one more unit of capacity.
+    pub capacity: Vec<f64>,
+}
+
+/// How the optimum was found and the proof that it is optimal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proof {
+    /// The solver path taken.
+    pub method: &'static str,
+    /// Independent components solved.
+    pub components: usize,
+    /// Learners in the largest component.
+    pub largest_component: usize,
+    /// Upper bound on the total (integer-weight) score from the dual
+    /// solution, in score units. Equals the total at optimality.
+    pub bound: f64,
+    /// For max-placed: the largest number of learners that can be placed
+    /// (proven by the dual of the first phase).
+    pub max_placeable: Option<usize>,
+    /// Wall-clock seconds spent building and solving.
+    pub seconds: f64,
+}
+
+/// An optimal assignment with its proof and duals.
+#[derive(Clone, Debug)]
+pub struct Solved {
+    /// Who goes where.
+    pub assignment: Assignment,
+    /// The optimality proof.
+    pub proof: Proof,
+    /// Marginal seat values (max-fit only).
+    pub duals: Option<Duals>,
+}
+
+/// Union-find with path halving.
+struct Dsu(Vec<u32>);
+
+impl Dsu {
+    fn new(n: usize) -> Self {
+        Dsu((0..n as u32).collect())
+    }
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[self.0[x as usize] as usize];
+            self.0[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            // Smaller root wins, so the result does not depend on order.
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// One independent part of the problem.
+struct Component {
+    learners: Vec<LearnerId>,
+    groups: Vec<GroupId>,
+    workplaces: Vec<WorkplaceId>,
+    bounds: Vec<u32>,
+}
+
+/// Whether a site's capacity can bind (is below the seats of its recognitions).
+fn capacity_binds(m: &PlacementModel, w: WorkplaceId) -> Option<u32> {
+    let cap = m.season.workplace(w).capacity?;
+    let seats: u64 = m.season.groups_of_workplace(w).iter().map(|g| u64::from(m.season.group(*g).seats)).sum();
+    (u64::from(cap) < seats).then_some(cap)
+}
+
+fn components(m: &PlacementModel) -> Vec<Component> {
+    let s = m.season;
+    let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
+    let nb = m.constraints.school_bounds.len();
+    let (g0, w0, b0) = (nl, nl + ng, nl + ng + nw);
+    let mut dsu = Dsu::new(nl + ng + nw + nb);
+    let mut group_used = vec![false; ng];
+    let mut learner_used = vec![false; nl];
+    for li in 0..nl {
+        let l = LearnerId::from_index(li);
+        for a in m.arcs_of(l) {
+            let g = m.arc_group(a);
+            group_used[g.index()] = true;
+            learner_used[li] = true;
+            dsu.union(li as u32, (g0 + g.index()) as u32);
+        }
+        if let Some(b) = m.bound_of[li] {
+            learner_used[li] = true;
+            dsu.union(li as u32, (b0 + b as usize) as u32);
+        }
+    }
+    let mut binds = vec![false; nw];
+    for wi in 0..nw {
+        let w = WorkplaceId::from_index(wi);
+        if capacity_binds(m, w).is_some() {
+            binds[wi] = true;
+            for g in s.groups_of_workplace(w) {
+                if group_used[g.index()] {
+                    dsu.union((w0 + wi) as u32, (g0 + g.index()) as u32);
+                }
+            }
+        }
+    }
+    // Bounds with a floor but no learner still form a (necessarily infeasible) component.
+    let mut root_ix: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    let mut comps: Vec<Component> = Vec::new();
+    let mut comp_of = |dsu: &mut Dsu, x: usize, comps: &mut Vec<Component>| {
+        let r = dsu.find(x as u32);
+        *root_ix.entry(r).or_insert_with(|| {
+            comps.push(Component { learners: vec![], groups: vec![], workplaces: vec![], bounds: vec![] });
+            comps.len() - 1
+        })
+    };
+    for (li, used) in learner_used.iter().enumerate() {
+        if *used {
+            let c = comp_of(&mut dsu, li, &mut comps);
+            comps[c].learners.push(LearnerId::from_index(li));
+        }
+    }
+    for b in 0..nb {
+        let c = comp_of(&mut dsu, b0 + b, &mut comps);
+        comps[c].bounds.push(b as u32);
+    }
+    for (gi, used) in group_used.iter().enumerate() {
+        if *used {
+            let c = comp_of(&mut dsu, g0 + gi, &mut comps);
+            comps[c].groups.push(GroupId::from_index(gi));
+        }
+    }
+    for (wi, b) in binds.iter().enumerate() {
+        if *b {
+            let r = dsu.find((w0 + wi) as u32);
+            if let Some(&c) = root_ix.get(&r) {
+                comps[c].workplaces.push(WorkplaceId::from_index(wi));
+            }
+        }
+    }
+    comps
+}
+
+/// What a network arc stands for.
+#[derive(Clone, Copy, Debug)]
+enum Arc {
+    Candidate { learner: LearnerId },
+    Other,
+    Limit(Limit),
+}
+
+struct Built {
+    net: Network,
+    arcs: Vec<Arc>,
+    bypass: crate::flow::ArcId,
+    /// Network arc of each candidate arc, for reading placements.
+    candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, u32)>,
+}
+
+/// Per-arc cost for an objective: `bonus` is added for every placement.
+fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Built {
+    let s = m.season;
+    let mut net =
+        Network::with_capacity(c.learners.len() + c.groups.len() * 2 + c.workplaces.len() + 2, m.arc_count() / 4 + 16);
+    let mut arcs = Vec::new();
+    let n = c.learners.len() as i64;
+    let src = net.add_node(n);
+    let sink = net.add_node(-n);
+    let add_node = |net: &mut Network| net.add_node(0);
+    let add_arc =
+        |net: &mut Network, arcs: &mut Vec<Arc>, u: NodeId, v: NodeId, lo: i64, hi: i64, cost: i64, what: Arc| {
+            arcs.push(what);
+            net.add_arc(u, v, lo, hi, cost)
+        };
+    // Sites whose capacity binds.
+    let mut wp_node = std::collections::HashMap::new();
+    for &w in &c.workplaces {
+        let v = add_node(&mut net);
+        let cap = capacity_binds(m, w).unwrap_or(0);
+        add_arc(&mut net, &mut arcs, v, sink, 0, i64::from(cap), 0, Arc::Limit(Limit::Capacity(w)));
+        wp_node.insert(w, v);
+    }
+    // Groups (and their unreserved part).
+    let mut group_node = std::collections::HashMap::new();
+    let mut open_node = std::collections::HashMap::new();
+    for &g in &c.groups {
+        let grp = s.group(g);
+        let v = add_node(&mut net);
+        let to = wp_node.get(&grp.workplace).copied().unwrap_or(sink);
+        add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
+        group_node.insert(g, v);
+        if let Some((_, r)) = m.reserve[g.index()] {
+            let o = add_node(&mut net);
+            add_arc(
+                &mut net,
+                &mut arcs,
+                o,
+                v,
+                0,
+                i64::from(grp.seats - r.min(grp.seats)),
+                0,
+                Arc::Limit(Limit::OpenSeats(g)),
+            );
+            open_node.insert(g, o);
+        }
+    }
+    // School bounds.
+    let mut bound_node = std::collections::HashMap::new();
+    for &b in &c.bounds {
+        let sb = m.constraints.school_bounds[b as usize];
+        let v = add_node(&mut net);
+        let hi = if sb.max == u32::MAX { n.max(i64::from(sb.min)) } else { i64::from(sb.max) };
+        add_arc(
+            &mut net,
+            &mut arcs,
+            src,
+            v,
+            i64::from(sb.min),
+            hi,
+            0,
+            Arc::Limit(Limit::SchoolCap(sb.school, sb.programme)),
+        );
+        bound_node.insert(b, v);
+    }
+    // Learners and their candidate arcs.
+    let mut candidate_arcs = Vec::with_capacity(m.arc_count());
+    for &l in &c.learners {
+        let v = add_node(&mut net);
+        match m.bound_of[l.index()] {
+            Some(b) => {
+                let sb = m.constraints.school_bounds[b as usize];
+                add_arc(
+                    &mut net,
+                    &mut arcs,
+                    bound_node[&b],
+                    v,
+                    0,
+                    1,
+                    0,
+                    Arc::Limit(Limit::Learners(sb.school, sb.programme)),
+                )
+            }
+            None => add_arc(&mut net, &mut arcs, src, v, 0, 1, 0, Arc::Other),
+        };
+        let pinned = m.pinned(l);
+        let pg = s.learner(l).priority_group;
+        for a in m.arcs_of(l) {
+            let g = m.arc_group(a);
+            let to = match (open_node.get(&g), m.reserve[g.index()]) {
+                (Some(o), Some((rg, _))) if pg != Some(rg) => *o,
+                _ => group_node[&g],
+            };
+            let cost = if unit_cost { -1 } else { -(bonus + weight(m.arc_score(a))) };
+            let lo = i64::from(pinned == Some(a));
+            let id = add_arc(&mut net, &mut arcs, v, to, lo, 1, cost, Arc::Candidate { learner: l });
+            candidate_arcs.push((id, l, a as u32));
+        }
+    }
+    let bypass = add_arc(&mut net, &mut arcs, src, sink, 0, INF, 0, Arc::Other);
+    Built { net, arcs, bypass, candidate_arcs }
+}
+
+/// Translates an infeasibility certificate (a node set `X`) into a conflict:
+/// what must enter or start in `X` (floors, pins) exceeds what can leave it
+/// (seats, capacities, caps).
+fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
+    let mut inside = vec![false; b.net.node_count()];
+    for v in cut {
+        inside[v.0 as usize] = true;
+    }
+    let mut need: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let mut available: u64 = 0;
+    let (mut floors, mut pins, mut limits) = (Vec::new(), Vec::new(), Vec::new());
+    for a in 0..b.net.arc_count() {
+        let id = crate::flow::ArcId(a as u32);
+        let (u, v) = (inside[b.net.arc_from(id).0 as usize], inside[b.net.arc_to(id).0 as usize]);
+        if !u && v {
+            let lo = b.net.arc_lower(id);
+            need += i128::from(lo);
+            match b.arcs[a] {
+                Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
+                Arc::Candidate { learner } if lo > 0 => pins.push(learner),
+                _ => {}
+            }
+        } else if u && !v {
+            let cap = b.net.arc_upper(id).max(0) as u64;
+            available += cap;
+            if let Arc::Limit(l) = b.arcs[a] {
+                limits.push((l, cap));
+            }
+        }
+    }
+    limits.sort_by_key(|x| std::cmp::Reverse(x.1));
+    Conflict::Shortfall { floors, pins, need: need.max(0) as u64, available, limits }
+}
+
+struct CompResult {
+    /// (learner, model arc) placements.
+    placed: Vec<(LearnerId, u32)>,
+    /// Dual bound of this component in weight units (incl. bonus).
+    bound: i128,
+    placeable: usize,
+    seat_dual: Vec<(GroupId, i64)>,
+    cap_dual: Vec<(WorkplaceId, i64)>,
+}
+
+/// `-D`, where `D` is the dual objective of a min-cost-flow solution: a proven
+/// upper bound on the (negated-cost) objective of any feasible flow.
+fn dual_bound(net: &Network, sol: &FlowSolution) -> i128 {
+    let mut d: i128 = 0;
+    for v in 0..net.node_count() {
+        d -= i128::from(net.supply(NodeId(v as u32))) * i128::from(sol.potential[v]);
+    }
+    for a in 0..net.arc_count() {
+        let id = crate::flow::ArcId(a as u32);
+        let rc = i128::from(sol.reduced_cost(net, id));
+        let (lo, hi) = (i128::from(net.arc_lower(id)), net.arc_upper(id));
+        d += if rc < 0 {
+            if hi == INF {
+                return i128::MAX; // cannot happen at optimality
+            }
+            rc * i128::from(hi)
+        } else {
+            rc * lo
+        };
+    }
+    -d
+}
+
+fn solve_component(m: &PlacementModel, c: &Component, objective: Objective) -> Result<CompResult, Conflict> {
+    let solve = |b: &Built| -> Result<FlowSolution, Conflict> {
+        b.net.solve().map_err(|e| match e {
+            FlowError::Infeasible { cut, .. } => explain_cut(b, &cut),
+            FlowError::InvalidInput(msg) => panic!("internal error: invalid network: {msg}"),
+        })
+    };
+    let max_w = |l: LearnerId| m.arcs_of(l).map(|a| weight(m.arc_score(a))).max().unwrap_or(0);
+    let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, u32)> {
+        b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
+    };
+    let duals = |b: &Built, sol: &FlowSolution| {
+        let mut seat = Vec::new();
+        let mut cap = Vec::new();
+        for (a, what) in b.arcs.iter().enumerate() {
+            let id = crate::flow::ArcId(a as u32);
+            let rc = sol.reduced_cost(&b.net, id);
+            if rc < 0 {
+                match what {
+                    Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) => cap.push((*w, -rc)),
+                    _ => {}
+                }
+            }
+        }
+        (seat, cap)
+    };
+    match objective {
+        Objective::MaxFit => {
+            let b = build(m, c, 0, false);
+            let sol = solve(&b)?;
+            let placed = read(&b, &sol);
+            let (seat_dual, cap_dual) = duals(&b, &sol);
+            Ok(CompResult { placeable: placed.len(), placed, bound: dual_bound(&b.net, &sol), seat_dual, cap_dual })
+        }
+        Objective::MaxPlaced => {
+            // Exactly lexicographic. With M = 1 + Σ best weights, one more
+            // placement always outweighs any score difference. When M is too
+            // large for 64-bit arithmetic, two phases: the maximum number k,
+            // then the best score with the bypass limited to n − k.
+            let big_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
+            let max_cost = big_m + c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            if nodes * max_cost < i128::from(i64::MAX / 32) {
+                let bonus = big_m as i64;
+                let b = build(m, c, bonus, false);
+                let sol = solve(&b)?;
+                let placed = read(&b, &sol);
+                let k = placed.len() as i128;
+                let bound = dual_bound(&b.net, &sol);
+                Ok(CompResult {
+                    placeable: placed.len(),
+                    placed,
+                    bound: bound - k * big_m,
+                    seat_dual: vec![],
+                    cap_dual: vec![],
+                })
+            } else {
+                let b1 = build(m, c, 0, true);
+                let s1 = solve(&b1)?;
+                let k = dual_bound(&b1.net, &s1) as i64;
+                let mut b2 = build(m, c, 0, false);
+                let lo = b2.net.arc_lower(b2.bypass);
+                b2.net.set_bounds(b2.bypass, lo, c.learners.len() as i64 - k);
+                let s2 = solve(&b2)?;
+                let placed = read(&b2, &s2);
+                debug_assert_eq!(placed.len() as i64, k);
+                Ok(CompResult {
+                    placeable: k as usize,
+                    placed,
+                    bound: dual_bound(&b2.net, &s2),
+                    seat_dual: vec![],
+                    cap_dual: vec![],
+                })
+            }
+        }
+    }
+}
+
+/// Solves the model exactly with min-cost flow, components in parallel.
+/// Returns every conflict found when the constraints cannot all be met.
+pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasible> {
+    let start = Instant::now();
+    let comps = components(m);
+    let results: Vec<Result<CompResult, Conflict>> =
+        comps.par_iter().map(|c| solve_component(m, c, objective)).collect();
+    let mut conflicts = Vec::new();
+    let mut placement = vec![None; m.learner_count()];
+    let mut bound: i128 = 0;
+    let mut placeable = 0;
+    let mut seat = vec![0.0; m.season.groups().len()];
+    let mut capacity = vec![0.0; m.season.workplaces().len()];
+    for r in results {
+        match r {
+            Ok(r) => {
+                for (l, a) in r.placed {
+                    placement[l.index()] = Some(m.arc_candidate(a as usize) as u32);
+                }
+                bound += r.bound;
+                placeable += r.placeable;
+                for (g, v) in r.seat_dual {
+                    seat[g.index()] = v as f64 / WEIGHT_SCALE;
+                }
+                for (w, v) in r.cap_dual {
+                    capacity[w.index()] = v as f64 / WEIGHT_SCALE;
+                }
+            }
+            Err(c) => conflicts.push(c),
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(Infeasible { conflicts });
+    }
+    let proof = Proof {
+        method: "network-simplex",
+        components: comps.len(),
+        largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
+        bound: bound as f64 / WEIGHT_SCALE,
+        max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
+    Ok(Solved { assignment: Assignment { placement }, proof, duals })
+}

@@ -1,0 +1,172 @@
+//! Why a learner is not placed: the most specific reason, as data.
+
+use std::fmt;
+
+use dualmatch_core::scoring::{no_candidate_reason, NoCandidateReason};
+use dualmatch_core::season::Screening;
+use dualmatch_core::{GroupId, LearnerId, Season};
+
+use crate::model::{Assignment, PlacementModel};
+
+/// Why one learner has no placement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unplaced {
+    /// Screening is not finished.
+    ScreeningPending,
+    /// Screening failed: preparatory phase.
+    ScreeningFailed,
+    /// No candidate site at all (gates), with the main reason.
+    NoCandidate(NoCandidateReason),
+    /// No candidate in the supplied candidates file.
+    NoSuppliedCandidate,
+    /// Candidates exist, but every one is below the minimum score or forbidden.
+    NoUsableCandidate {
+        /// Candidates below `min_score`.
+        below_min_score: usize,
+        /// Candidates forbidden by the constraints.
+        forbidden: usize,
+    },
+    /// The learner's best alternative went to someone else.
+    Outcompeted {
+        /// The best usable alternative.
+        best: GroupId,
+        /// The learner's score there.
+        score: f64,
+        /// Who took the seat (the lowest-scoring learner placed there).
+        taken_by: LearnerId,
+        /// Their score there.
+        their_score: f64,
+        /// Usable alternatives the learner had.
+        alternatives: usize,
+    },
+    /// Seats remain, but a constraint keeps the learner out (a school cap or
+    /// reserved seats), or max-fit gains nothing from a score of 0.
+    Constrained {
+        /// The best usable alternative.
+        best: GroupId,
+        /// What stops it.
+        why: &'static str,
+    },
+}
+
+/// An [`Unplaced`] reason with the season, for display.
+pub struct Describe<'a>(pub &'a Unplaced, pub &'a Season);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.1;
+        let site = |g: GroupId| s.workplace(s.group(g).workplace).id.clone();
+        match self.0 {
+            Unplaced::ScreeningPending => write!(f, "screening pending"),
+            Unplaced::ScreeningFailed => write!(f, "screening failed (preparatory phase)"),
+            Unplaced::NoCandidate(r) => write!(f, "no candidate: {r}"),
+            Unplaced::NoSuppliedCandidate => write!(f, "no candidate: no pair for this learner in the candidates file"),
+            Unplaced::NoUsableCandidate { below_min_score, forbidden } => write!(
+                f,
+                "no usable candidate: {below_min_score} below min_score, {forbidden} forbidden"
+            ),
+            Unplaced::Outcompeted { best, score, taken_by, their_score, alternatives } => write!(
+                f,
+                "outcompeted: best alternative {} (score {score:.1}) taken by {} (score {their_score:.1}); {} other alternative(s) also full",
+                site(*best),
+                s.learner(*taken_by).id,
+                alternatives.saturating_sub(1)
+            ),
+            Unplaced::Constrained { best, why } => write!(f, "not placed at {} (seats left): {why}", site(*best)),
+        }
+    }
+}
+
+/// The reason for every unplaced learner, in learner order.
+pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)> {
+    let s = m.season;
+    let c = m.candidates;
+    // Who sits where, and the lowest score per group and per site.
+    let mut lowest_in_group: Vec<Option<(f64, LearnerId)>> = vec![None; s.groups().len()];
+    let mut used_group = vec![0u32; s.groups().len()];
+    let mut used_wp = vec![0u32; s.workplaces().len()];
+    let mut lowest_in_wp: Vec<Option<(f64, LearnerId)>> = vec![None; s.workplaces().len()];
+    for (li, p) in a.placement.iter().enumerate() {
+        if let Some(ci) = p {
+            let (g, sc, l) = (c.group[*ci as usize], c.score[*ci as usize], LearnerId::from_index(li));
+            used_group[g.index()] += 1;
+            let w = s.group(g).workplace.index();
+            used_wp[w] += 1;
+            for slot in [&mut lowest_in_group[g.index()], &mut lowest_in_wp[w]] {
+                if slot.is_none_or(|(x, _)| sc < x) {
+                    *slot = Some((sc, l));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (li, p) in a.placement.iter().enumerate() {
+        if p.is_some() {
+            continue;
+        }
+        let l = LearnerId::from_index(li);
+        let learner = s.learner(l);
+        let reason = match learner.screening {
+            Screening::Pending => Unplaced::ScreeningPending,
+            Screening::Failed => Unplaced::ScreeningFailed,
+            Screening::Passed => {
+                let arcs = m.arcs_of(l);
+                if arcs.is_empty() {
+                    let all = c.of(l);
+                    if all.is_empty() {
+                        if c.components.is_none() {
+                            Unplaced::NoSuppliedCandidate
+                        } else {
+                            Unplaced::NoCandidate(
+                                no_candidate_reason(s, l).unwrap_or(NoCandidateReason::NoRecognisedSite),
+                            )
+                        }
+                    } else {
+                        let min = m.constraints.min_score.unwrap_or(f64::NEG_INFINITY);
+                        let below = all.clone().filter(|&i| c.score[i] < min).count();
+                        Unplaced::NoUsableCandidate { below_min_score: below, forbidden: all.len() - below }
+                    }
+                } else {
+                    // Arcs are best first.
+                    let best_arc = arcs
+                        .clone()
+                        .max_by(|&x, &y| m.arc_score(x).total_cmp(&m.arc_score(y)).then(y.cmp(&x)))
+                        .unwrap_or(arcs.start);
+                    let best = m.arc_group(best_arc);
+                    let grp = s.group(best);
+                    let wp = s.workplace(grp.workplace);
+                    let group_full = used_group[best.index()] >= grp.seats;
+                    let wp_full = wp.capacity.is_some_and(|cap| used_wp[grp.workplace.index()] >= cap);
+                    let taker = if group_full {
+                        lowest_in_group[best.index()]
+                    } else if wp_full {
+                        lowest_in_wp[grp.workplace.index()]
+                    } else {
+                        None
+                    };
+                    match taker {
+                        Some((their_score, taken_by)) => Unplaced::Outcompeted {
+                            best,
+                            score: m.arc_score(best_arc),
+                            taken_by,
+                            their_score,
+                            alternatives: arcs.len(),
+                        },
+                        None => Unplaced::Constrained {
+                            best,
+                            why: if m.bound_of[li].is_some() {
+                                "the school's cap in this programme is reached"
+                            } else if m.reserve[best.index()].is_some() {
+                                "the free seats are reserved for a priority group"
+                            } else {
+                                "placing the learner would not raise the objective (score 0 under max-fit)"
+                            },
+                        },
+                    }
+                }
+            }
+        };
+        out.push((l, reason));
+    }
+    out
+}

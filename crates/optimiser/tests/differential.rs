@@ -1,0 +1,342 @@
+//! Differential tests: the exact network path against the good_lp LP and
+//! against brute force, on random tiny seasons with every kind of constraint.
+
+use dualmatch_core::ids::PriorityGroupId;
+use dualmatch_core::scoring::Candidates;
+use dualmatch_core::season::doc::*;
+use dualmatch_core::season::{from_doc, Season};
+use dualmatch_core::{LearnerId, SchoolId, WorkplaceId};
+use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
+use dualmatch_optimiser::model::weight;
+use dualmatch_optimiser::{lp, network, Assignment, Constraints, Objective, PlacementModel};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+struct Inst {
+    programmes: usize,
+    schools: usize,
+    /// (school, programme, screening passed, priority)
+    learners: Vec<(usize, usize, bool, bool)>,
+    /// capacity
+    workplaces: Vec<Option<u32>>,
+    /// (workplace, programme, seats)
+    recognitions: Vec<(usize, usize, u32)>,
+    /// (learner, recognition index, integer score)
+    candidates: Vec<(usize, usize, u32)>,
+    bounds: Vec<(usize, usize, u32, u32)>,
+    reserve: Option<(usize, u32)>,
+    pins: Vec<usize>,
+    forbid: Vec<usize>,
+    min_score: Option<u32>,
+}
+
+fn inst() -> impl Strategy<Value = Inst> {
+    (1usize..=2, 1usize..=2, 1usize..=7, 1usize..=4)
+        .prop_flat_map(|(np, ns, nl, nw)| {
+            let learners =
+                prop::collection::vec((0..ns, 0..np, prop::bool::weighted(0.9), prop::bool::weighted(0.3)), nl);
+            let workplaces =
+                prop::collection::vec(prop::option::weighted(0.4, prop_oneof![1 => Just(0u32), 4 => 1u32..=3]), nw);
+            let recs = prop::collection::btree_set((0..nw, 0..np), 1..=(nw * np)).prop_flat_map(|set| {
+                let v: Vec<_> = set.into_iter().collect();
+                let n = v.len();
+                (Just(v), prop::collection::vec(prop_oneof![1 => Just(0u32), 4 => 1u32..=3], n))
+            });
+            (Just(np), Just(ns), learners, workplaces, recs).prop_flat_map(
+                |(np, ns, learners, workplaces, (recs, seats))| {
+                    let recognitions: Vec<(usize, usize, u32)> =
+                        recs.iter().zip(&seats).map(|(&(w, p), &s)| (w, p, s)).collect();
+                    // Candidates: pairs whose recognition is in the learner's programme.
+                    let mut possible = Vec::new();
+                    for (li, l) in learners.iter().enumerate() {
+                        for (ri, r) in recognitions.iter().enumerate() {
+                            if r.1 == l.1 {
+                                possible.push((li, ri));
+                            }
+                        }
+                    }
+                    let np_ = possible.len();
+                    let cand = prop::collection::vec((prop::bool::weighted(0.7), 0u32..=100), np_).prop_map(move |v| {
+                        possible
+                            .iter()
+                            .zip(v)
+                            .filter(|(_, (keep, _))| *keep)
+                            .map(|(&(l, r), (_, s))| (l, r, s))
+                            .collect::<Vec<_>>()
+                    });
+                    let nl = learners.len();
+                    let bounds = prop::collection::vec(
+                        (0..ns, 0..np, prop_oneof![3 => Just(0u32), 1 => 1u32..=2], 0u32..=4),
+                        0..=2,
+                    );
+                    let nrec = recognitions.len();
+                    (
+                        Just(np),
+                        Just(ns),
+                        Just(learners),
+                        Just(workplaces),
+                        Just(recognitions),
+                        cand,
+                        bounds,
+                        prop::option::weighted(0.3, (0..nrec, 0u32..=2)),
+                        prop::collection::vec(0..nl, 0..=2),
+                        prop::collection::vec(0..64usize, 0..=2),
+                        prop::option::weighted(0.3, 0u32..=60),
+                    )
+                },
+            )
+        })
+        .prop_map(
+            |(
+                programmes,
+                schools,
+                learners,
+                workplaces,
+                recognitions,
+                candidates,
+                bounds,
+                reserve,
+                pins,
+                forbid,
+                min_score,
+            )| Inst {
+                programmes,
+                schools,
+                learners,
+                workplaces,
+                recognitions,
+                candidates,
+                bounds,
+                reserve,
+                pins,
+                forbid,
+                min_score,
+            },
+        )
+}
+
+fn season_of(i: &Inst) -> Season {
+    let doc = SeasonDoc {
+        programmes: (0..i.programmes)
+            .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
+            .collect(),
+        schools: (0..i.schools)
+            .map(|s| SchoolRec { id: format!("S{s}"), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 })
+            .collect(),
+        learners: i
+            .learners
+            .iter()
+            .enumerate()
+            .map(|(k, &(s, p, passed, prio))| LearnerRec {
+                id: format!("L{k}"),
+                school: format!("S{s}"),
+                programme: format!("P{p}"),
+                lat: 51.0,
+                lon: 4.0,
+                max_commute_km: 20.0,
+                readiness: 3,
+                screening: if passed { Screening::Passed } else { Screening::Pending },
+                attributes: vec![],
+                preferences: vec![],
+                priority_group: prio.then(|| "extra".to_string()),
+                row: 0,
+            })
+            .collect(),
+        workplaces: i
+            .workplaces
+            .iter()
+            .enumerate()
+            .map(|(k, &cap)| WorkplaceRec {
+                id: format!("W{k}"),
+                company: "c".into(),
+                lat: 51.0,
+                lon: 4.0,
+                capacity: cap,
+                min_readiness: 1,
+                requires: vec![],
+                partner_schools: vec![],
+                preferences: vec![],
+                row: 0,
+            })
+            .collect(),
+        recognitions: i
+            .recognitions
+            .iter()
+            .map(|&(w, p, s)| RecognitionRec {
+                workplace: format!("W{w}"),
+                programme: format!("P{p}"),
+                seats: s,
+                row: 0,
+            })
+            .collect(),
+        candidates: Some(
+            i.candidates
+                .iter()
+                .map(|&(l, r, s)| {
+                    let (w, p, _) = i.recognitions[r];
+                    CandidateRec {
+                        learner: format!("L{l}"),
+                        workplace: format!("W{w}"),
+                        programme: format!("P{p}"),
+                        score: f64::from(s),
+                        row: 0,
+                    }
+                })
+                .collect(),
+        ),
+    };
+    from_doc(doc).expect("generated season is valid").season
+}
+
+fn constraints_of(i: &Inst, s: &Season) -> Constraints {
+    let mut c = Constraints::none();
+    c.min_score = i.min_score.map(f64::from);
+    for &(sc, p, min, extra) in &i.bounds {
+        let (school, programme) = (SchoolId::from_index(sc), s.programme_by_id(&format!("P{p}")).unwrap());
+        if c.school_bounds.iter().any(|b| b.school == school && b.programme == programme) {
+            continue;
+        }
+        let max = if extra == 4 { u32::MAX } else { min + extra };
+        c.school_bounds.push(SchoolBound { school, programme, min, max });
+    }
+    if let (Some((g, seats)), Some(pg)) = (i.reserve, s.priority_groups().first()) {
+        let _ = pg;
+        let group = dualmatch_core::GroupId::from_index(g);
+        c.reserves.push(Reserve { group, priority_group: PriorityGroupId(0), seats: seats.min(s.group(group).seats) });
+    }
+    let cands = &i.candidates;
+    for &k in &i.forbid {
+        if let Some(&(l, r, _)) = cands.get(k % cands.len().max(1)) {
+            c.forbidden.push((LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0)));
+        }
+    }
+    c.forbidden.sort_unstable();
+    c.forbidden.dedup();
+    for &l in &i.pins {
+        // Pin the learner to its first usable candidate, when it has one.
+        let usable = |&&(cl, r, sc): &&(usize, usize, u32)| {
+            cl == l
+                && i.learners[l].2
+                && i.min_score.is_none_or(|m| sc >= m)
+                && !c.is_forbidden(LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0))
+        };
+        if let Some(&(_, r, _)) = cands.iter().find(usable) {
+            let pair = (LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0));
+            if !c.pins.iter().any(|(x, _)| *x == pair.0) {
+                c.pins.push(pair);
+            }
+        }
+    }
+    c
+}
+
+/// Brute force: every way to give each learner one of its arcs or nothing.
+fn brute_force(m: &PlacementModel, objective: Objective) -> Option<(usize, i128)> {
+    let n = m.learner_count();
+    let mut choice = vec![0usize; n];
+    let mut best: Option<(usize, i128)> = None;
+    loop {
+        let placement = (0..n)
+            .map(|li| {
+                let arcs = m.arcs_of(LearnerId::from_index(li));
+                (choice[li] > 0).then(|| m.arc_candidate(arcs.start + choice[li] - 1) as u32)
+            })
+            .collect();
+        let a = Assignment { placement };
+        if a.check(m).is_ok() {
+            let key = (a.placed(), a.total_weight(m.candidates));
+            let better = match (best, objective) {
+                (None, _) => true,
+                (Some(b), Objective::MaxFit) => key.1 > b.1,
+                (Some(b), Objective::MaxPlaced) => key > b,
+            };
+            if better {
+                best = Some(key);
+            }
+        }
+        // Next combination.
+        let mut i = 0;
+        loop {
+            if i == n {
+                return best;
+            }
+            choice[i] += 1;
+            if choice[i] <= m.arcs_of(LearnerId::from_index(i)).len() {
+                break;
+            }
+            choice[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+fn check_instance(i: &Inst) -> Result<(), TestCaseError> {
+    let season = season_of(i);
+    let cands = Candidates::from_season_candidates(&season).unwrap();
+    let cons = constraints_of(i, &season);
+    let Ok(m) = PlacementModel::new(&season, &cands, &cons) else {
+        return Ok(()); // a pin on an unusable pair (min_score, forbidden): reported before solving
+    };
+    for objective in [Objective::MaxFit, Objective::MaxPlaced] {
+        let brute = brute_force(&m, objective);
+        let net = network::solve(&m, objective);
+        let lp = lp::solve(&m, objective);
+        match (brute, &net) {
+            (None, Err(inf)) => {
+                prop_assert!(!inf.conflicts.is_empty());
+                prop_assert!(matches!(lp, Err(lp::LpError::Infeasible)), "LP disagrees on infeasibility: {lp:?}");
+            }
+            (Some((placed, w)), Ok(sol)) => {
+                prop_assert!(
+                    sol.assignment.check(&m).is_ok(),
+                    "network result infeasible: {:?}",
+                    sol.assignment.check(&m)
+                );
+                let got_w = sol.assignment.total_weight(&cands);
+                prop_assert_eq!(got_w, w, "network weight differs from brute force ({:?})", objective);
+                if objective == Objective::MaxPlaced {
+                    prop_assert_eq!(sol.assignment.placed(), placed);
+                    prop_assert_eq!(sol.proof.max_placeable, Some(placed));
+                }
+                // The dual bound proves optimality.
+                prop_assert!(
+                    (sol.proof.bound - got_w as f64 / 1e6).abs() < 1e-6,
+                    "bound {} vs {}",
+                    sol.proof.bound,
+                    got_w
+                );
+                let lp = lp.map_err(|e| TestCaseError::fail(format!("LP failed: {e}")))?;
+                prop_assert!(lp.integral, "LP vertex not integral on a network model");
+                prop_assert!(
+                    (lp.objective - got_w as f64 / 1e6).abs() < 1e-6,
+                    "LP {} vs network {}",
+                    lp.objective,
+                    got_w
+                );
+                prop_assert!(lp.assignment.check(&m).is_ok());
+                if objective == Objective::MaxPlaced {
+                    prop_assert_eq!(lp.assignment.placed(), placed);
+                }
+            }
+            (b, n) => {
+                prop_assert!(false, "brute force {b:?} but network {:?}", n.as_ref().map(|s| s.assignment.placed()))
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn network_equals_lp_equals_brute_force(i in inst()) {
+        check_instance(&i)?;
+    }
+}
+
+#[test]
+fn weights_round_scores_to_micro_units() {
+    assert_eq!(weight(12.3456789), 12_345_679);
+    assert_eq!(weight(0.0), 0);
+}
