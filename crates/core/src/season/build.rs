@@ -89,6 +89,10 @@ fn intern_ids<'r, I: Copy>(
     let mut first_row: HashMap<&str, u64> = HashMap::new();
     let mut keep = Vec::new();
     for (id, row) in recs {
+        if id.is_empty() {
+            keep.push(false);
+            continue;
+        }
         if let Some(prev) = first_row.get(id) {
             let w = rep.where_(table, *prev);
             rep.error(
@@ -260,10 +264,14 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
     let mut groups = Vec::with_capacity(doc.recognitions.len());
     let mut group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId> = HashMap::new();
     let mut group_row: Vec<u64> = Vec::new();
+    let mut wp_referenced = vec![false; workplaces.len()];
     for r in &doc.recognitions {
         let at = |f| (T::Recognitions, r.row, f);
         let w = rep.resolve(&workplace_ix, T::Workplaces, "workplace", &r.workplace, at("workplace"));
         let p = rep.resolve(&programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
+        if let Some(w) = w {
+            wp_referenced[w.index()] = true;
+        }
         let (Some(w), Some(p)) = (w, p) else { continue };
         if let Some(g) = group_ix.get(&(w, p)) {
             let first = rep.where_(T::Recognitions, group_row[g.index()]);
@@ -274,14 +282,6 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
                 format!("workplace {:?} is recognised for programme {:?} twice (first at {first}); merge the rows and add up the seats", r.workplace, r.programme),
             );
             continue;
-        }
-        if r.seats == 0 {
-            rep.warn(
-                T::Recognitions,
-                r.row,
-                Some("seats"),
-                format!("0 seats: nobody can be placed at {:?} for {:?}", r.workplace, r.programme),
-            );
         }
         let g = GroupId::from_index(groups.len());
         group_ix.insert((w, p), g);
@@ -331,7 +331,7 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
     let (prog_group_start, prog_groups) =
         csr(programmes.len(), groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))));
     for (i, r) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k).map(|(r, _)| r).enumerate() {
-        if wp_group_start[i] == wp_group_start[i + 1] && !out.unusable.contains("recognitions") {
+        if !wp_referenced[i] && !out.unusable.contains("recognitions") {
             rep.warn(
                 T::Workplaces,
                 r.row,
@@ -344,7 +344,19 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
             );
         }
     }
-    if !out.unusable.contains("recognitions") && !out.unusable.contains("learners") {
+    // Warnings that would only echo an error (placeholder values) wait for a clean season.
+    if !rep.diags.has_errors() {
+        for (g, row) in groups.iter().zip(&group_row) {
+            if g.seats == 0 {
+                let (w, p) = (&workplaces[g.workplace.index()].id, &programmes[g.programme.index()].id);
+                rep.warn(
+                    T::Recognitions,
+                    *row,
+                    Some("seats"),
+                    format!("0 seats: nobody can be placed at {w:?} for {p:?}"),
+                );
+            }
+        }
         let mut demand = vec![0u64; programmes.len()];
         for l in &learners {
             if l.screening == Screening::Passed {
@@ -363,9 +375,11 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
                     row,
                     Some("id"),
                     format!(
-                        "programme {:?} has {seats} seats for {} screened learners; at least {} cannot be placed",
+                        "programme {:?} has {seats} seat{} for {} screened learner{}; at least {} cannot be placed",
                         r.id,
+                        plural(seats),
                         demand[p],
+                        plural(demand[p]),
                         demand[p] - seats
                     ),
                 );
@@ -389,4 +403,12 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         prog_groups,
     };
     Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

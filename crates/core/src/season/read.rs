@@ -206,9 +206,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
     match table {
         TableName::Programmes => {
             let rec = ProgrammeRec { id: ctx.text(cells, 0), name: ctx.text(cells, 1), row };
-            if ctx.ok {
-                doc.programmes.push(rec);
-            }
+            doc.programmes.push(rec);
         }
         TableName::Schools => {
             let rec = SchoolRec {
@@ -218,9 +216,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 lon: ctx.lon(cells, 3),
                 row,
             };
-            if ctx.ok {
-                doc.schools.push(rec);
-            }
+            doc.schools.push(rec);
         }
         TableName::Learners => {
             let id = ctx.text(cells, 0);
@@ -259,9 +255,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 priority_group: ctx.opt_text(cells, 10),
                 row,
             };
-            if ctx.ok {
-                doc.learners.push(rec);
-            }
+            doc.learners.push(rec);
         }
         TableName::Workplaces => {
             let id = ctx.text(cells, 0);
@@ -281,9 +275,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 preferences: ctx.list(cells, 8),
                 row,
             };
-            if ctx.ok {
-                doc.workplaces.push(rec);
-            }
+            doc.workplaces.push(rec);
         }
         TableName::Recognitions => {
             let rec = RecognitionRec {
@@ -292,9 +284,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 seats: ctx.whole(cells, 2, "seats").unwrap_or(0),
                 row,
             };
-            if ctx.ok {
-                doc.recognitions.push(rec);
-            }
+            doc.recognitions.push(rec);
         }
         TableName::Candidates => {
             let learner = ctx.text(cells, 0);
@@ -309,9 +299,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 None => 0.0,
             };
             let rec = CandidateRec { learner, workplace, programme, score, row };
-            if ctx.ok {
-                doc.candidates.get_or_insert_with(Vec::new).push(rec);
-            }
+            doc.candidates.get_or_insert_with(Vec::new).push(rec);
         }
     }
 }
@@ -376,6 +364,22 @@ fn map_header(
         if let Some(i) = cols.iter().position(|c| c.name == name) {
             map[i] = Some(pos);
         }
+    }
+    let required = cols.iter().filter(|c| c.required).count();
+    let missing = cols.iter().zip(&map).filter(|(c, m)| c.required && m.is_none()).count();
+    if missing == required && required > 1 {
+        let found: Vec<String> = header.iter().take(3).map(|h| h.chars().take(20).collect()).collect();
+        diags.push(origin.at(
+            Severity::Error,
+            header_row,
+            None,
+            format!(
+                "the header names none of the expected columns ({}); found {:?}; is this the right file?",
+                header_names(table),
+                found
+            ),
+        ));
+        return None;
     }
     for (i, c) in cols.iter().enumerate() {
         if c.required && map[i].is_none() {
@@ -539,22 +543,20 @@ pub(crate) fn read_csv_from<R: Read>(
             }
             continue;
         }
-        let mut cells: Vec<Option<&str>> = Vec::with_capacity(map.len());
+        let mut owned: Vec<Option<std::borrow::Cow<str>>> = Vec::with_capacity(map.len());
         let mut utf8_ok = true;
         for (i, pos) in map.iter().enumerate() {
-            let cell = match pos.and_then(|p| rec.get(p)) {
-                Some(b) => match std::str::from_utf8(b) {
-                    Ok(s) => Some(s),
-                    Err(_) => {
-                        utf8_ok = false;
-                        diags.push(origin.at(Severity::Error, line, Some(schema(table)[i].name), utf8_hint()));
-                        None
-                    }
-                },
-                None => None,
-            };
-            cells.push(cell);
+            let cell = pos.and_then(|p| rec.get(p)).map(|b| {
+                let text = String::from_utf8_lossy(b);
+                if matches!(text, std::borrow::Cow::Owned(_)) {
+                    utf8_ok = false;
+                    diags.push(origin.at(Severity::Error, line, Some(schema(table)[i].name), utf8_hint()));
+                }
+                text
+            });
+            owned.push(cell);
         }
+        let cells: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
         let mut ctx = RowCtx { origin, table, row: line, diags, ok: utf8_ok };
         parse_row(table, &cells, &mut ctx, doc);
         if !ctx.ok {
