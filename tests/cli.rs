@@ -238,3 +238,21 @@ fn corrupted_sample_lists_every_problem_with_file_and_line() {
         assert!(t.lines().any(|l| l.contains(&at) && l.contains(what)), "missing `{at}` … `{what}` in:\n{t}");
     }
 }
+
+/// `explain` snapshots on the base fixture: one learner with candidates, one
+/// pending screening, one failed, one with nothing within commuting distance.
+#[test]
+fn explain_snapshots() {
+    for learner in ["L01", "L03", "L04", "L06", "L08"] {
+        let out = run(bin().arg("explain").arg(data("base")).args(["--learner", learner]));
+        let actual = format!("exit: {}\n{}", out.status.code().unwrap_or(-1), text(&out));
+        check(&actual, &data(&format!("explain/{learner}.expected.txt")));
+    }
+}
+
+#[test]
+fn explain_unknown_learner_is_a_usage_error_with_a_suggestion() {
+    let out = run(bin().arg("explain").arg(data("base")).args(["--learner", "l01"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("did you mean L01?"), "{}", text(&out));
+}

@@ -73,6 +73,21 @@ Writes placements.csv, unplaced.csv (with the reason for each learner),
 seat_values.csv (what one more seat would be worth) and summary.json (with the
 proof of optimality). Exit code 1 when the constraints cannot all be met.")]
     Match(MatchArgs),
+    /// Score every eligible learner–site pair (screening gates, then fit).
+    #[command(after_help = "\
+Examples:
+  dualmatch score data/sample --out candidates.csv
+  dualmatch score data/sample --weights weights.toml --out candidates.csv
+
+Writes learner,workplace,programme,score, one column per component, and
+distance_km. See docs/scoring.md for the gates, components and weights.")]
+    Score(ScoreArgs),
+    /// Show a learner's best candidates, each score's breakdown, and why other sites were rejected.
+    #[command(after_help = "\
+Examples:
+  dualmatch explain data/sample --learner L000042
+  dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml")]
+    Explain(ExplainArgs),
 }
 
 /// How diagnostics are printed.
@@ -192,4 +207,36 @@ pub struct MatchArgs {
     /// Leave timings out of summary.json, so that outputs are byte-identical across runs.
     #[arg(long)]
     pub no_timings: bool,
+}
+
+/// `dualmatch score`.
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// The season: a directory of CSV files or a JSON file.
+    pub season: PathBuf,
+    /// Scoring weights (TOML); see docs/scoring.md.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Where to write the candidates CSV.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `dualmatch explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The season: a directory of CSV files or a JSON file.
+    pub season: PathBuf,
+    /// The learner's id.
+    #[arg(long)]
+    pub learner: String,
+    /// How many candidates to show.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Scoring weights (TOML); see docs/scoring.md.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
 }

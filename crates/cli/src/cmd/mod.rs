@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod explain;
 pub mod generate;
 pub mod matching;
+pub mod score;
 pub mod validate;

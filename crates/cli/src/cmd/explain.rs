@@ -1,0 +1,80 @@
+//! `dualmatch explain`: a learner's best candidates with the breakdown of each
+//! score, and why the other sites of the programme were rejected.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use dualmatch_core::scoring::{explain, Explanation, COMPONENT_NAMES};
+use dualmatch_core::season::LoadOptions;
+use dualmatch_core::Season;
+
+use crate::args::{ExplainArgs, Global};
+use crate::cmd::matching::load_weights;
+use crate::exit::{self, usage};
+
+/// Runs the command.
+pub fn run(a: ExplainArgs, _global: &Global) -> anyhow::Result<ExitCode> {
+    let weights = load_weights(a.weights.as_deref())?;
+    let season = dualmatch_core::season::load_with(&a.season, &LoadOptions::default())?.season;
+    let Some(l) = season.learner_by_id(&a.learner) else {
+        let close: Vec<&str> = season
+            .learners()
+            .iter()
+            .map(|l| l.id.as_str())
+            .filter(|id| id.eq_ignore_ascii_case(&a.learner) || id.contains(a.learner.as_str()))
+            .take(5)
+            .collect();
+        let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
+        return Err(usage(format!("no learner {:?} in {}{hint}", a.learner, a.season.display())));
+    };
+    let e = explain(&season, &weights, None, l, a.top);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    print(&mut out, &season, &e)?;
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// Formats an explanation as plain text.
+pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Result<()> {
+    let l = s.learner(e.learner);
+    let school = s.school(l.school);
+    let prog = s.programme(e.programme);
+    writeln!(
+        out,
+        "Learner {} — school {} ({}), programme {} ({})",
+        l.id, school.id, school.name, prog.id, prog.name
+    )?;
+    writeln!(
+        out,
+        "readiness {}, screening {}, longest commute {} km",
+        l.readiness,
+        l.screening.as_str(),
+        l.max_commute_km
+    )?;
+    let sites = if e.recognised_sites == 1 { "site" } else { "sites" };
+    writeln!(out, "{} {sites} recognised for {}; {} eligible", e.recognised_sites, prog.name, e.eligible)?;
+    if let Some(r) = &e.no_candidate {
+        writeln!(out, "\nNo candidate: {r}")?;
+    }
+    if !e.best.is_empty() {
+        writeln!(out, "\nBest candidates (score = sum of weighted components, 0–100):")?;
+        for (i, c) in e.best.iter().enumerate() {
+            let w = s.workplace(c.workplace);
+            let parts: Vec<String> = COMPONENT_NAMES
+                .iter()
+                .zip(c.contributions)
+                .map(|(name, pts)| format!("{name} {pts:.1}"))
+                .collect();
+            let travel = c.travel_minutes.map(|m| format!(", {m:.0} min")).unwrap_or_default();
+            writeln!(out, "{:>3}. {} {} — score {:.1}", i + 1, w.id, w.company, c.score)?;
+            writeln!(out, "     = {}; {:.1} km{travel}", parts.join(" + "), c.distance_km)?;
+        }
+    }
+    if !e.rejected.is_empty() {
+        writeln!(out, "\nRejected sites of the programme (a site can fail several gates):")?;
+        for r in &e.rejected {
+            writeln!(out, "  - {}", r.describe(s))?;
+        }
+    }
+    Ok(())
+}
