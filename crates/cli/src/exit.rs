@@ -50,7 +50,10 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::from(BAD_INPUT);
     }
     // A closed pipe (`dualmatch explain … | head`) is not a failure.
-    if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    {
         return ExitCode::from(OK);
     }
     if err.downcast_ref::<UsageError>().is_some() {

@@ -39,11 +39,7 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
     let l = s.learner(e.learner);
     let school = s.school(l.school);
     let prog = s.programme(e.programme);
-    writeln!(
-        out,
-        "Learner {} — school {} ({}), programme {} ({})",
-        l.id, school.id, school.name, prog.id, prog.name
-    )?;
+    writeln!(out, "Learner {} — school {} ({}), programme {} ({})", l.id, school.id, school.name, prog.id, prog.name)?;
     writeln!(
         out,
         "readiness {}, screening {}, longest commute {} km",
@@ -60,11 +56,8 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
         writeln!(out, "\nBest candidates (score = sum of weighted components, 0–100):")?;
         for (i, c) in e.best.iter().enumerate() {
             let w = s.workplace(c.workplace);
-            let parts: Vec<String> = COMPONENT_NAMES
-                .iter()
-                .zip(c.contributions)
-                .map(|(name, pts)| format!("{name} {pts:.1}"))
-                .collect();
+            let parts: Vec<String> =
+                COMPONENT_NAMES.iter().zip(c.contributions).map(|(name, pts)| format!("{name} {pts:.1}")).collect();
             let travel = c.travel_minutes.map(|m| format!(", {m:.0} min")).unwrap_or_default();
             writeln!(out, "{:>3}. {} {} — score {:.1}", i + 1, w.id, w.company, c.score)?;
             writeln!(out, "     = {}; {:.1} km{travel}", parts.join(" + "), c.distance_km)?;

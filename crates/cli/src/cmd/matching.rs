@@ -147,6 +147,22 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if let Some(d) = &solved.duals {
         dir.write("seat_values.csv", |w| write_seat_values(w, &season, d))?;
     }
+    let proof_line = format!(
+        "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
+        cfg.objective.name(),
+        solved.proof.bound,
+        solved.proof.method,
+        solved.proof.components
+    );
+    let html = crate::report::matching::render(
+        &season,
+        &cands,
+        &solved.assignment,
+        &reasons,
+        cfg.objective.name(),
+        &proof_line,
+    );
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
     dir.write("summary.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &summary)?;
