@@ -1,0 +1,959 @@
+//! Primal network simplex for [`Network::solve`].
+//!
+//! This is a port of `NetworkSimplex` from the LEMON graph library
+//! (<https://lemon.cs.elte.hu>, `lemon/network_simplex.h`, Copyright (C)
+//! 2003-2013 Egervary Jeno Kombinatorikus Optimalizalasi Kutatocsoport (Egervary
+//! Research Group on Combinatorial Optimization, EGRES), distributed under the
+//! Boost Software License, Version 1.0), restricted to the case of supplies
+//! summing to zero and the block-search pivot rule:
+//!
+//! * non-zero lower bounds are removed by shifting supplies;
+//! * an artificial root node is joined to every node by an artificial arc,
+//!   giving a strongly feasible initial spanning tree (arcs from supply nodes
+//!   to the root cost 0, arcs from the root to demand nodes cost `ART`);
+//! * the spanning tree is stored with `parent`, `pred`, `thread`,
+//!   `rev_thread`, `succ_num` and `last_succ` arrays;
+//! * arcs are stored in a "mixed" order and priced by block search
+//!   (block size `sqrt(arcs)`), after LEMON's heuristic initial pivots.
+//!
+//! Differences from LEMON: `ART` is `(nodes + 1) * max|cost| + 1` rather than
+//! `i64::MAX / 2` (this is enough for the big-M argument: any cycle that
+//! removes artificial flow uses at most `nodes - 1` real arcs, so it is
+//! negative while artificial flow remains and a feasible flow exists), which
+//! keeps every potential and reduced cost far away from overflow; and an
+//! infeasible problem yields a cut certificate.
+
+use super::{FlowError, FlowSolution, Network, NodeId, INF, MAX_AMOUNT};
+
+const NONE: u32 = u32::MAX;
+
+const STATE_UPPER: i8 = -1;
+const STATE_TREE: i8 = 0;
+const STATE_LOWER: i8 = 1;
+
+const DIR_UP: i8 = 1;
+const DIR_DOWN: i8 = -1;
+
+/// Solves `net`; see [`Network::solve`].
+pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
+    solve_with(net, true)
+}
+
+/// Solves `net`; `crash` enables the crash basis ([`NetworkSimplex::crash`];
+/// without it the method is LEMON's).
+pub(crate) fn solve_with(net: &Network, crash: bool) -> Result<FlowSolution, FlowError> {
+    let art = validate(net)?;
+    let n = net.node_count();
+    let m = net.arc_count();
+    if n == 0 {
+        return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
+    }
+    let mut ns = NetworkSimplex::new(net, art);
+    if !ns.initial_pivots() {
+        return Err(unbounded());
+    }
+    if crash {
+        ns.crash();
+    }
+    let block_size = ((m as f64).sqrt() as usize).max(10);
+    let mut next_arc = 0usize;
+    while ns.find_entering_arc(&mut next_arc, block_size) {
+        if !ns.pivot() {
+            return Err(unbounded());
+        }
+    }
+    // Artificial flow left over means no feasible flow.
+    if ns.flow[m..m + n].iter().any(|&f| f != 0) {
+        return Err(ns.infeasibility_certificate(net));
+    }
+    let mut flow = vec![0i64; m];
+    ns.mix.for_each(|a, i| flow[a] = ns.flow[i] + net.lower[a]);
+    let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
+    ns.pi.truncate(n);
+    Ok(FlowSolution { cost, flow, potential: ns.pi })
+}
+
+fn unbounded() -> FlowError {
+    FlowError::InvalidInput("unbounded: a negative-cost cycle of uncapacitated arcs".into())
+}
+
+/// Checks the input and returns the artificial cost.
+fn validate(net: &Network) -> Result<i64, FlowError> {
+    let invalid = |s: String| Err(FlowError::InvalidInput(s));
+    if net.node_count() + net.arc_count() >= u32::MAX as usize {
+        return invalid("too many nodes and arcs (their sum must be below 2^32 - 1)".into());
+    }
+    let total: i128 = net.supply.iter().map(|&b| b as i128).sum();
+    if total != 0 {
+        return invalid(format!("supplies sum to {total}, not 0"));
+    }
+    let mut amount: i128 = net.supply.iter().map(|&b| (b as i128).abs()).sum();
+    let mut max_cost: i128 = 0;
+    for a in 0..net.arc_count() {
+        let (lo, up) = (net.lower[a], net.upper[a]);
+        if lo == INF {
+            return invalid(format!("arc {a}: lower bound is INF"));
+        }
+        if lo > up {
+            return invalid(format!("arc {a}: lower bound {lo} > upper bound {up}"));
+        }
+        amount += (lo as i128).abs();
+        if up != INF {
+            amount += (up as i128).abs();
+        }
+        max_cost = max_cost.max((net.cost[a] as i128).abs());
+    }
+    if amount > MAX_AMOUNT as i128 {
+        return invalid(format!("supplies and bounds too large (total {amount} > {MAX_AMOUNT})"));
+    }
+    let art = (net.node_count() as i128 + 1) * max_cost + 1;
+    if art > (i64::MAX / 16) as i128 {
+        return invalid(format!("costs too large: (nodes + 1) * max |cost| = {} exceeds {}", art - 1, i64::MAX / 16));
+    }
+    Ok(art as i64)
+}
+
+/// LEMON's "arc mixing": the arc of original index `a` is stored at
+/// internal index `i`, where the original order fills the columns of a
+/// matrix with `skip` columns (column by column) and the internal order reads
+/// it row by row, so that consecutive internal arcs come from far-apart parts
+/// of the network. The permutation is applied by a cache-friendly tiled
+/// transpose.
+struct ArcMix {
+    m: usize,
+    /// Number of columns (`max(arcs / nodes, 3)`), or 0 for the identity.
+    skip: usize,
+}
+
+impl ArcMix {
+    fn new(n: usize, m: usize) -> Self {
+        let skip = if n > 1 { (m / n).max(3) } else { 0 };
+        ArcMix { m, skip }
+    }
+
+    /// Calls `f(original, internal)` for every arc, tile by tile.
+    #[inline(always)]
+    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
+        const TILE: usize = 16;
+        let (m, skip) = (self.m, self.skip);
+        if skip == 0 {
+            (0..m).for_each(|a| f(a, a));
+            return;
+        }
+        // Column j holds q + 1 arcs if j < r, else q.
+        let (q, r) = (m / skip, m % skip);
+        let rows = q + usize::from(r > 0);
+        for k0 in (0..rows).step_by(TILE) {
+            for j0 in (0..skip).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(skip) {
+                    let len = q + usize::from(j < r);
+                    let base = j * q + j.min(r);
+                    for k in k0..(k0 + TILE).min(len) {
+                        f(base + k, k * skip + j);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The pricing loop of block search over the arcs `lo..hi`, for `i64` or
+/// (when all real costs fit, to save memory bandwidth) `i32` costs.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn scan_arcs<C: Copy + Into<i64>>(
+    source: &[u32],
+    target: &[u32],
+    cost: &[C],
+    state: &[i8],
+    pi: &[i64],
+    lo: usize,
+    hi: usize,
+    min: &mut i64,
+    arg: &mut usize,
+) {
+    let mut best = *min;
+    let mut best_arc = *arg;
+    let arcs = source[lo..hi].iter().zip(&target[lo..hi]).zip(&cost[lo..hi]).zip(&state[lo..hi]);
+    for (k, (((&u, &v), &c), &st)) in arcs.enumerate() {
+        // SAFETY: every arc endpoint is a node index < node_num + 1 =
+        // pi.len() (established in `new`, never changed).
+        let (pu, pv) = unsafe { (*pi.get_unchecked(u as usize), *pi.get_unchecked(v as usize)) };
+        let r = st as i64 * (c.into() + pu - pv);
+        if r < best {
+            best = r;
+            best_arc = lo + k;
+        }
+    }
+    *min = best;
+    *arg = best_arc;
+}
+
+/// Incoming real arcs of every node (internal arc indices), CSR form.
+struct InArcs {
+    start: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl InArcs {
+    fn of(&self, v: usize) -> &[u32] {
+        &self.list[self.start[v] as usize..self.start[v + 1] as usize]
+    }
+}
+
+struct NetworkSimplex {
+    node_num: usize,
+    arc_num: usize,
+    /// Internal order of the arcs.
+    mix: ArcMix,
+
+    // Arc data (internal order; artificial arcs at arc_num..arc_num+node_num).
+    source: Vec<u32>,
+    target: Vec<u32>,
+    cost: Vec<i64>,
+    /// Copy of `cost[..arc_num]` for pricing when every real cost fits in
+    /// an `i32` (else empty).
+    cost32: Vec<i32>,
+    cap: Vec<i64>,
+    flow: Vec<i64>,
+    state: Vec<i8>,
+
+    // Node data (node_num + 1 entries, the root last).
+    supply: Vec<i64>,
+    pi: Vec<i64>,
+    parent: Vec<u32>,
+    pred: Vec<u32>,
+    pred_dir: Vec<i8>,
+    thread: Vec<u32>,
+    rev_thread: Vec<u32>,
+    succ_num: Vec<u32>,
+    last_succ: Vec<u32>,
+    dirty_revs: Vec<u32>,
+
+    // Pivot data.
+    in_arc: usize,
+    join: usize,
+    u_in: usize,
+    v_in: usize,
+    u_out: usize,
+    delta: i64,
+}
+
+impl NetworkSimplex {
+    /// Copies the network (mixed arc order, lower bounds removed) and builds
+    /// the initial artificial spanning tree (LEMON's `reset` and `init`).
+    fn new(net: &Network, art: i64) -> Self {
+        let n = net.node_count();
+        let m = net.arc_count();
+        let all = m + n;
+
+        let mix = ArcMix::new(n, m);
+        let mut source = vec![0u32; all];
+        let mut target = vec![0u32; all];
+        let mut cost = vec![0i64; all];
+        let mut cap = vec![0i64; all];
+        mix.for_each(|a, i| {
+            source[i] = net.from[a];
+            target[i] = net.to[a];
+            cost[i] = net.cost[a];
+            let up = net.upper[a];
+            cap[i] = if up == INF { INF } else { up - net.lower[a] };
+        });
+        let mut supply = Vec::with_capacity(n + 1);
+        supply.extend_from_slice(&net.supply);
+        supply.push(0);
+        for a in 0..m {
+            let lo = net.lower[a];
+            if lo != 0 {
+                supply[net.from[a] as usize] -= lo;
+                supply[net.to[a] as usize] += lo;
+            }
+        }
+        let cost32: Vec<i32> = if net.cost.iter().all(|&c| i32::try_from(c).is_ok()) {
+            cost[..m].iter().map(|&c| c as i32).collect()
+        } else {
+            Vec::new()
+        };
+        let mut flow = vec![0i64; all];
+        let mut state = vec![STATE_LOWER; all];
+
+        let root = n;
+        let mut pi = vec![0i64; n + 1];
+        let mut parent = vec![root as u32; n + 1];
+        let mut pred = vec![0u32; n + 1];
+        let mut pred_dir = vec![DIR_UP; n + 1];
+        let mut thread = vec![0u32; n + 1];
+        let mut rev_thread = vec![0u32; n + 1];
+        let mut succ_num = vec![1u32; n + 1];
+        let mut last_succ = vec![0u32; n + 1];
+
+        parent[root] = NONE;
+        pred[root] = NONE;
+        thread[root] = 0;
+        rev_thread[0] = root as u32;
+        succ_num[root] = (n + 1) as u32;
+        last_succ[root] = (root - 1) as u32;
+        for u in 0..n {
+            let e = m + u;
+            pred[u] = e as u32;
+            thread[u] = (u + 1) as u32;
+            rev_thread[u + 1] = u as u32;
+            last_succ[u] = u as u32;
+            cap[e] = INF;
+            state[e] = STATE_TREE;
+            if supply[u] >= 0 {
+                pred_dir[u] = DIR_UP;
+                pi[u] = 0;
+                source[e] = u as u32;
+                target[e] = root as u32;
+                flow[e] = supply[u];
+                cost[e] = 0;
+            } else {
+                pred_dir[u] = DIR_DOWN;
+                pi[u] = art;
+                source[e] = root as u32;
+                target[e] = u as u32;
+                flow[e] = -supply[u];
+                cost[e] = art;
+            }
+        }
+
+        NetworkSimplex {
+            node_num: n,
+            arc_num: m,
+            mix,
+            source,
+            target,
+            cost,
+            cost32,
+            cap,
+            flow,
+            state,
+            supply,
+            pi,
+            parent,
+            pred,
+            pred_dir,
+            thread,
+            rev_thread,
+            succ_num,
+            last_succ,
+            dirty_revs: Vec::new(),
+            in_arc: 0,
+            join: 0,
+            u_in: 0,
+            v_in: 0,
+            u_out: 0,
+            delta: 0,
+        }
+    }
+
+    /// Incoming real arcs of every node (internal indices), in CSR form; for
+    /// each node the arcs come in reverse order of creation, as LEMON's
+    /// `ListDigraph` lists them.
+    fn in_arcs(&self) -> InArcs {
+        let n = self.node_num;
+        let m = self.arc_num;
+        let mut start = vec![0u32; n + 1];
+        for &v in &self.target[..m] {
+            start[v as usize + 1] += 1;
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut pos = start.clone();
+        let mut list = vec![0u32; m];
+        for (i, &v) in self.target[..m].iter().enumerate() {
+            list[pos[v as usize] as usize] = i as u32;
+            pos[v as usize] += 1;
+        }
+        InArcs { start, list }
+    }
+
+    /// LEMON's heuristic initial pivots. Returns `false` if unbounded.
+    fn initial_pivots(&mut self) -> bool {
+        let n = self.node_num;
+        let mut total: i64 = 0;
+        let mut supply_nodes = Vec::new();
+        let mut demand_nodes = Vec::new();
+        for u in 0..n {
+            let b = self.supply[u];
+            if b > 0 {
+                total += b;
+                supply_nodes.push(u);
+            } else if b < 0 {
+                demand_nodes.push(u);
+            }
+        }
+        if total <= 0 {
+            return true;
+        }
+        let m = self.arc_num;
+        let mut arc_vector: Vec<u32> = Vec::new();
+        if supply_nodes.len() == 1 && demand_nodes.len() == 1 {
+            // Reverse graph search from the sink to the source, along arcs
+            // that can carry the total supply.
+            let (s, t) = (supply_nodes[0], demand_nodes[0]);
+            let wide: Vec<u32> = (0..m as u32).filter(|&j| self.cap[j as usize] >= total).collect();
+            let mut start = vec![0u32; n + 1];
+            for &j in &wide {
+                start[self.target[j as usize] as usize + 1] += 1;
+            }
+            for v in 0..n {
+                start[v + 1] += start[v];
+            }
+            let mut pos = start.clone();
+            let mut list = vec![0u32; wide.len()];
+            for &j in &wide {
+                let v = self.target[j as usize] as usize;
+                list[pos[v] as usize] = j;
+                pos[v] += 1;
+            }
+            let mut reached = vec![false; n];
+            let mut stack = vec![t];
+            reached[t] = true;
+            while let Some(v) = stack.pop() {
+                if v == s {
+                    break;
+                }
+                for &j in &list[start[v] as usize..start[v + 1] as usize] {
+                    let u = self.source[j as usize] as usize;
+                    if !reached[u] {
+                        arc_vector.push(j);
+                        reached[u] = true;
+                        stack.push(u);
+                    }
+                }
+            }
+        } else {
+            // The min. cost incoming arc of each demand node.
+            let mut best = vec![NONE; n];
+            for j in 0..m {
+                let v = self.target[j] as usize;
+                if self.supply[v] < 0 && (best[v] == NONE || self.cost[j] < self.cost[best[v] as usize]) {
+                    best[v] = j as u32;
+                }
+            }
+            arc_vector.extend(demand_nodes.iter().map(|&v| best[v]).filter(|&j| j != NONE));
+        }
+
+        for &j in &arc_vector {
+            let j = j as usize;
+            let rc = self.state[j] as i64
+                * (self.cost[j] + self.pi[self.source[j] as usize] - self.pi[self.target[j] as usize]);
+            if rc >= 0 {
+                continue;
+            }
+            self.in_arc = j;
+            if !self.pivot() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Crash basis: re-hangs the nodes that still hang from the root by an
+    /// artificial arc without flow (and have no subtree) on real arcs, layer
+    /// by layer away from the rest of the tree.
+    ///
+    /// A free node `u` is attached below an already attached node `p` by an
+    /// arc `u -> p` with flow 0 (pointing towards the root, so the tree stays
+    /// strongly feasible); among the arcs into the current layer, the one
+    /// giving `u` the largest potential is chosen (first one on ties). The
+    /// artificial arc of `u` leaves the basis at flow 0. On placement
+    /// networks this hangs workplaces below T, groups below workplaces and
+    /// every learner below its best group, so the first pivots place learners.
+    fn crash(&mut self) {
+        const FREE: u8 = u8::MAX;
+        const MAX_ROUNDS: u8 = 8;
+        let n = self.node_num;
+        let m = self.arc_num;
+        let root = n;
+        // Round in which a node was attached (0 = before the crash).
+        let mut level = vec![0u8; n];
+        let mut any_free = false;
+        for (u, lev) in level.iter_mut().enumerate() {
+            let e = self.pred[u] as usize;
+            if self.parent[u] as usize == root && e >= m && self.flow[e] == 0 && self.succ_num[u] == 1 {
+                *lev = FREE;
+                any_free = true;
+            }
+        }
+        if !any_free {
+            return;
+        }
+        let mut best_val = vec![0i64; n];
+        let mut best_arc = vec![NONE; n];
+        let mut next = Vec::new();
+        let mut attached = false;
+        for round in 1..=MAX_ROUNDS {
+            next.clear();
+            let prev = round - 1;
+            for j in 0..m {
+                let v = self.target[j] as usize;
+                if level[v] != prev {
+                    continue;
+                }
+                let u = self.source[j] as usize;
+                if level[u] != FREE || self.cap[j] == 0 {
+                    continue;
+                }
+                let val = self.pi[v] - self.cost[j];
+                if best_arc[u] == NONE {
+                    next.push(u as u32);
+                } else if val <= best_val[u] {
+                    continue;
+                }
+                best_val[u] = val;
+                best_arc[u] = j as u32;
+            }
+            if next.is_empty() {
+                break;
+            }
+            for &u in &next {
+                let u = u as usize;
+                let j = best_arc[u] as usize;
+                let art = self.pred[u] as usize;
+                level[u] = round;
+                self.state[art] = STATE_LOWER;
+                self.state[j] = STATE_TREE;
+                self.parent[u] = self.target[j];
+                self.pred[u] = j as u32;
+                self.pred_dir[u] = DIR_UP;
+                self.pi[u] = best_val[u];
+            }
+            attached = true;
+        }
+        if attached {
+            self.rebuild_tree();
+        }
+    }
+
+    /// Recomputes `thread`, `rev_thread`, `succ_num`, `last_succ` and `pi`
+    /// from `parent`, `pred` and `pred_dir` (preorder from the root,
+    /// children in increasing index order).
+    fn rebuild_tree(&mut self) {
+        let n = self.node_num;
+        let root = n;
+        let mut start = vec![0u32; n + 2];
+        for u in 0..n {
+            start[self.parent[u] as usize + 1] += 1;
+        }
+        for v in 0..=n {
+            start[v + 1] += start[v];
+        }
+        let mut pos = start.clone();
+        let mut child = vec![0u32; n];
+        for u in 0..n {
+            let p = self.parent[u] as usize;
+            child[pos[p] as usize] = u as u32;
+            pos[p] += 1;
+        }
+        // Iterative preorder.
+        let mut order: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut stack: Vec<u32> = vec![root as u32];
+        while let Some(u) = stack.pop() {
+            let u = u as usize;
+            order.push(u as u32);
+            if u != root {
+                let p = self.parent[u] as usize;
+                let j = self.pred[u] as usize;
+                self.pi[u] =
+                    if self.pred_dir[u] == DIR_UP { self.pi[p] - self.cost[j] } else { self.pi[p] + self.cost[j] };
+            }
+            // Push children in reverse so they are visited in increasing order.
+            for &c in child[start[u] as usize..start[u + 1] as usize].iter().rev() {
+                stack.push(c);
+            }
+        }
+        debug_assert_eq!(order.len(), n + 1);
+        for k in 0..=n {
+            let u = order[k] as usize;
+            let next = order[(k + 1) % (n + 1)];
+            self.thread[u] = next;
+            self.rev_thread[next as usize] = u as u32;
+        }
+        // Subtree sizes and last successors, children before parents.
+        for &u in &order {
+            self.succ_num[u as usize] = 1;
+            self.last_succ[u as usize] = u;
+        }
+        for &u in order.iter().rev() {
+            let u = u as usize;
+            if u == root {
+                continue;
+            }
+            let p = self.parent[u] as usize;
+            self.succ_num[p] += self.succ_num[u];
+        }
+        // last_succ(u) = the node preceding the thread successor of u's subtree,
+        // i.e. order[index(u) + succ_num(u) - 1].
+        for (k, &u) in order.iter().enumerate() {
+            let u = u as usize;
+            self.last_succ[u] = order[k + self.succ_num[u] as usize - 1];
+        }
+    }
+
+    /// Block-search pricing: finds an entering arc (LEMON's
+    /// `BlockSearchPivotRule::findEnteringArc`): arcs are scanned cyclically
+    /// from `next_arc` in blocks of `block_size`; the most negative reduced
+    /// cost (first one on ties) of the first block containing a negative one
+    /// enters. `next_arc` becomes the last arc scanned.
+    fn find_entering_arc(&mut self, next_arc: &mut usize, block_size: usize) -> bool {
+        let m = self.arc_num;
+        let start = *next_arc;
+        let mut min: i64 = 0;
+        let mut arg = 0usize;
+        let mut cnt = block_size;
+        for (lo, hi) in [(start, m), (0, start)] {
+            let mut e = lo;
+            while e < hi {
+                let end = hi.min(e + cnt);
+                self.scan(e, end, &mut min, &mut arg);
+                cnt -= end - e;
+                e = end;
+                if cnt == 0 {
+                    if min < 0 {
+                        *next_arc = e - 1;
+                        self.in_arc = arg;
+                        return true;
+                    }
+                    cnt = block_size;
+                }
+            }
+        }
+        if min < 0 {
+            self.in_arc = arg;
+            return true;
+        }
+        false
+    }
+
+    /// Lowers `min` to the smallest `state * reduced cost` of the arcs
+    /// `lo..hi` (`arg` = the first arc attaining it).
+    #[inline(always)]
+    fn scan(&self, lo: usize, hi: usize, min: &mut i64, arg: &mut usize) {
+        if self.cost32.is_empty() {
+            scan_arcs(&self.source, &self.target, &self.cost, &self.state, &self.pi, lo, hi, min, arg);
+        } else {
+            scan_arcs(&self.source, &self.target, &self.cost32, &self.state, &self.pi, lo, hi, min, arg);
+        }
+    }
+
+    /// One pivot on `self.in_arc`. Returns `false` if the cycle has infinite
+    /// capacity (unbounded problem).
+    fn pivot(&mut self) -> bool {
+        self.find_join_node();
+        let change = self.find_leaving_arc();
+        if self.delta == INF {
+            return false;
+        }
+        self.change_flow(change);
+        if change {
+            self.update_tree_structure();
+            self.update_potential();
+        }
+        true
+    }
+
+    fn find_join_node(&mut self) {
+        let mut u = self.source[self.in_arc] as usize;
+        let mut v = self.target[self.in_arc] as usize;
+        while u != v {
+            if self.succ_num[u] < self.succ_num[v] {
+                u = self.parent[u] as usize;
+            } else {
+                v = self.parent[v] as usize;
+            }
+        }
+        self.join = u;
+    }
+
+    /// Finds the leaving arc of the cycle; returns `true` if it is not the
+    /// entering arc.
+    fn find_leaving_arc(&mut self) -> bool {
+        let in_arc = self.in_arc;
+        let (first, second) = if self.state[in_arc] == STATE_LOWER {
+            (self.source[in_arc] as usize, self.target[in_arc] as usize)
+        } else {
+            (self.target[in_arc] as usize, self.source[in_arc] as usize)
+        };
+        let join = self.join;
+        let mut delta = self.cap[in_arc];
+        let mut result = 0;
+        let mut u_out = self.u_out;
+
+        let mut u = first;
+        while u != join {
+            let e = self.pred[u] as usize;
+            let mut d = self.flow[e];
+            if self.pred_dir[u] == DIR_DOWN {
+                let c = self.cap[e];
+                d = if c == INF { INF } else { c - d };
+            }
+            if d < delta {
+                delta = d;
+                u_out = u;
+                result = 1;
+            }
+            u = self.parent[u] as usize;
+        }
+        let mut u = second;
+        while u != join {
+            let e = self.pred[u] as usize;
+            let mut d = self.flow[e];
+            if self.pred_dir[u] == DIR_UP {
+                let c = self.cap[e];
+                d = if c == INF { INF } else { c - d };
+            }
+            if d <= delta {
+                delta = d;
+                u_out = u;
+                result = 2;
+            }
+            u = self.parent[u] as usize;
+        }
+
+        if result == 1 {
+            self.u_in = first;
+            self.v_in = second;
+        } else {
+            self.u_in = second;
+            self.v_in = first;
+        }
+        self.u_out = u_out;
+        self.delta = delta;
+        result != 0
+    }
+
+    fn change_flow(&mut self, change: bool) {
+        let in_arc = self.in_arc;
+        let join = self.join;
+        if self.delta > 0 {
+            let val = self.state[in_arc] as i64 * self.delta;
+            self.flow[in_arc] += val;
+            let mut u = self.source[in_arc] as usize;
+            while u != join {
+                self.flow[self.pred[u] as usize] -= self.pred_dir[u] as i64 * val;
+                u = self.parent[u] as usize;
+            }
+            let mut u = self.target[in_arc] as usize;
+            while u != join {
+                self.flow[self.pred[u] as usize] += self.pred_dir[u] as i64 * val;
+                u = self.parent[u] as usize;
+            }
+        }
+        if change {
+            self.state[in_arc] = STATE_TREE;
+            let out = self.pred[self.u_out] as usize;
+            self.state[out] = if self.flow[out] == 0 { STATE_LOWER } else { STATE_UPPER };
+        } else {
+            self.state[in_arc] = -self.state[in_arc];
+        }
+    }
+
+    fn update_tree_structure(&mut self) {
+        let (u_in, v_in, u_out, join, in_arc) = (self.u_in, self.v_in, self.u_out, self.join, self.in_arc);
+        let old_rev_thread = self.rev_thread[u_out] as usize;
+        let old_succ_num = self.succ_num[u_out];
+        let old_last_succ = self.last_succ[u_out] as usize;
+        let v_out = self.parent[u_out] as usize;
+
+        if u_in == u_out {
+            // Update parent, pred, pred_dir.
+            self.parent[u_in] = v_in as u32;
+            self.pred[u_in] = in_arc as u32;
+            self.pred_dir[u_in] = if u_in == self.source[in_arc] as usize { DIR_UP } else { DIR_DOWN };
+            // Update thread and rev_thread.
+            if self.thread[v_in] as usize != u_out {
+                let mut after = self.thread[old_last_succ];
+                self.thread[old_rev_thread] = after;
+                self.rev_thread[after as usize] = old_rev_thread as u32;
+                after = self.thread[v_in];
+                self.thread[v_in] = u_out as u32;
+                self.rev_thread[u_out] = v_in as u32;
+                self.thread[old_last_succ] = after;
+                self.rev_thread[after as usize] = old_last_succ as u32;
+            }
+        } else {
+            // Handle the case when old_rev_thread equals v_in (it also means
+            // that join and v_out coincide).
+            let thread_continue =
+                if old_rev_thread == v_in { self.thread[old_last_succ] } else { self.thread[v_in] } as usize;
+
+            // Update thread and parent along the stem nodes (between u_in and
+            // u_out, whose parent has to change).
+            let mut stem = u_in;
+            let mut par_stem = v_in;
+            let mut last = self.last_succ[u_in] as usize;
+            let mut after = self.thread[last] as usize;
+            self.thread[v_in] = u_in as u32;
+            self.dirty_revs.clear();
+            self.dirty_revs.push(v_in as u32);
+            while stem != u_out {
+                // Insert the next stem node into the thread list.
+                let next_stem = self.parent[stem] as usize;
+                self.thread[last] = next_stem as u32;
+                self.dirty_revs.push(last as u32);
+
+                // Remove the subtree of stem from the thread list.
+                let before = self.rev_thread[stem] as usize;
+                self.thread[before] = after as u32;
+                self.rev_thread[after] = before as u32;
+
+                // Change the parent node and shift stem nodes.
+                self.parent[stem] = par_stem as u32;
+                par_stem = stem;
+                stem = next_stem;
+
+                // Update last and after.
+                last = if self.last_succ[stem] == self.last_succ[par_stem] {
+                    self.rev_thread[par_stem]
+                } else {
+                    self.last_succ[stem]
+                } as usize;
+                after = self.thread[last] as usize;
+            }
+            self.parent[u_out] = par_stem as u32;
+            self.thread[last] = thread_continue as u32;
+            self.rev_thread[thread_continue] = last as u32;
+            self.last_succ[u_out] = last as u32;
+
+            // Remove the subtree of u_out from the thread list except for the
+            // case when old_rev_thread equals v_in.
+            if old_rev_thread != v_in {
+                self.thread[old_rev_thread] = after as u32;
+                self.rev_thread[after] = old_rev_thread as u32;
+            }
+
+            // Update rev_thread using the new thread values.
+            for &u in &self.dirty_revs {
+                let u = u as usize;
+                self.rev_thread[self.thread[u] as usize] = u as u32;
+            }
+
+            // Update pred, pred_dir, last_succ and succ_num for the stem nodes
+            // from u_out to u_in.
+            let mut tmp_sc: u32 = 0;
+            let tmp_ls = self.last_succ[u_out];
+            let mut u = u_out;
+            while u != u_in {
+                let p = self.parent[u] as usize;
+                self.pred[u] = self.pred[p];
+                self.pred_dir[u] = -self.pred_dir[p];
+                tmp_sc = tmp_sc.wrapping_add(self.succ_num[u].wrapping_sub(self.succ_num[p]));
+                self.succ_num[u] = tmp_sc;
+                self.last_succ[p] = tmp_ls;
+                u = p;
+            }
+            self.pred[u_in] = in_arc as u32;
+            self.pred_dir[u_in] = if u_in == self.source[in_arc] as usize { DIR_UP } else { DIR_DOWN };
+            self.succ_num[u_in] = old_succ_num;
+        }
+
+        // Update last_succ from v_in towards the root.
+        let up_limit_out = if self.last_succ[join] as usize == v_in { join as u32 } else { NONE };
+        let last_succ_out = self.last_succ[u_out];
+        let mut u = v_in as u32;
+        while u != NONE && self.last_succ[u as usize] as usize == v_in {
+            self.last_succ[u as usize] = last_succ_out;
+            u = self.parent[u as usize];
+        }
+
+        // Update last_succ from v_out towards the root.
+        if join != old_rev_thread && v_in != old_rev_thread {
+            let mut u = v_out as u32;
+            while u != up_limit_out && u != NONE && self.last_succ[u as usize] as usize == old_last_succ {
+                self.last_succ[u as usize] = old_rev_thread as u32;
+                u = self.parent[u as usize];
+            }
+        } else if last_succ_out as usize != old_last_succ {
+            let mut u = v_out as u32;
+            while u != up_limit_out && u != NONE && self.last_succ[u as usize] as usize == old_last_succ {
+                self.last_succ[u as usize] = last_succ_out;
+                u = self.parent[u as usize];
+            }
+        }
+
+        // Update succ_num from v_in to join.
+        let mut u = v_in;
+        while u != join {
+            self.succ_num[u] += old_succ_num;
+            u = self.parent[u] as usize;
+        }
+        // Update succ_num from v_out to join.
+        let mut u = v_out;
+        while u != join {
+            self.succ_num[u] -= old_succ_num;
+            u = self.parent[u] as usize;
+        }
+    }
+
+    /// Updates the potentials of the subtree that has been moved.
+    fn update_potential(&mut self) {
+        let (u_in, v_in) = (self.u_in, self.v_in);
+        let sigma = self.pi[v_in] - self.pi[u_in] - self.pred_dir[u_in] as i64 * self.cost[self.in_arc];
+        let end = self.thread[self.last_succ[u_in] as usize] as usize;
+        let mut u = u_in;
+        while u != end {
+            self.pi[u] += sigma;
+            u = self.thread[u] as usize;
+        }
+    }
+
+    /// Builds the cut certificate of an infeasible problem from the final
+    /// (big-M optimal) flow: the nodes reachable in the residual network of
+    /// the real arcs from the nodes with unshipped supply.
+    fn infeasibility_certificate(&self, net: &Network) -> FlowError {
+        let n = self.node_num;
+        let m = self.arc_num;
+        // Out- and in-arc lists (internal indices).
+        let mut out_start = vec![0u32; n + 1];
+        for i in 0..m {
+            out_start[self.source[i] as usize + 1] += 1;
+        }
+        for v in 0..n {
+            out_start[v + 1] += out_start[v];
+        }
+        let mut pos = out_start.clone();
+        let mut out_list = vec![0u32; m];
+        for i in 0..m {
+            let u = self.source[i] as usize;
+            out_list[pos[u] as usize] = i as u32;
+            pos[u] += 1;
+        }
+        let ins = self.in_arcs();
+
+        let mut reached = vec![false; n];
+        let mut stack = Vec::new();
+        for (u, r) in reached.iter_mut().enumerate() {
+            let e = m + u;
+            if self.flow[e] > 0 && self.source[e] as usize == u {
+                *r = true;
+                stack.push(u);
+            }
+        }
+        while let Some(u) = stack.pop() {
+            for &i in &out_list[out_start[u] as usize..out_start[u + 1] as usize] {
+                let i = i as usize;
+                let v = self.target[i] as usize;
+                if !reached[v] && (self.cap[i] == INF || self.flow[i] < self.cap[i]) {
+                    reached[v] = true;
+                    stack.push(v);
+                }
+            }
+            for &i in ins.of(u) {
+                let i = i as usize;
+                let v = self.source[i] as usize;
+                if !reached[v] && self.flow[i] > 0 {
+                    reached[v] = true;
+                    stack.push(v);
+                }
+            }
+        }
+        let cut: Vec<NodeId> = (0..n).filter(|&v| reached[v]).map(|v| NodeId(v as u32)).collect();
+        let excess = super::cut_excess(net, &cut).unwrap_or(0);
+        debug_assert!(excess > 0, "infeasibility certificate is not valid");
+        FlowError::Infeasible { cut, excess: excess.min(i64::MAX as i128) as i64 }
+    }
+}
