@@ -22,8 +22,10 @@ pub mod constraints;
 pub mod flow;
 pub mod infeasible;
 pub mod lp;
+pub mod metrics;
 pub mod model;
 pub mod network;
+pub mod policies;
 pub mod unplaced;
 
 pub use constraints::Constraints;

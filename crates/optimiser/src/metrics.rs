@@ -1,0 +1,303 @@
+//! Metrics of an assignment: placements, scores, rank profile, commute,
+//! fairness across schools, stability (blocking pairs, justified envy) and
+//! unfilled seats. Everything is a deterministic function of the model and the
+//! assignment (no wall time, no seed: ranks are the weak ranks of the stable
+//! reading, see [`crate::policies::prefs`]). Definitions: `docs/policies.md`.
+
+use dualmatch_core::LearnerId;
+use serde::Serialize;
+
+use crate::model::{Assignment, PlacementModel};
+use crate::policies::prefs::{Prefs, Ties, UNRANKED};
+use crate::policies::{arc_of, eligible_pairs};
+
+/// How many blocking pairs are listed.
+pub const BLOCKING_SAMPLE: usize = 100;
+
+/// Placement rate of one school or programme: (id, learners, placed, rate).
+/// The rate is `placed / learners`, 0 when there are no learners.
+pub type RateRow = (String, usize, usize, f64);
+
+/// Where placed learners are in their lists (weak ranks, 1 = first choice).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankProfile {
+    /// Placed learners whose placement is on their (acceptable) list.
+    pub ranked: usize,
+    /// Placed learners whose placement is not on their list.
+    pub off_list: usize,
+    /// Placed at a first choice (weak rank 1: no strictly better entry).
+    pub first_choice: usize,
+    /// Placed within the top 3 (weak rank at most 3).
+    pub top3: usize,
+    /// `first_choice / placed` (0 when nobody is placed).
+    pub first_choice_share: f64,
+    /// `top3 / placed`.
+    pub top3_share: f64,
+    /// Mean weak rank (1-based) over the ranked learners (0 when none).
+    pub mean_rank: f64,
+}
+
+/// Commute of placed learners, great-circle km.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Commute {
+    /// Mean.
+    pub mean: f64,
+    /// 90th percentile (nearest rank).
+    pub p90: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Fairness across schools.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fairness {
+    /// Lowest school placement rate (schools with learners).
+    pub min_school_rate: f64,
+    /// Highest school placement rate.
+    pub max_school_rate: f64,
+    /// Jain's index `(Σx)² / (n·Σx²)` over school rates (1 = all equal,
+    /// also when all are 0).
+    pub jain_index: f64,
+    /// Lowest placement rate over (school, programme) pairs, counting only
+    /// learners with at least one usable arc: what `fair-share` maximises
+    /// (1 when there is no such learner).
+    pub min_school_programme_rate: f64,
+}
+
+/// All metrics of an assignment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Learners in the season.
+    pub learners: usize,
+    /// Learners placed.
+    pub placed: usize,
+    /// Learners not placed.
+    pub unplaced: usize,
+    /// Per school, in season order.
+    pub by_school: Vec<RateRow>,
+    /// Per programme, in season order.
+    pub by_programme: Vec<RateRow>,
+    /// Sum of the placed pairs' scores.
+    pub total_score: f64,
+    /// Mean score per placed learner (0 when nobody is placed).
+    pub mean_score: f64,
+    /// Rank profile.
+    pub rank: RankProfile,
+    /// Commute.
+    pub commute_km: Commute,
+    /// Fairness across schools.
+    pub fairness: Fairness,
+    /// Blocking pairs with respect to the stable reading (weak ranks).
+    pub blocking_pairs: usize,
+    /// The first [`BLOCKING_SAMPLE`] blocking pairs, (learner id, workplace id),
+    /// in learner order then list order.
+    pub blocking_sample: Vec<(String, String)>,
+    /// Ordered pairs (l, l') where l has justified envy of l'.
+    pub justified_envy: usize,
+    /// Σ over recognitions of seats − placed.
+    pub unfilled_seats: u64,
+    /// Σ over sites of min(capacity, seats) − placed: places that could still
+    /// be used.
+    pub unfilled_places: u64,
+}
+
+fn rate(placed: usize, n: usize) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        placed as f64 / n as f64
+    }
+}
+
+/// Evaluates `a` on `m`. Placements on pairs that are not usable arcs are
+/// counted as placed but ignored by the rank, stability and envy metrics.
+pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
+    let s = m.season;
+    let c = m.candidates;
+    let n = m.learner_count();
+    let p = Prefs::new(m, Ties::ById);
+    let arc: Vec<Option<usize>> =
+        (0..n).map(|li| a.placement[li].and_then(|x| arc_of(m, LearnerId::from_index(li), x as usize))).collect();
+    let placed = a.placed();
+
+    // Rates.
+    let mut school = vec![(0usize, 0usize); s.schools().len()];
+    let mut programme = vec![(0usize, 0usize); s.programmes().len()];
+    for (li, l) in s.learners().iter().enumerate() {
+        let k = usize::from(a.placement[li].is_some());
+        school[l.school.index()].0 += 1;
+        school[l.school.index()].1 += k;
+        programme[l.programme.index()].0 += 1;
+        programme[l.programme.index()].1 += k;
+    }
+    let by_school: Vec<RateRow> =
+        s.schools().iter().zip(&school).map(|(sc, &(n, k))| (sc.id.clone(), n, k, rate(k, n))).collect();
+    let by_programme: Vec<RateRow> =
+        s.programmes().iter().zip(&programme).map(|(pr, &(n, k))| (pr.id.clone(), n, k, rate(k, n))).collect();
+    let rates: Vec<f64> = by_school.iter().filter(|r| r.1 > 0).map(|r| r.3).collect();
+    let sum: f64 = rates.iter().sum();
+    let sq: f64 = rates.iter().map(|x| x * x).sum();
+    let mut placed_pair: std::collections::HashMap<(dualmatch_core::SchoolId, dualmatch_core::ProgrammeId), usize> =
+        std::collections::HashMap::new();
+    for (li, l) in s.learners().iter().enumerate() {
+        if arc[li].is_some() {
+            *placed_pair.entry((l.school, l.programme)).or_default() += 1;
+        }
+    }
+    let mut min_pair = 1.0f64;
+    for (key, eligible) in eligible_pairs(m) {
+        let k = placed_pair.get(&key).copied().unwrap_or(0);
+        min_pair = min_pair.min(k as f64 / eligible as f64);
+    }
+    let fairness = Fairness {
+        min_school_rate: rates.iter().copied().fold(1.0, f64::min),
+        max_school_rate: rates.iter().copied().fold(0.0, f64::max),
+        jain_index: if sq > 0.0 { sum * sum / (rates.len() as f64 * sq) } else { 1.0 },
+        min_school_programme_rate: min_pair,
+    };
+
+    // Scores and commute.
+    let total_score = a.total_score(c);
+    let mut km: Vec<f64> = a.placement.iter().flatten().map(|&x| f64::from(c.distance_km[x as usize])).collect();
+    km.sort_by(f64::total_cmp);
+    let commute_km = Commute {
+        mean: if km.is_empty() { 0.0 } else { km.iter().sum::<f64>() / km.len() as f64 },
+        p90: if km.is_empty() { 0.0 } else { km[(km.len() * 9).div_ceil(10).max(1) - 1] },
+        max: km.last().copied().unwrap_or(0.0),
+    };
+
+    // Rank profile.
+    let (mut ranked, mut first, mut top3, mut rank_sum) = (0usize, 0usize, 0usize, 0u64);
+    for x in arc.iter().flatten() {
+        let r = p.learner_weak(*x);
+        if r != UNRANKED {
+            ranked += 1;
+            first += usize::from(r == 0);
+            top3 += usize::from(r < 3);
+            rank_sum += u64::from(r) + 1;
+        }
+    }
+    let rank = RankProfile {
+        ranked,
+        off_list: placed - ranked,
+        first_choice: first,
+        top3,
+        first_choice_share: rate(first, placed),
+        top3_share: rate(top3, placed),
+        mean_rank: if ranked == 0 { 0.0 } else { rank_sum as f64 / ranked as f64 },
+    };
+
+    // Occupancy and the worst (weak) rank held in each scope.
+    let (ng, nw) = (s.groups().len(), s.workplaces().len());
+    let mut group = vec![0u32; ng];
+    let mut open = vec![0u32; ng];
+    let mut site = vec![0u32; nw];
+    let mut worst_group = vec![None::<u32>; ng];
+    let mut worst_open = vec![None::<u32>; ng];
+    let mut worst_site = vec![None::<u32>; nw];
+    let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); nw];
+    let is_open = |l: LearnerId, g: dualmatch_core::GroupId| {
+        m.reserve[g.index()].is_some_and(|(pg, _)| s.learner(l).priority_group != Some(pg))
+    };
+    let open_limit = |g: dualmatch_core::GroupId| {
+        let seats = s.group(g).seats;
+        m.reserve[g.index()].map_or(seats, |(_, r)| seats - r.min(seats))
+    };
+    for li in 0..n {
+        let Some(x) = arc[li] else { continue };
+        let l = LearnerId::from_index(li);
+        let g = m.arc_group(x);
+        let w = s.group(g).workplace;
+        group[g.index()] += 1;
+        site[w.index()] += 1;
+        let op = is_open(l, g);
+        open[g.index()] += u32::from(op);
+        if m.pinned(l).is_none() {
+            let r = p.site_weak(x);
+            let up = |v: &mut Option<u32>| *v = Some(v.map_or(r, |o| o.max(r)));
+            up(&mut worst_group[g.index()]);
+            up(&mut worst_site[w.index()]);
+            if op {
+                up(&mut worst_open[g.index()]);
+            }
+            at_site[w.index()].push(x);
+        }
+    }
+
+    // Blocking pairs and justified envy.
+    let mut blocking = 0usize;
+    let mut blocking_sample = Vec::new();
+    let mut envy = 0usize;
+    for li in 0..n {
+        let l = LearnerId::from_index(li);
+        if m.pinned(l).is_some() {
+            continue;
+        }
+        let mine = p.held_weak(l, arc[li]);
+        for &x in p.list(l) {
+            let x = x as usize;
+            if p.learner_weak(x) >= mine || arc[li] == Some(x) {
+                continue;
+            }
+            let g = m.arc_group(x);
+            let w = s.group(g).workplace;
+            let r = p.site_weak(x);
+            let op = is_open(l, g);
+            let worse_than = |v: Option<u32>| v.is_some_and(|v| v > r);
+            let blocks = if op && open[g.index()] >= open_limit(g) {
+                worse_than(worst_open[g.index()])
+            } else if group[g.index()] >= s.group(g).seats {
+                worse_than(worst_group[g.index()])
+            } else if s.workplace(w).capacity.is_some_and(|cap| site[w.index()] >= cap) {
+                worse_than(worst_site[w.index()])
+            } else {
+                true
+            };
+            if blocks {
+                blocking += 1;
+                if blocking_sample.len() < BLOCKING_SAMPLE {
+                    blocking_sample.push((s.learner(l).id.clone(), s.workplace(w).id.clone()));
+                }
+            }
+            for &y in &at_site[w.index()] {
+                let other = p.learner(y);
+                if other == l || p.site_weak(y) <= r {
+                    continue;
+                }
+                let same = m.arc_group(y) == g;
+                let seats_ok = group[g.index()] - u32::from(same) < s.group(g).seats;
+                let open_ok = !op || open[g.index()] - u32::from(same && is_open(other, g)) < open_limit(g);
+                envy += usize::from(seats_ok && open_ok);
+            }
+        }
+    }
+
+    // Unfilled seats and places.
+    let unfilled_seats: u64 = s.groups().iter().zip(&group).map(|(g, &k)| u64::from(g.seats.saturating_sub(k))).sum();
+    let unfilled_places: u64 = (0..nw)
+        .map(|wi| {
+            let w = dualmatch_core::WorkplaceId::from_index(wi);
+            let seats: u64 = s.groups_of_workplace(w).iter().map(|g| u64::from(s.group(*g).seats)).sum();
+            let usable = s.workplace(w).capacity.map_or(seats, |cap| seats.min(u64::from(cap)));
+            usable.saturating_sub(u64::from(site[wi]))
+        })
+        .sum();
+
+    Metrics {
+        learners: n,
+        placed,
+        unplaced: n - placed,
+        by_school,
+        by_programme,
+        total_score,
+        mean_score: if placed == 0 { 0.0 } else { total_score / placed as f64 },
+        rank,
+        commute_km,
+        fairness,
+        blocking_pairs: blocking,
+        blocking_sample,
+        justified_envy: envy,
+        unfilled_seats,
+        unfilled_places,
+    }
+}

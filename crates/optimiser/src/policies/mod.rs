@@ -1,0 +1,277 @@
+//! Allocation policies: the exact optimisers and the classic matching
+//! mechanisms, behind one trait, plus Pareto improvement for learners.
+//!
+//! ```no_run
+//! # use dualmatch_optimiser::{policies, PlacementModel};
+//! # fn run(m: &PlacementModel) -> Result<(), dualmatch_optimiser::Infeasible> {
+//! let policy = policies::by_name("stable").expect("known policy");
+//! let a = policies::allocate(policy.as_ref(), m, 42, false)?;
+//! assert!(a.check(m).is_ok());
+//! # Ok(()) }
+//! ```
+//!
+//! Every policy uses only usable arcs of the model, never exceeds seats,
+//! unreserved seats or site capacity, and places pinned learners first at
+//! their pin. `max-fit`, `max-placed` and `fair-share` meet every constraint
+//! of the model (school floors and caps too) or report [`Infeasible`]; the
+//! other policies keep school caps (the stable ones do not) but do not aim
+//! for school floors. Results are a deterministic function of the model and
+//! the seed, whatever the number of threads. See `docs/policies.md`.
+
+use dualmatch_core::LearnerId;
+
+use crate::infeasible::Infeasible;
+use crate::model::{Assignment, Objective, PlacementModel};
+use crate::network;
+
+mod da;
+mod fair;
+mod improve;
+mod ledger;
+pub mod prefs;
+pub mod rng;
+mod simple;
+
+pub(crate) use fair::eligible_pairs;
+pub use improve::pareto_improve;
+pub use prefs::{Prefs, Ties};
+
+/// An allocation policy: turns a model (and a seed, for lotteries) into an
+/// assignment.
+pub trait AllocationPolicy: Sync {
+    /// The policy's name, as in [`ALL`] and on the command line.
+    fn name(&self) -> &'static str;
+    /// Whether the result depends on the seed (a lottery is drawn).
+    fn randomised(&self) -> bool;
+    /// Allocates. Fails only when the model's constraints cannot be met
+    /// (for the exact policies) or the pins do not fit.
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible>;
+}
+
+/// Every policy name, in a stable order.
+pub const ALL: &[&str] = &[
+    "max-fit",
+    "max-placed",
+    "fair-share",
+    "stable",
+    "stable-workplace",
+    "serial-dictatorship",
+    "random-serial",
+    "greedy",
+    "first-come",
+    "boston",
+];
+
+/// The policy called `name` (see [`ALL`]).
+pub fn by_name(name: &str) -> Option<Box<dyn AllocationPolicy>> {
+    let p: Box<dyn AllocationPolicy> = match name {
+        "max-fit" => Box::new(Exact(Objective::MaxFit)),
+        "max-placed" => Box::new(Exact(Objective::MaxPlaced)),
+        "fair-share" => Box::new(FairShare),
+        "stable" => Box::new(Stable { ties: None }),
+        "stable-workplace" => Box::new(StableWorkplace),
+        "serial-dictatorship" => Box::new(SerialDictatorship),
+        "random-serial" => Box::new(RandomSerial),
+        "greedy" => Box::new(Greedy),
+        "first-come" => Box::new(FirstCome),
+        "boston" => Box::new(Boston),
+        _ => return None,
+    };
+    Some(p)
+}
+
+/// Runs `policy` with `seed`; with `improve`, then applies
+/// [`pareto_improve`] (nobody loses; see its documentation).
+pub fn allocate(
+    policy: &dyn AllocationPolicy,
+    m: &PlacementModel,
+    seed: u64,
+    improve: bool,
+) -> Result<Assignment, Infeasible> {
+    let a = policy.allocate(m, seed)?;
+    if improve {
+        let p = Prefs::new(m, Ties::Lottery(seed));
+        Ok(pareto_improve(m, &p, &a))
+    } else {
+        Ok(a)
+    }
+}
+
+/// The arc of learner `l` that uses candidate `c`, if usable.
+pub(crate) fn arc_of(m: &PlacementModel, l: LearnerId, c: usize) -> Option<usize> {
+    m.arcs_of(l).find(|&a| m.arc_candidate(a) == c)
+}
+
+/// The conflict behind pins that do not fit (from the exact solver).
+pub(crate) fn pins_infeasible(m: &PlacementModel) -> Infeasible {
+    match network::solve(m, Objective::MaxFit) {
+        Err(e) => e,
+        Ok(_) => Infeasible { conflicts: Vec::new() },
+    }
+}
+
+/// `max-fit` and `max-placed`: the exact min-cost-flow optimum.
+#[derive(Clone, Copy, Debug)]
+pub struct Exact(pub Objective);
+
+impl AllocationPolicy for Exact {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn randomised(&self) -> bool {
+        false
+    }
+    fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
+        network::solve(m, self.0).map(|s| s.assignment)
+    }
+}
+
+/// `fair-share`: the highest lowest placement rate of any (school,
+/// programme), then the highest total score; exact.
+#[derive(Clone, Copy, Debug)]
+pub struct FairShare;
+
+impl AllocationPolicy for FairShare {
+    fn name(&self) -> &'static str {
+        "fair-share"
+    }
+    fn randomised(&self) -> bool {
+        false
+    }
+    fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
+        fair::fair_share(m)
+    }
+}
+
+/// `stable`: learner-proposing deferred acceptance (learner-optimal stable).
+#[derive(Clone, Copy, Debug)]
+pub struct Stable {
+    /// Tie-breaking; `None`: the seed's lottery. `Some(Ties::ById)` is the
+    /// anchors' reference reading.
+    pub ties: Option<Ties>,
+}
+
+impl AllocationPolicy for Stable {
+    fn name(&self) -> &'static str {
+        "stable"
+    }
+    fn randomised(&self) -> bool {
+        self.ties.is_none()
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        let p = Prefs::new(m, self.ties.unwrap_or(Ties::Lottery(seed)));
+        da::learner_proposing(m, &p)
+    }
+}
+
+/// `stable-workplace`: workplace-proposing deferred acceptance.
+#[derive(Clone, Copy, Debug)]
+pub struct StableWorkplace;
+
+impl AllocationPolicy for StableWorkplace {
+    fn name(&self) -> &'static str {
+        "stable-workplace"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        da::workplace_proposing(m, &Prefs::new(m, Ties::Lottery(seed)))
+    }
+}
+
+/// `serial-dictatorship`: learners by readiness (highest first, ties by
+/// lottery) each take their best remaining acceptable arc.
+#[derive(Clone, Copy, Debug)]
+pub struct SerialDictatorship;
+
+impl AllocationPolicy for SerialDictatorship {
+    fn name(&self) -> &'static str {
+        "serial-dictatorship"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        simple::serial_dictatorship(m, &Prefs::new(m, Ties::Lottery(seed)), seed)
+    }
+}
+
+/// `random-serial`: learners in lottery order each take their best remaining
+/// acceptable arc.
+#[derive(Clone, Copy, Debug)]
+pub struct RandomSerial;
+
+impl AllocationPolicy for RandomSerial {
+    fn name(&self) -> &'static str {
+        "random-serial"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        simple::random_serial(m, &Prefs::new(m, Ties::Lottery(seed)), seed)
+    }
+}
+
+/// `greedy`: highest-scoring usable pair first.
+#[derive(Clone, Copy, Debug)]
+pub struct Greedy;
+
+impl AllocationPolicy for Greedy {
+    fn name(&self) -> &'static str {
+        "greedy"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        simple::greedy(m, seed)
+    }
+}
+
+/// `first-come`: the status quo; schools in lottery order place their
+/// learners on the best remaining sites by score.
+#[derive(Clone, Copy, Debug)]
+pub struct FirstCome;
+
+impl AllocationPolicy for FirstCome {
+    fn name(&self) -> &'static str {
+        "first-come"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        simple::first_come(m, seed)
+    }
+}
+
+/// `boston`: immediate acceptance by rounds of the learners' lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Boston;
+
+impl AllocationPolicy for Boston {
+    fn name(&self) -> &'static str {
+        "boston"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        simple::boston(m, &Prefs::new(m, Ties::Lottery(seed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_resolves_to_itself() {
+        for name in ALL {
+            assert_eq!(by_name(name).expect(name).name(), *name);
+        }
+        assert!(by_name("nope").is_none());
+    }
+}
