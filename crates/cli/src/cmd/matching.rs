@@ -311,11 +311,12 @@ fn summary(
         "proof": {
             "method": solved.proof.method,
             "bound": solved.proof.bound,
-            "gap": (solved.proof.bound - total).max(0.0),
+            "objective_weight": a.total_weight(c).to_string(),
+            "gap": solved.proof.bound - a.total_weight(c) as f64 / dualmatch_optimiser::model::WEIGHT_SCALE,
             "max_placeable": solved.proof.max_placeable,
             "components": solved.proof.components,
             "largest_component": solved.proof.largest_component,
-            "note": "bound is the dual objective of the solved network (scores rounded to 1e-6); gap = bound - total_score",
+            "note": "bound: the dual objective of the solved network, in score units; the objective is exact for scores rounded to 1e-6 (objective_weight, in 1e-6 units), and gap = bound - objective_weight / 1e6",
         },
         "candidates": {"source": source, "pairs": c.len()},
         "per_school": s.schools().iter().enumerate().map(|(i, sc)| json!({
