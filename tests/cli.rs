@@ -256,3 +256,194 @@ fn explain_unknown_learner_is_a_usage_error_with_a_suggestion() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("did you mean L01?"), "{}", text(&out));
 }
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn match_writes_every_output_and_accounts_for_every_learner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    let o = run(bin().arg("match").arg(data("base")).arg("--out").arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for f in ["placements.csv", "unplaced.csv", "summary.json", "seat_values.csv", "report.html"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let placements = read(&out.join("placements.csv"));
+    let unplaced = read(&out.join("unplaced.csv"));
+    let placed: Vec<&str> = placements.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let not: Vec<&str> = unplaced.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(placed.len() + not.len(), 8, "every learner is placed or unplaced");
+    assert!(placed.iter().all(|l| !not.contains(l)));
+    // Screening outcomes and the commute cap come out as reasons.
+    assert!(unplaced.contains("L04,screening pending"), "{unplaced}");
+    assert!(unplaced.contains("L06,screening failed"), "{unplaced}");
+    assert!(unplaced.contains("L08,no candidate: no recognised site within 12.5 km"), "{unplaced}");
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert_eq!(summary["policy"], "max-fit");
+    assert_eq!(summary["placed"].as_u64().unwrap() as usize, placed.len());
+    assert_eq!(summary["proof"]["gap"].as_f64(), Some(0.0));
+}
+
+#[test]
+fn match_reports_infeasible_floors_as_a_conflict_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cons = tmp.path().join("constraints.toml");
+    fs::write(&cons, "[[school]]\nschool = \"S-GENT\"\nprogramme = \"P-KOK\"\nmin = 3\n").unwrap();
+    let out = tmp.path().join("res");
+    let o = run(bin().arg("match").arg(data("base")).arg("--constraints").arg(&cons).arg("--out").arg(&out));
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("school S-GENT needs 3 placements in programme P-KOK"), "{t}");
+    assert!(!out.exists());
+    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "staging leftovers: {left:?}");
+}
+
+#[test]
+fn match_rejects_a_bad_constraints_file_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cons = tmp.path().join("constraints.toml");
+    fs::write(&cons, "min_score = 10\n\n[[pin]]\nlearner = \"L01\"\nworkplace = \"W-NOPE\"\n").unwrap();
+    let o = run(bin()
+        .arg("match")
+        .arg(data("base"))
+        .arg("--constraints")
+        .arg(&cons)
+        .arg("--out")
+        .arg(tmp.path().join("r")));
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("constraints.toml:5: unknown workplace \"W-NOPE\""), "{t}");
+}
+
+#[test]
+fn match_keeps_pins_and_honours_floors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cons = tmp.path().join("c.toml");
+    // L02 would lose W-GENT1 to L01 on score; pinning keeps it there.
+    fs::write(&cons, "[[pin]]\nlearner = \"L02\"\nworkplace = \"W-GENT2\"\n\n[[school]]\nschool = \"S-AALST\"\nprogramme = \"P-KOK\"\nmin = 1\n").unwrap();
+    let out = tmp.path().join("r");
+    let o = run(bin().arg("match").arg(data("base")).arg("--constraints").arg(&cons).arg("--out").arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let p = read(&out.join("placements.csv"));
+    assert!(p.lines().any(|l| l.starts_with("L02,W-GENT2,")), "{p}");
+    assert!(p.lines().any(|l| l.starts_with("L07,")), "the Aalst floor places L07: {p}");
+}
+
+/// The same inputs and seed give byte-identical outputs, whatever the thread count.
+#[test]
+fn outputs_are_byte_identical_across_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = repo("data/sample");
+    let files = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    for (cmd, extra) in [
+        ("match", vec!["--no-timings"]),
+        ("compare", vec!["--no-timings", "--policies", "all", "--seeds", "2", "--improve"]),
+    ] {
+        let mut outs = Vec::new();
+        for threads in ["1", "2"] {
+            let out = tmp.path().join(format!("{cmd}-{threads}"));
+            let o =
+                run(bin().args(["--threads", threads, cmd]).arg(&sample).args(&extra).arg("--out").arg(&out).arg("-q"));
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            outs.push(files(&out));
+        }
+        assert!(!outs[0].is_empty());
+        assert_eq!(outs[0], outs[1], "{cmd} output differs between 1 and 2 threads");
+    }
+    let mut scored = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("score-{threads}.csv"));
+        let o = run(bin().args(["--threads", threads, "score"]).arg(&sample).arg("--out").arg(&out).arg("-q"));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        scored.push(fs::read(&out).unwrap());
+    }
+    assert!(scored[0].len() > 1000);
+    assert_eq!(scored[0], scored[1], "score output differs between 1 and 2 threads");
+}
+
+#[test]
+fn compare_runs_policies_and_refuses_unknown_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = run(bin()
+        .arg("compare")
+        .arg(data("base"))
+        .args(["--policies", "max-fit,stable,first-come", "--seeds", "2", "--out"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let csv = read(&out.join("comparison.csv"));
+    // max-fit once, stable and first-come once per seed.
+    assert_eq!(csv.lines().count(), 1 + 1 + 2 + 2, "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("comparison.json"))).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    let total = |p: &str| {
+        runs.iter()
+            .filter(|r| r["policy"] == p)
+            .map(|r| r["metrics"]["total_score"].as_f64().unwrap())
+            .fold(f64::MIN, f64::max)
+    };
+    assert!(total("max-fit") >= total("stable") - 1e-9 && total("max-fit") >= total("first-come") - 1e-9);
+    for r in runs.iter().filter(|r| r["policy"] == "stable") {
+        assert_eq!(r["metrics"]["blocking_pairs"], 0);
+    }
+    let bad = run(bin()
+        .arg("compare")
+        .arg(data("base"))
+        .args(["--policies", "max-fit,lottery-ish", "--out"])
+        .arg(tmp.path().join("x")));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("unknown policy \"lottery-ish\""), "{}", text(&bad));
+}
+
+/// Renders report.html of `compare` and `match` in headless Chromium and checks
+/// the screenshot is not blank. Skipped, with a message, without chromium.
+#[test]
+fn reports_render_in_headless_chromium() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists())
+    else {
+        eprintln!("SKIPPED reports_render_in_headless_chromium: chromium is not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cmp = tmp.path().join("cmp");
+    let m = tmp.path().join("m");
+    assert_eq!(
+        run(bin().arg("compare").arg(repo("data/sample")).args(["--policies", "all", "-q", "--out"]).arg(&cmp))
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--out"]).arg(&m)).status.code(), Some(0));
+    for (page, must) in [(cmp.join("report.html"), "policy comparison"), (m.join("report.html"), "<h2>Map</h2>")] {
+        let html = read(&page);
+        assert!(html.contains(must) && html.contains("<svg"), "{}", page.display());
+        assert!(
+            !html.contains("http://")
+                || html.matches("http://").all(|_| html.contains("xmlns=\"http://www.w3.org/2000/svg\"")),
+            "no network references"
+        );
+        let png = tmp.path().join("shot.png");
+        let _ = fs::remove_file(&png);
+        let o = run(Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+            .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            .arg(format!("--user-data-dir={}", tmp.path().join("chr").display()))
+            .args(["--window-size=1200,2000"])
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", page.display())));
+        let bytes = fs::read(&png).unwrap_or_else(|_| panic!("no screenshot: {}", text(&o)));
+        // A blank 1200×2000 page compresses to a few KB; charts and tables do not.
+        assert!(bytes.len() > 40_000, "screenshot of {} looks blank ({} bytes)", page.display(), bytes.len());
+    }
+}

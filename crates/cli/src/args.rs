@@ -88,6 +88,18 @@ Examples:
   dualmatch explain data/sample --learner L000042
   dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml")]
     Explain(ExplainArgs),
+    /// Run allocation policies side by side and report who gains and who loses.
+    #[command(after_help = "\
+Examples:
+  dualmatch compare data/sample --policies max-fit,stable,first-come --out cmp
+  dualmatch compare data/sample --policies all --seeds 10 --out cmp
+  dualmatch compare seasons/* --policies stable,random-serial --seeds 20 --improve --out cmp
+
+Policies: max-fit, max-placed, fair-share, stable, stable-workplace,
+serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md).
+Randomised policies run once per seed (--seed, --seed+1, ...).
+Writes comparison.csv, comparison.json and report.html.")]
+    Compare(CompareArgs),
 }
 
 /// How diagnostics are printed.
@@ -239,4 +251,36 @@ pub struct ExplainArgs {
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+}
+
+/// `dualmatch compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// One or more seasons.
+    #[arg(required = true)]
+    pub seasons: Vec<PathBuf>,
+    /// Comma-separated policies, or `all`.
+    #[arg(long, default_value = "max-fit,max-placed,fair-share,stable,greedy,first-come")]
+    pub policies: String,
+    /// Seeds per randomised policy.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Carry out swaps and cycles in which nobody loses, after each policy.
+    #[arg(long)]
+    pub improve: bool,
+    /// Scoring weights (TOML); see docs/scoring.md.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Leave runtimes out, so that outputs are byte-identical across runs.
+    #[arg(long)]
+    pub no_timings: bool,
 }

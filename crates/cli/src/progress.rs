@@ -37,6 +37,20 @@ impl Progress {
         self.bar.suspend(f)
     }
 
+    /// A bar for `len` items of work (e.g. policy runs).
+    pub fn bar(&self, len: u64, msg: &str) -> ProgressBar {
+        if self.bar.is_hidden() {
+            return ProgressBar::hidden();
+        }
+        let b = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}, eta {eta}] {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.set_message(msg.to_string());
+        b
+    }
+
     /// Clears the display.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod compare;
 pub mod explain;
 pub mod generate;
 pub mod matching;

@@ -1,6 +1,7 @@
 //! Self-contained HTML reports: inline CSS and SVG charts, no scripts, no
 //! network. Every number shown is also in the CSV/JSON outputs.
 
+pub mod compare;
 pub mod matching;
 pub mod svg;
 

@@ -4,8 +4,11 @@ use std::fmt::Write as _;
 
 use super::esc;
 
-/// Colours for series, colour-blind friendly (Okabe–Ito).
-pub const PALETTE: [&str; 8] = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+/// Colours for series: Okabe–Ito (colour-blind friendly), then four more.
+pub const PALETTE: [&str; 12] = [
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#7F3C8D", "#8C564B",
+    "#999999", "#1B9E77",
+];
 
 fn colour(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
@@ -14,7 +17,9 @@ fn colour(i: usize) -> &'static str {
 /// Grouped bar chart: one group per category, one bar per series.
 /// Values are in `[0, max]`; `fmt` formats axis labels.
 pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f64, y_label: &str) -> String {
-    let (w, h, left, bottom, top) = (1000.0, 360.0, 60.0, 70.0, 30.0);
+    let rows = 1.0 + (series.iter().map(|(n, _)| 24.0 + 7.0 * n.chars().count() as f64).sum::<f64>() / 900.0).floor();
+    let (w, h, left, bottom) = (1000.0, 360.0, 60.0, 70.0);
+    let top = 16.0 + 14.0 * rows;
     let plot_h = h - bottom - top;
     let n = categories.len().max(1) as f64;
     let group_w = (w - left - 10.0) / n;
@@ -54,12 +59,18 @@ pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f
     s
 }
 
-fn legend<'a>(names: impl Iterator<Item = &'a str>, x0: f64, y: f64) -> String {
+fn legend<'a>(names: impl Iterator<Item = &'a str>, x0: f64, y0: f64) -> String {
     let mut s = String::new();
-    let mut x = x0;
+    let (mut x, mut y) = (x0, y0);
     for (i, n) in names.enumerate() {
+        let wide = 24.0 + 7.0 * n.chars().count() as f64;
+        if x + wide > 990.0 && x > x0 {
+            // Wrap onto the next line rather than running off the chart.
+            x = x0;
+            y += 14.0;
+        }
         let _ = write!(s, "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>", y - 9.0, colour(i), x + 14.0, y, esc(n));
-        x += 24.0 + 7.0 * n.chars().count() as f64;
+        x += wide;
     }
     s
 }
@@ -100,8 +111,11 @@ pub struct MapLayer<'a> {
     pub radius: f64,
 }
 
-/// Draws layers of points and lines ((lat, lon) → (lat, lon)).
-pub fn map(layers: &[MapLayer], lines: &[((f64, f64), (f64, f64))]) -> String {
+/// A point as (lat, lon) in degrees.
+pub type LatLon = (f64, f64);
+
+/// Draws layers of points and lines between points.
+pub fn map(layers: &[MapLayer], lines: &[(LatLon, LatLon)]) -> String {
     let all = layers.iter().flat_map(|l| l.points.iter());
     let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(la, lo) in all {
