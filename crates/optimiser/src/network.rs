@@ -190,9 +190,11 @@ struct Built {
 /// Per-arc cost for an objective: `bonus` is added for every placement.
 fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Built {
     let s = m.season;
-    let mut net =
-        Network::with_capacity(c.learners.len() + c.groups.len() * 2 + c.workplaces.len() + 2, m.arc_count() / 4 + 16);
-    let mut arcs = Vec::new();
+    let arc_total: usize = c.learners.iter().map(|&l| m.arcs_of(l).len()).sum();
+    let nodes = 2 + c.workplaces.len() + 2 * c.groups.len() + c.bounds.len() + c.learners.len();
+    let arc_count = arc_total + c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 1;
+    let mut net = Network::with_capacity(nodes, arc_count);
+    let mut arcs = Vec::with_capacity(arc_count);
     let n = c.learners.len() as i64;
     let src = net.add_node(n);
     let sink = net.add_node(-n);
@@ -203,22 +205,27 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Buil
             net.add_arc(u, v, lo, hi, cost)
         };
     // Sites whose capacity binds.
-    let mut wp_node = std::collections::HashMap::new();
+    // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
+    const NONE: u32 = u32::MAX;
+    let mut wp_node = vec![NONE; s.workplaces().len()];
     for &w in &c.workplaces {
         let v = add_node(&mut net);
         let cap = capacity_binds(m, w).unwrap_or(0);
         add_arc(&mut net, &mut arcs, v, sink, 0, i64::from(cap), 0, Arc::Limit(Limit::Capacity(w)));
-        wp_node.insert(w, v);
+        wp_node[w.index()] = v.0;
     }
     // Groups (and their unreserved part).
-    let mut group_node = std::collections::HashMap::new();
-    let mut open_node = std::collections::HashMap::new();
+    let mut group_node = vec![NONE; s.groups().len()];
+    let mut open_node = vec![NONE; s.groups().len()];
     for &g in &c.groups {
         let grp = s.group(g);
         let v = add_node(&mut net);
-        let to = wp_node.get(&grp.workplace).copied().unwrap_or(sink);
+        let to = match wp_node[grp.workplace.index()] {
+            NONE => sink,
+            v => NodeId(v),
+        };
         add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
-        group_node.insert(g, v);
+        group_node[g.index()] = v.0;
         if let Some((_, r)) = m.reserve[g.index()] {
             let o = add_node(&mut net);
             add_arc(
@@ -231,11 +238,11 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Buil
                 0,
                 Arc::Limit(Limit::OpenSeats(g)),
             );
-            open_node.insert(g, o);
+            open_node[g.index()] = o.0;
         }
     }
     // School bounds.
-    let mut bound_node = std::collections::HashMap::new();
+    let mut bound_node = vec![NONE; m.constraints.school_bounds.len()];
     for &b in &c.bounds {
         let sb = m.constraints.school_bounds[b as usize];
         let v = add_node(&mut net);
@@ -250,10 +257,10 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Buil
             0,
             Arc::Limit(Limit::SchoolCap(sb.school, sb.programme)),
         );
-        bound_node.insert(b, v);
+        bound_node[b as usize] = v.0;
     }
     // Learners and their candidate arcs.
-    let mut candidate_arcs = Vec::with_capacity(m.arc_count());
+    let mut candidate_arcs = Vec::with_capacity(arc_total);
     for &l in &c.learners {
         let v = add_node(&mut net);
         match m.bound_of[l.index()] {
@@ -262,7 +269,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Buil
                 add_arc(
                     &mut net,
                     &mut arcs,
-                    bound_node[&b],
+                    NodeId(bound_node[b as usize]),
                     v,
                     0,
                     1,
@@ -276,9 +283,9 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool) -> Buil
         let pg = s.learner(l).priority_group;
         for a in m.arcs_of(l) {
             let g = m.arc_group(a);
-            let to = match (open_node.get(&g), m.reserve[g.index()]) {
-                (Some(o), Some((rg, _))) if pg != Some(rg) => *o,
-                _ => group_node[&g],
+            let to = match (Some(open_node[g.index()]).filter(|o| *o != NONE).map(NodeId), m.reserve[g.index()]) {
+                (Some(o), Some((rg, _))) if pg != Some(rg) => o,
+                _ => NodeId(group_node[g.index()]),
             };
             let cost = if unit_cost { -1 } else { -(bonus + weight(m.arc_score(a))) };
             let lo = i64::from(pinned == Some(a));

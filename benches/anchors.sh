@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Solve time of `dualmatch match` against LEMON's network simplex (and
+# optionally OR-Tools) on the anchor instances, measured in the same run, plus
+# the anchors' optimality check of our result.
+#
+#   benches/anchors.sh [PRESETS...]        # default: S M L
+#
+# Needs ../shared/anchors/setup.sh to have run once. Instances are cached in
+# target/bench-data/anchors/<preset> (seed 0). Prints one line per preset and
+# policy: our solve seconds (from summary.json: building the networks and
+# solving them), LEMON's solve seconds (solve.py, excluding its CSV load), the
+# ratio, and the checker's verdict.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ANCHORS="${DUALMATCH_ANCHORS:-../shared/anchors}"
+DATA=target/bench-data/anchors
+PRESETS=("${@:-S M L}")
+[ $# -eq 0 ] && PRESETS=(S M L)
+cargo build -q --release -p dualmatch-cli
+BIN=target/release/dualmatch
+mkdir -p "$DATA"
+for p in "${PRESETS[@]}"; do
+    dir="$DATA/$(echo "$p" | tr 'A-Z' 'a-z')"
+    if [ ! -f "$dir/candidates.csv" ]; then
+        "$ANCHORS/gen_random.py" --preset "$p" --seed 0 "$dir.tmp" >/dev/null
+        rm -rf "$dir"; mv "$dir.tmp" "$dir"
+    fi
+    for policy in max-fit max-placed; do
+        lemon=$("$ANCHORS/solve.py" "$dir" --policy "$policy" --anchors lemon --json 2>/dev/null \
+            | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["anchors"]["lemon"]["solve_s"])' 2>/dev/null || echo nan)
+        out="$DATA/result-$p-$policy"
+        /usr/bin/time -f "%e %M" -o "$DATA/time.txt" "$BIN" match "$dir" --policy "$policy" --out "$out" --force -q
+        ours=$(python3 -c "import json; print(json.load(open('$out/summary.json'))['solve_seconds'])")
+        read -r wall rss < "$DATA/time.txt"
+        verdict=$("$ANCHORS/check_result.py" "$dir" "$out" --anchor lemon 2>&1 | tail -1 | cut -c1-60)
+        python3 - "$p" "$policy" "$ours" "$lemon" "$wall" "$rss" "$verdict" <<'PY'
+import sys
+p, pol, ours, lemon, wall, rss, verdict = sys.argv[1:]
+ours, lemon = float(ours), float(lemon)
+ratio = ours / lemon if lemon == lemon and lemon > 0 else float("nan")
+print(f"{p:2s} {pol:10s} dualmatch solve {ours:7.3f}s  lemon {lemon:7.3f}s  ratio {ratio:5.2f}  "
+      f"(end-to-end {float(wall):6.2f}s, peak {int(rss)/1024:6.0f} MB)  {verdict}")
+PY
+    done
+done
