@@ -18,6 +18,13 @@ use crate::model::{Assignment, Objective, PlacementModel};
 /// the `highs` feature.
 pub const BACKEND: &str = if cfg!(feature = "highs") { "highs" } else { "microlp" };
 
+// good_lp keeps microlp as its default_solver whenever the microlp feature is
+// on, so the back-end is chosen here explicitly.
+#[cfg(feature = "highs")]
+use good_lp::solvers::highs::highs as backend;
+#[cfg(not(feature = "highs"))]
+use good_lp::solvers::microlp::microlp as backend;
+
 /// An LP solution.
 #[derive(Clone, Debug)]
 pub struct LpSolution {
@@ -156,7 +163,7 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpE
         Objective::MaxFit => {
             let Lp { vars, x } = new_lp(m);
             let obj = score_expr(m, &x);
-            let model = add_constraints(vars.maximise(obj.clone()).using(good_lp::default_solver), m, &x);
+            let model = add_constraints(vars.maximise(obj.clone()).using(backend), m, &x);
             let sol = model.solve().map_err(map_err)?;
             let (assignment, integral) = read(m, &sol, &x);
             Ok(LpSolution { assignment, objective: sol.eval(&obj), placed_bound: None, integral })
@@ -164,13 +171,13 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpE
         Objective::MaxPlaced => {
             let Lp { vars, x } = new_lp(m);
             let count: Expression = x.iter().copied().sum();
-            let model = add_constraints(vars.maximise(count.clone()).using(good_lp::default_solver), m, &x);
+            let model = add_constraints(vars.maximise(count.clone()).using(backend), m, &x);
             let sol = model.solve().map_err(map_err)?;
             let k = sol.eval(&count);
             let Lp { vars, x } = new_lp(m);
             let obj = score_expr(m, &x);
             let count: Expression = x.iter().copied().sum();
-            let model = add_constraints(vars.maximise(obj.clone()).using(good_lp::default_solver), m, &x)
+            let model = add_constraints(vars.maximise(obj.clone()).using(backend), m, &x)
                 .with(constraint!(count >= k.round()));
             let sol = model.solve().map_err(map_err)?;
             let (assignment, integral) = read(m, &sol, &x);
