@@ -96,7 +96,23 @@ pub fn season_and_candidates(
     }
     let season = loaded.season;
     let (cands, source) = match Candidates::from_season_candidates(&season) {
-        Some(c) => (c, "supplied"),
+        Some(c) => {
+            let dropped = Candidates::rejected_season_candidates(&season);
+            if !dropped.is_empty() && !global.quiet {
+                let (l, g, why) = &dropped[0];
+                let grp = season.group(*g);
+                progress.suspend(|| {
+                    eprintln!(
+                        "warning: {} supplied candidate pair(s) break a hard gate and are not used, for example {}–{}: {}",
+                        dropped.len(),
+                        season.learner(*l).id,
+                        season.workplace(grp.workplace).id,
+                        why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; ")
+                    )
+                });
+            }
+            (c, "supplied")
+        }
         None => {
             progress.step("scoring candidates");
             (Candidates::generate(&season, weights, None), "scored")

@@ -37,6 +37,26 @@ pub enum Rejection {
     },
 }
 
+impl Rejection {
+    /// The reason in plain words, with tag names from the season.
+    pub fn describe(&self, season: &Season) -> String {
+        match self {
+            Rejection::ScreeningPending => "screening pending".into(),
+            Rejection::ScreeningFailed => "screening failed".into(),
+            Rejection::NotRecognised => "the site is not recognised for the learner's programme".into(),
+            Rejection::NoSeats => "the recognition has 0 seats".into(),
+            Rejection::NoCapacity => "the site has capacity 0".into(),
+            Rejection::MissingTags(tags) => {
+                let names: Vec<&str> =
+                    tags.iter().map(|t| season.tags().get(t.index()).map_or("?", String::as_str)).collect();
+                format!("the site requires {}", names.join(", "))
+            }
+            Rejection::ReadinessBelow { have, need } => format!("readiness {have} is below the site's minimum {need}"),
+            Rejection::TooFar { km, max_km } => format!("{km:.1} km is beyond the longest commute of {max_km} km"),
+        }
+    }
+}
+
 /// An eligible pair: the recognition and the distance.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Eligible {
