@@ -67,6 +67,7 @@ The same options and seed always give byte-identical files.")]
 Examples:
   dualmatch match data/sample --out results
   dualmatch match data/sample --policy max-placed --constraints constraints.toml --out results
+  dualmatch match data/sample --policy stable --seed 3 --out results-stable
   dualmatch match season/ --candidates my-scores.csv --out results --force
 
 Writes placements.csv, unplaced.csv (with the reason for each learner),
@@ -170,15 +171,6 @@ pub struct GenerateArgs {
     pub force: bool,
 }
 
-/// Allocation policy of `match`.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyArg {
-    /// Maximise the total score.
-    MaxFit,
-    /// Maximise the number placed, then the total score.
-    MaxPlaced,
-}
-
 /// Solver path.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SolverArg {
@@ -195,9 +187,18 @@ pub enum SolverArg {
 pub struct MatchArgs {
     /// The season: a directory of CSV files or a JSON file.
     pub season: PathBuf,
-    /// What to optimise.
-    #[arg(long, value_enum, default_value_t = PolicyArg::MaxFit)]
-    pub policy: PolicyArg,
+    /// The allocation policy: max-fit and max-placed are exact (with a proof);
+    /// fair-share, stable, stable-workplace, serial-dictatorship,
+    /// random-serial, greedy, first-come and boston are the alternatives
+    /// (docs/policies.md).
+    #[arg(long, default_value = "max-fit")]
+    pub policy: String,
+    /// Lottery seed for randomised policies.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Carry out swaps and cycles in which nobody loses, after the policy.
+    #[arg(long)]
+    pub improve: bool,
     /// Use these scored pairs (learner,workplace,programme,score) instead of scoring.
     #[arg(long, value_name = "FILE")]
     pub candidates: Option<PathBuf>,

@@ -185,6 +185,11 @@ struct Region {
     /// Spread of sites around a town: `base + scale * sqrt(pop / largest pop)` km.
     sigma_base_km: f64,
     sigma_scale_km: f64,
+    /// Shortest longest-commute, km; learners draw `min + 0.5·(a + b)` with
+    /// `a, b` uniform in `0..=commute_steps` (a triangular spread).
+    commute_min_km: f64,
+    /// See `commute_min_km`.
+    commute_steps: u32,
 }
 
 static FLANDERS: Region = Region {
@@ -436,6 +441,9 @@ static FLANDERS: Region = Region {
     ],
     sigma_base_km: 2.0,
     sigma_scale_km: 4.0,
+    // 16-year-olds by bike or bus: 10 to 40 km.
+    commute_min_km: 10.0,
+    commute_steps: 30,
 };
 
 static GERMANY: Region = Region {
@@ -688,8 +696,12 @@ static GERMANY: Region = Region {
         "Seeblick",
         "Zum Anker",
     ],
-    sigma_base_km: 3.0,
-    sigma_scale_km: 12.0,
+    // A national market spreads sites over whole metropolitan regions, and
+    // apprentices commute by public transport: 5 to 25 km.
+    sigma_base_km: 6.0,
+    sigma_scale_km: 25.0,
+    commute_min_km: 5.0,
+    commute_steps: 20,
 };
 
 // ---------------------------------------------------------------------------
@@ -1086,7 +1098,9 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
         let (_, lat, lon) = geo.place(rng, LEARNER_SPREAD);
         let near = nearest_schools(lat, lon, 3);
         let school = near[school_pick.sample(rng).min(near.len() - 1)] as usize;
-        let max_commute_km = 10.0 + 0.5 * f64::from(rng.gen_range(0..=30u32) + rng.gen_range(0..=30u32));
+        let steps = region.commute_steps;
+        let max_commute_km =
+            region.commute_min_km + 0.5 * f64::from(rng.gen_range(0..=steps) + rng.gen_range(0..=steps));
         let u: f64 = rng.gen();
         let screening = if u < SCREEN_PASSED {
             Screening::Passed

@@ -14,7 +14,7 @@ use dualmatch_optimiser::unplaced::{self, Describe, Unplaced};
 use dualmatch_optimiser::{lp, Constraints, Infeasible, Objective, PlacementModel};
 use serde_json::json;
 
-use crate::args::{Global, MatchArgs, PolicyArg, SolverArg};
+use crate::args::{Global, MatchArgs, SolverArg};
 use crate::exit::{self, usage};
 use crate::output::StagedDir;
 use crate::progress::Progress;
@@ -25,7 +25,11 @@ pub struct MatchConfig {
     candidates: Option<PathBuf>,
     weights: Weights,
     constraints: Option<(PathBuf, String)>,
-    objective: Objective,
+    policy: String,
+    /// Some for the exact objectives, which come with a proof and duals.
+    objective: Option<Objective>,
+    seed: u64,
+    improve: bool,
     solver: SolverArg,
     out: PathBuf,
     force: bool,
@@ -51,6 +55,13 @@ pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
 impl MatchConfig {
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
         crate::output::check_overwrite(&a.out, a.force)?;
+        if dualmatch_optimiser::policies::by_name(&a.policy).is_none() {
+            return Err(usage(format!(
+                "unknown policy {:?}; choose from {}",
+                a.policy,
+                dualmatch_optimiser::policies::ALL.join(", ")
+            )));
+        }
         let weights = load_weights(a.weights.as_deref())?;
         let constraints = match a.constraints {
             Some(p) => {
@@ -64,10 +75,14 @@ impl MatchConfig {
             candidates: a.candidates,
             weights,
             constraints,
-            objective: match a.policy {
-                PolicyArg::MaxFit => Objective::MaxFit,
-                PolicyArg::MaxPlaced => Objective::MaxPlaced,
+            objective: match a.policy.as_str() {
+                "max-fit" if !a.improve => Some(Objective::MaxFit),
+                "max-placed" if !a.improve => Some(Objective::MaxPlaced),
+                _ => None,
             },
+            policy: a.policy,
+            seed: a.seed,
+            improve: a.improve,
             solver: a.solver,
             out: a.out,
             force: a.force,
@@ -135,10 +150,29 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
         None => Constraints::none(),
     };
-    progress.step(&format!("solving {} ({} candidate pairs)", cfg.objective.name(), cands.len()));
+    progress.step(&format!("solving {} ({} candidate pairs)", cfg.policy, cands.len()));
     let t1 = Instant::now();
     let solved = match PlacementModel::new(&season, &cands, &constraints).and_then(|m| {
-        let s = solve(&m, cfg.objective, cfg.solver)?;
+        let s = match cfg.objective {
+            Some(objective) => solve(&m, objective, cfg.solver)?,
+            None => {
+                let t = Instant::now();
+                let policy = dualmatch_optimiser::policies::by_name(&cfg.policy).expect("checked in from_args");
+                let assignment = dualmatch_optimiser::policies::allocate(policy.as_ref(), &m, cfg.seed, cfg.improve)?;
+                Solved {
+                    assignment,
+                    proof: network::Proof {
+                        method: "policy",
+                        components: 0,
+                        largest_component: 0,
+                        bound: f64::NAN,
+                        max_placeable: None,
+                        seconds: t.elapsed().as_secs_f64(),
+                    },
+                    duals: None,
+                }
+            }
+        };
         Ok((m, s))
     }) {
         Ok(x) => x,
@@ -163,21 +197,20 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if let Some(d) = &solved.duals {
         dir.write("seat_values.csv", |w| write_seat_values(w, &season, d))?;
     }
-    let proof_line = format!(
-        "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
-        cfg.objective.name(),
-        solved.proof.bound,
-        solved.proof.method,
-        solved.proof.components
-    );
-    let html = crate::report::matching::render(
-        &season,
-        &cands,
-        &solved.assignment,
-        &reasons,
-        cfg.objective.name(),
-        &proof_line,
-    );
+    let proof_line = if cfg.objective.is_some() {
+        format!(
+            "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
+            cfg.policy, solved.proof.bound, solved.proof.method, solved.proof.components
+        )
+    } else {
+        format!(
+            "Policy {} (seed {}{}); not an optimisation, so no bound.",
+            cfg.policy,
+            cfg.seed,
+            if cfg.improve { ", improved" } else { "" }
+        )
+    };
+    let html = crate::report::matching::render(&season, &cands, &solved.assignment, &reasons, &cfg.policy, &proof_line);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
     dir.write("summary.json", |w| {
@@ -188,12 +221,15 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.finish();
     if !global.quiet {
         eprintln!(
-            "placed {} of {} learners, total score {:.2} ({}, optimal: bound {:.2}); wrote {}",
+            "placed {} of {} learners, total score {:.2} ({}); wrote {}",
             solved.assignment.placed(),
             season.learners().len(),
             solved.assignment.total_score(&cands),
-            cfg.objective.name(),
-            solved.proof.bound,
+            if cfg.objective.is_some() {
+                format!("{}, optimal: bound {:.2}", cfg.policy, solved.proof.bound)
+            } else {
+                cfg.policy.clone()
+            },
             cfg.out.display()
         );
     }
@@ -317,14 +353,16 @@ fn summary(
     }
     let placed = a.placed();
     let mut v = json!({
-        "policy": cfg.objective.name(),
+        "policy": cfg.policy,
+        "seed": if cfg.objective.is_some() { None } else { Some(cfg.seed) },
+        "improve": cfg.improve,
         "learners": s.learners().len(),
         "placed": placed,
         "unplaced": s.learners().len() - placed,
         "total_score": total,
         "mean_score": if placed > 0 { total / placed as f64 } else { 0.0 },
-        "optimal": true,
-        "proof": {
+        "optimal": cfg.objective.is_some(),
+        "proof": cfg.objective.map(|_| json!({
             "method": solved.proof.method,
             "bound": solved.proof.bound,
             "objective_weight": a.total_weight(c).to_string(),
@@ -333,7 +371,7 @@ fn summary(
             "components": solved.proof.components,
             "largest_component": solved.proof.largest_component,
             "note": "bound: the dual objective of the solved network, in score units; the objective is exact for scores rounded to 1e-6 (objective_weight, in 1e-6 units), and gap = bound - objective_weight / 1e6",
-        },
+        })),
         "candidates": {"source": source, "pairs": c.len()},
         "per_school": s.schools().iter().enumerate().map(|(i, sc)| json!({
             "school": sc.id, "name": sc.name, "learners": per_school[i].0, "placed": per_school[i].1,
