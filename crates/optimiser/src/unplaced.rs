@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use dualmatch_core::scoring::{no_candidate_reason, NoCandidateReason};
+use dualmatch_core::scoring::{NoCandidateReason, SiteIndex};
 use dualmatch_core::season::Screening;
 use dualmatch_core::{GroupId, LearnerId, Season};
 
@@ -99,6 +99,11 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
             }
         }
     }
+    // Radius queries instead of a scan of each programme's sites: built only
+    // when some learner has no candidate at all.
+    let needs_index = c.components.is_some()
+        && a.placement.iter().enumerate().any(|(li, p)| p.is_none() && c.of(LearnerId::from_index(li)).is_empty());
+    let index = needs_index.then(|| SiteIndex::new(s));
     let mut out = Vec::new();
     for (li, p) in a.placement.iter().enumerate() {
         if p.is_some() {
@@ -118,7 +123,10 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                             Unplaced::NoSuppliedCandidate
                         } else {
                             Unplaced::NoCandidate(
-                                no_candidate_reason(s, l).unwrap_or(NoCandidateReason::NoRecognisedSite),
+                                index
+                                    .as_ref()
+                                    .and_then(|ix| ix.no_candidate_reason(s, l))
+                                    .unwrap_or(NoCandidateReason::NoRecognisedSite),
                             )
                         }
                     } else {
