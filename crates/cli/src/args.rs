@@ -101,6 +101,12 @@ serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md
 Randomised policies run once per seed (--seed, --seed+1, ...).
 Writes comparison.csv, comparison.json and report.html.")]
     Compare(CompareArgs),
+    /// Who moved, who gained and who lost a placement between two results.
+    #[command(after_help = "\
+Examples:
+  dualmatch diff results-before results-after
+  dualmatch diff results-before results-after --all-schools")]
+    Diff(DiffArgs),
 }
 
 /// How diagnostics are printed.
@@ -284,4 +290,16 @@ pub struct CompareArgs {
     /// Leave runtimes out, so that outputs are byte-identical across runs.
     #[arg(long)]
     pub no_timings: bool,
+}
+
+/// `dualmatch diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier result directory (of `dualmatch match`).
+    pub before: PathBuf,
+    /// The later result directory.
+    pub after: PathBuf,
+    /// List every school, also those without a change.
+    #[arg(long)]
+    pub all_schools: bool,
 }

@@ -35,6 +35,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Match(a) => cmd::matching::run(a, &cli.global),
         args::Command::Score(a) => cmd::score::run(a, &cli.global),
         args::Command::Compare(a) => cmd::compare::run(a, &cli.global),
+        args::Command::Diff(a) => cmd::diff::run(a, &cli.global),
         args::Command::Explain(a) => cmd::explain::run(a, &cli.global),
     }
 }

@@ -266,7 +266,7 @@ fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solv
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["learner", "workplace", "programme", "score"];
     header.extend(COMPONENT_NAMES);
-    header.push("distance_km");
+    header.extend(["distance_km", "school"]);
     out.write_record(&header)?;
     for (li, p) in solved.assignment.placement.iter().enumerate() {
         let Some(ci) = p else { continue };
@@ -283,6 +283,7 @@ fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solv
             None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
         }
         rec.push(format!("{:.2}", c.distance_km[ci]));
+        rec.push(s.school(s.learner(LearnerId::from_index(li)).school).id.clone());
         out.write_record(&rec)?;
     }
     out.flush()
@@ -290,9 +291,10 @@ fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solv
 
 fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(["learner", "reason"])?;
+    out.write_record(["learner", "reason", "school"])?;
     for (l, r) in reasons {
-        out.write_record([s.learner(*l).id.clone(), Describe(r, s).to_string()])?;
+        let learner = s.learner(*l);
+        out.write_record([learner.id.clone(), Describe(r, s).to_string(), s.school(learner.school).id.clone()])?;
     }
     out.flush()
 }
