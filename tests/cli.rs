@@ -453,7 +453,8 @@ fn diff_shows_moves_gains_losses_and_school_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     assert_eq!(run(bin().arg("match").arg(data("base")).args(["-q", "--out"]).arg(&a)).status.code(), Some(0));
-    // Pin L02 away from its max-fit site: it moves, and L01 keeps W-GENT1.
+    // Forbid L05's site: L05 moves to the other Fitnessbegeleider site; then
+    // also forbid that one: L05 loses its placement.
     let cons = tmp.path().join("c.toml");
     fs::write(&cons, "[[forbid]]\nlearner = \"L05\"\nworkplace = \"W-SN1\"\n").unwrap();
     let o = run(bin().arg("match").arg(data("base")).arg("--constraints").arg(&cons).args(["-q", "--out"]).arg(&b));
@@ -461,7 +462,16 @@ fn diff_shows_moves_gains_losses_and_school_changes() {
     let d = run(bin().arg("diff").arg(&a).arg(&b));
     let t = text(&d);
     assert_eq!(d.status.code(), Some(0), "{t}");
-    assert!(t.contains("L05: W-SN1 →"), "L05 lost its placement: {t}");
+    assert!(t.starts_with("4 kept, 1 moved, 0 gained a placement, 0 lost one"), "{t}");
+    assert!(t.contains("L05: W-SN1 → W-AALST1"), "{t}");
+    let c = tmp.path().join("c2");
+    fs::write(&cons, "[[forbid]]\nlearner = \"L05\"\nworkplace = \"W-SN1\"\n\n[[forbid]]\nlearner = \"L05\"\nworkplace = \"W-AALST1\"\n").unwrap();
+    let o = run(bin().arg("match").arg(data("base")).arg("--constraints").arg(&cons).args(["-q", "--out"]).arg(&c));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let d = run(bin().arg("diff").arg(&a).arg(&c));
+    let t = text(&d);
+    assert_eq!(d.status.code(), Some(0), "{t}");
+    assert!(t.contains("L05: W-SN1 →\n"), "L05 lost its placement: {t}");
     assert!(t.contains("S-SN: 1 → 0 (-1)"), "{t}");
-    assert!(t.contains(", 0 moved, 0 gained a placement, 1 lost one"), "{t}");
+    assert!(t.starts_with("4 kept, 0 moved, 0 gained a placement, 1 lost one"), "{t}");
 }
