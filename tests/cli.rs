@@ -104,6 +104,8 @@ validate_cases! {
     validate_warnings_only => "warnings-only",
     validate_candidates => "candidates",
     validate_binary_file => "binary-file",
+    validate_crlf_blank_lines => "crlf-blank-lines",
+    validate_lf_blank_lines => "lf-blank-lines",
 }
 
 #[test]

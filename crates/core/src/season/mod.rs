@@ -73,6 +73,23 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 
 /// Like [`load`], with a candidates file given separately.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    load_limited(path, options, Limits::DEFAULT)
+}
+
+/// Size limits of one load, so that no input can exhaust memory; tests lower them.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// The largest JSON season file, in bytes.
+    json_bytes: u64,
+    /// The longest CSV row, in bytes.
+    row_bytes: usize,
+}
+
+impl Limits {
+    const DEFAULT: Limits = Limits { json_bytes: MAX_JSON_BYTES, row_bytes: read::MAX_ROW_BYTES };
+}
+
+fn load_limited(path: &Path, options: &LoadOptions, limits: Limits) -> Result<Loaded, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| LoadError::NotASeason {
         path: path.to_path_buf(),
         reason: if e.kind() == std::io::ErrorKind::NotFound {
@@ -87,18 +104,12 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError
     if meta.is_dir() {
         for table in TableName::ALL {
             let file = path.join(table.file_name());
-            read::read_csv_table(table, &file, file.display().to_string(), &mut doc, &mut out, &mut diags);
+            let display = file.display().to_string();
+            read::read_csv_table(table, &file, display, limits.row_bytes, &mut doc, &mut out, &mut diags);
         }
     } else {
         let display = path.display().to_string();
-        if meta.len() > MAX_JSON_BYTES {
-            return Err(LoadError::NotASeason {
-                path: path.to_path_buf(),
-                reason: format!("the file is {} bytes, more than the {MAX_JSON_BYTES}-byte limit for a JSON season; use a CSV directory", meta.len()),
-            });
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| LoadError::NotASeason { path: path.to_path_buf(), reason: e.to_string() })?;
+        let bytes = read_json_file(path, meta.len(), limits.json_bytes, &display)?;
         let text = match std::str::from_utf8(&bytes) {
             Ok(t) => t.trim_start_matches('\u{feff}'),
             Err(e) => {
@@ -118,7 +129,8 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError
         out.origins.retain(|(t, _)| *t != TableName::Candidates);
         out.unusable.remove(TableName::Candidates.as_str());
         let before = diags.error_count();
-        read::read_csv_table(TableName::Candidates, file, file.display().to_string(), &mut doc, &mut out, &mut diags);
+        let display = file.display().to_string();
+        read::read_csv_table(TableName::Candidates, file, display, limits.row_bytes, &mut doc, &mut out, &mut diags);
         if doc.candidates.is_none() && diags.error_count() == before {
             diags.push(TableOrigin { file: file.display().to_string(), kind: OriginKind::Csv }.whole(
                 Severity::Error,
@@ -127,6 +139,38 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError
         }
     }
     finish(doc, &out, diags)
+}
+
+/// Reads a JSON season file whole, refusing one over `max` bytes (also when
+/// its size is unknown beforehand, as for a device or a pipe) and one whose
+/// first bytes show it is not a JSON object.
+fn read_json_file(path: &Path, len: u64, max: u64, display: &str) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let not_a_season = |reason: String| LoadError::NotASeason { path: path.to_path_buf(), reason };
+    let too_big = |size: String| {
+        not_a_season(format!(
+            "the file is {size} bytes, more than the {max}-byte limit for a JSON season; use a CSV directory"
+        ))
+    };
+    if len > max {
+        return Err(too_big(len.to_string()));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| not_a_season(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    let sniff = read::JSON_SNIFF_BYTES as u64;
+    (&mut file).take(sniff).read_to_end(&mut bytes).map_err(|e| not_a_season(e.to_string()))?;
+    if let Some((line, problem)) = read::json_start_problem(&bytes, (bytes.len() as u64) < sniff) {
+        let mut diags = Diagnostics::new();
+        let origin = TableOrigin { file: display.to_string(), kind: OriginKind::Csv };
+        diags.push(origin.at(Severity::Error, line, None, problem));
+        return Err(LoadError::Invalid(diags));
+    }
+    let rest = (max + 1).saturating_sub(bytes.len() as u64);
+    file.take(rest).read_to_end(&mut bytes).map_err(|e| not_a_season(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(format!("more than {max}")));
+    }
+    Ok(bytes)
 }
 
 /// Validates a season document built in memory (for generators and tests).
@@ -152,7 +196,7 @@ pub fn read_csv_table_bytes(table: TableName, bytes: &[u8], display: &str) -> (S
     let mut out = read::ReadOutcome::default();
     let mut diags = Diagnostics::new();
     let origin = TableOrigin { file: display.to_string(), kind: OriginKind::Csv };
-    read::read_csv_from(table, bytes, &origin, &mut doc, &mut out, &mut diags);
+    read::read_csv_from(table, bytes, read::MAX_ROW_BYTES, &origin, &mut doc, &mut out, &mut diags);
     (doc, diags)
 }
 
@@ -161,5 +205,66 @@ fn finish(doc: SeasonDoc, out: &read::ReadOutcome, mut diags: Diagnostics) -> Re
     match season {
         Some(season) if !diags.has_errors() => Ok(Loaded { season, warnings: diags }),
         _ => Err(LoadError::Invalid(diags)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch directory removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("dualmatch-core-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn json_over_the_limit_is_refused_before_reading() {
+        let dir = Scratch::new("json-limit");
+        let file = dir.0.join("s.json");
+        std::fs::write(&file, format!("{{\"programmes\": []{}}}", " ".repeat(200))).unwrap();
+        let limits = Limits { json_bytes: 100, ..Limits::DEFAULT };
+        let err = load_limited(&file, &LoadOptions::default(), limits).unwrap_err();
+        assert!(err.to_string().contains("more than the 100-byte limit for a JSON season"), "{err}");
+        // Under the limit it is read (and found invalid for other reasons).
+        let limits = Limits { json_bytes: 1000, ..Limits::DEFAULT };
+        assert!(matches!(load_limited(&file, &LoadOptions::default(), limits), Err(LoadError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_json_file_that_is_not_an_object_is_refused_from_its_first_bytes() {
+        let dir = Scratch::new("json-sniff");
+        let file = dir.0.join("s.json");
+        let mut bytes = vec![0u8; 3 * read::JSON_SNIFF_BYTES];
+        bytes[0] = b'\n';
+        std::fs::write(&file, &bytes).unwrap();
+        let Err(LoadError::Invalid(d)) = load(&file) else { panic!("loaded") };
+        assert_eq!(d.error_count(), 1);
+        let first = d.iter().next().unwrap();
+        assert_eq!(first.line(), Some(2));
+        assert!(first.message.contains("it starts with byte 0x00, not '{'"), "{d}");
+    }
+
+    #[test]
+    fn csv_rows_over_the_limit_stop_reading() {
+        let dir = Scratch::new("csv-limit");
+        std::fs::write(dir.0.join("programmes.csv"), format!("id,name\nP1,{}\n", "x".repeat(20_000))).unwrap();
+        let limits = Limits { row_bytes: 50, ..Limits::DEFAULT };
+        let Err(LoadError::Invalid(d)) = load_limited(&dir.0, &LoadOptions::default(), limits) else {
+            panic!("loaded")
+        };
+        assert!(d.to_string().contains("programmes.csv:2: line 2 is longer than 50 bytes"), "{d}");
     }
 }

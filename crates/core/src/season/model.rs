@@ -217,6 +217,21 @@ impl Season {
         let e = self.index.prog_group_start[p.index() + 1] as usize;
         &self.index.prog_groups[s..e]
     }
+    /// The same season with other seat counts: `seats[g]` for every
+    /// recognition `g` (for re-matching after a site withdraws or adds seats).
+    /// Everything else, ids included, is unchanged.
+    ///
+    /// # Panics
+    /// When `seats` does not have one entry per recognition.
+    pub fn with_seats(&self, seats: &[u32]) -> Season {
+        assert_eq!(seats.len(), self.groups.len(), "one seat count per recognition");
+        let mut s = self.clone();
+        for (g, n) in s.groups.iter_mut().zip(seats) {
+            g.seats = *n;
+        }
+        s
+    }
+
     /// The total seats recognised for a programme.
     pub fn seats_of_programme(&self, p: ProgrammeId) -> u64 {
         self.groups_of_programme(p).iter().map(|g| u64::from(self.group(*g).seats)).sum()

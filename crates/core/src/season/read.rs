@@ -5,10 +5,15 @@
 //! text cell per schema column. The typed parsing ([`RowCtx`]) is then shared, so
 //! a wrong type reads the same whichever format it came from.
 
+use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::collections::VecDeque;
+use std::fmt;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::*;
@@ -16,6 +21,23 @@ use super::doc::*;
 /// Upper bound on problems reported for one file before reading stops; keeps a
 /// binary file from producing millions of lines.
 const MAX_PROBLEMS_PER_FILE: usize = 100;
+
+/// The longest CSV row read, in bytes (1 MiB). The csv crate holds a whole row
+/// in memory, so without a limit a file with no line break (or an unclosed
+/// quote) would be read into memory whole.
+pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// The most columns a header may have. A season table has at most 11; a
+/// header with thousands is not a season file.
+pub(crate) const MAX_COLUMNS: usize = 1000;
+
+/// The largest score a `candidates.csv` may give. The solver works with
+/// integer weights (`score * 10^6`) whose sums must fit in 64 bits however
+/// large the season; scores computed by dualmatch are 0 to 100.
+pub(crate) const MAX_SCORE: f64 = 10_000.0;
+
+/// How far into a JSON file to look for its opening `{` before reading it whole.
+pub(crate) const JSON_SNIFF_BYTES: usize = 64 << 10;
 
 /// A column of a table schema.
 pub(crate) struct Col {
@@ -295,6 +317,11 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                     ctx.error(3, format!("{x} is negative; scores must be 0 or more"));
                     0.0
                 }
+                Some(x) if x > MAX_SCORE => {
+                    let v = ctx.raw(cells, 3).to_string();
+                    ctx.error(3, format!("{v} is too large; scores must be at most {MAX_SCORE} (rescale them)"));
+                    0.0
+                }
                 Some(x) => x,
                 None => 0.0,
             };
@@ -404,11 +431,246 @@ fn id_col(table: TableName) -> Option<usize> {
     }
 }
 
+/// A CSV row longer than the limit: reading stops there.
+#[derive(Clone, Debug)]
+pub(crate) struct RowTooLong {
+    /// The 1-based line where the row starts.
+    line: u64,
+    /// Whether the row spans several lines (inside a quoted value).
+    multiline: bool,
+    /// The limit, in bytes.
+    limit: usize,
+}
+
+/// `1 MiB` or `64 KiB` for whole mebibytes or kibibytes, else a byte count.
+fn byte_size(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+impl fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let limit = byte_size(self.limit);
+        if self.multiline {
+            write!(
+                f,
+                "the row starting at line {} is longer than {limit} and runs over several lines; \
+                 is a closing quote (\") missing, or is this not a CSV file?",
+                self.line
+            )
+        } else {
+            write!(f, "line {} is longer than {limit}; is this a CSV file?", self.line)
+        }
+    }
+}
+
+impl std::error::Error for RowTooLong {}
+
+/// Where the row being read starts: the byte offset and 1-based line the csv
+/// reader gives after the previous row. Set by the reading loop, read by
+/// [`RowLimit`].
+type RowStart = Rc<Cell<(u64, u64)>>;
+
+/// A reader that fails with [`RowTooLong`] once one CSV row has grown past
+/// `limit` bytes, so that memory stays bounded whatever the input (a file
+/// without line breaks, or an unclosed quote).
+///
+/// The csv reader asks for more input only when it has used up what it was
+/// given, so when it asks, every byte passed on since the first byte of the
+/// current row belongs to that row: comparing the two offsets is exact and
+/// costs nothing per byte. Blank lines before a row are skipped by the csv
+/// reader without being kept, so the row starts at its first byte that is not
+/// a line break. The last chunk is kept to find that byte once the reader has
+/// said where the row starts (rows end only inside the chunk given last).
+struct RowLimit<R> {
+    inner: R,
+    limit: u64,
+    start: RowStart,
+    /// The `start` the current row was located from.
+    seen_start: (u64, u64),
+    /// The first byte of the current row that is not a line break, and its
+    /// line; `None` while only line breaks have followed `start`.
+    row: Option<(u64, u64)>,
+    /// Line breaks after `start` in chunks before `last`, while `row` is `None`.
+    blank_newlines: u64,
+    /// The last chunk passed on, and its offset.
+    last: Vec<u8>,
+    last_offset: u64,
+    /// Bytes passed on so far.
+    passed: u64,
+    /// The offset just after the last line break (`\n`) passed on.
+    after_last_newline: u64,
+    /// Set once the limit is hit; every later read fails the same way.
+    failed: Option<RowTooLong>,
+}
+
+impl<R: Read> RowLimit<R> {
+    fn new(inner: R, limit: usize, start: RowStart) -> Self {
+        RowLimit {
+            inner,
+            limit: limit as u64,
+            seen_start: start.get(),
+            start,
+            row: None,
+            blank_newlines: 0,
+            last: Vec::new(),
+            last_offset: 0,
+            passed: 0,
+            after_last_newline: 0,
+            failed: None,
+        }
+    }
+
+    /// Finds the first byte of the current row in the last chunk, if it is
+    /// there; only the bytes between `start` and it are looked at.
+    fn locate_row(&mut self) {
+        let (start, start_line) = self.start.get();
+        if (start, start_line) != self.seen_start {
+            self.seen_start = (start, start_line);
+            self.row = None;
+            self.blank_newlines = 0;
+        }
+        if self.row.is_some() {
+            return;
+        }
+        let from = usize::try_from(start.max(self.last_offset) - self.last_offset).unwrap_or(usize::MAX);
+        let tail = self.last.get(from..).unwrap_or_default();
+        let content = tail.iter().position(|b| !matches!(b, b'\n' | b'\r'));
+        let blank = &tail[..content.unwrap_or(tail.len())];
+        let newlines = blank.iter().filter(|b| **b == b'\n').count() as u64;
+        match content {
+            Some(i) => {
+                let line = start_line + self.blank_newlines + newlines;
+                self.row = Some((self.last_offset + (from + i) as u64, line));
+            }
+            None => self.blank_newlines += newlines,
+        }
+    }
+
+    fn error(e: &RowTooLong) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, e.clone())
+    }
+}
+
+impl<R: Read> Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = &self.failed {
+            return Err(Self::error(e));
+        }
+        self.locate_row();
+        if let Some((first, line)) = self.row {
+            if self.passed - first > self.limit {
+                let e = RowTooLong { line, multiline: self.after_last_newline > first, limit: self.limit as usize };
+                let err = Self::error(&e);
+                self.failed = Some(e);
+                return Err(err);
+            }
+        }
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        self.last.clear();
+        self.last.extend_from_slice(chunk);
+        self.last_offset = self.passed;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            self.after_last_newline = self.passed + i as u64 + 1;
+        }
+        self.passed += n as u64;
+        Ok(n)
+    }
+}
+
+/// Line numbers that do not depend on the csv reader's own count (which is
+/// off by one per row in CRLF files, and counts blank lines before a row as
+/// part of it). A [`LineCounter`] notes, for every `\n` that passes, its byte
+/// offset and whether the line it ends is blank; [`Newlines::line_at`] turns a
+/// record's byte offset into the 1-based line of its first non-blank line.
+/// Only the offsets in the read-ahead window are kept, so memory stays bounded.
+#[derive(Clone, Default)]
+struct Newlines(Rc<RefCell<NewlineState>>);
+
+#[derive(Default)]
+struct NewlineState {
+    /// (offset of a `\n`, whether the line it ends is blank), in order.
+    pending: VecDeque<(u64, bool)>,
+    /// Line breaks already passed by the records asked about.
+    before: u64,
+}
+
+impl Newlines {
+    /// The 1-based line of the first non-blank line at or after `byte`, which
+    /// must be the start of a line; offsets must be asked in increasing order.
+    fn line_at(&self, byte: u64) -> u64 {
+        let mut s = self.0.borrow_mut();
+        // Line breaks before the record… (in CRLF files the csv reader places a
+        // record at the `\n` that ends the line before it, hence `<=`)…
+        while s.pending.front().is_some_and(|&(at, _)| at <= byte) {
+            s.pending.pop_front();
+            s.before += 1;
+        }
+        // …and the blank lines it starts with, which the csv reader skips.
+        while s.pending.front().is_some_and(|&(_, blank)| blank) {
+            s.pending.pop_front();
+            s.before += 1;
+        }
+        s.before + 1
+    }
+}
+
+/// Passes bytes through, noting line breaks for [`Newlines`].
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    /// Whether the current line has had a byte other than `\r`.
+    content: bool,
+    lines: Newlines,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut s = self.lines.0.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            match b {
+                b'\n' => {
+                    s.pending.push_back((self.offset + i as u64, !self.content));
+                    self.content = false;
+                }
+                b'\r' => {}
+                _ => self.content = true,
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// The [`RowTooLong`] behind a csv error, if that is what it is.
+fn row_too_long(e: &csv::Error) -> Option<&RowTooLong> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.get_ref()?.downcast_ref::<RowTooLong>(),
+        _ => None,
+    }
+}
+
+/// Reports a CSV read error that ends reading the file.
+fn push_read_error(e: &csv::Error, origin: &TableOrigin, diags: &mut Diagnostics) {
+    match row_too_long(e) {
+        Some(long) => diags.push(origin.at(Severity::Error, long.line, None, long.to_string())),
+        None => diags.push(origin.whole(Severity::Error, format!("cannot be read: {e}"))),
+    }
+}
+
 /// Reads one CSV table from `path` into `doc`.
 pub(crate) fn read_csv_table(
     table: TableName,
     path: &Path,
     display: String,
+    max_row_bytes: usize,
     doc: &mut SeasonDoc,
     out: &mut ReadOutcome,
     diags: &mut Diagnostics,
@@ -432,32 +694,42 @@ pub(crate) fn read_csv_table(
             return;
         }
     };
-    read_csv_from(table, file, &origin, doc, out, diags);
+    read_csv_from(table, file, max_row_bytes, &origin, doc, out, diags);
 }
 
 fn utf8_hint() -> &'static str {
     "is not valid UTF-8 text; save the file as \"CSV UTF-8\" (it may be Latin-1/Windows-1252 or not a CSV file at all)"
 }
 
-/// Reads CSV from any reader (also used by the fuzz targets and tests).
+/// Reads CSV from any reader (also used by the fuzz targets and tests); a row
+/// longer than `max_row_bytes` ends reading with an error.
 pub(crate) fn read_csv_from<R: Read>(
     table: TableName,
     input: R,
+    max_row_bytes: usize,
     origin: &TableOrigin,
     doc: &mut SeasonDoc,
     out: &mut ReadOutcome,
     diags: &mut Diagnostics,
 ) {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 16, input));
+    let row_start: RowStart = Rc::new(Cell::new((0, 1)));
+    let lines = Newlines::default();
+    let counted = LineCounter { inner: input, offset: 0, content: false, lines: lines.clone() };
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(RowLimit::new(
+        BufReader::with_capacity(1 << 16, counted),
+        max_row_bytes,
+        row_start.clone(),
+    ));
+    // After each row, where the next one starts (for the row length limit).
+    let next_row = |rdr: &csv::Reader<_>| row_start.set((rdr.position().byte(), rdr.position().line()));
     let mut rec = csv::ByteRecord::new();
     let before = diags.error_count();
     let too_many = |diags: &Diagnostics| diags.error_count() - before >= MAX_PROBLEMS_PER_FILE;
 
     // Header.
-    let (map, width) = match rdr.read_byte_record(&mut rec) {
+    let header = rdr.read_byte_record(&mut rec);
+    next_row(&rdr);
+    let (map, width) = match header {
         Ok(false) => {
             out.unusable.insert(table.as_str());
             diags.push(
@@ -467,7 +739,22 @@ pub(crate) fn read_csv_from<R: Read>(
             return;
         }
         Ok(true) => {
-            let header_row = rec.position().map_or(1, |p| p.line());
+            let header_row = lines.line_at(rec.position().map_or(0, |p| p.byte()));
+            if rec.len() > MAX_COLUMNS {
+                out.unusable.insert(table.as_str());
+                diags.push(origin.at(
+                    Severity::Error,
+                    header_row,
+                    None,
+                    format!(
+                        "the header has {} columns, more than the {MAX_COLUMNS} read; the header must name {}; \
+                         is this the right file?",
+                        rec.len(),
+                        header_names(table)
+                    ),
+                ));
+                return;
+            }
             let mut names = Vec::with_capacity(rec.len());
             for f in rec.iter() {
                 match std::str::from_utf8(f) {
@@ -489,7 +776,7 @@ pub(crate) fn read_csv_from<R: Read>(
         }
         Err(e) => {
             out.unusable.insert(table.as_str());
-            diags.push(origin.whole(Severity::Error, format!("cannot be read: {e}")));
+            push_read_error(&e, origin, diags);
             return;
         }
     };
@@ -503,20 +790,23 @@ pub(crate) fn read_csv_from<R: Read>(
             out.unusable.insert(table.as_str());
             return;
         }
-        match rdr.read_byte_record(&mut rec) {
+        let read = rdr.read_byte_record(&mut rec);
+        next_row(&rdr);
+        match read {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                diags.push(origin.at(Severity::Error, line, None, format!("malformed CSV: {e}")));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     out.unusable.insert(table.as_str());
+                    push_read_error(&e, origin, diags);
                     return;
                 }
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                diags.push(origin.at(Severity::Error, line, None, format!("malformed CSV: {e}")));
                 continue;
             }
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
         // A completely blank line (common at the end of hand-edited files) is skipped.
         if rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -682,6 +972,44 @@ mod json {
     pub type Document = BTreeMap<String, Option<Vec<Rec>>>;
 }
 
+/// The tables of a JSON season, for messages.
+const JSON_TABLES: &str = "programmes, schools, learners, workplaces, recognitions (and optionally candidates)";
+
+/// Checks the first bytes of a JSON season file (up to [`JSON_SNIFF_BYTES`];
+/// `whole` when that is the entire file) before the file is read whole, so
+/// that a large file that is not JSON at all is refused at once. Returns the
+/// 1-based line and the problem, if any.
+pub(crate) fn json_start_problem(prefix: &[u8], whole: bool) -> Option<(u64, String)> {
+    let body = prefix.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(prefix);
+    let Some(at) = body.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) else {
+        // All blank: a short file gets the parser's own message.
+        return (!whole).then(|| {
+            let line = 1 + body.iter().filter(|b| **b == b'\n').count() as u64;
+            let blank = byte_size(JSON_SNIFF_BYTES);
+            (
+                line,
+                format!(
+                    "is not a valid season JSON document: it starts with more than {blank} of blank space; \
+                     it must be an object with arrays {JSON_TABLES}"
+                ),
+            )
+        });
+    };
+    let first = body[at];
+    if first == b'{' {
+        return None;
+    }
+    let line = 1 + body[..at].iter().filter(|b| **b == b'\n').count() as u64;
+    let what = if first.is_ascii_graphic() { format!("'{}'", first as char) } else { format!("byte 0x{first:02x}") };
+    Some((
+        line,
+        format!(
+            "is not a valid season JSON document: it starts with {what}, not '{{'; \
+             it must be an object with arrays {JSON_TABLES}"
+        ),
+    ))
+}
+
 /// Reads a whole season from one JSON document.
 pub(crate) fn read_json(
     text: &str,
@@ -698,10 +1026,16 @@ pub(crate) fn read_json(
             for t in TableName::ALL {
                 out.unusable.insert(t.as_str());
             }
-            let msg = format!(
-                "is not a valid season JSON document: {e}; it must be an object with arrays {}",
-                "programmes, schools, learners, workplaces, recognitions (and optionally candidates)"
-            );
+            let msg = if e.to_string().starts_with("recursion limit exceeded") {
+                format!(
+                    "is not a valid season JSON document: it is nested more than 128 levels deep \
+                     (line {}, column {}); it must be an object with arrays {JSON_TABLES} of flat records",
+                    e.line(),
+                    e.column()
+                )
+            } else {
+                format!("is not a valid season JSON document: {e}; it must be an object with arrays {JSON_TABLES}")
+            };
             let mut d = whole.whole(Severity::Error, msg);
             if e.line() > 0 {
                 d.position = super::diag::Position::Line { line: e.line() as u64 };
@@ -749,5 +1083,124 @@ pub(crate) fn read_json(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(table: TableName, bytes: &[u8], limit: usize) -> (SeasonDoc, Diagnostics) {
+        let mut doc = SeasonDoc::default();
+        let mut out = ReadOutcome::default();
+        let mut diags = Diagnostics::new();
+        let origin = TableOrigin { file: "t.csv".into(), kind: OriginKind::Csv };
+        read_csv_from(table, bytes, limit, &origin, &mut doc, &mut out, &mut diags);
+        (doc, diags)
+    }
+
+    fn first_error(table: TableName, bytes: &[u8], limit: usize) -> (usize, String, Option<u64>) {
+        let (_, diags) = read(table, bytes, limit);
+        let d = diags.iter().next().map(|d| (d.message.clone(), d.line())).unwrap_or_default();
+        (diags.error_count(), d.0, d.1)
+    }
+
+    #[test]
+    fn rows_up_to_the_limit_are_read_whatever_the_file_size() {
+        // 40,000 rows, many with quoted values (also over several lines), CRLF and LF.
+        let mut csv = b"id,name\r\n".to_vec();
+        for i in 0..10_000 {
+            csv.extend(format!("P{i}a,Kok\nP{i}b,\"a, \"\"b\"\"\"\r\nP{i}c,\"two\nlines\"\nP{i}d,x\"y\n").as_bytes());
+        }
+        let (doc, diags) = read(TableName::Programmes, &csv, 32);
+        assert_eq!(diags.error_count(), 0, "{diags}");
+        assert_eq!(doc.programmes.len(), 40_000);
+        assert_eq!(doc.programmes[1].name, "a, \"b\"");
+        assert_eq!(doc.programmes[2].name, "two\nlines");
+    }
+
+    #[test]
+    fn a_long_line_is_one_clear_error() {
+        let mut csv = b"id,name\nP1,Kok\r\nP2,".to_vec();
+        csv.extend(std::iter::repeat_n(b'x', 100_000));
+        csv.extend(b"\nP3,Kok\n");
+        let (doc, diags) = read(TableName::Programmes, &csv, 64);
+        assert_eq!(doc.programmes.len(), 1);
+        assert_eq!(diags.error_count(), 1, "{diags}");
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.line(), Some(3));
+        assert_eq!(d.message, "line 3 is longer than 64 bytes; is this a CSV file?");
+        // In the header too.
+        let long = vec![0u8; 100_000];
+        assert_eq!(
+            first_error(TableName::Programmes, &long, 1 << 10),
+            (1, "line 1 is longer than 1 KiB; is this a CSV file?".to_string(), Some(1))
+        );
+    }
+
+    #[test]
+    fn blank_lines_do_not_count_towards_a_row() {
+        let mut csv = b"id,name\nP1,Kok\n".to_vec();
+        csv.extend(b"\r\n".repeat(100_000));
+        csv.extend(b"P2,");
+        csv.extend(b"x".repeat(10_000));
+        let (doc, diags) = read(TableName::Programmes, &csv, 1 << 10);
+        assert_eq!(doc.programmes.len(), 1);
+        assert_eq!(diags.error_count(), 1, "{diags}");
+        assert_eq!(diags.iter().next().unwrap().message, "line 100003 is longer than 1 KiB; is this a CSV file?");
+        csv.truncate(csv.len() - 9_500);
+        csv.extend(b"\nP3,Kok");
+        let (doc, diags) = read(TableName::Programmes, &csv, 1 << 10);
+        assert_eq!(diags.error_count(), 0, "{diags}");
+        assert_eq!(doc.programmes.len(), 3);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_one_clear_error() {
+        let mut csv = b"id,name\nP1,Kok\nP2,\"Kok\n".to_vec();
+        csv.extend(b"P3,Kok\n".repeat(20_000));
+        let (n, msg, line) = first_error(TableName::Programmes, &csv, 1 << 10);
+        assert_eq!(n, 1);
+        assert_eq!(line, Some(3));
+        assert!(
+            msg.starts_with("the row starting at line 3 is longer than 1 KiB and runs over several lines"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_header_with_too_many_columns_is_refused() {
+        let mut csv = b"id,name".to_vec();
+        csv.extend(b",x".repeat(MAX_COLUMNS));
+        csv.extend(b"\nP1,Kok\n");
+        let (doc, diags) = read(TableName::Programmes, &csv, MAX_ROW_BYTES);
+        assert!(doc.programmes.is_empty());
+        assert_eq!(diags.error_count(), 1);
+        assert!(diags.to_string().contains("the header has 1002 columns, more than the 1000 read"), "{diags}");
+    }
+
+    #[test]
+    fn json_start() {
+        assert_eq!(json_start_problem(b"\xef\xbb\xbf \n{\"a\"", true), None);
+        assert_eq!(json_start_problem(b"", true), None);
+        assert_eq!(json_start_problem(b"  \n", true), None);
+        let (line, msg) = json_start_problem(b"\n\n[1]", true).unwrap();
+        assert_eq!(line, 3);
+        assert!(msg.contains("it starts with '[', not '{'"), "{msg}");
+        let (_, msg) = json_start_problem(&[0; 10], false).unwrap();
+        assert!(msg.contains("it starts with byte 0x00"), "{msg}");
+        let (_, msg) = json_start_problem(&[b' '; 10], false).unwrap();
+        assert!(msg.contains("blank space"), "{msg}");
+    }
+
+    #[test]
+    fn deep_json_is_a_clear_error() {
+        let text = format!("{{\"learners\": [{{\"id\": {}{}}}]}}", "[".repeat(200), "]".repeat(200));
+        let mut doc = SeasonDoc::default();
+        let mut out = ReadOutcome::default();
+        let mut diags = Diagnostics::new();
+        read_json(&text, "deep.json", &mut doc, &mut out, &mut diags);
+        assert_eq!(diags.error_count(), 1);
+        assert!(diags.to_string().contains("nested more than 128 levels deep"), "{diags}");
     }
 }
