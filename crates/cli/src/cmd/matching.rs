@@ -39,7 +39,18 @@ pub struct MatchConfig {
 /// Reads a small text file given on the command line, as a usage error when
 /// it cannot be read.
 pub fn read_option_file(path: &Path, what: &str) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))
+    use std::io::Read;
+    /// Weights and constraints files are small; this bounds memory on a wrong path such as /dev/zero.
+    const MAX: u64 = 16 << 20;
+    let file = std::fs::File::open(path).map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX {
+        return Err(usage(format!("{what} {} is larger than 16 MiB; is it the right file?", path.display())));
+    }
+    String::from_utf8(bytes).map_err(|_| usage(format!("{what} {} is not UTF-8 text", path.display())))
 }
 
 /// Loads `--weights FILE`, or the defaults.
@@ -152,29 +163,31 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     progress.step(&format!("solving {} ({} candidate pairs)", cfg.policy, cands.len()));
     let t1 = Instant::now();
-    let solved = match PlacementModel::new(&season, &cands, &constraints).and_then(|m| {
-        let s = match cfg.objective {
-            Some(objective) => solve(&m, objective, cfg.solver)?,
+    // The solve yields Ok(Ok(..)), Ok(Err(infeasible)) or Err(internal failure).
+    let outcome = match PlacementModel::new(&season, &cands, &constraints) {
+        Err(inf) => Ok(Err(inf)),
+        Ok(m) => match cfg.objective {
+            Some(objective) => solve(&m, objective, cfg.solver).map(|r| r.map(|s| (m, s))),
             None => {
                 let t = Instant::now();
                 let policy = dualmatch_optimiser::policies::by_name(&cfg.policy).expect("checked in from_args");
-                let assignment = dualmatch_optimiser::policies::allocate(policy.as_ref(), &m, cfg.seed, cfg.improve)?;
-                Solved {
-                    assignment,
-                    proof: network::Proof {
-                        method: "policy",
-                        components: 0,
-                        largest_component: 0,
-                        bound: f64::NAN,
-                        max_placeable: None,
-                        seconds: t.elapsed().as_secs_f64(),
+                Ok(dualmatch_optimiser::policies::allocate(policy.as_ref(), &m, cfg.seed, cfg.improve).map(
+                    |assignment| {
+                        let proof = network::Proof {
+                            method: "policy",
+                            components: 0,
+                            largest_component: 0,
+                            bound: f64::NAN,
+                            max_placeable: None,
+                            seconds: t.elapsed().as_secs_f64(),
+                        };
+                        (m, Solved { assignment, proof, duals: None })
                     },
-                    duals: None,
-                }
+                ))
             }
-        };
-        Ok((m, s))
-    }) {
+        },
+    };
+    let solved = match outcome? {
         Ok(x) => x,
         Err(inf) => {
             progress.finish();
@@ -239,13 +252,13 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
 /// Solves with the chosen path. An LP that reports infeasibility is
 /// explained by the network path, which always applies to today's
 /// constraints; an LP solver failure is an internal error.
-fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> Result<Solved, Infeasible> {
+fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> anyhow::Result<Result<Solved, Infeasible>> {
     if solver != SolverArg::Lp && m.is_network() {
-        return network::solve(m, objective);
+        return Ok(network::solve(m, objective));
     }
     let t = Instant::now();
     match lp::solve(m, objective) {
-        Ok(sol) => Ok(Solved {
+        Ok(sol) => Ok(Ok(Solved {
             proof: network::Proof {
                 method: lp::BACKEND,
                 components: 1,
@@ -256,9 +269,9 @@ fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> Result<
             },
             assignment: sol.assignment,
             duals: None,
-        }),
-        Err(lp::LpError::Infeasible) => network::solve(m, objective),
-        Err(e) => panic!("internal error: {e}"),
+        })),
+        Err(lp::LpError::Infeasible) => Ok(network::solve(m, objective)),
+        Err(e) => Err(anyhow::anyhow!("the LP solver failed ({e}); run again without --solver lp")),
     }
 }
 
