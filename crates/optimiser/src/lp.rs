@@ -177,8 +177,8 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpE
             let Lp { vars, x } = new_lp(m);
             let obj = score_expr(m, &x);
             let count: Expression = x.iter().copied().sum();
-            let model = add_constraints(vars.maximise(obj.clone()).using(backend), m, &x)
-                .with(constraint!(count >= k.round()));
+            let model =
+                add_constraints(vars.maximise(obj.clone()).using(backend), m, &x).with(constraint!(count >= k.round()));
             let sol = model.solve().map_err(map_err)?;
             let (assignment, integral) = read(m, &sol, &x);
             Ok(LpSolution { assignment, objective: sol.eval(&obj), placed_bound: Some(k), integral })
