@@ -73,13 +73,13 @@ fn weak_from_sorted(scores: &[f64]) -> Vec<u32> {
 }
 
 /// Ticket of each item for tie-breaking (lower first).
-fn tickets(ids: impl Iterator<Item = String>, ties: Ties, stream: u64) -> Vec<u32> {
-    let ids: Vec<String> = ids.collect();
+fn tickets<'s>(ids: impl ExactSizeIterator<Item = &'s str>, ties: Ties, stream: u64) -> Vec<u32> {
     match ties {
         Ties::Lottery(seed) => SplitMix64::stream(seed, stream).lottery(ids.len()),
         Ties::ById => {
+            let ids: Vec<&str> = ids.collect();
             let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-            order.sort_by(|a, b| ids[*a as usize].cmp(&ids[*b as usize]).then(a.cmp(b)));
+            order.sort_by(|a, b| ids[*a as usize].cmp(ids[*b as usize]).then(a.cmp(b)));
             let mut t = vec![0u32; ids.len()];
             for (pos, &i) in order.iter().enumerate() {
                 t[i as usize] = pos as u32;
@@ -89,13 +89,39 @@ fn tickets(ids: impl Iterator<Item = String>, ties: Ties, stream: u64) -> Vec<u3
     }
 }
 
+/// A key that orders scores as `f64::total_cmp` does, highest first.
+fn desc_key(score: f64) -> u64 {
+    let bits = score.to_bits();
+    let ascending = if bits >> 63 == 1 { !bits } else { bits | 1 << 63 };
+    !ascending
+}
+
+/// The score of a [`desc_key`].
+fn key_score(key: u64) -> f64 {
+    let ascending = !key;
+    f64::from_bits(if ascending >> 63 == 1 { ascending & !(1 << 63) } else { !ascending })
+}
+
+/// Sorts `arcs` by score (highest first), then by `ticket`, then by arc
+/// index: the order of a stable sort by (score, ticket) of arcs given in
+/// increasing index order. Sorts precomputed keys, so that each comparison
+/// reads contiguous memory.
+fn sort_by_score(arcs: &mut [u32], buf: &mut Vec<(u64, u32, u32)>, m: &PlacementModel, ticket: impl Fn(usize) -> u32) {
+    buf.clear();
+    buf.extend(arcs.iter().map(|&a| (desc_key(m.arc_score(a as usize)), ticket(a as usize), a)));
+    buf.sort_unstable();
+    for (slot, k) in arcs.iter_mut().zip(buf.iter()) {
+        *slot = k.2;
+    }
+}
+
 impl Prefs {
     /// Reads the preferences of a model, breaking ties as `ties` says.
     pub fn new(m: &PlacementModel, ties: Ties) -> Prefs {
         let s = m.season;
         let (nl, nw, na) = (m.learner_count(), s.workplaces().len(), m.arc_count());
-        let l_ticket = tickets(s.learners().iter().map(|l| l.id.clone()), ties, 1);
-        let w_ticket = tickets(s.workplaces().iter().map(|w| w.id.clone()), ties, 2);
+        let l_ticket = tickets(s.learners().iter().map(|l| l.id.as_str()), ties, 1);
+        let w_ticket = tickets(s.workplaces().iter().map(|w| w.id.as_str()), ties, 2);
         let mut site = Vec::with_capacity(na);
         let mut learner = Vec::with_capacity(na);
         for li in 0..nl {
@@ -105,28 +131,42 @@ impl Prefs {
                 learner.push(l);
             }
         }
-        // Workplace side.
-        let mut arcs_of_site: Vec<Vec<u32>> = vec![Vec::new(); nw];
-        for a in 0..na {
-            arcs_of_site[site[a].index()].push(a as u32);
+        // Workplace side: the arcs of each site (CSR, in increasing arc order).
+        let mut site_start = vec![0u32; nw + 1];
+        for w in &site {
+            site_start[w.index() + 1] += 1;
         }
-        let mut w_weak = vec![UNRANKED; na];
-        let mut w_strict = vec![UNRANKED; na];
+        for wi in 0..nw {
+            site_start[wi + 1] += site_start[wi];
+        }
+        // Each arc with its sort key (score, then the learner's ticket), in
+        // site order: one scattered write per arc, then contiguous sorts.
+        let mut by_site = vec![(0u64, 0u32, 0u32); na];
+        let mut fill = site_start.clone();
+        for (a, w) in site.iter().enumerate() {
+            let key = (desc_key(m.arc_score(a)), l_ticket[learner[a].index()], a as u32);
+            by_site[fill[w.index()] as usize] = key;
+            fill[w.index()] += 1;
+        }
+        drop(fill);
+        let mut buf: Vec<(u64, u32, u32)> = Vec::new();
+        let mut scores: Vec<f64> = Vec::new();
+        // Per arc: (weak, strict) rank of the learner at the site, written
+        // together (one scattered write per arc).
+        let mut w_rank = vec![[UNRANKED; 2]; na];
         let mut pos_of_learner = vec![UNRANKED; nl];
         for wi in 0..nw {
             let w = s.workplace(WorkplaceId::from_index(wi));
-            let arcs = &mut arcs_of_site[wi];
+            let keyed = &mut by_site[site_start[wi] as usize..site_start[wi + 1] as usize];
             if w.preferences.is_empty() {
-                arcs.sort_by(|&a, &b| {
-                    m.arc_score(b as usize)
-                        .total_cmp(&m.arc_score(a as usize))
-                        .then(l_ticket[learner[a as usize].index()].cmp(&l_ticket[learner[b as usize].index()]))
-                });
-                let scores: Vec<f64> = arcs.iter().map(|&a| m.arc_score(a as usize)).collect();
-                let weak = weak_from_sorted(&scores);
-                for (k, &a) in arcs.iter().enumerate() {
-                    w_weak[a as usize] = weak[k];
-                    w_strict[a as usize] = k as u32;
+                keyed.sort_unstable();
+                // Weak ranks as `weak_from_sorted` gives them, from the keys.
+                let mut weak = 0u32;
+                for (k, key) in keyed.iter().enumerate() {
+                    if k == 0 || key_score(key.0) != key_score(keyed[k - 1].0) {
+                        weak = k as u32;
+                    }
+                    w_rank[key.2 as usize] = [weak, k as u32];
                 }
             } else {
                 for (k, l) in w.preferences.iter().enumerate() {
@@ -134,21 +174,26 @@ impl Prefs {
                         pos_of_learner[l.index()] = k as u32;
                     }
                 }
-                for &a in arcs.iter() {
-                    let p = pos_of_learner[learner[a as usize].index()];
-                    w_weak[a as usize] = p;
-                    w_strict[a as usize] = p;
+                for key in keyed.iter() {
+                    let p = pos_of_learner[learner[key.2 as usize].index()];
+                    w_rank[key.2 as usize] = [p, p];
                 }
                 for l in &w.preferences {
                     pos_of_learner[l.index()] = UNRANKED;
                 }
             }
         }
+        drop(by_site);
+        let w_weak: Vec<u32> = w_rank.iter().map(|r| r[0]).collect();
+        let w_strict: Vec<u32> = w_rank.iter().map(|r| r[1]).collect();
+        drop(w_rank);
         // Learner side.
         let mut l_weak = vec![UNRANKED; na];
         let mut l_strict = vec![UNRANKED; na];
         let mut list_start = Vec::with_capacity(nl + 1);
-        let mut list = Vec::new();
+        let mut list = Vec::with_capacity(na);
+        // Per site, the arc of the current learner to it (explicit lists).
+        let mut arc_at_site = vec![UNRANKED; nw];
         list_start.push(0u32);
         for li in 0..nl {
             let l = LearnerId::from_index(li);
@@ -156,27 +201,32 @@ impl Prefs {
             let arcs = m.arcs_of(l);
             let start = list.len();
             if learner_rec.preferences.is_empty() {
-                let mut own: Vec<u32> = arcs.map(|a| a as u32).filter(|&a| w_weak[a as usize] != UNRANKED).collect();
-                own.sort_by(|&a, &b| {
-                    m.arc_score(b as usize)
-                        .total_cmp(&m.arc_score(a as usize))
-                        .then(w_ticket[site[a as usize].index()].cmp(&w_ticket[site[b as usize].index()]))
-                });
-                let scores: Vec<f64> = own.iter().map(|&a| m.arc_score(a as usize)).collect();
+                list.extend(arcs.map(|a| a as u32).filter(|&a| w_weak[a as usize] != UNRANKED));
+                let own = &mut list[start..];
+                sort_by_score(own, &mut buf, m, |a| w_ticket[site[a].index()]);
+                scores.clear();
+                scores.extend(own.iter().map(|&a| m.arc_score(a as usize)));
                 let weak = weak_from_sorted(&scores);
                 for (k, &a) in own.iter().enumerate() {
                     l_weak[a as usize] = weak[k];
                 }
-                list.extend(own);
             } else {
+                // The first arc to each site, as `find` over the arcs would give.
+                for a in arcs.clone().rev() {
+                    arc_at_site[site[a].index()] = a as u32;
+                }
                 for w in &learner_rec.preferences {
-                    let found = arcs.clone().find(|&a| site[a] == *w);
-                    if let Some(a) = found {
+                    let found = arc_at_site[w.index()];
+                    if found != UNRANKED {
+                        let a = found as usize;
                         if w_weak[a] != UNRANKED && l_weak[a] == UNRANKED {
                             l_weak[a] = (list.len() - start) as u32;
                             list.push(a as u32);
                         }
                     }
+                }
+                for a in arcs {
+                    arc_at_site[site[a].index()] = UNRANKED;
                 }
             }
             for (k, &a) in list[start..].iter().enumerate() {
@@ -237,6 +287,22 @@ impl Prefs {
             None => u32::MAX,
             Some(a) if self.l_weak[a] != UNRANKED => self.l_weak[a],
             Some(_) => self.list(l).len() as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_keys_order_as_total_cmp_and_round_trip() {
+        let xs = [0.0, -0.0, 1.0, 0.5, 100.0, 1e-300, f64::MAX, -1.0, 3.25, 3.25];
+        for &a in &xs {
+            assert_eq!(key_score(desc_key(a)).to_bits(), a.to_bits());
+            for &b in &xs {
+                assert_eq!(desc_key(a).cmp(&desc_key(b)), b.total_cmp(&a), "{a} vs {b}");
+            }
         }
     }
 }
