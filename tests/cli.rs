@@ -477,3 +477,74 @@ fn diff_shows_moves_gains_losses_and_school_changes() {
     assert!(t.contains("S-SN: 1 → 0 (-1)"), "{t}");
     assert!(t.starts_with("4 kept, 0 moved, 0 gained a placement, 1 lost one"), "{t}");
 }
+
+/// The season cycle of the coordinator issue: match the sample, three
+/// agreements end and one company withdraws two seats, rematch, diff. Only the
+/// affected learners move; no valid placement is disturbed.
+#[test]
+fn season_cycle_rematch_moves_only_affected_learners() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let sample = repo("data/sample");
+    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
+    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    // Three agreements end; a site (of the 20th placement) withdraws two seats.
+    let ended: Vec<&Vec<String>> = rows.iter().take(3).collect();
+    let site = &rows[19];
+    let mut changes = String::from("event,learner,workplace,programme,seats\n");
+    for r in &ended {
+        changes.push_str(&format!("agreement_ended,{},{},,\n", r[0], r[1]));
+    }
+    changes.push_str(&format!("seats_withdrawn,,{},{},2\n", site[1], site[2]));
+    let cf = tmp.path().join("changes.csv");
+    fs::write(&cf, changes).unwrap();
+    let o = run(bin()
+        .arg("rematch")
+        .arg(&sample)
+        .arg("--previous")
+        .arg(&first)
+        .arg("--changes")
+        .arg(&cf)
+        .args(["-q", "--out"])
+        .arg(&second));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let after: std::collections::HashMap<String, String> = read(&second.join("placements.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    // Everyone not affected keeps their site.
+    let affected = |r: &Vec<String>| ended.iter().any(|e| e[0] == r[0]) || (r[1] == site[1] && r[2] == site[2]);
+    let mut disturbed = Vec::new();
+    for r in rows.iter().filter(|r| !affected(r)) {
+        if after.get(&r[0]) != Some(&r[1]) {
+            disturbed.push(r[0].clone());
+        }
+    }
+    assert!(disturbed.is_empty(), "valid placements disturbed: {disturbed:?}");
+    // The ended agreements are not renewed.
+    for e in &ended {
+        assert_ne!(after.get(&e[0]), Some(&e[1]), "{} is back at {}", e[0], e[1]);
+    }
+    let summary: serde_json::Value = serde_json::from_str(&read(&second.join("summary.json"))).unwrap();
+    assert_eq!(summary["rematch"]["agreements_ended"], 3);
+    let d = run(bin().arg("diff").arg(&first).arg(&second));
+    let t = text(&d);
+    let moved_or_lost: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("  L") && l.contains(" → ") || l.ends_with(" →"))
+        .map(|l| l.trim().split(':').next().unwrap())
+        .collect();
+    assert!(!moved_or_lost.is_empty(), "{t}");
+    for l in moved_or_lost {
+        let r = rows.iter().find(|r| r[0] == l);
+        assert!(r.is_none_or(affected), "{l} changed but was not affected:\n{t}");
+    }
+}

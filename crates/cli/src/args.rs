@@ -107,6 +107,20 @@ Examples:
   dualmatch diff results-before results-after
   dualmatch diff results-before results-after --all-schools")]
     Diff(DiffArgs),
+    /// Re-place learners affected by changes, keeping every placement that is still valid.
+    #[command(after_help = "\
+Examples:
+  dualmatch rematch data/sample --previous results --changes changes.csv --out results-2
+  dualmatch diff results results-2
+
+changes.csv has the header event,learner,workplace,programme,seats; events:
+  agreement_ended  learner,workplace      the learner needs a new site (not this one)
+  learner_left     learner                the learner leaves; their seat is freed
+  learner_added    learner                a new learner (also add them to learners.csv)
+  seats_withdrawn  workplace,programme,seats
+  seats_added      workplace,programme,seats
+Nobody whose placement is still valid is moved.")]
+    Rematch(RematchArgs),
 }
 
 /// How diagnostics are printed.
@@ -302,4 +316,32 @@ pub struct DiffArgs {
     /// List every school, also those without a change.
     #[arg(long)]
     pub all_schools: bool,
+}
+
+/// `dualmatch rematch`.
+#[derive(Args, Debug)]
+pub struct RematchArgs {
+    /// The season (with any new learners added).
+    pub season: PathBuf,
+    /// The result directory of the earlier run.
+    #[arg(long, value_name = "DIR")]
+    pub previous: PathBuf,
+    /// The events since the earlier run (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub changes: PathBuf,
+    /// Maximise the number placed first (max-placed), instead of the total score.
+    #[arg(long)]
+    pub max_placed: bool,
+    /// Scoring weights (TOML); see docs/scoring.md.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Leave timings out of summary.json.
+    #[arg(long)]
+    pub no_timings: bool,
 }

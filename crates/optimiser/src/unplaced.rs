@@ -15,6 +15,8 @@ pub enum Unplaced {
     ScreeningPending,
     /// Screening failed: preparatory phase.
     ScreeningFailed,
+    /// The learner left the programme (re-matching).
+    Left,
     /// No candidate site at all (gates), with the main reason.
     NoCandidate(NoCandidateReason),
     /// No candidate in the supplied candidates file.
@@ -59,6 +61,7 @@ impl fmt::Display for Describe<'_> {
         match self.0 {
             Unplaced::ScreeningPending => write!(f, "screening pending"),
             Unplaced::ScreeningFailed => write!(f, "screening failed (preparatory phase)"),
+            Unplaced::Left => write!(f, "left the programme"),
             Unplaced::NoCandidate(r) => write!(f, "no candidate: {r}"),
             Unplaced::NoSuppliedCandidate => write!(f, "no candidate: no pair for this learner in the candidates file"),
             Unplaced::NoUsableCandidate { below_min_score, forbidden } => write!(

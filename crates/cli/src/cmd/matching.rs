@@ -64,6 +64,31 @@ pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
 }
 
 impl MatchConfig {
+    /// The configuration of a `rematch` run, for the shared output writers.
+    pub(crate) fn for_rematch(
+        season: PathBuf,
+        weights: Weights,
+        objective: Objective,
+        out: PathBuf,
+        force: bool,
+        timings: bool,
+    ) -> Self {
+        Self {
+            season,
+            candidates: None,
+            weights,
+            constraints: None,
+            policy: objective.name().to_string(),
+            objective: Some(objective),
+            seed: 0,
+            improve: false,
+            solver: SolverArg::Auto,
+            out,
+            force,
+            timings,
+        }
+    }
+
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
         crate::output::check_overwrite(&a.out, a.force)?;
         if dualmatch_optimiser::policies::by_name(&a.policy).is_none() {
@@ -275,7 +300,7 @@ fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> anyhow:
     }
 }
 
-fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
+pub(crate) fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["learner", "workplace", "programme", "score"];
     header.extend(COMPONENT_NAMES);
@@ -302,7 +327,7 @@ fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solv
     out.flush()
 }
 
-fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
+pub(crate) fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["learner", "reason", "school"])?;
     for (l, r) in reasons {
@@ -312,7 +337,7 @@ fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced
     out.flush()
 }
 
-fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
+pub(crate) fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
     let mut rows: Vec<(usize, f64)> = d.seat.iter().copied().enumerate().filter(|(_, v)| *v > 0.0).collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut out = csv::Writer::from_writer(w);
@@ -333,6 +358,7 @@ fn reason_kind(r: &Unplaced) -> &'static str {
     match r {
         Unplaced::ScreeningPending => "screening pending",
         Unplaced::ScreeningFailed => "screening failed",
+        Unplaced::Left => "left",
         Unplaced::NoCandidate(_) | Unplaced::NoSuppliedCandidate => "no candidate",
         Unplaced::NoUsableCandidate { .. } => "no usable candidate",
         Unplaced::Outcompeted { .. } => "outcompeted",
@@ -340,7 +366,7 @@ fn reason_kind(r: &Unplaced) -> &'static str {
     }
 }
 
-fn summary(
+pub(crate) fn summary(
     cfg: &MatchConfig,
     s: &Season,
     c: &Candidates,

@@ -5,5 +5,6 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod matching;
+pub mod rematch;
 pub mod score;
 pub mod validate;

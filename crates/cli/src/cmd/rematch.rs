@@ -1,0 +1,290 @@
+//! `dualmatch rematch`: re-place the learners affected by changes during the
+//! season, optimally around every placement that is still valid.
+//!
+//! Every earlier placement that is still valid is pinned: the learner is still
+//! in the season, the agreement did not end, the pair still passes the gates,
+//! and its site still has the seat. Withdrawn seats displace the
+//! lowest-scoring placements at that site. Learners whose agreement ended, who
+//! were displaced, who are new, or who were unplaced are then placed
+//! optimally around the pins.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dualmatch_core::scoring::Candidates;
+use dualmatch_core::season::{self, LoadOptions};
+use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
+use dualmatch_optimiser::constraints::Constraints;
+use dualmatch_optimiser::network;
+use dualmatch_optimiser::unplaced::{self, Unplaced};
+use dualmatch_optimiser::{Objective, PlacementModel};
+use serde_json::json;
+
+use crate::args::{Global, RematchArgs};
+use crate::cmd::matching::{self, load_weights, read_option_file, MatchConfig};
+use crate::exit::{self, usage};
+use crate::output::StagedDir;
+use crate::progress::Progress;
+
+/// One line of `changes.csv`.
+#[derive(Debug)]
+enum Change {
+    AgreementEnded(LearnerId, WorkplaceId),
+    LearnerLeft(LearnerId),
+    LearnerAdded(LearnerId),
+    Seats(GroupId, i64),
+}
+
+/// Parses `changes.csv` (`event,learner,workplace,programme,seats`), reporting
+/// every problem with its line.
+fn parse_changes(text: &str, file: &str, s: &Season) -> anyhow::Result<Vec<Change>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = rdr.headers().map_err(|e| usage(format!("{file}: {e}")))?.clone();
+    let col = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let Some(ev) = col("event") else {
+        return Err(usage(format!(
+            "{file}:1: no \"event\" column; the header is event,learner,workplace,programme,seats"
+        )));
+    };
+    let (lc, wc, pc, sc) = (col("learner"), col("workplace"), col("programme"), col("seats"));
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{file}:{line}: {e}"));
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").to_string();
+        let learner = || {
+            let id = get(lc);
+            s.learner_by_id(&id)
+                .ok_or_else(|| format!("{file}:{line}: learner: unknown learner {id:?}; use an id from learners.csv"))
+        };
+        let workplace = |id: String| {
+            s.workplace_by_id(&id).ok_or_else(|| format!("{file}:{line}: workplace: unknown workplace {id:?}"))
+        };
+        let event = get(Some(ev)).to_ascii_lowercase();
+        let change = match event.as_str() {
+            "agreement_ended" => learner().and_then(|l| workplace(get(wc)).map(|w| Change::AgreementEnded(l, w))),
+            "learner_left" => learner().map(Change::LearnerLeft),
+            "learner_added" => learner().map(Change::LearnerAdded),
+            "seats_withdrawn" | "seats_added" => workplace(get(wc)).and_then(|w| {
+                let pid = get(pc);
+                let p = s.programme_by_id(&pid).ok_or_else(|| format!("{file}:{line}: programme: unknown programme {pid:?}"))?;
+                let g = s.group_of(w, p).ok_or_else(|| {
+                    format!("{file}:{line}: {} is not recognised for {pid}; add the recognition to recognitions.csv", s.workplace(w).id)
+                })?;
+                let n: i64 = get(sc).parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    format!("{file}:{line}: seats: {:?} is not a whole number of 0 or more", get(sc))
+                })?;
+                Ok(Change::Seats(g, if event == "seats_added" { n } else { -n }))
+            }),
+            other => Err(format!(
+                "{file}:{line}: event: {other:?} is not an event; use agreement_ended, learner_left, learner_added, seats_withdrawn or seats_added"
+            )),
+        };
+        match change {
+            Ok(c) => out.push(c),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(usage(problems.join("\n")))
+    }
+}
+
+/// Reads the placements of an earlier result: (learner, workplace, programme) ids.
+fn read_previous(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
+    let path = dir.join("placements.csv");
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| {
+        usage(format!(
+            "{}: cannot read ({e}); --previous must be a result directory of `dualmatch match`",
+            path.display()
+        ))
+    })?;
+    let h = rdr.headers().map_err(|e| usage(format!("{}: {e}", path.display())))?.clone();
+    let col = |n: &str| h.iter().position(|x| x == n);
+    let (Some(l), Some(w), Some(p)) = (col("learner"), col("workplace"), col("programme")) else {
+        return Err(usage(format!("{}: needs columns learner, workplace, programme", path.display())));
+    };
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| usage(format!("{}:{}: {e}", path.display(), i + 2)))?;
+        out.push((rec[l].to_string(), rec[w].to_string(), rec[p].to_string()));
+    }
+    Ok(out)
+}
+
+/// Runs the command.
+pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    crate::output::check_overwrite(&a.out, a.force)?;
+    let weights = load_weights(a.weights.as_deref())?;
+    let changes_text = read_option_file(&a.changes, "the changes file")?;
+    let previous = read_previous(&a.previous)?;
+    let progress = Progress::new(global.quiet);
+    progress.step("loading season");
+    let t0 = Instant::now();
+    let loaded = season::load_with(&a.season, &LoadOptions::default())?;
+    let base = loaded.season;
+    let changes = parse_changes(&changes_text, &a.changes.display().to_string(), &base)?;
+
+    // Seats after the changes.
+    let mut seats: Vec<i64> = base.groups().iter().map(|g| i64::from(g.seats)).collect();
+    for c in &changes {
+        if let Change::Seats(g, d) = c {
+            seats[g.index()] = (seats[g.index()] + d).max(0);
+        }
+    }
+    let seats: Vec<u32> = seats.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX)).collect();
+    let s = base.with_seats(&seats);
+    progress.step("scoring candidates");
+    let cands = Candidates::from_season_candidates(&s).unwrap_or_else(|| Candidates::generate(&s, &weights, None));
+    let t_load = t0.elapsed().as_secs_f64();
+
+    let ended: HashSet<(LearnerId, WorkplaceId)> = changes
+        .iter()
+        .filter_map(|c| if let Change::AgreementEnded(l, w) = c { Some((*l, *w)) } else { None })
+        .collect();
+    let left: HashSet<LearnerId> =
+        changes.iter().filter_map(|c| if let Change::LearnerLeft(l) = c { Some(*l) } else { None }).collect();
+    let added: HashSet<LearnerId> =
+        changes.iter().filter_map(|c| if let Change::LearnerAdded(l) = c { Some(*l) } else { None }).collect();
+
+    // Earlier placements that are still valid, best first per site.
+    let mut before: HashMap<LearnerId, WorkplaceId> = HashMap::new();
+    let mut candidates_kept: Vec<(LearnerId, GroupId, f64)> = Vec::new();
+    let mut invalid = 0usize;
+    for (lid, wid, pid) in &previous {
+        let (Some(l), Some(w)) = (s.learner_by_id(lid), s.workplace_by_id(wid)) else {
+            invalid += 1;
+            continue;
+        };
+        before.insert(l, w);
+        if left.contains(&l) || ended.contains(&(l, w)) {
+            continue;
+        }
+        let Some(g) = s.programme_by_id(pid).and_then(|p| s.group_of(w, p)) else {
+            invalid += 1;
+            continue;
+        };
+        match cands.of(l).find(|&i| cands.group[i] == g) {
+            Some(i) => candidates_kept.push((l, g, cands.score[i])),
+            None => invalid += 1, // no longer passes the gates
+        }
+    }
+    // Withdrawn seats and capacity displace the lowest scores.
+    candidates_kept.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)));
+    let mut used_g = vec![0u32; s.groups().len()];
+    let mut used_w = vec![0u32; s.workplaces().len()];
+    let mut pins = Vec::new();
+    let mut displaced = 0usize;
+    for (l, g, _) in &candidates_kept {
+        let w = s.group(*g).workplace;
+        let cap = s.workplace(w).capacity.unwrap_or(u32::MAX);
+        if used_g[g.index()] < s.group(*g).seats && used_w[w.index()] < cap {
+            used_g[g.index()] += 1;
+            used_w[w.index()] += 1;
+            pins.push((*l, w));
+        } else {
+            displaced += 1;
+        }
+    }
+    pins.sort_unstable();
+    let mut forbidden: Vec<(LearnerId, WorkplaceId)> = ended.iter().copied().collect();
+    for &l in &left {
+        for i in cands.of(l) {
+            forbidden.push((l, s.group(cands.group[i]).workplace));
+        }
+    }
+    forbidden.sort_unstable();
+    forbidden.dedup();
+    let cons = Constraints { pins: pins.clone(), forbidden, ..Constraints::none() };
+    let objective = if a.max_placed { Objective::MaxPlaced } else { Objective::MaxFit };
+    progress.step("re-matching");
+    let t1 = Instant::now();
+    let model = PlacementModel::new(&s, &cands, &cons)
+        .map_err(|inf| anyhow::anyhow!("internal error: {}", inf.describe(&s).join("; ")))?;
+    let solved = match network::solve(&model, objective) {
+        Ok(x) => x,
+        Err(inf) => {
+            progress.finish();
+            eprintln!("dualmatch: the kept placements cannot all be honoured:");
+            for line in inf.describe(&s) {
+                eprintln!("  - {line}");
+            }
+            return Ok(ExitCode::from(exit::INFEASIBLE));
+        }
+    };
+    let t_solve = t1.elapsed().as_secs_f64();
+    solved.assignment.check(&model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
+
+    // What changed, learner by learner.
+    let mut kept = 0usize;
+    let mut moved = 0usize;
+    let mut gained = 0usize;
+    let mut lost = 0usize;
+    for (li, p) in solved.assignment.placement.iter().enumerate() {
+        let l = LearnerId::from_index(li);
+        let now = p.map(|c| s.group(cands.group[c as usize]).workplace);
+        match (before.get(&l), now) {
+            (Some(b), Some(n)) if *b == n => kept += 1,
+            (Some(_), Some(_)) => moved += 1,
+            (None, Some(_)) => gained += 1,
+            (Some(_), None) => lost += 1,
+            (None, None) => {}
+        }
+    }
+    let cfg = MatchConfig::for_rematch(a.season.clone(), weights, objective, a.out.clone(), a.force, !a.no_timings);
+    let mut reasons = unplaced::reasons(&model, &solved.assignment);
+    for (l, r) in reasons.iter_mut() {
+        if left.contains(l) {
+            *r = Unplaced::Left;
+        }
+    }
+    let mut summary = matching::summary(&cfg, &s, &cands, "scored", &solved, &reasons, [t_load, t_solve]);
+    summary["rematch"] = json!({
+        "previous": a.previous.display().to_string(),
+        "pinned": pins.len(),
+        "kept": kept,
+        "moved": moved,
+        "gained": gained,
+        "lost": lost,
+        "changed": moved + gained + lost,
+        "agreements_ended": ended.len(),
+        "learners_left": left.len(),
+        "learners_added": added.len(),
+        "learners_added_placed": added.iter().filter(|l| solved.assignment.placement[l.index()].is_some()).count(),
+        "displaced_by_seat_changes": displaced,
+        "no_longer_valid": invalid,
+    });
+    let dir = StagedDir::new(&a.out, a.force)?;
+    dir.write("placements.csv", |w| matching::write_placements(w, &s, &cands, &solved))?;
+    dir.write("unplaced.csv", |w| matching::write_unplaced(w, &s, &reasons))?;
+    if let Some(d) = &solved.duals {
+        dir.write("seat_values.csv", |w| matching::write_seat_values(w, &s, d))?;
+    }
+    dir.write("summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        writeln!(w)
+    })?;
+    dir.commit()?;
+    progress.finish();
+    if !global.quiet {
+        let by: BTreeMap<&str, usize> = [("kept", kept), ("moved", moved), ("gained", gained), ("lost", lost)].into();
+        eprintln!(
+            "{} placements changed ({by:?}); {} pinned; wrote {}",
+            moved + gained + lost,
+            pins.len(),
+            a.out.display()
+        );
+    }
+    Ok(ExitCode::from(exit::OK))
+}
