@@ -548,3 +548,36 @@ fn season_cycle_rematch_moves_only_affected_learners() {
         assert!(r.is_none_or(affected), "{l} changed but was not affected:\n{t}");
     }
 }
+
+#[test]
+fn generate_scenario_writes_a_valid_season_per_sweep_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    let o = run(bin()
+        .args([
+            "generate",
+            "--preset",
+            "tiny",
+            "--scenario",
+            "--scarcity",
+            "0.6,1.2",
+            "--school-counts",
+            "2,3",
+            "--out",
+        ])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut names: Vec<String> =
+        fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["scarcity-0.60-schools-2", "scarcity-0.60-schools-3", "scarcity-1.20-schools-2", "scarcity-1.20-schools-3"]
+    );
+    for n in &names {
+        let v = run(bin().arg("validate").arg(out.join(n)));
+        assert_eq!(v.status.code(), Some(0), "{n}: {}", text(&v));
+        let schools = n.rsplit('-').next().unwrap();
+        assert!(text(&v).contains(&format!("{schools} schools")), "{n}: {}", text(&v));
+    }
+}

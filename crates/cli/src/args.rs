@@ -59,6 +59,8 @@ Examples:
   dualmatch generate --preset flanders --seed 7 --out seasons/flanders
   dualmatch generate --preset national --format json --out national.json
   dualmatch generate --preset flanders --learners 1500 --workplaces 2000 --out data/sample
+  dualmatch generate --preset flanders --scenario --scarcity 0.6,0.8,1.0 --school-counts 5,25 --out sweep
+  dualmatch compare sweep/* --policies max-fit,stable,first-come --seeds 5 --out cmp
 
 The same options and seed always give byte-identical files.")]
     Generate(GenerateArgs),
@@ -189,6 +191,16 @@ pub struct GenerateArgs {
     /// Replace the output if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Write a sweep of seasons instead: one per scarcity level and number of
+    /// competing schools, each in its own directory under --out.
+    #[arg(long)]
+    pub scenario: bool,
+    /// Seats per learner for --scenario.
+    #[arg(long, value_delimiter = ',', default_value = "0.6,0.8,1.0,1.2", requires = "scenario")]
+    pub scarcity: Vec<f64>,
+    /// Numbers of competing schools for --scenario.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,25", requires = "scenario")]
+    pub school_counts: Vec<usize>,
 }
 
 /// Solver path.

@@ -38,6 +38,24 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if args.scenario {
+        if args.format == SeasonFormat::Json {
+            return Err(usage("--scenario writes CSV directories; leave out --format json"));
+        }
+        let sweep = synth::scenarios(&params, &args.scarcity, &args.school_counts).map_err(|e| usage(e.to_string()))?;
+        let dir = StagedDir::new(&args.out, args.force)?;
+        for (name, doc) in &sweep {
+            for table in doc.tables() {
+                dir.write(&format!("{name}/{}", table.file_name()), |w| doc.write_csv_table(table, w))?;
+            }
+        }
+        dir.commit()?;
+        if !global.quiet {
+            let names: Vec<&str> = sweep.iter().map(|(n, _)| n.as_str()).collect();
+            eprintln!("wrote {} seasons to {}: {}", sweep.len(), args.out.display(), names.join(", "));
+        }
+        return Ok(ExitCode::from(exit::OK));
+    }
     let doc = synth::generate(&params);
     match args.format {
         SeasonFormat::Csv => write_csv_dir(&doc, &args)?,
