@@ -340,3 +340,30 @@ fn weights_round_scores_to_micro_units() {
     assert_eq!(weight(12.3456789), 12_345_679);
     assert_eq!(weight(0.0), 0);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Adding a seat anywhere never lowers the max-fit optimum (and never
+    /// makes a feasible season infeasible).
+    #[test]
+    fn adding_a_seat_never_lowers_the_max_fit_optimum(i in inst(), pick in 0usize..64) {
+        let season = season_of(&i);
+        let cands = Candidates::from_season_candidates(&season).unwrap();
+        let cons = constraints_of(&i, &season);
+        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { return Ok(()) };
+        let Ok(before) = network::solve(&m, Objective::MaxFit) else { return Ok(()) };
+        let g = pick % season.groups().len();
+        let mut seats: Vec<u32> = season.groups().iter().map(|g| g.seats).collect();
+        seats[g] += 1;
+        let more = season.with_seats(&seats);
+        let cands2 = Candidates::from_season_candidates(&more).unwrap();
+        let m2 = PlacementModel::new(&more, &cands2, &cons);
+        prop_assert!(m2.is_ok(), "a pin became unusable after adding a seat");
+        let m2 = m2.unwrap();
+        let after = network::solve(&m2, Objective::MaxFit);
+        prop_assert!(after.is_ok(), "adding a seat made the season infeasible");
+        let (w0, w1) = (before.assignment.total_weight(&cands), after.unwrap().assignment.total_weight(&cands2));
+        prop_assert!(w1 >= w0, "optimum fell from {w0} to {w1} after adding a seat at group {g}");
+    }
+}

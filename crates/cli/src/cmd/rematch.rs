@@ -15,7 +15,8 @@ use std::time::Instant;
 
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::{self, LoadOptions};
-use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
+use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use dualmatch_optimiser::changes::{self, Change};
 use dualmatch_optimiser::constraints::Constraints;
 use dualmatch_optimiser::network;
 use dualmatch_optimiser::unplaced::{self, Unplaced};
@@ -27,79 +28,6 @@ use crate::cmd::matching::{self, load_weights, read_option_file, MatchConfig};
 use crate::exit::{self, usage};
 use crate::output::StagedDir;
 use crate::progress::Progress;
-
-/// One line of `changes.csv`.
-#[derive(Debug)]
-enum Change {
-    AgreementEnded(LearnerId, WorkplaceId),
-    LearnerLeft(LearnerId),
-    LearnerAdded(LearnerId),
-    Seats(GroupId, i64),
-}
-
-/// Parses `changes.csv` (`event,learner,workplace,programme,seats`), reporting
-/// every problem with its line.
-fn parse_changes(text: &str, file: &str, s: &Season) -> anyhow::Result<Vec<Change>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| usage(format!("{file}: {e}")))?.clone();
-    let col = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let Some(ev) = col("event") else {
-        return Err(usage(format!(
-            "{file}:1: no \"event\" column; the header is event,learner,workplace,programme,seats"
-        )));
-    };
-    let (lc, wc, pc, sc) = (col("learner"), col("workplace"), col("programme"), col("seats"));
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(format!("{file}:{line}: {e}"));
-                continue;
-            }
-        };
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").to_string();
-        let learner = || {
-            let id = get(lc);
-            s.learner_by_id(&id)
-                .ok_or_else(|| format!("{file}:{line}: learner: unknown learner {id:?}; use an id from learners.csv"))
-        };
-        let workplace = |id: String| {
-            s.workplace_by_id(&id).ok_or_else(|| format!("{file}:{line}: workplace: unknown workplace {id:?}"))
-        };
-        let event = get(Some(ev)).to_ascii_lowercase();
-        let change = match event.as_str() {
-            "agreement_ended" => learner().and_then(|l| workplace(get(wc)).map(|w| Change::AgreementEnded(l, w))),
-            "learner_left" => learner().map(Change::LearnerLeft),
-            "learner_added" => learner().map(Change::LearnerAdded),
-            "seats_withdrawn" | "seats_added" => workplace(get(wc)).and_then(|w| {
-                let pid = get(pc);
-                let p = s.programme_by_id(&pid).ok_or_else(|| format!("{file}:{line}: programme: unknown programme {pid:?}"))?;
-                let g = s.group_of(w, p).ok_or_else(|| {
-                    format!("{file}:{line}: {} is not recognised for {pid}; add the recognition to recognitions.csv", s.workplace(w).id)
-                })?;
-                let n: i64 = get(sc).parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    format!("{file}:{line}: seats: {:?} is not a whole number of 0 or more", get(sc))
-                })?;
-                Ok(Change::Seats(g, if event == "seats_added" { n } else { -n }))
-            }),
-            other => Err(format!(
-                "{file}:{line}: event: {other:?} is not an event; use agreement_ended, learner_left, learner_added, seats_withdrawn or seats_added"
-            )),
-        };
-        match change {
-            Ok(c) => out.push(c),
-            Err(p) => problems.push(p),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(usage(problems.join("\n")))
-    }
-}
 
 /// Reads the placements of an earlier result: (learner, workplace, programme) ids.
 fn read_previous(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -134,7 +62,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     let loaded = season::load_with(&a.season, &LoadOptions::default())?;
     let base = loaded.season;
-    let changes = parse_changes(&changes_text, &a.changes.display().to_string(), &base)?;
+    let changes =
+        changes::parse(&changes_text, &a.changes.display().to_string(), &base).map_err(|e| usage(e.to_string()))?;
 
     // Seats after the changes.
     let mut seats: Vec<i64> = base.groups().iter().map(|g| i64::from(g.seats)).collect();
