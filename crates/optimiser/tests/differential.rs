@@ -1,10 +1,11 @@
 //! Differential tests: the exact network path against the good_lp LP and
 //! against brute force, on random tiny seasons with every kind of constraint.
 
+mod common;
+
 use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
-use dualmatch_core::season::doc::*;
-use dualmatch_core::season::{from_doc, Season};
+use dualmatch_core::season::Season;
 use dualmatch_core::{LearnerId, SchoolId, WorkplaceId};
 use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
 use dualmatch_optimiser::model::weight;
@@ -116,76 +117,28 @@ fn inst() -> impl Strategy<Value = Inst> {
 }
 
 fn season_of(i: &Inst) -> Season {
-    let doc = SeasonDoc {
-        programmes: (0..i.programmes)
-            .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
-            .collect(),
-        schools: (0..i.schools)
-            .map(|s| SchoolRec { id: format!("S{s}"), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 })
-            .collect(),
+    common::TinySeason {
+        programmes: i.programmes,
+        schools: i.schools,
         learners: i
             .learners
             .iter()
-            .enumerate()
-            .map(|(k, &(s, p, passed, prio))| LearnerRec {
-                id: format!("L{k}"),
-                school: format!("S{s}"),
-                programme: format!("P{p}"),
-                lat: 51.0,
-                lon: 4.0,
-                max_commute_km: 20.0,
+            .map(|&(school, programme, passed, priority)| common::TinyLearner {
+                school,
+                programme,
+                passed,
+                priority,
                 readiness: 3,
-                screening: if passed { Screening::Passed } else { Screening::Pending },
-                attributes: vec![],
-                preferences: vec![],
-                priority_group: prio.then(|| "extra".to_string()),
-                row: 0,
+                prefs: vec![],
             })
             .collect(),
-        workplaces: i
-            .workplaces
-            .iter()
-            .enumerate()
-            .map(|(k, &cap)| WorkplaceRec {
-                id: format!("W{k}"),
-                company: "c".into(),
-                lat: 51.0,
-                lon: 4.0,
-                capacity: cap,
-                min_readiness: 1,
-                requires: vec![],
-                partner_schools: vec![],
-                preferences: vec![],
-                row: 0,
-            })
-            .collect(),
-        recognitions: i
-            .recognitions
-            .iter()
-            .map(|&(w, p, s)| RecognitionRec {
-                workplace: format!("W{w}"),
-                programme: format!("P{p}"),
-                seats: s,
-                row: 0,
-            })
-            .collect(),
-        candidates: Some(
-            i.candidates
-                .iter()
-                .map(|&(l, r, s)| {
-                    let (w, p, _) = i.recognitions[r];
-                    CandidateRec {
-                        learner: format!("L{l}"),
-                        workplace: format!("W{w}"),
-                        programme: format!("P{p}"),
-                        score: f64::from(s),
-                        row: 0,
-                    }
-                })
-                .collect(),
-        ),
-    };
-    from_doc(doc).expect("generated season is valid").season
+        workplaces: i.workplaces.iter().map(|&cap| (cap, vec![])).collect(),
+        recognitions: i.recognitions.clone(),
+        candidates: i.candidates.clone(),
+        lon_step: 0.0,
+        max_commute_km: 20.0,
+    }
+    .build()
 }
 
 fn constraints_of(i: &Inst, s: &Season) -> Constraints {

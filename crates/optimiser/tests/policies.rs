@@ -3,12 +3,13 @@
 //! improvement without losers, and the stable policy against the anchors'
 //! reference (when `DUALMATCH_ANCHORS_DIR` is set).
 
+mod common;
+
 use std::collections::HashMap;
 
 use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
-use dualmatch_core::season::doc::*;
-use dualmatch_core::season::{from_doc, Season};
+use dualmatch_core::season::Season;
 use dualmatch_core::{LearnerId, ProgrammeId, SchoolId, WorkplaceId};
 use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
 use dualmatch_optimiser::metrics::evaluate;
@@ -128,76 +129,28 @@ fn draw(seed: u64, sh: Shape) -> Inst {
 }
 
 fn season_of(i: &Inst) -> Season {
-    let doc = SeasonDoc {
-        programmes: (0..i.programmes)
-            .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
-            .collect(),
-        schools: (0..i.schools)
-            .map(|s| SchoolRec { id: format!("S{s}"), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 })
-            .collect(),
+    common::TinySeason {
+        programmes: i.programmes,
+        schools: i.schools,
         learners: i
             .learners
             .iter()
-            .enumerate()
-            .map(|(k, (s, p, passed, prio, readiness, prefs))| LearnerRec {
-                id: format!("L{k}"),
-                school: format!("S{s}"),
-                programme: format!("P{p}"),
-                lat: 51.0,
-                lon: 4.0 + 0.01 * k as f64,
-                max_commute_km: 50.0,
+            .map(|(school, programme, passed, priority, readiness, prefs)| common::TinyLearner {
+                school: *school,
+                programme: *programme,
+                passed: *passed,
+                priority: *priority,
                 readiness: *readiness,
-                screening: if *passed { Screening::Passed } else { Screening::Pending },
-                attributes: vec![],
-                preferences: prefs.iter().map(|w| format!("W{w}")).collect(),
-                priority_group: prio.then(|| "extra".to_string()),
-                row: 0,
+                prefs: prefs.clone(),
             })
             .collect(),
-        workplaces: i
-            .workplaces
-            .iter()
-            .enumerate()
-            .map(|(k, (cap, prefs))| WorkplaceRec {
-                id: format!("W{k}"),
-                company: "c".into(),
-                lat: 51.0,
-                lon: 4.0,
-                capacity: *cap,
-                min_readiness: 1,
-                requires: vec![],
-                partner_schools: vec![],
-                preferences: prefs.iter().map(|l| format!("L{l}")).collect(),
-                row: 0,
-            })
-            .collect(),
-        recognitions: i
-            .recognitions
-            .iter()
-            .map(|&(w, p, s)| RecognitionRec {
-                workplace: format!("W{w}"),
-                programme: format!("P{p}"),
-                seats: s,
-                row: 0,
-            })
-            .collect(),
-        candidates: Some(
-            i.candidates
-                .iter()
-                .map(|&(l, r, s)| {
-                    let (w, p, _) = i.recognitions[r];
-                    CandidateRec {
-                        learner: format!("L{l}"),
-                        workplace: format!("W{w}"),
-                        programme: format!("P{p}"),
-                        score: f64::from(s),
-                        row: 0,
-                    }
-                })
-                .collect(),
-        ),
-    };
-    from_doc(doc).expect("generated season is valid").season
+        workplaces: i.workplaces.clone(),
+        recognitions: i.recognitions.clone(),
+        candidates: i.candidates.clone(),
+        lon_step: 0.01,
+        max_commute_km: 50.0,
+    }
+    .build()
 }
 
 fn constraints_of(i: &Inst, s: &Season) -> Constraints {
