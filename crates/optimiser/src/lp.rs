@@ -159,6 +159,15 @@ fn score_expr(m: &PlacementModel, x: &[Variable]) -> Expression {
 
 /// Solves the model as an LP with good_lp's default back-end.
 pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpError> {
+    if m.arc_count() == 0 {
+        // No variables: HiGHS refuses an empty model, so answer directly.
+        if m.constraints.school_bounds.iter().any(|b| b.min > 0) {
+            return Err(LpError::Infeasible);
+        }
+        let assignment = Assignment { placement: vec![None; m.learner_count()] };
+        let placed_bound = (objective == Objective::MaxPlaced).then_some(0.0);
+        return Ok(LpSolution { assignment, objective: 0.0, placed_bound, integral: true });
+    }
     match objective {
         Objective::MaxFit => {
             let Lp { vars, x } = new_lp(m);
