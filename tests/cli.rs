@@ -581,3 +581,29 @@ fn generate_scenario_writes_a_valid_season_per_sweep_point() {
         assert!(text(&v).contains(&format!("{schools} schools")), "{n}: {}", text(&v));
     }
 }
+
+/// `--by-school`: each school's folder holds its own learners only, and
+/// together they hold everyone.
+#[test]
+fn match_by_school_gives_each_school_only_its_learners() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let o = run(bin().arg("match").arg(data("base")).args(["-q", "--by-school", "--out"]).arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let all =
+        read(&out.join("placements.csv")).lines().count() - 1 + read(&out.join("unplaced.csv")).lines().count() - 1;
+    let mut seen = 0;
+    for school in ["S-GENT", "S-SN", "S-AALST"] {
+        let d = out.join("by-school").join(school);
+        for f in ["placements.csv", "unplaced.csv"] {
+            let body = read(&d.join(f));
+            for line in body.lines().skip(1) {
+                assert!(line.ends_with(&format!(",{school}")), "{school}/{f} has another school's learner: {line}");
+                seen += 1;
+            }
+        }
+        let summary: serde_json::Value = serde_json::from_str(&read(&d.join("summary.json"))).unwrap();
+        assert_eq!(summary["school"], school);
+    }
+    assert_eq!(seen, all, "every learner appears in exactly one school's folder");
+}

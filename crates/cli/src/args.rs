@@ -252,6 +252,9 @@ pub struct MatchArgs {
     /// Leave timings out of summary.json, so that outputs are byte-identical across runs.
     #[arg(long)]
     pub no_timings: bool,
+    /// Also write by-school/<school>/ with only that school's learners.
+    #[arg(long)]
+    pub by_school: bool,
 }
 
 /// `dualmatch score`.

@@ -34,6 +34,7 @@ pub struct MatchConfig {
     out: PathBuf,
     force: bool,
     timings: bool,
+    by_school: bool,
 }
 
 /// Reads a small text file given on the command line, as a usage error when
@@ -86,6 +87,7 @@ impl MatchConfig {
             out,
             force,
             timings,
+            by_school: false,
         }
     }
 
@@ -123,6 +125,7 @@ impl MatchConfig {
             out: a.out,
             force: a.force,
             timings: !a.no_timings,
+            by_school: a.by_school,
         })
     }
 }
@@ -255,6 +258,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut *w, &summary)?;
         writeln!(w)
     })?;
+    if cfg.by_school {
+        write_by_school(&dir, &season, &cands, &solved, &reasons)?;
+    }
     dir.commit()?;
     progress.finish();
     if !global.quiet {
@@ -301,14 +307,25 @@ fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> anyhow:
 }
 
 pub(crate) fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
+    write_placements_of(w, s, c, solved, &|_| true)
+}
+
+/// Writes the placements of the learners `keep` selects.
+fn write_placements_of(
+    w: &mut dyn Write,
+    s: &Season,
+    c: &Candidates,
+    solved: &Solved,
+    keep: &dyn Fn(LearnerId) -> bool,
+) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["learner", "workplace", "programme", "score"];
     header.extend(COMPONENT_NAMES);
     header.extend(["distance_km", "school"]);
     out.write_record(&header)?;
     for (li, p) in solved.assignment.placement.iter().enumerate() {
-        let Some(ci) = p else { continue };
-        let ci = *ci as usize;
+        let Some(ci) = p.filter(|_| keep(LearnerId::from_index(li))) else { continue };
+        let ci = ci as usize;
         let g = s.group(c.group[ci]);
         let mut rec = vec![
             s.learner(LearnerId::from_index(li)).id.clone(),
@@ -328,9 +345,19 @@ pub(crate) fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, so
 }
 
 pub(crate) fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
+    write_unplaced_of(w, s, reasons, &|_| true)
+}
+
+/// Writes the unplaced learners `keep` selects.
+fn write_unplaced_of(
+    w: &mut dyn Write,
+    s: &Season,
+    reasons: &[(LearnerId, Unplaced)],
+    keep: &dyn Fn(LearnerId) -> bool,
+) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["learner", "reason", "school"])?;
-    for (l, r) in reasons {
+    for (l, r) in reasons.iter().filter(|(l, _)| keep(*l)) {
         let learner = s.learner(*l);
         out.write_record([learner.id.clone(), Describe(r, s).to_string(), s.school(learner.school).id.clone()])?;
     }
@@ -429,4 +456,41 @@ pub(crate) fn summary(
         v["load_seconds"] = json!(t_load);
     }
     v
+}
+
+/// A school id as a folder name: letters, digits, `-` and `_` kept, anything
+/// else replaced by `_`.
+fn folder_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// `by-school/<school>/`: each school's own learners only, because schools
+/// must not see other schools' learners.
+fn write_by_school(
+    dir: &StagedDir,
+    s: &Season,
+    c: &Candidates,
+    solved: &Solved,
+    reasons: &[(LearnerId, Unplaced)],
+) -> anyhow::Result<()> {
+    for (si, school) in s.schools().iter().enumerate() {
+        let mine = |l: LearnerId| s.learner(l).school.index() == si;
+        let base = format!("by-school/{}", folder_name(&school.id));
+        dir.write(&format!("{base}/placements.csv"), |w| write_placements_of(w, s, c, solved, &mine))?;
+        dir.write(&format!("{base}/unplaced.csv"), |w| write_unplaced_of(w, s, reasons, &mine))?;
+        let learners = (0..s.learners().len()).filter(|&l| mine(LearnerId::from_index(l))).count();
+        let placed = solved
+            .assignment
+            .placement
+            .iter()
+            .enumerate()
+            .filter(|(l, p)| p.is_some() && mine(LearnerId::from_index(*l)))
+            .count();
+        let v = json!({ "school": school.id, "name": school.name, "learners": learners, "placed": placed, "unplaced": learners - placed });
+        dir.write(&format!("{base}/summary.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &v)?;
+            writeln!(w)
+        })?;
+    }
+    Ok(())
 }
