@@ -3,11 +3,9 @@
 
 mod common;
 
-use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
-use dualmatch_core::{LearnerId, SchoolId, WorkplaceId};
-use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
+use dualmatch_core::LearnerId;
 use dualmatch_optimiser::model::weight;
 use dualmatch_optimiser::{lp, network, Assignment, Constraints, Objective, PlacementModel};
 use proptest::prelude::*;
@@ -116,7 +114,7 @@ fn inst() -> impl Strategy<Value = Inst> {
         )
 }
 
-fn season_of(i: &Inst) -> Season {
+fn tiny_of(i: &Inst) -> common::TinySeason {
     common::TinySeason {
         programmes: i.programmes,
         schools: i.schools,
@@ -138,49 +136,21 @@ fn season_of(i: &Inst) -> Season {
         lon_step: 0.0,
         max_commute_km: 20.0,
     }
-    .build()
+}
+
+fn season_of(i: &Inst) -> Season {
+    tiny_of(i).build()
 }
 
 fn constraints_of(i: &Inst, s: &Season) -> Constraints {
-    let mut c = Constraints::none();
-    c.min_score = i.min_score.map(f64::from);
-    for &(sc, p, min, extra) in &i.bounds {
-        let (school, programme) = (SchoolId::from_index(sc), s.programme_by_id(&format!("P{p}")).unwrap());
-        if c.school_bounds.iter().any(|b| b.school == school && b.programme == programme) {
-            continue;
-        }
-        let max = if extra == 4 { u32::MAX } else { min + extra };
-        c.school_bounds.push(SchoolBound { school, programme, min, max });
+    common::TinyConstraints {
+        bounds: &i.bounds,
+        reserve: i.reserve,
+        pins: &i.pins,
+        forbid: &i.forbid,
+        min_score: i.min_score,
     }
-    if let (Some((g, seats)), Some(pg)) = (i.reserve, s.priority_groups().first()) {
-        let _ = pg;
-        let group = dualmatch_core::GroupId::from_index(g);
-        c.reserves.push(Reserve { group, priority_group: PriorityGroupId(0), seats: seats.min(s.group(group).seats) });
-    }
-    let cands = &i.candidates;
-    for &k in &i.forbid {
-        if let Some(&(l, r, _)) = cands.get(k % cands.len().max(1)) {
-            c.forbidden.push((LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0)));
-        }
-    }
-    c.forbidden.sort_unstable();
-    c.forbidden.dedup();
-    for &l in &i.pins {
-        // Pin the learner to its first usable candidate, when it has one.
-        let usable = |&&(cl, r, sc): &&(usize, usize, u32)| {
-            cl == l
-                && i.learners[l].2
-                && i.min_score.is_none_or(|m| sc >= m)
-                && !c.is_forbidden(LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0))
-        };
-        if let Some(&(_, r, _)) = cands.iter().find(usable) {
-            let pair = (LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0));
-            if !c.pins.iter().any(|(x, _)| *x == pair.0) {
-                c.pins.push(pair);
-            }
-        }
-    }
-    c
+    .build(&tiny_of(i), s)
 }
 
 /// Brute force: every way to give each learner one of its arcs or nothing.

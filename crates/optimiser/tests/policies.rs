@@ -7,11 +7,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
-use dualmatch_core::{LearnerId, ProgrammeId, SchoolId, WorkplaceId};
-use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
+use dualmatch_core::{LearnerId, ProgrammeId, SchoolId};
 use dualmatch_optimiser::metrics::evaluate;
 use dualmatch_optimiser::policies::prefs::{Prefs, Ties};
 use dualmatch_optimiser::policies::rng::SplitMix64;
@@ -128,7 +126,7 @@ fn draw(seed: u64, sh: Shape) -> Inst {
     Inst { programmes: np, schools: ns, learners, workplaces, recognitions, candidates, bounds, reserve, pins, forbid }
 }
 
-fn season_of(i: &Inst) -> Season {
+fn tiny_of(i: &Inst) -> common::TinySeason {
     common::TinySeason {
         programmes: i.programmes,
         schools: i.schools,
@@ -150,45 +148,15 @@ fn season_of(i: &Inst) -> Season {
         lon_step: 0.01,
         max_commute_km: 50.0,
     }
-    .build()
+}
+
+fn season_of(i: &Inst) -> Season {
+    tiny_of(i).build()
 }
 
 fn constraints_of(i: &Inst, s: &Season) -> Constraints {
-    let mut c = Constraints::none();
-    for &(sc, p, min, extra) in &i.bounds {
-        let (school, programme) = (SchoolId::from_index(sc), s.programme_by_id(&format!("P{p}")).unwrap());
-        if c.school_bounds.iter().any(|b| b.school == school && b.programme == programme) {
-            continue;
-        }
-        let max = if extra == 4 { u32::MAX } else { min + extra };
-        c.school_bounds.push(SchoolBound { school, programme, min, max });
-    }
-    if let (Some((g, seats)), false) = (i.reserve, s.priority_groups().is_empty()) {
-        let group = dualmatch_core::GroupId::from_index(g);
-        c.reserves.push(Reserve { group, priority_group: PriorityGroupId(0), seats: seats.min(s.group(group).seats) });
-    }
-    let cands = &i.candidates;
-    for &k in &i.forbid {
-        if let Some(&(l, r, _)) = cands.get(k % cands.len().max(1)) {
-            c.forbidden.push((LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0)));
-        }
-    }
-    c.forbidden.sort_unstable();
-    c.forbidden.dedup();
-    for &l in &i.pins {
-        let usable = |&&(cl, r, _): &&(usize, usize, u32)| {
-            cl == l
-                && i.learners[l].2
-                && !c.is_forbidden(LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0))
-        };
-        if let Some(&(_, r, _)) = cands.iter().find(usable) {
-            let pair = (LearnerId::from_index(l), WorkplaceId::from_index(i.recognitions[r].0));
-            if !c.pins.iter().any(|(x, _)| *x == pair.0) {
-                c.pins.push(pair);
-            }
-        }
-    }
-    c
+    common::TinyConstraints { bounds: &i.bounds, reserve: i.reserve, pins: &i.pins, forbid: &i.forbid, min_score: None }
+        .build(&tiny_of(i), s)
 }
 
 /// Seats, unreserved seats, capacity, pins and usable arcs (school bounds

@@ -109,3 +109,68 @@ impl TinySeason {
         from_doc(doc).expect("generated season is valid").season
     }
 }
+
+/// Coordinator constraints drawn for a tiny season, as indices into it.
+pub struct TinyConstraints<'a> {
+    /// (school, programme, floor, extra): cap = floor + extra, or none when extra is 4.
+    pub bounds: &'a [(usize, usize, u32, u32)],
+    /// (recognition, seats) reserved for priority group `extra`.
+    pub reserve: Option<(usize, u32)>,
+    /// Learners to pin to their first usable candidate.
+    pub pins: &'a [usize],
+    /// Candidate indices (modulo their count) whose pair is forbidden.
+    pub forbid: &'a [usize],
+    pub min_score: Option<u32>,
+}
+
+impl TinyConstraints<'_> {
+    /// Resolves the spec against the season `t` built.
+    pub fn build(&self, t: &TinySeason, s: &Season) -> dualmatch_optimiser::Constraints {
+        use dualmatch_core::ids::PriorityGroupId;
+        use dualmatch_core::{GroupId, LearnerId, SchoolId, WorkplaceId};
+        use dualmatch_optimiser::constraints::{Reserve, SchoolBound};
+        let mut c = dualmatch_optimiser::Constraints::none();
+        c.min_score = self.min_score.map(f64::from);
+        for &(sc, p, min, extra) in self.bounds {
+            let (school, programme) = (SchoolId::from_index(sc), s.programme_by_id(&format!("P{p}")).unwrap());
+            if c.school_bounds.iter().any(|b| b.school == school && b.programme == programme) {
+                continue;
+            }
+            let max = if extra == 4 { u32::MAX } else { min + extra };
+            c.school_bounds.push(SchoolBound { school, programme, min, max });
+        }
+        if let (Some((g, seats)), false) = (self.reserve, s.priority_groups().is_empty()) {
+            let group = GroupId::from_index(g);
+            c.reserves.push(Reserve {
+                group,
+                priority_group: PriorityGroupId(0),
+                seats: seats.min(s.group(group).seats),
+            });
+        }
+        let cands = &t.candidates;
+        let site = |r: usize| WorkplaceId::from_index(t.recognitions[r].0);
+        for &k in self.forbid {
+            if let Some(&(l, r, _)) = cands.get(k % cands.len().max(1)) {
+                c.forbidden.push((LearnerId::from_index(l), site(r)));
+            }
+        }
+        c.forbidden.sort_unstable();
+        c.forbidden.dedup();
+        for &l in self.pins {
+            // Pin the learner to its first usable candidate, when it has one.
+            let usable = |&&(cl, r, sc): &&(usize, usize, u32)| {
+                cl == l
+                    && t.learners[l].passed
+                    && self.min_score.is_none_or(|m| sc >= m)
+                    && !c.is_forbidden(LearnerId::from_index(l), site(r))
+            };
+            if let Some(&(_, r, _)) = cands.iter().find(usable) {
+                let pair = (LearnerId::from_index(l), site(r));
+                if !c.pins.iter().any(|(x, _)| *x == pair.0) {
+                    c.pins.push(pair);
+                }
+            }
+        }
+        c
+    }
+}
