@@ -92,6 +92,14 @@ impl StagedDir {
         Ok(())
     }
 
+    /// Writes `value` as pretty-printed JSON, ending with a newline.
+    pub fn write_json(&self, name: &str, value: &serde_json::Value) -> anyhow::Result<()> {
+        self.write(name, |w| {
+            serde_json::to_writer_pretty(&mut *w, value)?;
+            writeln!(w)
+        })
+    }
+
     /// Moves the finished directory into place, replacing an old one when
     /// `--force` was given (the old one is removed only after the new one is
     /// complete).

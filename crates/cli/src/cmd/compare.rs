@@ -111,10 +111,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
             v
         }).collect::<Vec<_>>(),
     });
-    dir.write("comparison.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &js)?;
-        writeln!(w)
-    })?;
+    dir.write_json("comparison.json", &js)?;
     let html = crate::report::compare::render(
         &seasons,
         &runs.iter().map(|r| (r.season, r.policy, r.seed, r.result.as_ref().ok())).collect::<Vec<_>>(),

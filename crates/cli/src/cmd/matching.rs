@@ -233,11 +233,6 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.step("writing results");
     let reasons = unplaced::reasons(&model, &solved.assignment);
     let dir = StagedDir::new(&cfg.out, cfg.force)?;
-    dir.write("placements.csv", |w| write_placements(w, &season, &cands, &solved))?;
-    dir.write("unplaced.csv", |w| write_unplaced(w, &season, &reasons))?;
-    if let Some(d) = &solved.duals {
-        dir.write("seat_values.csv", |w| write_seat_values(w, &season, d))?;
-    }
     let proof_line = if cfg.objective.is_some() {
         format!(
             "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
@@ -254,10 +249,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let html = crate::report::matching::render(&season, &cands, &solved.assignment, &reasons, &cfg.policy, &proof_line);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
-    dir.write("summary.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &summary)?;
-        writeln!(w)
-    })?;
+    write_result(&dir, &season, &cands, &solved, &reasons, &summary)?;
     if cfg.by_school {
         write_by_school(&dir, &season, &cands, &solved, &reasons)?;
     }
@@ -306,7 +298,25 @@ fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> anyhow:
     }
 }
 
-pub(crate) fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
+/// Writes the files every result directory has: placements.csv,
+/// unplaced.csv, seat_values.csv (when there are duals) and summary.json.
+pub(crate) fn write_result(
+    dir: &StagedDir,
+    s: &Season,
+    c: &Candidates,
+    solved: &Solved,
+    reasons: &[(LearnerId, Unplaced)],
+    summary: &serde_json::Value,
+) -> anyhow::Result<()> {
+    dir.write("placements.csv", |w| write_placements(w, s, c, solved))?;
+    dir.write("unplaced.csv", |w| write_unplaced(w, s, reasons))?;
+    if let Some(d) = &solved.duals {
+        dir.write("seat_values.csv", |w| write_seat_values(w, s, d))?;
+    }
+    dir.write_json("summary.json", summary)
+}
+
+fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
     write_placements_of(w, s, c, solved, &|_| true)
 }
 
@@ -344,7 +354,7 @@ fn write_placements_of(
     out.flush()
 }
 
-pub(crate) fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
+fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
     write_unplaced_of(w, s, reasons, &|_| true)
 }
 
@@ -364,7 +374,7 @@ fn write_unplaced_of(
     out.flush()
 }
 
-pub(crate) fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
+fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
     let mut rows: Vec<(usize, f64)> = d.seat.iter().copied().enumerate().filter(|(_, v)| *v > 0.0).collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut out = csv::Writer::from_writer(w);
@@ -487,10 +497,7 @@ fn write_by_school(
             .filter(|(l, p)| p.is_some() && mine(LearnerId::from_index(*l)))
             .count();
         let v = json!({ "school": school.id, "name": school.name, "learners": learners, "placed": placed, "unplaced": learners - placed });
-        dir.write(&format!("{base}/summary.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &v)?;
-            writeln!(w)
-        })?;
+        dir.write_json(&format!("{base}/summary.json"), &v)?;
     }
     Ok(())
 }

@@ -195,15 +195,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         "no_longer_valid": invalid,
     });
     let dir = StagedDir::new(&a.out, a.force)?;
-    dir.write("placements.csv", |w| matching::write_placements(w, &s, &cands, &solved))?;
-    dir.write("unplaced.csv", |w| matching::write_unplaced(w, &s, &reasons))?;
-    if let Some(d) = &solved.duals {
-        dir.write("seat_values.csv", |w| matching::write_seat_values(w, &s, d))?;
-    }
-    dir.write("summary.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &summary)?;
-        writeln!(w)
-    })?;
+    matching::write_result(&dir, &s, &cands, &solved, &reasons, &summary)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {
