@@ -478,6 +478,29 @@ fn diff_shows_moves_gains_losses_and_school_changes() {
     assert!(t.starts_with("4 kept, 0 moved, 0 gained a placement, 1 lost one"), "{t}");
 }
 
+/// `agreement_ended` events (lines of changes.csv) for these placements.csv rows.
+fn ended_events<'r>(rows: impl Iterator<Item = &'r Vec<String>>) -> String {
+    rows.map(|r| format!("agreement_ended,{},{},,\n", r[0], r[1])).collect()
+}
+
+/// Runs `rematch -q` of `season` after the result `first`, with the change
+/// `events` (changes.csv lines after the header) and `args`, into `out`.
+fn rematch(season: &Path, first: &Path, events: &str, args: &[&str], out: &Path) -> Output {
+    let changes = out.with_extension("changes.csv");
+    fs::write(&changes, format!("event,learner,workplace,programme,seats\n{events}")).unwrap();
+    run(bin()
+        .arg("rematch")
+        .arg(season)
+        .arg("--previous")
+        .arg(first)
+        .arg("--changes")
+        .arg(&changes)
+        .arg("-q")
+        .args(args)
+        .arg("--out")
+        .arg(out))
+}
+
 /// The season cycle of the coordinator issue: match the sample, three
 /// agreements end and one company withdraws two seats, rematch, diff. Only the
 /// affected learners move; no valid placement is disturbed.
@@ -495,22 +518,8 @@ fn season_cycle_rematch_moves_only_affected_learners() {
     // Three agreements end; a site (of the 20th placement) withdraws two seats.
     let ended: Vec<&Vec<String>> = rows.iter().take(3).collect();
     let site = &rows[19];
-    let mut changes = String::from("event,learner,workplace,programme,seats\n");
-    for r in &ended {
-        changes.push_str(&format!("agreement_ended,{},{},,\n", r[0], r[1]));
-    }
-    changes.push_str(&format!("seats_withdrawn,,{},{},2\n", site[1], site[2]));
-    let cf = tmp.path().join("changes.csv");
-    fs::write(&cf, changes).unwrap();
-    let o = run(bin()
-        .arg("rematch")
-        .arg(&sample)
-        .arg("--previous")
-        .arg(&first)
-        .arg("--changes")
-        .arg(&cf)
-        .args(["-q", "--out"])
-        .arg(&second));
+    let events = ended_events(ended.iter().copied()) + &format!("seats_withdrawn,,{},{},2\n", site[1], site[2]);
+    let o = rematch(&sample, &first, &events, &[], &second);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let after: std::collections::HashMap<String, String> = read(&second.join("placements.csv"))
         .lines()
@@ -606,4 +615,140 @@ fn match_by_school_gives_each_school_only_its_learners() {
         assert_eq!(summary["school"], school);
     }
     assert_eq!(seen, all, "every learner appears in exactly one school's folder");
+}
+
+/// The cells of a CSV file, header included.
+fn csv_cells(path: &Path) -> Vec<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+/// The sheet names of a workbook, in order.
+fn sheet_names(book: &Path) -> Vec<String> {
+    use calamine::Reader;
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(book).unwrap_or_else(|e| panic!("{}: {e}", book.display()));
+    wb.sheet_names()
+}
+
+/// The cells of a worksheet, from A1.
+fn sheet_cells(book: &Path, sheet: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(book).unwrap_or_else(|e| panic!("{}: {e}", book.display()));
+    let range = wb.worksheet_range(sheet).unwrap_or_else(|e| panic!("{}: sheet {sheet}: {e}", book.display()));
+    assert_eq!(range.start(), Some((0, 0)), "{sheet} does not start at A1");
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+/// Asserts that a worksheet equals a CSV file cell by cell: texts equal,
+/// numeric cells equal to the CSV's number, empty cells empty; and that the
+/// columns named in `numeric` hold numeric cells wherever the CSV has a value.
+fn assert_sheet_equals_csv(book: &Path, sheet: &str, csv: &Path, numeric: &[&str]) {
+    use calamine::Data;
+    let want = csv_cells(csv);
+    let got = sheet_cells(book, sheet);
+    assert_eq!(got.len(), want.len(), "{sheet}: {} rows in the sheet, {} in {}", got.len(), want.len(), csv.display());
+    let header = &want[0];
+    for (r, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g.len(), w.len(), "{sheet} row {}: width", r + 1);
+        for (c, (cell, text)) in g.iter().zip(w).enumerate() {
+            let at = format!("{sheet} row {} column {}", r + 1, header[c]);
+            match cell {
+                Data::String(s) => {
+                    assert_eq!(s, text, "{at}");
+                    assert!(r == 0 || !numeric.contains(&header[c].as_str()), "{at}: {s:?} is text, not a number");
+                }
+                Data::Float(x) => assert_eq!(Some(*x), text.parse::<f64>().ok(), "{at}: {x} vs {text:?}"),
+                Data::Int(x) => assert_eq!(Some(*x as f64), text.parse::<f64>().ok(), "{at}: {x} vs {text:?}"),
+                Data::Empty => assert_eq!(text, "", "{at}"),
+                other => panic!("{at}: unexpected cell {other:?}"),
+            }
+        }
+    }
+}
+
+/// `match --xlsx`: results.xlsx has a sheet per CSV file, equal to it cell by
+/// cell with numbers as numbers, and a summary sheet with summary.json's values.
+#[test]
+fn match_xlsx_sheets_equal_the_csv_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--xlsx", "--out"]).arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let book = out.join("results.xlsx");
+    assert_eq!(sheet_names(&book), ["placements", "unplaced", "seat_values", "summary"]);
+    let numbers = ["score", "readiness", "location", "capacity", "partnership", "preference", "distance_km"];
+    let numbers = [&numbers[..], &["seats", "value_of_one_more_seat"]].concat();
+    for sheet in ["placements", "unplaced", "seat_values"] {
+        assert_sheet_equals_csv(&book, sheet, &out.join(format!("{sheet}.csv")), &numbers);
+    }
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let cells = sheet_cells(&book, "summary");
+    let value = |key: &str| {
+        cells
+            .iter()
+            .find(|r| r[0] == calamine::Data::String(key.into()))
+            .unwrap_or_else(|| panic!("no {key} in the summary sheet"))[1]
+            .clone()
+    };
+    assert_eq!(value("placed"), calamine::Data::Float(summary["placed"].as_f64().unwrap()));
+    assert_eq!(value("policy"), calamine::Data::String("max-fit".into()));
+    assert_eq!(value("proof.bound"), calamine::Data::Float(summary["proof"]["bound"].as_f64().unwrap()));
+    // per_school as a small table: a header row, then one row per school.
+    let at = cells.iter().position(|r| r[0] == calamine::Data::String("per_school".into())).expect("per_school");
+    assert_eq!(cells[at + 1][0], calamine::Data::String("learners".into()), "{:?}", cells[at + 1]);
+    let schools = summary["per_school"].as_array().unwrap();
+    let placed_col = cells[at + 1].iter().position(|c| *c == calamine::Data::String("placed".into())).unwrap();
+    for (i, s) in schools.iter().enumerate() {
+        assert_eq!(cells[at + 2 + i][placed_col], calamine::Data::Float(s["placed"].as_f64().unwrap()));
+    }
+}
+
+/// `rematch --by-school`: each school's folder holds only that school's
+/// learners (checked against learners.csv), in every file, and together the
+/// folders hold everyone; with --xlsx each folder has its own workbook.
+#[test]
+fn rematch_by_school_gives_each_school_only_its_learners() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = repo("data/sample");
+    let first = tmp.path().join("first");
+    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
+    let placed = csv_cells(&first.join("placements.csv"));
+    let second = tmp.path().join("second");
+    let o = rematch(&sample, &first, &ended_events(placed.iter().skip(1).take(5)), &["--by-school", "--xlsx"], &second);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let school_of: std::collections::HashMap<String, String> =
+        csv_cells(&sample.join("learners.csv")).into_iter().skip(1).map(|r| (r[0].clone(), r[1].clone())).collect();
+    let files = ["placements.csv", "unplaced.csv", "placement_changes.csv"];
+    let rows = |d: &Path, f: &str| csv_cells(&d.join(f)).len() - 1;
+    let mut seen = [0usize; 3];
+    let mut schools = 0;
+    for e in fs::read_dir(second.join("by-school")).unwrap() {
+        let d = e.unwrap().path();
+        let school = d.file_name().unwrap().to_str().unwrap().to_string();
+        schools += 1;
+        for (i, f) in files.iter().enumerate() {
+            for r in csv_cells(&d.join(f)).iter().skip(1) {
+                assert_eq!(school_of.get(&r[0]), Some(&school), "{school}/{f} holds learner {}", r[0]);
+                seen[i] += 1;
+            }
+        }
+        let summary: serde_json::Value = serde_json::from_str(&read(&d.join("summary.json"))).unwrap();
+        assert_eq!(summary["school"], school.as_str());
+        let moved = summary["changes"]["moved"].as_u64().unwrap() + summary["changes"]["lost"].as_u64().unwrap();
+        assert!(moved as usize <= rows(&d, "placement_changes.csv"));
+        assert_eq!(
+            sheet_names(&d.join("results.xlsx")),
+            ["placements", "unplaced", "placement_changes", "summary"],
+            "{school}"
+        );
+    }
+    assert_eq!(schools, 10, "one folder per school of the sample");
+    for (i, f) in files.iter().enumerate() {
+        assert_eq!(seen[i], rows(&second, f), "every row of {f} is in exactly one school's folder");
+    }
+    // The five ended agreements show up as changes.
+    assert!(rows(&second, "placement_changes.csv") >= 5);
 }

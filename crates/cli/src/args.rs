@@ -13,6 +13,7 @@ Examples:
   dualmatch validate data/sample
   dualmatch generate --preset flanders --seed 7 --out seasons/flanders
   dualmatch generate --preset tiny --format json --out tiny.json
+  dualmatch match data/sample --xlsx --out results
 
 Exit codes: 0 ok, 1 infeasible or partial result, 2 bad input or usage, 3 I/O failure.";
 
@@ -71,10 +72,13 @@ Examples:
   dualmatch match data/sample --policy max-placed --constraints constraints.toml --out results
   dualmatch match data/sample --policy stable --seed 3 --out results-stable
   dualmatch match season/ --candidates my-scores.csv --out results --force
+  dualmatch match data/sample --xlsx --by-school --out results
 
 Writes placements.csv, unplaced.csv (with the reason for each learner),
 seat_values.csv (what one more seat would be worth) and summary.json (with the
-proof of optimality). Exit code 1 when the constraints cannot all be met.")]
+proof of optimality). --xlsx adds results.xlsx: a sheet per CSV file and a
+summary sheet. --by-school adds by-school/<school>/ with only that school's
+learners. Exit code 1 when the constraints cannot all be met.")]
     Match(MatchArgs),
     /// Score every eligible learner–site pair (screening gates, then fit).
     #[command(after_help = "\
@@ -113,6 +117,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   dualmatch rematch data/sample --previous results --changes changes.csv --out results-2
+  dualmatch rematch data/sample --previous results --changes ch.csv --xlsx --by-school --out r2
   dualmatch diff results results-2
 
 changes.csv has the header event,learner,workplace,programme,seats; events:
@@ -121,7 +126,10 @@ changes.csv has the header event,learner,workplace,programme,seats; events:
   learner_added    learner                a new learner (also add them to learners.csv)
   seats_withdrawn  workplace,programme,seats
   seats_added      workplace,programme,seats
-Nobody whose placement is still valid is moved.")]
+Nobody whose placement is still valid is moved.
+
+Writes the files of `match` and placement_changes.csv (every learner who
+moved, gained or lost a placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
 }
 
@@ -252,9 +260,21 @@ pub struct MatchArgs {
     /// Leave timings out of summary.json, so that outputs are byte-identical across runs.
     #[arg(long)]
     pub no_timings: bool,
+    /// Extra result files.
+    #[command(flatten)]
+    pub files: ResultFiles,
+}
+
+/// Extra files of a result directory (`match` and `rematch`).
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct ResultFiles {
     /// Also write by-school/<school>/ with only that school's learners.
     #[arg(long)]
     pub by_school: bool,
+    /// Also write results.xlsx: a sheet per CSV file and a summary sheet
+    /// (and one per school folder with --by-school).
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 /// `dualmatch score`.
@@ -359,4 +379,7 @@ pub struct RematchArgs {
     /// Leave timings out of summary.json.
     #[arg(long)]
     pub no_timings: bool,
+    /// Extra result files.
+    #[command(flatten)]
+    pub files: ResultFiles,
 }

@@ -7,6 +7,7 @@ mod exit;
 mod output;
 mod progress;
 mod report;
+mod xlsx;
 
 use std::process::ExitCode;
 

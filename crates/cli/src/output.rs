@@ -10,6 +10,65 @@ use anyhow::Context;
 
 use crate::exit::usage;
 
+/// What a column holds: numbers become numeric cells in a workbook; in CSV
+/// every cell is text either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Text, kept as it is.
+    Text,
+    /// A number written as text (an empty cell is a missing value).
+    Number,
+}
+
+/// Receives the rows of a [`Table`] one at a time.
+pub type RowSink<'s> = dyn FnMut(&[String]) -> io::Result<()> + 's;
+
+/// Produces the rows of a [`Table`] into a sink.
+type Rows<'a> = dyn Fn(&mut RowSink) -> io::Result<()> + 'a;
+
+/// A table of results or of a season: a name (the CSV file stem and the
+/// worksheet name), typed columns, and a producer of rows as text cells.
+/// The rows are produced on demand, once for the CSV file and once for a
+/// workbook, so that both serialise the same cells and nothing is held in
+/// memory twice.
+pub struct Table<'a> {
+    /// The CSV file stem and the worksheet name.
+    pub name: String,
+    /// Column names and kinds, in file order.
+    pub columns: Vec<(String, Kind)>,
+    rows: Box<Rows<'a>>,
+}
+
+impl<'a> Table<'a> {
+    /// A table whose rows `rows` passes, one by one, to the sink it is given.
+    pub fn new<S: Into<String>>(
+        name: impl Into<String>,
+        columns: impl IntoIterator<Item = (S, Kind)>,
+        rows: impl Fn(&mut RowSink) -> io::Result<()> + 'a,
+    ) -> Self {
+        let columns = columns.into_iter().map(|(n, k)| (n.into(), k)).collect();
+        Self { name: name.into(), columns, rows: Box::new(rows) }
+    }
+
+    /// The CSV file name.
+    pub fn file_name(&self) -> String {
+        format!("{}.csv", self.name)
+    }
+
+    /// Passes every row to `sink`, stopping at its first error.
+    pub fn for_each_row(&self, sink: &mut RowSink) -> io::Result<()> {
+        (self.rows)(sink)
+    }
+
+    /// Writes the header and the rows as CSV.
+    pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(self.columns.iter().map(|(name, _)| name))?;
+        self.for_each_row(&mut |row| Ok(out.write_record(row)?))?;
+        out.flush()
+    }
+}
+
 /// Refuses to replace an existing path unless `force` is set.
 pub fn check_overwrite(path: &Path, force: bool) -> anyhow::Result<()> {
     if path.exists() && !force {
@@ -98,6 +157,16 @@ impl StagedDir {
             serde_json::to_writer_pretty(&mut *w, value)?;
             writeln!(w)
         })
+    }
+
+    /// Where the file `name` will be once the directory is committed (for messages).
+    pub fn final_path(&self, name: &str) -> PathBuf {
+        self.dest.join(name)
+    }
+
+    /// Writes `bytes` as the file `name`.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.write(name, |w| w.write_all(bytes))
     }
 
     /// Moves the finished directory into place, replacing an old one when

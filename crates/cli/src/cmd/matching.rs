@@ -1,7 +1,6 @@
 //! `dualmatch match`: optimal placements for a whole season.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -14,9 +13,10 @@ use dualmatch_optimiser::unplaced::{self, Describe, Unplaced};
 use dualmatch_optimiser::{lp, Constraints, Infeasible, Objective, PlacementModel};
 use serde_json::json;
 
-use crate::args::{Global, MatchArgs, SolverArg};
+use crate::args::{Global, MatchArgs, ResultFiles, SolverArg};
+use crate::cmd::rematch::{self, PlacementChange};
 use crate::exit::{self, usage};
-use crate::output::StagedDir;
+use crate::output::{Kind, StagedDir, Table};
 use crate::progress::Progress;
 
 /// The validated configuration of one run.
@@ -34,7 +34,7 @@ pub struct MatchConfig {
     out: PathBuf,
     force: bool,
     timings: bool,
-    by_school: bool,
+    files: ResultFiles,
 }
 
 /// Reads a small text file given on the command line, as a usage error when
@@ -73,6 +73,7 @@ impl MatchConfig {
         out: PathBuf,
         force: bool,
         timings: bool,
+        files: ResultFiles,
     ) -> Self {
         Self {
             season,
@@ -87,7 +88,7 @@ impl MatchConfig {
             out,
             force,
             timings,
-            by_school: false,
+            files,
         }
     }
 
@@ -125,7 +126,7 @@ impl MatchConfig {
             out: a.out,
             force: a.force,
             timings: !a.no_timings,
-            by_school: a.by_school,
+            files: a.files,
         })
     }
 }
@@ -247,12 +248,10 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         )
     };
     let html = crate::report::matching::render(&season, &cands, &solved.assignment, &reasons, &cfg.policy, &proof_line);
-    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    dir.write_bytes("report.html", html.as_bytes())?;
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
-    write_result(&dir, &season, &cands, &solved, &reasons, &summary)?;
-    if cfg.by_school {
-        write_by_school(&dir, &season, &cands, &solved, &reasons)?;
-    }
+    let outcome = Outcome { season: &season, candidates: &cands, solved: &solved, reasons: &reasons, changes: None };
+    write_result(&dir, &outcome, &summary, &cfg.files)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {
@@ -298,97 +297,138 @@ fn solve(m: &PlacementModel, objective: Objective, solver: SolverArg) -> anyhow:
     }
 }
 
+/// What one result directory is made of.
+pub(crate) struct Outcome<'a> {
+    pub season: &'a Season,
+    pub candidates: &'a Candidates,
+    pub solved: &'a Solved,
+    pub reasons: &'a [(LearnerId, Unplaced)],
+    /// For `rematch`: every learner whose placement changed.
+    pub changes: Option<&'a [PlacementChange]>,
+}
+
+/// The learners a file shows: everyone, or one school's.
+type Keep<'k> = &'k dyn Fn(LearnerId) -> bool;
+
 /// Writes the files every result directory has: placements.csv,
-/// unplaced.csv, seat_values.csv (when there are duals) and summary.json.
+/// unplaced.csv, placement_changes.csv (rematch), seat_values.csv (when there
+/// are duals) and summary.json; with `--xlsx` also results.xlsx with a sheet
+/// per CSV file and the summary; with `--by-school` the same per school.
+///
+/// This is the one place where result tables are listed: a table added to
+/// [`learner_tables`] (about learners, so also split by school) or to the
+/// list below (about sites) becomes a CSV file and a worksheet.
 pub(crate) fn write_result(
     dir: &StagedDir,
-    s: &Season,
-    c: &Candidates,
-    solved: &Solved,
-    reasons: &[(LearnerId, Unplaced)],
+    r: &Outcome,
     summary: &serde_json::Value,
+    files: &ResultFiles,
 ) -> anyhow::Result<()> {
-    dir.write("placements.csv", |w| write_placements(w, s, c, solved))?;
-    dir.write("unplaced.csv", |w| write_unplaced(w, s, reasons))?;
-    if let Some(d) = &solved.duals {
-        dir.write("seat_values.csv", |w| write_seat_values(w, s, d))?;
+    let mut tables = learner_tables(r, &|_| true);
+    if let Some(d) = &r.solved.duals {
+        tables.push(seat_values(r.season, d));
     }
-    dir.write_json("summary.json", summary)
+    write_tables(dir, "", &tables, summary, files.xlsx)?;
+    if files.by_school {
+        write_by_school(dir, r, files.xlsx)?;
+    }
+    Ok(())
 }
 
-fn write_placements(w: &mut dyn Write, s: &Season, c: &Candidates, solved: &Solved) -> std::io::Result<()> {
-    write_placements_of(w, s, c, solved, &|_| true)
+/// The tables about learners, holding the learners `keep` selects.
+fn learner_tables<'a>(r: &Outcome<'a>, keep: Keep<'a>) -> Vec<Table<'a>> {
+    let mut tables =
+        vec![placements(r.season, r.candidates, r.solved, keep), unplaced_table(r.season, r.reasons, keep)];
+    if let Some(changes) = r.changes {
+        tables.push(rematch::changes_table(r.season, changes, keep));
+    }
+    tables
 }
 
-/// Writes the placements of the learners `keep` selects.
-fn write_placements_of(
-    w: &mut dyn Write,
-    s: &Season,
-    c: &Candidates,
-    solved: &Solved,
-    keep: &dyn Fn(LearnerId) -> bool,
-) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut header = vec!["learner", "workplace", "programme", "score"];
-    header.extend(COMPONENT_NAMES);
-    header.extend(["distance_km", "school"]);
-    out.write_record(&header)?;
-    for (li, p) in solved.assignment.placement.iter().enumerate() {
-        let Some(ci) = p.filter(|_| keep(LearnerId::from_index(li))) else { continue };
-        let ci = ci as usize;
-        let g = s.group(c.group[ci]);
-        let mut rec = vec![
-            s.learner(LearnerId::from_index(li)).id.clone(),
-            s.workplace(g.workplace).id.clone(),
-            s.programme(g.programme).id.clone(),
-            format!("{}", c.score[ci]),
-        ];
-        match &c.components {
-            Some(cols) => rec.extend(cols.get(ci).to_array().iter().map(|x| format!("{x:.4}"))),
-            None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+/// Writes `tables` as CSV files, `summary` as summary.json and, with `xlsx`,
+/// both as results.xlsx, in the folder `base` (empty, or ending in `/`).
+fn write_tables(
+    dir: &StagedDir,
+    base: &str,
+    tables: &[Table],
+    summary: &serde_json::Value,
+    xlsx: bool,
+) -> anyhow::Result<()> {
+    for t in tables {
+        dir.write(&format!("{base}{}", t.file_name()), |w| t.write_csv(w))?;
+    }
+    dir.write_json(&format!("{base}summary.json"), summary)?;
+    if xlsx {
+        let name = format!("{base}results.xlsx");
+        let book = crate::xlsx::workbook(&dir.final_path(&name).display().to_string(), tables, Some(summary))?;
+        dir.write_bytes(&name, &book)?;
+    }
+    Ok(())
+}
+
+/// placements.csv: the placements of the learners `keep` selects.
+fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, keep: Keep<'a>) -> Table<'a> {
+    let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
+    columns.push(("score", Kind::Number));
+    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.extend([("distance_km", Kind::Number), ("school", Kind::Text)]);
+    Table::new("placements", columns, move |sink| {
+        for (li, p) in solved.assignment.placement.iter().enumerate() {
+            let Some(ci) = p.filter(|_| keep(LearnerId::from_index(li))) else { continue };
+            let ci = ci as usize;
+            let g = s.group(c.group[ci]);
+            let mut rec = vec![
+                s.learner(LearnerId::from_index(li)).id.clone(),
+                s.workplace(g.workplace).id.clone(),
+                s.programme(g.programme).id.clone(),
+                format!("{}", c.score[ci]),
+            ];
+            match &c.components {
+                Some(cols) => rec.extend(cols.get(ci).to_array().iter().map(|x| format!("{x:.4}"))),
+                None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+            }
+            rec.push(format!("{:.2}", c.distance_km[ci]));
+            rec.push(s.school(s.learner(LearnerId::from_index(li)).school).id.clone());
+            sink(&rec)?;
         }
-        rec.push(format!("{:.2}", c.distance_km[ci]));
-        rec.push(s.school(s.learner(LearnerId::from_index(li)).school).id.clone());
-        out.write_record(&rec)?;
-    }
-    out.flush()
+        Ok(())
+    })
 }
 
-fn write_unplaced(w: &mut dyn Write, s: &Season, reasons: &[(LearnerId, Unplaced)]) -> std::io::Result<()> {
-    write_unplaced_of(w, s, reasons, &|_| true)
+/// unplaced.csv: the unplaced learners `keep` selects, with the reason.
+fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], keep: Keep<'a>) -> Table<'a> {
+    let columns = [("learner", Kind::Text), ("reason", Kind::Text), ("school", Kind::Text)];
+    Table::new("unplaced", columns, move |sink| {
+        for (l, r) in reasons.iter().filter(|(l, _)| keep(*l)) {
+            let learner = s.learner(*l);
+            sink(&[learner.id.clone(), Describe(r, s).to_string(), s.school(learner.school).id.clone()])?;
+        }
+        Ok(())
+    })
 }
 
-/// Writes the unplaced learners `keep` selects.
-fn write_unplaced_of(
-    w: &mut dyn Write,
-    s: &Season,
-    reasons: &[(LearnerId, Unplaced)],
-    keep: &dyn Fn(LearnerId) -> bool,
-) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(["learner", "reason", "school"])?;
-    for (l, r) in reasons.iter().filter(|(l, _)| keep(*l)) {
-        let learner = s.learner(*l);
-        out.write_record([learner.id.clone(), Describe(r, s).to_string(), s.school(learner.school).id.clone()])?;
-    }
-    out.flush()
-}
-
-fn write_seat_values(w: &mut dyn Write, s: &Season, d: &network::Duals) -> std::io::Result<()> {
+/// seat_values.csv: what one more seat would add, best first.
+fn seat_values<'a>(s: &'a Season, d: &'a network::Duals) -> Table<'a> {
     let mut rows: Vec<(usize, f64)> = d.seat.iter().copied().enumerate().filter(|(_, v)| *v > 0.0).collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(["workplace", "programme", "seats", "value_of_one_more_seat"])?;
-    for (gi, v) in rows {
-        let g = s.groups()[gi];
-        out.write_record([
-            s.workplace(g.workplace).id.clone(),
-            s.programme(g.programme).id.clone(),
-            g.seats.to_string(),
-            format!("{v:.4}"),
-        ])?;
-    }
-    out.flush()
+    let columns = [
+        ("workplace", Kind::Text),
+        ("programme", Kind::Text),
+        ("seats", Kind::Number),
+        ("value_of_one_more_seat", Kind::Number),
+    ];
+    Table::new("seat_values", columns, move |sink| {
+        for &(gi, v) in &rows {
+            let g = s.groups()[gi];
+            sink(&[
+                s.workplace(g.workplace).id.clone(),
+                s.programme(g.programme).id.clone(),
+                g.seats.to_string(),
+                format!("{v:.4}"),
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 fn reason_kind(r: &Unplaced) -> &'static str {
@@ -476,28 +516,25 @@ fn folder_name(id: &str) -> String {
 
 /// `by-school/<school>/`: each school's own learners only, because schools
 /// must not see other schools' learners.
-fn write_by_school(
-    dir: &StagedDir,
-    s: &Season,
-    c: &Candidates,
-    solved: &Solved,
-    reasons: &[(LearnerId, Unplaced)],
-) -> anyhow::Result<()> {
+fn write_by_school(dir: &StagedDir, r: &Outcome, xlsx: bool) -> anyhow::Result<()> {
+    let s = r.season;
     for (si, school) in s.schools().iter().enumerate() {
         let mine = |l: LearnerId| s.learner(l).school.index() == si;
-        let base = format!("by-school/{}", folder_name(&school.id));
-        dir.write(&format!("{base}/placements.csv"), |w| write_placements_of(w, s, c, solved, &mine))?;
-        dir.write(&format!("{base}/unplaced.csv"), |w| write_unplaced_of(w, s, reasons, &mine))?;
         let learners = (0..s.learners().len()).filter(|&l| mine(LearnerId::from_index(l))).count();
-        let placed = solved
+        let placed = r
+            .solved
             .assignment
             .placement
             .iter()
             .enumerate()
             .filter(|(l, p)| p.is_some() && mine(LearnerId::from_index(*l)))
             .count();
-        let v = json!({ "school": school.id, "name": school.name, "learners": learners, "placed": placed, "unplaced": learners - placed });
-        dir.write_json(&format!("{base}/summary.json"), &v)?;
+        let mut v = json!({ "school": school.id, "name": school.name, "learners": learners, "placed": placed, "unplaced": learners - placed });
+        if let Some(changes) = r.changes {
+            v["changes"] = json!(rematch::change_counts(changes.iter().filter(|ch| mine(ch.learner))));
+        }
+        let base = format!("by-school/{}/", folder_name(&school.id));
+        write_tables(dir, &base, &learner_tables(r, &mine), &v, xlsx)?;
     }
     Ok(())
 }

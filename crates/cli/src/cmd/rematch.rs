@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::{self, LoadOptions};
-use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
 use dualmatch_optimiser::changes::{self, Change};
 use dualmatch_optimiser::constraints::Constraints;
 use dualmatch_optimiser::network;
@@ -24,10 +24,74 @@ use dualmatch_optimiser::{Objective, PlacementModel};
 use serde_json::json;
 
 use crate::args::{Global, RematchArgs};
-use crate::cmd::matching::{self, load_weights, read_option_file, MatchConfig};
+use crate::cmd::matching::{self, load_weights, read_option_file, MatchConfig, Outcome};
 use crate::exit::{self, usage};
-use crate::output::StagedDir;
+use crate::output::{Kind, StagedDir, Table};
 use crate::progress::Progress;
+
+/// How a learner's placement changed in a rematch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChangeKind {
+    /// Placed before and now, at another site.
+    Moved,
+    /// Placed now, not before.
+    Gained,
+    /// Placed before, not now.
+    Lost,
+}
+
+impl ChangeKind {
+    const ALL: [ChangeKind; 3] = [ChangeKind::Moved, ChangeKind::Gained, ChangeKind::Lost];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Moved => "moved",
+            ChangeKind::Gained => "gained",
+            ChangeKind::Lost => "lost",
+        }
+    }
+}
+
+/// A learner whose placement changed: the site before and the site now.
+pub(crate) struct PlacementChange {
+    pub learner: LearnerId,
+    kind: ChangeKind,
+    before: Option<WorkplaceId>,
+    after: Option<WorkplaceId>,
+}
+
+/// placement_changes.csv: the changes of the learners `keep` selects.
+pub(crate) fn changes_table<'a>(
+    s: &'a Season,
+    changes: &'a [PlacementChange],
+    keep: &'a dyn Fn(LearnerId) -> bool,
+) -> Table<'a> {
+    let columns = ["learner", "change", "workplace_before", "workplace_after", "programme", "school"];
+    Table::new("placement_changes", columns.map(|c| (c, Kind::Text)), move |sink| {
+        let site = |w: Option<WorkplaceId>| w.map(|w| s.workplace(w).id.clone()).unwrap_or_default();
+        for ch in changes.iter().filter(|ch| keep(ch.learner)) {
+            let l = s.learner(ch.learner);
+            sink(&[
+                l.id.clone(),
+                ch.kind.as_str().to_string(),
+                site(ch.before),
+                site(ch.after),
+                s.programme(l.programme).id.clone(),
+                s.school(l.school).id.clone(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// How many learners moved, gained and lost a placement.
+pub(crate) fn change_counts<'c>(changes: impl Iterator<Item = &'c PlacementChange>) -> BTreeMap<&'static str, usize> {
+    let mut counts: BTreeMap<&'static str, usize> = ChangeKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+    for ch in changes {
+        *counts.entry(ch.kind.as_str()).or_default() += 1;
+    }
+    counts
+}
 
 /// Reads the placements of an earlier result: (learner, workplace, programme) ids.
 fn read_previous(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -157,21 +221,27 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
 
     // What changed, learner by learner.
     let mut kept = 0usize;
-    let mut moved = 0usize;
-    let mut gained = 0usize;
-    let mut lost = 0usize;
+    let mut changed = Vec::new();
     for (li, p) in solved.assignment.placement.iter().enumerate() {
         let l = LearnerId::from_index(li);
         let now = p.map(|c| s.group(cands.group[c as usize]).workplace);
-        match (before.get(&l), now) {
-            (Some(b), Some(n)) if *b == n => kept += 1,
-            (Some(_), Some(_)) => moved += 1,
-            (None, Some(_)) => gained += 1,
-            (Some(_), None) => lost += 1,
-            (None, None) => {}
-        }
+        let was = before.get(&l).copied();
+        let kind = match (was, now) {
+            (Some(b), Some(n)) if b == n => {
+                kept += 1;
+                continue;
+            }
+            (Some(_), Some(_)) => ChangeKind::Moved,
+            (None, Some(_)) => ChangeKind::Gained,
+            (Some(_), None) => ChangeKind::Lost,
+            (None, None) => continue,
+        };
+        changed.push(PlacementChange { learner: l, kind, before: was, after: now });
     }
-    let cfg = MatchConfig::for_rematch(a.season.clone(), weights, objective, a.out.clone(), a.force, !a.no_timings);
+    let counts = change_counts(changed.iter());
+    let [moved, gained, lost] = ChangeKind::ALL.map(|k| counts[k.as_str()]);
+    let cfg =
+        MatchConfig::for_rematch(a.season.clone(), weights, objective, a.out.clone(), a.force, !a.no_timings, a.files);
     let mut reasons = unplaced::reasons(&model, &solved.assignment);
     for (l, r) in reasons.iter_mut() {
         if left.contains(l) {
@@ -195,7 +265,9 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         "no_longer_valid": invalid,
     });
     let dir = StagedDir::new(&a.out, a.force)?;
-    matching::write_result(&dir, &s, &cands, &solved, &reasons, &summary)?;
+    let outcome =
+        Outcome { season: &s, candidates: &cands, solved: &solved, reasons: &reasons, changes: Some(&changed) };
+    matching::write_result(&dir, &outcome, &summary, &a.files)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {
