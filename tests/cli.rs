@@ -706,6 +706,87 @@ fn match_xlsx_sheets_equal_the_csv_files() {
     }
 }
 
+/// Runs `convert SEASON --out BOOK` and expects success.
+fn convert(season: &Path, book: &Path) {
+    let o = run(bin().arg("convert").arg(season).arg("--out").arg(book));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+/// `convert`: a sheet per table, equal to the season's CSV files cell by
+/// cell; a JSON season gives the same workbook as its CSV directory.
+#[test]
+fn convert_sample_sheets_equal_the_csv_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = repo("data/sample");
+    let book = tmp.path().join("sample.xlsx");
+    convert(&sample, &book);
+    let tables = ["programmes", "schools", "learners", "workplaces", "recognitions"];
+    assert_eq!(sheet_names(&book), tables);
+    let numbers = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats"];
+    for t in tables {
+        assert_sheet_equals_csv(&book, t, &sample.join(format!("{t}.csv")), &numbers);
+    }
+    // The same season as JSON converts to the same cells.
+    let (csv_dir, json) = (tmp.path().join("tiny"), tmp.path().join("tiny.json"));
+    for (fmt, out) in [("csv", &csv_dir), ("json", &json)] {
+        let o = run(bin().args(["generate", "--preset", "tiny", "--seed", "4", "--format", fmt, "--out"]).arg(out));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let from_json = tmp.path().join("tiny.xlsx");
+    convert(&json, &from_json);
+    for t in tables {
+        assert_sheet_equals_csv(&from_json, t, &csv_dir.join(format!("{t}.csv")), &numbers);
+    }
+}
+
+/// A season converted to a workbook matches exactly like its CSV directory.
+#[test]
+#[ignore = "needs the xlsx season loader"]
+fn xlsx_season_matches_like_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = repo("data/sample");
+    let book = tmp.path().join("sample.xlsx");
+    convert(&sample, &book);
+    let (a, b) = (tmp.path().join("from-csv"), tmp.path().join("from-xlsx"));
+    for (season, out) in [(&sample, &a), (&book, &b)] {
+        let o = run(bin().arg("match").arg(season).args(["-q", "--no-timings", "--out"]).arg(out));
+        assert_eq!(o.status.code(), Some(0), "{}: {}", season.display(), text(&o));
+    }
+    let placements = |d: &Path| fs::read(d.join("placements.csv")).unwrap();
+    assert!(placements(&a).len() > 1000);
+    assert!(placements(&a) == placements(&b), "placements.csv differs between the CSV and the xlsx season");
+}
+
+/// `convert` refuses an existing output without --force and leaves it as it
+/// was; refuses an output not named .xlsx and an invalid season, writing nothing.
+#[test]
+fn convert_refuses_to_overwrite_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("s.xlsx");
+    fs::write(&book, "keep me").unwrap();
+    let o = run(bin().arg("convert").arg(data("base")).arg("--out").arg(&book));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(read(&book), "keep me");
+    let o = run(bin().arg("convert").arg(data("base")).arg("--force").arg("--out").arg(&book));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(fs::read(&book).unwrap().starts_with(b"PK"), "not a workbook");
+    assert!(sheet_names(&book).contains(&"learners".to_string()));
+
+    let o = run(bin().arg("convert").arg(data("base")).arg("--out").arg(tmp.path().join("s.csv")));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("must end in .xlsx"), "{}", text(&o));
+    let bad = tmp.path().join("bad");
+    copy_dir(&data("base"), &bad);
+    fs::write(bad.join("recognitions.csv"), "workplace,programme,seats\nW-NOPE,P-KOK,1\n").unwrap();
+    let o = run(bin().arg("convert").arg(&bad).arg("--out").arg(tmp.path().join("bad.xlsx")));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("recognitions.csv:2"), "{}", text(&o));
+    let mut left: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["bad", "s.xlsx"], "nothing else was written");
+}
+
 /// `rematch --by-school`: each school's folder holds only that school's
 /// learners (checked against learners.csv), in every file, and together the
 /// folders hold everyone; with --xlsx each folder has its own workbook.

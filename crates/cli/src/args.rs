@@ -14,6 +14,7 @@ Examples:
   dualmatch generate --preset flanders --seed 7 --out seasons/flanders
   dualmatch generate --preset tiny --format json --out tiny.json
   dualmatch match data/sample --xlsx --out results
+  dualmatch convert data/sample --out sample.xlsx
 
 Exit codes: 0 ok, 1 infeasible or partial result, 2 bad input or usage, 3 I/O failure.";
 
@@ -131,6 +132,17 @@ Nobody whose placement is still valid is moved.
 Writes the files of `match` and placement_changes.csv (every learner who
 moved, gained or lost a placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
+    /// Write a season (CSV directory or JSON file) as an xlsx workbook.
+    #[command(after_help = "\
+Examples:
+  dualmatch convert data/sample --out sample.xlsx
+  dualmatch convert season.json --out season.xlsx --force
+
+The workbook has one sheet per table (programmes, schools, learners,
+workplaces, recognitions, and candidates when the season has them), with the
+same header and columns as the CSV files; numbers are numeric cells. The
+season is validated first: a season with errors is not converted.")]
+    Convert(ConvertArgs),
 }
 
 /// How diagnostics are printed.
@@ -382,4 +394,17 @@ pub struct RematchArgs {
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+}
+
+/// `dualmatch convert`.
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The season: a directory of CSV files or a JSON file.
+    pub season: PathBuf,
+    /// The workbook to write (ending in .xlsx).
+    #[arg(long, short, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Replace the workbook if it exists.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod compare;
+pub mod convert;
 pub mod diff;
 pub mod explain;
 pub mod generate;
