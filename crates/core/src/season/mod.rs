@@ -1,4 +1,5 @@
-//! Seasons: the model, reading from CSV directories and JSON files, and validation.
+//! Seasons: the model, reading from CSV directories, JSON files and Excel
+//! workbooks, and validation.
 //!
 //! ```no_run
 //! let loaded = dualmatch_core::season::load(std::path::Path::new("data/sample")).unwrap();
@@ -10,12 +11,14 @@ pub mod diag;
 pub mod doc;
 mod model;
 mod read;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, Diagnostics, OriginKind, Position, Severity, TableOrigin};
 pub use doc::{SeasonDoc, TableName};
 pub use model::*;
+pub use xlsx::{MAX_XLSX_BYTES, MAX_XLSX_ENTRIES, MAX_XLSX_RATIO, MAX_XLSX_UNPACKED_BYTES};
 
 /// Why a season could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -23,12 +26,22 @@ pub enum LoadError {
     /// The input has problems; every one found is listed.
     #[error("the season has {} error(s)", .0.error_count())]
     Invalid(Diagnostics),
-    /// The path is neither a directory of CSV files nor a JSON file.
+    /// The path is neither a directory of CSV files, a JSON file nor an
+    /// Excel workbook (or the workbook is damaged).
     #[error("{path}: not a season: {reason}")]
     NotASeason {
         /// The path given.
         path: PathBuf,
         /// What was found instead.
+        reason: String,
+    },
+    /// The input is over a size limit (such as [`MAX_XLSX_UNPACKED_BYTES`])
+    /// and was not read, so that it cannot exhaust memory.
+    #[error("{path}: too large to read: {reason}")]
+    TooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// Which limit, by how much, and what to do instead.
         reason: String,
     },
 }
@@ -38,7 +51,7 @@ impl LoadError {
     pub fn diagnostics(&self) -> Option<&Diagnostics> {
         match self {
             LoadError::Invalid(d) => Some(d),
-            LoadError::NotASeason { .. } => None,
+            LoadError::NotASeason { .. } | LoadError::TooLarge { .. } => None,
         }
     }
 }
@@ -66,7 +79,9 @@ pub struct LoadOptions {
     pub travel_times: Option<PathBuf>,
 }
 
-/// Loads and validates a season from a directory of CSV files or a `.json` file.
+/// Loads and validates a season from a directory of CSV files, a `.json`
+/// file or an Excel workbook (a name ending in `.xlsx`, or a file that starts
+/// like a zip archive), with one sheet per table; see `docs/format.md`.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     load_with(path, &LoadOptions::default())
 }
@@ -83,10 +98,13 @@ struct Limits {
     json_bytes: u64,
     /// The longest CSV row, in bytes.
     row_bytes: usize,
+    /// The limits of an Excel workbook.
+    xlsx: xlsx::XlsxLimits,
 }
 
 impl Limits {
-    const DEFAULT: Limits = Limits { json_bytes: MAX_JSON_BYTES, row_bytes: read::MAX_ROW_BYTES };
+    const DEFAULT: Limits =
+        Limits { json_bytes: MAX_JSON_BYTES, row_bytes: read::MAX_ROW_BYTES, xlsx: xlsx::XlsxLimits::DEFAULT };
 }
 
 fn load_limited(path: &Path, options: &LoadOptions, limits: Limits) -> Result<Loaded, LoadError> {
@@ -107,6 +125,9 @@ fn load_limited(path: &Path, options: &LoadOptions, limits: Limits) -> Result<Lo
             let display = file.display().to_string();
             read::read_csv_table(table, &file, display, limits.row_bytes, &mut doc, &mut out, &mut diags);
         }
+    } else if xlsx::is_workbook(path) {
+        let display = path.display().to_string();
+        xlsx::read_workbook(path, &display, limits.xlsx, &mut doc, &mut out, &mut diags)?;
     } else {
         let display = path.display().to_string();
         let bytes = read_json_file(path, meta.len(), limits.json_bytes, &display)?;
@@ -116,7 +137,8 @@ fn load_limited(path: &Path, options: &LoadOptions, limits: Limits) -> Result<Lo
                 return Err(LoadError::NotASeason {
                     path: path.to_path_buf(),
                     reason: format!(
-                        "not UTF-8 text (byte {}); a season is a directory of CSV files or a UTF-8 JSON file",
+                        "not UTF-8 text (byte {}); a season is a directory of CSV files, a UTF-8 JSON file \
+                         or an Excel workbook (.xlsx)",
                         e.valid_up_to()
                     ),
                 })

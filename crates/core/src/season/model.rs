@@ -96,7 +96,7 @@ pub struct Candidate {
 }
 
 /// A validated, immutable season. Every reference in it resolves; every value
-/// is in range. Build one with [`super::load`] or [`Season::from_doc`].
+/// is in range. Build one with [`super::load`] or [`super::from_doc`].
 #[derive(Clone, Debug)]
 pub struct Season {
     pub(super) programmes: Vec<Programme>,

@@ -20,7 +20,7 @@ use super::doc::*;
 
 /// Upper bound on problems reported for one file before reading stops; keeps a
 /// binary file from producing millions of lines.
-const MAX_PROBLEMS_PER_FILE: usize = 100;
+pub(crate) const MAX_PROBLEMS_PER_FILE: usize = 100;
 
 /// The longest CSV row read, in bytes (1 MiB). The csv crate holds a whole row
 /// in memory, so without a limit a file with no line break (or an unclosed
@@ -364,7 +364,7 @@ impl ReadOutcome {
 
 /// Maps header names to schema column indices and reports duplicate, missing
 /// and (silently) extra columns. Returns None when a required column is missing.
-fn map_header(
+pub(crate) fn map_header(
     table: TableName,
     header: &[&str],
     origin: &TableOrigin,
@@ -429,6 +429,97 @@ fn id_col(table: TableName) -> Option<usize> {
         TableName::Programmes | TableName::Schools | TableName::Learners | TableName::Workplaces => Some(0),
         _ => None,
     }
+}
+
+/// Parses one row of schema-aligned cells into `doc` (shared by every
+/// format); `ok` is false when the row already had a problem. A rejected
+/// row's id is remembered in `out`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn parse_cells(
+    table: TableName,
+    cells: &Cells,
+    origin: &TableOrigin,
+    row: u64,
+    ok: bool,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    let id = id_col(table).and_then(|c| cells.get(c).copied().flatten()).map(|s| s.trim().to_string());
+    let mut ctx = RowCtx { origin, table, row, diags, ok };
+    parse_row(table, cells, &mut ctx, doc);
+    if !ctx.ok {
+        if let Some(id) = id {
+            out.broken(table).insert(id);
+        }
+    }
+}
+
+/// What a whole-table message calls the table: `file` for CSV, `sheet 'name'`
+/// for a spreadsheet.
+fn subject(origin: &TableOrigin) -> String {
+    match &origin.kind {
+        OriginKind::Sheet { sheet } => format!("sheet '{sheet}'"),
+        _ => "file".to_string(),
+    }
+}
+
+/// Reports a table with no header row; the table is unusable.
+pub(crate) fn report_empty(table: TableName, origin: &TableOrigin, out: &mut ReadOutcome, diags: &mut Diagnostics) {
+    out.unusable.insert(table.as_str());
+    let msg = format!("{} is empty; it needs a header row ({})", subject(origin), header_names(table));
+    diags.push(origin.whole(Severity::Error, msg));
+}
+
+/// Reports a table with a header but no rows (only a warning for an optional table).
+pub(crate) fn report_no_rows(table: TableName, origin: &TableOrigin, out: &mut ReadOutcome, diags: &mut Diagnostics) {
+    let sev = if table.optional() { Severity::Warning } else { Severity::Error };
+    diags.push(origin.whole(sev, format!("{} has a header but no rows", subject(origin))));
+    if !table.optional() {
+        out.unusable.insert(table.as_str());
+    }
+}
+
+/// Whether reading a table should stop: `before` is the error count when it
+/// started. Reports the stop, and the table is then unusable.
+pub(crate) fn stop_after_too_many(
+    table: TableName,
+    origin: &TableOrigin,
+    before: usize,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) -> bool {
+    if diags.error_count() - before < MAX_PROBLEMS_PER_FILE {
+        return false;
+    }
+    diags.push(
+        origin
+            .whole(Severity::Error, format!("stopped reading after {MAX_PROBLEMS_PER_FILE} problems; fix these first")),
+    );
+    out.unusable.insert(table.as_str());
+    true
+}
+
+/// Reports a header wider than [`MAX_COLUMNS`]; the table is unusable.
+pub(crate) fn report_too_wide(
+    table: TableName,
+    origin: &TableOrigin,
+    header_row: u64,
+    columns: usize,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    out.unusable.insert(table.as_str());
+    diags.push(origin.at(
+        Severity::Error,
+        header_row,
+        None,
+        format!(
+            "the header has {columns} columns, more than the {MAX_COLUMNS} read; the header must name {}; \
+             is this the right file?",
+            header_names(table)
+        ),
+    ));
 }
 
 /// A CSV row longer than the limit: reading stops there.
@@ -724,35 +815,19 @@ pub(crate) fn read_csv_from<R: Read>(
     let next_row = |rdr: &csv::Reader<_>| row_start.set((rdr.position().byte(), rdr.position().line()));
     let mut rec = csv::ByteRecord::new();
     let before = diags.error_count();
-    let too_many = |diags: &Diagnostics| diags.error_count() - before >= MAX_PROBLEMS_PER_FILE;
 
     // Header.
     let header = rdr.read_byte_record(&mut rec);
     next_row(&rdr);
     let (map, width) = match header {
         Ok(false) => {
-            out.unusable.insert(table.as_str());
-            diags.push(
-                origin
-                    .whole(Severity::Error, format!("file is empty; it needs a header row ({})", header_names(table))),
-            );
+            report_empty(table, origin, out, diags);
             return;
         }
         Ok(true) => {
             let header_row = lines.line_at(rec.position().map_or(0, |p| p.byte()));
             if rec.len() > MAX_COLUMNS {
-                out.unusable.insert(table.as_str());
-                diags.push(origin.at(
-                    Severity::Error,
-                    header_row,
-                    None,
-                    format!(
-                        "the header has {} columns, more than the {MAX_COLUMNS} read; the header must name {}; \
-                         is this the right file?",
-                        rec.len(),
-                        header_names(table)
-                    ),
-                ));
+                report_too_wide(table, origin, header_row, rec.len(), out, diags);
                 return;
             }
             let mut names = Vec::with_capacity(rec.len());
@@ -782,12 +857,7 @@ pub(crate) fn read_csv_from<R: Read>(
     };
     let mut rows = 0u64;
     loop {
-        if too_many(diags) {
-            diags.push(origin.whole(
-                Severity::Error,
-                format!("stopped reading after {MAX_PROBLEMS_PER_FILE} problems; fix these first"),
-            ));
-            out.unusable.insert(table.as_str());
+        if stop_after_too_many(table, origin, before, out, diags) {
             return;
         }
         let read = rdr.read_byte_record(&mut rec);
@@ -847,24 +917,14 @@ pub(crate) fn read_csv_from<R: Read>(
             owned.push(cell);
         }
         let cells: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
-        let mut ctx = RowCtx { origin, table, row: line, diags, ok: utf8_ok };
-        parse_row(table, &cells, &mut ctx, doc);
-        if !ctx.ok {
-            if let Some(id) = id {
-                out.broken(table).insert(id);
-            }
-        }
+        parse_cells(table, &cells, origin, line, utf8_ok, doc, out, diags);
     }
     if rows == 0 {
-        let sev = if table.optional() { Severity::Warning } else { Severity::Error };
-        diags.push(origin.whole(sev, "file has a header but no rows".to_string()));
-        if !table.optional() {
-            out.unusable.insert(table.as_str());
-        }
+        report_no_rows(table, origin, out, diags);
     }
 }
 
-fn header_names(table: TableName) -> String {
+pub(crate) fn header_names(table: TableName) -> String {
     schema(table).iter().filter(|c| c.required).map(|c| c.name).collect::<Vec<_>>().join(",")
 }
 
@@ -1074,14 +1134,7 @@ pub(crate) fn read_json(
                     }
                 }
             }
-            let id = id_col(table).and_then(|c| cells[c]).map(|s| s.trim().to_string());
-            let mut ctx = RowCtx { origin: &origin, table, row, diags, ok };
-            parse_row(table, &cells, &mut ctx, doc);
-            if !ctx.ok {
-                if let Some(id) = id {
-                    out.broken(table).insert(id);
-                }
-            }
+            parse_cells(table, &cells, &origin, row, ok, doc, out, diags);
         }
     }
 }
