@@ -7,6 +7,7 @@ use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
 use dualmatch_core::LearnerId;
 use dualmatch_optimiser::model::weight;
+use dualmatch_optimiser::network::Pricing;
 use dualmatch_optimiser::{lp, network, Assignment, Constraints, Objective, PlacementModel};
 use proptest::prelude::*;
 
@@ -203,6 +204,19 @@ fn check_instance(i: &Inst) -> Result<(), TestCaseError> {
     for objective in [Objective::MaxFit, Objective::MaxPlaced] {
         let brute = brute_force(&m, objective);
         let net = network::solve(&m, objective);
+        // Pricing from one arc per learner: every arc added back is found by its reduced cost.
+        let priced = network::solve_with(&m, objective, Pricing { min_arcs: 0, first_arcs: 1 });
+        match (&net, &priced) {
+            (Ok(a), Ok(b)) => {
+                prop_assert!(b.assignment.check(&m).is_ok(), "priced result infeasible");
+                prop_assert_eq!(a.assignment.total_weight(&cands), b.assignment.total_weight(&cands));
+                prop_assert_eq!(a.assignment.placed(), b.assignment.placed());
+                prop_assert_eq!(a.proof.bound, b.proof.bound, "priced dual bound differs");
+                prop_assert_eq!(a.proof.max_placeable, b.proof.max_placeable);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.conflicts.len(), b.conflicts.len()),
+            _ => prop_assert!(false, "priced solve disagrees on feasibility"),
+        }
         let lp = lp::solve(&m, objective);
         match (brute, &net) {
             (None, Err(inf)) => {

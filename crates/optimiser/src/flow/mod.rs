@@ -210,6 +210,40 @@ impl Network {
     pub fn solve(&self) -> Result<FlowSolution, FlowError> {
         simplex::solve(self)
     }
+
+    /// Computes a minimum-cost flow by column generation: solves the network
+    /// as it is, then calls `more` with the optimal node potentials; the arcs
+    /// it returns (lower bound 0) are added to the network and the simplex
+    /// resumes from its current basis, until `more` returns none. When
+    /// `more` returns every arc of some larger network that has a negative
+    /// reduced cost, the result is optimal for that larger network.
+    ///
+    /// `cost_bound` must be at least the absolute cost of every arc `more`
+    /// returns (it sizes the artificial cost of the big-M start); an added
+    /// arc with a larger cost or an endpoint that is not a node is
+    /// [`FlowError::InvalidInput`]. Errors are otherwise as for
+    /// [`Network::solve`]; on return the network holds the added arcs, with
+    /// the next [`ArcId`]s in the order they were returned.
+    pub fn solve_adding(
+        &mut self,
+        cost_bound: i64,
+        more: &mut dyn FnMut(&[i64]) -> Vec<NewArc>,
+    ) -> Result<FlowSolution, FlowError> {
+        simplex::solve_adding(self, cost_bound, more)
+    }
+}
+
+/// An arc added by [`Network::solve_adding`], with lower bound 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewArc {
+    /// Tail.
+    pub from: NodeId,
+    /// Head.
+    pub to: NodeId,
+    /// Upper bound (at most [`MAX_AMOUNT`]).
+    pub upper: i64,
+    /// Cost per unit.
+    pub cost: i64,
 }
 
 /// An optimal flow with optimal node potentials.

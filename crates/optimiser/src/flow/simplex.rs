@@ -23,7 +23,7 @@
 //! keeps every potential and reduced cost far away from overflow; and an
 //! infeasible problem yields a cut certificate.
 
-use super::{FlowError, FlowSolution, Network, NodeId, INF, MAX_AMOUNT};
+use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
 
 const NONE: u32 = u32::MAX;
 
@@ -42,43 +42,59 @@ pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
 /// Solves `net`; `crash` enables the crash basis ([`NetworkSimplex::crash`];
 /// without it the method is LEMON's).
 pub(crate) fn solve_with(net: &Network, crash: bool) -> Result<FlowSolution, FlowError> {
-    let art = validate(net)?;
+    let art = validate(net, 0)?;
+    if net.node_count() == 0 {
+        return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
+    }
+    let mut ns = NetworkSimplex::new(net, art);
+    ns.start(crash)?;
+    ns.run()?;
+    ns.finish(net)
+}
+
+/// Solves `net` by column generation; see [`Network::solve_adding`].
+pub(crate) fn solve_adding(
+    net: &mut Network,
+    cost_bound: i64,
+    more: &mut dyn FnMut(&[i64]) -> Vec<NewArc>,
+) -> Result<FlowSolution, FlowError> {
+    let art = validate(net, cost_bound)?;
     let n = net.node_count();
-    let m = net.arc_count();
     if n == 0 {
         return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
     }
     let mut ns = NetworkSimplex::new(net, art);
-    if !ns.initial_pivots() {
-        return Err(unbounded());
-    }
-    if crash {
-        ns.crash();
-    }
-    let block_size = ((m as f64).sqrt() as usize).max(10);
-    let mut next_arc = 0usize;
-    while ns.find_entering_arc(&mut next_arc, block_size) {
-        if !ns.pivot() {
-            return Err(unbounded());
+    ns.start(true)?;
+    loop {
+        ns.run()?;
+        let new = more(&ns.pi[..n]);
+        if new.is_empty() {
+            break;
         }
+        for a in &new {
+            if a.from.0 as usize >= n || a.to.0 as usize >= n {
+                return Err(FlowError::InvalidInput("an added arc has an endpoint that is not a node".into()));
+            }
+            if !(0..=MAX_AMOUNT).contains(&a.upper) || a.cost.unsigned_abs() > cost_bound.unsigned_abs() {
+                return Err(FlowError::InvalidInput(format!(
+                    "an added arc has upper bound {} or cost {} outside 0..={MAX_AMOUNT} and the cost bound {cost_bound}",
+                    a.upper, a.cost
+                )));
+            }
+            net.add_arc(a.from, a.to, 0, a.upper, a.cost);
+        }
+        ns.add_arcs(&new);
     }
-    // Artificial flow left over means no feasible flow.
-    if ns.flow[m..m + n].iter().any(|&f| f != 0) {
-        return Err(ns.infeasibility_certificate(net));
-    }
-    let mut flow = vec![0i64; m];
-    ns.mix.for_each(|a, i| flow[a] = ns.flow[i] + net.lower[a]);
-    let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
-    ns.pi.truncate(n);
-    Ok(FlowSolution { cost, flow, potential: ns.pi })
+    ns.finish(net)
 }
 
 fn unbounded() -> FlowError {
     FlowError::InvalidInput("unbounded: a negative-cost cycle of uncapacitated arcs".into())
 }
 
-/// Checks the input and returns the artificial cost.
-fn validate(net: &Network) -> Result<i64, FlowError> {
+/// Checks the input and returns the artificial cost, large enough for arcs
+/// of cost up to `cost_bound` in absolute value added later.
+fn validate(net: &Network, cost_bound: i64) -> Result<i64, FlowError> {
     let invalid = |s: String| Err(FlowError::InvalidInput(s));
     if net.node_count() + net.arc_count() >= u32::MAX as usize {
         return invalid("too many nodes and arcs (their sum must be below 2^32 - 1)".into());
@@ -88,7 +104,7 @@ fn validate(net: &Network) -> Result<i64, FlowError> {
         return invalid(format!("supplies sum to {total}, not 0"));
     }
     let mut amount: i128 = net.supply.iter().map(|&b| (b as i128).abs()).sum();
-    let mut max_cost: i128 = 0;
+    let mut max_cost: i128 = (cost_bound as i128).abs();
     for a in 0..net.arc_count() {
         let (lo, up) = (net.lower[a], net.upper[a]);
         if lo == INF {
@@ -346,6 +362,71 @@ impl NetworkSimplex {
             u_out: 0,
             delta: 0,
         }
+    }
+
+    /// LEMON's initial pivots, then (with `crash`) the crash basis.
+    fn start(&mut self, crash: bool) -> Result<(), FlowError> {
+        if !self.initial_pivots() {
+            return Err(unbounded());
+        }
+        if crash {
+            self.crash();
+        }
+        Ok(())
+    }
+
+    /// Pivots until no real arc has a negative reduced cost.
+    fn run(&mut self) -> Result<(), FlowError> {
+        let block_size = ((self.arc_num as f64).sqrt() as usize).max(10);
+        let mut next_arc = 0usize;
+        while self.find_entering_arc(&mut next_arc, block_size) {
+            if !self.pivot() {
+                return Err(unbounded());
+            }
+        }
+        Ok(())
+    }
+
+    /// The optimal flow in `net`'s arc order, or the infeasibility
+    /// certificate when artificial flow is left over.
+    fn finish(mut self, net: &Network) -> Result<FlowSolution, FlowError> {
+        let (n, m) = (self.node_num, self.arc_num);
+        if self.flow[m..m + n].iter().any(|&f| f != 0) {
+            return Err(self.infeasibility_certificate(net));
+        }
+        let mut flow = vec![0i64; m];
+        self.mix.for_each(|a, i| flow[a] = self.flow[i] + net.lower[a]);
+        // Arcs added after the start keep their index (and have no lower bound).
+        flow[self.mix.m..m].copy_from_slice(&self.flow[self.mix.m..m]);
+        let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
+        self.pi.truncate(n);
+        Ok(FlowSolution { cost, flow, potential: self.pi })
+    }
+
+    /// Adds real arcs at their lower bound 0 (so the current tree and flow
+    /// stay a basic feasible solution), after the existing real arcs: the
+    /// artificial arcs move up by `new.len()`.
+    fn add_arcs(&mut self, new: &[NewArc]) {
+        let (m, k) = (self.arc_num, new.len());
+        self.source.splice(m..m, new.iter().map(|a| a.from.0));
+        self.target.splice(m..m, new.iter().map(|a| a.to.0));
+        self.cost.splice(m..m, new.iter().map(|a| a.cost));
+        self.cap.splice(m..m, new.iter().map(|a| a.upper));
+        self.flow.splice(m..m, std::iter::repeat_n(0, k));
+        self.state.splice(m..m, std::iter::repeat_n(STATE_LOWER, k));
+        if !self.cost32.is_empty() {
+            if new.iter().all(|a| i32::try_from(a.cost).is_ok()) {
+                self.cost32.extend(new.iter().map(|a| a.cost as i32));
+            } else {
+                self.cost32 = Vec::new();
+            }
+        }
+        for p in &mut self.pred {
+            if *p != NONE && *p as usize >= m {
+                *p += k as u32;
+            }
+        }
+        self.arc_num += k;
     }
 
     /// Incoming real arcs of every node (internal indices), in CSR form; for

@@ -189,6 +189,93 @@ proptest! {
     }
 }
 
+/// Column generation: hold back the capacitated arcs without a lower bound
+/// at odd positions; `more` hands back those with a negative reduced cost.
+/// The optimum (or infeasibility) must be that of the whole network.
+fn solve_by_columns(net: &Network) -> Result<(Network, FlowSolution), FlowError> {
+    let mut start = Network::new();
+    for v in 0..net.node_count() {
+        start.add_node(net.supply(NodeId(v as u32)));
+    }
+    let mut held = Vec::new();
+    let mut cost_bound = 0;
+    for a in 0..net.arc_count() {
+        let id = ArcId(a as u32);
+        let (from, to, lo, hi, cost) =
+            (net.arc_from(id), net.arc_to(id), net.arc_lower(id), net.arc_upper(id), net.arc_cost(id));
+        cost_bound = cost_bound.max(cost.abs());
+        if a % 2 == 1 && lo == 0 && hi != INF {
+            held.push(Some(NewArc { from, to, upper: hi, cost }));
+        } else {
+            start.add_arc(from, to, lo, hi, cost);
+        }
+    }
+    let mut more = |pi: &[i64]| -> Vec<NewArc> {
+        let mut out = Vec::new();
+        for h in held.iter_mut() {
+            if let Some(a) = *h {
+                if a.cost + pi[a.from.0 as usize] - pi[a.to.0 as usize] < 0 {
+                    out.push(a);
+                    *h = None;
+                }
+            }
+        }
+        out
+    };
+    let sol = start.solve_adding(cost_bound, &mut more)?;
+    Ok((start, sol))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn column_generation_matches_reference(net in network_strategy()) {
+        let expected = reference(&net, 1000);
+        match solve_by_columns(&net) {
+            Ok((grown, sol)) => {
+                prop_assert!(verify(&grown, &sol).is_ok(), "{:?}", verify(&grown, &sol));
+                prop_assert_eq!(Some(sol.cost), expected, "solution {:?}", sol);
+            }
+            Err(FlowError::Infeasible { .. }) => prop_assert_eq!(expected, None),
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+}
+
+#[test]
+fn column_generation_on_placements_is_optimal() {
+    for seed in 0..20 {
+        let (net, _) = placement(60, 12, 6, seed);
+        let full = net.solve().unwrap();
+        let (grown, sol) = solve_by_columns(&net).unwrap();
+        verify(&grown, &sol).unwrap();
+        assert_eq!(sol.cost, full.cost, "seed {seed}");
+    }
+}
+
+#[test]
+fn added_arcs_are_checked() {
+    let mut net = Network::new();
+    let (a, b) = (net.add_node(1), net.add_node(-1));
+    net.add_arc(a, b, 0, 1, 5);
+    let mut bad = |_: &[i64]| vec![NewArc { from: a, to: b, upper: 1, cost: -9 }];
+    assert!(matches!(net.clone().solve_adding(5, &mut bad), Err(FlowError::InvalidInput(_))));
+    let mut out_of_range = |_: &[i64]| vec![NewArc { from: a, to: NodeId(7), upper: 1, cost: 0 }];
+    assert!(matches!(net.clone().solve_adding(5, &mut out_of_range), Err(FlowError::InvalidInput(_))));
+    let mut once = true;
+    let mut cheaper = |_: &[i64]| {
+        if std::mem::take(&mut once) {
+            vec![NewArc { from: a, to: b, upper: 1, cost: 2 }]
+        } else {
+            vec![]
+        }
+    };
+    let sol = net.solve_adding(5, &mut cheaper).unwrap();
+    assert_eq!(sol.cost, 2);
+    assert_eq!(sol.flow, vec![0, 1]);
+}
+
 /// Placement-shaped network: S -> learner -> group -> workplace -> T plus a
 /// bypass, with pseudo-random scores (xorshift, deterministic).
 fn placement(learners: usize, groups: usize, per_learner: usize, seed: u64) -> (Network, Vec<ArcId>) {
