@@ -741,7 +741,6 @@ fn convert_sample_sheets_equal_the_csv_files() {
 
 /// A season converted to a workbook matches exactly like its CSV directory.
 #[test]
-#[ignore = "needs the xlsx season loader"]
 fn xlsx_season_matches_like_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = repo("data/sample");
