@@ -25,6 +25,7 @@ pub mod infeasible;
 pub mod lp;
 pub mod metrics;
 pub mod model;
+pub mod moves;
 pub mod network;
 pub mod policies;
 pub mod unplaced;

@@ -88,7 +88,7 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
                 model = model.with(constraint!(x[a] == 1));
             }
         }
-        model = model.with(constraint!(one <= 1));
+        model = if m.kept(l).is_some() { model.with(constraint!(one == 1)) } else { model.with(constraint!(one <= 1)) };
     }
     let mut keys: Vec<_> = per_group.keys().copied().collect();
     keys.sort_unstable();
@@ -153,6 +153,13 @@ fn score_expr(m: &PlacementModel, x: &[Variable]) -> Expression {
     let mut e = Expression::default();
     for (a, v) in x.iter().enumerate() {
         e += m.arc_score(a) * *v;
+    }
+    if m.keep_bonus != 0 {
+        for li in 0..m.learner_count() {
+            if let Some(a) = m.kept(dualmatch_core::LearnerId::from_index(li)) {
+                e += (m.keep_bonus as f64 / crate::model::WEIGHT_SCALE) * x[a];
+            }
+        }
     }
     e
 }

@@ -44,7 +44,7 @@ pub fn weight(score: f64) -> i64 {
 /// Arcs are the usable candidate pairs, grouped by learner (CSR): a pair is
 /// usable when the learner passed screening, the score is at least the minimum
 /// score and the pair is not forbidden.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PlacementModel<'a> {
     /// The season.
     pub season: &'a Season,
@@ -60,6 +60,11 @@ pub struct PlacementModel<'a> {
     pub(crate) reserve: Vec<Option<(dualmatch_core::ids::PriorityGroupId, u32)>>,
     /// Per (school, programme) bound index, per learner.
     pub(crate) bound_of: Vec<Option<u32>>,
+    /// Per learner, a kept arc (empty when none): the learner must stay
+    /// placed, preferably there; see [`PlacementModel::soften_pins`].
+    kept: Vec<Option<u32>>,
+    /// Extra weight of a kept arc (a Lagrange multiplier of the move limit).
+    pub(crate) keep_bonus: i64,
 }
 
 impl<'a> PlacementModel<'a> {
@@ -96,6 +101,8 @@ impl<'a> PlacementModel<'a> {
             pinned: vec![None; n],
             reserve: vec![None; season.groups().len()],
             bound_of: vec![None; n],
+            kept: Vec::new(),
+            keep_bonus: 0,
         };
         for r in &constraints.reserves {
             model.reserve[r.group.index()] = Some((r.priority_group, r.seats));
@@ -181,6 +188,43 @@ impl<'a> PlacementModel<'a> {
         self.pinned[l.index()].map(|a| a as usize)
     }
 
+    /// The kept arc of learner `l`, if any (see [`Self::soften_pins`]).
+    pub fn kept(&self, l: LearnerId) -> Option<usize> {
+        self.kept.get(l.index()).copied().flatten().map(|a| a as usize)
+    }
+
+    /// The same model with every pin turned into a kept placement: the
+    /// learner must stay placed, at the pinned site or elsewhere (a move).
+    /// With [`Self::with_keep_bonus`] this is the relaxation that
+    /// [`crate::moves`] uses to allow a limited number of moves.
+    pub fn soften_pins(&self) -> PlacementModel<'a> {
+        PlacementModel {
+            season: self.season,
+            candidates: self.candidates,
+            constraints: self.constraints,
+            arc_start: self.arc_start.clone(),
+            arcs: self.arcs.clone(),
+            pinned: vec![None; self.pinned.len()],
+            reserve: self.reserve.clone(),
+            bound_of: self.bound_of.clone(),
+            kept: self.pinned.clone(),
+            keep_bonus: 0,
+        }
+    }
+
+    /// The model with `bonus` (integer weight units, see [`weight`]) added
+    /// to the weight of every kept arc.
+    pub fn with_keep_bonus(mut self, bonus: i64) -> Self {
+        self.keep_bonus = bonus;
+        self
+    }
+
+    /// The integer weight of arc `a` of learner `l` in the objective: its
+    /// score's weight, plus the keep bonus on a kept arc.
+    pub fn arc_weight(&self, l: LearnerId, a: usize) -> i64 {
+        weight(self.arc_score(a)) + if self.kept(l) == Some(a) { self.keep_bonus } else { 0 }
+    }
+
     /// Whether every constraint can be written as a network (so the exact flow
     /// path applies). All constraints dualmatch knows today can; the LP path
     /// exists as the reference and for future side constraints.
@@ -227,6 +271,9 @@ impl Assignment {
                 if *p != Some(m.arc_candidate(pa) as u32) {
                     return Err(format!("pinned learner {} is not at the pinned site", s.learner(l).id));
                 }
+            }
+            if m.kept(l).is_some() && p.is_none() {
+                return Err(format!("kept learner {} is no longer placed", s.learner(l).id));
             }
             let Some(c) = p else { continue };
             let Some(a) = m.arcs_of(l).find(|&a| m.arc_candidate(a) == *c as usize) else {

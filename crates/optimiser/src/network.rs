@@ -196,12 +196,12 @@ struct Built {
 /// (in component order); `None` means all of them.
 type Selection = Option<Vec<Vec<u32>>>;
 
-/// The cost of a model arc in the network of an objective.
-fn arc_cost(m: &PlacementModel, a: usize, bonus: i64, unit_cost: bool) -> i64 {
+/// The cost of learner `l`'s model arc `a` in the network of an objective.
+fn arc_cost(m: &PlacementModel, l: LearnerId, a: usize, bonus: i64, unit_cost: bool) -> i64 {
     if unit_cost {
         -1
     } else {
-        -(bonus + weight(m.arc_score(a)))
+        -(bonus + m.arc_weight(l, a))
     }
 }
 
@@ -316,11 +316,16 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: &S
             }
             None => add_arc(&mut net, &mut arcs, src, v, 0, 1, 0, Arc::Other),
         };
+        if m.kept(l).is_some() {
+            // A kept learner stays placed.
+            let id = crate::flow::ArcId(net.arc_count() as u32 - 1);
+            net.set_bounds(id, 1, 1);
+        }
         let pinned = m.pinned(l);
         let mut add = |a: usize| {
             let to = entry_node(m, &group_entry, l, m.arc_group(a));
             let lo = i64::from(pinned == Some(a));
-            let cost = arc_cost(m, a, bonus, unit_cost);
+            let cost = arc_cost(m, l, a, bonus, unit_cost);
             let id = add_arc(&mut net, &mut arcs, v, to, lo, 1, cost, Arc::Candidate { learner: l });
             candidate_arcs.push((id, l, a as u32));
         };
@@ -476,7 +481,7 @@ fn price(
                 .filter(|&a| !chosen.contains(&(a as u32)))
                 .filter(|&a| {
                     let to = entry_node(m, group_entry, l, m.arc_group(a));
-                    arc_cost(m, a, bonus, unit_cost) + pl - pi[to.0 as usize] < 0
+                    arc_cost(m, l, a, bonus, unit_cost) + pl - pi[to.0 as usize] < 0
                 })
                 .map(|a| a as u32)
                 .collect()
@@ -517,8 +522,8 @@ fn solve_priced(
     let cost_bound = c
         .learners
         .iter()
-        .flat_map(|&l| m.arcs_of(l))
-        .map(|a| arc_cost(m, a, bonus, unit_cost).abs())
+        .flat_map(|&l| m.arcs_of(l).map(move |a| (l, a)))
+        .map(|(l, a)| arc_cost(m, l, a, bonus, unit_cost).abs())
         .max()
         .unwrap_or(0);
     let mut next_id = b.net.arc_count() as u32;
@@ -534,7 +539,7 @@ fn solve_priced(
                     from: learner_node[i],
                     to,
                     upper: 1,
-                    cost: arc_cost(m, a as usize, bonus, unit_cost),
+                    cost: arc_cost(m, l, a as usize, bonus, unit_cost),
                 });
                 arcs.push(Arc::Candidate { learner: l });
                 candidate_arcs.push((crate::flow::ArcId(next_id), l, a));
@@ -570,7 +575,7 @@ fn solve_component(
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
-    let max_w = |l: LearnerId| m.arcs_of(l).map(|a| weight(m.arc_score(a))).max().unwrap_or(0);
+    let max_w = |l: LearnerId| m.arcs_of(l).map(|a| m.arc_weight(l, a)).max().unwrap_or(0);
     let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, u32)> {
         b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
     };

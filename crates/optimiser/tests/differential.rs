@@ -156,6 +156,15 @@ fn constraints_of(i: &Inst, s: &Season) -> Constraints {
 
 /// Brute force: every way to give each learner one of its arcs or nothing.
 fn brute_force(m: &PlacementModel, objective: Objective) -> Option<(usize, i128)> {
+    brute_force_where(m, objective, &|_| true)
+}
+
+/// Brute force over the assignments `keep` accepts.
+fn brute_force_where(
+    m: &PlacementModel,
+    objective: Objective,
+    keep: &dyn Fn(&Assignment) -> bool,
+) -> Option<(usize, i128)> {
     let n = m.learner_count();
     let mut choice = vec![0usize; n];
     let mut best: Option<(usize, i128)> = None;
@@ -167,7 +176,7 @@ fn brute_force(m: &PlacementModel, objective: Objective) -> Option<(usize, i128)
             })
             .collect();
         let a = Assignment { placement };
-        if a.check(m).is_ok() {
+        if a.check(m).is_ok() && keep(&a) {
             let key = (a.placed(), a.total_weight(m.candidates));
             let better = match (best, objective) {
                 (None, _) => true,
@@ -302,5 +311,72 @@ proptest! {
         prop_assert!(after.is_ok(), "adding a seat made the season infeasible");
         let (w0, w1) = (before.assignment.total_weight(&cands), after.unwrap().assignment.total_weight(&cands2));
         prop_assert!(w1 >= w0, "optimum fell from {w0} to {w1} after adding a seat at group {g}");
+    }
+}
+
+/// Pins every learner it can, in order, to its lowest-scoring candidate with
+/// a seat left: a poor start that moves can improve.
+fn poor_pins(s: &Season, cands: &Candidates) -> Constraints {
+    let mut seats: Vec<u32> = s.groups().iter().map(|g| g.seats).collect();
+    let mut cap: Vec<u32> = s.workplaces().iter().map(|w| w.capacity.unwrap_or(u32::MAX)).collect();
+    let mut c = Constraints::none();
+    for li in 0..s.learners().len() {
+        let l = LearnerId::from_index(li);
+        if s.learner(l).screening != dualmatch_core::season::Screening::Passed {
+            continue;
+        }
+        let worst = cands
+            .of(l)
+            .filter(|&k| {
+                let g = cands.group[k];
+                seats[g.index()] > 0 && cap[s.group(g).workplace.index()] > 0
+            })
+            .min_by(|&a, &b| cands.score[a].total_cmp(&cands.score[b]));
+        if let Some(k) = worst {
+            let g = cands.group[k];
+            seats[g.index()] -= 1;
+            cap[s.group(g).workplace.index()] -= 1;
+            c.pins.push((l, s.group(g).workplace));
+        }
+    }
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// `--allow-moves`: the result keeps every kept learner placed, makes at
+    /// most `limit` moves, and its bound brackets the brute-force optimum
+    /// (equal to it when the gap is 0).
+    #[test]
+    fn limited_moves_are_feasible_and_bounded(i in inst(), limit in 0usize..=3) {
+        let season = season_of(&i);
+        let cands = Candidates::from_season_candidates(&season).unwrap();
+        let cons = poor_pins(&season, &cands);
+        let m = PlacementModel::new(&season, &cands, &cons).expect("pins on usable pairs");
+        let soft = m.soften_pins();
+        let moves_of = |a: &Assignment| {
+            cons.pins
+                .iter()
+                .filter(|(l, _)| {
+                    let p = a.placement[l.index()].map(|k| season.group(cands.group[k as usize]).workplace);
+                    p != m.pinned(*l).map(|pa| season.group(m.arc_group(pa)).workplace)
+                })
+                .count()
+        };
+        let r = dualmatch_optimiser::moves::solve(&m, limit).expect("the pinned model is feasible");
+        let a = &r.solved.assignment;
+        prop_assert!(a.check(&soft).is_ok(), "{:?}", a.check(&soft));
+        prop_assert!(r.moves <= limit);
+        prop_assert_eq!(moves_of(a), r.moves);
+        prop_assert_eq!(a.total_weight(&cands), r.total_weight);
+        let (_, best) = brute_force_where(&soft, Objective::MaxFit, &|a| moves_of(a) <= limit).unwrap();
+        prop_assert!(r.total_weight <= best && best <= r.bound_weight, "{} <= {best} <= {}", r.total_weight, r.bound_weight);
+        if r.gap() == 0.0 {
+            prop_assert_eq!(r.total_weight, best);
+        }
+        if limit == 0 {
+            prop_assert_eq!(r.total_weight, network::solve(&m, Objective::MaxFit).unwrap().assignment.total_weight(&cands));
+        }
     }
 }
