@@ -558,6 +558,58 @@ fn season_cycle_rematch_moves_only_affected_learners() {
     }
 }
 
+/// `--allow-moves N`: at most N learners with a valid placement move, none
+/// loses their placement, the total never falls below the plain rematch and
+/// rises with N; the bound proves the result optimal here (gap 0).
+#[test]
+fn rematch_allow_moves_limits_the_moves_of_kept_learners() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    let sample = repo("data/sample");
+    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
+    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let events = ended_events(rows.iter().take(20));
+    let placed_at = |dir: &Path| -> std::collections::HashMap<String, String> {
+        read(&dir.join("placements.csv"))
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[1].to_string())
+            })
+            .collect()
+    };
+    let mut totals = Vec::new();
+    for limit in [None, Some(0), Some(3), Some(10)] {
+        let out = tmp.path().join(format!("r{limit:?}"));
+        let args: Vec<String> = limit.map(|n| vec!["--allow-moves".to_string(), n.to_string()]).unwrap_or_default();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = rematch(&sample, &first, &events, &args, &out);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let after = placed_at(&out);
+        let kept_moved = rows[20..].iter().filter(|r| after.get(&r[0]) != Some(&r[1])).count();
+        let kept_lost = rows[20..].iter().filter(|r| !after.contains_key(&r[0])).count();
+        assert_eq!(kept_lost, 0, "a kept learner lost their placement (limit {limit:?})");
+        assert!(kept_moved <= limit.unwrap_or(0), "{kept_moved} kept learners moved, limit {limit:?}");
+        let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+        if let Some(n) = limit {
+            let am = &summary["rematch"]["allow_moves"];
+            assert_eq!(am["moves"].as_u64(), Some(kept_moved as u64), "{am}");
+            assert_eq!(am["limit"].as_u64(), Some(n as u64));
+            assert_eq!(am["proven_optimal"], true, "{am}");
+        }
+        totals.push(summary["total_score"].as_f64().unwrap());
+    }
+    assert!((totals[0] - totals[1]).abs() < 1e-6, "--allow-moves 0 differs from the plain rematch: {totals:?}");
+    assert!(totals[1] < totals[2] && totals[2] < totals[3], "moves do not raise the total: {totals:?}");
+    let o = rematch(&sample, &first, &events, &["--allow-moves", "3", "--max-placed"], &tmp.path().join("bad"));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
 #[test]
 fn generate_scenario_writes_a_valid_season_per_sweep_point() {
     let tmp = tempfile::tempdir().unwrap();

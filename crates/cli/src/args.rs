@@ -119,6 +119,7 @@ Examples:
 Examples:
   dualmatch rematch data/sample --previous results --changes changes.csv --out results-2
   dualmatch rematch data/sample --previous results --changes ch.csv --xlsx --by-school --out r2
+  dualmatch rematch data/sample --previous results --changes ch.csv --allow-moves 5 --out r3
   dualmatch diff results results-2
 
 changes.csv has the header event,learner,workplace,programme,seats; events:
@@ -379,6 +380,11 @@ pub struct RematchArgs {
     /// Maximise the number placed first (max-placed), instead of the total score.
     #[arg(long)]
     pub max_placed: bool,
+    /// Let at most N learners whose placement is still valid move to another
+    /// site when that raises the total score (they are never left unplaced).
+    /// summary.json reports the moves made, the bound and the gap.
+    #[arg(long, value_name = "N", conflicts_with = "max_placed")]
+    pub allow_moves: Option<usize>,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,

@@ -6,7 +6,9 @@
 //! and its site still has the seat. Withdrawn seats displace the
 //! lowest-scoring placements at that site. Learners whose agreement ended, who
 //! were displaced, who are new, or who were unplaced are then placed
-//! optimally around the pins.
+//! optimally around the pins. With `--allow-moves N`, at most `N` pinned
+//! learners may move to another site when that raises the total
+//! ([`dualmatch_optimiser::moves`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -18,8 +20,9 @@ use dualmatch_core::season::{self, LoadOptions};
 use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
 use dualmatch_optimiser::changes::{self, Change};
 use dualmatch_optimiser::constraints::Constraints;
-use dualmatch_optimiser::network;
+use dualmatch_optimiser::model::WEIGHT_SCALE;
 use dualmatch_optimiser::unplaced::{self, Unplaced};
+use dualmatch_optimiser::{moves, network};
 use dualmatch_optimiser::{Objective, PlacementModel};
 use serde_json::json;
 
@@ -205,7 +208,17 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t1 = Instant::now();
     let model = PlacementModel::new(&s, &cands, &cons)
         .map_err(|inf| anyhow::anyhow!("internal error: {}", inf.describe(&s).join("; ")))?;
-    let solved = match network::solve(&model, objective) {
+    let solve = || match a.allow_moves {
+        None => network::solve(&model, objective).map(|s| (s, None)),
+        Some(limit) => moves::solve(&model, limit).map(|r| {
+            let mut solved = r.solved.clone();
+            solved.proof.method = "lagrangian-network";
+            solved.proof.bound = r.bound_weight as f64 / WEIGHT_SCALE;
+            solved.duals = None; // duals of the relaxation, not of this problem
+            (solved, Some((limit, r)))
+        }),
+    };
+    let (solved, moves) = match solve() {
         Ok(x) => x,
         Err(inf) => {
             progress.finish();
@@ -217,7 +230,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     };
     let t_solve = t1.elapsed().as_secs_f64();
-    solved.assignment.check(&model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
+    let check_model = if moves.is_some() { model.soften_pins() } else { model.clone() };
+    solved.assignment.check(&check_model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
 
     // What changed, learner by learner.
     let mut kept = 0usize;
@@ -264,6 +278,18 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         "displaced_by_seat_changes": displaced,
         "no_longer_valid": invalid,
     });
+    if let Some((limit, r)) = &moves {
+        summary["rematch"]["allow_moves"] = json!({
+            "limit": limit,
+            "moves": r.moves,
+            "bonus_per_kept_placement": r.bonus,
+            "bound": r.bound_weight as f64 / WEIGHT_SCALE,
+            "gap": r.gap(),
+            "proven_optimal": r.gap() == 0.0,
+            "network_solves": r.solves,
+            "note": "moves: kept learners placed at another site; bound: Lagrangian upper bound on the total score with at most `limit` moves; gap = bound - total_score",
+        });
+    }
     let dir = StagedDir::new(&a.out, a.force)?;
     let outcome =
         Outcome { season: &s, candidates: &cands, solved: &solved, reasons: &reasons, changes: Some(&changed) };
