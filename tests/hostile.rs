@@ -235,3 +235,26 @@ fn a_huge_candidate_score_is_refused() {
     fs::write(season.join("candidates.csv"), csv).unwrap();
     refuse(&season, &[], "candidates.csv:2: score: 1e300 is too large; scores must be at most 10000");
 }
+
+/// A workbook whose sheet packs 4 MiB of zeros into 4 KiB (a zip bomb in
+/// miniature: no real sheet packs more than about 15-fold) is refused before
+/// it is unpacked, by `validate` and by `match`, and nothing is written.
+#[test]
+fn a_zip_bomb_workbook_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("season.xlsx");
+    let mut w = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    w.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(&vec![0u8; 4 << 20]).unwrap();
+    w.finish().unwrap();
+    refuse(&path, &[], "more than the 200-fold limit");
+}
+
+/// Random bytes named `.xlsx` are one clear error, not a panic.
+#[test]
+fn a_corrupt_workbook_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("season.xlsx");
+    fs::write(&path, b"PK\x03\x04 this is not really a zip archive").unwrap();
+    refuse(&path, &[], "season.xlsx");
+}
