@@ -610,6 +610,30 @@ fn rematch_allow_moves_limits_the_moves_of_kept_learners() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
+/// A site that withdraws every seat displaces its learners (they are
+/// re-placed elsewhere where possible); they are not "no longer valid".
+#[test]
+fn withdrawing_every_seat_displaces_the_learners_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let sample = repo("data/sample");
+    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
+    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let (site, programme) = (&rows[0][1], &rows[0][2]);
+    let there = rows.iter().filter(|r| &r[1] == site && &r[2] == programme).count();
+    let o = rematch(&sample, &first, &format!("seats_withdrawn,,{site},{programme},1000\n"), &[], &second);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_str(&read(&second.join("summary.json"))).unwrap();
+    assert_eq!(summary["rematch"]["displaced_by_seat_changes"].as_u64(), Some(there as u64), "{}", summary["rematch"]);
+    assert_eq!(summary["rematch"]["no_longer_valid"].as_u64(), Some(0), "{}", summary["rematch"]);
+    let after = read(&second.join("placements.csv"));
+    assert!(!after.lines().any(|l| l.contains(&format!(",{site},{programme},"))), "someone is still at {site}");
+}
+
 #[test]
 fn generate_scenario_writes_a_valid_season_per_sweep_point() {
     let tmp = tempfile::tempdir().unwrap();

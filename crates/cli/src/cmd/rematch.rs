@@ -158,6 +158,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut before: HashMap<LearnerId, WorkplaceId> = HashMap::new();
     let mut candidates_kept: Vec<(LearnerId, GroupId, f64)> = Vec::new();
     let mut invalid = 0usize;
+    let mut displaced_all = 0usize;
     for (lid, wid, pid) in &previous {
         let (Some(l), Some(w)) = (s.learner_by_id(lid), s.workplace_by_id(wid)) else {
             invalid += 1;
@@ -173,6 +174,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         };
         match cands.of(l).find(|&i| cands.group[i] == g) {
             Some(i) => candidates_kept.push((l, g, cands.score[i])),
+            // Every seat withdrawn: displaced, like a lower score at a site that kept some.
+            None if s.group(g).seats == 0 => displaced_all += 1,
             None => invalid += 1, // no longer passes the gates
         }
     }
@@ -181,7 +184,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut used_g = vec![0u32; s.groups().len()];
     let mut used_w = vec![0u32; s.workplaces().len()];
     let mut pins = Vec::new();
-    let mut displaced = 0usize;
+    let mut displaced = displaced_all;
     for (l, g, _) in &candidates_kept {
         let w = s.group(*g).workplace;
         let cap = s.workplace(w).capacity.unwrap_or(u32::MAX);
