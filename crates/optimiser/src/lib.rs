@@ -18,6 +18,7 @@
 // Index loops over parallel arrays (learners, groups, sites) read clearer than zips here.
 #![allow(clippy::needless_range_loop)]
 
+pub mod advice;
 pub mod changes;
 pub mod constraints;
 pub mod flow;
