@@ -745,6 +745,33 @@ fn assert_sheet_equals_csv(book: &Path, sheet: &str, csv: &Path, numeric: &[&str
     }
 }
 
+/// max-fit writes the waiting list (only unplaced learners, ranks from 1) and
+/// the recruitment advice; school folders and other policies do not.
+#[test]
+fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--by-school", "--out"]).arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let unplaced: std::collections::HashSet<String> =
+        csv_cells(&out.join("unplaced.csv")).into_iter().skip(1).map(|r| r[0].clone()).collect();
+    let wait = csv_cells(&out.join("waitlist.csv"));
+    assert_eq!(wait[0][..3], ["learner", "school", "rank"]);
+    assert!(wait.len() > 10, "only {} waiting-list rows", wait.len() - 1);
+    for r in &wait[1..] {
+        assert!(unplaced.contains(&r[0]), "{} is on the waiting list but placed", r[0]);
+        assert!(r[2].parse::<u32>().is_ok_and(|k| (1..=3).contains(&k)), "rank {:?}", r[2]);
+    }
+    let rec = csv_cells(&out.join("recruitment.csv"));
+    assert!(rec.len() > 10 && rec[0][..2] == ["workplace", "programme"], "{:?}", rec.first());
+    let school_dir = fs::read_dir(out.join("by-school")).unwrap().next().unwrap().unwrap().path();
+    assert!(!school_dir.join("waitlist.csv").exists() && !school_dir.join("recruitment.csv").exists());
+    let stable = tmp.path().join("s");
+    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--policy", "stable", "--out"]).arg(&stable));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!stable.join("waitlist.csv").exists());
+}
+
 /// `match --xlsx`: results.xlsx has a sheet per CSV file, equal to it cell by
 /// cell with numbers as numbers, and a summary sheet with summary.json's values.
 #[test]
@@ -754,10 +781,13 @@ fn match_xlsx_sheets_equal_the_csv_files() {
     let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--xlsx", "--out"]).arg(&out));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let book = out.join("results.xlsx");
-    assert_eq!(sheet_names(&book), ["placements", "unplaced", "seat_values", "summary"]);
+    let sheets = ["placements", "unplaced", "seat_values", "waitlist", "recruitment"];
+    assert_eq!(sheet_names(&book), [&sheets[..], &["summary"]].concat());
     let numbers = ["score", "readiness", "location", "capacity", "partnership", "preference", "distance_km"];
-    let numbers = [&numbers[..], &["seats", "value_of_one_more_seat"]].concat();
-    for sheet in ["placements", "unplaced", "seat_values"] {
+    let advice = ["rank", "gain", "gain_at_most", "value_of_addition", "lat", "lon", "value"];
+    let advice2 = ["value_with_one_more_capacity", "unplaced_in_reach", "unplaced_it_could_place"];
+    let numbers = [&numbers[..], &["seats", "value_of_one_more_seat"], &advice, &advice2].concat();
+    for sheet in sheets {
         assert_sheet_equals_csv(&book, sheet, &out.join(format!("{sheet}.csv")), &numbers);
     }
     let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();

@@ -6,6 +6,7 @@
 //! and they are written with six decimals, so a value in the file is the
 //! exact difference of two optima.
 
+#[cfg(test)]
 use std::io::{self, Write};
 
 use dualmatch_core::scoring::Candidates;
@@ -91,10 +92,8 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
     })
 }
 
-/// Writes [`waitlist_table`] as CSV.
-// Not called until `match` writes the advice (`write_result` may use the
-// table instead).
-#[allow(dead_code)]
+/// Writes [`waitlist_table`] as CSV (`write_result` writes the table itself).
+#[cfg(test)]
 pub(crate) fn write_waitlist(w: &mut dyn Write, s: &Season, cands: &Candidates, advice: &Advice) -> io::Result<()> {
     waitlist_table(s, cands, advice).write_csv(w)
 }
@@ -162,8 +161,8 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
     })
 }
 
-/// Writes [`recruitment_table`] as CSV.
-#[allow(dead_code)]
+/// Writes [`recruitment_table`] as CSV (`write_result` writes the table itself).
+#[cfg(test)]
 pub(crate) fn write_recruitment(w: &mut dyn Write, s: &Season, advice: &Advice) -> io::Result<()> {
     recruitment_table(s, advice).write_csv(w)
 }

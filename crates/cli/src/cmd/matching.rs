@@ -8,12 +8,14 @@ use std::time::Instant;
 use dualmatch_core::scoring::{Candidates, Weights, COMPONENT_NAMES};
 use dualmatch_core::season::{self, LoadOptions};
 use dualmatch_core::{LearnerId, Season};
+use dualmatch_optimiser::advice::{self, Advice};
 use dualmatch_optimiser::network::{self, Solved};
 use dualmatch_optimiser::unplaced::{self, Describe, Unplaced};
 use dualmatch_optimiser::{lp, Constraints, Infeasible, Objective, PlacementModel};
 use serde_json::json;
 
 use crate::args::{Global, MatchArgs, ResultFiles, SolverArg};
+use crate::cmd::advice_out;
 use crate::cmd::rematch::{self, PlacementChange};
 use crate::exit::{self, usage};
 use crate::output::{Kind, StagedDir, Table};
@@ -249,8 +251,16 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let html = crate::report::matching::render(&season, &cands, &solved.assignment, &reasons, &cfg.policy, &proof_line);
     dir.write_bytes("report.html", html.as_bytes())?;
+    let advice = advise(&model, &solved, &progress, global.quiet);
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
-    let outcome = Outcome { season: &season, candidates: &cands, solved: &solved, reasons: &reasons, changes: None };
+    let outcome = Outcome {
+        season: &season,
+        candidates: &cands,
+        solved: &solved,
+        reasons: &reasons,
+        changes: None,
+        advice: advice.as_ref(),
+    };
     write_result(&dir, &outcome, &summary, &cfg.files)?;
     dir.commit()?;
     progress.finish();
@@ -305,6 +315,25 @@ pub(crate) struct Outcome<'a> {
     pub reasons: &'a [(LearnerId, Unplaced)],
     /// For `rematch`: every learner whose placement changed.
     pub changes: Option<&'a [PlacementChange]>,
+    /// The waiting list and recruitment advice (max-fit only).
+    pub advice: Option<&'a Advice>,
+}
+
+/// The waiting list and recruitment advice of a max-fit optimum, or `None`
+/// for other results. A failure (which would be a bug: the result is checked
+/// optimal) is reported as a warning and the files are left out.
+pub(crate) fn advise(model: &PlacementModel, solved: &Solved, progress: &Progress, quiet: bool) -> Option<Advice> {
+    solved.duals.as_ref()?;
+    progress.step("waiting list and recruitment advice");
+    match advice::compute(model, solved) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            if !quiet {
+                progress.suspend(|| eprintln!("warning: no waiting list or recruitment advice: {e}"));
+            }
+            None
+        }
+    }
 }
 
 /// The learners a file shows: everyone, or one school's.
@@ -327,6 +356,11 @@ pub(crate) fn write_result(
     let mut tables = learner_tables(r, &|_| true);
     if let Some(d) = &r.solved.duals {
         tables.push(seat_values(r.season, d));
+    }
+    // Not in the per-school folders: the advice names other schools' learners.
+    if let Some(a) = r.advice {
+        tables.push(advice_out::waitlist_table(r.season, r.candidates, a));
+        tables.push(advice_out::recruitment_table(r.season, a));
     }
     write_tables(dir, "", &tables, summary, files.xlsx)?;
     if files.by_school {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod advice_out;
 pub mod compare;
 pub mod convert;
 pub mod diff;

@@ -293,9 +293,16 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             "note": "moves: kept learners placed at another site; bound: Lagrangian upper bound on the total score with at most `limit` moves; gap = bound - total_score",
         });
     }
+    let advice = matching::advise(&model, &solved, &progress, global.quiet);
     let dir = StagedDir::new(&a.out, a.force)?;
-    let outcome =
-        Outcome { season: &s, candidates: &cands, solved: &solved, reasons: &reasons, changes: Some(&changed) };
+    let outcome = Outcome {
+        season: &s,
+        candidates: &cands,
+        solved: &solved,
+        reasons: &reasons,
+        changes: Some(&changed),
+        advice: advice.as_ref(),
+    };
     matching::write_result(&dir, &outcome, &summary, &a.files)?;
     dir.commit()?;
     progress.finish();
