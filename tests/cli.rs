@@ -770,6 +770,10 @@ fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
     let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--policy", "stable", "--out"]).arg(&stable));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!stable.join("waitlist.csv").exists());
+    let quick = tmp.path().join("q");
+    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--no-advice", "--out"]).arg(&quick));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(quick.join("placements.csv").exists() && !quick.join("recruitment.csv").exists());
 }
 
 /// `match --xlsx`: results.xlsx has a sheet per CSV file, equal to it cell by

@@ -288,6 +288,10 @@ pub struct ResultFiles {
     /// (and one per school folder with --by-school).
     #[arg(long)]
     pub xlsx: bool,
+    /// Leave out waitlist.csv and recruitment.csv (max-fit only; on a
+    /// national season they add about a third to the solve time).
+    #[arg(long)]
+    pub no_advice: bool,
 }
 
 /// `dualmatch score`.

@@ -251,7 +251,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let html = crate::report::matching::render(&season, &cands, &solved.assignment, &reasons, &cfg.policy, &proof_line);
     dir.write_bytes("report.html", html.as_bytes())?;
-    let advice = advise(&model, &solved, &progress, global.quiet);
+    let advice = if cfg.files.no_advice { None } else { advise(&model, &solved, &progress, global.quiet) };
     let summary = summary(&cfg, &season, &cands, source, &solved, &reasons, [t_load, t_solve]);
     let outcome = Outcome {
         season: &season,

@@ -293,7 +293,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             "note": "moves: kept learners placed at another site; bound: Lagrangian upper bound on the total score with at most `limit` moves; gap = bound - total_score",
         });
     }
-    let advice = matching::advise(&model, &solved, &progress, global.quiet);
+    let advice = if a.files.no_advice { None } else { matching::advise(&model, &solved, &progress, global.quiet) };
     let dir = StagedDir::new(&a.out, a.force)?;
     let outcome = Outcome {
         season: &s,
