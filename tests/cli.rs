@@ -483,6 +483,19 @@ fn ended_events<'r>(rows: impl Iterator<Item = &'r Vec<String>>) -> String {
     rows.map(|r| format!("agreement_ended,{},{},,\n", r[0], r[1])).collect()
 }
 
+/// Matches the sample season into `first`; returns its placements.csv rows
+/// (header left out).
+fn match_sample(first: &Path) -> Vec<Vec<String>> {
+    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--out"]).arg(first));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    csv_cells(&first.join("placements.csv")).into_iter().skip(1).collect()
+}
+
+/// Learner → workplace of a result directory's placements.csv.
+fn placed_at(dir: &Path) -> std::collections::HashMap<String, String> {
+    csv_cells(&dir.join("placements.csv")).into_iter().skip(1).map(|r| (r[0].clone(), r[1].clone())).collect()
+}
+
 /// Runs `rematch -q` of `season` after the result `first`, with the change
 /// `events` (changes.csv lines after the header) and `args`, into `out`.
 fn rematch(season: &Path, first: &Path, events: &str, args: &[&str], out: &Path) -> Output {
@@ -509,26 +522,14 @@ fn season_cycle_rematch_moves_only_affected_learners() {
     let tmp = tempfile::tempdir().unwrap();
     let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
     let sample = repo("data/sample");
-    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
-    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
+    let rows = match_sample(&first);
     // Three agreements end; a site (of the 20th placement) withdraws two seats.
     let ended: Vec<&Vec<String>> = rows.iter().take(3).collect();
     let site = &rows[19];
     let events = ended_events(ended.iter().copied()) + &format!("seats_withdrawn,,{},{},2\n", site[1], site[2]);
     let o = rematch(&sample, &first, &events, &[], &second);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let after: std::collections::HashMap<String, String> = read(&second.join("placements.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (f[0].to_string(), f[1].to_string())
-        })
-        .collect();
+    let after = placed_at(&second);
     // Everyone not affected keeps their site.
     let affected = |r: &Vec<String>| ended.iter().any(|e| e[0] == r[0]) || (r[1] == site[1] && r[2] == site[2]);
     let mut disturbed = Vec::new();
@@ -566,23 +567,8 @@ fn rematch_allow_moves_limits_the_moves_of_kept_learners() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
     let sample = repo("data/sample");
-    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
-    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
+    let rows = match_sample(&first);
     let events = ended_events(rows.iter().take(20));
-    let placed_at = |dir: &Path| -> std::collections::HashMap<String, String> {
-        read(&dir.join("placements.csv"))
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                (f[0].to_string(), f[1].to_string())
-            })
-            .collect()
-    };
     let mut totals = Vec::new();
     for limit in [None, Some(0), Some(3), Some(10)] {
         let out = tmp.path().join(format!("r{limit:?}"));
@@ -617,12 +603,7 @@ fn withdrawing_every_seat_displaces_the_learners_there() {
     let tmp = tempfile::tempdir().unwrap();
     let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
     let sample = repo("data/sample");
-    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
-    let rows: Vec<Vec<String>> = read(&first.join("placements.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
+    let rows = match_sample(&first);
     let (site, programme) = (&rows[0][1], &rows[0][2]);
     let there = rows.iter().filter(|r| &r[1] == site && &r[2] == programme).count();
     let o = rematch(&sample, &first, &format!("seats_withdrawn,,{site},{programme},1000\n"), &[], &second);
@@ -904,10 +885,9 @@ fn rematch_by_school_gives_each_school_only_its_learners() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = repo("data/sample");
     let first = tmp.path().join("first");
-    assert_eq!(run(bin().arg("match").arg(&sample).args(["-q", "--out"]).arg(&first)).status.code(), Some(0));
-    let placed = csv_cells(&first.join("placements.csv"));
+    let placed = match_sample(&first);
     let second = tmp.path().join("second");
-    let o = rematch(&sample, &first, &ended_events(placed.iter().skip(1).take(5)), &["--by-school", "--xlsx"], &second);
+    let o = rematch(&sample, &first, &ended_events(placed.iter().take(5)), &["--by-school", "--xlsx"], &second);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let school_of: std::collections::HashMap<String, String> =
         csv_cells(&sample.join("learners.csv")).into_iter().skip(1).map(|r| (r[0].clone(), r[1].clone())).collect();
