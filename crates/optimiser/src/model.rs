@@ -44,7 +44,7 @@ pub fn weight(score: f64) -> i64 {
 /// Arcs are the usable candidate pairs, grouped by learner (CSR): a pair is
 /// usable when the learner passed screening, the score is at least the minimum
 /// score and the pair is not forbidden.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PlacementModel<'a> {
     /// The season.
     pub season: &'a Season,
@@ -195,7 +195,7 @@ impl<'a> PlacementModel<'a> {
 
     /// The same model with every pin turned into a kept placement: the
     /// learner must stay placed, at the pinned site or elsewhere (a move).
-    /// With [`Self::with_keep_bonus`] this is the relaxation that
+    /// With [`Self::set_keep_bonus`] this is the relaxation that
     /// [`crate::moves`] uses to allow a limited number of moves.
     pub fn soften_pins(&self) -> PlacementModel<'a> {
         PlacementModel {
@@ -212,11 +212,10 @@ impl<'a> PlacementModel<'a> {
         }
     }
 
-    /// The model with `bonus` (integer weight units, see [`weight`]) added
-    /// to the weight of every kept arc.
-    pub fn with_keep_bonus(mut self, bonus: i64) -> Self {
+    /// Adds `bonus` (integer weight units, see [`weight`]) to the weight of
+    /// every kept arc (replacing any earlier bonus).
+    pub fn set_keep_bonus(&mut self, bonus: i64) {
         self.keep_bonus = bonus;
-        self
     }
 
     /// The integer weight of arc `a` of learner `l` in the objective: its

@@ -63,7 +63,7 @@ struct Eval {
 /// move. With `limit = 0` this is the pinned optimum. Fails only when the
 /// pinned model itself is infeasible.
 pub fn solve(m: &PlacementModel, limit: usize) -> Result<MovesSolved, Infeasible> {
-    let soft = m.soften_pins();
+    let mut soft = m.soften_pins();
     let n = m.learner_count();
     let kept_arcs: Vec<(LearnerId, usize)> =
         (0..n).map(LearnerId::from_index).filter_map(|l| soft.kept(l).map(|a| (l, a))).collect();
@@ -71,8 +71,8 @@ pub fn solve(m: &PlacementModel, limit: usize) -> Result<MovesSolved, Infeasible
     let mut solves = 0;
     let mut eval = |bonus: i64| -> Result<Eval, Infeasible> {
         solves += 1;
-        let model = soft.clone().with_keep_bonus(bonus);
-        let solved = network::solve(&model, Objective::MaxFit)?;
+        soft.set_keep_bonus(bonus);
+        let solved = network::solve(&soft, Objective::MaxFit)?;
         let weight = solved.assignment.total_weight(m.candidates);
         let stays = kept_arcs
             .iter()

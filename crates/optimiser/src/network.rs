@@ -192,10 +192,6 @@ struct Built {
     group_entry: Vec<(u32, u32)>,
 }
 
-/// The candidate arcs that enter the network, per learner of a component
-/// (in component order); `None` means all of them.
-type Selection = Option<Vec<Vec<u32>>>;
-
 /// The cost of learner `l`'s model arc `a` in the network of an objective.
 fn arc_cost(m: &PlacementModel, l: LearnerId, a: usize, bonus: i64, unit_cost: bool) -> i64 {
     if unit_cost {
@@ -217,8 +213,9 @@ fn entry_node(m: &PlacementModel, group_entry: &[(u32, u32)], l: LearnerId, g: G
 }
 
 /// Per-arc cost for an objective: `bonus` is added for every placement.
-/// Only the candidate arcs in `sel` enter the network (all when `None`).
-fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: &Selection) -> Built {
+/// Only the candidate arcs in `sel` enter the network (all when `None`):
+/// per learner of the component, in component order.
+fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Option<&[Vec<u32>]>) -> Built {
     let s = m.season;
     let arc_total: usize = match sel {
         Some(sel) => sel.iter().map(Vec::len).sum(),
@@ -505,19 +502,21 @@ fn solve_priced(
     adjust: &dyn Fn(&mut Built),
 ) -> Result<(Built, FlowSolution), Conflict> {
     let total: usize = c.learners.iter().map(|&l| m.arcs_of(l).len()).sum();
-    let cold = |b: &Built| match b.net.solve() {
-        Ok(sol) => Ok(sol),
-        Err(FlowError::Infeasible { cut, .. }) => Err(explain_cut(b, &cut)),
-        Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+    // The whole network, solved from scratch.
+    let whole = || {
+        let mut b = build(m, c, bonus, unit_cost, None);
+        adjust(&mut b);
+        match b.net.solve() {
+            Ok(sol) => Ok((b, sol)),
+            Err(FlowError::Infeasible { cut, .. }) => Err(explain_cut(&b, &cut)),
+            Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+        }
     };
     if total < pricing.min_arcs {
-        let mut b = build(m, c, bonus, unit_cost, &None);
-        adjust(&mut b);
-        let sol = cold(&b)?;
-        return Ok((b, sol));
+        return whole();
     }
     let mut sel = initial_selection(m, c, pricing.first_arcs);
-    let mut b = build(m, c, bonus, unit_cost, &Some(sel.clone()));
+    let mut b = build(m, c, bonus, unit_cost, Some(&sel));
     adjust(&mut b);
     let cost_bound = c
         .learners
@@ -557,11 +556,7 @@ fn solve_priced(
         Ok(sol) => Ok((b, sol)),
         // A certificate on part of the arcs may not hold for all of them:
         // the whole network explains the infeasibility.
-        Err(FlowError::Infeasible { .. }) => {
-            let mut b = build(m, c, bonus, unit_cost, &None);
-            adjust(&mut b);
-            cold(&b).map(|sol| (b, sol))
-        }
+        Err(FlowError::Infeasible { .. }) => whole(),
         Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
     }
 }

@@ -166,7 +166,11 @@ fn model<'a>(
     let m = PlacementModel::new(season, cands, cons).ok()?;
     Some(match pins {
         Pins::Hard => m,
-        Pins::Kept(bonus) => m.soften_pins().with_keep_bonus(bonus),
+        Pins::Kept(bonus) => {
+            let mut soft = m.soften_pins();
+            soft.set_keep_bonus(bonus);
+            soft
+        }
     })
 }
 

@@ -211,15 +211,27 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t1 = Instant::now();
     let model = PlacementModel::new(&s, &cands, &cons)
         .map_err(|inf| anyhow::anyhow!("internal error: {}", inf.describe(&s).join("; ")))?;
-    let solve = || match a.allow_moves {
+    let solve = || {
+        match a.allow_moves {
         None => network::solve(&model, objective).map(|s| (s, None)),
         Some(limit) => moves::solve(&model, limit).map(|r| {
-            let mut solved = r.solved.clone();
+            let report = json!({
+                "limit": limit,
+                "moves": r.moves,
+                "bonus_per_kept_placement": r.bonus,
+                "bound": r.bound_weight as f64 / WEIGHT_SCALE,
+                "gap": r.gap(),
+                "proven_optimal": r.gap() == 0.0,
+                "network_solves": r.solves,
+                "note": "moves: kept learners placed at another site; bound: Lagrangian upper bound on the total score with at most `limit` moves; gap = bound - total_score",
+            });
+            let mut solved = r.solved;
             solved.proof.method = "lagrangian-network";
             solved.proof.bound = r.bound_weight as f64 / WEIGHT_SCALE;
             solved.duals = None; // duals of the relaxation, not of this problem
-            (solved, Some((limit, r)))
+            (solved, Some(report))
         }),
+    }
     };
     let (solved, moves) = match solve() {
         Ok(x) => x,
@@ -233,8 +245,10 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     };
     let t_solve = t1.elapsed().as_secs_f64();
-    let check_model = if moves.is_some() { model.soften_pins() } else { model.clone() };
-    solved.assignment.check(&check_model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
+    // With moves allowed, pins are kept placements: checked as such.
+    let checked =
+        if moves.is_some() { solved.assignment.check(&model.soften_pins()) } else { solved.assignment.check(&model) };
+    checked.map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
 
     // What changed, learner by learner.
     let mut kept = 0usize;
@@ -281,17 +295,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         "displaced_by_seat_changes": displaced,
         "no_longer_valid": invalid,
     });
-    if let Some((limit, r)) = &moves {
-        summary["rematch"]["allow_moves"] = json!({
-            "limit": limit,
-            "moves": r.moves,
-            "bonus_per_kept_placement": r.bonus,
-            "bound": r.bound_weight as f64 / WEIGHT_SCALE,
-            "gap": r.gap(),
-            "proven_optimal": r.gap() == 0.0,
-            "network_solves": r.solves,
-            "note": "moves: kept learners placed at another site; bound: Lagrangian upper bound on the total score with at most `limit` moves; gap = bound - total_score",
-        });
+    if let Some(report) = moves {
+        summary["rematch"]["allow_moves"] = report;
     }
     let advice = if a.files.no_advice { None } else { matching::advise(&model, &solved, &progress, global.quiet) };
     let dir = StagedDir::new(&a.out, a.force)?;
