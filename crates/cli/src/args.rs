@@ -264,15 +264,9 @@ pub struct MatchArgs {
     /// Solver path.
     #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
     pub solver: SolverArg,
-    /// Result directory.
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Replace the result directory if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Leave timings out of summary.json, so that outputs are byte-identical across runs.
-    #[arg(long)]
-    pub no_timings: bool,
+    /// The result directory.
+    #[command(flatten)]
+    pub dir: ResultDir,
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
@@ -292,6 +286,21 @@ pub struct ResultFiles {
     /// national season they add about a third to the solve time).
     #[arg(long)]
     pub no_advice: bool,
+}
+
+/// The result directory of `match`, `compare` and `rematch`.
+#[derive(Args, Debug)]
+pub struct ResultDir {
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Leave timings and runtimes out of the results, so that outputs are
+    /// byte-identical across runs.
+    #[arg(long)]
+    pub no_timings: bool,
 }
 
 /// `dualmatch score`.
@@ -347,15 +356,9 @@ pub struct CompareArgs {
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// Result directory.
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Replace the result directory if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Leave runtimes out, so that outputs are byte-identical across runs.
-    #[arg(long)]
-    pub no_timings: bool,
+    /// The result directory.
+    #[command(flatten)]
+    pub dir: ResultDir,
 }
 
 /// `dualmatch diff`.
@@ -392,15 +395,9 @@ pub struct RematchArgs {
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// Result directory.
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Replace the result directory if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Leave timings out of summary.json.
-    #[arg(long)]
-    pub no_timings: bool,
+    /// The result directory.
+    #[command(flatten)]
+    pub dir: ResultDir,
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,

@@ -31,7 +31,7 @@ struct Run {
 
 /// Runs the command.
 pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    crate::output::check_overwrite(&a.out, a.force)?;
+    crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
     if a.seeds == 0 {
         return Err(usage("--seeds must be at least 1"));
     }
@@ -90,8 +90,8 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         })
         .collect();
     bar.finish_and_clear();
-    let timings = !a.no_timings;
-    let dir = StagedDir::new(&a.out, a.force)?;
+    let timings = !a.dir.no_timings;
+    let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
     dir.write("comparison.csv", |w| write_csv(w, &seasons, &runs, timings))?;
     let js = json!({
         "improve": a.improve,
@@ -119,7 +119,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     dir.commit()?;
     if !global.quiet {
-        eprintln!("{} runs ({} policies × seasons × seeds); wrote {}", runs.len(), chosen.len(), a.out.display());
+        eprintln!("{} runs ({} policies × seasons × seeds); wrote {}", runs.len(), chosen.len(), a.dir.out.display());
     }
     let failed = runs.iter().filter(|r| r.result.is_err()).count();
     Ok(ExitCode::from(if failed > 0 { exit::INFEASIBLE } else { exit::OK }))

@@ -95,7 +95,7 @@ impl MatchConfig {
     }
 
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
-        crate::output::check_overwrite(&a.out, a.force)?;
+        crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
         if dualmatch_optimiser::policies::by_name(&a.policy).is_none() {
             return Err(usage(format!(
                 "unknown policy {:?}; choose from {}",
@@ -125,9 +125,9 @@ impl MatchConfig {
             seed: a.seed,
             improve: a.improve,
             solver: a.solver,
-            out: a.out,
-            force: a.force,
-            timings: !a.no_timings,
+            out: a.dir.out,
+            force: a.dir.force,
+            timings: !a.dir.no_timings,
             files: a.files,
         })
     }

@@ -120,7 +120,7 @@ fn read_previous(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
 
 /// Runs the command.
 pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    crate::output::check_overwrite(&a.out, a.force)?;
+    crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
     let weights = load_weights(a.weights.as_deref())?;
     let changes_text = read_option_file(&a.changes, "the changes file")?;
     let previous = read_previous(&a.previous)?;
@@ -271,8 +271,15 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let counts = change_counts(changed.iter());
     let [moved, gained, lost] = ChangeKind::ALL.map(|k| counts[k.as_str()]);
-    let cfg =
-        MatchConfig::for_rematch(a.season.clone(), weights, objective, a.out.clone(), a.force, !a.no_timings, a.files);
+    let cfg = MatchConfig::for_rematch(
+        a.season.clone(),
+        weights,
+        objective,
+        a.dir.out.clone(),
+        a.dir.force,
+        !a.dir.no_timings,
+        a.files,
+    );
     let mut reasons = unplaced::reasons(&model, &solved.assignment);
     for (l, r) in reasons.iter_mut() {
         if left.contains(l) {
@@ -299,7 +306,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         summary["rematch"]["allow_moves"] = report;
     }
     let advice = if a.files.no_advice { None } else { matching::advise(&model, &solved, &progress, global.quiet) };
-    let dir = StagedDir::new(&a.out, a.force)?;
+    let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
     let outcome = Outcome {
         season: &s,
         candidates: &cands,
@@ -317,7 +324,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             "{} placements changed ({by:?}); {} pinned; wrote {}",
             moved + gained + lost,
             pins.len(),
-            a.out.display()
+            a.dir.out.display()
         );
     }
     Ok(ExitCode::from(exit::OK))
