@@ -408,21 +408,10 @@ fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, keep: Ke
     columns.extend([("distance_km", Kind::Number), ("school", Kind::Text)]);
     Table::new("placements", columns, move |sink| {
         for (li, p) in solved.assignment.placement.iter().enumerate() {
-            let Some(ci) = p.filter(|_| keep(LearnerId::from_index(li))) else { continue };
-            let ci = ci as usize;
-            let g = s.group(c.group[ci]);
-            let mut rec = vec![
-                s.learner(LearnerId::from_index(li)).id.clone(),
-                s.workplace(g.workplace).id.clone(),
-                s.programme(g.programme).id.clone(),
-                format!("{}", c.score[ci]),
-            ];
-            match &c.components {
-                Some(cols) => rec.extend(cols.get(ci).to_array().iter().map(|x| format!("{x:.4}"))),
-                None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
-            }
-            rec.push(format!("{:.2}", c.distance_km[ci]));
-            rec.push(s.school(s.learner(LearnerId::from_index(li)).school).id.clone());
+            let l = LearnerId::from_index(li);
+            let Some(ci) = p.filter(|_| keep(l)) else { continue };
+            let mut rec = crate::cmd::score::pair_row(s, c, l, ci as usize);
+            rec.push(s.school(s.learner(l).school).id.clone());
             sink(&rec)?;
         }
         Ok(())

@@ -49,20 +49,27 @@ pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::i
     for li in 0..s.learners().len() {
         let l = LearnerId::from_index(li);
         for i in c.of(l) {
-            let g = s.group(c.group[i]);
-            let mut rec = vec![
-                s.learner(l).id.clone(),
-                s.workplace(g.workplace).id.clone(),
-                s.programme(g.programme).id.clone(),
-                format!("{}", c.score[i]),
-            ];
-            match &c.components {
-                Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| format!("{x:.4}"))),
-                None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
-            }
-            rec.push(format!("{:.2}", c.distance_km[i]));
-            out.write_record(&rec)?;
+            out.write_record(pair_row(s, c, l, i))?;
         }
     }
     out.flush()
+}
+
+/// The cells of candidate pair `i` of learner `l`, as in candidates.csv and
+/// placements.csv: learner, workplace, programme, score, the components
+/// (empty for supplied scores) and distance_km.
+pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Vec<String> {
+    let g = s.group(c.group[i]);
+    let mut rec = vec![
+        s.learner(l).id.clone(),
+        s.workplace(g.workplace).id.clone(),
+        s.programme(g.programme).id.clone(),
+        format!("{}", c.score[i]),
+    ];
+    match &c.components {
+        Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| format!("{x:.4}"))),
+        None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+    }
+    rec.push(format!("{:.2}", c.distance_km[i]));
+    rec
 }
