@@ -219,7 +219,10 @@ fn check_instance(i: &Inst) -> Result<(), TestCaseError> {
             (Ok(a), Ok(b)) => {
                 prop_assert!(b.assignment.check(&m).is_ok(), "priced result infeasible");
                 prop_assert_eq!(a.assignment.total_weight(&cands), b.assignment.total_weight(&cands));
-                prop_assert_eq!(a.assignment.placed(), b.assignment.placed());
+                if objective == Objective::MaxPlaced {
+                    // Under max-fit, placing a learner on a score-0 pair is a tie: the count may differ.
+                    prop_assert_eq!(a.assignment.placed(), b.assignment.placed());
+                }
                 prop_assert_eq!(a.proof.bound, b.proof.bound, "priced dual bound differs");
                 prop_assert_eq!(a.proof.max_placeable, b.proof.max_placeable);
             }
