@@ -103,6 +103,13 @@ struct Component {
     bounds: Vec<u32>,
 }
 
+impl Component {
+    /// The candidate arcs of the component's learners.
+    fn arc_count(&self, m: &PlacementModel) -> usize {
+        self.learners.iter().map(|&l| m.arcs_of(l).len()).sum()
+    }
+}
+
 /// Whether a site's capacity can bind (is below the seats of its recognitions).
 fn capacity_binds(m: &PlacementModel, w: WorkplaceId) -> Option<u32> {
     let cap = m.season.workplace(w).capacity?;
@@ -229,7 +236,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     let s = m.season;
     let arc_total: usize = match sel {
         Some(sel) => sel.iter().map(Vec::len).sum(),
-        None => c.learners.iter().map(|&l| m.arcs_of(l).len()).sum(),
+        None => c.arc_count(m),
     };
     let nodes = 3 + c.workplaces.len() + 2 * c.groups.len() + c.bounds.len() + c.learners.len();
     let arc_count = arc_total + c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 2;
@@ -309,9 +316,10 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
         group_node.iter().zip(&open_node).map(|(&g, &o)| (if o == NONE { g } else { o }, g)).collect();
     for (i, &l) in c.learners.iter().enumerate() {
         let kept = m.kept(l).is_some();
-        let v = net.add_node(if m.bound_of[l.index()].is_some() { 0 } else { 1 });
+        let bound = m.bound_of[l.index()];
+        let v = net.add_node(if bound.is_some() { 0 } else { 1 });
         learner_node.push(v);
-        match m.bound_of[l.index()] {
+        match bound {
             Some(b) => {
                 let sb = m.constraints.school_bounds[b as usize];
                 // A kept learner stays placed: its unit must come.
@@ -514,7 +522,7 @@ fn solve_priced(
     unit_cost: bool,
     adjust: &dyn Fn(&mut Built),
 ) -> Result<(Built, FlowSolution), Conflict> {
-    let total: usize = c.learners.iter().map(|&l| m.arcs_of(l).len()).sum();
+    let total = c.arc_count(m);
     // The whole network, solved from scratch.
     let whole = || {
         let mut b = build(m, c, bonus, unit_cost, None);
@@ -702,8 +710,7 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasi
 pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) -> Result<Solved, Infeasible> {
     let start = Instant::now();
     let comps = components(m);
-    let arcs = |c: &Component| c.learners.iter().map(|&l| m.arcs_of(l).len()).sum::<usize>();
-    let results = largest_first(&comps, arcs, |c| solve_component(m, c, objective, pricing));
+    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing));
     let mut conflicts = Vec::new();
     let mut placement = vec![None; m.learner_count()];
     let mut bound: i128 = 0;
