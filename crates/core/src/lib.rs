@@ -14,6 +14,7 @@ pub mod ids;
 pub mod scoring;
 pub mod season;
 pub mod synth;
+pub mod text;
 
 pub use ids::{GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};
