@@ -29,8 +29,12 @@ pub mod model;
 pub mod moves;
 pub mod network;
 pub mod policies;
+pub mod rematch;
+pub mod solve;
 pub mod unplaced;
 
 pub use constraints::Constraints;
 pub use infeasible::{Conflict, Infeasible};
 pub use model::{Assignment, Objective, PlacementModel};
+pub use policies::Policy;
+pub use solve::{SolveError, SolveOptions, Solver};

@@ -86,6 +86,20 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     load_with(path, &LoadOptions::default())
 }
 
+impl Season {
+    /// Loads and validates the season at `path` (a directory of CSV files, a
+    /// JSON file or an `.xlsx` workbook); warnings are dropped (use [`load`]
+    /// to see them).
+    ///
+    /// ```no_run
+    /// let season = dualmatch_core::Season::load("data/sample").unwrap();
+    /// println!("{} learners", season.learners().len());
+    /// ```
+    pub fn load(path: impl AsRef<Path>) -> Result<Season, LoadError> {
+        load(path.as_ref()).map(|l| l.season)
+    }
+}
+
 /// Like [`load`], with a candidates file given separately.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
     load_limited(path, options, Limits::DEFAULT)

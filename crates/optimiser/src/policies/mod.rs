@@ -28,12 +28,14 @@ mod da;
 mod fair;
 mod improve;
 mod ledger;
+mod policy;
 pub mod prefs;
 pub mod rng;
 mod simple;
 
 pub(crate) use fair::eligible_pairs;
 pub use improve::pareto_improve;
+pub use policy::{Policy, UnknownPolicy};
 pub use prefs::{Prefs, Ties};
 
 /// An allocation policy: turns a model (and a seed, for lotteries) into an

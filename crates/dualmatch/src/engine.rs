@@ -1,0 +1,227 @@
+//! [`Engine`]: a season with its options (weights, constraints, policy,
+//! seed, solver, threads), and the operations on it.
+
+use std::sync::{Arc, OnceLock};
+
+use dualmatch_core::scoring::{self, Candidates, Explanation, Weights};
+use dualmatch_core::Season;
+use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
+
+use crate::error::Error;
+use crate::run::Run;
+
+/// Where an engine's candidate pairs come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateSource {
+    /// Supplied with the season (`candidates.csv`), filtered by the hard gates.
+    Supplied,
+    /// Scored by dualmatch with the engine's weights.
+    Scored,
+}
+
+impl CandidateSource {
+    /// `supplied` or `scored`, as in `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateSource::Supplied => "supplied",
+            CandidateSource::Scored => "scored",
+        }
+    }
+}
+
+/// The engine over one season. Options are set with builder methods; the
+/// candidate pairs are scored once, on first use, and shared by every
+/// operation.
+///
+/// ```no_run
+/// use dualmatch::{Constraints, Engine, Policy, Season};
+/// let season = Season::load("data/sample")?;
+/// let constraints = Constraints::none();
+/// let engine = Engine::new(&season).constraints(&constraints).policy(Policy::Stable).seed(7).threads(2);
+/// let run = engine.solve()?;
+/// println!("placed {} of {}", run.placed(), season.learners().len());
+/// # Ok::<(), dualmatch::Error>(())
+/// ```
+pub struct Engine<'s> {
+    season: &'s Season,
+    weights: Weights,
+    constraints: Arc<Constraints>,
+    options: SolveOptions,
+    threads: Option<usize>,
+    candidates: OnceLock<(Arc<Candidates>, CandidateSource)>,
+}
+
+impl<'s> Engine<'s> {
+    /// An engine over `season` with the default weights, no constraints,
+    /// the `max-fit` policy, seed 0 and the automatic solver.
+    pub fn new(season: &'s Season) -> Self {
+        Self {
+            season,
+            weights: Weights::default(),
+            constraints: Arc::new(Constraints::none()),
+            options: SolveOptions::new(Policy::MaxFit),
+            threads: None,
+            candidates: OnceLock::new(),
+        }
+    }
+
+    /// Scores candidates with `weights` (ignored when the season supplies its candidates).
+    pub fn weights(mut self, weights: Weights) -> Self {
+        self.weights = weights;
+        self.candidates = OnceLock::new();
+        self
+    }
+
+    /// Reads the weights from a `weights.toml` file's text (errors give the line and key).
+    pub fn weights_toml(self, text: &str) -> Result<Self, scoring::WeightsError> {
+        let w = Weights::from_toml_str(text)?;
+        Ok(self.weights(w))
+    }
+
+    /// The coordinator's constraints (floors, caps, reserves, pins, forbidden pairs, minimum score).
+    pub fn constraints(mut self, constraints: &Constraints) -> Self {
+        self.constraints = Arc::new(constraints.clone());
+        self
+    }
+
+    /// Reads the constraints from a `constraints.toml` file's text; `file`
+    /// names it in errors, which give the line and field.
+    pub fn constraints_toml(self, text: &str, file: &str) -> Result<Self, Error> {
+        let c = Constraints::parse(text, file, self.season)?;
+        Ok(self.constraints(&c))
+    }
+
+    /// The allocation policy.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.options.policy = policy;
+        self
+    }
+
+    /// The lottery seed of randomised policies.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.options.seed = seed;
+        self
+    }
+
+    /// Pareto-improve the result for learners (nobody loses).
+    pub fn improve(mut self, improve: bool) -> Self {
+        self.options.improve = improve;
+        self
+    }
+
+    /// The solver of the exact policies.
+    pub fn solver(mut self, solver: Solver) -> Self {
+        self.options.solver = solver;
+        self
+    }
+
+    /// Runs this engine's work on `threads` worker threads (its own pool).
+    /// Without it, the caller's rayon pool is used. Results never depend on
+    /// the thread count.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// Uses these candidate pairs instead of scoring them.
+    pub fn with_candidates(self, candidates: Candidates, source: CandidateSource) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set((Arc::new(candidates), source));
+        Self { candidates: cell, ..self }
+    }
+
+    /// The season.
+    pub fn season(&self) -> &'s Season {
+        self.season
+    }
+
+    /// The weights.
+    pub fn weights_ref(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// The constraints.
+    pub fn constraints_ref(&self) -> &Constraints {
+        &self.constraints
+    }
+
+    /// The solve options (policy, seed, improvement, solver).
+    pub fn options(&self) -> &SolveOptions {
+        &self.options
+    }
+
+    /// Runs `f` on the engine's thread pool (or the caller's).
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+        install(self.threads, f)
+    }
+
+    /// The thread count set with [`Self::threads`].
+    pub fn thread_count(&self) -> Option<usize> {
+        self.threads
+    }
+
+    fn candidates_and_source(&self) -> &(Arc<Candidates>, CandidateSource) {
+        self.candidates.get_or_init(|| {
+            let compute = || match Candidates::from_season_candidates(self.season) {
+                Some(c) => (Arc::new(c), CandidateSource::Supplied),
+                None => (Arc::new(Candidates::generate(self.season, &self.weights, None)), CandidateSource::Scored),
+            };
+            // A pool that cannot be built falls back to the caller's pool: same result.
+            self.install(compute).unwrap_or_else(|_| compute())
+        })
+    }
+
+    /// The candidate pairs: supplied with the season, or scored (once).
+    pub fn candidates(&self) -> &Candidates {
+        &self.candidates_and_source().0
+    }
+
+    /// Where the candidate pairs come from.
+    pub fn candidate_source(&self) -> CandidateSource {
+        self.candidates_and_source().1
+    }
+
+    /// The placement model of the season, candidates and constraints; the
+    /// constraints' conflicts (floors or pins that cannot be met) as
+    /// [`Error::Infeasible`].
+    pub fn model(&self) -> Result<PlacementModel<'_>, Error> {
+        PlacementModel::new(self.season, self.candidates(), &self.constraints).map_err(Error::Infeasible)
+    }
+
+    /// Solves with the engine's policy. The result is checked against every
+    /// constraint of the model; exact policies carry a proof. The run
+    /// borrows only the season, so the engine may be a temporary.
+    pub fn solve(&self) -> Result<Run<'s>, Error> {
+        let model = self.model()?;
+        let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
+        solved.assignment.check(&model).map_err(Error::Internal)?;
+        let candidates = Arc::clone(&self.candidates_and_source().0);
+        Ok(Run::new(self.season, candidates, Arc::clone(&self.constraints), solved, self.options, self.threads))
+    }
+
+    /// Explains the candidates of the learner with id `learner`: the best
+    /// `top` with each component's points, and the rejected sites by reason.
+    pub fn explain(&self, learner: &str, top: usize) -> Result<Explanation, Error> {
+        let l = self.season.learner_by_id(learner).ok_or_else(|| Error::UnknownLearner(learner.to_string()))?;
+        Ok(scoring::explain(self.season, &self.weights, None, l, top))
+    }
+
+    /// Parses a `changes.csv` file's text against this season; `file` names it in errors.
+    pub fn parse_changes(&self, text: &str, file: &str) -> Result<Vec<dualmatch_optimiser::changes::Change>, Error> {
+        Ok(dualmatch_optimiser::changes::parse(text, file, self.season)?)
+    }
+}
+
+/// Runs `f` on a pool of `threads` workers, or on the caller's pool.
+pub(crate) fn install<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    match threads {
+        None => Ok(f()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::Threads { threads: n, reason: e.to_string() })?;
+            Ok(pool.install(f))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! [`Error`]: everything that can stop the engine, typed, with the
+//! unsolvable case as data.
+
+use dualmatch_core::season::LoadError;
+use dualmatch_optimiser::changes::ChangesError;
+use dualmatch_optimiser::constraints::ConstraintErrors;
+use dualmatch_optimiser::{Infeasible, SolveError};
+
+/// Why the engine gave no result.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A season could not be read or has errors (every problem with its file, line and field).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A constraints file has errors (each with its file, line and field).
+    #[error("{0}")]
+    Constraints(#[from] ConstraintErrors),
+    /// A changes file has errors (each with its file and line).
+    #[error("{0}")]
+    Changes(#[from] ChangesError),
+    /// An earlier result's placements could not be read.
+    #[error("{0}")]
+    Previous(String),
+    /// The constraints cannot all be met; the conflicts, as data
+    /// ([`Infeasible::describe`] words them).
+    #[error("the constraints cannot all be met")]
+    Infeasible(Infeasible),
+    /// No learner with this id.
+    #[error("no learner {0:?} in the season")]
+    UnknownLearner(String),
+    /// The requested thread count could not be set up.
+    #[error("cannot use {threads} threads: {reason}")]
+    Threads {
+        /// The thread count asked for.
+        threads: usize,
+        /// Why the pool could not be built.
+        reason: String,
+    },
+    /// The LP back-end failed (a solver failure, not the data).
+    #[error("the LP solver failed ({0}); run again without --solver lp")]
+    Lp(String),
+    /// A result broke the model's constraints: a bug in dualmatch, never the data.
+    #[error("internal error: infeasible result: {0}")]
+    Internal(String),
+}
+
+impl From<SolveError> for Error {
+    fn from(e: SolveError) -> Self {
+        match e {
+            SolveError::Infeasible(inf) => Error::Infeasible(inf),
+            SolveError::Lp(msg) => Error::Lp(msg),
+        }
+    }
+}
+
+impl Error {
+    /// True when the user can fix the cause by changing the input or the
+    /// options (exit code 2 on the command line); false for infeasibility
+    /// and internal failures.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Load(_) | Error::Constraints(_) | Error::Changes(_) | Error::Previous(_) | Error::UnknownLearner(_)
+        )
+    }
+}

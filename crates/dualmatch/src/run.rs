@@ -1,0 +1,200 @@
+//! [`Run`]: the result of one solve, and [`Placement`]: one placement read
+//! through ids, names and scores, without index arithmetic.
+
+use std::sync::Arc;
+
+use dualmatch_core::scoring::Candidates;
+use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
+use dualmatch_optimiser::advice::{self, Advice, AdviceError};
+use dualmatch_optimiser::metrics::{self, Metrics};
+use dualmatch_optimiser::network::{Duals, Proof, Solved};
+use dualmatch_optimiser::unplaced::{self, Unplaced};
+use dualmatch_optimiser::{Assignment, Constraints, PlacementModel, SolveOptions};
+
+/// One learner's placement.
+#[derive(Clone, Copy, Debug)]
+pub struct Placement<'a> {
+    season: &'a Season,
+    candidates: &'a Candidates,
+    learner: LearnerId,
+    candidate: usize,
+}
+
+impl<'a> Placement<'a> {
+    /// The learner.
+    pub fn learner(&self) -> LearnerId {
+        self.learner
+    }
+    /// The recognition (site × programme) the learner is placed at.
+    pub fn group(&self) -> GroupId {
+        self.candidates.group[self.candidate]
+    }
+    /// The site.
+    pub fn workplace(&self) -> WorkplaceId {
+        self.season.group(self.group()).workplace
+    }
+    /// The learner's programme.
+    pub fn programme(&self) -> ProgrammeId {
+        self.season.learner(self.learner).programme
+    }
+    /// The learner's school.
+    pub fn school(&self) -> SchoolId {
+        self.season.learner(self.learner).school
+    }
+    /// The learner's id.
+    pub fn learner_id(&self) -> &'a str {
+        &self.season.learner(self.learner).id
+    }
+    /// The site's id.
+    pub fn workplace_id(&self) -> &'a str {
+        &self.season.workplace(self.workplace()).id
+    }
+    /// The programme's id.
+    pub fn programme_id(&self) -> &'a str {
+        &self.season.programme(self.programme()).id
+    }
+    /// The school's id.
+    pub fn school_id(&self) -> &'a str {
+        &self.season.school(self.school()).id
+    }
+    /// The fit score of the pair (0–100).
+    pub fn score(&self) -> f64 {
+        self.candidates.score[self.candidate]
+    }
+    /// The index of the pair in the candidates (for the scoring components).
+    pub fn candidate_index(&self) -> usize {
+        self.candidate
+    }
+}
+
+/// The placements of an assignment, in learner order.
+#[derive(Clone, Copy, Debug)]
+pub struct Placements<'a> {
+    season: &'a Season,
+    candidates: &'a Candidates,
+    assignment: &'a Assignment,
+}
+
+impl<'a> Placements<'a> {
+    /// The placements of `assignment` over `season` and `candidates`.
+    pub fn new(season: &'a Season, candidates: &'a Candidates, assignment: &'a Assignment) -> Self {
+        Self { season, candidates, assignment }
+    }
+
+    /// The placement of learner `l`, if placed.
+    pub fn of(&self, l: LearnerId) -> Option<Placement<'a>> {
+        let c = self.assignment.placement.get(l.index()).copied().flatten()?;
+        Some(Placement { season: self.season, candidates: self.candidates, learner: l, candidate: c as usize })
+    }
+
+    /// Every placement, in learner order.
+    pub fn iter(&self) -> impl Iterator<Item = Placement<'a>> + 'a {
+        let (season, candidates) = (self.season, self.candidates);
+        self.assignment.placement.iter().enumerate().filter_map(move |(l, p)| {
+            p.map(|c| Placement { season, candidates, learner: LearnerId::from_index(l), candidate: c as usize })
+        })
+    }
+}
+
+/// The result of [`crate::Engine::solve`]: the assignment, the proof of the
+/// exact policies, the seat values of max-fit, and on demand the unplaced
+/// learners' reasons, metrics and advice. It borrows only the season.
+pub struct Run<'s> {
+    season: &'s Season,
+    candidates: Arc<Candidates>,
+    constraints: Arc<Constraints>,
+    solved: Solved,
+    options: SolveOptions,
+    threads: Option<usize>,
+}
+
+impl<'s> Run<'s> {
+    pub(crate) fn new(
+        season: &'s Season,
+        candidates: Arc<Candidates>,
+        constraints: Arc<Constraints>,
+        solved: Solved,
+        options: SolveOptions,
+        threads: Option<usize>,
+    ) -> Self {
+        Self { season, candidates, constraints, solved, options, threads }
+    }
+
+    /// The season.
+    pub fn season(&self) -> &'s Season {
+        self.season
+    }
+    /// The candidate pairs.
+    pub fn candidates(&self) -> &Candidates {
+        &self.candidates
+    }
+    /// The constraints it was solved under.
+    pub fn constraints(&self) -> &Constraints {
+        &self.constraints
+    }
+    /// The placement model that was solved (built again: it is cheap next
+    /// to the solve). Build it once when several calls need it.
+    pub fn model(&self) -> PlacementModel<'_> {
+        PlacementModel::new(self.season, &self.candidates, &self.constraints)
+            .expect("the model was built before this run was solved")
+    }
+    /// The options it was solved with.
+    pub fn options(&self) -> &SolveOptions {
+        &self.options
+    }
+    /// The assignment with its proof and duals.
+    pub fn solved(&self) -> &Solved {
+        &self.solved
+    }
+    /// The assignment.
+    pub fn assignment(&self) -> &Assignment {
+        &self.solved.assignment
+    }
+    /// Every placement, in learner order.
+    pub fn placements(&self) -> impl Iterator<Item = Placement<'_>> + '_ {
+        Placements::new(self.season, &self.candidates, &self.solved.assignment).iter()
+    }
+    /// The placement of learner `l`, if placed.
+    pub fn placement(&self, l: LearnerId) -> Option<Placement<'_>> {
+        Placements::new(self.season, &self.candidates, &self.solved.assignment).of(l)
+    }
+    /// How many learners are placed.
+    pub fn placed(&self) -> usize {
+        self.solved.assignment.placed()
+    }
+    /// The total fit score.
+    pub fn total_score(&self) -> f64 {
+        self.solved.assignment.total_score(&self.candidates)
+    }
+    /// The proof of optimality (bound, method), for the exact policies.
+    pub fn proof(&self) -> Option<&Proof> {
+        self.solved.proof()
+    }
+    /// `bound − total score` for the exact policies: 0 at proven optimality.
+    pub fn gap(&self) -> Option<f64> {
+        let w = self.solved.assignment.total_weight(&self.candidates) as f64;
+        self.proof().map(|p| p.bound - w / dualmatch_optimiser::model::WEIGHT_SCALE)
+    }
+    /// The marginal value of one more seat and unit of capacity (max-fit).
+    pub fn duals(&self) -> Option<&Duals> {
+        self.solved.duals.as_ref()
+    }
+    /// Why each unplaced learner is unplaced, in learner order.
+    pub fn unplaced(&self) -> Vec<(LearnerId, Unplaced)> {
+        unplaced::reasons(&self.model(), &self.solved.assignment)
+    }
+    /// Placement rates, scores, commute, fairness and stability metrics.
+    pub fn metrics(&self) -> Metrics {
+        metrics::evaluate(&self.model(), &self.solved.assignment)
+    }
+    /// The waiting list and the recruitment advice of a max-fit optimum;
+    /// `Ok(None)` for other results (they have no seat values).
+    pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {
+        if self.solved.duals.is_none() {
+            return Ok(None);
+        }
+        let model = self.model();
+        let compute = || advice::compute(&model, &self.solved);
+        crate::engine::install(self.threads, compute).unwrap_or_else(|_| compute()).map(Some)
+    }
+}

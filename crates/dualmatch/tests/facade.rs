@@ -1,0 +1,117 @@
+//! The façade against the layers it composes: the same optimum as the
+//! optimiser's own network solve, the same policy results as the policy
+//! trait, thread counts that do not change results, and typed errors.
+
+use dualmatch::optimiser::{network, policies, Objective, PlacementModel};
+use dualmatch::{Constraints, Engine, Error, Policy, PreviousPlacement, RematchOptions, Season};
+
+fn sample() -> Season {
+    Season::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample")).expect("the sample season loads")
+}
+
+#[test]
+fn exact_policies_equal_the_network_solve_and_carry_a_proof() {
+    let season = sample();
+    for (policy, objective) in [(Policy::MaxFit, Objective::MaxFit), (Policy::MaxPlaced, Objective::MaxPlaced)] {
+        let engine = Engine::new(&season).policy(policy);
+        let run = engine.solve().unwrap();
+        let none = Constraints::none();
+        let m = PlacementModel::new(&season, engine.candidates(), &none).unwrap();
+        let direct = network::solve(&m, objective).unwrap();
+        assert_eq!(run.assignment(), &direct.assignment, "{policy}");
+        let proof = run.proof().expect("an exact policy has a proof");
+        assert_eq!(proof.bound, direct.proof.bound);
+        assert!(run.gap().unwrap().abs() < 1e-6, "{policy}: gap {:?}", run.gap());
+        // The typed view reads the same placements as the raw assignment.
+        let raw: Vec<(usize, u32)> =
+            direct.assignment.placement.iter().enumerate().filter_map(|(l, p)| p.map(|c| (l, c))).collect();
+        let viewed: Vec<(usize, u32)> =
+            run.placements().map(|p| (p.learner().index(), p.candidate_index() as u32)).collect();
+        assert_eq!(raw, viewed);
+        for p in run.placements().take(50) {
+            assert_eq!(p.learner_id(), season.learner(p.learner()).id);
+            assert_eq!(p.workplace_id(), season.workplace(season.group(p.group()).workplace).id);
+            assert_eq!(p.score(), engine.candidates().score[p.candidate_index()]);
+        }
+    }
+}
+
+#[test]
+fn other_policies_equal_the_policy_trait_and_have_no_proof() {
+    let season = sample();
+    for policy in [Policy::Stable, Policy::Greedy, Policy::FirstCome] {
+        let engine = Engine::new(&season).policy(policy).seed(5);
+        let run = engine.solve().unwrap();
+        assert!(run.proof().is_none() && run.gap().is_none(), "{policy}");
+        let none = Constraints::none();
+        let m = PlacementModel::new(&season, engine.candidates(), &none).unwrap();
+        let direct = policies::allocate(policy.implementation().as_ref(), &m, 5, false).unwrap();
+        assert_eq!(run.assignment(), &direct, "{policy}");
+    }
+}
+
+#[test]
+fn thread_counts_do_not_change_results() {
+    let season = sample();
+    let one = Engine::new(&season).threads(1);
+    let two = Engine::new(&season).threads(2);
+    assert_eq!(one.solve().unwrap().assignment(), two.solve().unwrap().assignment());
+    let ps = [Policy::MaxFit, Policy::RandomSerial];
+    let a: Vec<_> = one
+        .compare(&ps, 3, 1)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.policy, r.seed, r.result.map(|m| m.placed).ok()))
+        .collect();
+    let b: Vec<_> = two
+        .compare(&ps, 3, 1)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.policy, r.seed, r.result.map(|m| m.placed).ok()))
+        .collect();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 4);
+    assert_eq!(a[1].1, Some(1));
+    assert_eq!(a[3].1, Some(3));
+}
+
+#[test]
+fn rematch_keeps_valid_placements_and_reports_the_leaver() {
+    let season = sample();
+    let engine = Engine::new(&season);
+    let first = engine.solve().unwrap();
+    let previous: Vec<PreviousPlacement> = first
+        .placements()
+        .map(|p| PreviousPlacement {
+            learner: p.learner_id().into(),
+            workplace: p.workplace_id().into(),
+            programme: p.programme_id().into(),
+        })
+        .collect();
+    let leaver = first.placements().next().unwrap();
+    let text = format!("event,learner,workplace,programme,seats\nlearner_left,{},,,\n", leaver.learner_id());
+    let changes = engine.parse_changes(&text, "changes.csv").unwrap();
+    let r = engine.rematch(&previous, &changes, RematchOptions::default()).unwrap();
+    assert_eq!(r.plan().pinned(), previous.len() - 1);
+    assert!(r.placements().of(leaver.learner()).is_none());
+    let lost: Vec<_> =
+        r.changes().iter().filter(|c| c.kind == dualmatch::ChangeKind::Lost).map(|c| c.learner).collect();
+    assert_eq!(lost, vec![leaver.learner()]);
+    // Every other earlier placement is kept where it was.
+    assert_eq!(r.kept(), previous.len() - 1);
+}
+
+#[test]
+fn errors_are_typed() {
+    let season = sample();
+    let engine = Engine::new(&season);
+    let bad = engine.parse_changes("event,learner\nlearner_left,NOPE\n", "changes.csv").unwrap_err();
+    assert!(matches!(bad, Error::Changes(_)) && bad.is_input(), "{bad:?}");
+    assert!(bad.to_string().contains("changes.csv:2"), "{bad}");
+    let unknown = engine.explain("NOPE", 3).unwrap_err();
+    assert!(matches!(unknown, Error::UnknownLearner(_)));
+    let cons =
+        Engine::new(&season).constraints_toml("[[school]]\nschool = \"NOPE\"\nmin = 1\n", "c.toml").err().unwrap();
+    assert!(matches!(cons, Error::Constraints(_)) && cons.is_input(), "{cons:?}");
+    assert!(Season::load("/nonexistent/season").is_err());
+}

@@ -1,0 +1,132 @@
+//! One entry for every solve path: a [`Policy`] on a model gives a
+//! [`Solved`], with a proof when the policy is exact.
+//!
+//! The exact policies (`max-fit`, `max-placed`) take the network path when the
+//! model is a network, else the LP; an LP that reports infeasibility is
+//! explained by the network path, which names the conflicting constraints.
+//! The other policies allocate through [`crate::policies`] and carry no
+//! proof ([`Solved::is_optimal`] is false).
+
+use std::time::Instant;
+
+use crate::infeasible::Infeasible;
+use crate::model::PlacementModel;
+use crate::network::{self, Proof, Solved};
+use crate::policies::{self, Policy};
+use crate::{lp, Objective};
+
+/// Which solver the exact policies use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Solver {
+    /// The exact network path when the constraints allow it, else the LP.
+    #[default]
+    Auto,
+    /// Min-cost flow by network simplex.
+    Network,
+    /// The LP through good_lp (slow on large seasons; a reference).
+    Lp,
+}
+
+/// The method name of a result that comes from a non-exact policy.
+pub const POLICY_METHOD: &str = "policy";
+
+/// How to solve: the policy, its lottery seed, Pareto improvement, and the
+/// solver of the exact policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SolveOptions {
+    /// The allocation policy.
+    pub policy: Policy,
+    /// The lottery seed of randomised policies.
+    pub seed: u64,
+    /// Pareto-improve the result for learners (the exact policies ignore it: their results are already optimal).
+    pub improve: bool,
+    /// The solver of the exact policies.
+    pub solver: Solver,
+}
+
+impl SolveOptions {
+    /// `policy` with seed 0, no improvement, the automatic solver.
+    pub fn new(policy: Policy) -> Self {
+        Self { policy, seed: 0, improve: false, solver: Solver::Auto }
+    }
+
+    /// The exact objective, if the policy is exact and not improved
+    /// afterwards (an improved result is no longer the optimum's proof).
+    pub fn objective(&self) -> Option<Objective> {
+        if self.improve {
+            None
+        } else {
+            self.policy.objective()
+        }
+    }
+}
+
+/// Why a solve gave no result.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// The constraints cannot all be met: the conflicts, as data.
+    #[error("the constraints cannot all be met")]
+    Infeasible(Infeasible),
+    /// The LP back-end failed (not the model: a solver failure).
+    #[error("the LP solver failed ({0}); run again without --solver lp")]
+    Lp(String),
+}
+
+impl Solved {
+    /// Whether this result carries a proof of optimality (an exact policy).
+    pub fn is_optimal(&self) -> bool {
+        self.proof.method != POLICY_METHOD
+    }
+
+    /// The proof of optimality, for the exact policies.
+    pub fn proof(&self) -> Option<&Proof> {
+        self.is_optimal().then_some(&self.proof)
+    }
+}
+
+/// Solves `m` as `opts` says.
+pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveError> {
+    match opts.objective() {
+        Some(objective) => exact(m, objective, opts.solver),
+        None => {
+            let t = Instant::now();
+            let policy = opts.policy.implementation();
+            let assignment =
+                policies::allocate(policy.as_ref(), m, opts.seed, opts.improve).map_err(SolveError::Infeasible)?;
+            let proof = Proof {
+                method: POLICY_METHOD,
+                components: 0,
+                largest_component: 0,
+                bound: f64::NAN,
+                max_placeable: None,
+                seconds: t.elapsed().as_secs_f64(),
+            };
+            Ok(Solved { assignment, proof, duals: None })
+        }
+    }
+}
+
+/// The exact optimum for `objective` on the chosen solver path.
+pub fn exact(m: &PlacementModel, objective: Objective, solver: Solver) -> Result<Solved, SolveError> {
+    if solver != Solver::Lp && m.is_network() {
+        return network::solve(m, objective).map_err(SolveError::Infeasible);
+    }
+    let t = Instant::now();
+    match lp::solve(m, objective) {
+        Ok(sol) => Ok(Solved {
+            proof: Proof {
+                method: lp::BACKEND,
+                components: 1,
+                largest_component: m.learner_count(),
+                bound: sol.objective,
+                max_placeable: sol.placed_bound.map(|k| k.round() as usize),
+                seconds: t.elapsed().as_secs_f64(),
+            },
+            assignment: sol.assignment,
+            duals: None,
+        }),
+        Err(lp::LpError::Infeasible) => network::solve(m, objective).map_err(SolveError::Infeasible),
+        Err(e) => Err(SolveError::Lp(e.to_string())),
+    }
+}
