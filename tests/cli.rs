@@ -745,7 +745,8 @@ fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
     }
     let rec = csv_cells(&out.join("recruitment.csv"));
     assert!(rec.len() > 10 && rec[0][..2] == ["workplace", "programme"], "{:?}", rec.first());
-    let school_dir = fs::read_dir(out.join("by-school")).unwrap().next().unwrap().unwrap().path();
+    let school_dir =
+        fs::read_dir(out.join("by-school")).unwrap().map(|e| e.unwrap().path()).find(|d| d.is_dir()).unwrap();
     assert!(!school_dir.join("waitlist.csv").exists() && !school_dir.join("recruitment.csv").exists());
     let stable = tmp.path().join("s");
     let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--policy", "stable", "--out"]).arg(&stable));
@@ -895,8 +896,8 @@ fn rematch_by_school_gives_each_school_only_its_learners() {
     let rows = |d: &Path, f: &str| csv_cells(&d.join(f)).len() - 1;
     let mut seen = [0usize; 3];
     let mut schools = 0;
-    for e in fs::read_dir(second.join("by-school")).unwrap() {
-        let d = e.unwrap().path();
+    // by-school/ holds a folder per school and index.csv.
+    for d in fs::read_dir(second.join("by-school")).unwrap().map(|e| e.unwrap().path()).filter(|d| d.is_dir()) {
         let school = d.file_name().unwrap().to_str().unwrap().to_string();
         schools += 1;
         for (i, f) in files.iter().enumerate() {

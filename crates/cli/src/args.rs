@@ -275,7 +275,8 @@ pub struct MatchArgs {
 /// Extra files of a result directory (`match` and `rematch`).
 #[derive(Args, Debug, Clone, Copy, Default)]
 pub struct ResultFiles {
-    /// Also write by-school/<school>/ with only that school's learners.
+    /// Also write by-school/<folder>/ per school with only that school's
+    /// learners, and by-school/index.csv naming each school's folder.
     #[arg(long)]
     pub by_school: bool,
     /// Also write results.xlsx: a sheet per CSV file and a summary sheet

@@ -60,11 +60,20 @@ impl<'a> Table<'a> {
         (self.rows)(sink)
     }
 
-    /// Writes the header and the rows as CSV.
+    /// Writes the header and the rows as CSV, every cell through
+    /// [`dualmatch_core::text::csv_cell`]: text a spreadsheet program would
+    /// run as a formula gets a leading `'`, hidden characters show as
+    /// `\u{XXXX}`, numbers stay as they are.
     pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        use dualmatch_core::text::csv_cell;
         let mut out = csv::Writer::from_writer(w);
         out.write_record(self.columns.iter().map(|(name, _)| name))?;
-        self.for_each_row(&mut |row| Ok(out.write_record(row)?))?;
+        self.for_each_row(&mut |row| {
+            for cell in row {
+                out.write_field(csv_cell(cell).as_bytes())?;
+            }
+            Ok(out.write_record(None::<&[u8]>)?)
+        })?;
         out.flush()
     }
 }

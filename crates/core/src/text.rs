@@ -107,6 +107,44 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The value that [`csv_cell`] writes as `cell`, when that differs from
+/// `cell` itself: a leading `'` before formula-like text is dropped and
+/// `\u{XXXX}` of a [hidden](is_hidden) character becomes the character. So
+/// an id copied from a CSV file that dualmatch wrote (`'=1+1`, `L1\u{200B}`)
+/// finds the id it came from. `None` when `cell` is not such a written form.
+pub fn csv_cell_source(cell: &str) -> Option<String> {
+    if !cell.starts_with('\'') && !cell.contains("\\u{") {
+        return None;
+    }
+    let mut value = String::with_capacity(cell.len());
+    let mut rest = cell;
+    while let Some(i) = rest.find("\\u{") {
+        value.push_str(&rest[..i]);
+        let after = &rest[i + 3..];
+        let hidden = after
+            .find('}')
+            .filter(|&end| (4..=6).contains(&end))
+            .and_then(|end| Some((u32::from_str_radix(&after[..end], 16).ok().and_then(char::from_u32)?, end)))
+            .filter(|(c, _)| is_hidden(*c));
+        match hidden {
+            Some((c, end)) => {
+                value.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                value.push_str(&rest[i..i + 3]);
+                rest = after;
+            }
+        }
+    }
+    value.push_str(rest);
+    if let Some(body) = value.strip_prefix('\'').filter(|b| is_formula_like(b)) {
+        value = body.to_string();
+    }
+    // Only a value that is written exactly as `cell` is its source.
+    (value != cell && csv_cell(&value) == cell).then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +163,20 @@ mod tests {
             assert_eq!(csv_cell(t), t);
         }
         assert!(!is_number("-e5") && !is_number("-.") && !is_number("1e") && !is_number("--1"));
+    }
+
+    #[test]
+    fn written_cells_lead_back_to_their_value() {
+        for v in ["=1+1", "@SUM(1)", "=HYPERLINK(\"http://x\",\"Click me\")", "L1\u{200b}", "\t=x", "-a\u{202e}b", "+"]
+        {
+            let cell = csv_cell(v);
+            assert_ne!(cell, v);
+            assert_eq!(csv_cell_source(&cell).as_deref(), Some(v), "{cell}");
+        }
+        // Cells that are their own value, and cells no value is written as.
+        for c in ["L1", "-3", "'plain", "'-3", "a\\u{0041}", "\\u{200B", "\\u{110000}", "=1"] {
+            assert_eq!(csv_cell_source(c), None, "{c}");
+        }
     }
 
     #[test]

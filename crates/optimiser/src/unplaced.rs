@@ -1,10 +1,11 @@
 //! Why a learner is not placed: the most specific reason, as data.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use dualmatch_core::scoring::{NoCandidateReason, SiteIndex};
 use dualmatch_core::season::Screening;
-use dualmatch_core::{GroupId, LearnerId, Season};
+use dualmatch_core::{GroupId, LearnerId, SchoolId, Season};
 
 use crate::model::{Assignment, PlacementModel};
 
@@ -51,32 +52,57 @@ pub enum Unplaced {
     },
 }
 
-/// An [`Unplaced`] reason with the season, for display.
+/// An [`Unplaced`] reason with the season, for display to the coordinator,
+/// who sees every learner: a seat taken by someone names them and their score.
 pub struct Describe<'a>(pub &'a Unplaced, pub &'a Season);
+
+/// An [`Unplaced`] reason as one school may read it (its folder of
+/// `--by-school`): a seat taken by a learner of another school says so,
+/// without their id or score, only whether that score was higher; a learner
+/// of the school itself is named as in [`Describe`].
+pub struct DescribeFor<'a>(pub &'a Unplaced, pub &'a Season, pub SchoolId);
 
 impl fmt::Display for Describe<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.1;
-        let site = |g: GroupId| s.workplace(s.group(g).workplace).id.clone();
-        match self.0 {
-            Unplaced::ScreeningPending => write!(f, "screening pending"),
-            Unplaced::ScreeningFailed => write!(f, "screening failed (preparatory phase)"),
-            Unplaced::Left => write!(f, "left the programme"),
-            Unplaced::NoCandidate(r) => write!(f, "no candidate: {r}"),
-            Unplaced::NoSuppliedCandidate => write!(f, "no candidate: no pair for this learner in the candidates file"),
-            Unplaced::NoUsableCandidate { below_min_score, forbidden } => write!(
-                f,
-                "no usable candidate: {below_min_score} below min_score, {forbidden} forbidden"
-            ),
-            Unplaced::Outcompeted { best, score, taken_by, their_score, alternatives } => write!(
-                f,
-                "outcompeted: best alternative {} (score {score:.1}) taken by {} (score {their_score:.1}); {} other alternative(s) also full",
-                site(*best),
-                s.learner(*taken_by).id,
-                alternatives.saturating_sub(1)
-            ),
-            Unplaced::Constrained { best, why } => write!(f, "not placed at {} (seats left): {why}", site(*best)),
+        describe(f, self.0, self.1, None)
+    }
+}
+
+impl fmt::Display for DescribeFor<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(f, self.0, self.1, Some(self.2))
+    }
+}
+
+/// Writes `r`; `reader` is the school the text is for (None: the coordinator).
+fn describe(f: &mut fmt::Formatter<'_>, r: &Unplaced, s: &Season, reader: Option<SchoolId>) -> fmt::Result {
+    let site = |g: GroupId| s.workplace(s.group(g).workplace).id.clone();
+    match r {
+        Unplaced::ScreeningPending => write!(f, "screening pending"),
+        Unplaced::ScreeningFailed => write!(f, "screening failed (preparatory phase)"),
+        Unplaced::Left => write!(f, "left the programme"),
+        Unplaced::NoCandidate(r) => write!(f, "no candidate: {r}"),
+        Unplaced::NoSuppliedCandidate => write!(f, "no candidate: no pair for this learner in the candidates file"),
+        Unplaced::NoUsableCandidate { below_min_score, forbidden } => {
+            write!(f, "no usable candidate: {below_min_score} below min_score, {forbidden} forbidden")
         }
+        Unplaced::Outcompeted { best, score, taken_by, their_score, alternatives } => {
+            write!(f, "outcompeted: best alternative {} (score {score:.1}) taken by ", site(*best))?;
+            let taker = s.learner(*taken_by);
+            match reader {
+                Some(school) if taker.school != school => {
+                    let than = match their_score.total_cmp(score) {
+                        Ordering::Greater => "a higher",
+                        Ordering::Equal => "an equal",
+                        Ordering::Less => "a lower",
+                    };
+                    write!(f, "a learner of another school with {than} score")?;
+                }
+                _ => write!(f, "{} (score {their_score:.1})", taker.id)?,
+            }
+            write!(f, "; {} other alternative(s) also full", alternatives.saturating_sub(1))
+        }
+        Unplaced::Constrained { best, why } => write!(f, "not placed at {} (seats left): {why}", site(*best)),
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::args::{CompareArgs, Global};
 use crate::cmd::matching::{load_weights, season_and_candidates};
 use crate::exit::{self, usage};
-use crate::output::StagedDir;
+use crate::output::{Kind, StagedDir, Table};
 use crate::progress::Progress;
 
 /// One policy run.
@@ -125,13 +125,14 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(if failed > 0 { exit::INFEASIBLE } else { exit::OK }))
 }
 
+/// comparison.csv: one row per run, cells as every table of dualmatch
+/// ([`Table::write_csv`]).
 fn write_csv(
     w: &mut dyn Write,
     seasons: &[(PathBuf, Season, Candidates)],
     runs: &[Run],
     timings: bool,
 ) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
     let mut header = vec![
         "season",
         "policy",
@@ -160,48 +161,52 @@ fn write_csv(
     if timings {
         header.push("runtime_s");
     }
-    out.write_record(&header)?;
+    let text = ["season", "policy", "error"];
+    let columns = header.iter().map(|&h| (h, if text.contains(&h) { Kind::Text } else { Kind::Number }));
     let f = |x: f64| format!("{x:.6}");
-    for r in runs {
-        let mut rec = vec![
-            seasons[r.season].0.display().to_string(),
-            r.policy.to_string(),
-            r.seed.map(|s| s.to_string()).unwrap_or_default(),
-        ];
-        match &r.result {
-            Ok(m) => {
-                rec.extend([
-                    m.learners.to_string(),
-                    m.placed.to_string(),
-                    m.unplaced.to_string(),
-                    f(if m.learners > 0 { m.placed as f64 / m.learners as f64 } else { 0.0 }),
-                    f(m.total_score),
-                    f(m.mean_score),
-                    f(m.rank.first_choice_share),
-                    f(m.rank.top3_share),
-                    f(m.rank.mean_rank),
-                    f(m.commute_km.mean),
-                    f(m.commute_km.p90),
-                    f(m.commute_km.max),
-                    f(m.fairness.min_school_rate),
-                    f(m.fairness.max_school_rate),
-                    f(m.fairness.jain_index),
-                    f(m.fairness.min_school_programme_rate),
-                    m.blocking_pairs.to_string(),
-                    m.justified_envy.to_string(),
-                    m.unfilled_seats.to_string(),
-                    String::new(),
-                ]);
+    let table = Table::new("comparison", columns, |sink| {
+        for r in runs {
+            let mut rec = vec![
+                seasons[r.season].0.display().to_string(),
+                r.policy.to_string(),
+                r.seed.map(|s| s.to_string()).unwrap_or_default(),
+            ];
+            match &r.result {
+                Ok(m) => {
+                    rec.extend([
+                        m.learners.to_string(),
+                        m.placed.to_string(),
+                        m.unplaced.to_string(),
+                        f(if m.learners > 0 { m.placed as f64 / m.learners as f64 } else { 0.0 }),
+                        f(m.total_score),
+                        f(m.mean_score),
+                        f(m.rank.first_choice_share),
+                        f(m.rank.top3_share),
+                        f(m.rank.mean_rank),
+                        f(m.commute_km.mean),
+                        f(m.commute_km.p90),
+                        f(m.commute_km.max),
+                        f(m.fairness.min_school_rate),
+                        f(m.fairness.max_school_rate),
+                        f(m.fairness.jain_index),
+                        f(m.fairness.min_school_programme_rate),
+                        m.blocking_pairs.to_string(),
+                        m.justified_envy.to_string(),
+                        m.unfilled_seats.to_string(),
+                        String::new(),
+                    ]);
+                }
+                Err(e) => {
+                    rec.extend(std::iter::repeat_n(String::new(), 19));
+                    rec.push(e.clone());
+                }
             }
-            Err(e) => {
-                rec.extend(std::iter::repeat_n(String::new(), 19));
-                rec.push(e.clone());
+            if timings {
+                rec.push(format!("{:.4}", r.seconds));
             }
+            sink(&rec)?;
         }
-        if timings {
-            rec.push(format!("{:.4}", r.seconds));
-        }
-        out.write_record(&rec)?;
-    }
-    out.flush()
+        Ok(())
+    });
+    table.write_csv(w)
 }

@@ -1,10 +1,13 @@
 //! `dualmatch diff A B`: who moved, who gained and who lost a placement
-//! between two result directories, and the change for each school.
+//! between two result directories, and the change for each school. Ids are
+//! compared as the files hold them and shown with hidden characters visible.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+
+use dualmatch_core::text::visible;
 
 use crate::args::{DiffArgs, Global};
 use crate::exit::{self, usage};
@@ -78,25 +81,25 @@ pub fn run(a: DiffArgs, _global: &Global) -> anyhow::Result<ExitCode> {
     if !moved.is_empty() {
         writeln!(o, "\nMoved:")?;
         for (l, x, y) in &moved {
-            writeln!(o, "  {l}: {x} → {y}")?;
+            writeln!(o, "  {}: {} → {}", visible(l), visible(x), visible(y))?;
         }
     }
     if !gained.is_empty() {
         writeln!(o, "\nGained:")?;
         for (l, y) in &gained {
-            writeln!(o, "  {l}: → {y}")?;
+            writeln!(o, "  {}: → {}", visible(l), visible(y))?;
         }
     }
     if !lost.is_empty() {
         writeln!(o, "\nLost:")?;
         for (l, x) in &lost {
-            writeln!(o, "  {l}: {x} →")?;
+            writeln!(o, "  {}: {} →", visible(l), visible(x))?;
         }
     }
     writeln!(o, "\nPer school (placed before → after):")?;
     for (school, (b, c)) in &schools {
         if b != c || a.all_schools {
-            writeln!(o, "  {school}: {b} → {c} ({:+})", c - b)?;
+            writeln!(o, "  {}: {b} → {c} ({:+})", visible(school), c - b)?;
         }
     }
     Ok(ExitCode::from(exit::OK))

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use dualmatch_core::scoring::{Candidates, Weights, COMPONENT_NAMES};
+use dualmatch_core::scoring::{Candidates, Weights};
 use dualmatch_core::season::{self, LoadOptions};
-use dualmatch_core::{LearnerId, Season};
+use dualmatch_core::{LearnerId, SchoolId, Season};
 use dualmatch_optimiser::advice::{self, Advice};
 use dualmatch_optimiser::network::{self, Solved};
-use dualmatch_optimiser::unplaced::{self, Describe, Unplaced};
+use dualmatch_optimiser::unplaced::{self, Describe, DescribeFor, Unplaced};
 use dualmatch_optimiser::{lp, Constraints, Infeasible, Objective, PlacementModel};
 use serde_json::json;
 
@@ -336,8 +336,24 @@ pub(crate) fn advise(model: &PlacementModel, solved: &Solved, progress: &Progres
     }
 }
 
-/// The learners a file shows: everyone, or one school's.
-type Keep<'k> = &'k dyn Fn(LearnerId) -> bool;
+/// Who a file is for: the coordinator, who sees every learner, or one
+/// school, which sees only its own learners and no other school's learner
+/// by id or score.
+#[derive(Clone, Copy)]
+enum Audience {
+    All,
+    School(SchoolId),
+}
+
+impl Audience {
+    /// True if learner `l` is shown to this audience.
+    fn sees(self, s: &Season, l: LearnerId) -> bool {
+        match self {
+            Audience::All => true,
+            Audience::School(school) => s.learner(l).school == school,
+        }
+    }
+}
 
 /// Writes the files every result directory has: placements.csv,
 /// unplaced.csv, placement_changes.csv (rematch), seat_values.csv (when there
@@ -353,7 +369,7 @@ pub(crate) fn write_result(
     summary: &serde_json::Value,
     files: &ResultFiles,
 ) -> anyhow::Result<()> {
-    let mut tables = learner_tables(r, &|_| true);
+    let mut tables = learner_tables(r, Audience::All);
     if let Some(d) = &r.solved.duals {
         tables.push(seat_values(r.season, d));
     }
@@ -369,12 +385,12 @@ pub(crate) fn write_result(
     Ok(())
 }
 
-/// The tables about learners, holding the learners `keep` selects.
-fn learner_tables<'a>(r: &Outcome<'a>, keep: Keep<'a>) -> Vec<Table<'a>> {
-    let mut tables =
-        vec![placements(r.season, r.candidates, r.solved, keep), unplaced_table(r.season, r.reasons, keep)];
+/// The tables about learners, as `to` may see them.
+fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
+    let mut tables = vec![placements(r.season, r.candidates, r.solved, to), unplaced_table(r.season, r.reasons, to)];
     if let Some(changes) = r.changes {
-        tables.push(rematch::changes_table(r.season, changes, keep));
+        let s = r.season;
+        tables.push(rematch::changes_table(s, changes, move |l| to.sees(s, l)));
     }
     tables
 }
@@ -400,16 +416,14 @@ fn write_tables(
     Ok(())
 }
 
-/// placements.csv: the placements of the learners `keep` selects.
-fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, keep: Keep<'a>) -> Table<'a> {
-    let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
-    columns.push(("score", Kind::Number));
-    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
-    columns.extend([("distance_km", Kind::Number), ("school", Kind::Text)]);
+/// placements.csv: the placements of the learners `to` sees.
+fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, to: Audience) -> Table<'a> {
+    let mut columns = crate::cmd::score::pair_columns();
+    columns.push(("school", Kind::Text));
     Table::new("placements", columns, move |sink| {
         for (li, p) in solved.assignment.placement.iter().enumerate() {
             let l = LearnerId::from_index(li);
-            let Some(ci) = p.filter(|_| keep(l)) else { continue };
+            let Some(ci) = p.filter(|_| to.sees(s, l)) else { continue };
             let mut rec = crate::cmd::score::pair_row(s, c, l, ci as usize);
             rec.push(s.school(s.learner(l).school).id.clone());
             sink(&rec)?;
@@ -418,13 +432,18 @@ fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, keep: Ke
     })
 }
 
-/// unplaced.csv: the unplaced learners `keep` selects, with the reason.
-fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], keep: Keep<'a>) -> Table<'a> {
+/// unplaced.csv: the unplaced learners `to` sees, with the reason as `to`
+/// may read it (a school's copy names no learner of another school).
+fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], to: Audience) -> Table<'a> {
     let columns = [("learner", Kind::Text), ("reason", Kind::Text), ("school", Kind::Text)];
     Table::new("unplaced", columns, move |sink| {
-        for (l, r) in reasons.iter().filter(|(l, _)| keep(*l)) {
+        for (l, r) in reasons.iter().filter(|(l, _)| to.sees(s, *l)) {
             let learner = s.learner(*l);
-            sink(&[learner.id.clone(), Describe(r, s).to_string(), s.school(learner.school).id.clone()])?;
+            let reason = match to {
+                Audience::All => Describe(r, s).to_string(),
+                Audience::School(school) => DescribeFor(r, s, school).to_string(),
+            };
+            sink(&[learner.id.clone(), reason, s.school(learner.school).id.clone()])?;
         }
         Ok(())
     })
@@ -531,18 +550,85 @@ pub(crate) fn summary(
     v
 }
 
-/// A school id as a folder name: letters, digits, `-` and `_` kept, anything
-/// else replaced by `_`.
-fn folder_name(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+/// The longest school id that is used as its folder name as it is.
+const PLAIN_FOLDER_MAX: usize = 64;
+/// The longest readable prefix of an id in a folder name with a hash.
+const FOLDER_PREFIX_MAX: usize = 40;
+
+/// True if `id` can be its own folder name on every file system: 1 to 64
+/// ASCII letters, digits, `-` and `_`, not starting with `-`, and not a name
+/// Windows reserves for a device.
+fn is_plain_folder(id: &str) -> bool {
+    const RESERVED: [&str; 4] = ["con", "prn", "aux", "nul"];
+    let lower = id.to_ascii_lowercase();
+    let device = RESERVED.contains(&lower.as_str())
+        || (lower.len() == 4
+            && (lower.starts_with("com") || lower.starts_with("lpt"))
+            && lower.as_bytes()[3].is_ascii_digit());
+    (1..=PLAIN_FOLDER_MAX).contains(&id.len())
+        && !id.starts_with('-')
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !device
 }
 
-/// `by-school/<school>/`: each school's own learners only, because schools
-/// must not see other schools' learners.
+/// The folder of each school under `by-school/`, in season order: the id
+/// itself when it [is plain](is_plain_folder) and no other id equals it but
+/// for case; otherwise a readable prefix of the id (letters, digits, `-` and
+/// `_`, anything else as `_`, at most 40 characters) and the first 8 hex
+/// digits of the SHA-256 of the exact id, such as `a_b-3f2a9c01`. Names are
+/// distinct even where case is ignored (Windows, macOS): should two still
+/// meet, the later school takes 16 hex digits, then a counter. The same ids
+/// give the same names on every platform and in every version.
+fn folder_names(ids: &[&str]) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    use std::collections::{HashMap, HashSet};
+    use std::fmt::Write as _;
+    let mut by_case: HashMap<String, usize> = HashMap::new();
+    for id in ids {
+        *by_case.entry(id.to_lowercase()).or_default() += 1;
+    }
+    let plain = |id: &str| is_plain_folder(id) && by_case[&id.to_lowercase()] == 1;
+    let mut used: HashSet<String> = ids.iter().filter(|id| plain(id)).map(|id| id.to_ascii_lowercase()).collect();
+    let mut names = Vec::with_capacity(ids.len());
+    for id in ids {
+        if plain(id) {
+            names.push(id.to_string());
+            continue;
+        }
+        let mut hash = String::with_capacity(64);
+        for b in Sha256::digest(id.as_bytes()) {
+            let _ = write!(hash, "{b:02x}");
+        }
+        let mut prefix: String = id
+            .chars()
+            .take(FOLDER_PREFIX_MAX)
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        if prefix.starts_with('-') {
+            prefix.replace_range(..1, "_");
+        }
+        let with = |h: &str| if prefix.is_empty() { h.to_string() } else { format!("{prefix}-{h}") };
+        let name = [with(&hash[..8]), with(&hash[..16])]
+            .into_iter()
+            .chain((2u64..).map(|k| format!("{}-{k}", with(&hash[..16]))))
+            .find(|n| !used.contains(&n.to_ascii_lowercase()))
+            .expect("an unused name among infinitely many");
+        used.insert(name.to_ascii_lowercase());
+        names.push(name);
+    }
+    names
+}
+
+/// `by-school/<folder>/` for every school, with that school's own learners
+/// only, and `by-school/index.csv`, which maps each school to its folder
+/// ([`folder_names`]).
 fn write_by_school(dir: &StagedDir, r: &Outcome, xlsx: bool) -> anyhow::Result<()> {
     let s = r.season;
+    let ids: Vec<&str> = s.schools().iter().map(|x| x.id.as_str()).collect();
+    let folders = folder_names(&ids);
     for (si, school) in s.schools().iter().enumerate() {
-        let mine = |l: LearnerId| s.learner(l).school.index() == si;
+        let to = Audience::School(SchoolId::from_index(si));
+        let mine = |l: LearnerId| to.sees(s, l);
         let learners = (0..s.learners().len()).filter(|&l| mine(LearnerId::from_index(l))).count();
         let placed = r
             .solved
@@ -556,8 +642,53 @@ fn write_by_school(dir: &StagedDir, r: &Outcome, xlsx: bool) -> anyhow::Result<(
         if let Some(changes) = r.changes {
             v["changes"] = json!(rematch::change_counts(changes.iter().filter(|ch| mine(ch.learner))));
         }
-        let base = format!("by-school/{}/", folder_name(&school.id));
-        write_tables(dir, &base, &learner_tables(r, &mine), &v, xlsx)?;
+        let base = format!("by-school/{}/", folders[si]);
+        write_tables(dir, &base, &learner_tables(r, to), &v, xlsx)?;
     }
-    Ok(())
+    let index = Table::new("index", [("school", Kind::Text), ("name", Kind::Text), ("folder", Kind::Text)], |sink| {
+        for (school, folder) in s.schools().iter().zip(&folders) {
+            sink(&[school.id.clone(), school.name.clone(), folder.clone()])?;
+        }
+        Ok(())
+    });
+    dir.write("by-school/index.csv", |w| index.write_csv(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_distinct_bounded_and_inside() {
+        let long = "x".repeat(300);
+        let ids = [
+            "S01", "a_b", "a|b", "a*b", "A_B", "s02", "S02", "..", ".", "", "CON", "con.txt", "LPT1", "a/b", "a\\b",
+            "a\0b", " a ", "-x", &long, "Kök",
+        ];
+        let names = folder_names(&ids);
+        let lower: std::collections::HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        assert_eq!(lower.len(), ids.len(), "{names:?}");
+        for n in &names {
+            assert!(!n.is_empty() && n.len() <= PLAIN_FOLDER_MAX, "{n}");
+            assert!(n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{n}");
+            assert!(!n.starts_with('-'), "{n}");
+        }
+        // Plain ids keep their name; others get a readable prefix and a hash.
+        assert_eq!(names[0], "S01");
+        assert_eq!(names[1].len(), "a_b-".len() + 8);
+        assert!(names[1].starts_with("a_b-") && names[2].starts_with("a_b-") && names[4].starts_with("A_B-"));
+        assert!(names[10].starts_with("CON-") && names[12].starts_with("LPT1-"));
+        // Stable across versions and platforms: the SHA-256 of the id.
+        assert_eq!(names[2], "a_b-0eab8a0a");
+        assert_eq!(folder_names(&ids), names);
+    }
+
+    #[test]
+    fn hashed_names_step_aside_for_plain_ids() {
+        let taken = folder_names(&["a|b"])[0].clone();
+        let names = folder_names(&["a|b", &taken]);
+        assert_eq!(names[1], taken);
+        assert_ne!(names[0].to_ascii_lowercase(), taken.to_ascii_lowercase());
+        assert_eq!(names[0].len(), "a_b-".len() + 16);
+    }
 }

@@ -67,7 +67,7 @@ pub(crate) struct PlacementChange {
 pub(crate) fn changes_table<'a>(
     s: &'a Season,
     changes: &'a [PlacementChange],
-    keep: &'a dyn Fn(LearnerId) -> bool,
+    keep: impl Fn(LearnerId) -> bool + 'a,
 ) -> Table<'a> {
     let columns = ["learner", "change", "workplace_before", "workplace_after", "programme", "school"];
     Table::new("placement_changes", columns.map(|c| (c, Kind::Text)), move |sink| {

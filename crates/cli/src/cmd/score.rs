@@ -10,7 +10,7 @@ use dualmatch_core::{LearnerId, Season};
 use crate::args::{Global, ScoreArgs};
 use crate::cmd::matching::load_weights;
 use crate::exit;
-use crate::output;
+use crate::output::{self, Kind, Table};
 use crate::progress::Progress;
 
 /// Runs the command.
@@ -38,21 +38,29 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit::OK))
 }
 
-/// Writes candidates as CSV: learner,workplace,programme,score, the
-/// components, then distance_km. Learners in season order, best first.
+/// The columns of a candidate pair, as in candidates.csv and placements.csv:
+/// learner, workplace, programme, score, the components, distance_km.
+pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
+    let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
+    columns.push(("score", Kind::Number));
+    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.push(("distance_km", Kind::Number));
+    columns
+}
+
+/// Writes candidates as CSV ([`pair_columns`], cells as every table of
+/// dualmatch: [`Table::write_csv`]). Learners in season order, best first.
 pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut header = vec!["learner", "workplace", "programme", "score"];
-    header.extend(COMPONENT_NAMES);
-    header.push("distance_km");
-    out.write_record(&header)?;
-    for li in 0..s.learners().len() {
-        let l = LearnerId::from_index(li);
-        for i in c.of(l) {
-            out.write_record(pair_row(s, c, l, i))?;
+    let table = Table::new("candidates", pair_columns(), |sink| {
+        for li in 0..s.learners().len() {
+            let l = LearnerId::from_index(li);
+            for i in c.of(l) {
+                sink(&pair_row(s, c, l, i))?;
+            }
         }
-    }
-    out.flush()
+        Ok(())
+    });
+    table.write_csv(w)
 }
 
 /// The cells of candidate pair `i` of learner `l`, as in candidates.csv and

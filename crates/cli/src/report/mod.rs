@@ -7,10 +7,11 @@ pub mod svg;
 
 use std::fmt::Write as _;
 
-/// Escapes text for HTML.
+/// Escapes text for HTML, with control, bidirectional and invisible
+/// characters shown as `\u{XXXX}` (so an id cannot reorder a line).
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in dualmatch_core::text::visible(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -77,4 +78,12 @@ pub fn cards(items: &[(&str, String)]) -> String {
 /// A figure with a caption.
 pub fn figure(svg: &str, caption: &str) -> String {
     format!("<figure>{svg}<figcaption>{}</figcaption></figure>\n", esc(caption))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaped_text_shows_hidden_characters() {
+        assert_eq!(super::esc("a\u{202E}<b>'\t"), "a\\u{202E}&lt;b&gt;&#39;\\u{0009}");
+    }
 }

@@ -60,8 +60,8 @@ impl<'a> Reporter<'a> {
         id: &str,
         at: (TableName, u64, &str),
     ) -> Option<I> {
-        if let Some(i) = map.get(id) {
-            return Some(*i);
+        if let Some(i) = super::model::by_id(map, id) {
+            return Some(i);
         }
         if !self.out.is_broken(target, id) {
             let label = self.table_label(target);

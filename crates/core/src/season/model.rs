@@ -110,6 +110,13 @@ pub struct Season {
     pub(super) index: Index,
 }
 
+/// Looks `id` up in `map`: as it is, else as the value a CSV cell that
+/// dualmatch wrote stands for (`'=1+1` for the id `=1+1`; see
+/// [`crate::text::csv_cell_source`]), so ids copied from its outputs work.
+pub(super) fn by_id<I: Copy>(map: &HashMap<String, I>, id: &str) -> Option<I> {
+    map.get(id).or_else(|| crate::text::csv_cell_source(id).and_then(|v| map.get(&v))).copied()
+}
+
 #[derive(Clone, Debug, Default)]
 pub(super) struct Index {
     pub programme: HashMap<String, ProgrammeId>,
@@ -181,21 +188,22 @@ impl Season {
         &self.schools[id.index()]
     }
 
-    /// Looks up a learner by external id.
+    /// Looks up a learner by external id (or by its form in a CSV file
+    /// that dualmatch wrote).
     pub fn learner_by_id(&self, id: &str) -> Option<LearnerId> {
-        self.index.learner.get(id).copied()
+        by_id(&self.index.learner, id)
     }
     /// Looks up a workplace by external id.
     pub fn workplace_by_id(&self, id: &str) -> Option<WorkplaceId> {
-        self.index.workplace.get(id).copied()
+        by_id(&self.index.workplace, id)
     }
     /// Looks up a programme by external id.
     pub fn programme_by_id(&self, id: &str) -> Option<ProgrammeId> {
-        self.index.programme.get(id).copied()
+        by_id(&self.index.programme, id)
     }
     /// Looks up a school by external id.
     pub fn school_by_id(&self, id: &str) -> Option<SchoolId> {
-        self.index.school.get(id).copied()
+        by_id(&self.index.school, id)
     }
     /// Looks up a tag by name.
     pub fn tag_by_name(&self, name: &str) -> Option<TagId> {
