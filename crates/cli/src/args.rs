@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dualmatch::{Policy, Solver};
 
 const ABOUT: &str = "Placement matching for dual learning: validate seasons, score learner–workplace fit, \
 and assign placements provably optimally.";
@@ -224,17 +225,6 @@ pub struct GenerateArgs {
     pub school_counts: Vec<usize>,
 }
 
-/// Solver path.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SolverArg {
-    /// The exact network path when the constraints allow it, else the LP.
-    Auto,
-    /// Min-cost flow by network simplex.
-    Network,
-    /// The LP through good_lp (slow on large seasons; a reference).
-    Lp,
-}
-
 /// `dualmatch match`.
 #[derive(Args, Debug)]
 pub struct MatchArgs {
@@ -244,8 +234,8 @@ pub struct MatchArgs {
     /// fair-share, stable, stable-workplace, serial-dictatorship,
     /// random-serial, greedy, first-come and boston are the alternatives
     /// (docs/policies.md).
-    #[arg(long, default_value = "max-fit")]
-    pub policy: String,
+    #[arg(long, value_enum, default_value_t = Policy::MaxFit)]
+    pub policy: Policy,
     /// Lottery seed for randomised policies.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -262,8 +252,8 @@ pub struct MatchArgs {
     #[arg(long, value_name = "FILE")]
     pub constraints: Option<PathBuf>,
     /// Solver path.
-    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
-    pub solver: SolverArg,
+    #[arg(long, value_enum, default_value_t = Solver::Auto)]
+    pub solver: Solver,
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,

@@ -63,3 +63,15 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     eprintln!("dualmatch: error: {err:#}");
     ExitCode::from(FAILURE)
 }
+
+/// An engine error as the binary reports it: a season that cannot be read
+/// keeps its diagnostics, other input errors are usage errors (exit 2), and
+/// the rest are failures (exit 3). Infeasibility is handled by the commands
+/// themselves (exit 1, with the conflicts).
+pub fn engine(e: dualmatch::Error) -> anyhow::Error {
+    match e {
+        dualmatch::Error::Load(load) => anyhow::Error::new(load),
+        e if e.is_input() => usage(e.to_string()),
+        e => anyhow::Error::new(e),
+    }
+}

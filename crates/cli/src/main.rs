@@ -4,9 +4,11 @@
 mod args;
 mod cmd;
 mod exit;
+mod inputs;
 mod output;
 mod progress;
 mod report;
+mod results;
 mod xlsx;
 
 use std::process::ExitCode;

@@ -4,19 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use dualmatch_core::scoring::Candidates;
-use dualmatch_core::Season;
-use dualmatch_optimiser::metrics::{self, Metrics};
-use dualmatch_optimiser::policies::{self, AllocationPolicy};
-use dualmatch_optimiser::{Constraints, PlacementModel};
-use rayon::prelude::*;
+use dualmatch::{CompareRow, Engine, Policy, Season};
+use dualmatch_optimiser::metrics::Metrics;
 use serde_json::json;
 
 use crate::args::{CompareArgs, Global};
-use crate::cmd::matching::{load_weights, season_and_candidates};
 use crate::exit::{self, usage};
+use crate::inputs::{load_season, load_weights};
 use crate::output::{Kind, StagedDir, Table};
 use crate::progress::Progress;
 
@@ -35,60 +30,40 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if a.seeds == 0 {
         return Err(usage("--seeds must be at least 1"));
     }
-    let mut chosen: Vec<Box<dyn AllocationPolicy>> = Vec::new();
-    for name in a.policies.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let names: Vec<&str> = if name == "all" { policies::ALL.to_vec() } else { vec![name] };
-        for n in names {
-            let p = policies::by_name(n).ok_or_else(|| {
-                usage(format!("unknown policy {n:?}; choose from {} (or all)", policies::ALL.join(", ")))
-            })?;
-            if !chosen.iter().any(|c| c.name() == p.name()) {
-                chosen.push(p);
-            }
-        }
-    }
+    let chosen = Policy::parse_list(&a.policies).map_err(|e| usage(format!("{e} (or all)")))?;
     if chosen.is_empty() {
         return Err(usage("--policies is empty; for example --policies max-fit,stable,first-come"));
     }
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
-    let mut seasons: Vec<(PathBuf, Season, Candidates)> = Vec::new();
+    let mut seasons: Vec<(PathBuf, Season)> = Vec::new();
     for path in &a.seasons {
-        let (s, c, _) = season_and_candidates(path, None, &weights, global, &progress)?;
-        seasons.push((path.clone(), s, c));
+        seasons.push((path.clone(), load_season(path, None, global, &progress)?));
     }
-    let none = Constraints::none();
-    let models: Vec<PlacementModel> = seasons
-        .iter()
-        .map(|(_, s, c)| PlacementModel::new(s, c, &none).expect("no pins without constraints"))
-        .collect();
-    let mut jobs: Vec<(usize, usize, Option<u64>)> = Vec::new();
-    for si in 0..seasons.len() {
-        for (pi, p) in chosen.iter().enumerate() {
-            if p.randomised() {
-                for k in 0..a.seeds {
-                    jobs.push((si, pi, Some(a.seed + k)));
-                }
-            } else {
-                jobs.push((si, pi, None));
-            }
+    let engines: Vec<Engine> =
+        seasons.iter().map(|(_, s)| Engine::new(s).weights(weights).improve(a.improve)).collect();
+    for e in &engines {
+        if e.season().candidates().is_none() {
+            progress.step("scoring candidates");
         }
+        e.candidates();
     }
     progress.finish();
-    let bar = progress.bar(jobs.len() as u64, "policy runs");
-    // Results are collected in job order, so output never depends on the thread count.
-    let runs: Vec<Run> = jobs
-        .par_iter()
-        .map(|&(si, pi, seed)| {
-            let t = Instant::now();
-            let m = &models[si];
-            let result = policies::allocate(chosen[pi].as_ref(), m, seed.unwrap_or(a.seed), a.improve)
-                .map(|asg| metrics::evaluate(m, &asg))
-                .map_err(|inf| inf.describe(m.season).join("; "));
-            bar.inc(1);
-            Run { season: si, policy: chosen[pi].name(), seed, result, seconds: t.elapsed().as_secs_f64() }
-        })
-        .collect();
+    let total = engines.len() as u64 * Engine::compare_runs(&chosen, a.seeds);
+    let bar = progress.bar(total, "policy runs");
+    // Rows come in season, policy, seed order, whatever the thread count.
+    let mut runs: Vec<Run> = Vec::new();
+    for (si, e) in engines.iter().enumerate() {
+        let rows: Vec<CompareRow> =
+            e.compare_with_progress(&chosen, a.seeds, a.seed, &|| bar.inc(1)).map_err(exit::engine)?;
+        runs.extend(rows.into_iter().map(|r| Run {
+            season: si,
+            policy: r.policy.name(),
+            seed: r.seed,
+            result: r.result.map_err(|inf| inf.describe(e.season()).join("; ")),
+            seconds: r.seconds,
+        }));
+    }
     bar.finish_and_clear();
     let timings = !a.dir.no_timings;
     let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
@@ -127,12 +102,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
 
 /// comparison.csv: one row per run, cells as every table of dualmatch
 /// ([`Table::write_csv`]).
-fn write_csv(
-    w: &mut dyn Write,
-    seasons: &[(PathBuf, Season, Candidates)],
-    runs: &[Run],
-    timings: bool,
-) -> std::io::Result<()> {
+fn write_csv(w: &mut dyn Write, seasons: &[(PathBuf, Season)], runs: &[Run], timings: bool) -> std::io::Result<()> {
     let mut header = vec![
         "season",
         "policy",

@@ -9,8 +9,8 @@ use dualmatch_core::season::LoadOptions;
 use dualmatch_core::Season;
 
 use crate::args::{ExplainArgs, Global};
-use crate::cmd::matching::load_weights;
 use crate::exit::{self, usage};
+use crate::inputs::load_weights;
 
 /// Runs the command.
 pub fn run(a: ExplainArgs, _global: &Global) -> anyhow::Result<ExitCode> {

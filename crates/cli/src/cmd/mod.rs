@@ -1,6 +1,5 @@
 //! One module per subcommand.
 
-mod advice_out;
 pub mod compare;
 pub mod convert;
 pub mod diff;

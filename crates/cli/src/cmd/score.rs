@@ -1,16 +1,15 @@
 //! `dualmatch score`: write every eligible learner–site pair with its score.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use dualmatch_core::scoring::{Candidates, COMPONENT_NAMES};
+use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::LoadOptions;
-use dualmatch_core::{LearnerId, Season};
+use dualmatch_core::LearnerId;
 
 use crate::args::{Global, ScoreArgs};
-use crate::cmd::matching::load_weights;
 use crate::exit;
-use crate::output::{self, Kind, Table};
+use crate::inputs::load_weights;
+use crate::output;
 use crate::progress::Progress;
 
 /// Runs the command.
@@ -24,7 +23,7 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.step("scoring candidates");
     let cands = Candidates::generate(&season, &weights, None);
     progress.step(&format!("writing {} candidate pairs", cands.len()));
-    output::write_file_atomic(&a.out, |w| write_candidates(w, &season, &cands))?;
+    output::write_file_atomic(&a.out, |w| crate::results::write_candidates(w, &season, &cands))?;
     progress.finish();
     if !global.quiet {
         let with = (0..season.learners().len()).filter(|&l| !cands.of(LearnerId::from_index(l)).is_empty()).count();
@@ -36,48 +35,4 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(exit::OK))
-}
-
-/// The columns of a candidate pair, as in candidates.csv and placements.csv:
-/// learner, workplace, programme, score, the components, distance_km.
-pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
-    let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
-    columns.push(("score", Kind::Number));
-    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
-    columns.push(("distance_km", Kind::Number));
-    columns
-}
-
-/// Writes candidates as CSV ([`pair_columns`], cells as every table of
-/// dualmatch: [`Table::write_csv`]). Learners in season order, best first.
-pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::io::Result<()> {
-    let table = Table::new("candidates", pair_columns(), |sink| {
-        for li in 0..s.learners().len() {
-            let l = LearnerId::from_index(li);
-            for i in c.of(l) {
-                sink(&pair_row(s, c, l, i))?;
-            }
-        }
-        Ok(())
-    });
-    table.write_csv(w)
-}
-
-/// The cells of candidate pair `i` of learner `l`, as in candidates.csv and
-/// placements.csv: learner, workplace, programme, score, the components
-/// (empty for supplied scores) and distance_km.
-pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Vec<String> {
-    let g = s.group(c.group[i]);
-    let mut rec = vec![
-        s.learner(l).id.clone(),
-        s.workplace(g.workplace).id.clone(),
-        s.programme(g.programme).id.clone(),
-        format!("{}", c.score[i]),
-    ];
-    match &c.components {
-        Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| format!("{x:.4}"))),
-        None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
-    }
-    rec.push(format!("{:.2}", c.distance_km[i]));
-    rec
 }

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use dualmatch_core::scoring::Candidates;
 use dualmatch_core::Season;
 use dualmatch_optimiser::metrics::Metrics;
 
@@ -25,9 +24,9 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Renders the page: per season, a table of means over seeds and three charts.
-pub fn render(seasons: &[(PathBuf, Season, Candidates)], runs: &[RunView]) -> String {
+pub fn render(seasons: &[(PathBuf, Season)], runs: &[RunView]) -> String {
     let mut body = String::new();
-    for (si, (path, season, _)) in seasons.iter().enumerate() {
+    for (si, (path, season)) in seasons.iter().enumerate() {
         let mut policies: Vec<&str> = Vec::new();
         for r in runs.iter().filter(|r| r.0 == si) {
             if !policies.contains(&r.1) {

@@ -1,0 +1,77 @@
+//! The inputs every command reads: option files (weights, constraints,
+//! changes), the season with its warnings on stderr, and candidates supplied
+//! with it.
+
+use std::path::Path;
+
+use dualmatch::{Season, Weights};
+use dualmatch_core::season::{self, LoadOptions};
+
+use crate::args::Global;
+use crate::exit::usage;
+use crate::progress::Progress;
+
+/// Reads a small text file given on the command line, as a usage error when
+/// it cannot be read.
+pub fn read_option_file(path: &Path, what: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    /// Weights and constraints files are small; this bounds memory on a wrong path such as /dev/zero.
+    const MAX: u64 = 16 << 20;
+    let file = std::fs::File::open(path).map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX {
+        return Err(usage(format!("{what} {} is larger than 16 MiB; is it the right file?", path.display())));
+    }
+    String::from_utf8(bytes).map_err(|_| usage(format!("{what} {} is not UTF-8 text", path.display())))
+}
+
+/// Loads `--weights FILE`, or the defaults.
+pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
+    let Some(path) = path else { return Ok(Weights::default()) };
+    let text = read_option_file(path, "the weights file")?;
+    Weights::from_toml_str(&text).map_err(|e| {
+        let at = e.position().map(|p| format!(":{}", p.line)).unwrap_or_default();
+        usage(format!("{}{at}: {e}", path.display()))
+    })
+}
+
+/// Loads the season (with a candidates file given separately, if any),
+/// printing its warnings, and a warning for supplied candidate pairs that
+/// break a hard gate (the engine leaves them out).
+pub fn load_season(
+    season_path: &Path,
+    candidates: Option<&Path>,
+    global: &Global,
+    progress: &Progress,
+) -> anyhow::Result<Season> {
+    progress.step("loading season");
+    let opts = LoadOptions { candidates: candidates.map(Path::to_path_buf), travel_times: None };
+    let loaded = season::load_with(season_path, &opts)?;
+    if !global.quiet {
+        progress.suspend(|| {
+            for d in loaded.warnings.iter() {
+                eprintln!("{d}");
+            }
+        });
+    }
+    let season = loaded.season;
+    if season.candidates().is_some() && !global.quiet {
+        let dropped = dualmatch::Candidates::rejected_season_candidates(&season);
+        if let Some((l, g, why)) = dropped.first() {
+            let grp = season.group(*g);
+            progress.suspend(|| {
+                eprintln!(
+                    "warning: {} supplied candidate pair(s) break a hard gate and are not used, for example {}–{}: {}",
+                    dropped.len(),
+                    season.learner(*l).id,
+                    season.workplace(grp.workplace).id,
+                    why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; ")
+                )
+            });
+        }
+    }
+    Ok(season)
+}

@@ -1,0 +1,130 @@
+//! The files of a result directory: the tables about learners and sites,
+//! summary.json, results.xlsx and the per-school folders. `match` and
+//! `rematch` write through [`write_result`]; nothing here decides a
+//! placement.
+
+mod advice;
+mod by_school;
+mod summary;
+mod tables;
+
+use dualmatch::{Advice, Candidates, LearnerId, PlacementChange, SchoolId, Season, Unplaced};
+use dualmatch_optimiser::network::Solved;
+
+use crate::args::ResultFiles;
+use crate::output::{StagedDir, Table};
+
+pub use summary::{summary, SummaryInfo};
+pub use tables::write_candidates;
+
+/// What one result directory is made of.
+pub struct Outcome<'a> {
+    pub season: &'a Season,
+    pub candidates: &'a Candidates,
+    pub solved: &'a Solved,
+    pub reasons: &'a [(LearnerId, Unplaced)],
+    /// For `rematch`: every learner whose placement changed.
+    pub changes: Option<&'a [PlacementChange]>,
+    /// The waiting list and recruitment advice (max-fit only).
+    pub advice: Option<&'a Advice>,
+}
+
+/// Who a file is for: the coordinator, who sees every learner, or one
+/// school, which sees only its own learners and no other school's learner
+/// by id or score.
+#[derive(Clone, Copy)]
+enum Audience {
+    All,
+    School(SchoolId),
+}
+
+impl Audience {
+    /// True if learner `l` is shown to this audience.
+    fn sees(self, s: &Season, l: LearnerId) -> bool {
+        match self {
+            Audience::All => true,
+            Audience::School(school) => s.learner(l).school == school,
+        }
+    }
+}
+
+/// Writes the files every result directory has: placements.csv,
+/// unplaced.csv, placement_changes.csv (rematch), seat_values.csv (when there
+/// are duals) and summary.json; with `--xlsx` also results.xlsx with a sheet
+/// per CSV file and the summary; with `--by-school` the same per school.
+///
+/// This is the one place where result tables are listed: a table added to
+/// [`learner_tables`] (about learners, so also split by school) or to the
+/// list below (about sites) becomes a CSV file and a worksheet.
+pub fn write_result(
+    dir: &StagedDir,
+    r: &Outcome,
+    summary: &serde_json::Value,
+    files: &ResultFiles,
+) -> anyhow::Result<()> {
+    let mut list = learner_tables(r, Audience::All);
+    if let Some(d) = &r.solved.duals {
+        list.push(tables::seat_values(r.season, d));
+    }
+    // Not in the per-school folders: the advice names other schools' learners.
+    if let Some(a) = r.advice {
+        list.push(advice::waitlist_table(r.season, r.candidates, a));
+        list.push(advice::recruitment_table(r.season, a));
+    }
+    write_tables(dir, "", &list, summary, files.xlsx)?;
+    if files.by_school {
+        by_school::write_by_school(dir, r, files.xlsx)?;
+    }
+    Ok(())
+}
+
+/// The tables about learners, as `to` may see them.
+fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
+    let mut list =
+        vec![tables::placements(r.season, r.candidates, r.solved, to), tables::unplaced_table(r.season, r.reasons, to)];
+    if let Some(changes) = r.changes {
+        let s = r.season;
+        list.push(tables::changes_table(s, changes, move |l| to.sees(s, l)));
+    }
+    list
+}
+
+/// Writes `tables` as CSV files, `summary` as summary.json and, with `xlsx`,
+/// both as results.xlsx, in the folder `base` (empty, or ending in `/`).
+fn write_tables(
+    dir: &StagedDir,
+    base: &str,
+    tables: &[Table],
+    summary: &serde_json::Value,
+    xlsx: bool,
+) -> anyhow::Result<()> {
+    for t in tables {
+        dir.write(&format!("{base}{}", t.file_name()), |w| t.write_csv(w))?;
+    }
+    dir.write_json(&format!("{base}summary.json"), summary)?;
+    if xlsx {
+        let name = format!("{base}results.xlsx");
+        let book = crate::xlsx::workbook(&dir.final_path(&name).display().to_string(), tables, Some(summary))?;
+        dir.write_bytes(&name, &book)?;
+    }
+    Ok(())
+}
+
+/// The waiting list and recruitment advice when it was computed; a failure
+/// (which would be a bug: the result is checked optimal) is reported as a
+/// warning and the files are left out.
+pub fn advice_or_warn<A>(
+    advice: Option<Result<A, dualmatch_optimiser::advice::AdviceError>>,
+    progress: &crate::progress::Progress,
+    quiet: bool,
+) -> Option<A> {
+    match advice? {
+        Ok(a) => Some(a),
+        Err(e) => {
+            if !quiet {
+                progress.suspend(|| eprintln!("warning: no waiting list or recruitment advice: {e}"));
+            }
+            None
+        }
+    }
+}

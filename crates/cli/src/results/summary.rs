@@ -1,0 +1,100 @@
+//! summary.json: the totals, the proof, the candidates' source, rates per
+//! school and programme, and the unplaced learners by reason.
+
+use std::collections::BTreeMap;
+
+use dualmatch::{Candidates, LearnerId, Season, Unplaced};
+use dualmatch_optimiser::network::Solved;
+use serde_json::json;
+
+fn reason_kind(r: &Unplaced) -> &'static str {
+    match r {
+        Unplaced::ScreeningPending => "screening pending",
+        Unplaced::ScreeningFailed => "screening failed",
+        Unplaced::Left => "left",
+        Unplaced::NoCandidate(_) | Unplaced::NoSuppliedCandidate => "no candidate",
+        Unplaced::NoUsableCandidate { .. } => "no usable candidate",
+        Unplaced::Outcompeted { .. } => "outcompeted",
+        Unplaced::Constrained { .. } => "constrained",
+    }
+}
+
+/// What a summary says of how the result was made.
+pub struct SummaryInfo<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// The lottery seed (`None` for the exact objectives, which draw none).
+    pub seed: Option<u64>,
+    /// Whether the result was Pareto-improved.
+    pub improve: bool,
+    /// Whether the result is an exact optimum with a proof.
+    pub optimal: bool,
+    /// Include the load and solve times.
+    pub timings: bool,
+}
+
+/// summary.json of a result.
+pub fn summary(
+    info: &SummaryInfo,
+    s: &Season,
+    c: &Candidates,
+    source: &str,
+    solved: &Solved,
+    reasons: &[(LearnerId, Unplaced)],
+    [t_load, t_solve]: [f64; 2],
+) -> serde_json::Value {
+    let a = &solved.assignment;
+    let total = a.total_score(c);
+    let mut per_school: Vec<(usize, usize)> = vec![(0, 0); s.schools().len()];
+    let mut per_prog: Vec<(usize, usize)> = vec![(0, 0); s.programmes().len()];
+    for (li, p) in a.placement.iter().enumerate() {
+        let l = s.learner(LearnerId::from_index(li));
+        per_school[l.school.index()].0 += 1;
+        per_prog[l.programme.index()].0 += 1;
+        if p.is_some() {
+            per_school[l.school.index()].1 += 1;
+            per_prog[l.programme.index()].1 += 1;
+        }
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, r) in reasons {
+        *kinds.entry(reason_kind(r)).or_default() += 1;
+    }
+    let placed = a.placed();
+    let mut v = json!({
+        "policy": info.policy,
+        "seed": info.seed,
+        "improve": info.improve,
+        "learners": s.learners().len(),
+        "placed": placed,
+        "unplaced": s.learners().len() - placed,
+        "total_score": total,
+        "mean_score": if placed > 0 { total / placed as f64 } else { 0.0 },
+        "optimal": info.optimal,
+        "proof": info.optimal.then(|| json!({
+            "method": solved.proof.method,
+            "bound": solved.proof.bound,
+            "objective_weight": a.total_weight(c).to_string(),
+            "gap": solved.proof.bound - a.total_weight(c) as f64 / dualmatch_optimiser::model::WEIGHT_SCALE,
+            "max_placeable": solved.proof.max_placeable,
+            "components": solved.proof.components,
+            "largest_component": solved.proof.largest_component,
+            "note": "bound: the dual objective of the solved network, in score units; the objective is exact for scores rounded to 1e-6 (objective_weight, in 1e-6 units), and gap = bound - objective_weight / 1e6",
+        })),
+        "candidates": {"source": source, "pairs": c.len()},
+        "per_school": s.schools().iter().enumerate().map(|(i, sc)| json!({
+            "school": sc.id, "name": sc.name, "learners": per_school[i].0, "placed": per_school[i].1,
+            "rate": if per_school[i].0 > 0 { per_school[i].1 as f64 / per_school[i].0 as f64 } else { 0.0 },
+        })).collect::<Vec<_>>(),
+        "per_programme": s.programmes().iter().enumerate().map(|(i, p)| json!({
+            "programme": p.id, "name": p.name, "learners": per_prog[i].0, "placed": per_prog[i].1,
+            "seats": s.seats_of_programme(dualmatch_core::ProgrammeId::from_index(i)),
+        })).collect::<Vec<_>>(),
+        "unplaced_by_reason": kinds,
+    });
+    if info.timings {
+        v["solve_seconds"] = json!(t_solve);
+        v["load_seconds"] = json!(t_load);
+    }
+    v
+}

@@ -1,0 +1,137 @@
+//! The result tables: candidate pairs, placements, unplaced learners with
+//! their reasons, seat values and placement changes.
+
+use std::io::Write;
+
+use dualmatch::{Candidates, LearnerId, PlacementChange, Season, Unplaced, WorkplaceId};
+use dualmatch_core::scoring::COMPONENT_NAMES;
+use dualmatch_optimiser::network::{self, Solved};
+use dualmatch_optimiser::unplaced::{Describe, DescribeFor};
+
+use super::Audience;
+use crate::output::{Kind, Table};
+
+/// The columns of a candidate pair, as in candidates.csv and placements.csv:
+/// learner, workplace, programme, score, the components, distance_km.
+pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
+    let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
+    columns.push(("score", Kind::Number));
+    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.push(("distance_km", Kind::Number));
+    columns
+}
+
+/// Writes candidates as CSV ([`pair_columns`], cells as every table of
+/// dualmatch: [`Table::write_csv`]). Learners in season order, best first.
+pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::io::Result<()> {
+    let table = Table::new("candidates", pair_columns(), |sink| {
+        for li in 0..s.learners().len() {
+            let l = LearnerId::from_index(li);
+            for i in c.of(l) {
+                sink(&pair_row(s, c, l, i))?;
+            }
+        }
+        Ok(())
+    });
+    table.write_csv(w)
+}
+
+/// The cells of candidate pair `i` of learner `l`, as in candidates.csv and
+/// placements.csv: learner, workplace, programme, score, the components
+/// (empty for supplied scores) and distance_km.
+pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Vec<String> {
+    let g = s.group(c.group[i]);
+    let mut rec = vec![
+        s.learner(l).id.clone(),
+        s.workplace(g.workplace).id.clone(),
+        s.programme(g.programme).id.clone(),
+        format!("{}", c.score[i]),
+    ];
+    match &c.components {
+        Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| format!("{x:.4}"))),
+        None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+    }
+    rec.push(format!("{:.2}", c.distance_km[i]));
+    rec
+}
+
+/// placements.csv: the placements of the learners `to` sees.
+pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, to: Audience) -> Table<'a> {
+    let mut columns = pair_columns();
+    columns.push(("school", Kind::Text));
+    Table::new("placements", columns, move |sink| {
+        for (li, p) in solved.assignment.placement.iter().enumerate() {
+            let l = LearnerId::from_index(li);
+            let Some(ci) = p.filter(|_| to.sees(s, l)) else { continue };
+            let mut rec = pair_row(s, c, l, ci as usize);
+            rec.push(s.school(s.learner(l).school).id.clone());
+            sink(&rec)?;
+        }
+        Ok(())
+    })
+}
+
+/// unplaced.csv: the unplaced learners `to` sees, with the reason as `to`
+/// may read it (a school's copy names no learner of another school).
+pub(super) fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], to: Audience) -> Table<'a> {
+    let columns = [("learner", Kind::Text), ("reason", Kind::Text), ("school", Kind::Text)];
+    Table::new("unplaced", columns, move |sink| {
+        for (l, r) in reasons.iter().filter(|(l, _)| to.sees(s, *l)) {
+            let learner = s.learner(*l);
+            let reason = match to {
+                Audience::All => Describe(r, s).to_string(),
+                Audience::School(school) => DescribeFor(r, s, school).to_string(),
+            };
+            sink(&[learner.id.clone(), reason, s.school(learner.school).id.clone()])?;
+        }
+        Ok(())
+    })
+}
+
+/// seat_values.csv: what one more seat would add, best first.
+pub(super) fn seat_values<'a>(s: &'a Season, d: &'a network::Duals) -> Table<'a> {
+    let mut rows: Vec<(usize, f64)> = d.seat.iter().copied().enumerate().filter(|(_, v)| *v > 0.0).collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let columns = [
+        ("workplace", Kind::Text),
+        ("programme", Kind::Text),
+        ("seats", Kind::Number),
+        ("value_of_one_more_seat", Kind::Number),
+    ];
+    Table::new("seat_values", columns, move |sink| {
+        for &(gi, v) in &rows {
+            let g = s.groups()[gi];
+            sink(&[
+                s.workplace(g.workplace).id.clone(),
+                s.programme(g.programme).id.clone(),
+                g.seats.to_string(),
+                format!("{v:.4}"),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// placement_changes.csv: the changes of the learners `keep` selects.
+pub(super) fn changes_table<'a>(
+    s: &'a Season,
+    changes: &'a [PlacementChange],
+    keep: impl Fn(LearnerId) -> bool + 'a,
+) -> Table<'a> {
+    let columns = ["learner", "change", "workplace_before", "workplace_after", "programme", "school"];
+    Table::new("placement_changes", columns.map(|c| (c, Kind::Text)), move |sink| {
+        let site = |w: Option<WorkplaceId>| w.map(|w| s.workplace(w).id.clone()).unwrap_or_default();
+        for ch in changes.iter().filter(|ch| keep(ch.learner)) {
+            let l = s.learner(ch.learner);
+            sink(&[
+                l.id.clone(),
+                ch.kind.as_str().to_string(),
+                site(ch.before),
+                site(ch.after),
+                s.programme(l.programme).id.clone(),
+                s.school(l.school).id.clone(),
+            ])?;
+        }
+        Ok(())
+    })
+}
