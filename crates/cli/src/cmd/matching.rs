@@ -95,7 +95,6 @@ impl MatchConfig {
     }
 
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
-        crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
         if dualmatch_optimiser::policies::by_name(&a.policy).is_none() {
             return Err(usage(format!(
                 "unknown policy {:?}; choose from {}",
@@ -180,7 +179,16 @@ pub fn season_and_candidates(
 
 /// Runs the command.
 pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let inputs: Vec<PathBuf> =
+        [Some(&args.season), args.candidates.as_ref(), args.weights.as_ref(), args.constraints.as_ref()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
     let cfg = MatchConfig::from_args(args)?;
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let dir = StagedDir::new(&cfg.out, cfg.force, "match", &inputs)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let (season, cands, source) =
@@ -235,7 +243,6 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     solved.assignment.check(&model).map_err(|e| anyhow::anyhow!("internal error: infeasible result: {e}"))?;
     progress.step("writing results");
     let reasons = unplaced::reasons(&model, &solved.assignment);
-    let dir = StagedDir::new(&cfg.out, cfg.force)?;
     let proof_line = if cfg.objective.is_some() {
         format!(
             "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",

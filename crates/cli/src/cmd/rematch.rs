@@ -120,7 +120,10 @@ fn read_previous(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
 
 /// Runs the command.
 pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
+    let inputs = [Some(a.season.as_path()), Some(&a.previous), Some(&a.changes), a.weights.as_deref()];
+    let inputs: Vec<&Path> = inputs.into_iter().flatten().collect();
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let dir = StagedDir::new(&a.dir.out, a.dir.force, "rematch", &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
     let changes_text = read_option_file(&a.changes, "the changes file")?;
     let previous = read_previous(&a.previous)?;
@@ -306,7 +309,6 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         summary["rematch"]["allow_moves"] = report;
     }
     let advice = if a.files.no_advice { None } else { matching::advise(&model, &solved, &progress, global.quiet) };
-    let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
     let outcome = Outcome {
         season: &s,
         candidates: &cands,
