@@ -636,6 +636,9 @@ fn generate_scenario_writes_a_valid_season_per_sweep_point() {
     let mut names: Vec<String> =
         fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
+    // Beside the seasons, the marker of a directory written by dualmatch.
+    assert_eq!(names.first().map(String::as_str), Some(".dualmatch-result"));
+    names.remove(0);
     assert_eq!(
         names,
         ["scarcity-0.60-schools-2", "scarcity-0.60-schools-3", "scarcity-1.20-schools-2", "scarcity-1.20-schools-3"]

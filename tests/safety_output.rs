@@ -10,6 +10,8 @@
 //! tmpfs in a private mount namespace (`unshare -m`, as root, which CI is);
 //! where that is not allowed the test says so and checks nothing more.
 
+#![cfg(unix)]
+
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
