@@ -6,7 +6,7 @@
 //! | 1 | the run finished but the result is infeasible, or partial when that was asked for |
 //! | 2 | bad input or bad usage: nothing was written |
 //! | 3 | an internal or I/O failure (disk full, permission denied): nothing was written |
-//! | 128 + n | stopped by signal n (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP): nothing was written |
+//! | 130, 143 | stopped by Ctrl-C (SIGINT) or SIGTERM (128 + the signal number): nothing was written |
 
 use std::process::ExitCode;
 

@@ -16,8 +16,10 @@
 //!   left there: staging directories and temporary files that no live run
 //!   locks (and that are not empty, or are older than a minute), and
 //!   `.dualmatch-old-*` directories (restored or removed as above).
-//! - On SIGINT, SIGTERM or SIGHUP a thread removes the staging directories
-//!   and temporary files of the run and exits with 128 + the signal number.
+//! - On SIGINT or SIGTERM a thread removes the staging directories and
+//!   temporary files of the run and exits with 128 + the signal number.
+//!   (SIGHUP keeps its usual meaning, so that `nohup` still works; a run
+//!   killed by it is cleaned up by the next one.)
 //! - Files and directories are created with the user's umask applied
 //!   (0666/0777 before the mask), as `cp` would.
 
@@ -90,14 +92,14 @@ fn remove(path: &Path) {
     }
 }
 
-/// Starts the thread that, on SIGINT, SIGTERM or SIGHUP, removes the staging
+/// Starts the thread that, on SIGINT or SIGTERM, removes the staging
 /// directories and temporary files of this run and exits with 128 + the
 /// signal number (130 for Ctrl-C, 143 for SIGTERM). Call once, first thing.
 pub fn remove_unfinished_on_signals() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
             return;
         };
         let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
@@ -183,24 +185,13 @@ fn unsupported(e: rustix::io::Errno) -> bool {
     matches!(e, Errno::INVAL | Errno::NOSYS | Errno::NOTSUP)
 }
 
-/// What a directory's staging name holds after it was put in place.
-enum Placed {
-    /// The destination did not exist.
-    New,
-    /// The old result: remove it.
-    Old(PathBuf),
-}
-
-/// Puts the complete `staging` at `target`, replacing an old result when `replace`.
-fn put_in_place(staging: &Path, target: &Path, replace: bool) -> io::Result<Placed> {
-    if !replace {
-        rename_new(staging, target)?;
-        return Ok(Placed::New);
-    }
+/// Replaces the old result at `target` with the complete `staging`;
+/// returns where the old result now is (to be removed).
+fn replace_dir(staging: &Path, target: &Path) -> io::Result<PathBuf> {
     if exchange(staging, target)? {
-        return Ok(Placed::Old(staging.to_path_buf()));
+        return Ok(staging.to_path_buf());
     }
-    replace_by_renames(staging, target).map(Placed::Old)
+    replace_by_renames(staging, target)
 }
 
 /// Two renames where there is no exchange. Between them the old result is at
@@ -299,19 +290,116 @@ fn prepare(parent: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A staging directory or temporary file beside an output: registered for
+/// removal on a signal, locked while this run lives, removed when dropped
+/// unless it was put in place.
+struct Temp {
+    path: PathBuf,
+    /// The open directory or file, which holds the lock.
+    handle: Option<File>,
+    dest: PathBuf,
+    force: bool,
+    shape: Shape,
+    inputs: Vec<PathBuf>,
+    id: u64,
+    done: bool,
+}
+
+impl Temp {
+    /// Checks `dest`, clears its directory of leftovers and creates the
+    /// temporary entry beside it.
+    fn new(dest: &Path, force: bool, inputs: &[&Path], shape: Shape) -> anyhow::Result<Self> {
+        let target = guard::check(dest, force, inputs, shape)?;
+        let parent = parent_of(&target);
+        prepare(&parent)?;
+        let mut builder = tempfile::Builder::new();
+        builder.rand_bytes(RANDOM_CHARS);
+        let cannot = || format!("cannot create a temporary entry in {}", parent.display());
+        // Registered under the lock, so that a signal cannot come in between.
+        let mut reg = pending();
+        let (path, handle) = match shape {
+            Shape::Dir => {
+                let path = builder.prefix(STAGING_PREFIX).tempdir_in(&parent).with_context(cannot)?.keep();
+                let handle = File::open(&path).ok();
+                (path, handle)
+            }
+            Shape::File => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    // The umask applies, as for any new file (tempfile's default is 0600).
+                    builder.permissions(fs::Permissions::from_mode(0o666));
+                }
+                let file = builder.prefix(TMP_PREFIX).tempfile_in(&parent).with_context(cannot)?;
+                let (handle, path) = file.keep().map_err(|e| e.error).with_context(cannot)?;
+                (path, Some(handle))
+            }
+        };
+        let id = register(&mut reg, path.clone());
+        drop(reg);
+        if let Some(h) = &handle {
+            lock(h, true);
+        }
+        Ok(Self {
+            path,
+            handle,
+            dest: dest.to_path_buf(),
+            force,
+            shape,
+            inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
+            id,
+            done: false,
+        })
+    }
+
+    /// Puts the complete entry at the destination, checked again now (it may
+    /// have appeared or changed during the run): a new name is never
+    /// replaced by accident; an old result is exchanged (a directory) or
+    /// renamed over (a file), and removed.
+    fn put_in_place(&mut self) -> anyhow::Result<PathBuf> {
+        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
+        let mut reg = pending();
+        let placed = guard::check(&self.dest, self.force, &inputs, self.shape).and_then(|target| {
+            let replace = fs::symlink_metadata(&target).is_ok();
+            let old = match (replace, self.shape) {
+                (false, _) => rename_new(&self.path, &target).map(|()| None),
+                (true, Shape::File) => fs::rename(&self.path, &target).map(|()| None),
+                (true, Shape::Dir) => replace_dir(&self.path, &target).map(Some),
+            };
+            old.with_context(|| format!("cannot move the result into {}", self.dest.display()))
+        });
+        let old = match placed {
+            Ok(old) => old,
+            Err(e) => {
+                drop(reg);
+                return Err(e);
+            }
+        };
+        if let Some(old) = old {
+            remove(&old);
+        }
+        reg.retain(|p| p.id != self.id);
+        self.done = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut reg = pending();
+            remove(&self.path);
+            reg.retain(|p| p.id != self.id);
+        }
+    }
+}
+
 /// A result directory under construction: files are written into a hidden
 /// staging directory beside the destination; [`StagedDir::commit`] puts it in
 /// place. Dropping it without committing removes everything.
 pub struct StagedDir {
-    staging: PathBuf,
-    dest: PathBuf,
-    force: bool,
+    temp: Temp,
     command: &'static str,
-    inputs: Vec<PathBuf>,
-    id: u64,
-    /// The open staging directory, locked while this run is alive.
-    _lock: Option<File>,
-    done: bool,
 }
 
 impl StagedDir {
@@ -321,39 +409,14 @@ impl StagedDir {
     /// arguments are checked: an unwritable location then fails before any work.
     /// `command` is recorded in the result marker.
     pub fn new(dest: &Path, force: bool, command: &'static str, inputs: &[&Path]) -> anyhow::Result<Self> {
-        let target = guard::check(dest, force, inputs, Shape::Dir)?;
-        let parent = parent_of(&target);
-        prepare(&parent)?;
-        let mut reg = pending();
-        let staging = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
-            .rand_bytes(RANDOM_CHARS)
-            .tempdir_in(&parent)
-            .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?
-            .keep();
-        let id = register(&mut reg, staging.clone());
-        drop(reg);
-        let mut dir = Self {
-            staging,
-            dest: dest.to_path_buf(),
-            force,
-            command,
-            inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
-            id,
-            _lock: None,
-            done: false,
-        };
-        if let Ok(f) = File::open(&dir.staging) {
-            lock(&f, true);
-            dir._lock = Some(f);
-        }
+        let dir = Self { temp: Temp::new(dest, force, inputs, Shape::Dir)?, command };
         dir.write_bytes(STAGING_NOTE, STAGING_NOTE_TEXT.as_bytes())?;
         Ok(dir)
     }
 
     /// Path of `name` inside the staging directory.
     pub fn path(&self, name: &str) -> PathBuf {
-        self.staging.join(name)
+        self.temp.path.join(name)
     }
 
     /// Writes the file `name` (possibly `sub/dir/name`) in the staging directory.
@@ -379,7 +442,7 @@ impl StagedDir {
 
     /// Where the file `name` will be once the directory is committed (for messages).
     pub fn final_path(&self, name: &str) -> PathBuf {
-        self.dest.join(name)
+        self.temp.dest.join(name)
     }
 
     /// Writes `bytes` as the file `name`.
@@ -388,45 +451,15 @@ impl StagedDir {
     }
 
     /// Writes the result marker, last, and puts the finished directory in
-    /// place: new, or exchanged with the old result when `--force` was given
-    /// (checked again now, since the destination may have appeared or
-    /// changed during the run). The old result is removed afterwards.
+    /// place: new, or exchanged with the old result when `--force` was given.
+    /// The old result is removed afterwards.
     pub fn commit(mut self) -> anyhow::Result<PathBuf> {
-        let note = self.staging.join(STAGING_NOTE);
+        let note = self.path(STAGING_NOTE);
         fs::remove_file(&note).with_context(|| format!("cannot remove {}", note.display()))?;
         let entries =
-            guard::entries(&self.staging).with_context(|| format!("cannot read {}", self.staging.display()))?;
+            guard::entries(&self.temp.path).with_context(|| format!("cannot read {}", self.temp.path.display()))?;
         self.write_bytes(RESULT_MARKER, guard::marker(self.command, &entries).as_bytes())?;
-        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
-        let mut reg = pending();
-        let placed = guard::check(&self.dest, self.force, &inputs, Shape::Dir).and_then(|target| {
-            let replace = fs::symlink_metadata(&target).is_ok();
-            put_in_place(&self.staging, &target, replace)
-                .with_context(|| format!("cannot move the result into {}", self.dest.display()))
-        });
-        let placed = match placed {
-            Ok(p) => p,
-            Err(e) => {
-                drop(reg);
-                return Err(e);
-            }
-        };
-        if let Placed::Old(old) = placed {
-            remove(&old);
-        }
-        reg.retain(|p| p.id != self.id);
-        self.done = true;
-        Ok(self.dest.clone())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut reg = pending();
-            remove(&self.staging);
-            reg.retain(|p| p.id != self.id);
-        }
+        self.temp.put_in_place()
     }
 }
 
@@ -434,13 +467,7 @@ impl Drop for StagedDir {
 /// destination, created right after the arguments are checked, and renamed
 /// over the destination by [`OutFile::write`]. Dropping it removes it.
 pub struct OutFile {
-    tmp: PathBuf,
-    file: File,
-    dest: PathBuf,
-    force: bool,
-    inputs: Vec<PathBuf>,
-    id: u64,
-    done: bool,
+    temp: Temp,
 }
 
 impl OutFile {
@@ -448,78 +475,29 @@ impl OutFile {
     /// `inputs`, a directory or not a regular file) and creates the temporary
     /// file beside it.
     pub fn new(dest: &Path, force: bool, inputs: &[&Path]) -> anyhow::Result<Self> {
-        let target = guard::check(dest, force, inputs, Shape::File)?;
-        let parent = parent_of(&target);
-        prepare(&parent)?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(TMP_PREFIX).rand_bytes(RANDOM_CHARS);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // The umask applies, as for any new file (tempfile's default is 0600).
-            builder.permissions(fs::Permissions::from_mode(0o666));
-        }
-        let mut reg = pending();
-        let (file, tmp) = builder
-            .tempfile_in(&parent)
-            .with_context(|| format!("cannot create a temporary file in {}", parent.display()))?
-            .keep()
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot create a temporary file in {}", parent.display()))?;
-        let id = register(&mut reg, tmp.clone());
-        drop(reg);
-        let mut out = Self {
-            tmp,
-            file,
-            dest: dest.to_path_buf(),
-            force,
-            inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
-            id,
-            done: false,
-        };
-        lock(&out.file, true);
-        out.file.write_all(TMP_TEXT).with_context(|| format!("cannot write {}", out.tmp.display()))?;
+        let mut out = Self { temp: Temp::new(dest, force, inputs, Shape::File)? };
+        let what = format!("cannot write {}", out.temp.path.display());
+        out.file()?.write_all(TMP_TEXT).context(what)?;
         Ok(out)
+    }
+
+    fn file(&mut self) -> anyhow::Result<&mut File> {
+        self.temp.handle.as_mut().context("the temporary file is not open")
     }
 
     /// Fills the file with `write` and renames it over the destination.
     pub fn write(mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<PathBuf> {
-        let what = || format!("cannot write {}", self.dest.display());
-        self.file.set_len(0).with_context(what)?;
-        self.file.rewind().with_context(what)?;
+        let what = format!("cannot write {}", self.temp.dest.display());
+        let file = self.file()?;
+        file.set_len(0).context(what.clone())?;
+        file.rewind().context(what.clone())?;
         {
-            let mut w = BufWriter::new(&self.file);
-            write(&mut w).with_context(what)?;
-            w.flush().with_context(what)?;
+            let mut w = BufWriter::new(&mut *file);
+            write(&mut w).context(what.clone())?;
+            w.flush().context(what.clone())?;
         }
-        self.file.sync_all().with_context(what)?;
-        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
-        let mut reg = pending();
-        let placed = guard::check(&self.dest, self.force, &inputs, Shape::File).and_then(|target| {
-            let r = if fs::symlink_metadata(&target).is_ok() {
-                fs::rename(&self.tmp, &target)
-            } else {
-                rename_new(&self.tmp, &target)
-            };
-            r.with_context(|| format!("cannot move the result into {}", self.dest.display()))
-        });
-        if let Err(e) = placed {
-            drop(reg);
-            return Err(e);
-        }
-        reg.retain(|p| p.id != self.id);
-        self.done = true;
-        Ok(self.dest.clone())
-    }
-}
-
-impl Drop for OutFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut reg = pending();
-            let _ = fs::remove_file(&self.tmp);
-            reg.retain(|p| p.id != self.id);
-        }
+        file.sync_all().context(what)?;
+        self.temp.put_in_place()
     }
 }
 
@@ -574,7 +552,7 @@ mod tests {
         result(&dest, "old", false);
         let d = StagedDir::new(&dest, true, "test", &[]).unwrap();
         d.write_bytes("placements.csv", b"new").unwrap();
-        let old = replace_by_renames(&d.staging, &dest).unwrap();
+        let old = replace_by_renames(&d.temp.path, &dest).unwrap();
         assert_eq!(fs::read_to_string(dest.join("placements.csv")).unwrap(), "new");
         assert_eq!(fs::read_to_string(old.join("placements.csv")).unwrap(), "old");
         // A kill here, and the new result was never put in place:
@@ -598,7 +576,7 @@ mod tests {
         // flock locks belong to the open file, so `live`'s lock holds
         // against the cleaner's own open of the same directory.
         assert_eq!(clean_leftovers(t.path()), 1);
-        assert!(live.staging.exists());
+        assert!(live.temp.path.exists());
         assert!(!dead.exists());
         assert!(fresh.exists());
     }
