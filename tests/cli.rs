@@ -5,38 +5,11 @@
 //! the expectations after an intended change (then review the diff).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dualmatch"))
-}
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("failed to start dualmatch")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
+mod common;
+use common::{bin, copy_dir, data, repo, run, text};
 
 /// Compares `actual` with the file `expected` (or rewrites it when
 /// `UPDATE_EXPECT` is set).
@@ -636,6 +609,9 @@ fn generate_scenario_writes_a_valid_season_per_sweep_point() {
     let mut names: Vec<String> =
         fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
+    // Beside the seasons, the marker of a directory written by dualmatch.
+    assert_eq!(names.first().map(String::as_str), Some(".dualmatch-result"));
+    names.remove(0);
     assert_eq!(
         names,
         ["scarcity-0.60-schools-2", "scarcity-0.60-schools-3", "scarcity-1.20-schools-2", "scarcity-1.20-schools-3"]

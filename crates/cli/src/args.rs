@@ -210,7 +210,9 @@ pub struct GenerateArgs {
     /// Where to write: a directory (csv) or a file (json).
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Replace the output if it exists.
+    /// Replace the output if it exists: a directory only if dualmatch wrote
+    /// it (it has dualmatch's .dualmatch-result marker and nothing added by
+    /// hand); never the current or home directory, nor a parent of them.
     #[arg(long)]
     pub force: bool,
     /// Write a sweep of seasons instead: one per scarcity level and number of
@@ -285,7 +287,10 @@ pub struct ResultDir {
     /// Result directory.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Replace the result directory if it exists.
+    /// Replace the result directory if it exists, but only a result that
+    /// dualmatch wrote (it has dualmatch's .dualmatch-result marker and
+    /// nothing added by hand); never an input of the run or a directory
+    /// holding one, the current or home directory, nor a parent of them.
     #[arg(long)]
     pub force: bool,
     /// Leave timings and runtimes out of the results, so that outputs are
@@ -305,7 +310,7 @@ pub struct ScoreArgs {
     /// Where to write the candidates CSV.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Replace the output if it exists.
+    /// Replace the output file if it exists (never an input of the run).
     #[arg(long)]
     pub force: bool,
 }
@@ -402,7 +407,7 @@ pub struct ConvertArgs {
     /// The workbook to write (ending in .xlsx).
     #[arg(long, short, value_name = "FILE.xlsx")]
     pub out: PathBuf,
-    /// Replace the workbook if it exists.
+    /// Replace the workbook if it exists (never a file of the season).
     #[arg(long)]
     pub force: bool,
 }

@@ -6,6 +6,7 @@
 //! | 1 | the run finished but the result is infeasible, or partial when that was asked for |
 //! | 2 | bad input or bad usage: nothing was written |
 //! | 3 | an internal or I/O failure (disk full, permission denied): nothing was written |
+//! | 130, 143 | stopped by Ctrl-C (SIGINT) or SIGTERM (128 + the signal number): nothing was written |
 
 use std::process::ExitCode;
 
@@ -61,7 +62,22 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::from(BAD_INPUT);
     }
     eprintln!("dualmatch: error: {err:#}");
+    if err.chain().any(disk_full) {
+        eprintln!("dualmatch: the disk is full; free some space and run again (nothing was written)");
+    }
     ExitCode::from(FAILURE)
+}
+
+/// Whether `e` is, or wraps, "no space left on device" (also inside the
+/// `io::Error` that a CSV writer's error becomes).
+fn disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == std::io::ErrorKind::StorageFull || io.get_ref().is_some_and(|inner| disk_full(inner));
+    }
+    match e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+        Some(csv::ErrorKind::Io(io)) => io.kind() == std::io::ErrorKind::StorageFull,
+        _ => false,
+    }
 }
 
 /// An engine error as the binary reports it: a season that cannot be read

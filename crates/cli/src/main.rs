@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    output::remove_unfinished_on_signals();
     let cli = args::Cli::parse();
     match run(cli) {
         Ok(code) => code,

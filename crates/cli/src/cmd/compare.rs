@@ -2,7 +2,7 @@
 //! seasons, each randomised policy under several seeds, in parallel.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use dualmatch::{CompareRow, Engine, Policy, Season};
@@ -26,7 +26,10 @@ struct Run {
 
 /// Runs the command.
 pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
+    let mut inputs: Vec<&Path> = a.seasons.iter().map(PathBuf::as_path).collect();
+    inputs.extend(a.weights.as_deref());
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let dir = StagedDir::new(&a.dir.out, a.dir.force, "compare", &inputs)?;
     if a.seeds == 0 {
         return Err(usage("--seeds must be at least 1"));
     }
@@ -66,7 +69,6 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     bar.finish_and_clear();
     let timings = !a.dir.no_timings;
-    let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
     dir.write("comparison.csv", |w| write_csv(w, &seasons, &runs, timings))?;
     let js = json!({
         "improve": a.improve,

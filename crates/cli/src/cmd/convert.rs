@@ -9,7 +9,7 @@ use dualmatch_core::season::{self, LoadError, SeasonDoc, TableName};
 
 use crate::args::{ConvertArgs, Global};
 use crate::exit::{self, usage};
-use crate::output::{self, Kind, Table};
+use crate::output::{Kind, OutFile, Table};
 
 /// The season columns that hold numbers (numeric cells in the workbook).
 const NUMERIC: [&str; 8] = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats", "score"];
@@ -23,21 +23,19 @@ pub fn run(a: ConvertArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if !is_xlsx(&a.out) {
         return Err(usage(format!("--out {}: the workbook's name must end in .xlsx", a.out.display())));
     }
-    output::check_overwrite(&a.out, a.force)?;
-    if a.out.is_dir() {
-        return Err(usage(format!("{} is a directory; --out names the workbook file to write", a.out.display())));
-    }
     if is_xlsx(&a.season) {
         return Err(usage(format!(
             "{} is already a workbook; convert reads a CSV directory or a JSON season",
             a.season.display()
         )));
     }
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let out = OutFile::new(&a.out, a.force, &[&a.season])?;
     // Every problem of the season is reported the usual way before anything is converted.
     season::load(&a.season)?;
     let tables = season_tables(&a.season)?;
     let book = crate::xlsx::workbook(&a.out.display().to_string(), &tables, None)?;
-    output::write_file_atomic(&a.out, |w| w.write_all(&book))?;
+    out.write(|w| w.write_all(&book))?;
     if !global.quiet {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         eprintln!("wrote {} (sheets {})", a.out.display(), names.join(", "));

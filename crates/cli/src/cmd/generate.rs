@@ -2,12 +2,19 @@
 
 use std::process::ExitCode;
 
-use dualmatch_core::season::SeasonDoc;
 use dualmatch_core::synth::{self, Preset, SynthParams};
 
 use crate::args::{GenerateArgs, Global, PresetArg, SeasonFormat};
 use crate::exit::{self, usage};
-use crate::output::{self, StagedDir};
+use crate::output::{OutFile, StagedDir};
+
+/// Where a season goes: a CSV directory, a directory of seasons
+/// (`--scenario`) or one JSON file.
+enum Out {
+    Dir(StagedDir),
+    Sweep(StagedDir),
+    File(OutFile),
+}
 
 /// Runs the command.
 pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
@@ -29,38 +36,45 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             *slot = v;
         }
     }
-    match args.format {
-        SeasonFormat::Csv => output::check_overwrite(&args.out, args.force)?,
-        SeasonFormat::Json => {
-            output::check_overwrite(&args.out, args.force)?;
-            if args.out.is_dir() {
-                return Err(usage(format!("{} is a directory; --format json writes one file", args.out.display())));
-            }
-        }
-    }
-    if args.scenario {
-        if args.format == SeasonFormat::Json {
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let out = match (args.format, args.scenario) {
+        (SeasonFormat::Json, true) => {
             return Err(usage("--scenario writes CSV directories; leave out --format json"));
         }
-        let sweep = synth::scenarios(&params, &args.scarcity, &args.school_counts).map_err(|e| usage(e.to_string()))?;
-        let dir = StagedDir::new(&args.out, args.force)?;
-        for (name, doc) in &sweep {
-            for table in doc.tables() {
-                dir.write(&format!("{name}/{}", table.file_name()), |w| doc.write_csv_table(table, w))?;
+        (SeasonFormat::Csv, true) => Out::Sweep(StagedDir::new(&args.out, args.force, "generate", &[])?),
+        (SeasonFormat::Csv, false) => Out::Dir(StagedDir::new(&args.out, args.force, "generate", &[])?),
+        (SeasonFormat::Json, false) => Out::File(OutFile::new(&args.out, args.force, &[])?),
+    };
+    let doc = match out {
+        Out::Sweep(dir) => {
+            let sweep =
+                synth::scenarios(&params, &args.scarcity, &args.school_counts).map_err(|e| usage(e.to_string()))?;
+            for (name, doc) in &sweep {
+                for table in doc.tables() {
+                    dir.write(&format!("{name}/{}", table.file_name()), |w| doc.write_csv_table(table, w))?;
+                }
             }
+            dir.commit()?;
+            if !global.quiet {
+                let names: Vec<&str> = sweep.iter().map(|(n, _)| n.as_str()).collect();
+                eprintln!("wrote {} seasons to {}: {}", sweep.len(), args.out.display(), names.join(", "));
+            }
+            return Ok(ExitCode::from(exit::OK));
         }
-        dir.commit()?;
-        if !global.quiet {
-            let names: Vec<&str> = sweep.iter().map(|(n, _)| n.as_str()).collect();
-            eprintln!("wrote {} seasons to {}: {}", sweep.len(), args.out.display(), names.join(", "));
+        Out::Dir(dir) => {
+            let doc = synth::generate(&params);
+            for table in doc.tables() {
+                dir.write(&table.file_name(), |w| doc.write_csv_table(table, w))?;
+            }
+            dir.commit()?;
+            doc
         }
-        return Ok(ExitCode::from(exit::OK));
-    }
-    let doc = synth::generate(&params);
-    match args.format {
-        SeasonFormat::Csv => write_csv_dir(&doc, &args)?,
-        SeasonFormat::Json => output::write_file_atomic(&args.out, |w| doc.write_json(w))?,
-    }
+        Out::File(file) => {
+            let doc = synth::generate(&params);
+            file.write(|w| doc.write_json(w))?;
+            doc
+        }
+    };
     if !global.quiet {
         eprintln!(
             "wrote {} ({} learners, {} workplace sites, {} recognitions, {} programmes, {} schools)",
@@ -73,13 +87,4 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(exit::OK))
-}
-
-fn write_csv_dir(doc: &SeasonDoc, args: &GenerateArgs) -> anyhow::Result<()> {
-    let dir = StagedDir::new(&args.out, args.force)?;
-    for table in doc.tables() {
-        dir.write(&table.file_name(), |w| doc.write_csv_table(table, w))?;
-    }
-    dir.commit()?;
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! `dualmatch match`: optimal placements for a whole season.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -31,7 +31,6 @@ pub struct MatchConfig {
 
 impl MatchConfig {
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
-        crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
         let weights = load_weights(a.weights.as_deref())?;
         let constraints = match a.constraints {
             Some(p) => {
@@ -59,7 +58,16 @@ impl MatchConfig {
 
 /// Runs the command.
 pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let inputs: Vec<PathBuf> =
+        [Some(&args.season), args.candidates.as_ref(), args.weights.as_ref(), args.constraints.as_ref()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
     let cfg = MatchConfig::from_args(args)?;
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let dir = StagedDir::new(&cfg.out, cfg.force, "match", &inputs)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress)?;
@@ -95,7 +103,6 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t_solve = t1.elapsed().as_secs_f64();
     progress.step("writing results");
     let reasons = run.unplaced();
-    let dir = StagedDir::new(&cfg.out, cfg.force)?;
     let optimal = run.proof().is_some();
     let proof_line = match run.proof() {
         Some(proof) => format!(

@@ -5,6 +5,7 @@
 //! and writes the result.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,7 +22,10 @@ use crate::results::{self, Outcome, SummaryInfo};
 
 /// Runs the command.
 pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
+    let inputs = [Some(a.season.as_path()), Some(&a.previous), Some(&a.changes), a.weights.as_deref()];
+    let inputs: Vec<&Path> = inputs.into_iter().flatten().collect();
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let dir = StagedDir::new(&a.dir.out, a.dir.force, "rematch", &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
     let changes_text = read_option_file(&a.changes, "the changes file")?;
     let previous = dualmatch::read_previous(&a.previous).map_err(exit::engine)?;
@@ -83,7 +87,6 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         });
     }
     let advice = results::advice_or_warn(r.advice().map(|a| a.as_ref().map_err(Clone::clone)), &progress, global.quiet);
-    let dir = StagedDir::new(&a.dir.out, a.dir.force)?;
     let outcome = Outcome {
         season: s,
         candidates: r.candidates(),

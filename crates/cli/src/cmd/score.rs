@@ -9,12 +9,15 @@ use dualmatch_core::LearnerId;
 use crate::args::{Global, ScoreArgs};
 use crate::exit;
 use crate::inputs::load_weights;
-use crate::output;
+use crate::output::OutFile;
 use crate::progress::Progress;
 
 /// Runs the command.
 pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    output::check_overwrite(&a.out, a.force)?;
+    let inputs: Vec<&std::path::Path> =
+        [Some(a.season.as_path()), a.weights.as_deref()].into_iter().flatten().collect();
+    // Checked and created before any work: a bad or unwritable --out fails now.
+    let out = OutFile::new(&a.out, a.force, &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
     progress.step("loading season");
@@ -23,7 +26,7 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.step("scoring candidates");
     let cands = Candidates::generate(&season, &weights, None);
     progress.step(&format!("writing {} candidate pairs", cands.len()));
-    output::write_file_atomic(&a.out, |w| crate::results::write_candidates(w, &season, &cands))?;
+    out.write(|w| crate::results::write_candidates(w, &season, &cands))?;
     progress.finish();
     if !global.quiet {
         let with = (0..season.learners().len()).filter(|&l| !cands.of(LearnerId::from_index(l)).is_empty()).count();
