@@ -96,17 +96,20 @@ impl MatchConfig {
 
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
         crate::output::check_overwrite(&a.dir.out, a.dir.force)?;
-        if dualmatch_optimiser::policies::by_name(&a.policy).is_none() {
+        let Some(policy) = dualmatch_optimiser::policies::by_name(&a.policy) else {
             return Err(usage(format!(
                 "unknown policy {:?}; choose from {}",
                 a.policy,
                 dualmatch_optimiser::policies::ALL.join(", ")
             )));
-        }
+        };
         let weights = load_weights(a.weights.as_deref())?;
         let constraints = match a.constraints {
             Some(p) => {
                 let text = read_option_file(&p, "the constraints file")?;
+                // A policy that cannot honour a constraint is refused before any work.
+                dualmatch_optimiser::policies::check_supported(policy.as_ref(), &text, &p.display().to_string())
+                    .map_err(|e| usage(e.to_string()))?;
                 Some((p, text))
             }
             None => None,
