@@ -18,7 +18,7 @@
 //! documentation for the priority, the stability it gives and why). School
 //! floors are not aimed for: `policies::check_supported` refuses them.
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 use std::collections::VecDeque;
 
 use dualmatch_core::LearnerId;
@@ -40,12 +40,14 @@ pub(crate) type Da = fn(&PlacementModel, &Prefs, &[bool]) -> Result<Assignment, 
 /// readiness, highest first, ties by the learner lottery of `ties` (the same
 /// lottery that sites use to break score ties; by id with [`Ties::ById`]).
 ///
-/// **Algorithm.** Run `da`. While some capped (school, programme) has more
-/// unpinned learners placed than its cap leaves after its pinned learners,
-/// leave out of the market every unpinned learner of it at or below the
-/// `e`-th lowest-priority placed one (`e` = the excess), and run `da` again
-/// from scratch. Each round leaves out at least one learner, so it ends; the
-/// result keeps every cap.
+/// **Algorithm.** Run `da`. For each capped (school, programme), compare its
+/// placed unpinned learners with the room its cap leaves after its pinned
+/// learners. Over by `e`: leave out of the market every unpinned learner of
+/// it at or below the `e`-th lowest-priority placed one. Exactly full: leave
+/// out every one below the lowest-priority placed one (the school would not
+/// take them, and without them the others do weakly better). Then run `da`
+/// again from scratch, until a round leaves nobody out. Each round leaves out
+/// at least one learner, so it ends; the result keeps every cap.
 ///
 /// **Stability.** The result is stable under school caps (`docs/policies.md`):
 /// no unpinned learner `l` and site `w` such that `l` prefers `w`, `w` would
@@ -59,6 +61,13 @@ pub(crate) type Da = fn(&PlacementModel, &Prefs, &[bool]) -> Result<Assignment, 
 /// school never drops below its cap again. The placed set does not depend on
 /// the proposing side (rural hospitals theorem), so both sides truncate the
 /// same learners.
+///
+/// Under caps, the stable matchings need not have a learner-optimal one (two
+/// learners of one school with room for one, ranked in opposite orders by
+/// the school and by the one site they want). When they have one, the
+/// learner-proposing result is it, and the workplace-proposing result is
+/// the learner-pessimal one when there is one: checked by brute force on
+/// tiny seasons (`tests/policy_constraints.rs`), not proven.
 pub(crate) fn with_school_caps(m: &PlacementModel, p: &Prefs, ties: Ties, da: Da) -> Result<Assignment, Infeasible> {
     let s = m.season;
     let n = m.learner_count();
@@ -97,9 +106,9 @@ pub(crate) fn with_school_caps(m: &PlacementModel, p: &Prefs, ties: Ties, da: Da
             let room = bounds[b].max.saturating_sub(pinned[b]) as usize;
             let placed: Vec<usize> = (cut[b]..v.len()).filter(|&k| a.placement[v[k].index()].is_some()).collect();
             let end = match placed.len().cmp(&room) {
-                std::cmp::Ordering::Greater => placed[placed.len() - room - 1] + 1,
-                std::cmp::Ordering::Equal => placed.first().copied().unwrap_or(v.len()),
-                std::cmp::Ordering::Less => cut[b],
+                Ordering::Greater => placed[placed.len() - room - 1] + 1,
+                Ordering::Equal => placed.first().copied().unwrap_or(v.len()),
+                Ordering::Less => cut[b],
             };
             if end > cut[b] {
                 for l in &v[cut[b]..end] {
