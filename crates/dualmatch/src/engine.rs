@@ -189,9 +189,16 @@ impl<'s> Engine<'s> {
     }
 
     /// Solves with the engine's policy. The result is checked against every
-    /// constraint of the model; exact policies carry a proof. The run
+    /// constraint of the model; exact policies carry a proof. A policy that
+    /// cannot meet the school floors that are set is refused
+    /// ([`Error::Unsupported`]) before any work. The run
     /// borrows only the season, so the engine may be a temporary.
     pub fn solve(&self) -> Result<Run<'s>, Error> {
+        let policy = self.options.policy;
+        let floors = self.constraints.school_bounds.iter().filter(|b| b.min > 0).count();
+        if floors > 0 && !policy.implementation().meets_floors() {
+            return Err(Error::Unsupported { policy, floors });
+        }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         solved.assignment.check(&model).map_err(Error::Internal)?;

@@ -25,6 +25,15 @@ pub enum Error {
     /// ([`Infeasible::describe`] words them).
     #[error("the constraints cannot all be met")]
     Infeasible(Infeasible),
+    /// The policy cannot honour a constraint that is set (a school floor
+    /// under a policy that does not aim for floors).
+    #[error("policy {policy} cannot guarantee school floors, but the constraints set {floors} floor(s); use --policy max-fit, max-placed or fair-share, which meet floors, or remove the floors")]
+    Unsupported {
+        /// The policy.
+        policy: dualmatch_optimiser::Policy,
+        /// How many school floors are set.
+        floors: usize,
+    },
     /// No learner with this id.
     #[error("no learner {0:?} in the season")]
     UnknownLearner(String),
@@ -60,7 +69,12 @@ impl Error {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Error::Load(_) | Error::Constraints(_) | Error::Changes(_) | Error::Previous(_) | Error::UnknownLearner(_)
+            Error::Load(_)
+                | Error::Constraints(_)
+                | Error::Changes(_)
+                | Error::Previous(_)
+                | Error::UnknownLearner(_)
+                | Error::Unsupported { .. }
         )
     }
 }

@@ -115,3 +115,16 @@ fn errors_are_typed() {
     assert!(matches!(cons, Error::Constraints(_)) && cons.is_input(), "{cons:?}");
     assert!(Season::load("/nonexistent/season").is_err());
 }
+
+#[test]
+fn floors_under_a_policy_that_cannot_meet_them_are_refused() {
+    let season = sample();
+    let s0 = &season.schools()[0].id;
+    let p0 = &season.programmes()[0].id;
+    let toml = format!("[[school]]\nschool = \"{s0}\"\nprogramme = \"{p0}\"\nmin = 1\n");
+    let stable = Engine::new(&season).policy(Policy::Stable).constraints_toml(&toml, "c.toml").unwrap();
+    let err = stable.solve().err().expect("stable cannot guarantee floors");
+    assert!(matches!(err, Error::Unsupported { policy: Policy::Stable, floors: 1 }) && err.is_input(), "{err:?}");
+    let exact = Engine::new(&season).policy(Policy::MaxFit).constraints_toml(&toml, "c.toml").unwrap();
+    assert!(!matches!(exact.solve(), Err(Error::Unsupported { .. })));
+}

@@ -54,6 +54,21 @@ pub struct ConstraintsFile {
     pub forbid: Vec<PairRule>,
 }
 
+impl ConstraintsFile {
+    /// Parses a constraints file without resolving its ids. `file` names it
+    /// in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConstraintErrors> {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_of(text, s));
+            ConstraintErrors(vec![ConstraintError {
+                file: file.to_string(),
+                line,
+                message: format!("{}; see docs/constraints.md for the format", e.message()),
+            }])
+        })
+    }
+}
+
 /// `[[school]]`: at least `min` and at most `max` placements for the school's
 /// learners in the programme.
 #[derive(Clone, Debug, Deserialize)]
@@ -153,7 +168,8 @@ pub struct Constraints {
     pub forbidden: Vec<(LearnerId, WorkplaceId)>,
 }
 
-fn line_of(text: &str, span: Range<usize>) -> usize {
+/// The 1-based line of a byte span in `text`.
+pub(crate) fn line_of(text: &str, span: Range<usize>) -> usize {
     text[..span.start.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
 }
 
@@ -165,15 +181,7 @@ impl Constraints {
 
     /// Parses and resolves a constraints file. `file` names it in errors.
     pub fn parse(text: &str, file: &str, season: &Season) -> Result<Self, ConstraintErrors> {
-        let raw: ConstraintsFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| line_of(text, s));
-            ConstraintErrors(vec![ConstraintError {
-                file: file.to_string(),
-                line,
-                message: format!("{}; see docs/constraints.md for the format", e.message()),
-            }])
-        })?;
-        Self::resolve(&raw, text, file, season)
+        Self::resolve(&ConstraintsFile::parse(text, file)?, text, file, season)
     }
 
     /// Resolves ids of a parsed file against a season, reporting every problem.

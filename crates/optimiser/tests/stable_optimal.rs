@@ -28,6 +28,8 @@
 
 mod common;
 
+use common::{chance, random_list, random_recognitions};
+
 use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
@@ -67,45 +69,19 @@ struct Shape {
 
 fn draw(seed: u64, sh: Shape) -> Inst {
     let mut r = SplitMix64::new(seed);
-    let chance = |r: &mut SplitMix64, pct: u64| r.below(100) < pct;
     let np = if sh.multi { 1 + r.below(2) as usize } else { 1 };
     let nl = 2 + r.below(5) as usize;
     let nw = (nl.min(4) - r.below(2) as usize).max(1);
-    let mut recognitions = Vec::new();
-    for w in 0..nw {
-        for p in 0..np {
-            if recognitions.iter().all(|&(rw, _, _)| rw != w) || chance(&mut r, 50) {
-                let seats = if chance(&mut r, 10) { 0 } else { 1 + u32::from(chance(&mut r, 20)) };
-                recognitions.push((w, p, seats));
-            }
-        }
-    }
+    let recognitions = random_recognitions(&mut r, nw, np, 20);
     let workplaces = (0..nw)
         .map(|_| {
             let cap = chance(&mut r, 30).then(|| r.below(4) as u32);
-            let prefs = if chance(&mut r, 80) {
-                let mut v: Vec<usize> = r.permutation(nl).into_iter().map(|x| x as usize).collect();
-                if chance(&mut r, 25) {
-                    v.truncate(1 + r.below(nl as u64) as usize);
-                }
-                v
-            } else {
-                vec![]
-            };
-            (cap, prefs)
+            (cap, random_list(&mut r, nl, 80, 25))
         })
         .collect();
     let learners: Vec<_> = (0..nl)
         .map(|_| {
-            let prefs = if chance(&mut r, 80) {
-                let mut v: Vec<usize> = r.permutation(nw).into_iter().map(|x| x as usize).collect();
-                if chance(&mut r, 25) {
-                    v.truncate(1 + r.below(nw as u64) as usize);
-                }
-                v
-            } else {
-                vec![]
-            };
+            let prefs = random_list(&mut r, nw, 80, 25);
             (r.below(np as u64) as usize, chance(&mut r, 95), sh.reserve && chance(&mut r, 40), prefs)
         })
         .collect();
@@ -260,26 +236,15 @@ fn stable_set(m: &PlacementModel, p: &Prefs) -> Vec<Matching> {
             v
         })
         .collect();
-    let mut choice = vec![0usize; n];
+    let sizes: Vec<usize> = options.iter().map(Vec::len).collect();
     let mut out = Vec::new();
-    loop {
+    common::for_each_choice(&sizes, |choice| {
         let mu: Matching = (0..n).map(|li| options[li][choice[li]]).collect();
         if is_stable(m, p, &mu) {
             out.push(mu);
         }
-        let mut i = 0;
-        loop {
-            if i == n {
-                return out;
-            }
-            choice[i] += 1;
-            if choice[i] < options[i].len() {
-                break;
-            }
-            choice[i] = 0;
-            i += 1;
-        }
-    }
+    });
+    out
 }
 
 /// Checks (a), (b) and (c) for the learner-proposing result `lp` and the

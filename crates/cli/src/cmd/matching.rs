@@ -7,7 +7,7 @@ use std::time::Instant;
 use dualmatch::{Engine, Error, Policy, Solver, Weights};
 
 use crate::args::{Global, MatchArgs, ResultFiles};
-use crate::exit;
+use crate::exit::{self, usage};
 use crate::inputs::{load_season, load_weights, read_option_file};
 use crate::output::StagedDir;
 use crate::progress::Progress;
@@ -35,6 +35,13 @@ impl MatchConfig {
         let constraints = match a.constraints {
             Some(p) => {
                 let text = read_option_file(&p, "the constraints file")?;
+                // A policy that cannot honour a constraint is refused before any work.
+                dualmatch_optimiser::policies::check_supported(
+                    a.policy.implementation().as_ref(),
+                    &text,
+                    &p.display().to_string(),
+                )
+                .map_err(|e| usage(e.to_string()))?;
                 Some((p, text))
             }
             None => None,

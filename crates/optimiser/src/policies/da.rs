@@ -9,20 +9,124 @@
 //! propose and workplace-optimal when workplaces do. When one learner too many
 //! is held, the learner rejected is the worst in the innermost limit that
 //! overflows (the unique circuit of the laminar matroid). Pinned learners are
-//! placed first and never displaced; school floors and caps are not used.
+//! placed first and never displaced.
+//!
+//! School caps (`[[school]] max`, per school and programme) are a quota on
+//! the learners' side, across sites: [`with_school_caps`] keeps them by
+//! truncating each capped school's learners, in the school's priority order,
+//! until deferred acceptance places no more than the cap (see its
+//! documentation for the priority, the stability it gives and why). School
+//! floors are not aimed for: `policies::check_supported` refuses them.
 
+use std::cmp::{Ordering, Reverse};
 use std::collections::VecDeque;
 
 use dualmatch_core::LearnerId;
 
 use super::ledger::Ledger;
 use super::pins_infeasible;
-use super::prefs::Prefs;
+use super::prefs::{self, Prefs, Ties};
 use crate::infeasible::Infeasible;
 use crate::model::{Assignment, PlacementModel};
 
-/// Learner-proposing deferred acceptance on the strict ranks of `p`.
-pub(crate) fn learner_proposing(m: &PlacementModel, p: &Prefs) -> Result<Assignment, Infeasible> {
+/// Deferred acceptance on the strict ranks of a [`Prefs`], leaving out the
+/// learners marked in the last argument.
+pub(crate) type Da = fn(&PlacementModel, &Prefs, &[bool]) -> Result<Assignment, Infeasible>;
+
+/// Deferred acceptance `da` (either side proposing) under the school caps of
+/// the model.
+///
+/// **School priority.** Each capped (school, programme) orders its learners by
+/// readiness, highest first, ties by the learner lottery of `ties` (the same
+/// lottery that sites use to break score ties; by id with [`Ties::ById`]).
+///
+/// **Algorithm.** Run `da`. For each capped (school, programme), compare its
+/// placed unpinned learners with the room its cap leaves after its pinned
+/// learners. Over by `e`: leave out of the market every unpinned learner of
+/// it at or below the `e`-th lowest-priority placed one. Exactly full: leave
+/// out every one below the lowest-priority placed one (the school would not
+/// take them, and without them the others do weakly better). Then run `da`
+/// again from scratch, until a round leaves nobody out. Each round leaves out
+/// at least one learner, so it ends; the result keeps every cap.
+///
+/// **Stability.** The result is stable under school caps (`docs/policies.md`):
+/// no unpinned learner `l` and site `w` such that `l` prefers `w`, `w` would
+/// take `l`, and, when `l` is unplaced and its (school, programme) is at its
+/// cap, the school holds an unpinned learner of lower priority than `l`.
+/// Learners in the market cannot block (the outcome is stable among them);
+/// a learner left out is below every placed learner of her school, whose cap
+/// is reached: leaving learners out only makes the others weakly better off
+/// (comparative statics of deferred acceptance with substitutable,
+/// size-monotone choices), so placed learners stay placed and a truncated
+/// school never drops below its cap again. The placed set does not depend on
+/// the proposing side (rural hospitals theorem), so both sides truncate the
+/// same learners.
+///
+/// Under caps, the stable matchings need not have a learner-optimal one (two
+/// learners of one school with room for one, ranked in opposite orders by
+/// the school and by the one site they want). When they have one, the
+/// learner-proposing result is it, and the workplace-proposing result is
+/// the learner-pessimal one when there is one: checked by brute force on
+/// tiny seasons (`tests/policy_constraints.rs`), not proven.
+pub(crate) fn with_school_caps(m: &PlacementModel, p: &Prefs, ties: Ties, da: Da) -> Result<Assignment, Infeasible> {
+    let s = m.season;
+    let n = m.learner_count();
+    let bounds = &m.constraints.school_bounds;
+    let mut out = vec![false; n];
+    // Per bound: its unpinned learners who can be placed, lowest priority
+    // first, and its pinned learners.
+    let mut members: Vec<Vec<LearnerId>> = vec![Vec::new(); bounds.len()];
+    let mut pinned = vec![0u32; bounds.len()];
+    for li in 0..n {
+        let l = LearnerId::from_index(li);
+        let Some(b) = m.bound_of[li].map(|b| b as usize) else { continue };
+        if bounds[b].max == u32::MAX {
+            continue;
+        }
+        if m.pinned(l).is_some() {
+            pinned[b] += 1;
+        } else if !p.list(l).is_empty() {
+            members[b].push(l);
+        }
+    }
+    if members.iter().all(Vec::is_empty) {
+        return da(m, p, &out);
+    }
+    // Stream 1: the learner lottery of `Prefs::new`.
+    let ticket = prefs::tickets(s.learners().iter().map(|l| l.id.as_str()), ties, 1);
+    for v in &mut members {
+        v.sort_by_key(|l| (s.learner(*l).readiness, Reverse(ticket[l.index()])));
+    }
+    // members[b][..cut[b]] are left out.
+    let mut cut = vec![0usize; bounds.len()];
+    loop {
+        let a = da(m, p, &out)?;
+        let mut truncated = false;
+        for (b, v) in members.iter().enumerate() {
+            let room = bounds[b].max.saturating_sub(pinned[b]) as usize;
+            let placed: Vec<usize> = (cut[b]..v.len()).filter(|&k| a.placement[v[k].index()].is_some()).collect();
+            let end = match placed.len().cmp(&room) {
+                Ordering::Greater => placed[placed.len() - room - 1] + 1,
+                Ordering::Equal => placed.first().copied().unwrap_or(v.len()),
+                Ordering::Less => cut[b],
+            };
+            if end > cut[b] {
+                for l in &v[cut[b]..end] {
+                    out[l.index()] = true;
+                }
+                cut[b] = end;
+                truncated = true;
+            }
+        }
+        if !truncated {
+            return Ok(a);
+        }
+    }
+}
+
+/// Learner-proposing deferred acceptance on the strict ranks of `p`, without
+/// the learners marked `out`.
+pub(crate) fn learner_proposing(m: &PlacementModel, p: &Prefs, out: &[bool]) -> Result<Assignment, Infeasible> {
     let s = m.season;
     let mut led = Ledger::new(m);
     if !led.place_pins() {
@@ -31,8 +135,11 @@ pub(crate) fn learner_proposing(m: &PlacementModel, p: &Prefs) -> Result<Assignm
     let n = m.learner_count();
     let mut held: Vec<Vec<u32>> = vec![Vec::new(); s.workplaces().len()];
     let mut next = vec![0usize; n];
-    let mut free: Vec<LearnerId> =
-        (0..n).rev().map(LearnerId::from_index).filter(|&l| m.pinned(l).is_none() && !p.list(l).is_empty()).collect();
+    let mut free: Vec<LearnerId> = (0..n)
+        .rev()
+        .map(LearnerId::from_index)
+        .filter(|&l| m.pinned(l).is_none() && !out[l.index()] && !p.list(l).is_empty())
+        .collect();
     while let Some(l) = free.pop() {
         let list = p.list(l);
         while next[l.index()] < list.len() {
@@ -84,8 +191,9 @@ struct Lane {
     ptr: usize,
 }
 
-/// Workplace-proposing deferred acceptance on the strict ranks of `p`.
-pub(crate) fn workplace_proposing(m: &PlacementModel, p: &Prefs) -> Result<Assignment, Infeasible> {
+/// Workplace-proposing deferred acceptance on the strict ranks of `p`,
+/// without the learners marked `out`.
+pub(crate) fn workplace_proposing(m: &PlacementModel, p: &Prefs, out: &[bool]) -> Result<Assignment, Infeasible> {
     let s = m.season;
     let nw = s.workplaces().len();
     let mut led = Ledger::new(m);
@@ -97,7 +205,7 @@ pub(crate) fn workplace_proposing(m: &PlacementModel, p: &Prefs) -> Result<Assig
     let mut by_site: Vec<Vec<u32>> = vec![Vec::new(); nw];
     for a in 0..m.arc_count() {
         let l = p.learner(a);
-        if p.acceptable(a) && m.pinned(l).is_none() {
+        if p.acceptable(a) && m.pinned(l).is_none() && !out[l.index()] {
             by_site[p.site(a).index()].push(a as u32);
         }
     }

@@ -10,16 +10,22 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every policy uses only usable arcs of the model, never exceeds seats,
-//! unreserved seats or site capacity, and places pinned learners first at
-//! their pin. `max-fit`, `max-placed` and `fair-share` meet every constraint
-//! of the model (school floors and caps too) or report [`Infeasible`]; the
-//! other policies keep school caps (the stable ones do not) but do not aim
-//! for school floors. Results are a deterministic function of the model and
-//! the seed, whatever the number of threads. See `docs/policies.md`.
+//! Every policy uses only usable arcs of the model (so `min_score` and
+//! forbidden pairs hold), never exceeds seats, unreserved seats, site
+//! capacity or school caps, and places pinned learners first at their pin.
+//! `max-fit`, `max-placed` and `fair-share` meet every constraint of the
+//! model, school floors too, or report [`Infeasible`]. The other policies
+//! cannot guarantee school floors: [`check_supported`] refuses them with
+//! floors, before any work. So every result of a supported combination
+//! passes [`Assignment::check`]. `stable` and `stable-workplace` keep school
+//! caps as a school-level quota (stable under school caps; see
+//! `da::with_school_caps`). Results are a deterministic function of the model
+//! and the seed, whatever the number of threads. See `docs/policies.md`.
 
+use dualmatch_core::text;
 use dualmatch_core::LearnerId;
 
+use crate::constraints::{self, ConstraintsFile};
 use crate::infeasible::Infeasible;
 use crate::model::{Assignment, Objective, PlacementModel};
 use crate::network;
@@ -48,6 +54,80 @@ pub trait AllocationPolicy: Sync {
     /// Allocates. Fails only when the model's constraints cannot be met
     /// (for the exact policies) or the pins do not fit.
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible>;
+    /// Whether the result meets school floors (`[[school]] min`) whenever
+    /// they can be met. Only the exact policies do; see [`check_supported`].
+    fn meets_floors(&self) -> bool {
+        false
+    }
+}
+
+/// The policies that meet school floors, as a user would name them.
+const FLOOR_POLICIES: &str = "max-fit, max-placed or fair-share";
+
+/// A school floor (`[[school]]` with `min` above 0) in a constraints file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Floor {
+    /// The constraints file, as named by the user.
+    pub file: String,
+    /// 1-based line of the entry's `school` key.
+    pub line: usize,
+    /// School id, as written.
+    pub school: String,
+    /// Programme id, as written.
+    pub programme: String,
+    /// The floor.
+    pub min: u32,
+}
+
+/// A policy asked to meet school floors, which it cannot guarantee (only
+/// `max-fit`, `max-placed` and `fair-share` can).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "policy {policy} cannot guarantee school floors, but {}:{} sets min = {} for school {} in programme {}{}; \
+     use --policy {FLOOR_POLICIES}, which meet floors, or remove `min` from the [[school]] entries",
+    floors[0].file,
+    floors[0].line,
+    floors[0].min,
+    text::quote(&floors[0].school),
+    text::quote(&floors[0].programme),
+    match floors.len() { 1 => String::new(), k => format!(" (and {} more floor(s))", k - 1) },
+)]
+pub struct Unsupported {
+    /// The policy's name.
+    pub policy: &'static str,
+    /// Every floor in the file, in file order (at least one).
+    pub floors: Vec<Floor>,
+}
+
+/// Whether `policy` goes with the constraints file `text` (named `file` in
+/// the message): a policy that does not [meet floors](AllocationPolicy::meets_floors)
+/// is refused when the file sets a school floor. Every other constraint is
+/// honoured by every policy (see the module documentation). Reads only the
+/// file, so it can run before the season is loaded; a file that does not
+/// parse is let through here (`Constraints::parse` reports it, with the line).
+pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) -> Result<(), Unsupported> {
+    if policy.meets_floors() {
+        return Ok(());
+    }
+    let Ok(raw) = ConstraintsFile::parse(text, file) else { return Ok(()) };
+    let floors: Vec<Floor> = raw
+        .school
+        .iter()
+        .filter_map(|r| {
+            r.min.filter(|&min| min > 0).map(|min| Floor {
+                file: file.to_string(),
+                line: constraints::line_of(text, r.school.span()),
+                school: r.school.get_ref().clone(),
+                programme: r.programme.get_ref().clone(),
+                min,
+            })
+        })
+        .collect();
+    if floors.is_empty() {
+        Ok(())
+    } else {
+        Err(Unsupported { policy: policy.name(), floors })
+    }
 }
 
 /// Every policy name, in a stable order.
@@ -126,6 +206,9 @@ impl AllocationPolicy for Exact {
     fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
         network::solve(m, self.0).map(|s| s.assignment)
     }
+    fn meets_floors(&self) -> bool {
+        true
+    }
 }
 
 /// `fair-share`: the highest lowest placement rate of any (school,
@@ -143,9 +226,13 @@ impl AllocationPolicy for FairShare {
     fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
         fair::fair_share(m)
     }
+    fn meets_floors(&self) -> bool {
+        true
+    }
 }
 
-/// `stable`: learner-proposing deferred acceptance (learner-optimal stable).
+/// `stable`: learner-proposing deferred acceptance (learner-optimal stable;
+/// with school caps, stable under them: `da::with_school_caps`).
 #[derive(Clone, Copy, Debug)]
 pub struct Stable {
     /// Tie-breaking; `None`: the seed's lottery. `Some(Ties::ById)` is the
@@ -161,12 +248,13 @@ impl AllocationPolicy for Stable {
         self.ties.is_none()
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        let p = Prefs::new(m, self.ties.unwrap_or(Ties::Lottery(seed)));
-        da::learner_proposing(m, &p)
+        let ties = self.ties.unwrap_or(Ties::Lottery(seed));
+        da::with_school_caps(m, &Prefs::new(m, ties), ties, da::learner_proposing)
     }
 }
 
-/// `stable-workplace`: workplace-proposing deferred acceptance.
+/// `stable-workplace`: workplace-proposing deferred acceptance (with school
+/// caps, as `stable`: `da::with_school_caps`).
 #[derive(Clone, Copy, Debug)]
 pub struct StableWorkplace;
 
@@ -178,7 +266,8 @@ impl AllocationPolicy for StableWorkplace {
         true
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        da::workplace_proposing(m, &Prefs::new(m, Ties::Lottery(seed)))
+        let ties = Ties::Lottery(seed);
+        da::with_school_caps(m, &Prefs::new(m, ties), ties, da::workplace_proposing)
     }
 }
 

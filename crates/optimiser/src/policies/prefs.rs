@@ -73,7 +73,7 @@ fn weak_from_sorted(scores: &[f64]) -> Vec<u32> {
 }
 
 /// Ticket of each item for tie-breaking (lower first).
-fn tickets<'s>(ids: impl ExactSizeIterator<Item = &'s str>, ties: Ties, stream: u64) -> Vec<u32> {
+pub(crate) fn tickets<'s>(ids: impl ExactSizeIterator<Item = &'s str>, ties: Ties, stream: u64) -> Vec<u32> {
     match ties {
         Ties::Lottery(seed) => SplitMix64::stream(seed, stream).lottery(ids.len()),
         Ties::ById => {

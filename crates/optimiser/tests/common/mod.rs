@@ -5,6 +5,64 @@
 
 use dualmatch_core::season::doc::*;
 use dualmatch_core::season::{from_doc, Season};
+use dualmatch_optimiser::policies::rng::SplitMix64;
+
+/// True `pct` percent of the time.
+pub fn chance(r: &mut SplitMix64, pct: u64) -> bool {
+    r.below(100) < pct
+}
+
+/// An explicit preference list over `0..n`: `pct` percent of the time a
+/// random order, cut short `cut_pct` percent of those times; otherwise empty.
+pub fn random_list(r: &mut SplitMix64, n: usize, pct: u64, cut_pct: u64) -> Vec<usize> {
+    if !chance(r, pct) {
+        return vec![];
+    }
+    let mut v: Vec<usize> = r.permutation(n).into_iter().map(|x| x as usize).collect();
+    if chance(r, cut_pct) {
+        v.truncate(1 + r.below(n as u64) as usize);
+    }
+    v
+}
+
+/// Recognitions (site, programme, seats) of `nw` sites in `np` programmes:
+/// one per site at least, each other pair half the time; 0 seats one time in
+/// ten, else 1, or 2 `two_pct` percent of the time.
+pub fn random_recognitions(r: &mut SplitMix64, nw: usize, np: usize, two_pct: u64) -> Vec<(usize, usize, u32)> {
+    let mut recognitions = Vec::new();
+    for w in 0..nw {
+        for p in 0..np {
+            if recognitions.iter().all(|&(rw, _, _)| rw != w) || chance(r, 50) {
+                let seats = if chance(r, 10) { 0 } else { 1 + u32::from(chance(r, two_pct)) };
+                recognitions.push((w, p, seats));
+            }
+        }
+    }
+    recognitions
+}
+
+/// Calls `f` with every choice vector `c` with `c[i] < sizes[i]` (brute force).
+pub fn for_each_choice(sizes: &[usize], mut f: impl FnMut(&[usize])) {
+    if sizes.contains(&0) {
+        return;
+    }
+    let mut choice = vec![0usize; sizes.len()];
+    loop {
+        f(&choice);
+        let mut i = 0;
+        loop {
+            if i == sizes.len() {
+                return;
+            }
+            choice[i] += 1;
+            if choice[i] < sizes[i] {
+                break;
+            }
+            choice[i] = 0;
+            i += 1;
+        }
+    }
+}
 
 /// One learner of a tiny season.
 #[derive(Clone, Debug)]
