@@ -404,7 +404,7 @@ proptest! {
 
 #[test]
 fn lottery_changes_tie_breaks_only_for_randomised_policies() {
-    let i = draw(3, Shape { max_learners: 12, max_workplaces: 5, constraints: false, prefs: false });
+    let mut i = draw(3, Shape { max_learners: 12, max_workplaces: 5, constraints: false, prefs: false });
     let season = season_of(&i);
     let cands = Candidates::from_season_candidates(&season).unwrap();
     let cons = Constraints::none();
@@ -415,6 +415,26 @@ fn lottery_changes_tie_breaks_only_for_randomised_policies() {
             assert_eq!(p.allocate(&m, 1).unwrap(), p.allocate(&m, 2).unwrap(), "{name}");
         }
     }
+    // The other half: with every score and readiness tied, each randomised
+    // policy's lottery decides, so some two seeds give different placements.
+    i.candidates.iter_mut().for_each(|c| c.2 = 50);
+    i.learners.iter_mut().for_each(|l| l.4 = 3);
+    let season = season_of(&i);
+    let cands = Candidates::from_season_candidates(&season).unwrap();
+    let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+    let mut randomised = 0;
+    for name in ALL {
+        let p = by_name(name).unwrap();
+        if p.randomised() {
+            randomised += 1;
+            let first = p.allocate(&m, 0).unwrap();
+            assert!(
+                (1..32).any(|seed| p.allocate(&m, seed).unwrap() != first),
+                "{name} is randomised but 32 lottery seeds give the same placements"
+            );
+        }
+    }
+    assert!(randomised >= 5, "only {randomised} randomised policies");
 }
 
 #[test]
