@@ -382,6 +382,26 @@ enum Outcome {
     Solved,
 }
 
+/// Per learner, the recognition (row index) of a solver's placement.
+fn recognitions_of(
+    t: &Tiny,
+    season: &dualmatch_core::Season,
+    cands: &Candidates,
+    placement: &[Option<u32>],
+) -> Vec<Option<usize>> {
+    let num = |id: &str| id[1..].parse::<usize>().unwrap();
+    placement
+        .iter()
+        .map(|c| {
+            c.map(|c| {
+                let g = season.group(cands.group[c as usize]);
+                let (w, p) = (num(&season.workplace(g.workplace).id), num(&season.programme(g.programme).id));
+                t.recognitions.iter().position(|r| (r.0, r.1) == (w, p)).unwrap()
+            })
+        })
+        .collect()
+}
+
 fn check(seed: u64) -> Result<Outcome, TestCaseError> {
     let (t, text) = draw(seed);
     let season = season_of(&t);
@@ -399,20 +419,7 @@ fn check(seed: u64) -> Result<Outcome, TestCaseError> {
             )))
         }
     };
-    // Per learner, the recognition of a solver's placement, as row indices.
-    let rec_of = |placement: &[Option<u32>]| -> Vec<Option<usize>> {
-        placement
-            .iter()
-            .map(|c| {
-                c.map(|c| {
-                    let g = season.group(cands.group[c as usize]);
-                    let w: usize = season.workplace(g.workplace).id[1..].parse().unwrap();
-                    let p: usize = season.programme(g.programme).id[1..].parse().unwrap();
-                    t.recognitions.iter().position(|r| (r.0, r.1) == (w, p)).unwrap()
-                })
-            })
-            .collect()
-    };
+    let rec_of = |placement: &[Option<u32>]| recognitions_of(&t, &season, &cands, placement);
     let mut outcome = Outcome::Solved;
     for objective in [Objective::MaxFit, Objective::MaxPlaced] {
         let want = brute_force(&t, &rules, objective);
@@ -517,4 +524,57 @@ fn every_constraint_kind_binds_in_the_generated_cases() {
     for kind in ["min_score", "school floor/cap", "reserve", "pin", "forbid", "capacity", "screening"] {
         assert!(binds.get(kind).is_some_and(|&k| k >= 10), "{kind} changes the optimum in too few cases: {binds:?}");
     }
+}
+
+/// The two-phase max-placed solve (first the largest number placed, then the
+/// best score with the unplaced limited), which the solver takes only for
+/// national-size components, forced on tiny seasons: the same count, weight
+/// and proof as the one-phase solve, and the reference's optimum.
+#[test]
+fn two_phase_max_placed_equals_one_phase_and_the_reference() {
+    use std::sync::atomic::Ordering;
+    let hook = &network::TWO_PHASE;
+    let (n, mut compared) = (500, 0);
+    for seed in 0..n {
+        let (t, text) = draw(seed);
+        let season = season_of(&t);
+        let cands = Candidates::from_season_candidates(&season).unwrap();
+        let (Ok(rules), Ok(cons)) = (read_rules(&text, &t), Constraints::parse(&text, "c.toml", &season)) else {
+            continue;
+        };
+        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
+        let one = network::solve(&m, Objective::MaxPlaced);
+        let before = hook.runs.load(Ordering::Relaxed);
+        hook.force.store(true, Ordering::Relaxed);
+        let two = network::solve(&m, Objective::MaxPlaced);
+        hook.force.store(false, Ordering::Relaxed);
+        let want = brute_force(&t, &rules, Objective::MaxPlaced);
+        match (one, two, want) {
+            (Err(_), Err(_), None) => {}
+            (Ok(one), Ok(two), Some((placed, w))) => {
+                let ran = hook.runs.load(Ordering::Relaxed) > before;
+                assert!(ran || m.arc_count() == 0, "seed {seed}: the two-phase path did not run");
+                let key = |s: &network::Solved| (s.assignment.placed(), s.assignment.total_weight(&cands));
+                assert_eq!(key(&two), (placed, w), "seed {seed}: two-phase vs reference\n{text}");
+                assert_eq!(key(&one), key(&two), "seed {seed}: one-phase vs two-phase\n{text}");
+                assert_eq!(one.proof.max_placeable, two.proof.max_placeable, "seed {seed}");
+                assert!((one.proof.bound - two.proof.bound).abs() < 1e-9, "seed {seed}: dual bounds differ");
+                let at = recognitions_of(&t, &season, &cands, &two.assignment.placement);
+                assert_eq!(feasible(&t, &rules, &at), Ok(()), "seed {seed}: two-phase result\n{text}");
+                let lp = lp::solve(&m, Objective::MaxPlaced).unwrap();
+                assert_eq!(
+                    (lp.assignment.placed(), lp.assignment.total_weight(&cands)),
+                    (placed, w),
+                    "seed {seed}: LP"
+                );
+                compared += 1;
+            }
+            (one, two, want) => panic!(
+                "seed {seed}: one-phase {:?}, two-phase {:?}, reference {want:?}\n{text}",
+                one.map(|s| s.assignment.placed()),
+                two.map(|s| s.assignment.placed())
+            ),
+        }
+    }
+    assert!(compared * 5 >= n as usize * 2, "only {compared} of {n} cases compared");
 }
