@@ -293,18 +293,65 @@ fn match_rejects_a_bad_constraints_file_with_its_line() {
     assert!(t.contains("constraints.toml:5: unknown workplace \"W-NOPE\""), "{t}");
 }
 
+/// Pins and school floors change the outcome: each constraint here moves a
+/// learner that the unconstrained optimum places elsewhere (or not at all).
 #[test]
 fn match_keeps_pins_and_honours_floors() {
     let tmp = tempfile::tempdir().unwrap();
-    let cons = tmp.path().join("c.toml");
-    // L02 would lose W-GENT1 to L01 on score; pinning keeps it there.
-    fs::write(&cons, "[[pin]]\nlearner = \"L02\"\nworkplace = \"W-GENT2\"\n\n[[school]]\nschool = \"S-AALST\"\nprogramme = \"P-KOK\"\nmin = 1\n").unwrap();
-    let out = tmp.path().join("r");
-    let o = run(bin().arg("match").arg(data("base")).arg("--constraints").arg(&cons).arg("--out").arg(&out));
+    // The base season plus L09 (S-SN, P-KOK), who lives next to W-AALST1 and
+    // can reach nothing else: L07 and L09 compete for its one P-KOK seat.
+    let season = tmp.path().join("season");
+    copy_dir(&data("base"), &season);
+    let mut learners = read(&season.join("learners.csv"));
+    learners.push_str("L09,S-SN,P-KOK,50.9390,4.0390,5,4,passed,,W-AALST1,\n");
+    fs::write(season.join("learners.csv"), learners).unwrap();
+    let placed = |dir: &Path| -> std::collections::HashMap<String, String> {
+        read(&dir.join("placements.csv"))
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let mut c = l.split(',');
+                (c.next().unwrap().to_string(), c.next().unwrap().to_string())
+            })
+            .collect()
+    };
+    let free = tmp.path().join("free");
+    let o = run(bin().arg("match").arg(&season).args(["-q", "--out"]).arg(&free));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let p = read(&out.join("placements.csv"));
-    assert!(p.lines().any(|l| l.starts_with("L02,W-GENT2,")), "{p}");
-    assert!(p.lines().any(|l| l.starts_with("L07,")), "the Aalst floor places L07: {p}");
+    let before = placed(&free);
+    // Unconstrained: L01 takes W-GENT1 and L02 the one seat L02 can reach.
+    assert_eq!(before.get("L01").map(String::as_str), Some("W-GENT1"), "{before:?}");
+    assert_eq!(before.get("L02").map(String::as_str), Some("W-GENT2"), "{before:?}");
+    // One of L07 (S-AALST) and L09 (S-SN) gets the Aalst seat; a floor for the
+    // other one's school must turn that round.
+    let (winner, loser, loser_school) = match (before.get("L07"), before.get("L09")) {
+        (Some(w), None) if w == "W-AALST1" => ("L07", "L09", "S-SN"),
+        (None, Some(w)) if w == "W-AALST1" => ("L09", "L07", "S-AALST"),
+        _ => panic!("expected exactly one of L07 and L09 at W-AALST1: {before:?}"),
+    };
+    let cons = tmp.path().join("c.toml");
+    fs::write(
+        &cons,
+        format!(
+            "[[pin]]\nlearner = \"L01\"\nworkplace = \"W-GENT2\"\n\n\
+             [[school]]\nschool = \"{loser_school}\"\nprogramme = \"P-KOK\"\nmin = 1\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("r");
+    let o = run(bin().arg("match").arg(&season).arg("--constraints").arg(&cons).args(["-q", "--out"]).arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let after = placed(&out);
+    // The pin holds even though it costs L02 its only site.
+    assert_eq!(after.get("L01").map(String::as_str), Some("W-GENT2"), "the pin: {after:?}");
+    assert_eq!(after.get("L02"), None, "L02's only seat went to the pinned L01: {after:?}");
+    // The floor places the school's learner in place of the better-scoring one.
+    assert_eq!(after.get(loser).map(String::as_str), Some("W-AALST1"), "the {loser_school} floor: {after:?}");
+    assert_eq!(after.get(winner), None, "{winner} gave up the seat: {after:?}");
+    // Everyone else keeps their site.
+    for l in ["L03", "L05"] {
+        assert_eq!(after.get(l), before.get(l), "{l}");
+    }
 }
 
 /// The same inputs and seed give byte-identical outputs, whatever the thread count.
@@ -381,6 +428,83 @@ fn compare_runs_policies_and_refuses_unknown_ones() {
     assert!(text(&bad).contains("unknown policy \"lottery-ish\""), "{}", text(&bad));
 }
 
+/// Everything in `html` that could make a browser fetch something: any `//`
+/// (http://, https://, file://, protocol-relative) outside the SVG namespace
+/// declaration, and every tag or attribute that loads a resource.
+fn network_references(html: &str) -> Vec<String> {
+    const SVG_NS: &str = "xmlns=\"http://www.w3.org/2000/svg\"";
+    let lower = html.to_ascii_lowercase().replace(SVG_NS, "");
+    let mut found = Vec::new();
+    for needle in [
+        "//",
+        "src=",
+        "srcset=",
+        "<script",
+        "url(",
+        "@import",
+        "<link",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<img",
+        "<base",
+        "<meta http-equiv",
+        "action=",
+        "xlink:href",
+    ] {
+        for (at, _) in lower.match_indices(needle) {
+            found.push(lower[at..(at + 60).min(lower.len())].to_string());
+        }
+    }
+    // Only in-page anchors may be linked.
+    for (at, _) in lower.match_indices("href=") {
+        let value = lower[at + 5..].trim_start_matches(['"', '\'']);
+        if !value.starts_with('#') {
+            found.push(lower[at..(at + 60).min(lower.len())].to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn network_reference_check_catches_external_resources() {
+    let clean = "<html><svg xmlns=\"http://www.w3.org/2000/svg\"></svg><a href=\"#top\">top</a></html>";
+    assert!(network_references(clean).is_empty(), "{:?}", network_references(clean));
+    for bad in [
+        "<script src=\"x.js\"></script>",
+        "<SCRIPT>fetch('x')</SCRIPT>",
+        "<img src=\"data.png\">",
+        "<a href=\"https://example.org\">x</a>",
+        "<link rel=stylesheet href=\"s.css\">",
+        "<div style=\"background: url(x.png)\">",
+        "<style>@import 'x.css';</style>",
+        "<image xlink:href=\"x.png\"/>",
+        "<p>see http://example.org</p>",
+        "<a href=//cdn.example.org/x>x</a>",
+    ] {
+        let html = clean.replace("</html>", &format!("{bad}</html>"));
+        assert!(!network_references(&html).is_empty(), "not caught: {bad}");
+    }
+}
+
+/// `report.html` of `match` and `compare` loads nothing from anywhere: it must
+/// open offline and leak nothing (checked whether or not chromium is present).
+#[test]
+fn reports_have_no_network_references() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cmp, m) = (tmp.path().join("cmp"), tmp.path().join("m"));
+    let o = run(bin().arg("compare").arg(data("base")).args(["--policies", "all", "-q", "--out"]).arg(&cmp));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(bin().arg("match").arg(data("base")).args(["-q", "--out"]).arg(&m));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for page in [cmp.join("report.html"), m.join("report.html")] {
+        let html = read(&page);
+        assert!(html.contains("<svg"), "{}", page.display());
+        let refs = network_references(&html);
+        assert!(refs.is_empty(), "{} has network references: {refs:?}", page.display());
+    }
+}
+
 /// Renders report.html of `compare` and `match` in headless Chromium and checks
 /// the screenshot is not blank. Skipped, with a message, without chromium.
 #[test]
@@ -403,11 +527,8 @@ fn reports_render_in_headless_chromium() {
     for (page, must) in [(cmp.join("report.html"), "policy comparison"), (m.join("report.html"), "<h2>Map</h2>")] {
         let html = read(&page);
         assert!(html.contains(must) && html.contains("<svg"), "{}", page.display());
-        assert!(
-            !html.contains("http://")
-                || html.matches("http://").all(|_| html.contains("xmlns=\"http://www.w3.org/2000/svg\"")),
-            "no network references"
-        );
+        let refs = network_references(&html);
+        assert!(refs.is_empty(), "{} has network references: {refs:?}", page.display());
         let png = tmp.path().join("shot.png");
         let _ = fs::remove_file(&png);
         let o = run(Command::new(chromium)
@@ -489,22 +610,40 @@ fn rematch(season: &Path, first: &Path, events: &str, args: &[&str], out: &Path)
 
 /// The season cycle of the coordinator issue: match the sample, three
 /// agreements end and one company withdraws two seats, rematch, diff. Only the
-/// affected learners move; no valid placement is disturbed.
+/// affected learners move: those whose agreement ended and, at the site that
+/// withdrew seats, the lowest scores; no valid placement is disturbed.
 #[test]
 fn season_cycle_rematch_moves_only_affected_learners() {
     let tmp = tempfile::tempdir().unwrap();
     let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
     let sample = repo("data/sample");
     let rows = match_sample(&first);
-    // Three agreements end; a site (of the 20th placement) withdraws two seats.
+    // Three agreements end; the first recognition (after them) holding at
+    // least three placements withdraws two seats.
     let ended: Vec<&Vec<String>> = rows.iter().take(3).collect();
-    let site = &rows[19];
+    let at = |r: &Vec<String>, w: &str, p: &str| r[1] == w && r[2] == p;
+    let site = rows[3..]
+        .iter()
+        .find(|s| rows[3..].iter().filter(|r| at(r, &s[1], &s[2])).count() >= 3)
+        .expect("a recognition with three placements");
+    let seats: u32 = csv_cells(&sample.join("recognitions.csv"))
+        .iter()
+        .find(|r| r[0] == site[1] && r[1] == site[2])
+        .map(|r| r[2].parse().unwrap())
+        .unwrap();
+    // The learners there, highest score first; the seats left keep the best.
+    let mut there: Vec<&Vec<String>> = rows[3..].iter().filter(|r| at(r, &site[1], &site[2])).collect();
+    there.sort_by(|a, b| b[3].parse::<f64>().unwrap().total_cmp(&a[3].parse::<f64>().unwrap()));
+    let keep = there.len().min(seats as usize - 2);
+    assert!(keep < there.len(), "withdrawing 2 of {seats} seats must displace someone of {}", there.len());
+    let displaced: Vec<&str> = there[keep..].iter().map(|r| r[0].as_str()).collect();
     let events = ended_events(ended.iter().copied()) + &format!("seats_withdrawn,,{},{},2\n", site[1], site[2]);
     let o = rematch(&sample, &first, &events, &[], &second);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let after = placed_at(&second);
-    // Everyone not affected keeps their site.
-    let affected = |r: &Vec<String>| ended.iter().any(|e| e[0] == r[0]) || (r[1] == site[1] && r[2] == site[2]);
+    // Everyone not affected keeps their site: in particular the best scores
+    // at the site that withdrew seats.
+    let affected = |r: &Vec<String>| ended.iter().any(|e| e[0] == r[0]) || displaced.contains(&r[0].as_str());
     let mut disturbed = Vec::new();
     for r in rows.iter().filter(|r| !affected(r)) {
         if after.get(&r[0]) != Some(&r[1]) {
@@ -512,6 +651,10 @@ fn season_cycle_rematch_moves_only_affected_learners() {
         }
     }
     assert!(disturbed.is_empty(), "valid placements disturbed: {disturbed:?}");
+    // The lowest scores there lost the withdrawn seats.
+    for l in &displaced {
+        assert_ne!(after.get(*l), Some(&site[1]), "{l} (a lowest score) is still at {}", site[1]);
+    }
     // The ended agreements are not renewed.
     for e in &ended {
         assert_ne!(after.get(&e[0]), Some(&e[1]), "{} is back at {}", e[0], e[1]);

@@ -336,3 +336,160 @@ impl Constraints {
         self.forbidden.binary_search(&(learner, workplace)).is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Programmes P1, P2; school S1; L1 (P1, group `extra`), L2 (P2); W1
+    /// recognised for P1 (2 seats) and P2 (1 seat), W2 for P1 (1 seat).
+    fn season() -> Season {
+        let learner = |id: &str, p: &str, group: &str| {
+            format!(
+                r#"{{"id":"{id}","school":"S1","programme":"{p}","lat":51,"lon":4,"max_commute_km":20,
+                   "readiness":3,"screening":"passed"{group}}}"#
+            )
+        };
+        let site =
+            |id: &str| format!(r#"{{"id":"{id}","company":"c","lat":51,"lon":4,"capacity":null,"min_readiness":1}}"#);
+        let rec = |w: &str, p: &str, seats: u32| format!(r#"{{"workplace":"{w}","programme":"{p}","seats":{seats}}}"#);
+        let json = format!(
+            r#"{{"programmes":[{{"id":"P1","name":"a"}},{{"id":"P2","name":"b"}}],
+                "schools":[{{"id":"S1","name":"s","lat":51,"lon":4}}],
+                "learners":[{},{}],"workplaces":[{},{}],"recognitions":[{},{},{}]}}"#,
+            learner("L1", "P1", r#","priority_group":"extra""#),
+            learner("L2", "P2", ""),
+            site("W1"),
+            site("W2"),
+            rec("W1", "P1", 2),
+            rec("W1", "P2", 1),
+            rec("W2", "P1", 1),
+        );
+        dualmatch_core::season::from_json_str(&json, "season.json").expect("test season").season
+    }
+
+    fn parse(text: &str) -> Result<Constraints, ConstraintErrors> {
+        Constraints::parse(text, "c.toml", &season())
+    }
+
+    /// The one error of `text`: (line, message).
+    fn error(text: &str) -> (usize, String) {
+        let errs = parse(text).expect_err("must be refused").0;
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].file, "c.toml");
+        (errs[0].line, errs[0].message.clone())
+    }
+
+    #[test]
+    fn resolves_every_section() {
+        let s = season();
+        let c = parse(
+            "min_score = 12.5\n\
+             [[school]]\nschool = \"S1\"\nprogramme = \"P2\"\nmax = 1\n\
+             [[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmin = 1\n\
+             [[reserve]]\npriority_group = \"extra\"\nworkplace = \"W1\"\nseats = 5\n\
+             [[pin]]\nlearner = \"L1\"\nworkplace = \"W2\"\n\
+             [[forbid]]\nlearner = \"L2\"\nworkplace = \"W2\"\n\
+             [[forbid]]\nlearner = \"L1\"\nworkplace = \"W1\"\n\
+             [[forbid]]\nlearner = \"L2\"\nworkplace = \"W2\"\n",
+        )
+        .unwrap();
+        let (l1, l2) = (s.learner_by_id("L1").unwrap(), s.learner_by_id("L2").unwrap());
+        let (w1, w2) = (s.workplace_by_id("W1").unwrap(), s.workplace_by_id("W2").unwrap());
+        let (p1, p2) = (s.programme_by_id("P1").unwrap(), s.programme_by_id("P2").unwrap());
+        let s1 = s.school_by_id("S1").unwrap();
+        assert_eq!(c.min_score, Some(12.5));
+        // A missing floor is 0 and a missing cap is none.
+        assert_eq!(
+            c.school_bounds,
+            vec![
+                SchoolBound { school: s1, programme: p2, min: 0, max: 1 },
+                SchoolBound { school: s1, programme: p1, min: 1, max: u32::MAX },
+            ]
+        );
+        // Without a programme the reserve covers both recognitions of W1, each
+        // clipped to its seats; W2 is not covered.
+        let mut reserved: Vec<_> = c.reserves.iter().map(|r| (s.group(r.group).programme, r.seats)).collect();
+        reserved.sort();
+        assert_eq!(reserved, vec![(p1, 2), (p2, 1)]);
+        assert!(c.reserves.iter().all(|r| s.group(r.group).workplace == w1 && r.priority_group.0 == 0));
+        assert_eq!(c.pins, vec![(l1, w2)]);
+        // Forbidden pairs sorted, duplicates dropped.
+        assert_eq!(c.forbidden, vec![(l1, w1), (l2, w2)]);
+        assert!(c.is_forbidden(l2, w2) && c.is_forbidden(l1, w1));
+        assert!(!c.is_forbidden(l1, w2) && !c.is_forbidden(l2, w1));
+    }
+
+    #[test]
+    fn an_empty_file_is_no_constraints() {
+        assert_eq!(parse("").unwrap(), Constraints::none());
+    }
+
+    #[test]
+    fn a_reserve_on_one_programme_covers_every_site_of_it() {
+        let s = season();
+        let c = parse("[[reserve]]\npriority_group = \"extra\"\nprogramme = \"P1\"\nseats = 1\n").unwrap();
+        let mut sites: Vec<_> = c.reserves.iter().map(|r| (s.group(r.group).workplace, r.seats)).collect();
+        sites.sort();
+        let (w1, w2) = (s.workplace_by_id("W1").unwrap(), s.workplace_by_id("W2").unwrap());
+        assert_eq!(sites, vec![(w1, 1), (w2, 1)]);
+    }
+
+    #[test]
+    fn refuses_each_problem_with_its_line() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("min_score = -1.0\n", 1, "min_score = -1 must be a finite number of 0 or more"),
+            ("\n[[pin]]\nlearner = \"L9\"\nworkplace = \"W1\"\n", 3, "unknown learner \"L9\""),
+            ("[[forbid]]\nlearner = \"L1\"\nworkplace = \"W9\"\n", 3, "unknown workplace \"W9\""),
+            ("[[school]]\nschool = \"S9\"\nprogramme = \"P1\"\n", 2, "unknown school \"S9\""),
+            ("[[school]]\nschool = \"S1\"\nprogramme = \"P9\"\n", 3, "unknown programme \"P9\""),
+            ("[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmin = 3\nmax = 2\n", 2, "min = 3 is above max = 2"),
+            (
+                "[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\n[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\n",
+                5,
+                "has two [[school]] entries",
+            ),
+            ("[[reserve]]\npriority_group = \"nobody\"\nseats = 1\n", 2, "no learner has priority_group \"nobody\""),
+            (
+                "[[reserve]]\npriority_group = \"extra\"\nprogramme = \"P2\"\nworkplace = \"W2\"\nseats = 1\n",
+                2,
+                "matches no recognition",
+            ),
+            (
+                "[[reserve]]\npriority_group = \"extra\"\nseats = 1\n[[reserve]]\npriority_group = \"extra\"\nworkplace = \"W2\"\nseats = 1\n",
+                5,
+                "recognition W2/P1 is reserved twice",
+            ),
+            (
+                "[[pin]]\nlearner = \"L1\"\nworkplace = \"W1\"\n[[pin]]\nlearner = \"L1\"\nworkplace = \"W1\"\n",
+                5,
+                "learner \"L1\" is pinned twice",
+            ),
+            (
+                "[[pin]]\nlearner = \"L1\"\nworkplace = \"W1\"\n[[forbid]]\nlearner = \"L1\"\nworkplace = \"W1\"\n",
+                5,
+                "is both pinned and forbidden",
+            ),
+            ("\n\n[[pin]]\nlearner = \"L1\"\nsite = \"W1\"\n", 5, "unknown field `site`"),
+            ("min_score = \"high\"\n", 1, "invalid type"),
+        ];
+        for (text, line, message) in cases {
+            let (got_line, got) = error(text);
+            assert!(got.contains(message), "{text:?}: {got}");
+            assert_eq!(got_line, *line, "{text:?}: {got}");
+        }
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let errs = parse(
+            "[[pin]]\nlearner = \"L9\"\nworkplace = \"W9\"\n\
+             [[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmin = 2\nmax = 1\n",
+        )
+        .unwrap_err()
+        .0;
+        let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![5, 2, 3], "{errs:?}");
+        assert!(errs.iter().all(|e| e.to_string().starts_with(&format!("c.toml:{}: ", e.line))));
+    }
+}

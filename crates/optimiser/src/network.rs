@@ -626,7 +626,9 @@ fn solve_component(
             let big_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
             let max_cost = big_m + c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
-            if nodes * max_cost < i128::from(i64::MAX / 32) {
+            if nodes * max_cost < i128::from(i64::MAX / 32)
+                && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed)
+            {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
                 let placed = read(&b, &sol);
@@ -640,6 +642,7 @@ fn solve_component(
                     cap_dual: vec![],
                 })
             } else {
+                TWO_PHASE.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let (b1, s1) = solve(0, true, &|_| {})?;
                 let k = dual_bound(&b1.net, &s1) as i64;
                 let unplaced = c.learners.len() as i64 - k;
@@ -649,6 +652,7 @@ fn solve_component(
                 })?;
                 let placed = read(&b2, &s2);
                 debug_assert_eq!(placed.len() as i64, k);
+
                 Ok(CompResult {
                     placeable: k as usize,
                     placed,
@@ -660,6 +664,21 @@ fn solve_component(
         }
     }
 }
+
+/// Test hook for the two-phase max-placed solve, which otherwise runs only
+/// when nodes × big-M nears `i64::MAX / 32` (national seasons).
+#[doc(hidden)]
+pub struct TwoPhase {
+    /// Take the two-phase path whatever the size.
+    pub force: std::sync::atomic::AtomicBool,
+    /// Components solved by the two-phase path so far.
+    pub runs: std::sync::atomic::AtomicUsize,
+}
+
+/// See [`TwoPhase`].
+#[doc(hidden)]
+pub static TWO_PHASE: TwoPhase =
+    TwoPhase { force: std::sync::atomic::AtomicBool::new(false), runs: std::sync::atomic::AtomicUsize::new(0) };
 
 /// `f` of every item, in parallel, starting the largest items (by `size`)
 /// first: each worker takes the largest item not yet started. On the

@@ -154,9 +154,28 @@ fn season_of(i: &Inst) -> Season {
     tiny_of(i).build()
 }
 
+/// The instance's constraints; floors out of reach are dropped (caps kept)
+/// and colliding pins too, so that the policies' checks run on every case.
 fn constraints_of(i: &Inst, s: &Season) -> Constraints {
-    common::TinyConstraints { bounds: &i.bounds, reserve: i.reserve, pins: &i.pins, forbid: &i.forbid, min_score: None }
-        .build(&tiny_of(i), s)
+    let mut c = common::TinyConstraints {
+        bounds: &i.bounds,
+        reserve: i.reserve,
+        pins: &i.pins,
+        forbid: &i.forbid,
+        min_score: None,
+    }
+    .build(&tiny_of(i), s);
+    let cands = Candidates::from_season_candidates(s).unwrap();
+    let feasible = |c: &Constraints| {
+        PlacementModel::new(s, &cands, c)
+            .is_ok_and(|m| dualmatch_optimiser::network::solve(&m, dualmatch_optimiser::Objective::MaxFit).is_ok())
+    };
+    if !feasible(&c) {
+        c.school_bounds.iter_mut().for_each(|b| b.min = 0);
+    }
+    // Pins that collide (more than a recognition's seats, a cap): the last go.
+    while !feasible(&c) && c.pins.pop().is_some() {}
+    c
 }
 
 /// Seats, unreserved seats, capacity, pins, usable arcs and school caps
@@ -232,7 +251,7 @@ fn check_all_policies(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
     let season = season_of(i);
     let cands = Candidates::from_season_candidates(&season).unwrap();
     let cons = constraints_of(i, &season);
-    let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { return Ok(()) };
+    let m = PlacementModel::new(&season, &cands, &cons).expect("pins on usable pairs");
     let floors = cons.school_bounds.iter().any(|b| b.min > 0);
     let caps = cons.school_bounds.iter().any(|b| b.max < u32::MAX);
     let mut results: Vec<(&str, Assignment)> = Vec::new();
@@ -363,7 +382,7 @@ proptest! {
         let season = season_of(&i);
         let cands = Candidates::from_season_candidates(&season).unwrap();
         let cons = constraints_of(&i, &season);
-        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { return Ok(()) };
+        let m = PlacementModel::new(&season, &cands, &cons).expect("pins on usable pairs");
         let got = by_name("fair-share").unwrap().allocate(&m, 0);
         match (brute_fair(&m), got) {
             (None, Err(_)) => {}
@@ -383,7 +402,7 @@ proptest! {
         let season = season_of(&i);
         let cands = Candidates::from_season_candidates(&season).unwrap();
         let cons = constraints_of(&i, &season);
-        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { return Ok(()) };
+        let m = PlacementModel::new(&season, &cands, &cons).expect("pins on usable pairs");
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
@@ -403,7 +422,7 @@ proptest! {
 
 #[test]
 fn lottery_changes_tie_breaks_only_for_randomised_policies() {
-    let i = draw(3, Shape { max_learners: 12, max_workplaces: 5, constraints: false, prefs: false });
+    let mut i = draw(3, Shape { max_learners: 12, max_workplaces: 5, constraints: false, prefs: false });
     let season = season_of(&i);
     let cands = Candidates::from_season_candidates(&season).unwrap();
     let cons = Constraints::none();
@@ -414,6 +433,26 @@ fn lottery_changes_tie_breaks_only_for_randomised_policies() {
             assert_eq!(p.allocate(&m, 1).unwrap(), p.allocate(&m, 2).unwrap(), "{name}");
         }
     }
+    // The other half: with every score and readiness tied, each randomised
+    // policy's lottery decides, so some two seeds give different placements.
+    i.candidates.iter_mut().for_each(|c| c.2 = 50);
+    i.learners.iter_mut().for_each(|l| l.4 = 3);
+    let season = season_of(&i);
+    let cands = Candidates::from_season_candidates(&season).unwrap();
+    let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+    let mut randomised = 0;
+    for name in ALL {
+        let p = by_name(name).unwrap();
+        if p.randomised() {
+            randomised += 1;
+            let first = p.allocate(&m, 0).unwrap();
+            assert!(
+                (1..32).any(|seed| p.allocate(&m, seed).unwrap() != first),
+                "{name} is randomised but 32 lottery seeds give the same placements"
+            );
+        }
+    }
+    assert!(randomised >= 5, "only {randomised} randomised policies");
 }
 
 #[test]
@@ -522,4 +561,25 @@ fn stable_equals_anchors_reference() {
         compared += 1;
     }
     assert!(compared > 0, "no SEASON with SEASON.stable.csv found in {dir}");
+}
+
+/// The property tests above skip nothing: every drawn model builds (pins are
+/// drawn on usable pairs) and at least 95% of the constrained cases are
+/// feasible, so the policies' checks run on them.
+#[test]
+fn generated_cases_are_checked_not_skipped() {
+    let (n, mut feasible, mut pinned) = (1000, 0, 0);
+    for seed in 0..n {
+        let i = draw(seed, SMALL);
+        let season = season_of(&i);
+        let cands = Candidates::from_season_candidates(&season).unwrap();
+        let cons = constraints_of(&i, &season);
+        pinned += usize::from(!cons.pins.is_empty());
+        let m = PlacementModel::new(&season, &cands, &cons).expect("pins are drawn on usable pairs");
+        feasible +=
+            usize::from(dualmatch_optimiser::network::solve(&m, dualmatch_optimiser::Objective::MaxFit).is_ok());
+    }
+    eprintln!("{n} cases: {pinned} with pins, {feasible} feasible");
+    assert!(pinned * 4 >= n as usize, "only {pinned} of {n} cases have pins");
+    assert!(feasible * 100 >= n as usize * 95, "only {feasible} of {n} cases are feasible");
 }

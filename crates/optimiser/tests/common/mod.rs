@@ -216,9 +216,15 @@ impl TinyConstraints<'_> {
         c.forbidden.dedup();
         for &l in self.pins {
             // Pin the learner to its first usable candidate, when it has one.
+            // (passed screening, a seat and capacity at the site, score at
+            // least min_score, not forbidden), so the pin never makes the
+            // model fail to build.
             let usable = |&&(cl, r, sc): &&(usize, usize, u32)| {
+                let (w, _, seats) = t.recognitions[r];
                 cl == l
                     && t.learners[l].passed
+                    && seats > 0
+                    && t.workplaces[w].0 != Some(0)
                     && self.min_score.is_none_or(|m| sc >= m)
                     && !c.is_forbidden(LearnerId::from_index(l), site(r))
             };
