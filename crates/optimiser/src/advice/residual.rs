@@ -1,0 +1,523 @@
+//! The residual network of an optimal assignment, read from the model on the
+//! fly, with its arcs in both directions.
+
+use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use rayon::prelude::*;
+
+use super::types::{AdviceError, Move};
+use super::NONE;
+use crate::model::PlacementModel;
+use crate::network::Solved;
+
+/// The residual network of an optimal assignment, read from the model on
+/// the fly (learner arcs are not copied).
+///
+/// Nodes: `S`, `T`, school bounds, learners, groups, open parts of groups
+/// (reserved seats), sites.
+pub(super) struct Residual<'r, 'a> {
+    pub(super) m: &'r PlacementModel<'a>,
+    b0: u32,
+    pub(super) l0: u32,
+    pub(super) g0: u32,
+    pub(super) o0: u32,
+    pub(super) w0: u32,
+    pub(super) n: u32,
+    /// Per model arc: the integer weight of its score, and the node it
+    /// enters (the group, or its open part).
+    pub(super) wt: Vec<i64>,
+    arc_to: Vec<u32>,
+    /// Whether some group reserves seats (else every entry is the group).
+    any_reserve: bool,
+    /// Per learner: the model arc used, or NONE.
+    pub(super) placed_arc: Vec<u32>,
+    /// Per learner: skipped (pinned, or without arcs).
+    pub(super) frozen: Vec<bool>,
+    pub(super) flow_g: Vec<u32>,
+    flow_o: Vec<u32>,
+    flow_w: Vec<u32>,
+    flow_b: Vec<u32>,
+    /// Per group: open (unreserved) seats, when seats are reserved.
+    pub(super) open_cap: Vec<Option<u32>>,
+    /// Per group: seats, and the node its seats flow into (its site when
+    /// the site has a capacity, else `T`); per site: capacity or `NO_CAP`.
+    /// Copies of the season's, compact for the inner loops.
+    seats: Vec<u32>,
+    pub(super) head: Vec<u32>,
+    cap: Vec<u32>,
+    /// Per group (CSR): non-pinned learners placed there, high bit set when
+    /// they use the open part.
+    at_start: Vec<u32>,
+    at: Vec<u32>,
+    /// Per bound, then `S` (CSR): unplaced learners with arcs.
+    free_start: Vec<u32>,
+    free: Vec<u32>,
+}
+
+const VIA_OPEN: u32 = 1 << 31;
+const NO_CAP: u32 = u32::MAX;
+
+pub(super) enum Node {
+    S,
+    T,
+    Bound(usize),
+    Learner(usize),
+    Group(usize),
+    Open(usize),
+    Site(usize),
+}
+
+impl<'r, 'a> Residual<'r, 'a> {
+    pub(super) fn new(m: &'r PlacementModel<'a>, solved: &Solved) -> Result<Self, AdviceError> {
+        let s = m.season;
+        let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
+        let nb = m.constraints.school_bounds.len();
+        let b0 = 2u32;
+        let l0 = b0 + nb as u32;
+        let g0 = l0 + nl as u32;
+        let o0 = g0 + ng as u32;
+        let w0 = o0 + ng as u32;
+        let n = w0 + nw as u32;
+        let placed_arc: Vec<u32> = (0..nl)
+            .into_par_iter()
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                match solved.assignment.placement[li] {
+                    Some(c) => m.arcs_of(l).find(|&a| m.arc_candidate(a) == c as usize).map_or(NONE, |a| a as u32),
+                    None => NONE,
+                }
+            })
+            .collect();
+        if placed_arc.iter().zip(&solved.assignment.placement).any(|(a, c)| *a == NONE && c.is_some()) {
+            return Err(AdviceError::NotOptimal);
+        }
+        let frozen: Vec<bool> = (0..nl)
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                m.pinned(l).is_some() || m.arcs_of(l).is_empty()
+            })
+            .collect();
+        // The objective's weights (a kept arc may carry a bonus).
+        let wt: Vec<i64> = (0..nl)
+            .into_par_iter()
+            .flat_map_iter(|li| {
+                let l = LearnerId::from_index(li);
+                m.arcs_of(l).map(move |a| m.arc_weight(l, a))
+            })
+            .collect();
+        let mut r = Residual {
+            m,
+            wt,
+            arc_to: Vec::new(),
+            any_reserve: m.reserve.iter().any(Option::is_some),
+            b0,
+            l0,
+            g0,
+            o0,
+            w0,
+            n,
+            placed_arc,
+            frozen,
+            flow_g: vec![0; ng],
+            flow_o: vec![0; ng],
+            flow_w: vec![0; nw],
+            flow_b: vec![0; nb],
+            open_cap: m.reserve.iter().zip(s.groups()).map(|(r, g)| r.map(|(_, k)| g.seats - k.min(g.seats))).collect(),
+            seats: s.groups().iter().map(|g| g.seats).collect(),
+            head: s
+                .groups()
+                .iter()
+                .map(|g| match s.workplace(g.workplace).capacity {
+                    Some(_) => w0 + g.workplace.index() as u32,
+                    None => 1,
+                })
+                .collect(),
+            cap: s.workplaces().iter().map(|w| w.capacity.unwrap_or(NO_CAP)).collect(),
+            at_start: vec![0; ng + 1],
+            at: Vec::new(),
+            free_start: vec![0; nb + 2],
+            free: Vec::new(),
+        };
+        let mut at_rows: Vec<(u32, u32)> = Vec::new();
+        let mut free_rows: Vec<(u32, u32)> = Vec::new();
+        for li in 0..nl {
+            let a = r.placed_arc[li];
+            let l = LearnerId::from_index(li);
+            if a == NONE {
+                if !r.frozen[li] {
+                    let key = m.bound_of[li].unwrap_or(nb as u32);
+                    free_rows.push((key, li as u32));
+                }
+                continue;
+            }
+            let g = m.arc_group(a as usize);
+            let via_open = r.is_open_entry(l, g);
+            r.flow_g[g.index()] += 1;
+            if via_open {
+                r.flow_o[g.index()] += 1;
+            }
+            r.flow_w[s.group(g).workplace.index()] += 1;
+            if let Some(b) = m.bound_of[li] {
+                r.flow_b[b as usize] += 1;
+            }
+            if !r.frozen[li] {
+                at_rows.push((g.index() as u32, li as u32 | if via_open { VIA_OPEN } else { 0 }));
+            }
+        }
+        (r.at_start, r.at) = csr(ng, &at_rows);
+        (r.free_start, r.free) = csr(nb + 1, &free_rows);
+        let mut arc_to = vec![0u32; m.arc_count()];
+        arc_to.par_chunks_mut(1 << 16).enumerate().for_each(|(k, chunk)| {
+            // The learner of the first arc of the chunk, then forward.
+            let first = k << 16;
+            let mut li = r.learner_of_arc(first);
+            for (i, to) in chunk.iter_mut().enumerate() {
+                let a = first + i;
+                while m.arcs_of(LearnerId::from_index(li)).end <= a {
+                    li += 1;
+                }
+                *to = r.entry(LearnerId::from_index(li), m.arc_group(a));
+            }
+        });
+        r.arc_to = arc_to;
+        Ok(r)
+    }
+
+    /// The learner whose arcs include model arc `a` (binary search).
+    fn learner_of_arc(&self, a: usize) -> usize {
+        let m = self.m;
+        let (mut lo, mut hi) = (0usize, m.learner_count());
+        // The last learner whose arcs start at or before `a`.
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if m.arcs_of(LearnerId::from_index(mid)).start <= a {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    pub(super) fn kind(&self, v: u32) -> Node {
+        match v {
+            0 => Node::S,
+            1 => Node::T,
+            v if v < self.l0 => Node::Bound((v - self.b0) as usize),
+            v if v < self.g0 => Node::Learner((v - self.l0) as usize),
+            v if v < self.o0 => Node::Group((v - self.g0) as usize),
+            v if v < self.w0 => Node::Open((v - self.o0) as usize),
+            v => Node::Site((v - self.w0) as usize),
+        }
+    }
+
+    /// Whether learner `l` enters group `g` through its open (unreserved) part.
+    fn is_open_entry(&self, l: LearnerId, g: GroupId) -> bool {
+        if !self.any_reserve {
+            return false;
+        }
+        match self.m.reserve[g.index()] {
+            Some((pg, _)) => self.m.season.learner(l).priority_group != Some(pg),
+            None => false,
+        }
+    }
+
+    /// The node learner `l` enters `g` through.
+    pub(super) fn entry(&self, l: LearnerId, g: GroupId) -> u32 {
+        if self.is_open_entry(l, g) {
+            self.o0 + g.index() as u32
+        } else {
+            self.g0 + g.index() as u32
+        }
+    }
+
+    pub(super) fn site_full(&self, w: usize) -> bool {
+        self.cap[w] != NO_CAP && self.flow_w[w] >= self.cap[w]
+    }
+
+    /// Calls `f(head, cost)` for every residual arc out of `v`.
+    pub(super) fn for_each_out(&self, v: u32, mut f: impl FnMut(u32, i64)) {
+        let m = self.m;
+        let s = m.season;
+        match self.kind(v) {
+            Node::S => {
+                let nb = self.flow_b.len();
+                for &l in &self.free[self.free_start[nb] as usize..self.free_start[nb + 1] as usize] {
+                    f(self.l0 + l, 0);
+                }
+                for (b, sb) in m.constraints.school_bounds.iter().enumerate() {
+                    if self.flow_b[b] < sb.max {
+                        f(self.b0 + b as u32, 0);
+                    }
+                }
+                f(1, 0);
+            }
+            Node::T => {
+                for g in 0..self.flow_g.len() {
+                    if self.flow_g[g] > 0 && self.head[g] == 1 {
+                        f(self.g0 + g as u32, 0);
+                    }
+                }
+                for w in 0..self.flow_w.len() {
+                    if self.flow_w[w] > 0 && self.cap[w] != NO_CAP {
+                        f(self.w0 + w as u32, 0);
+                    }
+                }
+                // The bypass S → T: learners may stay unplaced (with a learner
+                // without arcs, it always carries flow; such learners change
+                // no optimum).
+                f(0, 0);
+            }
+            Node::Bound(b) => {
+                for &l in &self.free[self.free_start[b] as usize..self.free_start[b + 1] as usize] {
+                    f(self.l0 + l, 0);
+                }
+                if self.flow_b[b] > m.constraints.school_bounds[b].min {
+                    f(0, 0);
+                }
+            }
+            Node::Learner(li) => {
+                if self.frozen[li] {
+                    return;
+                }
+                let l = LearnerId::from_index(li);
+                let placed = self.placed_arc[li];
+                for a in m.arcs_of(l) {
+                    if a as u32 != placed {
+                        f(self.arc_to[a], -self.wt[a]);
+                    }
+                }
+                // Back to the unplaced side, unless the learner is kept
+                // (must stay placed).
+                if placed != NONE && m.kept(l).is_none() {
+                    f(m.bound_of[li].map_or(0, |b| self.b0 + b), 0);
+                }
+            }
+            Node::Group(g) => {
+                if self.flow_g[g] < self.seats[g] {
+                    f(self.head[g], 0);
+                }
+                if self.open_cap[g].is_some() && self.flow_o[g] > 0 {
+                    f(self.o0 + g as u32, 0);
+                }
+                for &x in self.at_of(g) {
+                    if x & VIA_OPEN == 0 {
+                        f(self.l0 + x, self.placed_weight(x));
+                    }
+                }
+            }
+            Node::Open(g) => {
+                if self.open_cap[g].is_some_and(|c| self.flow_o[g] < c) {
+                    f(self.g0 + g as u32, 0);
+                }
+                for &x in self.at_of(g) {
+                    if x & VIA_OPEN != 0 {
+                        f(self.l0 + (x & !VIA_OPEN), self.placed_weight(x & !VIA_OPEN));
+                    }
+                }
+            }
+            Node::Site(w) => {
+                let wp = WorkplaceId::from_index(w);
+                if self.cap[w] != NO_CAP && self.flow_w[w] < self.cap[w] {
+                    f(1, 0);
+                }
+                for g in s.groups_of_workplace(wp) {
+                    if self.flow_g[g.index()] > 0 {
+                        f(self.g0 + g.index() as u32, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    fn at_of(&self, g: usize) -> &[u32] {
+        &self.at[self.at_start[g] as usize..self.at_start[g + 1] as usize]
+    }
+
+    fn placed_weight(&self, li: u32) -> i64 {
+        self.wt[self.placed_arc[li as usize] as usize]
+    }
+
+    /// The group a node stands for when it is a group or an open part.
+    pub(super) fn group_of_node(&self, v: u32) -> Option<GroupId> {
+        match self.kind(v) {
+            Node::Group(g) | Node::Open(g) => Some(GroupId::from_index(g)),
+            _ => None,
+        }
+    }
+
+    /// The moves along a path of nodes ending at a learner node, who then
+    /// goes to `to`. Loops (of cost 0, when the path joins two shortest
+    /// paths) are cut out first, so that every learner moves once.
+    pub(super) fn moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
+        let mut simple: Vec<u32> = Vec::with_capacity(path.len());
+        for &v in path {
+            if let Some(k) = simple.iter().position(|&x| x == v) {
+                simple.truncate(k);
+            }
+            simple.push(v);
+        }
+        let mut moves = Vec::new();
+        for (i, &v) in simple.iter().enumerate() {
+            if let Node::Learner(li) = self.kind(v) {
+                let from = self.group_of_node(simple[i - 1]);
+                let to = match simple.get(i + 1) {
+                    Some(&next) => self.group_of_node(next),
+                    None => Some(to),
+                };
+                moves.push(Move { learner: LearnerId::from_index(li), from, to });
+            }
+        }
+        moves
+    }
+}
+
+/// A compressed sparse row index of `(key, value)` rows with keys `< n`,
+/// values in row order.
+fn csr(n: usize, rows: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n + 1];
+    for &(k, _) in rows {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut out = vec![0u32; rows.len()];
+    for &(k, v) in rows {
+        out[next[k as usize] as usize] = v;
+        next[k as usize] += 1;
+    }
+    (start, out)
+}
+
+/// The transpose of the learners' forward arcs, for trees that run
+/// backwards: per group, (learner, model arc) of every residual arc into
+/// it; per school bound, its placed learners.
+pub(super) struct Into {
+    start: Vec<u32>,
+    rows: Vec<(u32, u32)>,
+    bound_start: Vec<u32>,
+    bound_placed: Vec<u32>,
+}
+
+impl Into {
+    pub(super) fn new(r: &Residual) -> Self {
+        let m = r.m;
+        let (nl, ng) = (m.learner_count(), m.season.groups().len());
+        let active = |li: usize| !r.frozen[li];
+        let mut start = vec![0u32; ng + 1];
+        for li in (0..nl).filter(|&li| active(li)) {
+            for a in m.arcs_of(LearnerId::from_index(li)) {
+                if a as u32 != r.placed_arc[li] {
+                    start[m.arc_group(a).index() + 1] += 1;
+                }
+            }
+        }
+        for g in 0..ng {
+            start[g + 1] += start[g];
+        }
+        let mut next = start.clone();
+        let mut rows = vec![(0u32, 0u32); start[ng] as usize];
+        for li in (0..nl).filter(|&li| active(li)) {
+            for a in m.arcs_of(LearnerId::from_index(li)) {
+                if a as u32 != r.placed_arc[li] {
+                    let g = m.arc_group(a).index();
+                    rows[next[g] as usize] = (li as u32, a as u32);
+                    next[g] += 1;
+                }
+            }
+        }
+        let placed: Vec<(u32, u32)> = (0..nl)
+            .filter(|&li| active(li) && r.placed_arc[li] != NONE && m.kept(LearnerId::from_index(li)).is_none())
+            .filter_map(|li| m.bound_of[li].map(|b| (b, li as u32)))
+            .collect();
+        let (bound_start, bound_placed) = csr(m.constraints.school_bounds.len(), &placed);
+        Into { start, rows, bound_start, bound_placed }
+    }
+}
+
+impl Residual<'_, '_> {
+    /// Calls `f(tail, cost)` for every residual arc into `v` (the mirror of
+    /// [`Residual::for_each_out`]).
+    pub(super) fn for_each_in(&self, into: &Into, v: u32, mut f: impl FnMut(u32, i64)) {
+        let m = self.m;
+        let s = m.season;
+        match self.kind(v) {
+            Node::S => {
+                f(1, 0);
+                for (b, sb) in m.constraints.school_bounds.iter().enumerate() {
+                    if self.flow_b[b] > sb.min {
+                        f(self.b0 + b as u32, 0);
+                    }
+                }
+                for li in 0..self.placed_arc.len() {
+                    let free = m.bound_of[li].is_none() && m.kept(LearnerId::from_index(li)).is_none();
+                    if !self.frozen[li] && self.placed_arc[li] != NONE && free {
+                        f(self.l0 + li as u32, 0);
+                    }
+                }
+            }
+            Node::T => {
+                f(0, 0);
+                for g in 0..self.flow_g.len() {
+                    if self.head[g] == 1 && self.flow_g[g] < self.seats[g] {
+                        f(self.g0 + g as u32, 0);
+                    }
+                }
+                for w in 0..self.flow_w.len() {
+                    if self.cap[w] != NO_CAP && self.flow_w[w] < self.cap[w] {
+                        f(self.w0 + w as u32, 0);
+                    }
+                }
+            }
+            Node::Bound(b) => {
+                if self.flow_b[b] < m.constraints.school_bounds[b].max {
+                    f(0, 0);
+                }
+                for &l in &into.bound_placed[into.bound_start[b] as usize..into.bound_start[b + 1] as usize] {
+                    f(self.l0 + l, 0);
+                }
+            }
+            Node::Learner(li) => {
+                if self.frozen[li] {
+                    return;
+                }
+                match self.placed_arc[li] {
+                    NONE => f(m.bound_of[li].map_or(0, |b| self.b0 + b), 0),
+                    a => f(self.arc_to[a as usize], self.wt[a as usize]),
+                }
+            }
+            Node::Group(g) | Node::Open(g) => {
+                let open = matches!(self.kind(v), Node::Open(_));
+                if open {
+                    if self.flow_o[g] > 0 {
+                        f(self.g0 + g as u32, 0);
+                    }
+                } else {
+                    if self.open_cap[g].is_some_and(|c| self.flow_o[g] < c) {
+                        f(self.o0 + g as u32, 0);
+                    }
+                    if self.flow_g[g] > 0 {
+                        f(self.head[g], 0);
+                    }
+                }
+                for &(l, a) in &into.rows[into.start[g] as usize..into.start[g + 1] as usize] {
+                    if self.arc_to[a as usize] == v {
+                        f(self.l0 + l, -self.wt[a as usize]);
+                    }
+                }
+            }
+            Node::Site(w) => {
+                let wp = WorkplaceId::from_index(w);
+                if self.flow_w[w] > 0 && self.cap[w] != NO_CAP {
+                    f(1, 0);
+                }
+                for g in s.groups_of_workplace(wp) {
+                    if self.flow_g[g.index()] < self.seats[g.index()] {
+                        f(self.g0 + g.index() as u32, 0);
+                    }
+                }
+            }
+        }
+    }
+}
