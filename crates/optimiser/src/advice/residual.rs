@@ -393,14 +393,14 @@ fn csr(n: usize, rows: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
 /// The transpose of the learners' forward arcs, for trees that run
 /// backwards: per group, (learner, model arc) of every residual arc into
 /// it; per school bound, its placed learners.
-pub(super) struct Into {
+pub(super) struct InArcs {
     start: Vec<u32>,
     rows: Vec<(u32, u32)>,
     bound_start: Vec<u32>,
     bound_placed: Vec<u32>,
 }
 
-impl Into {
+impl InArcs {
     pub(super) fn new(r: &Residual) -> Self {
         let m = r.m;
         let (nl, ng) = (m.learner_count(), m.season.groups().len());
@@ -432,14 +432,14 @@ impl Into {
             .filter_map(|li| m.bound_of[li].map(|b| (b, li as u32)))
             .collect();
         let (bound_start, bound_placed) = csr(m.constraints.school_bounds.len(), &placed);
-        Into { start, rows, bound_start, bound_placed }
+        InArcs { start, rows, bound_start, bound_placed }
     }
 }
 
 impl Residual<'_, '_> {
     /// Calls `f(tail, cost)` for every residual arc into `v` (the mirror of
     /// [`Residual::for_each_out`]).
-    pub(super) fn for_each_in(&self, into: &Into, v: u32, mut f: impl FnMut(u32, i64)) {
+    pub(super) fn for_each_in(&self, in_arcs: &InArcs, v: u32, mut f: impl FnMut(u32, i64)) {
         let m = self.m;
         let s = m.season;
         match self.kind(v) {
@@ -474,7 +474,7 @@ impl Residual<'_, '_> {
                 if self.flow_b[b] < m.constraints.school_bounds[b].max {
                     f(0, 0);
                 }
-                for &l in &into.bound_placed[into.bound_start[b] as usize..into.bound_start[b + 1] as usize] {
+                for &l in &in_arcs.bound_placed[in_arcs.bound_start[b] as usize..in_arcs.bound_start[b + 1] as usize] {
                     f(self.l0 + l, 0);
                 }
             }
@@ -501,7 +501,7 @@ impl Residual<'_, '_> {
                         f(self.head[g], 0);
                     }
                 }
-                for &(l, a) in &into.rows[into.start[g] as usize..into.start[g + 1] as usize] {
+                for &(l, a) in &in_arcs.rows[in_arcs.start[g] as usize..in_arcs.start[g + 1] as usize] {
                     if self.arc_to[a as usize] == v {
                         f(self.l0 + l, -self.wt[a as usize]);
                     }

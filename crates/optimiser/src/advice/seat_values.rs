@@ -5,7 +5,7 @@
 use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
-use super::residual::{Into, Node, Residual};
+use super::residual::{InArcs, Node, Residual};
 use super::shortest_paths::{Radius, Tree, Visit};
 use super::types::{Advice, AdviceError, Move, Options, SeatAdvice, Stats, Use};
 use super::waitlist::{waitlist, Sites};
@@ -203,9 +203,9 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
     // The tree into T (backwards): the real cost d(v, T) of reaching T from
     // every node, so of vacating a unit of a full site through each group.
     let mut exit_tree = Tree::new(if shared.is_empty() { 0 } else { n });
-    let into = (!shared.is_empty()).then(|| Into::new(&r));
+    let in_arcs = (!shared.is_empty()).then(|| InArcs::new(&r));
     let mut exit_radius = 0;
-    if let Some(into) = &into {
+    if let Some(in_arcs) = &in_arcs {
         let mut radius = 1i64;
         for &g in &shared {
             let a = best_t[g].map_or(0, |x| x.0);
@@ -214,7 +214,7 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
             }
         }
         exit_radius = radius;
-        let clean = exit_tree.grow(&r, Some(into), &p, 1, &[], false, &mut Radius(radius));
+        let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, &mut Radius(radius));
         debug_assert!(clean, "the potentials from T are feasible");
     }
     let to_t = |v: u32| exit_tree.done(v as usize).then(|| exit_tree.dist(v as usize) - p[v as usize] + p[1]);

@@ -1,7 +1,7 @@
 //! Shortest-path trees (Dijkstra on reduced costs) in the residual network.
 
 use super::radix_heap::RadixHeap;
-use super::residual::{Into, Residual};
+use super::residual::{InArcs, Residual};
 use super::{INF, NONE};
 
 /// What a growing tree reports.
@@ -69,8 +69,8 @@ impl Tree {
     /// from those nodes at those reduced distances, reached from `root`,
     /// which is then not expanded), reporting to `visit` (whose radius stops
     /// the tree at the first node at or beyond it; it may only shrink).
-    /// `reverse` follows arcs backwards (distances to the root, through
-    /// `into`). With `sinks`, `S` and `T` are settled but not expanded. The
+    /// With `in_arcs` it follows arcs backwards (distances to the root).
+    /// With `sinks`, `S` and `T` are settled but not expanded. The
     /// tree is a function of the network (the heap is deterministic).
     /// Returns `false`, at once, on an arc of negative reduced cost
     /// (`p` is not feasible); every arc out of (into, reverse) a settled
@@ -79,7 +79,7 @@ impl Tree {
     pub(super) fn grow(
         &mut self,
         r: &Residual,
-        into: Option<&Into>,
+        in_arcs: Option<&InArcs>,
         p: &[i64],
         root: u32,
         starts: &[(u32, i64)],
@@ -149,14 +149,14 @@ impl Tree {
                     heap.push(nd, v);
                 }
             };
-            match into {
+            match in_arcs {
                 None => r.for_each_out(u, |v, c| {
                     if learner && (r.g0..r.w0).contains(&v) {
                         visit.entry(u, d, v, c);
                     }
                     relax(v, c + pu - p[v as usize], &|v, nd| visit.keep(v, nd));
                 }),
-                Some(into) => r.for_each_in(into, u, |v, c| relax(v, c + p[v as usize] - pu, &|_, _| true)),
+                Some(in_arcs) => r.for_each_in(in_arcs, u, |v, c| relax(v, c + p[v as usize] - pu, &|_, _| true)),
             }
             if negative {
                 return false;
