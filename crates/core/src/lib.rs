@@ -9,6 +9,7 @@
 //! valid, and nothing downstream can fail because of its content.
 #![deny(missing_docs)]
 
+pub mod csr;
 pub mod geo;
 pub mod ids;
 pub mod scoring;

@@ -2,6 +2,7 @@
 //! one place, built from a season, scored candidates and coordinator
 //! constraints. Solvers ([`crate::network`], [`crate::lp`]) read only this.
 
+use dualmatch_core::csr::{Csr, CsrBuilder};
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Screening;
 use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
@@ -52,8 +53,8 @@ pub struct PlacementModel<'a> {
     pub candidates: &'a Candidates,
     /// The coordinator constraints.
     pub constraints: &'a Constraints,
-    arc_start: Vec<u32>,
-    arcs: Vec<u32>,
+    /// Per learner: the candidate index of each usable arc.
+    arcs: Csr<u32>,
     /// Per learner, the arc (index into `arcs`) that is pinned.
     pinned: Vec<Option<u32>>,
     /// Per group, seats reserved and for which priority group.
@@ -77,9 +78,7 @@ impl<'a> PlacementModel<'a> {
     ) -> Result<Self, Infeasible> {
         let n = season.learners().len();
         let min_score = constraints.min_score.unwrap_or(f64::NEG_INFINITY);
-        let mut arc_start = Vec::with_capacity(n + 1);
-        let mut arcs = Vec::with_capacity(candidates.len());
-        arc_start.push(0u32);
+        let mut arcs = CsrBuilder::with_capacity(n, candidates.len());
         for (li, learner) in season.learners().iter().enumerate() {
             let l = LearnerId::from_index(li);
             if learner.screening == Screening::Passed {
@@ -90,14 +89,13 @@ impl<'a> PlacementModel<'a> {
                     }
                 }
             }
-            arc_start.push(arcs.len() as u32);
+            arcs.end_row();
         }
         let mut model = PlacementModel {
             season,
             candidates,
             constraints,
-            arc_start,
-            arcs,
+            arcs: arcs.finish(),
             pinned: vec![None; n],
             reserve: vec![None; season.groups().len()],
             bound_of: vec![None; n],
@@ -161,17 +159,17 @@ impl<'a> PlacementModel<'a> {
 
     /// The usable arcs of learner `l` (indices for [`Self::arc_candidate`]).
     pub fn arcs_of(&self, l: LearnerId) -> std::ops::Range<usize> {
-        self.arc_start[l.index()] as usize..self.arc_start[l.index() + 1] as usize
+        self.arcs.range(l.index())
     }
 
     /// The candidate index (into [`Candidates`]) of arc `a`.
     pub fn arc_candidate(&self, a: usize) -> usize {
-        self.arcs[a] as usize
+        self.arcs.values()[a] as usize
     }
 
     /// The recognition of arc `a`.
     pub fn arc_group(&self, a: usize) -> GroupId {
-        self.candidates.group[self.arcs[a] as usize]
+        self.candidates.group[self.arcs.values()[a] as usize]
     }
 
     fn group_of_arc(&self, a: usize) -> Option<GroupId> {
@@ -180,7 +178,7 @@ impl<'a> PlacementModel<'a> {
 
     /// The score of arc `a`.
     pub fn arc_score(&self, a: usize) -> f64 {
-        self.candidates.score[self.arcs[a] as usize]
+        self.candidates.score[self.arcs.values()[a] as usize]
     }
 
     /// The pinned arc of learner `l`, if any.
@@ -202,7 +200,6 @@ impl<'a> PlacementModel<'a> {
             season: self.season,
             candidates: self.candidates,
             constraints: self.constraints,
-            arc_start: self.arc_start.clone(),
             arcs: self.arcs.clone(),
             pinned: vec![None; self.pinned.len()],
             reserve: self.reserve.clone(),

@@ -7,6 +7,7 @@ use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::{SeasonDoc, TableName};
 use super::model::*;
 use super::read::ReadOutcome;
+use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
 
@@ -326,10 +327,14 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
     });
 
     // Consistency warnings.
-    let (wp_group_start, wp_groups) =
-        csr(workplaces.len(), groups.iter().enumerate().map(|(i, g)| (g.workplace.index(), GroupId::from_index(i))));
-    let (prog_group_start, prog_groups) =
-        csr(programmes.len(), groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))));
+    let wp_groups = Csr::from_pairs(
+        workplaces.len(),
+        groups.iter().enumerate().map(|(i, g)| (g.workplace.index(), GroupId::from_index(i))),
+    );
+    let prog_groups = Csr::from_pairs(
+        programmes.len(),
+        groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))),
+    );
     for (i, r) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k).map(|(r, _)| r).enumerate() {
         if !wp_referenced[i] && !out.unusable.contains("recognitions") {
             rep.warn(
@@ -364,10 +369,7 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
             }
         }
         for (p, r) in programmes.iter().enumerate() {
-            let seats: u64 = prog_groups[prog_group_start[p] as usize..prog_group_start[p + 1] as usize]
-                .iter()
-                .map(|g| u64::from(groups[g.index()].seats))
-                .sum();
+            let seats: u64 = prog_groups.row(p).iter().map(|g| u64::from(groups[g.index()].seats)).sum();
             if seats < demand[p] {
                 let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
                 rep.warn(
@@ -397,9 +399,7 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         workplace: workplace_ix,
         tag: tag_ix,
         group: group_ix,
-        wp_group_start,
         wp_groups,
-        prog_group_start,
         prog_groups,
     };
     Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })

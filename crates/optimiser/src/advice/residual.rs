@@ -1,6 +1,7 @@
 //! The residual network of an optimal assignment, read from the model on the
 //! fly, with its arcs in both directions.
 
+use dualmatch_core::csr::Csr;
 use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
@@ -44,13 +45,11 @@ pub(super) struct Residual<'r, 'a> {
     seats: Vec<u32>,
     pub(super) head: Vec<u32>,
     cap: Vec<u32>,
-    /// Per group (CSR): non-pinned learners placed there, high bit set when
-    /// they use the open part.
-    at_start: Vec<u32>,
-    at: Vec<u32>,
-    /// Per bound, then `S` (CSR): unplaced learners with arcs.
-    free_start: Vec<u32>,
-    free: Vec<u32>,
+    /// Per group: non-pinned learners placed there, high bit set when they
+    /// use the open part.
+    at: Csr<u32>,
+    /// Per bound, then `S`: unplaced learners with arcs.
+    free: Csr<u32>,
 }
 
 const VIA_OPEN: u32 = 1 << 31;
@@ -132,19 +131,17 @@ impl<'r, 'a> Residual<'r, 'a> {
                 })
                 .collect(),
             cap: s.workplaces().iter().map(|w| w.capacity.unwrap_or(NO_CAP)).collect(),
-            at_start: vec![0; ng + 1],
-            at: Vec::new(),
-            free_start: vec![0; nb + 2],
-            free: Vec::new(),
+            at: Csr::empty(ng),
+            free: Csr::empty(nb + 1),
         };
-        let mut at_rows: Vec<(u32, u32)> = Vec::new();
-        let mut free_rows: Vec<(u32, u32)> = Vec::new();
+        let mut at_rows: Vec<(usize, u32)> = Vec::new();
+        let mut free_rows: Vec<(usize, u32)> = Vec::new();
         for li in 0..nl {
             let a = r.placed_arc[li];
             let l = LearnerId::from_index(li);
             if a == NONE {
                 if !r.frozen[li] {
-                    let key = m.bound_of[li].unwrap_or(nb as u32);
+                    let key = m.bound_of[li].map_or(nb, |b| b as usize);
                     free_rows.push((key, li as u32));
                 }
                 continue;
@@ -160,11 +157,11 @@ impl<'r, 'a> Residual<'r, 'a> {
                 r.flow_b[b as usize] += 1;
             }
             if !r.frozen[li] {
-                at_rows.push((g.index() as u32, li as u32 | if via_open { VIA_OPEN } else { 0 }));
+                at_rows.push((g.index(), li as u32 | if via_open { VIA_OPEN } else { 0 }));
             }
         }
-        (r.at_start, r.at) = csr(ng, &at_rows);
-        (r.free_start, r.free) = csr(nb + 1, &free_rows);
+        r.at = Csr::from_pairs(ng, at_rows.iter().copied());
+        r.free = Csr::from_pairs(nb + 1, free_rows.iter().copied());
         let mut arc_to = vec![0u32; m.arc_count()];
         arc_to.par_chunks_mut(1 << 16).enumerate().for_each(|(k, chunk)| {
             // The learner of the first arc of the chunk, then forward.
@@ -241,7 +238,7 @@ impl<'r, 'a> Residual<'r, 'a> {
         match self.kind(v) {
             Node::S => {
                 let nb = self.flow_b.len();
-                for &l in &self.free[self.free_start[nb] as usize..self.free_start[nb + 1] as usize] {
+                for &l in self.free.row(nb) {
                     f(self.l0 + l, 0);
                 }
                 for (b, sb) in m.constraints.school_bounds.iter().enumerate() {
@@ -268,7 +265,7 @@ impl<'r, 'a> Residual<'r, 'a> {
                 f(0, 0);
             }
             Node::Bound(b) => {
-                for &l in &self.free[self.free_start[b] as usize..self.free_start[b + 1] as usize] {
+                for &l in self.free.row(b) {
                     f(self.l0 + l, 0);
                 }
                 if self.flow_b[b] > m.constraints.school_bounds[b].min {
@@ -330,7 +327,7 @@ impl<'r, 'a> Residual<'r, 'a> {
     }
 
     fn at_of(&self, g: usize) -> &[u32] {
-        &self.at[self.at_start[g] as usize..self.at_start[g + 1] as usize]
+        self.at.row(g)
     }
 
     fn placed_weight(&self, li: u32) -> i64 {
@@ -371,33 +368,12 @@ impl<'r, 'a> Residual<'r, 'a> {
     }
 }
 
-/// A compressed sparse row index of `(key, value)` rows with keys `< n`,
-/// values in row order.
-fn csr(n: usize, rows: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
-    let mut start = vec![0u32; n + 1];
-    for &(k, _) in rows {
-        start[k as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut next = start.clone();
-    let mut out = vec![0u32; rows.len()];
-    for &(k, v) in rows {
-        out[next[k as usize] as usize] = v;
-        next[k as usize] += 1;
-    }
-    (start, out)
-}
-
 /// The transpose of the learners' forward arcs, for trees that run
 /// backwards: per group, (learner, model arc) of every residual arc into
 /// it; per school bound, its placed learners.
 pub(super) struct InArcs {
-    start: Vec<u32>,
-    rows: Vec<(u32, u32)>,
-    bound_start: Vec<u32>,
-    bound_placed: Vec<u32>,
+    rows: Csr<(u32, u32)>,
+    bound_placed: Csr<u32>,
 }
 
 impl InArcs {
@@ -405,34 +381,17 @@ impl InArcs {
         let m = r.m;
         let (nl, ng) = (m.learner_count(), m.season.groups().len());
         let active = |li: usize| !r.frozen[li];
-        let mut start = vec![0u32; ng + 1];
-        for li in (0..nl).filter(|&li| active(li)) {
-            for a in m.arcs_of(LearnerId::from_index(li)) {
-                if a as u32 != r.placed_arc[li] {
-                    start[m.arc_group(a).index() + 1] += 1;
-                }
-            }
-        }
-        for g in 0..ng {
-            start[g + 1] += start[g];
-        }
-        let mut next = start.clone();
-        let mut rows = vec![(0u32, 0u32); start[ng] as usize];
-        for li in (0..nl).filter(|&li| active(li)) {
-            for a in m.arcs_of(LearnerId::from_index(li)) {
-                if a as u32 != r.placed_arc[li] {
-                    let g = m.arc_group(a).index();
-                    rows[next[g] as usize] = (li as u32, a as u32);
-                    next[g] += 1;
-                }
-            }
-        }
-        let placed: Vec<(u32, u32)> = (0..nl)
+        let into_groups = (0..nl).filter(|&li| active(li)).flat_map(|li| {
+            m.arcs_of(LearnerId::from_index(li))
+                .filter(move |&a| a as u32 != r.placed_arc[li])
+                .map(move |a| (m.arc_group(a).index(), (li as u32, a as u32)))
+        });
+        let rows = Csr::from_pairs(ng, into_groups);
+        let placed = (0..nl)
             .filter(|&li| active(li) && r.placed_arc[li] != NONE && m.kept(LearnerId::from_index(li)).is_none())
-            .filter_map(|li| m.bound_of[li].map(|b| (b, li as u32)))
-            .collect();
-        let (bound_start, bound_placed) = csr(m.constraints.school_bounds.len(), &placed);
-        InArcs { start, rows, bound_start, bound_placed }
+            .filter_map(|li| m.bound_of[li].map(|b| (b as usize, li as u32)));
+        let bound_placed = Csr::from_pairs(m.constraints.school_bounds.len(), placed);
+        InArcs { rows, bound_placed }
     }
 }
 
@@ -474,7 +433,7 @@ impl Residual<'_, '_> {
                 if self.flow_b[b] < m.constraints.school_bounds[b].max {
                     f(0, 0);
                 }
-                for &l in &in_arcs.bound_placed[in_arcs.bound_start[b] as usize..in_arcs.bound_start[b + 1] as usize] {
+                for &l in in_arcs.bound_placed.row(b) {
                     f(self.l0 + l, 0);
                 }
             }
@@ -501,7 +460,7 @@ impl Residual<'_, '_> {
                         f(self.head[g], 0);
                     }
                 }
-                for &(l, a) in &in_arcs.rows[in_arcs.start[g] as usize..in_arcs.start[g + 1] as usize] {
+                for &(l, a) in in_arcs.rows.row(g) {
                     if self.arc_to[a as usize] == v {
                         f(self.l0 + l, -self.wt[a as usize]);
                     }
