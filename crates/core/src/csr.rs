@@ -81,18 +81,20 @@ impl<T> Csr<T> {
     {
         let pairs = pairs.into_iter();
         let mut offsets = vec![0u32; rows + 1];
-        let mut first = None;
-        for (k, v) in pairs.clone() {
-            assert!(k < rows, "row {k} of a Csr with {rows} rows");
+        let mut total = 0usize;
+        for (k, _) in pairs.clone() {
+            // Out of bounds (a panic) when `k >= rows`.
             offsets[k + 1] += 1;
-            first.get_or_insert(v);
+            total += 1;
         }
+        // No count or sum below overflows when the total fits.
+        offset(total);
         for i in 0..rows {
-            offsets[i + 1] = offsets[i].checked_add(offsets[i + 1]).expect("a Csr holds fewer than 2^32 values");
+            offsets[i + 1] += offsets[i];
         }
-        let Some(first) = first else { return Csr { offsets, values: Vec::new() } };
+        let Some((_, first)) = pairs.clone().next() else { return Csr { offsets, values: Vec::new() } };
         // Every slot is written below; `first` only fills them meanwhile.
-        let mut values = vec![first; offsets[rows] as usize];
+        let mut values = vec![first; total];
         let mut next = offsets[..rows].to_vec();
         for (k, v) in pairs {
             values[next[k] as usize] = v;
@@ -348,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "row 3 of a Csr with 3 rows")]
+    #[should_panic(expected = "index out of bounds")]
     fn a_row_out_of_range_panics() {
         let _ = Csr::from_pairs(3, [(3, 1u8)]);
     }
