@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::{GroupId, LearnerId};
 use good_lp::{constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
 
 use crate::model::{Assignment, Objective, PlacementModel};
@@ -65,8 +65,8 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
         let l = LearnerId::from_index(li);
         let arcs = m.arcs_of(l);
         if arcs.is_empty() {
-            if let Some(b) = m.bound_of[li] {
-                per_bound.entry(b as usize).or_default();
+            if let Some(b) = m.school_bound_of(l) {
+                per_bound.entry(b).or_default();
             }
             continue;
         }
@@ -76,13 +76,11 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
             let g = m.arc_group(a);
             *per_group.entry(g.index()).or_default() += x[a];
             *per_wp.entry(s.group(g).workplace.index()).or_default() += x[a];
-            if let Some((pg, _)) = m.reserve[g.index()] {
-                if s.learner(l).priority_group != Some(pg) {
-                    *per_open.entry(g.index()).or_default() += x[a];
-                }
+            if m.takes_open_seat(l, g) {
+                *per_open.entry(g.index()).or_default() += x[a];
             }
-            if let Some(b) = m.bound_of[li] {
-                *per_bound.entry(b as usize).or_default() += x[a];
+            if let Some(b) = m.school_bound_of(l) {
+                *per_bound.entry(b).or_default() += x[a];
             }
             if m.pinned(l) == Some(a) {
                 model = model.with(constraint!(x[a] == 1));
@@ -95,8 +93,8 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
     for g in keys {
         let seats = f64::from(s.groups()[g].seats);
         model = model.with(constraint!(per_group.remove(&g).unwrap_or_default() <= seats));
-        if let (Some(e), Some((_, r))) = (per_open.remove(&g), m.reserve[g]) {
-            model = model.with(constraint!(e <= seats - f64::from(r.min(s.groups()[g].seats))));
+        if let (Some(e), Some(open)) = (per_open.remove(&g), m.open_seats(GroupId::from_index(g))) {
+            model = model.with(constraint!(e <= f64::from(open)));
         }
     }
     let mut keys: Vec<_> = per_wp.keys().copied().collect();

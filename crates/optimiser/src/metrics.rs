@@ -196,13 +196,8 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let mut worst_open = vec![None::<u32>; ng];
     let mut worst_site = vec![None::<u32>; nw];
     let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); nw];
-    let is_open = |l: LearnerId, g: dualmatch_core::GroupId| {
-        m.reserve[g.index()].is_some_and(|(pg, _)| s.learner(l).priority_group != Some(pg))
-    };
-    let open_limit = |g: dualmatch_core::GroupId| {
-        let seats = s.group(g).seats;
-        m.reserve[g.index()].map_or(seats, |(_, r)| seats - r.min(seats))
-    };
+    let is_open = |l: LearnerId, g: dualmatch_core::GroupId| m.takes_open_seat(l, g);
+    let open_limit = |g: dualmatch_core::GroupId| m.open_seats(g).unwrap_or(s.group(g).seats);
     for li in 0..n {
         let Some(x) = arc[li] else { continue };
         let l = LearnerId::from_index(li);

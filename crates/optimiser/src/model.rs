@@ -3,6 +3,7 @@
 //! constraints. Solvers ([`crate::network`], [`crate::lp`]) read only this.
 
 use dualmatch_core::csr::{Csr, CsrBuilder};
+use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Screening;
 use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
@@ -58,9 +59,9 @@ pub struct PlacementModel<'a> {
     /// Per learner, the arc (index into `arcs`) that is pinned.
     pinned: Vec<Option<u32>>,
     /// Per group, seats reserved and for which priority group.
-    pub(crate) reserve: Vec<Option<(dualmatch_core::ids::PriorityGroupId, u32)>>,
-    /// Per (school, programme) bound index, per learner.
-    pub(crate) bound_of: Vec<Option<u32>>,
+    reserve: Vec<Option<(PriorityGroupId, u32)>>,
+    /// Per learner, the index of its (school, programme) bound.
+    bound_of: Vec<Option<u32>>,
     /// Per learner, a kept arc (empty when none): the learner must stay
     /// placed, preferably there; see [`PlacementModel::soften_pins`].
     kept: Vec<Option<u32>>,
@@ -221,6 +222,46 @@ impl<'a> PlacementModel<'a> {
         weight(self.arc_score(a)) + if self.kept(l) == Some(a) { self.keep_bonus } else { 0 }
     }
 
+    /// Whether recognition `g` reserves seats for a priority group.
+    pub fn reserves_seats(&self, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some()
+    }
+
+    /// Whether some recognition reserves seats.
+    pub fn any_reserved(&self) -> bool {
+        self.reserve.iter().any(Option::is_some)
+    }
+
+    /// The seats of `g` that are open to every learner when `g` reserves
+    /// seats for a priority group: its seats minus the reserved ones (0 when
+    /// all are reserved). `None` when `g` reserves nothing (every seat is
+    /// open).
+    #[inline]
+    pub fn open_seats(&self, g: GroupId) -> Option<u32> {
+        let seats = self.season.group(g).seats;
+        self.reserve[g.index()].map(|(_, reserved)| seats - reserved.min(seats))
+    }
+
+    /// Whether learner `l`, placed at `g`, takes one of its open seats: `g`
+    /// reserves seats for a priority group that `l` is not in.
+    #[inline]
+    pub fn takes_open_seat(&self, l: LearnerId, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some_and(|(pg, _)| self.season.learner(l).priority_group != Some(pg))
+    }
+
+    /// Whether `g` reserves at least one seat for learner `l`'s priority group.
+    pub fn reserves_seat_for(&self, l: LearnerId, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some_and(|(pg, k)| k > 0 && self.season.learner(l).priority_group == Some(pg))
+    }
+
+    /// The school bound learner `l` counts towards (an index into the
+    /// constraints' `school_bounds`): the one of the learner's school and
+    /// programme, if any.
+    #[inline]
+    pub fn school_bound_of(&self, l: LearnerId) -> Option<usize> {
+        self.bound_of[l.index()].map(|b| b as usize)
+    }
+
     /// Whether every constraint can be written as a network (so the exact flow
     /// path applies). All constraints dualmatch knows today can; the LP path
     /// exists as the reference and for future side constraints.
@@ -278,13 +319,11 @@ impl Assignment {
             let g = m.arc_group(a);
             per_group[g.index()] += 1;
             per_wp[s.group(g).workplace.index()] += 1;
-            if let Some((pg, _)) = m.reserve[g.index()] {
-                if s.learner(l).priority_group != Some(pg) {
-                    per_group_open[g.index()] += 1;
-                }
+            if m.takes_open_seat(l, g) {
+                per_group_open[g.index()] += 1;
             }
-            if let Some(b) = m.bound_of[li] {
-                per_bound[b as usize] += 1;
+            if let Some(b) = m.school_bound_of(l) {
+                per_bound[b] += 1;
             }
         }
         for (gi, g) in s.groups().iter().enumerate() {
@@ -297,10 +336,8 @@ impl Assignment {
                     g.seats
                 ));
             }
-            if let Some((_, r)) = m.reserve[gi] {
-                if per_group_open[gi] > g.seats - r {
-                    return Err(format!("reserved seats at {} used by others", s.workplace(g.workplace).id));
-                }
+            if m.open_seats(GroupId::from_index(gi)).is_some_and(|open| per_group_open[gi] > open) {
+                return Err(format!("reserved seats at {} used by others", s.workplace(g.workplace).id));
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {

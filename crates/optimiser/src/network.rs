@@ -133,9 +133,9 @@ fn components(m: &PlacementModel) -> Vec<Component> {
             learner_used[li] = true;
             dsu.union(li as u32, (g0 + g.index()) as u32);
         }
-        if let Some(b) = m.bound_of[li] {
+        if let Some(b) = m.school_bound_of(l) {
             learner_used[li] = true;
-            dsu.union(li as u32, (b0 + b as usize) as u32);
+            dsu.union(li as u32, (b0 + b) as u32);
         }
     }
     let mut binds = vec![false; nw];
@@ -223,9 +223,10 @@ fn arc_cost(m: &PlacementModel, l: LearnerId, a: usize, bonus: i64, unit_cost: b
 /// not in, else the group itself.
 fn entry_node(m: &PlacementModel, group_entry: &[(u32, u32)], l: LearnerId, g: GroupId) -> NodeId {
     let (open, reserved) = group_entry[g.index()];
-    match m.reserve[g.index()] {
-        Some((rg, _)) if m.season.learner(l).priority_group != Some(rg) => NodeId(open),
-        _ => NodeId(reserved),
+    if m.takes_open_seat(l, g) {
+        NodeId(open)
+    } else {
+        NodeId(reserved)
     }
 }
 
@@ -244,7 +245,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     let mut arcs = Vec::with_capacity(arc_count);
     let n = c.learners.len() as i64;
     // S supplies the learners with a school bound; the others supply themselves.
-    let bounded = c.learners.iter().filter(|l| m.bound_of[l.index()].is_some()).count() as i64;
+    let bounded = c.learners.iter().filter(|&&l| m.school_bound_of(l).is_some()).count() as i64;
     let src = net.add_node(bounded);
     let sink = net.add_node(-n);
     let add_node = |net: &mut Network| net.add_node(0);
@@ -276,18 +277,9 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
         };
         add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
         group_node[g.index()] = v.0;
-        if let Some((_, r)) = m.reserve[g.index()] {
+        if let Some(open) = m.open_seats(g) {
             let o = add_node(&mut net);
-            add_arc(
-                &mut net,
-                &mut arcs,
-                o,
-                v,
-                0,
-                i64::from(grp.seats - r.min(grp.seats)),
-                0,
-                Arc::Limit(Limit::OpenSeats(g)),
-            );
+            add_arc(&mut net, &mut arcs, o, v, 0, i64::from(open), 0, Arc::Limit(Limit::OpenSeats(g)));
             open_node[g.index()] = o.0;
         }
     }
@@ -316,18 +308,18 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
         group_node.iter().zip(&open_node).map(|(&g, &o)| (if o == NONE { g } else { o }, g)).collect();
     for (i, &l) in c.learners.iter().enumerate() {
         let kept = m.kept(l).is_some();
-        let bound = m.bound_of[l.index()];
+        let bound = m.school_bound_of(l);
         let v = net.add_node(if bound.is_some() { 0 } else { 1 });
         learner_node.push(v);
         match bound {
             Some(b) => {
-                let sb = m.constraints.school_bounds[b as usize];
+                let sb = m.constraints.school_bounds[b];
                 // A kept learner stays placed: its unit must come.
                 let lo = i64::from(kept);
                 add_arc(
                     &mut net,
                     &mut arcs,
-                    NodeId(bound_node[b as usize]),
+                    NodeId(bound_node[b]),
                     v,
                     lo,
                     1,

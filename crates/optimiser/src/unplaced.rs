@@ -165,9 +165,9 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                         },
                         None => Unplaced::Constrained {
                             best,
-                            why: if m.bound_of[li].is_some() {
+                            why: if m.school_bound_of(l).is_some() {
                                 "the school's cap in this programme is reached"
-                            } else if m.reserve[best.index()].is_some() {
+                            } else if m.reserves_seats(best) {
                                 "the free seats are reserved for a priority group"
                             } else {
                                 "placing the learner would not raise the objective (score 0 under max-fit)"

@@ -107,7 +107,7 @@ impl<'r, 'a> Residual<'r, 'a> {
             m,
             wt,
             arc_to: Vec::new(),
-            any_reserve: m.reserve.iter().any(Option::is_some),
+            any_reserve: m.any_reserved(),
             b0,
             l0,
             g0,
@@ -120,7 +120,7 @@ impl<'r, 'a> Residual<'r, 'a> {
             flow_o: vec![0; ng],
             flow_w: vec![0; nw],
             flow_b: vec![0; nb],
-            open_cap: m.reserve.iter().zip(s.groups()).map(|(r, g)| r.map(|(_, k)| g.seats - k.min(g.seats))).collect(),
+            open_cap: (0..ng).map(|g| m.open_seats(GroupId::from_index(g))).collect(),
             seats: s.groups().iter().map(|g| g.seats).collect(),
             head: s
                 .groups()
@@ -141,7 +141,7 @@ impl<'r, 'a> Residual<'r, 'a> {
             let l = LearnerId::from_index(li);
             if a == NONE {
                 if !r.frozen[li] {
-                    let key = m.bound_of[li].map_or(nb, |b| b as usize);
+                    let key = m.school_bound_of(l).unwrap_or(nb);
                     free_rows.push((key, li as u32));
                 }
                 continue;
@@ -153,8 +153,8 @@ impl<'r, 'a> Residual<'r, 'a> {
                 r.flow_o[g.index()] += 1;
             }
             r.flow_w[s.group(g).workplace.index()] += 1;
-            if let Some(b) = m.bound_of[li] {
-                r.flow_b[b as usize] += 1;
+            if let Some(b) = m.school_bound_of(l) {
+                r.flow_b[b] += 1;
             }
             if !r.frozen[li] {
                 at_rows.push((g.index(), li as u32 | if via_open { VIA_OPEN } else { 0 }));
@@ -212,10 +212,7 @@ impl<'r, 'a> Residual<'r, 'a> {
         if !self.any_reserve {
             return false;
         }
-        match self.m.reserve[g.index()] {
-            Some((pg, _)) => self.m.season.learner(l).priority_group != Some(pg),
-            None => false,
-        }
+        self.m.takes_open_seat(l, g)
     }
 
     /// The node learner `l` enters `g` through.
@@ -286,7 +283,7 @@ impl<'r, 'a> Residual<'r, 'a> {
                 // Back to the unplaced side, unless the learner is kept
                 // (must stay placed).
                 if placed != NONE && m.kept(l).is_none() {
-                    f(m.bound_of[li].map_or(0, |b| self.b0 + b), 0);
+                    f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
                 }
             }
             Node::Group(g) => {
@@ -389,7 +386,7 @@ impl InArcs {
         let rows = Csr::from_pairs(ng, into_groups);
         let placed = (0..nl)
             .filter(|&li| active(li) && r.placed_arc[li] != NONE && m.kept(LearnerId::from_index(li)).is_none())
-            .filter_map(|li| m.bound_of[li].map(|b| (b as usize, li as u32)));
+            .filter_map(|li| m.school_bound_of(LearnerId::from_index(li)).map(|b| (b, li as u32)));
         let bound_placed = Csr::from_pairs(m.constraints.school_bounds.len(), placed);
         InArcs { rows, bound_placed }
     }
@@ -410,7 +407,8 @@ impl Residual<'_, '_> {
                     }
                 }
                 for li in 0..self.placed_arc.len() {
-                    let free = m.bound_of[li].is_none() && m.kept(LearnerId::from_index(li)).is_none();
+                    let l = LearnerId::from_index(li);
+                    let free = m.school_bound_of(l).is_none() && m.kept(l).is_none();
                     if !self.frozen[li] && self.placed_arc[li] != NONE && free {
                         f(self.l0 + li as u32, 0);
                     }
@@ -442,7 +440,7 @@ impl Residual<'_, '_> {
                     return;
                 }
                 match self.placed_arc[li] {
-                    NONE => f(m.bound_of[li].map_or(0, |b| self.b0 + b), 0),
+                    NONE => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
                     a => f(self.arc_to[a as usize], self.wt[a as usize]),
                 }
             }

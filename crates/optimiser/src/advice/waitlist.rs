@@ -65,7 +65,7 @@ pub(super) fn waitlist(
             // A learner of the priority group with seats reserved here: the
             // gain through the extra seat is a lower bound (module docs);
             // the seat alone is named only when its value is the same.
-            let bounded = m.reserve[gi].is_some_and(|(pg, k)| k > 0 && s.learner(l).priority_group == Some(pg));
+            let bounded = m.reserves_seat_for(l, g);
             let same_value = seats[gi].with_capacity.as_ref().is_none_or(|u| u.gain == seats[gi].seat.gain);
             let (needs, chain) = match seat_enough {
                 Some(chain) if !bounded || same_value => (Needs::Seat, Some(chain)),

@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::{GroupId, LearnerId};
 
 use super::arc_of;
 use super::prefs::Prefs;
@@ -48,17 +48,17 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
         let v = net.add_node(0);
         net.add_arc(v, site_node[&g.workplace.index()], 0, i64::from(g.seats), 0);
         group_node.push(v);
-        open_node.push(m.reserve[gi].map(|(_, r)| {
+        open_node.push(m.open_seats(GroupId::from_index(gi)).map(|open| {
             let o = net.add_node(0);
-            net.add_arc(o, v, 0, i64::from(g.seats - r.min(g.seats)), 0);
+            net.add_arc(o, v, 0, i64::from(open), 0);
             o
         }));
     }
     // School caps (never below what the input already has).
     let mut count = vec![0i64; m.constraints.school_bounds.len()];
     for li in 0..n {
-        if let (Some(b), Some(_)) = (m.bound_of[li], current[li]) {
-            count[b as usize] += 1;
+        if let (Some(b), Some(_)) = (m.school_bound_of(LearnerId::from_index(li)), current[li]) {
+            count[b] += 1;
         }
     }
     let bound_node: Vec<_> = m
@@ -78,7 +78,7 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
     for li in 0..n {
         let l = LearnerId::from_index(li);
         let v = net.add_node(0);
-        let from = m.bound_of[li].map_or(src, |b| bound_node[b as usize]);
+        let from = m.school_bound_of(l).map_or(src, |b| bound_node[b]);
         net.add_arc(from, v, i64::from(current[li].is_some()), 1, 0);
         let mine = p.held_weak(l, current[li]);
         let allowed: Vec<usize> = if m.pinned(l).is_some() {
@@ -96,8 +96,8 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
         worst = worst.max(p.list(l).len() as i64 + 1);
         for x in allowed {
             let g = m.arc_group(x);
-            let to = match (open_node[g.index()], m.reserve[g.index()]) {
-                (Some(o), Some((pg, _))) if s.learner(l).priority_group != Some(pg) => o,
+            let to = match open_node[g.index()] {
+                Some(o) if m.takes_open_seat(l, g) => o,
                 _ => group_node[g.index()],
             };
             let cost = i64::from(p.held_weak(l, Some(x)));
