@@ -17,5 +17,5 @@ pub mod season;
 pub mod synth;
 pub mod text;
 
-pub use ids::{GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
+pub use ids::{CandidateId, GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};

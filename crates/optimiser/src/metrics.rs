@@ -7,9 +7,9 @@
 use dualmatch_core::LearnerId;
 use serde::Serialize;
 
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
+use crate::policies::eligible_pairs;
 use crate::policies::prefs::{Prefs, Ties, UNRANKED};
-use crate::policies::{arc_of, eligible_pairs};
 
 /// How many blocking pairs are listed.
 pub const BLOCKING_SAMPLE: usize = 100;
@@ -117,14 +117,14 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let n = m.learner_count();
     let p = Prefs::new(m, Ties::ById);
     let arc: Vec<Option<usize>> =
-        (0..n).map(|li| a.placement[li].and_then(|x| arc_of(m, LearnerId::from_index(li), x as usize))).collect();
+        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
     let placed = a.placed();
 
     // Rates.
     let mut school = vec![(0usize, 0usize); s.schools().len()];
     let mut programme = vec![(0usize, 0usize); s.programmes().len()];
     for (li, l) in s.learners().iter().enumerate() {
-        let k = usize::from(a.placement[li].is_some());
+        let k = usize::from(a.candidate(LearnerId::from_index(li)).is_some());
         school[l.school.index()].0 += 1;
         school[l.school.index()].1 += k;
         programme[l.programme.index()].0 += 1;
@@ -158,7 +158,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
 
     // Scores and commute.
     let total_score = a.total_score(c);
-    let mut km: Vec<f64> = a.placement.iter().flatten().map(|&x| f64::from(c.distance_km[x as usize])).collect();
+    let mut km: Vec<f64> = a.placements().map(|(_, x)| f64::from(c.distance_km_of(x))).collect();
     km.sort_by(f64::total_cmp);
     let commute_km = Commute {
         mean: if km.is_empty() { 0.0 } else { km.iter().sum::<f64>() / km.len() as f64 },

@@ -6,7 +6,7 @@ use dualmatch_core::csr::{Csr, CsrBuilder};
 use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Screening;
-use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
+use dualmatch_core::{CandidateId, GroupId, LearnerId, Season, WorkplaceId};
 
 use crate::constraints::Constraints;
 use crate::infeasible::{Conflict, Infeasible};
@@ -41,11 +41,79 @@ pub fn weight(score: f64) -> i64 {
     (score * WEIGHT_SCALE).round() as i64
 }
 
+/// A usable arc of a [`PlacementModel`]: an index into the model's arcs,
+/// which are grouped by learner (see [`PlacementModel::arcs`]). Not a
+/// [`CandidateId`]: [`PlacementModel::candidate_of`] gives the candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelArc(pub u32);
+
+impl ModelArc {
+    /// The arc as an index into per-arc arrays (`0..arc_count()`).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The arc at `index`.
+    #[inline]
+    pub fn from_index(index: usize) -> Self {
+        ModelArc(u32::try_from(index).expect("more than u32::MAX arcs"))
+    }
+}
+
+/// The usable arcs of one learner, in order (an iterator of [`ModelArc`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arcs {
+    next: u32,
+    end: u32,
+}
+
+impl Arcs {
+    /// Whether the learner has no usable arc.
+    pub fn is_empty(&self) -> bool {
+        self.next == self.end
+    }
+
+    /// Whether `a` is one of these arcs.
+    pub fn contains(&self, a: ModelArc) -> bool {
+        (self.next..self.end).contains(&a.0)
+    }
+}
+
+impl Iterator for Arcs {
+    type Item = ModelArc;
+
+    #[inline]
+    fn next(&mut self) -> Option<ModelArc> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            ModelArc(self.next - 1)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.end - self.next) as usize;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Arcs {
+    #[inline]
+    fn next_back(&mut self) -> Option<ModelArc> {
+        (self.next < self.end).then(|| {
+            self.end -= 1;
+            ModelArc(self.end)
+        })
+    }
+}
+
+impl ExactSizeIterator for Arcs {}
+
 /// The assignment problem of one season.
 ///
-/// Arcs are the usable candidate pairs, grouped by learner (CSR): a pair is
-/// usable when the learner passed screening, the score is at least the minimum
-/// score and the pair is not forbidden.
+/// Arcs ([`ModelArc`]) are the usable candidate pairs, grouped by learner
+/// (CSR): a pair is usable when the learner passed screening, the score is at
+/// least the minimum score and the pair is not forbidden.
 #[derive(Debug)]
 pub struct PlacementModel<'a> {
     /// The season.
@@ -54,17 +122,17 @@ pub struct PlacementModel<'a> {
     pub candidates: &'a Candidates,
     /// The coordinator constraints.
     pub constraints: &'a Constraints,
-    /// Per learner: the candidate index of each usable arc.
-    arcs: Csr<u32>,
-    /// Per learner, the arc (index into `arcs`) that is pinned.
-    pinned: Vec<Option<u32>>,
+    /// Per learner: the candidate of each usable arc.
+    arcs: Csr<CandidateId>,
+    /// Per learner, the arc that is pinned.
+    pinned: Vec<Option<ModelArc>>,
     /// Per group, seats reserved and for which priority group.
     reserve: Vec<Option<(PriorityGroupId, u32)>>,
     /// Per learner, the index of its (school, programme) bound.
     bound_of: Vec<Option<u32>>,
     /// Per learner, a kept arc (empty when none): the learner must stay
     /// placed, preferably there; see [`PlacementModel::soften_pins`].
-    kept: Vec<Option<u32>>,
+    kept: Vec<Option<ModelArc>>,
     /// Extra weight of a kept arc (a Lagrange multiplier of the move limit).
     pub(crate) keep_bonus: i64,
 }
@@ -83,10 +151,10 @@ impl<'a> PlacementModel<'a> {
         for (li, learner) in season.learners().iter().enumerate() {
             let l = LearnerId::from_index(li);
             if learner.screening == Screening::Passed {
-                for c in candidates.of(l) {
-                    let g = season.group(candidates.group[c]);
-                    if candidates.score[c] >= min_score && !constraints.is_forbidden(l, g.workplace) {
-                        arcs.push(c as u32);
+                for c in candidates.ids_of(l) {
+                    let g = season.group(candidates.group_of(c));
+                    if candidates.score_of(c) >= min_score && !constraints.is_forbidden(l, g.workplace) {
+                        arcs.push(c);
                     }
                 }
             }
@@ -115,8 +183,8 @@ impl<'a> PlacementModel<'a> {
         }
         let mut conflicts = Vec::new();
         for &(l, w) in &constraints.pins {
-            match model.arcs_of(l).find(|&a| model.group_of_arc(a).map(|g| season.group(g).workplace) == Some(w)) {
-                Some(a) => model.pinned[l.index()] = Some(a as u32),
+            match model.arcs(l).find(|&a| season.group(model.group_of(a)).workplace == w) {
+                Some(a) => model.pinned[l.index()] = Some(a),
                 None => conflicts.push(Conflict::PinNotUsable {
                     learner: l,
                     workplace: w,
@@ -142,8 +210,8 @@ impl<'a> PlacementModel<'a> {
         let Some(g) = self.season.group_of(w, learner.programme) else {
             return format!("the site is not recognised for programme {}", self.season.programme(learner.programme).id);
         };
-        match self.candidates.of(l).find(|&c| self.candidates.group[c] == g) {
-            Some(c) => format!("its score {:.2} is below min_score", self.candidates.score[c]),
+        match self.candidates.ids_of(l).find(|&c| self.candidates.group_of(c) == g) {
+            Some(c) => format!("its score {:.2} is below min_score", self.candidates.score_of(c)),
             None => "the pair does not pass the screening gates (see `dualmatch explain`)".into(),
         }
     }
@@ -158,38 +226,89 @@ impl<'a> PlacementModel<'a> {
         self.arcs.len()
     }
 
-    /// The usable arcs of learner `l` (indices for [`Self::arc_candidate`]).
+    /// The usable arcs of learner `l`.
+    #[inline]
+    pub fn arcs(&self, l: LearnerId) -> Arcs {
+        let r = self.arcs.range(l.index());
+        Arcs { next: r.start as u32, end: r.end as u32 }
+    }
+
+    /// The candidate of arc `a`.
+    #[inline]
+    pub fn candidate_of(&self, a: ModelArc) -> CandidateId {
+        self.arcs.values()[a.index()]
+    }
+
+    /// The recognition of arc `a`.
+    #[inline]
+    pub fn group_of(&self, a: ModelArc) -> GroupId {
+        self.candidates.group_of(self.candidate_of(a))
+    }
+
+    /// The score of arc `a`.
+    #[inline]
+    pub fn score_of(&self, a: ModelArc) -> f64 {
+        self.candidates.score_of(self.candidate_of(a))
+    }
+
+    /// The learner whose arc `a` is.
+    pub fn learner_of(&self, a: ModelArc) -> LearnerId {
+        // The last learner whose arcs start at or before `a`.
+        LearnerId::from_index(self.arcs.offsets().partition_point(|&o| o <= a.0) - 1)
+    }
+
+    /// The arc of learner `l` to candidate `c`, if `c` is a usable pair of `l`.
+    pub fn arc_to(&self, l: LearnerId, c: CandidateId) -> Option<ModelArc> {
+        self.arcs(l).find(|&a| self.candidate_of(a) == c)
+    }
+
+    /// The pinned arc of learner `l`, if any.
+    #[inline]
+    pub fn pinned_arc(&self, l: LearnerId) -> Option<ModelArc> {
+        self.pinned[l.index()]
+    }
+
+    /// The kept arc of learner `l`, if any (see [`Self::soften_pins`]).
+    #[inline]
+    pub fn kept_arc(&self, l: LearnerId) -> Option<ModelArc> {
+        self.kept.get(l.index()).copied().flatten()
+    }
+
+    /// The integer weight of arc `a` of learner `l` in the objective: its
+    /// score's weight, plus the keep bonus on a kept arc.
+    pub fn weight_of(&self, l: LearnerId, a: ModelArc) -> i64 {
+        weight(self.score_of(a)) + if self.kept_arc(l) == Some(a) { self.keep_bonus } else { 0 }
+    }
+
+    /// [`Self::arcs`] as a range of raw arc indices.
     pub fn arcs_of(&self, l: LearnerId) -> std::ops::Range<usize> {
         self.arcs.range(l.index())
     }
 
-    /// The candidate index (into [`Candidates`]) of arc `a`.
+    /// [`Self::candidate_of`] for a raw arc index; the candidate as an index
+    /// into the [`Candidates`] columns.
     pub fn arc_candidate(&self, a: usize) -> usize {
-        self.arcs.values()[a] as usize
+        self.candidate_of(ModelArc(a as u32)).index()
     }
 
-    /// The recognition of arc `a`.
+    /// [`Self::group_of`] for a raw arc index.
     pub fn arc_group(&self, a: usize) -> GroupId {
-        self.candidates.group[self.arcs.values()[a] as usize]
+        self.group_of(ModelArc(a as u32))
     }
 
-    fn group_of_arc(&self, a: usize) -> Option<GroupId> {
-        Some(self.arc_group(a))
-    }
-
-    /// The score of arc `a`.
+    /// [`Self::score_of`] for a raw arc index.
     pub fn arc_score(&self, a: usize) -> f64 {
-        self.candidates.score[self.arcs.values()[a] as usize]
+        self.score_of(ModelArc(a as u32))
     }
 
-    /// The pinned arc of learner `l`, if any.
+    /// [`Self::pinned_arc`] as a raw arc index.
     pub fn pinned(&self, l: LearnerId) -> Option<usize> {
-        self.pinned[l.index()].map(|a| a as usize)
+        self.pinned_arc(l).map(ModelArc::index)
     }
 
-    /// The kept arc of learner `l`, if any (see [`Self::soften_pins`]).
+    /// [`Self::kept_arc`] as a raw arc index.
     pub fn kept(&self, l: LearnerId) -> Option<usize> {
-        self.kept.get(l.index()).copied().flatten().map(|a| a as usize)
+        self.kept_arc(l).map(ModelArc::index)
     }
 
     /// The same model with every pin turned into a kept placement: the
@@ -216,10 +335,9 @@ impl<'a> PlacementModel<'a> {
         self.keep_bonus = bonus;
     }
 
-    /// The integer weight of arc `a` of learner `l` in the objective: its
-    /// score's weight, plus the keep bonus on a kept arc.
+    /// [`Self::weight_of`] for a raw arc index.
     pub fn arc_weight(&self, l: LearnerId, a: usize) -> i64 {
-        weight(self.arc_score(a)) + if self.kept(l) == Some(a) { self.keep_bonus } else { 0 }
+        self.weight_of(l, ModelArc(a as u32))
     }
 
     /// Whether recognition `g` reserves seats for a priority group.
@@ -270,14 +388,39 @@ impl<'a> PlacementModel<'a> {
     }
 }
 
-/// A solved assignment: for each learner the arc used, if placed.
+/// A solved assignment: for each learner the candidate pair used, if placed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
-    /// Per learner, the candidate index (into [`Candidates`]) of the placement.
+    /// Per learner, the raw candidate index (into [`Candidates`]) of the
+    /// placement; read it as [`CandidateId`]s through
+    /// [`Assignment::candidate`], [`Assignment::by_learner`] or
+    /// [`Assignment::placements`].
     pub placement: Vec<Option<u32>>,
 }
 
 impl Assignment {
+    /// The assignment that places each learner, in learner order, on that
+    /// candidate (`None`: unplaced).
+    pub fn from_candidates(placement: impl IntoIterator<Item = Option<CandidateId>>) -> Self {
+        Assignment { placement: placement.into_iter().map(|c| c.map(|c| c.0)).collect() }
+    }
+
+    /// Learner `l`'s placement, if placed.
+    #[inline]
+    pub fn candidate(&self, l: LearnerId) -> Option<CandidateId> {
+        self.placement[l.index()].map(CandidateId)
+    }
+
+    /// Every learner, in order, with their placement (`None`: unplaced).
+    pub fn by_learner(&self) -> impl ExactSizeIterator<Item = (LearnerId, Option<CandidateId>)> + '_ {
+        self.placement.iter().enumerate().map(|(li, c)| (LearnerId::from_index(li), c.map(CandidateId)))
+    }
+
+    /// The placed learners, in order, with their placement.
+    pub fn placements(&self) -> impl Iterator<Item = (LearnerId, CandidateId)> + '_ {
+        self.by_learner().filter_map(|(l, c)| Some((l, c?)))
+    }
+
     /// Number of learners placed.
     pub fn placed(&self) -> usize {
         self.placement.iter().filter(|p| p.is_some()).count()
@@ -286,12 +429,12 @@ impl Assignment {
     /// Total score of the placements.
     pub fn total_score(&self, candidates: &Candidates) -> f64 {
         // Summed in learner order for a deterministic floating-point result.
-        self.placement.iter().flatten().map(|&c| candidates.score[c as usize]).sum()
+        self.placements().map(|(_, c)| candidates.score_of(c)).sum()
     }
 
     /// Total integer weight (see [`weight`]).
     pub fn total_weight(&self, candidates: &Candidates) -> i128 {
-        self.placement.iter().flatten().map(|&c| weight(candidates.score[c as usize]) as i128).sum()
+        self.placements().map(|(_, c)| weight(candidates.score_of(c)) as i128).sum()
     }
 
     /// Checks every seat, capacity, school bound, reserve and pin; returns the
@@ -302,21 +445,20 @@ impl Assignment {
         let mut per_wp = vec![0u32; s.workplaces().len()];
         let mut per_bound = vec![0u32; m.constraints.school_bounds.len()];
         let mut per_group_open = vec![0u32; s.groups().len()];
-        for (li, p) in self.placement.iter().enumerate() {
-            let l = LearnerId::from_index(li);
-            if let Some(pa) = m.pinned(l) {
-                if *p != Some(m.arc_candidate(pa) as u32) {
+        for (l, p) in self.by_learner() {
+            if let Some(pa) = m.pinned_arc(l) {
+                if p != Some(m.candidate_of(pa)) {
                     return Err(format!("pinned learner {} is not at the pinned site", s.learner(l).id));
                 }
             }
-            if m.kept(l).is_some() && p.is_none() {
+            if m.kept_arc(l).is_some() && p.is_none() {
                 return Err(format!("kept learner {} is no longer placed", s.learner(l).id));
             }
             let Some(c) = p else { continue };
-            let Some(a) = m.arcs_of(l).find(|&a| m.arc_candidate(a) == *c as usize) else {
+            let Some(a) = m.arc_to(l, c) else {
                 return Err(format!("learner {} placed on a pair that is not a usable candidate", s.learner(l).id));
             };
-            let g = m.arc_group(a);
+            let g = m.group_of(a);
             per_group[g.index()] += 1;
             per_wp[s.group(g).workplace.index()] += 1;
             if m.takes_open_seat(l, g) {

@@ -407,10 +407,9 @@ fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, keep: Ke
     columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
     columns.extend([("distance_km", Kind::Number), ("school", Kind::Text)]);
     Table::new("placements", columns, move |sink| {
-        for (li, p) in solved.assignment.placement.iter().enumerate() {
-            let l = LearnerId::from_index(li);
+        for (l, p) in solved.assignment.by_learner() {
             let Some(ci) = p.filter(|_| keep(l)) else { continue };
-            let mut rec = crate::cmd::score::pair_row(s, c, l, ci as usize);
+            let mut rec = crate::cmd::score::pair_row(s, c, l, ci.index());
             rec.push(s.school(s.learner(l).school).id.clone());
             sink(&rec)?;
         }

@@ -253,9 +253,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // What changed, learner by learner.
     let mut kept = 0usize;
     let mut changed = Vec::new();
-    for (li, p) in solved.assignment.placement.iter().enumerate() {
-        let l = LearnerId::from_index(li);
-        let now = p.map(|c| s.group(cands.group[c as usize]).workplace);
+    for (l, p) in solved.assignment.by_learner() {
+        let now = p.map(|c| s.group(cands.group_of(c)).workplace);
         let was = before.get(&l).copied();
         let kind = match (was, now) {
             (Some(b), Some(n)) if b == n => {

@@ -8,7 +8,6 @@ use rayon::prelude::*;
 
 use super::residual::Residual;
 use super::types::AdviceError;
-use super::NONE;
 use crate::model::weight;
 use crate::network::Solved;
 
@@ -30,11 +29,10 @@ impl Residual<'_, '_> {
             }
         }
         for li in 0..s.learners().len() {
-            let a = self.placed_arc[li];
-            if a != NONE {
+            if let Some(a) = self.placed_arc[li] {
                 let l = LearnerId::from_index(li);
-                let e = self.entry(l, self.m.arc_group(a as usize));
-                p[self.l0 as usize + li] = self.wt[a as usize] + p[e as usize];
+                let e = self.entry(l, self.m.group_of(a));
+                p[self.l0 as usize + li] = self.wt[a.index()] + p[e as usize];
             }
         }
         p

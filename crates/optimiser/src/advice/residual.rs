@@ -6,8 +6,7 @@ use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
 use super::types::{AdviceError, Move};
-use super::NONE;
-use crate::model::PlacementModel;
+use crate::model::{ModelArc, PlacementModel};
 use crate::network::Solved;
 
 /// The residual network of an optimal assignment, read from the model on
@@ -29,8 +28,8 @@ pub(super) struct Residual<'r, 'a> {
     arc_to: Vec<u32>,
     /// Whether some group reserves seats (else every entry is the group).
     any_reserve: bool,
-    /// Per learner: the model arc used, or NONE.
-    pub(super) placed_arc: Vec<u32>,
+    /// Per learner: the model arc used, if placed.
+    pub(super) placed_arc: Vec<Option<ModelArc>>,
     /// Per learner: skipped (pinned, or without arcs).
     pub(super) frozen: Vec<bool>,
     pub(super) flow_g: Vec<u32>,
@@ -76,23 +75,20 @@ impl<'r, 'a> Residual<'r, 'a> {
         let o0 = g0 + ng as u32;
         let w0 = o0 + ng as u32;
         let n = w0 + nw as u32;
-        let placed_arc: Vec<u32> = (0..nl)
+        let placed_arc: Vec<Option<ModelArc>> = (0..nl)
             .into_par_iter()
             .map(|li| {
                 let l = LearnerId::from_index(li);
-                match solved.assignment.placement[li] {
-                    Some(c) => m.arcs_of(l).find(|&a| m.arc_candidate(a) == c as usize).map_or(NONE, |a| a as u32),
-                    None => NONE,
-                }
+                solved.assignment.candidate(l).and_then(|c| m.arc_to(l, c))
             })
             .collect();
-        if placed_arc.iter().zip(&solved.assignment.placement).any(|(a, c)| *a == NONE && c.is_some()) {
+        if placed_arc.iter().zip(solved.assignment.by_learner()).any(|(a, (_, c))| a.is_none() && c.is_some()) {
             return Err(AdviceError::NotOptimal);
         }
         let frozen: Vec<bool> = (0..nl)
             .map(|li| {
                 let l = LearnerId::from_index(li);
-                m.pinned(l).is_some() || m.arcs_of(l).is_empty()
+                m.pinned_arc(l).is_some() || m.arcs(l).is_empty()
             })
             .collect();
         // The objective's weights (a kept arc may carry a bonus).
@@ -100,7 +96,7 @@ impl<'r, 'a> Residual<'r, 'a> {
             .into_par_iter()
             .flat_map_iter(|li| {
                 let l = LearnerId::from_index(li);
-                m.arcs_of(l).map(move |a| m.arc_weight(l, a))
+                m.arcs(l).map(move |a| m.weight_of(l, a))
             })
             .collect();
         let mut r = Residual {
@@ -137,16 +133,15 @@ impl<'r, 'a> Residual<'r, 'a> {
         let mut at_rows: Vec<(usize, u32)> = Vec::new();
         let mut free_rows: Vec<(usize, u32)> = Vec::new();
         for li in 0..nl {
-            let a = r.placed_arc[li];
             let l = LearnerId::from_index(li);
-            if a == NONE {
+            let Some(a) = r.placed_arc[li] else {
                 if !r.frozen[li] {
                     let key = m.school_bound_of(l).unwrap_or(nb);
                     free_rows.push((key, li as u32));
                 }
                 continue;
-            }
-            let g = m.arc_group(a as usize);
+            };
+            let g = m.group_of(a);
             let via_open = r.is_open_entry(l, g);
             r.flow_g[g.index()] += 1;
             if via_open {
@@ -165,34 +160,18 @@ impl<'r, 'a> Residual<'r, 'a> {
         let mut arc_to = vec![0u32; m.arc_count()];
         arc_to.par_chunks_mut(1 << 16).enumerate().for_each(|(k, chunk)| {
             // The learner of the first arc of the chunk, then forward.
-            let first = k << 16;
-            let mut li = r.learner_of_arc(first);
+            let first = ModelArc::from_index(k << 16);
+            let mut l = m.learner_of(first);
             for (i, to) in chunk.iter_mut().enumerate() {
-                let a = first + i;
-                while m.arcs_of(LearnerId::from_index(li)).end <= a {
-                    li += 1;
+                let a = ModelArc(first.0 + i as u32);
+                while !m.arcs(l).contains(a) {
+                    l = LearnerId(l.0 + 1);
                 }
-                *to = r.entry(LearnerId::from_index(li), m.arc_group(a));
+                *to = r.entry(l, m.group_of(a));
             }
         });
         r.arc_to = arc_to;
         Ok(r)
-    }
-
-    /// The learner whose arcs include model arc `a` (binary search).
-    fn learner_of_arc(&self, a: usize) -> usize {
-        let m = self.m;
-        let (mut lo, mut hi) = (0usize, m.learner_count());
-        // The last learner whose arcs start at or before `a`.
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2;
-            if m.arcs_of(LearnerId::from_index(mid)).start <= a {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
     }
 
     pub(super) fn kind(&self, v: u32) -> Node {
@@ -275,14 +254,14 @@ impl<'r, 'a> Residual<'r, 'a> {
                 }
                 let l = LearnerId::from_index(li);
                 let placed = self.placed_arc[li];
-                for a in m.arcs_of(l) {
-                    if a as u32 != placed {
-                        f(self.arc_to[a], -self.wt[a]);
+                for a in m.arcs(l) {
+                    if Some(a) != placed {
+                        f(self.arc_to[a.index()], -self.wt[a.index()]);
                     }
                 }
                 // Back to the unplaced side, unless the learner is kept
                 // (must stay placed).
-                if placed != NONE && m.kept(l).is_none() {
+                if placed.is_some() && m.kept_arc(l).is_none() {
                     f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
                 }
             }
@@ -328,7 +307,7 @@ impl<'r, 'a> Residual<'r, 'a> {
     }
 
     fn placed_weight(&self, li: u32) -> i64 {
-        self.wt[self.placed_arc[li as usize] as usize]
+        self.wt[self.placed_arc[li as usize].expect("a learner at a group is placed").index()]
     }
 
     /// The group a node stands for when it is a group or an open part.
@@ -369,7 +348,7 @@ impl<'r, 'a> Residual<'r, 'a> {
 /// backwards: per group, (learner, model arc) of every residual arc into
 /// it; per school bound, its placed learners.
 pub(super) struct InArcs {
-    rows: Csr<(u32, u32)>,
+    rows: Csr<(u32, ModelArc)>,
     bound_placed: Csr<u32>,
 }
 
@@ -379,13 +358,13 @@ impl InArcs {
         let (nl, ng) = (m.learner_count(), m.season.groups().len());
         let active = |li: usize| !r.frozen[li];
         let into_groups = (0..nl).filter(|&li| active(li)).flat_map(|li| {
-            m.arcs_of(LearnerId::from_index(li))
-                .filter(move |&a| a as u32 != r.placed_arc[li])
-                .map(move |a| (m.arc_group(a).index(), (li as u32, a as u32)))
+            m.arcs(LearnerId::from_index(li))
+                .filter(move |&a| Some(a) != r.placed_arc[li])
+                .map(move |a| (m.group_of(a).index(), (li as u32, a)))
         });
         let rows = Csr::from_pairs(ng, into_groups);
         let placed = (0..nl)
-            .filter(|&li| active(li) && r.placed_arc[li] != NONE && m.kept(LearnerId::from_index(li)).is_none())
+            .filter(|&li| active(li) && r.placed_arc[li].is_some() && m.kept_arc(LearnerId::from_index(li)).is_none())
             .filter_map(|li| m.school_bound_of(LearnerId::from_index(li)).map(|b| (b, li as u32)));
         let bound_placed = Csr::from_pairs(m.constraints.school_bounds.len(), placed);
         InArcs { rows, bound_placed }
@@ -408,8 +387,8 @@ impl Residual<'_, '_> {
                 }
                 for li in 0..self.placed_arc.len() {
                     let l = LearnerId::from_index(li);
-                    let free = m.school_bound_of(l).is_none() && m.kept(l).is_none();
-                    if !self.frozen[li] && self.placed_arc[li] != NONE && free {
+                    let free = m.school_bound_of(l).is_none() && m.kept_arc(l).is_none();
+                    if !self.frozen[li] && self.placed_arc[li].is_some() && free {
                         f(self.l0 + li as u32, 0);
                     }
                 }
@@ -440,8 +419,8 @@ impl Residual<'_, '_> {
                     return;
                 }
                 match self.placed_arc[li] {
-                    NONE => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
-                    a => f(self.arc_to[a as usize], self.wt[a as usize]),
+                    None => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
+                    Some(a) => f(self.arc_to[a.index()], self.wt[a.index()]),
                 }
             }
             Node::Group(g) | Node::Open(g) => {
@@ -459,8 +438,8 @@ impl Residual<'_, '_> {
                     }
                 }
                 for &(l, a) in in_arcs.rows.row(g) {
-                    if self.arc_to[a as usize] == v {
-                        f(self.l0 + l, -self.wt[a as usize]);
+                    if self.arc_to[a.index()] == v {
+                        f(self.l0 + l, -self.wt[a.index()]);
                     }
                 }
             }

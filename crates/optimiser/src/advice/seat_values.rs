@@ -9,7 +9,6 @@ use super::residual::{InArcs, Node, Residual};
 use super::shortest_paths::{Radius, Tree, Visit};
 use super::types::{Advice, AdviceError, Move, Options, SeatAdvice, Stats, Use};
 use super::waitlist::{waitlist, Sites};
-use super::NONE;
 use crate::model::PlacementModel;
 use crate::network::Solved;
 
@@ -112,7 +111,7 @@ impl Visit for FullSite<'_, '_, '_> {
         if gain > 0 && better(&self.best, gain, l) {
             self.best = Some((gain, l));
         }
-        if gain > 0 && r.placed_arc[(l - r.l0) as usize] == NONE && from_t(self.t_tree, self.p, l) == Some(real) {
+        if gain > 0 && r.placed_arc[(l - r.l0) as usize].is_none() && from_t(self.t_tree, self.p, l) == Some(real) {
             self.pending.push(l);
         }
     }
@@ -223,9 +222,9 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
     let to_t_at_least = |v: u32| to_t(v).unwrap_or(exit_radius - p[v as usize] + p[1]);
     // Groups with an unplaced learner who could gain there.
     let mut waiting = vec![false; ng];
-    for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li] == NONE) {
-        for a in m.arcs_of(LearnerId::from_index(li)) {
-            waiting[m.arc_group(a).index()] = true;
+    for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
+        for a in m.arcs(LearnerId::from_index(li)) {
+            waiting[m.group_of(a).index()] = true;
         }
     }
     // In chunks, so that each worker allocates its tree arrays once.

@@ -7,7 +7,6 @@ use super::residual::Residual;
 use super::seat_values::from_t;
 use super::shortest_paths::Tree;
 use super::types::{BestUse, Move, Needs, Options, SeatAdvice, WaitEntry, WaitOption};
-use super::NONE;
 
 /// What the full-site trees found for the waiting list.
 pub(super) struct Sites<'x> {
@@ -32,7 +31,7 @@ pub(super) fn waitlist(
     let s = m.season;
     let mut out = Vec::new();
     for li in 0..s.learners().len() {
-        if r.frozen[li] || r.placed_arc[li] != NONE {
+        if r.frozen[li] || r.placed_arc[li].is_some() {
             continue;
         }
         let l = LearnerId::from_index(li);
@@ -41,12 +40,12 @@ pub(super) fn waitlist(
         // and capacity at a full site.
         let d_t = from_t(t_tree, p, v);
         let mut options = Vec::new();
-        for a in m.arcs_of(l) {
-            let g = m.arc_group(a);
+        for a in m.arcs(l) {
+            let g = m.group_of(a);
             let gi = g.index();
             seats[gi].unplaced_in_reach += 1;
             let Some(d) = d_t else { continue };
-            let gain = r.wt[a] - d;
+            let gain = r.wt[a.index()] - d;
             let w = s.group(g).workplace.index();
             // At a full site, whether the seat alone gains as much as seat
             // and capacity (it never gains more), and the chain it takes.
@@ -92,7 +91,7 @@ pub(super) fn waitlist(
             let chain = chain.unwrap_or_else(|| r.moves(&t_tree.path_from_root(v), g));
             options.push(WaitOption {
                 group: g,
-                score: m.arc_score(a),
+                score: m.score_of(a),
                 needs,
                 gain,
                 gain_at_most,

@@ -21,15 +21,14 @@ use dualmatch_core::{GroupId, LearnerId};
 use super::arc_of;
 use super::prefs::Prefs;
 use crate::flow::{Network, INF};
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
 
 /// The improved assignment (see the module documentation).
 pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignment {
     let s = m.season;
     let n = m.learner_count();
-    let current: Vec<Option<usize>> =
-        (0..n).map(|li| a.placement[li].and_then(|c| arc_of(m, LearnerId::from_index(li), c as usize))).collect();
-    if current.iter().zip(&a.placement).any(|(x, y)| x.is_none() && y.is_some()) {
+    let current: Vec<Option<usize>> = a.by_learner().map(|(l, c)| c.and_then(|c| arc_of(m, l, c.index()))).collect();
+    if current.iter().zip(a.by_learner()).any(|(x, (_, y))| x.is_none() && y.is_some()) {
         return a.clone();
     }
     let mut net = Network::new();
@@ -109,8 +108,8 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
     let mut placement = vec![None; n];
     for (l, x, id) in arcs {
         if sol.flow(id) > 0 {
-            placement[l.index()] = Some(m.arc_candidate(x) as u32);
+            placement[l.index()] = Some(m.candidate_of(ModelArc::from_index(x)));
         }
     }
-    Assignment { placement }
+    Assignment::from_candidates(placement)
 }

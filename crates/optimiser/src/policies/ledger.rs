@@ -4,7 +4,7 @@
 
 use dualmatch_core::LearnerId;
 
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
 
 /// Upper-limit bookkeeping for a partial assignment.
 #[derive(Clone, Debug)]
@@ -111,6 +111,6 @@ impl<'m, 'a> Ledger<'m, 'a> {
 
     /// The assignment held.
     pub fn assignment(&self) -> Assignment {
-        Assignment { placement: self.held.iter().map(|h| h.map(|a| self.m.arc_candidate(a as usize) as u32)).collect() }
+        Assignment::from_candidates(self.held.iter().map(|h| h.map(|a| self.m.candidate_of(ModelArc(a)))))
     }
 }
