@@ -1,4 +1,4 @@
-//! Synthetic seasons: realistic, deterministic [`SeasonDoc`]s of any size, for
+//! Synthetic seasons: realistic, deterministic [`SeasonDoc`](crate::season::SeasonDoc)s of any size, for
 //! demos, tests and benchmarks.
 //!
 //! Learners, schools and workplace sites are scattered around real towns

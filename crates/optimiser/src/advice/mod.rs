@@ -4,7 +4,7 @@
 //!
 //! # What is computed
 //!
-//! For a recognition `g` (a [`GroupId`]: one site, one programme), the *seat
+//! For a recognition `g` (a [`GroupId`](dualmatch_core::GroupId): one site, one programme), the *seat
 //! value* is `opt(seats(g) + 1) − opt`, the exact gain of the max-fit optimum
 //! (in integer weights, [`crate::model::weight`]) when `g` gets one more seat
 //! and everything else, scores included, stays as it is. When the site's

@@ -185,7 +185,7 @@ pub struct Advice {
     pub stats: Stats,
 }
 
-/// Options of [`compute_with`].
+/// Options of [`compute_with`](super::compute_with).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Waiting-list options kept per learner.
