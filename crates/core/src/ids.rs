@@ -45,6 +45,12 @@ id_type!(
     GroupId
 );
 id_type!(
+    /// A scored candidate pair: an index into the columns of
+    /// [`crate::scoring::Candidates`] (see
+    /// [`crate::scoring::Candidates::ids_of`]).
+    CandidateId
+);
+id_type!(
     /// An attribute tag such as `licence_b`, an index into [`crate::Season::tags`].
     TagId
 );

@@ -9,6 +9,7 @@
 //! valid, and nothing downstream can fail because of its content.
 #![deny(missing_docs)]
 
+pub mod csr;
 pub mod geo;
 pub mod ids;
 pub mod scoring;
@@ -16,5 +17,5 @@ pub mod season;
 pub mod synth;
 pub mod text;
 
-pub use ids::{GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
+pub use ids::{CandidateId, GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};

@@ -9,10 +9,10 @@
 
 use std::collections::HashMap;
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::{GroupId, LearnerId};
 use good_lp::{constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
 
-use crate::model::{Assignment, Objective, PlacementModel};
+use crate::model::{Assignment, ModelArc, Objective, PlacementModel};
 
 /// The LP back-end good_lp uses: microlp (pure Rust) by default, HiGHS with
 /// the `highs` feature.
@@ -63,40 +63,40 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
     let mut per_bound: HashMap<usize, Expression> = HashMap::new();
     for li in 0..m.learner_count() {
         let l = LearnerId::from_index(li);
-        let arcs = m.arcs_of(l);
+        let arcs = m.arcs(l);
         if arcs.is_empty() {
-            if let Some(b) = m.bound_of[li] {
-                per_bound.entry(b as usize).or_default();
+            if let Some(b) = m.school_bound_of(l) {
+                per_bound.entry(b).or_default();
             }
             continue;
         }
         let mut one: Expression = Expression::default();
         for a in arcs {
-            one += x[a];
-            let g = m.arc_group(a);
-            *per_group.entry(g.index()).or_default() += x[a];
-            *per_wp.entry(s.group(g).workplace.index()).or_default() += x[a];
-            if let Some((pg, _)) = m.reserve[g.index()] {
-                if s.learner(l).priority_group != Some(pg) {
-                    *per_open.entry(g.index()).or_default() += x[a];
-                }
+            let xa = x[a.index()];
+            one += xa;
+            let g = m.group_of(a);
+            *per_group.entry(g.index()).or_default() += xa;
+            *per_wp.entry(s.group(g).workplace.index()).or_default() += xa;
+            if m.takes_open_seat(l, g) {
+                *per_open.entry(g.index()).or_default() += xa;
             }
-            if let Some(b) = m.bound_of[li] {
-                *per_bound.entry(b as usize).or_default() += x[a];
+            if let Some(b) = m.school_bound_of(l) {
+                *per_bound.entry(b).or_default() += xa;
             }
-            if m.pinned(l) == Some(a) {
-                model = model.with(constraint!(x[a] == 1));
+            if m.pinned_arc(l) == Some(a) {
+                model = model.with(constraint!(xa == 1));
             }
         }
-        model = if m.kept(l).is_some() { model.with(constraint!(one == 1)) } else { model.with(constraint!(one <= 1)) };
+        model =
+            if m.kept_arc(l).is_some() { model.with(constraint!(one == 1)) } else { model.with(constraint!(one <= 1)) };
     }
     let mut keys: Vec<_> = per_group.keys().copied().collect();
     keys.sort_unstable();
     for g in keys {
         let seats = f64::from(s.groups()[g].seats);
         model = model.with(constraint!(per_group.remove(&g).unwrap_or_default() <= seats));
-        if let (Some(e), Some((_, r))) = (per_open.remove(&g), m.reserve[g]) {
-            model = model.with(constraint!(e <= seats - f64::from(r.min(s.groups()[g].seats))));
+        if let (Some(e), Some(open)) = (per_open.remove(&g), m.open_seats(GroupId::from_index(g))) {
+            model = model.with(constraint!(e <= f64::from(open)));
         }
     }
     let mut keys: Vec<_> = per_wp.keys().copied().collect();
@@ -129,17 +129,17 @@ fn read<S: Solution>(m: &PlacementModel, sol: &S, x: &[Variable]) -> (Assignment
     let mut placement = vec![None; m.learner_count()];
     let mut integral = true;
     for li in 0..m.learner_count() {
-        for a in m.arcs_of(LearnerId::from_index(li)) {
-            let v = sol.value(x[a]);
+        for a in m.arcs(LearnerId::from_index(li)) {
+            let v = sol.value(x[a.index()]);
             if v.min((v - 1.0).abs()) > 1e-6 {
                 integral = false;
             }
             if v > 0.5 {
-                placement[li] = Some(m.arc_candidate(a) as u32);
+                placement[li] = Some(m.candidate_of(a));
             }
         }
     }
-    (Assignment { placement }, integral)
+    (Assignment::from_candidates(placement), integral)
 }
 
 fn map_err(e: good_lp::ResolutionError) -> LpError {
@@ -152,12 +152,12 @@ fn map_err(e: good_lp::ResolutionError) -> LpError {
 fn score_expr(m: &PlacementModel, x: &[Variable]) -> Expression {
     let mut e = Expression::default();
     for (a, v) in x.iter().enumerate() {
-        e += m.arc_score(a) * *v;
+        e += m.score_of(ModelArc::from_index(a)) * *v;
     }
     if m.keep_bonus != 0 {
         for li in 0..m.learner_count() {
-            if let Some(a) = m.kept(dualmatch_core::LearnerId::from_index(li)) {
-                e += (m.keep_bonus as f64 / crate::model::WEIGHT_SCALE) * x[a];
+            if let Some(a) = m.kept_arc(dualmatch_core::LearnerId::from_index(li)) {
+                e += (m.keep_bonus as f64 / crate::model::WEIGHT_SCALE) * x[a.index()];
             }
         }
     }
@@ -171,7 +171,7 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpE
         if m.constraints.school_bounds.iter().any(|b| b.min > 0) {
             return Err(LpError::Infeasible);
         }
-        let assignment = Assignment { placement: vec![None; m.learner_count()] };
+        let assignment = Assignment::from_candidates(vec![None; m.learner_count()]);
         let placed_bound = (objective == Objective::MaxPlaced).then_some(0.0);
         return Ok(LpSolution { assignment, objective: 0.0, placed_bound, integral: true });
     }

@@ -7,9 +7,9 @@
 use dualmatch_core::LearnerId;
 use serde::Serialize;
 
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
+use crate::policies::eligible_pairs;
 use crate::policies::prefs::{Prefs, Ties, UNRANKED};
-use crate::policies::{arc_of, eligible_pairs};
 
 /// How many blocking pairs are listed.
 pub const BLOCKING_SAMPLE: usize = 100;
@@ -112,19 +112,45 @@ fn rate(placed: usize, n: usize) -> f64 {
 /// Evaluates `a` on `m`. Placements on pairs that are not usable arcs are
 /// counted as placed but ignored by the rank, stability and envy metrics.
 pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
-    let s = m.season;
-    let c = m.candidates;
     let n = m.learner_count();
     let p = Prefs::new(m, Ties::ById);
     let arc: Vec<Option<usize>> =
-        (0..n).map(|li| a.placement[li].and_then(|x| arc_of(m, LearnerId::from_index(li), x as usize))).collect();
+        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
     let placed = a.placed();
+    let (by_school, by_programme) = rates(m, a);
+    let fairness = fairness(m, &by_school, &arc);
+    let total_score = a.total_score(m.candidates);
+    let commute_km = commute(m, a);
+    let rank = rank_profile(&p, &arc, placed);
+    let occ = Occupancy::new(m, &p, &arc);
+    let stability = stability(m, &p, &arc, &occ);
+    let (unfilled_seats, unfilled_places) = unfilled(m, &occ);
+    Metrics {
+        learners: n,
+        placed,
+        unplaced: n - placed,
+        by_school,
+        by_programme,
+        total_score,
+        mean_score: if placed == 0 { 0.0 } else { total_score / placed as f64 },
+        rank,
+        commute_km,
+        fairness,
+        blocking_pairs: stability.blocking,
+        blocking_sample: stability.blocking_sample,
+        justified_envy: stability.envy,
+        unfilled_seats,
+        unfilled_places,
+    }
+}
 
-    // Rates.
+/// Placement rates per school and per programme, in season order.
+fn rates(m: &PlacementModel, a: &Assignment) -> (Vec<RateRow>, Vec<RateRow>) {
+    let s = m.season;
     let mut school = vec![(0usize, 0usize); s.schools().len()];
     let mut programme = vec![(0usize, 0usize); s.programmes().len()];
     for (li, l) in s.learners().iter().enumerate() {
-        let k = usize::from(a.placement[li].is_some());
+        let k = usize::from(a.candidate(LearnerId::from_index(li)).is_some());
         school[l.school.index()].0 += 1;
         school[l.school.index()].1 += k;
         programme[l.programme.index()].0 += 1;
@@ -134,6 +160,12 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
         s.schools().iter().zip(&school).map(|(sc, &(n, k))| (sc.id.clone(), n, k, rate(k, n))).collect();
     let by_programme: Vec<RateRow> =
         s.programmes().iter().zip(&programme).map(|(pr, &(n, k))| (pr.id.clone(), n, k, rate(k, n))).collect();
+    (by_school, by_programme)
+}
+
+/// Fairness across schools, from the school rates and the placed arcs.
+fn fairness(m: &PlacementModel, by_school: &[RateRow], arc: &[Option<usize>]) -> Fairness {
+    let s = m.season;
     let rates: Vec<f64> = by_school.iter().filter(|r| r.1 > 0).map(|r| r.3).collect();
     let sum: f64 = rates.iter().sum();
     let sq: f64 = rates.iter().map(|x| x * x).sum();
@@ -149,24 +181,28 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
         let k = placed_pair.get(&key).copied().unwrap_or(0);
         min_pair = min_pair.min(k as f64 / eligible as f64);
     }
-    let fairness = Fairness {
+    Fairness {
         min_school_rate: rates.iter().copied().fold(1.0, f64::min),
         max_school_rate: rates.iter().copied().fold(0.0, f64::max),
         jain_index: if sq > 0.0 { sum * sum / (rates.len() as f64 * sq) } else { 1.0 },
         min_school_programme_rate: min_pair,
-    };
+    }
+}
 
-    // Scores and commute.
-    let total_score = a.total_score(c);
-    let mut km: Vec<f64> = a.placement.iter().flatten().map(|&x| f64::from(c.distance_km[x as usize])).collect();
+/// The commute of the placed learners.
+fn commute(m: &PlacementModel, a: &Assignment) -> Commute {
+    let c = m.candidates;
+    let mut km: Vec<f64> = a.placements().map(|(_, x)| f64::from(c.distance_km_of(x))).collect();
     km.sort_by(f64::total_cmp);
-    let commute_km = Commute {
+    Commute {
         mean: if km.is_empty() { 0.0 } else { km.iter().sum::<f64>() / km.len() as f64 },
         p90: if km.is_empty() { 0.0 } else { km[(km.len() * 9).div_ceil(10).max(1) - 1] },
         max: km.last().copied().unwrap_or(0.0),
-    };
+    }
+}
 
-    // Rank profile.
+/// Where the placed learners are in their lists.
+fn rank_profile(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile {
     let (mut ranked, mut first, mut top3, mut rank_sum) = (0usize, 0usize, 0usize, 0u64);
     for x in arc.iter().flatten() {
         let r = p.learner_weak(*x);
@@ -177,7 +213,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
             rank_sum += u64::from(r) + 1;
         }
     }
-    let rank = RankProfile {
+    RankProfile {
         ranked,
         off_list: placed - ranked,
         first_choice: first,
@@ -185,50 +221,79 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
         first_choice_share: rate(first, placed),
         top3_share: rate(top3, placed),
         mean_rank: if ranked == 0 { 0.0 } else { rank_sum as f64 / ranked as f64 },
-    };
-
-    // Occupancy and the worst (weak) rank held in each scope.
-    let (ng, nw) = (s.groups().len(), s.workplaces().len());
-    let mut group = vec![0u32; ng];
-    let mut open = vec![0u32; ng];
-    let mut site = vec![0u32; nw];
-    let mut worst_group = vec![None::<u32>; ng];
-    let mut worst_open = vec![None::<u32>; ng];
-    let mut worst_site = vec![None::<u32>; nw];
-    let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); nw];
-    let is_open = |l: LearnerId, g: dualmatch_core::GroupId| {
-        m.reserve[g.index()].is_some_and(|(pg, _)| s.learner(l).priority_group != Some(pg))
-    };
-    let open_limit = |g: dualmatch_core::GroupId| {
-        let seats = s.group(g).seats;
-        m.reserve[g.index()].map_or(seats, |(_, r)| seats - r.min(seats))
-    };
-    for li in 0..n {
-        let Some(x) = arc[li] else { continue };
-        let l = LearnerId::from_index(li);
-        let g = m.arc_group(x);
-        let w = s.group(g).workplace;
-        group[g.index()] += 1;
-        site[w.index()] += 1;
-        let op = is_open(l, g);
-        open[g.index()] += u32::from(op);
-        if m.pinned(l).is_none() {
-            let r = p.site_weak(x);
-            let up = |v: &mut Option<u32>| *v = Some(v.map_or(r, |o| o.max(r)));
-            up(&mut worst_group[g.index()]);
-            up(&mut worst_site[w.index()]);
-            if op {
-                up(&mut worst_open[g.index()]);
-            }
-            at_site[w.index()].push(x);
-        }
     }
+}
 
-    // Blocking pairs and justified envy.
+/// Occupancy and the worst (weak) rank held in each scope.
+struct Occupancy {
+    /// Per group: placed learners, and those on its open seats.
+    group: Vec<u32>,
+    open: Vec<u32>,
+    /// Per site: placed learners.
+    site: Vec<u32>,
+    /// The worst weak rank (at the site) of a non-pinned learner held per
+    /// group, per group's open seats and per site.
+    worst_group: Vec<Option<u32>>,
+    worst_open: Vec<Option<u32>>,
+    worst_site: Vec<Option<u32>>,
+    /// Per site: the arcs of its non-pinned learners.
+    at_site: Vec<Vec<usize>>,
+}
+
+impl Occupancy {
+    fn new(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>]) -> Self {
+        let s = m.season;
+        let (ng, nw) = (s.groups().len(), s.workplaces().len());
+        let mut o = Occupancy {
+            group: vec![0u32; ng],
+            open: vec![0u32; ng],
+            site: vec![0u32; nw],
+            worst_group: vec![None::<u32>; ng],
+            worst_open: vec![None::<u32>; ng],
+            worst_site: vec![None::<u32>; nw],
+            at_site: vec![Vec::new(); nw],
+        };
+        for (li, x) in arc.iter().enumerate() {
+            let Some(x) = *x else { continue };
+            let l = LearnerId::from_index(li);
+            let g = m.arc_group(x);
+            let w = s.group(g).workplace;
+            o.group[g.index()] += 1;
+            o.site[w.index()] += 1;
+            let op = m.takes_open_seat(l, g);
+            o.open[g.index()] += u32::from(op);
+            if m.pinned(l).is_none() {
+                let r = p.site_weak(x);
+                let up = |v: &mut Option<u32>| *v = Some(v.map_or(r, |o| o.max(r)));
+                up(&mut o.worst_group[g.index()]);
+                up(&mut o.worst_site[w.index()]);
+                if op {
+                    up(&mut o.worst_open[g.index()]);
+                }
+                o.at_site[w.index()].push(x);
+            }
+        }
+        o
+    }
+}
+
+/// Blocking pairs (with a sample) and justified envy.
+struct Stability {
+    blocking: usize,
+    blocking_sample: Vec<(String, String)>,
+    envy: usize,
+}
+
+/// Blocking pairs with respect to the stable reading (weak ranks), and
+/// ordered pairs with justified envy.
+fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupancy) -> Stability {
+    let s = m.season;
+    let open_limit = |g: dualmatch_core::GroupId| m.open_seats(g).unwrap_or(s.group(g).seats);
+    let Occupancy { group, open, site, worst_group, worst_open, worst_site, at_site } = occ;
     let mut blocking = 0usize;
     let mut blocking_sample = Vec::new();
     let mut envy = 0usize;
-    for li in 0..n {
+    for li in 0..m.learner_count() {
         let l = LearnerId::from_index(li);
         if m.pinned(l).is_some() {
             continue;
@@ -242,7 +307,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
             let g = m.arc_group(x);
             let w = s.group(g).workplace;
             let r = p.site_weak(x);
-            let op = is_open(l, g);
+            let op = m.takes_open_seat(l, g);
             let worse_than = |v: Option<u32>| v.is_some_and(|v| v > r);
             let blocks = if op && open[g.index()] >= open_limit(g) {
                 worse_than(worst_open[g.index()])
@@ -266,14 +331,21 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
                 }
                 let same = m.arc_group(y) == g;
                 let seats_ok = group[g.index()] - u32::from(same) < s.group(g).seats;
-                let open_ok = !op || open[g.index()] - u32::from(same && is_open(other, g)) < open_limit(g);
+                let open_ok = !op || open[g.index()] - u32::from(same && m.takes_open_seat(other, g)) < open_limit(g);
                 envy += usize::from(seats_ok && open_ok);
             }
         }
     }
+    Stability { blocking, blocking_sample, envy }
+}
 
-    // Unfilled seats and places.
-    let unfilled_seats: u64 = s.groups().iter().zip(&group).map(|(g, &k)| u64::from(g.seats.saturating_sub(k))).sum();
+/// Σ over recognitions of seats − placed, and Σ over sites of
+/// min(capacity, seats) − placed.
+fn unfilled(m: &PlacementModel, occ: &Occupancy) -> (u64, u64) {
+    let s = m.season;
+    let (group, site) = (occ.group.as_slice(), occ.site.as_slice());
+    let nw = s.workplaces().len();
+    let unfilled_seats: u64 = s.groups().iter().zip(group).map(|(g, &k)| u64::from(g.seats.saturating_sub(k))).sum();
     let unfilled_places: u64 = (0..nw)
         .map(|wi| {
             let w = dualmatch_core::WorkplaceId::from_index(wi);
@@ -282,22 +354,5 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
             usable.saturating_sub(u64::from(site[wi]))
         })
         .sum();
-
-    Metrics {
-        learners: n,
-        placed,
-        unplaced: n - placed,
-        by_school,
-        by_programme,
-        total_score,
-        mean_score: if placed == 0 { 0.0 } else { total_score / placed as f64 },
-        rank,
-        commute_km,
-        fairness,
-        blocking_pairs: blocking,
-        blocking_sample,
-        justified_envy: envy,
-        unfilled_seats,
-        unfilled_places,
-    }
+    (unfilled_seats, unfilled_places)
 }

@@ -2,9 +2,11 @@
 //! one place, built from a season, scored candidates and coordinator
 //! constraints. Solvers ([`crate::network`], [`crate::lp`]) read only this.
 
+use dualmatch_core::csr::{Csr, CsrBuilder};
+use dualmatch_core::ids::PriorityGroupId;
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Screening;
-use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
+use dualmatch_core::{CandidateId, GroupId, LearnerId, Season, WorkplaceId};
 
 use crate::constraints::Constraints;
 use crate::infeasible::{Conflict, Infeasible};
@@ -39,11 +41,79 @@ pub fn weight(score: f64) -> i64 {
     (score * WEIGHT_SCALE).round() as i64
 }
 
+/// A usable arc of a [`PlacementModel`]: an index into the model's arcs,
+/// which are grouped by learner (see [`PlacementModel::arcs`]). Not a
+/// [`CandidateId`]: [`PlacementModel::candidate_of`] gives the candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelArc(pub u32);
+
+impl ModelArc {
+    /// The arc as an index into per-arc arrays (`0..arc_count()`).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The arc at `index`.
+    #[inline]
+    pub fn from_index(index: usize) -> Self {
+        ModelArc(u32::try_from(index).expect("more than u32::MAX arcs"))
+    }
+}
+
+/// The usable arcs of one learner, in order (an iterator of [`ModelArc`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arcs {
+    next: u32,
+    end: u32,
+}
+
+impl Arcs {
+    /// Whether the learner has no usable arc.
+    pub fn is_empty(&self) -> bool {
+        self.next == self.end
+    }
+
+    /// Whether `a` is one of these arcs.
+    pub fn contains(&self, a: ModelArc) -> bool {
+        (self.next..self.end).contains(&a.0)
+    }
+}
+
+impl Iterator for Arcs {
+    type Item = ModelArc;
+
+    #[inline]
+    fn next(&mut self) -> Option<ModelArc> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            ModelArc(self.next - 1)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.end - self.next) as usize;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Arcs {
+    #[inline]
+    fn next_back(&mut self) -> Option<ModelArc> {
+        (self.next < self.end).then(|| {
+            self.end -= 1;
+            ModelArc(self.end)
+        })
+    }
+}
+
+impl ExactSizeIterator for Arcs {}
+
 /// The assignment problem of one season.
 ///
-/// Arcs are the usable candidate pairs, grouped by learner (CSR): a pair is
-/// usable when the learner passed screening, the score is at least the minimum
-/// score and the pair is not forbidden.
+/// Arcs ([`ModelArc`]) are the usable candidate pairs, grouped by learner
+/// (CSR): a pair is usable when the learner passed screening, the score is at
+/// least the minimum score and the pair is not forbidden.
 #[derive(Debug)]
 pub struct PlacementModel<'a> {
     /// The season.
@@ -52,17 +122,17 @@ pub struct PlacementModel<'a> {
     pub candidates: &'a Candidates,
     /// The coordinator constraints.
     pub constraints: &'a Constraints,
-    arc_start: Vec<u32>,
-    arcs: Vec<u32>,
-    /// Per learner, the arc (index into `arcs`) that is pinned.
-    pinned: Vec<Option<u32>>,
+    /// Per learner: the candidate of each usable arc.
+    arcs: Csr<CandidateId>,
+    /// Per learner, the arc that is pinned.
+    pinned: Vec<Option<ModelArc>>,
     /// Per group, seats reserved and for which priority group.
-    pub(crate) reserve: Vec<Option<(dualmatch_core::ids::PriorityGroupId, u32)>>,
-    /// Per (school, programme) bound index, per learner.
-    pub(crate) bound_of: Vec<Option<u32>>,
+    reserve: Vec<Option<(PriorityGroupId, u32)>>,
+    /// Per learner, the index of its (school, programme) bound.
+    bound_of: Vec<Option<u32>>,
     /// Per learner, a kept arc (empty when none): the learner must stay
     /// placed, preferably there; see [`PlacementModel::soften_pins`].
-    kept: Vec<Option<u32>>,
+    kept: Vec<Option<ModelArc>>,
     /// Extra weight of a kept arc (a Lagrange multiplier of the move limit).
     pub(crate) keep_bonus: i64,
 }
@@ -77,27 +147,24 @@ impl<'a> PlacementModel<'a> {
     ) -> Result<Self, Infeasible> {
         let n = season.learners().len();
         let min_score = constraints.min_score.unwrap_or(f64::NEG_INFINITY);
-        let mut arc_start = Vec::with_capacity(n + 1);
-        let mut arcs = Vec::with_capacity(candidates.len());
-        arc_start.push(0u32);
+        let mut arcs = CsrBuilder::with_capacity(n, candidates.len());
         for (li, learner) in season.learners().iter().enumerate() {
             let l = LearnerId::from_index(li);
             if learner.screening == Screening::Passed {
-                for c in candidates.of(l) {
-                    let g = season.group(candidates.group[c]);
-                    if candidates.score[c] >= min_score && !constraints.is_forbidden(l, g.workplace) {
-                        arcs.push(c as u32);
+                for c in candidates.ids_of(l) {
+                    let g = season.group(candidates.group_of(c));
+                    if candidates.score_of(c) >= min_score && !constraints.is_forbidden(l, g.workplace) {
+                        arcs.push(c);
                     }
                 }
             }
-            arc_start.push(arcs.len() as u32);
+            arcs.end_row();
         }
         let mut model = PlacementModel {
             season,
             candidates,
             constraints,
-            arc_start,
-            arcs,
+            arcs: arcs.finish(),
             pinned: vec![None; n],
             reserve: vec![None; season.groups().len()],
             bound_of: vec![None; n],
@@ -116,8 +183,8 @@ impl<'a> PlacementModel<'a> {
         }
         let mut conflicts = Vec::new();
         for &(l, w) in &constraints.pins {
-            match model.arcs_of(l).find(|&a| model.group_of_arc(a).map(|g| season.group(g).workplace) == Some(w)) {
-                Some(a) => model.pinned[l.index()] = Some(a as u32),
+            match model.arcs(l).find(|&a| season.group(model.group_of(a)).workplace == w) {
+                Some(a) => model.pinned[l.index()] = Some(a),
                 None => conflicts.push(Conflict::PinNotUsable {
                     learner: l,
                     workplace: w,
@@ -143,8 +210,8 @@ impl<'a> PlacementModel<'a> {
         let Some(g) = self.season.group_of(w, learner.programme) else {
             return format!("the site is not recognised for programme {}", self.season.programme(learner.programme).id);
         };
-        match self.candidates.of(l).find(|&c| self.candidates.group[c] == g) {
-            Some(c) => format!("its score {:.2} is below min_score", self.candidates.score[c]),
+        match self.candidates.ids_of(l).find(|&c| self.candidates.group_of(c) == g) {
+            Some(c) => format!("its score {:.2} is below min_score", self.candidates.score_of(c)),
             None => "the pair does not pass the screening gates (see `dualmatch explain`)".into(),
         }
     }
@@ -159,38 +226,89 @@ impl<'a> PlacementModel<'a> {
         self.arcs.len()
     }
 
-    /// The usable arcs of learner `l` (indices for [`Self::arc_candidate`]).
-    pub fn arcs_of(&self, l: LearnerId) -> std::ops::Range<usize> {
-        self.arc_start[l.index()] as usize..self.arc_start[l.index() + 1] as usize
+    /// The usable arcs of learner `l`.
+    #[inline]
+    pub fn arcs(&self, l: LearnerId) -> Arcs {
+        let r = self.arcs.range(l.index());
+        Arcs { next: r.start as u32, end: r.end as u32 }
     }
 
-    /// The candidate index (into [`Candidates`]) of arc `a`.
-    pub fn arc_candidate(&self, a: usize) -> usize {
-        self.arcs[a] as usize
+    /// The candidate of arc `a`.
+    #[inline]
+    pub fn candidate_of(&self, a: ModelArc) -> CandidateId {
+        self.arcs.values()[a.index()]
     }
 
     /// The recognition of arc `a`.
-    pub fn arc_group(&self, a: usize) -> GroupId {
-        self.candidates.group[self.arcs[a] as usize]
-    }
-
-    fn group_of_arc(&self, a: usize) -> Option<GroupId> {
-        Some(self.arc_group(a))
+    #[inline]
+    pub fn group_of(&self, a: ModelArc) -> GroupId {
+        self.candidates.group_of(self.candidate_of(a))
     }
 
     /// The score of arc `a`.
-    pub fn arc_score(&self, a: usize) -> f64 {
-        self.candidates.score[self.arcs[a] as usize]
+    #[inline]
+    pub fn score_of(&self, a: ModelArc) -> f64 {
+        self.candidates.score_of(self.candidate_of(a))
+    }
+
+    /// The learner whose arc `a` is.
+    pub fn learner_of(&self, a: ModelArc) -> LearnerId {
+        // The last learner whose arcs start at or before `a`.
+        LearnerId::from_index(self.arcs.offsets().partition_point(|&o| o <= a.0) - 1)
+    }
+
+    /// The arc of learner `l` to candidate `c`, if `c` is a usable pair of `l`.
+    pub fn arc_to(&self, l: LearnerId, c: CandidateId) -> Option<ModelArc> {
+        self.arcs(l).find(|&a| self.candidate_of(a) == c)
     }
 
     /// The pinned arc of learner `l`, if any.
-    pub fn pinned(&self, l: LearnerId) -> Option<usize> {
-        self.pinned[l.index()].map(|a| a as usize)
+    #[inline]
+    pub fn pinned_arc(&self, l: LearnerId) -> Option<ModelArc> {
+        self.pinned[l.index()]
     }
 
     /// The kept arc of learner `l`, if any (see [`Self::soften_pins`]).
+    #[inline]
+    pub fn kept_arc(&self, l: LearnerId) -> Option<ModelArc> {
+        self.kept.get(l.index()).copied().flatten()
+    }
+
+    /// The integer weight of arc `a` of learner `l` in the objective: its
+    /// score's weight, plus the keep bonus on a kept arc.
+    pub fn weight_of(&self, l: LearnerId, a: ModelArc) -> i64 {
+        weight(self.score_of(a)) + if self.kept_arc(l) == Some(a) { self.keep_bonus } else { 0 }
+    }
+
+    /// [`Self::arcs`] as a range of raw arc indices.
+    pub fn arcs_of(&self, l: LearnerId) -> std::ops::Range<usize> {
+        self.arcs.range(l.index())
+    }
+
+    /// [`Self::candidate_of`] for a raw arc index; the candidate as an index
+    /// into the [`Candidates`] columns.
+    pub fn arc_candidate(&self, a: usize) -> usize {
+        self.candidate_of(ModelArc(a as u32)).index()
+    }
+
+    /// [`Self::group_of`] for a raw arc index.
+    pub fn arc_group(&self, a: usize) -> GroupId {
+        self.group_of(ModelArc(a as u32))
+    }
+
+    /// [`Self::score_of`] for a raw arc index.
+    pub fn arc_score(&self, a: usize) -> f64 {
+        self.score_of(ModelArc(a as u32))
+    }
+
+    /// [`Self::pinned_arc`] as a raw arc index.
+    pub fn pinned(&self, l: LearnerId) -> Option<usize> {
+        self.pinned_arc(l).map(ModelArc::index)
+    }
+
+    /// [`Self::kept_arc`] as a raw arc index.
     pub fn kept(&self, l: LearnerId) -> Option<usize> {
-        self.kept.get(l.index()).copied().flatten().map(|a| a as usize)
+        self.kept_arc(l).map(ModelArc::index)
     }
 
     /// The same model with every pin turned into a kept placement: the
@@ -202,7 +320,6 @@ impl<'a> PlacementModel<'a> {
             season: self.season,
             candidates: self.candidates,
             constraints: self.constraints,
-            arc_start: self.arc_start.clone(),
             arcs: self.arcs.clone(),
             pinned: vec![None; self.pinned.len()],
             reserve: self.reserve.clone(),
@@ -218,10 +335,49 @@ impl<'a> PlacementModel<'a> {
         self.keep_bonus = bonus;
     }
 
-    /// The integer weight of arc `a` of learner `l` in the objective: its
-    /// score's weight, plus the keep bonus on a kept arc.
+    /// [`Self::weight_of`] for a raw arc index.
     pub fn arc_weight(&self, l: LearnerId, a: usize) -> i64 {
-        weight(self.arc_score(a)) + if self.kept(l) == Some(a) { self.keep_bonus } else { 0 }
+        self.weight_of(l, ModelArc(a as u32))
+    }
+
+    /// Whether recognition `g` reserves seats for a priority group.
+    pub fn reserves_seats(&self, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some()
+    }
+
+    /// Whether some recognition reserves seats.
+    pub fn any_reserved(&self) -> bool {
+        self.reserve.iter().any(Option::is_some)
+    }
+
+    /// The seats of `g` that are open to every learner when `g` reserves
+    /// seats for a priority group: its seats minus the reserved ones (0 when
+    /// all are reserved). `None` when `g` reserves nothing (every seat is
+    /// open).
+    #[inline]
+    pub fn open_seats(&self, g: GroupId) -> Option<u32> {
+        let seats = self.season.group(g).seats;
+        self.reserve[g.index()].map(|(_, reserved)| seats - reserved.min(seats))
+    }
+
+    /// Whether learner `l`, placed at `g`, takes one of its open seats: `g`
+    /// reserves seats for a priority group that `l` is not in.
+    #[inline]
+    pub fn takes_open_seat(&self, l: LearnerId, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some_and(|(pg, _)| self.season.learner(l).priority_group != Some(pg))
+    }
+
+    /// Whether `g` reserves at least one seat for learner `l`'s priority group.
+    pub fn reserves_seat_for(&self, l: LearnerId, g: GroupId) -> bool {
+        self.reserve[g.index()].is_some_and(|(pg, k)| k > 0 && self.season.learner(l).priority_group == Some(pg))
+    }
+
+    /// The school bound learner `l` counts towards (an index into the
+    /// constraints' `school_bounds`): the one of the learner's school and
+    /// programme, if any.
+    #[inline]
+    pub fn school_bound_of(&self, l: LearnerId) -> Option<usize> {
+        self.bound_of[l.index()].map(|b| b as usize)
     }
 
     /// Whether every constraint can be written as a network (so the exact flow
@@ -232,14 +388,39 @@ impl<'a> PlacementModel<'a> {
     }
 }
 
-/// A solved assignment: for each learner the arc used, if placed.
+/// A solved assignment: for each learner the candidate pair used, if placed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
-    /// Per learner, the candidate index (into [`Candidates`]) of the placement.
+    /// Per learner, the raw candidate index (into [`Candidates`]) of the
+    /// placement; read it as [`CandidateId`]s through
+    /// [`Assignment::candidate`], [`Assignment::by_learner`] or
+    /// [`Assignment::placements`].
     pub placement: Vec<Option<u32>>,
 }
 
 impl Assignment {
+    /// The assignment that places each learner, in learner order, on that
+    /// candidate (`None`: unplaced).
+    pub fn from_candidates(placement: impl IntoIterator<Item = Option<CandidateId>>) -> Self {
+        Assignment { placement: placement.into_iter().map(|c| c.map(|c| c.0)).collect() }
+    }
+
+    /// Learner `l`'s placement, if placed.
+    #[inline]
+    pub fn candidate(&self, l: LearnerId) -> Option<CandidateId> {
+        self.placement[l.index()].map(CandidateId)
+    }
+
+    /// Every learner, in order, with their placement (`None`: unplaced).
+    pub fn by_learner(&self) -> impl ExactSizeIterator<Item = (LearnerId, Option<CandidateId>)> + '_ {
+        self.placement.iter().enumerate().map(|(li, c)| (LearnerId::from_index(li), c.map(CandidateId)))
+    }
+
+    /// The placed learners, in order, with their placement.
+    pub fn placements(&self) -> impl Iterator<Item = (LearnerId, CandidateId)> + '_ {
+        self.by_learner().filter_map(|(l, c)| Some((l, c?)))
+    }
+
     /// Number of learners placed.
     pub fn placed(&self) -> usize {
         self.placement.iter().filter(|p| p.is_some()).count()
@@ -248,12 +429,12 @@ impl Assignment {
     /// Total score of the placements.
     pub fn total_score(&self, candidates: &Candidates) -> f64 {
         // Summed in learner order for a deterministic floating-point result.
-        self.placement.iter().flatten().map(|&c| candidates.score[c as usize]).sum()
+        self.placements().map(|(_, c)| candidates.score_of(c)).sum()
     }
 
     /// Total integer weight (see [`weight`]).
     pub fn total_weight(&self, candidates: &Candidates) -> i128 {
-        self.placement.iter().flatten().map(|&c| weight(candidates.score[c as usize]) as i128).sum()
+        self.placements().map(|(_, c)| weight(candidates.score_of(c)) as i128).sum()
     }
 
     /// Checks every seat, capacity, school bound, reserve and pin; returns the
@@ -264,30 +445,27 @@ impl Assignment {
         let mut per_wp = vec![0u32; s.workplaces().len()];
         let mut per_bound = vec![0u32; m.constraints.school_bounds.len()];
         let mut per_group_open = vec![0u32; s.groups().len()];
-        for (li, p) in self.placement.iter().enumerate() {
-            let l = LearnerId::from_index(li);
-            if let Some(pa) = m.pinned(l) {
-                if *p != Some(m.arc_candidate(pa) as u32) {
+        for (l, p) in self.by_learner() {
+            if let Some(pa) = m.pinned_arc(l) {
+                if p != Some(m.candidate_of(pa)) {
                     return Err(format!("pinned learner {} is not at the pinned site", s.learner(l).id));
                 }
             }
-            if m.kept(l).is_some() && p.is_none() {
+            if m.kept_arc(l).is_some() && p.is_none() {
                 return Err(format!("kept learner {} is no longer placed", s.learner(l).id));
             }
             let Some(c) = p else { continue };
-            let Some(a) = m.arcs_of(l).find(|&a| m.arc_candidate(a) == *c as usize) else {
+            let Some(a) = m.arc_to(l, c) else {
                 return Err(format!("learner {} placed on a pair that is not a usable candidate", s.learner(l).id));
             };
-            let g = m.arc_group(a);
+            let g = m.group_of(a);
             per_group[g.index()] += 1;
             per_wp[s.group(g).workplace.index()] += 1;
-            if let Some((pg, _)) = m.reserve[g.index()] {
-                if s.learner(l).priority_group != Some(pg) {
-                    per_group_open[g.index()] += 1;
-                }
+            if m.takes_open_seat(l, g) {
+                per_group_open[g.index()] += 1;
             }
-            if let Some(b) = m.bound_of[li] {
-                per_bound[b as usize] += 1;
+            if let Some(b) = m.school_bound_of(l) {
+                per_bound[b] += 1;
             }
         }
         for (gi, g) in s.groups().iter().enumerate() {
@@ -300,10 +478,8 @@ impl Assignment {
                     g.seats
                 ));
             }
-            if let Some((_, r)) = m.reserve[gi] {
-                if per_group_open[gi] > g.seats - r {
-                    return Err(format!("reserved seats at {} used by others", s.workplace(g.workplace).id));
-                }
+            if m.open_seats(GroupId::from_index(gi)).is_some_and(|open| per_group_open[gi] > open) {
+                return Err(format!("reserved seats at {} used by others", s.workplace(g.workplace).id));
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {

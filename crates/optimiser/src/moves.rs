@@ -19,7 +19,7 @@
 //! (the relaxation cannot make "half a move"), and is small in practice.
 
 use crate::infeasible::Infeasible;
-use crate::model::{Objective, PlacementModel};
+use crate::model::{ModelArc, Objective, PlacementModel};
 use crate::network::{self, Solved};
 use dualmatch_core::LearnerId;
 
@@ -65,8 +65,8 @@ struct Eval {
 pub fn solve(m: &PlacementModel, limit: usize) -> Result<MovesSolved, Infeasible> {
     let mut soft = m.soften_pins();
     let n = m.learner_count();
-    let kept_arcs: Vec<(LearnerId, usize)> =
-        (0..n).map(LearnerId::from_index).filter_map(|l| soft.kept(l).map(|a| (l, a))).collect();
+    let kept_arcs: Vec<(LearnerId, ModelArc)> =
+        (0..n).map(LearnerId::from_index).filter_map(|l| soft.kept_arc(l).map(|a| (l, a))).collect();
     let kept = kept_arcs.len() as i128;
     let mut solves = 0;
     let mut eval = |bonus: i64| -> Result<Eval, Infeasible> {
@@ -74,10 +74,8 @@ pub fn solve(m: &PlacementModel, limit: usize) -> Result<MovesSolved, Infeasible
         soft.set_keep_bonus(bonus);
         let solved = network::solve(&soft, Objective::MaxFit)?;
         let weight = solved.assignment.total_weight(m.candidates);
-        let stays = kept_arcs
-            .iter()
-            .filter(|&&(l, a)| solved.assignment.placement[l.index()] == Some(m.arc_candidate(a) as u32))
-            .count();
+        let stays =
+            kept_arcs.iter().filter(|&&(l, a)| solved.assignment.candidate(l) == Some(m.candidate_of(a))).count();
         let moves = kept_arcs.len() - stays;
         Ok(Eval { solved, moves, weight, lagrangian: weight + i128::from(bonus) * stays as i128 })
     };
@@ -103,7 +101,7 @@ pub fn solve(m: &PlacementModel, limit: usize) -> Result<MovesSolved, Infeasible
     let mut bound = bound_of(0, &free);
     // The largest bonus the network's 64-bit costs allow; beyond it (never
     // for real scores) the pinned optimum, with no moves, is used.
-    let max_w = kept_arcs.iter().map(|&(l, a)| m.arc_weight(l, a)).max().unwrap_or(0).max(1);
+    let max_w = kept_arcs.iter().map(|&(l, a)| m.weight_of(l, a)).max().unwrap_or(0).max(1);
     let nodes = (n + 2 * m.season.groups().len() + m.season.workplaces().len() + 3) as i64;
     let cap = (i64::MAX / 32 / nodes).saturating_sub(max_w).max(1);
     // Doubling until the bonus keeps enough learners, then bisection.

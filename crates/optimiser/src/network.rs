@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::flow::{FlowError, FlowSolution, Network, NewArc, NodeId, INF};
 use crate::infeasible::{Conflict, Infeasible, Limit};
-use crate::model::{weight, Assignment, Objective, PlacementModel, WEIGHT_SCALE};
+use crate::model::{weight, Assignment, ModelArc, Objective, PlacementModel, WEIGHT_SCALE};
 
 /// Dual values of the season's seat and capacity constraints, in score units:
 /// how much the objective would gain, at the margin, from one more seat.
@@ -106,7 +106,7 @@ struct Component {
 impl Component {
     /// The candidate arcs of the component's learners.
     fn arc_count(&self, m: &PlacementModel) -> usize {
-        self.learners.iter().map(|&l| m.arcs_of(l).len()).sum()
+        self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
 }
 
@@ -127,15 +127,15 @@ fn components(m: &PlacementModel) -> Vec<Component> {
     let mut learner_used = vec![false; nl];
     for li in 0..nl {
         let l = LearnerId::from_index(li);
-        for a in m.arcs_of(l) {
-            let g = m.arc_group(a);
+        for a in m.arcs(l) {
+            let g = m.group_of(a);
             group_used[g.index()] = true;
             learner_used[li] = true;
             dsu.union(li as u32, (g0 + g.index()) as u32);
         }
-        if let Some(b) = m.bound_of[li] {
+        if let Some(b) = m.school_bound_of(l) {
             learner_used[li] = true;
-            dsu.union(li as u32, (b0 + b as usize) as u32);
+            dsu.union(li as u32, (b0 + b) as u32);
         }
     }
     let mut binds = vec![false; nw];
@@ -201,7 +201,7 @@ struct Built {
     /// `U → T`: every unplaced learner's unit passes it.
     bypass: crate::flow::ArcId,
     /// Network arc of each candidate arc, for reading placements.
-    candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, u32)>,
+    candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, ModelArc)>,
     /// Node of each learner, in component order.
     learner_node: Vec<NodeId>,
     /// Node a candidate arc of each group enters, for learners outside and
@@ -210,11 +210,11 @@ struct Built {
 }
 
 /// The cost of learner `l`'s model arc `a` in the network of an objective.
-fn arc_cost(m: &PlacementModel, l: LearnerId, a: usize, bonus: i64, unit_cost: bool) -> i64 {
+fn arc_cost(m: &PlacementModel, l: LearnerId, a: ModelArc, bonus: i64, unit_cost: bool) -> i64 {
     if unit_cost {
         -1
     } else {
-        -(bonus + m.arc_weight(l, a))
+        -(bonus + m.weight_of(l, a))
     }
 }
 
@@ -223,16 +223,17 @@ fn arc_cost(m: &PlacementModel, l: LearnerId, a: usize, bonus: i64, unit_cost: b
 /// not in, else the group itself.
 fn entry_node(m: &PlacementModel, group_entry: &[(u32, u32)], l: LearnerId, g: GroupId) -> NodeId {
     let (open, reserved) = group_entry[g.index()];
-    match m.reserve[g.index()] {
-        Some((rg, _)) if m.season.learner(l).priority_group != Some(rg) => NodeId(open),
-        _ => NodeId(reserved),
+    if m.takes_open_seat(l, g) {
+        NodeId(open)
+    } else {
+        NodeId(reserved)
     }
 }
 
 /// Per-arc cost for an objective: `bonus` is added for every placement.
 /// Only the candidate arcs in `sel` enter the network (all when `None`):
 /// per learner of the component, in component order.
-fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Option<&[Vec<u32>]>) -> Built {
+fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Option<&[Vec<ModelArc>]>) -> Built {
     let s = m.season;
     let arc_total: usize = match sel {
         Some(sel) => sel.iter().map(Vec::len).sum(),
@@ -244,7 +245,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     let mut arcs = Vec::with_capacity(arc_count);
     let n = c.learners.len() as i64;
     // S supplies the learners with a school bound; the others supply themselves.
-    let bounded = c.learners.iter().filter(|l| m.bound_of[l.index()].is_some()).count() as i64;
+    let bounded = c.learners.iter().filter(|&&l| m.school_bound_of(l).is_some()).count() as i64;
     let src = net.add_node(bounded);
     let sink = net.add_node(-n);
     let add_node = |net: &mut Network| net.add_node(0);
@@ -276,18 +277,9 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
         };
         add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
         group_node[g.index()] = v.0;
-        if let Some((_, r)) = m.reserve[g.index()] {
+        if let Some(open) = m.open_seats(g) {
             let o = add_node(&mut net);
-            add_arc(
-                &mut net,
-                &mut arcs,
-                o,
-                v,
-                0,
-                i64::from(grp.seats - r.min(grp.seats)),
-                0,
-                Arc::Limit(Limit::OpenSeats(g)),
-            );
+            add_arc(&mut net, &mut arcs, o, v, 0, i64::from(open), 0, Arc::Limit(Limit::OpenSeats(g)));
             open_node[g.index()] = o.0;
         }
     }
@@ -316,18 +308,18 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
         group_node.iter().zip(&open_node).map(|(&g, &o)| (if o == NONE { g } else { o }, g)).collect();
     for (i, &l) in c.learners.iter().enumerate() {
         let kept = m.kept(l).is_some();
-        let bound = m.bound_of[l.index()];
+        let bound = m.school_bound_of(l);
         let v = net.add_node(if bound.is_some() { 0 } else { 1 });
         learner_node.push(v);
         match bound {
             Some(b) => {
-                let sb = m.constraints.school_bounds[b as usize];
+                let sb = m.constraints.school_bounds[b];
                 // A kept learner stays placed: its unit must come.
                 let lo = i64::from(kept);
                 add_arc(
                     &mut net,
                     &mut arcs,
-                    NodeId(bound_node[b as usize]),
+                    NodeId(bound_node[b]),
                     v,
                     lo,
                     1,
@@ -338,17 +330,17 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
             // A kept learner stays placed: its unit cannot leave unplaced.
             None => add_arc(&mut net, &mut arcs, v, unplaced, 0, if kept { 0 } else { INF }, 0, Arc::Other),
         };
-        let pinned = m.pinned(l);
-        let mut add = |a: usize| {
-            let to = entry_node(m, &group_entry, l, m.arc_group(a));
+        let pinned = m.pinned_arc(l);
+        let mut add = |a: ModelArc| {
+            let to = entry_node(m, &group_entry, l, m.group_of(a));
             let lo = i64::from(pinned == Some(a));
             let cost = arc_cost(m, l, a, bonus, unit_cost);
             let id = add_arc(&mut net, &mut arcs, v, to, lo, INF, cost, Arc::Candidate { learner: l });
-            candidate_arcs.push((id, l, a as u32));
+            candidate_arcs.push((id, l, a));
         };
         match sel {
-            Some(sel) => sel[i].iter().for_each(|&a| add(a as usize)),
-            None => m.arcs_of(l).for_each(&mut add),
+            Some(sel) => sel[i].iter().for_each(|&a| add(a)),
+            None => m.arcs(l).for_each(&mut add),
         }
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
@@ -392,7 +384,7 @@ fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
 
 struct CompResult {
     /// (learner, model arc) placements.
-    placed: Vec<(LearnerId, u32)>,
+    placed: Vec<(LearnerId, ModelArc)>,
     /// Dual bound of this component in weight units (incl. bonus).
     bound: i128,
     placeable: usize,
@@ -450,24 +442,24 @@ impl Default for Pricing {
 
 /// The first arc selection of a priced solve: each learner's best-scoring
 /// `k` arcs and their pinned arc, in model order.
-fn initial_selection(m: &PlacementModel, c: &Component, k: usize) -> Vec<Vec<u32>> {
+fn initial_selection(m: &PlacementModel, c: &Component, k: usize) -> Vec<Vec<ModelArc>> {
     let k = k.max(1);
     c.learners
         .par_iter()
         .map(|&l| {
-            let arcs = m.arcs_of(l);
+            let arcs = m.arcs(l);
             if arcs.len() <= k {
-                return arcs.map(|a| a as u32).collect();
+                return arcs.collect();
             }
-            let mut best: Vec<u32> = arcs.map(|a| a as u32).collect();
+            let mut best: Vec<ModelArc> = arcs.collect();
             // Highest score first, then model order: deterministic.
             best.select_nth_unstable_by(k - 1, |&a, &b| {
-                weight(m.arc_score(b as usize)).cmp(&weight(m.arc_score(a as usize))).then(a.cmp(&b))
+                weight(m.score_of(b)).cmp(&weight(m.score_of(a))).then(a.cmp(&b))
             });
             best.truncate(k);
-            if let Some(p) = m.pinned(l) {
-                if !best.contains(&(p as u32)) {
-                    best.push(p as u32);
+            if let Some(p) = m.pinned_arc(l) {
+                if !best.contains(&p) {
+                    best.push(p);
                 }
             }
             best.sort_unstable();
@@ -485,23 +477,22 @@ fn price(
     learner_node: &[NodeId],
     group_entry: &[(u32, u32)],
     pi: &[i64],
-    sel: &[Vec<u32>],
+    sel: &[Vec<ModelArc>],
     bonus: i64,
     unit_cost: bool,
-) -> Vec<Vec<u32>> {
+) -> Vec<Vec<ModelArc>> {
     c.learners
         .par_iter()
         .zip(sel.par_iter())
         .enumerate()
         .map(|(i, (&l, chosen))| {
             let pl = pi[learner_node[i].0 as usize];
-            m.arcs_of(l)
-                .filter(|&a| !chosen.contains(&(a as u32)))
+            m.arcs(l)
+                .filter(|a| !chosen.contains(a))
                 .filter(|&a| {
-                    let to = entry_node(m, group_entry, l, m.arc_group(a));
+                    let to = entry_node(m, group_entry, l, m.group_of(a));
                     arc_cost(m, l, a, bonus, unit_cost) + pl - pi[to.0 as usize] < 0
                 })
-                .map(|a| a as u32)
                 .collect()
         })
         .collect()
@@ -542,7 +533,7 @@ fn solve_priced(
     let cost_bound = c
         .learners
         .iter()
-        .flat_map(|&l| m.arcs_of(l).map(move |a| (l, a)))
+        .flat_map(|&l| m.arcs(l).map(move |a| (l, a)))
         .map(|(l, a)| arc_cost(m, l, a, bonus, unit_cost).abs())
         .max()
         .unwrap_or(0);
@@ -554,13 +545,8 @@ fn solve_priced(
         for (i, more) in added.into_iter().enumerate() {
             let l = c.learners[i];
             for &a in &more {
-                let to = entry_node(m, group_entry, l, m.arc_group(a as usize));
-                out.push(NewArc {
-                    from: learner_node[i],
-                    to,
-                    upper: 1,
-                    cost: arc_cost(m, l, a as usize, bonus, unit_cost),
-                });
+                let to = entry_node(m, group_entry, l, m.group_of(a));
+                out.push(NewArc { from: learner_node[i], to, upper: 1, cost: arc_cost(m, l, a, bonus, unit_cost) });
                 arcs.push(Arc::Candidate { learner: l });
                 candidate_arcs.push((crate::flow::ArcId(next_id), l, a));
                 next_id += 1;
@@ -591,8 +577,8 @@ fn solve_component(
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
-    let max_w = |l: LearnerId| m.arcs_of(l).map(|a| m.arc_weight(l, a)).max().unwrap_or(0);
-    let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, u32)> {
+    let max_w = |l: LearnerId| m.arcs(l).map(|a| m.weight_of(l, a)).max().unwrap_or(0);
+    let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, ModelArc)> {
         b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
     };
     let duals = |b: &Built, sol: &FlowSolution| {
@@ -740,7 +726,7 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
         match r {
             Ok(r) => {
                 for (l, a) in r.placed {
-                    placement[l.index()] = Some(m.arc_candidate(a as usize) as u32);
+                    placement[l.index()] = Some(m.candidate_of(a));
                 }
                 bound += r.bound;
                 placeable += r.placeable;
@@ -766,7 +752,7 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
         seconds: start.elapsed().as_secs_f64(),
     };
     let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
-    Ok(Solved { assignment: Assignment { placement }, proof, duals })
+    Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
 }
 
 #[cfg(test)]

@@ -115,39 +115,35 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
     let mut used_group = vec![0u32; s.groups().len()];
     let mut used_wp = vec![0u32; s.workplaces().len()];
     let mut lowest_in_wp: Vec<Option<(f64, LearnerId)>> = vec![None; s.workplaces().len()];
-    for (li, p) in a.placement.iter().enumerate() {
-        if let Some(ci) = p {
-            let (g, sc, l) = (c.group[*ci as usize], c.score[*ci as usize], LearnerId::from_index(li));
-            used_group[g.index()] += 1;
-            let w = s.group(g).workplace.index();
-            used_wp[w] += 1;
-            for slot in [&mut lowest_in_group[g.index()], &mut lowest_in_wp[w]] {
-                if slot.is_none_or(|(x, _)| sc < x) {
-                    *slot = Some((sc, l));
-                }
+    for (l, ci) in a.placements() {
+        let (g, sc) = (c.group_of(ci), c.score_of(ci));
+        used_group[g.index()] += 1;
+        let w = s.group(g).workplace.index();
+        used_wp[w] += 1;
+        for slot in [&mut lowest_in_group[g.index()], &mut lowest_in_wp[w]] {
+            if slot.is_none_or(|(x, _)| sc < x) {
+                *slot = Some((sc, l));
             }
         }
     }
     // Radius queries instead of a scan of each programme's sites: built only
     // when some learner has no candidate at all.
-    let needs_index = c.components.is_some()
-        && a.placement.iter().enumerate().any(|(li, p)| p.is_none() && c.of(LearnerId::from_index(li)).is_empty());
+    let needs_index = c.components.is_some() && a.by_learner().any(|(l, p)| p.is_none() && c.of(l).is_empty());
     let index = needs_index.then(|| SiteIndex::new(s));
     let mut out = Vec::new();
-    for (li, p) in a.placement.iter().enumerate() {
+    for (l, p) in a.by_learner() {
         if p.is_some() {
             continue;
         }
-        let l = LearnerId::from_index(li);
         let learner = s.learner(l);
         let reason = match learner.screening {
             Screening::Pending => Unplaced::ScreeningPending,
             Screening::Failed => Unplaced::ScreeningFailed,
             Screening::Passed => {
-                let arcs = m.arcs_of(l);
+                let arcs = m.arcs(l);
                 if arcs.is_empty() {
-                    let all = c.of(l);
-                    if all.is_empty() {
+                    let all = c.ids_of(l);
+                    if all.len() == 0 {
                         if c.components.is_none() {
                             Unplaced::NoSuppliedCandidate
                         } else {
@@ -160,16 +156,16 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                         }
                     } else {
                         let min = m.constraints.min_score.unwrap_or(f64::NEG_INFINITY);
-                        let below = all.clone().filter(|&i| c.score[i] < min).count();
+                        let below = all.clone().filter(|&i| c.score_of(i) < min).count();
                         Unplaced::NoUsableCandidate { below_min_score: below, forbidden: all.len() - below }
                     }
                 } else {
                     // Arcs are best first.
                     let best_arc = arcs
                         .clone()
-                        .max_by(|&x, &y| m.arc_score(x).total_cmp(&m.arc_score(y)).then(y.cmp(&x)))
-                        .unwrap_or(arcs.start);
-                    let best = m.arc_group(best_arc);
+                        .max_by(|&x, &y| m.score_of(x).total_cmp(&m.score_of(y)).then(y.cmp(&x)))
+                        .expect("the learner has arcs");
+                    let best = m.group_of(best_arc);
                     let grp = s.group(best);
                     let wp = s.workplace(grp.workplace);
                     let group_full = used_group[best.index()] >= grp.seats;
@@ -184,16 +180,16 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                     match taker {
                         Some((their_score, taken_by)) => Unplaced::Outcompeted {
                             best,
-                            score: m.arc_score(best_arc),
+                            score: m.score_of(best_arc),
                             taken_by,
                             their_score,
                             alternatives: arcs.len(),
                         },
                         None => Unplaced::Constrained {
                             best,
-                            why: if m.bound_of[li].is_some() {
+                            why: if m.school_bound_of(l).is_some() {
                                 "the school's cap in this programme is reached"
-                            } else if m.reserve[best.index()].is_some() {
+                            } else if m.reserves_seats(best) {
                                 "the free seats are reserved for a priority group"
                             } else {
                                 "placing the learner would not raise the objective (score 0 under max-fit)"

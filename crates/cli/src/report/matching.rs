@@ -48,12 +48,12 @@ pub fn render(
     let mut school = vec![(0usize, 0usize, 0.0f64); s.schools().len()];
     let mut prog = vec![(0usize, 0usize, 0.0f64); s.programmes().len()];
     let mut km = Vec::new();
-    for (li, p) in a.placement.iter().enumerate() {
-        let l = s.learner(LearnerId::from_index(li));
+    for (li, p) in a.by_learner() {
+        let l = s.learner(li);
         school[l.school.index()].0 += 1;
         prog[l.programme.index()].0 += 1;
         if let Some(ci) = p {
-            let d = f64::from(c.distance_km[*ci as usize]);
+            let d = f64::from(c.distance_km_of(ci));
             km.push(d);
             for e in [&mut school[l.school.index()], &mut prog[l.programme.index()]] {
                 e.1 += 1;
@@ -107,11 +107,11 @@ pub fn render(
     let mut lines = Vec::new();
     let mut sites_pts = Vec::new();
     let mut site_seen = vec![false; s.workplaces().len()];
-    for (li, p) in a.placement.iter().enumerate().step_by(step) {
-        let l = s.learner(LearnerId::from_index(li));
+    for (li, p) in a.by_learner().step_by(step) {
+        let l = s.learner(li);
         learners_pts.push((l.location.lat, l.location.lon));
         if let Some(ci) = p {
-            let w = s.group(c.group[*ci as usize]).workplace;
+            let w = s.group(c.group_of(ci)).workplace;
             let wl = s.workplace(w).location;
             lines.push(((l.location.lat, l.location.lon), (wl.lat, wl.lon)));
             if !site_seen[w.index()] {

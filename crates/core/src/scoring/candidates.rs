@@ -10,7 +10,7 @@ use super::gates::{holds_all, learner_site_gates, screening_gate, site_gate, wit
 use super::index::{site_capacity, tag_mask, Here, SiteIndex, SiteRec};
 use super::weights::Weights;
 use crate::geo::haversine_km;
-use crate::ids::{GroupId, LearnerId, WorkplaceId};
+use crate::ids::{CandidateId, GroupId, LearnerId, WorkplaceId};
 use crate::season::{Learner, Screening, Season};
 
 /// The scored candidate pairs of every learner, in compressed sparse rows by
@@ -231,6 +231,30 @@ impl Candidates {
     /// The index range of learner `l`'s candidates in the columns.
     pub fn of(&self, l: LearnerId) -> Range<usize> {
         self.offsets[l.index()] as usize..self.offsets[l.index() + 1] as usize
+    }
+
+    /// The candidates of learner `l`, best first (the positions of
+    /// [`Candidates::of`] as ids).
+    pub fn ids_of(&self, l: LearnerId) -> impl DoubleEndedIterator<Item = CandidateId> + ExactSizeIterator + Clone {
+        self.of(l).map(|i| CandidateId(i as u32))
+    }
+
+    /// The recognition of candidate `c`.
+    #[inline]
+    pub fn group_of(&self, c: CandidateId) -> GroupId {
+        self.group[c.index()]
+    }
+
+    /// The score of candidate `c`.
+    #[inline]
+    pub fn score_of(&self, c: CandidateId) -> f64 {
+        self.score[c.index()]
+    }
+
+    /// The great-circle distance of candidate `c`, km.
+    #[inline]
+    pub fn distance_km_of(&self, c: CandidateId) -> f32 {
+        self.distance_km[c.index()]
     }
 
     /// The number of candidate pairs.

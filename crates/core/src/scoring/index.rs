@@ -5,9 +5,8 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use super::components::capacity_fit;
-use super::explain::{classify, NoCandidateReason};
-use super::gates::{placeable, within_commute};
-use crate::geo::{chord_for_km, haversine_km, GeoPoint, EARTH_RADIUS_KM};
+use super::gates::placeable;
+use crate::geo::{chord_for_km, GeoPoint, EARTH_RADIUS_KM};
 use crate::ids::{GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 use crate::season::Season;
 
@@ -65,8 +64,8 @@ pub(crate) fn site_capacity(season: &Season, w: WorkplaceId) -> f64 {
     capacity_fit(season.workplace(w).capacity, seats)
 }
 
-/// A point with the parts of [`haversine_km`] that depend on it alone
-/// precomputed. [`Here::distance_km`] is bit-for-bit [`haversine_km`]: it
+/// A point with the parts of [`crate::geo::haversine_km`] that depend on it alone
+/// precomputed. [`Here::distance_km`] is bit-for-bit [`crate::geo::haversine_km`]: it
 /// performs the same operations in the same order.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Here {
@@ -81,7 +80,7 @@ impl Here {
         Here { lat_rad, cos_lat: lat_rad.cos(), lon: p.lon }
     }
 
-    /// [`haversine_km`] from `self` to `b`.
+    /// [`crate::geo::haversine_km`] from `self` to `b`.
     #[inline]
     pub(crate) fn distance_km(&self, b: &Here) -> f64 {
         let dlat = b.lat_rad - self.lat_rad;
@@ -107,7 +106,7 @@ pub(crate) fn tag_mask(tags: &[TagId]) -> (u64, bool) {
 
 /// Relative inflation of the chord query radius, so that floating-point error
 /// in the unit vectors never loses a site at exactly the commute cap; the
-/// exact [`haversine_km`] comparison then removes the extra sites.
+/// exact [`crate::geo::haversine_km`] comparison then removes the extra sites.
 const CHORD_INFLATE_REL: f64 = 1e-6;
 /// Absolute inflation of the chord radius (about 6 mm on the earth).
 const CHORD_INFLATE_ABS: f64 = 1e-9;
@@ -121,7 +120,7 @@ const CHORD_INFLATE_ABS: f64 = 1e-9;
 pub struct SiteIndex {
     trees: Vec<RTree<Site, WideNodes>>,
     /// Recognitions of each programme, placeable or not.
-    recognised: Vec<usize>,
+    pub(super) recognised: Vec<usize>,
     /// Each site's ranking as (learner, 1-based rank), sorted by learner
     /// within a site (ranges in [`SiteScoring::prefs`]).
     pub(crate) site_prefs: Vec<(LearnerId, u32)>,
@@ -216,29 +215,5 @@ impl SiteIndex {
     /// The number of placeable recognitions of `programme`.
     pub fn placeable_sites(&self, programme: ProgrammeId) -> usize {
         self.trees.get(programme.index()).map_or(0, |t| t.size())
-    }
-
-    /// Like [`super::no_candidate_reason`], but with radius queries instead
-    /// of a scan of the programme's sites: for reporting many learners.
-    pub fn no_candidate_reason(&self, season: &Season, learner: LearnerId) -> Option<NoCandidateReason> {
-        let l = season.learner(learner);
-        let p = l.programme;
-        let here = Here::new(l.location);
-        let in_reach = self
-            .near(p, l.location, l.max_commute_km)
-            .filter(|r| within_commute(here.distance_km(&r.at), l.max_commute_km))
-            .map(|r| r.group);
-        let nearest = || {
-            self.nearest(p, l.location)
-                .map(|g| haversine_km(l.location, season.workplace(season.group(g).workplace).location))
-        };
-        classify(
-            season,
-            l,
-            self.recognised.get(p.index()).copied().unwrap_or(0),
-            self.placeable_sites(p),
-            in_reach,
-            nearest,
-        )
     }
 }

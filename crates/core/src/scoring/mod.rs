@@ -27,6 +27,7 @@ mod components;
 mod explain;
 mod gates;
 mod index;
+mod no_candidate;
 mod weights;
 
 #[cfg(test)]
@@ -37,9 +38,8 @@ pub use components::{
     capacity_fit, location_from_km, location_from_minutes, partnership_fit, preference_fit, preference_side,
     readiness_fit, Components, TravelTimes, COMPONENT_NAMES, NEUTRAL_PREFERENCE,
 };
-pub use explain::{
-    explain, no_candidate_reason, ExplainedCandidate, Explanation, NoCandidateReason, RejectedSites, SiteReason,
-};
+pub use explain::{explain, ExplainedCandidate, Explanation, RejectedSites, SiteReason};
 pub use gates::{check_pair, Eligible, Rejection};
 pub use index::SiteIndex;
+pub use no_candidate::{no_candidate_reason, NoCandidateReason};
 pub use weights::{TextPos, Weights, WeightsError};

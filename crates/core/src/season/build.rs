@@ -7,6 +7,7 @@ use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::{SeasonDoc, TableName};
 use super::model::*;
 use super::read::ReadOutcome;
+use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
 
@@ -174,23 +175,81 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         .map(|(r, _)| School { id: r.id.clone(), name: r.name.clone(), location: GeoPoint::new(r.lat, r.lon) })
         .collect();
 
-    let mut tags = Vec::new();
-    let mut tag_ix = HashMap::new();
-    let mut priority_groups = Vec::new();
-    let mut pg_ix: HashMap<String, TagId> = HashMap::new();
+    let ids = Ids { programme: programme_ix, school: school_ix, learner: learner_ix, workplace: workplace_ix };
+    let mut names = Names::default();
+    let learners = learners(&mut rep, &doc, &keep_l, &ids, &mut names);
+    let workplaces = workplaces(&mut rep, &doc, &keep_w, &ids, &mut names);
+    let rec = recognitions(&mut rep, &doc, &ids, workplaces.len());
+    let candidates = candidates(&mut rep, &doc, &ids, &rec, &learners, &programmes);
 
-    // Learners (preferences resolved after workplaces are known; ids already are).
+    // Consistency warnings.
+    let wp_groups = Csr::from_pairs(
+        workplaces.len(),
+        rec.groups.iter().enumerate().map(|(i, g)| (g.workplace.index(), GroupId::from_index(i))),
+    );
+    let prog_groups = Csr::from_pairs(
+        programmes.len(),
+        rec.groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))),
+    );
+    unreferenced_workplaces(&mut rep, &doc, &keep_w, &rec.wp_referenced);
+    // Warnings that would only echo an error (placeholder values) wait for a clean season.
+    if !rep.diags.has_errors() {
+        seat_warnings(&mut rep, &doc, &rec, &workplaces, &programmes, &learners, &prog_groups);
+    }
+
+    if rep.diags.has_errors() {
+        return None;
+    }
+    let Names { tags, tag_ix, priority_groups, .. } = names;
+    let index = Index {
+        programme: ids.programme,
+        school: ids.school,
+        learner: ids.learner,
+        workplace: ids.workplace,
+        tag: tag_ix,
+        group: rec.group_ix,
+        wp_groups,
+        prog_groups,
+    };
+    let groups = rec.groups;
+    Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })
+}
+
+/// The interned ids of the tables that others refer to.
+struct Ids {
+    programme: HashMap<String, ProgrammeId>,
+    school: HashMap<String, SchoolId>,
+    learner: HashMap<String, LearnerId>,
+    workplace: HashMap<String, WorkplaceId>,
+}
+
+/// Tag and priority-group names, interned as they are met.
+#[derive(Default)]
+struct Names {
+    tags: Vec<String>,
+    tag_ix: HashMap<String, TagId>,
+    priority_groups: Vec<String>,
+    pg_ix: HashMap<String, TagId>,
+}
+
+/// The learners that were kept (unique ids), with their references resolved.
+fn learners(rep: &mut Reporter, doc: &SeasonDoc, keep_l: &[bool], ids: &Ids, names: &mut Names) -> Vec<Learner> {
+    use TableName as T;
+    let (learner_ix, school_ix, programme_ix, workplace_ix) =
+        (&ids.learner, &ids.school, &ids.programme, &ids.workplace);
+    let Names { tags, tag_ix, priority_groups, pg_ix } = names;
+    // Preferences are resolved after workplaces are known; ids already are.
     let mut learners = Vec::with_capacity(learner_ix.len());
-    for (r, _) in doc.learners.iter().zip(&keep_l).filter(|(_, k)| **k) {
+    for (r, _) in doc.learners.iter().zip(keep_l).filter(|(_, k)| **k) {
         let at = |f| (T::Learners, r.row, f);
-        let school = rep.resolve(&school_ix, T::Schools, "school", &r.school, at("school"));
-        let programme = rep.resolve(&programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
-        let mut attributes: Vec<TagId> = r.attributes.iter().map(|a| intern(&mut tags, &mut tag_ix, a)).collect();
+        let school = rep.resolve(school_ix, T::Schools, "school", &r.school, at("school"));
+        let programme = rep.resolve(programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
+        let mut attributes: Vec<TagId> = r.attributes.iter().map(|a| intern(tags, tag_ix, a)).collect();
         attributes.sort_unstable();
         attributes.dedup();
         let mut preferences = Vec::with_capacity(r.preferences.len());
         for p in &r.preferences {
-            if let Some(w) = rep.resolve(&workplace_ix, T::Workplaces, "workplace", p, at("preferences")) {
+            if let Some(w) = rep.resolve(workplace_ix, T::Workplaces, "workplace", p, at("preferences")) {
                 if preferences.contains(&w) {
                     rep.warn(
                         T::Learners,
@@ -203,8 +262,7 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
                 }
             }
         }
-        let priority_group =
-            r.priority_group.as_deref().map(|g| PriorityGroupId(intern(&mut priority_groups, &mut pg_ix, g).0));
+        let priority_group = r.priority_group.as_deref().map(|g| PriorityGroupId(intern(priority_groups, pg_ix, g).0));
         learners.push(Learner {
             id: r.id.clone(),
             school: school.unwrap_or(SchoolId(0)),
@@ -219,15 +277,23 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         });
     }
 
+    learners
+}
+
+/// The workplaces that were kept (unique ids), with their references resolved.
+fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, names: &mut Names) -> Vec<Workplace> {
+    use TableName as T;
+    let (learner_ix, school_ix, workplace_ix) = (&ids.learner, &ids.school, &ids.workplace);
+    let Names { tags, tag_ix, .. } = names;
     let mut workplaces = Vec::with_capacity(workplace_ix.len());
-    for (r, _) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k) {
+    for (r, _) in doc.workplaces.iter().zip(keep_w).filter(|(_, k)| **k) {
         let at = |f| (T::Workplaces, r.row, f);
-        let mut requires: Vec<TagId> = r.requires.iter().map(|a| intern(&mut tags, &mut tag_ix, a)).collect();
+        let mut requires: Vec<TagId> = r.requires.iter().map(|a| intern(tags, tag_ix, a)).collect();
         requires.sort_unstable();
         requires.dedup();
         let mut partner_schools = Vec::new();
         for s in &r.partner_schools {
-            if let Some(s) = rep.resolve(&school_ix, T::Schools, "school", s, at("partner_schools")) {
+            if let Some(s) = rep.resolve(school_ix, T::Schools, "school", s, at("partner_schools")) {
                 if !partner_schools.contains(&s) {
                     partner_schools.push(s);
                 }
@@ -235,7 +301,7 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         }
         let mut preferences = Vec::with_capacity(r.preferences.len());
         for name in &r.preferences {
-            if let Some(l) = rep.resolve(&learner_ix, T::Learners, "learner", name, at("preferences")) {
+            if let Some(l) = rep.resolve(learner_ix, T::Learners, "learner", name, at("preferences")) {
                 if preferences.contains(&l) {
                     rep.warn(
                         T::Workplaces,
@@ -259,16 +325,31 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
             preferences,
         });
     }
+    workplaces
+}
 
-    // Recognitions.
+/// The recognitions, with their index and where each came from.
+struct Recognitions {
+    groups: Vec<Group>,
+    group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId>,
+    /// Per group: its row.
+    group_row: Vec<u64>,
+    /// Per kept workplace: whether a recognition names it.
+    wp_referenced: Vec<bool>,
+}
+
+/// The recognitions, each (workplace, programme) once.
+fn recognitions(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, workplaces: usize) -> Recognitions {
+    use TableName as T;
+    let (programme_ix, workplace_ix) = (&ids.programme, &ids.workplace);
     let mut groups = Vec::with_capacity(doc.recognitions.len());
     let mut group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId> = HashMap::new();
     let mut group_row: Vec<u64> = Vec::new();
-    let mut wp_referenced = vec![false; workplaces.len()];
+    let mut wp_referenced = vec![false; workplaces];
     for r in &doc.recognitions {
         let at = |f| (T::Recognitions, r.row, f);
-        let w = rep.resolve(&workplace_ix, T::Workplaces, "workplace", &r.workplace, at("workplace"));
-        let p = rep.resolve(&programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
+        let w = rep.resolve(workplace_ix, T::Workplaces, "workplace", &r.workplace, at("workplace"));
+        let p = rep.resolve(programme_ix, T::Programmes, "programme", &r.programme, at("programme"));
         if let Some(w) = w {
             wp_referenced[w.index()] = true;
         }
@@ -288,16 +369,29 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         group_row.push(r.row);
         groups.push(Group { workplace: w, programme: p, seats: r.seats });
     }
+    Recognitions { groups, group_ix, group_row, wp_referenced }
+}
 
-    // Candidates.
-    let candidates = doc.candidates.as_ref().map(|cands| {
+/// The season's own candidates (`candidates.csv`), each pair once.
+fn candidates(
+    rep: &mut Reporter,
+    doc: &SeasonDoc,
+    ids: &Ids,
+    rec: &Recognitions,
+    learners: &[Learner],
+    programmes: &[Programme],
+) -> Option<Vec<Candidate>> {
+    use TableName as T;
+    let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
+    let (group_ix, out) = (&rec.group_ix, rep.out);
+    doc.candidates.as_ref().map(|cands| {
         let mut best: HashMap<(LearnerId, GroupId), (usize, u64)> = HashMap::new();
         let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
         for c in cands {
             let at = |f| (T::Candidates, c.row, f);
-            let l = rep.resolve(&learner_ix, T::Learners, "learner", &c.learner, at("learner"));
-            let w = rep.resolve(&workplace_ix, T::Workplaces, "workplace", &c.workplace, at("workplace"));
-            let p = rep.resolve(&programme_ix, T::Programmes, "programme", &c.programme, at("programme"));
+            let l = rep.resolve(learner_ix, T::Learners, "learner", &c.learner, at("learner"));
+            let w = rep.resolve(workplace_ix, T::Workplaces, "workplace", &c.workplace, at("workplace"));
+            let p = rep.resolve(programme_ix, T::Programmes, "programme", &c.programme, at("programme"));
             let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
             let Some(g) = group_ix.get(&(w, p)).copied() else {
                 if !out.is_broken(T::Recognitions, "") {
@@ -323,14 +417,14 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
             list.push(Candidate { learner: l, group: g, score: c.score });
         }
         list
-    });
+    })
+}
 
-    // Consistency warnings.
-    let (wp_group_start, wp_groups) =
-        csr(workplaces.len(), groups.iter().enumerate().map(|(i, g)| (g.workplace.index(), GroupId::from_index(i))));
-    let (prog_group_start, prog_groups) =
-        csr(programmes.len(), groups.iter().enumerate().map(|(i, g)| (g.programme.index(), GroupId::from_index(i))));
-    for (i, r) in doc.workplaces.iter().zip(&keep_w).filter(|(_, k)| **k).map(|(r, _)| r).enumerate() {
+/// Warns about workplaces that no recognition names.
+fn unreferenced_workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], wp_referenced: &[bool]) {
+    use TableName as T;
+    let out = rep.out;
+    for (i, r) in doc.workplaces.iter().zip(keep_w).filter(|(_, k)| **k).map(|(r, _)| r).enumerate() {
         if !wp_referenced[i] && !out.unusable.contains("recognitions") {
             rep.warn(
                 T::Workplaces,
@@ -344,65 +438,52 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
             );
         }
     }
-    // Warnings that would only echo an error (placeholder values) wait for a clean season.
-    if !rep.diags.has_errors() {
-        for (g, row) in groups.iter().zip(&group_row) {
-            if g.seats == 0 {
-                let (w, p) = (&workplaces[g.workplace.index()].id, &programmes[g.programme.index()].id);
-                rep.warn(
-                    T::Recognitions,
-                    *row,
-                    Some("seats"),
-                    format!("0 seats: nobody can be placed at {w:?} for {p:?}"),
-                );
-            }
-        }
-        let mut demand = vec![0u64; programmes.len()];
-        for l in &learners {
-            if l.screening == Screening::Passed {
-                demand[l.programme.index()] += 1;
-            }
-        }
-        for (p, r) in programmes.iter().enumerate() {
-            let seats: u64 = prog_groups[prog_group_start[p] as usize..prog_group_start[p + 1] as usize]
-                .iter()
-                .map(|g| u64::from(groups[g.index()].seats))
-                .sum();
-            if seats < demand[p] {
-                let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
-                rep.warn(
-                    T::Programmes,
-                    row,
-                    Some("id"),
-                    format!(
-                        "programme {:?} has {seats} seat{} for {} screened learner{}; at least {} cannot be placed",
-                        r.id,
-                        plural(seats),
-                        demand[p],
-                        plural(demand[p]),
-                        demand[p] - seats
-                    ),
-                );
-            }
-        }
-    }
+}
 
-    if rep.diags.has_errors() {
-        return None;
+/// Warns about recognitions without seats and programmes with fewer seats
+/// than screened learners.
+fn seat_warnings(
+    rep: &mut Reporter,
+    doc: &SeasonDoc,
+    rec: &Recognitions,
+    workplaces: &[Workplace],
+    programmes: &[Programme],
+    learners: &[Learner],
+    prog_groups: &Csr<GroupId>,
+) {
+    use TableName as T;
+    let (groups, group_row) = (&rec.groups, &rec.group_row);
+    for (g, row) in groups.iter().zip(group_row) {
+        if g.seats == 0 {
+            let (w, p) = (&workplaces[g.workplace.index()].id, &programmes[g.programme.index()].id);
+            rep.warn(T::Recognitions, *row, Some("seats"), format!("0 seats: nobody can be placed at {w:?} for {p:?}"));
+        }
     }
-    let index = Index {
-        programme: programme_ix,
-        school: school_ix,
-        learner: learner_ix,
-        workplace: workplace_ix,
-        tag: tag_ix,
-        group: group_ix,
-        wp_group_start,
-        wp_groups,
-        prog_group_start,
-        prog_groups,
-    };
-    Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })
+    let mut demand = vec![0u64; programmes.len()];
+    for l in learners {
+        if l.screening == Screening::Passed {
+            demand[l.programme.index()] += 1;
+        }
+    }
+    for (p, r) in programmes.iter().enumerate() {
+        let seats: u64 = prog_groups.row(p).iter().map(|g| u64::from(groups[g.index()].seats)).sum();
+        if seats < demand[p] {
+            let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
+            rep.warn(
+                T::Programmes,
+                row,
+                Some("id"),
+                format!(
+                    "programme {:?} has {seats} seat{} for {} screened learner{}; at least {} cannot be placed",
+                    r.id,
+                    plural(seats),
+                    demand[p],
+                    plural(demand[p]),
+                    demand[p] - seats
+                ),
+            );
+        }
+    }
 }
 
 fn plural(n: u64) -> &'static str {

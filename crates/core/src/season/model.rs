@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
 
@@ -125,12 +126,10 @@ pub(super) struct Index {
     pub workplace: HashMap<String, WorkplaceId>,
     pub tag: HashMap<String, TagId>,
     pub group: HashMap<(WorkplaceId, ProgrammeId), GroupId>,
-    /// CSR: groups of each workplace.
-    pub wp_group_start: Vec<u32>,
-    pub wp_groups: Vec<GroupId>,
-    /// CSR: groups of each programme.
-    pub prog_group_start: Vec<u32>,
-    pub prog_groups: Vec<GroupId>,
+    /// Groups of each workplace.
+    pub wp_groups: Csr<GroupId>,
+    /// Groups of each programme.
+    pub prog_groups: Csr<GroupId>,
 }
 
 impl Season {
@@ -215,15 +214,11 @@ impl Season {
     }
     /// The recognitions of a workplace, in file order.
     pub fn groups_of_workplace(&self, w: WorkplaceId) -> &[GroupId] {
-        let s = self.index.wp_group_start[w.index()] as usize;
-        let e = self.index.wp_group_start[w.index() + 1] as usize;
-        &self.index.wp_groups[s..e]
+        self.index.wp_groups.row(w.index())
     }
     /// The recognitions for a programme, in file order.
     pub fn groups_of_programme(&self, p: ProgrammeId) -> &[GroupId] {
-        let s = self.index.prog_group_start[p.index()] as usize;
-        let e = self.index.prog_group_start[p.index() + 1] as usize;
-        &self.index.prog_groups[s..e]
+        self.index.prog_groups.row(p.index())
     }
     /// The same season with other seat counts: `seats[g]` for every
     /// recognition `g` (for re-matching after a site withdraws or adds seats).
@@ -244,22 +239,4 @@ impl Season {
     pub fn seats_of_programme(&self, p: ProgrammeId) -> u64 {
         self.groups_of_programme(p).iter().map(|g| u64::from(self.group(*g).seats)).sum()
     }
-}
-
-/// Builds a CSR index: for each of `n` keys, the items with that key, in order.
-pub(super) fn csr<T: Copy>(n: usize, items: impl Iterator<Item = (usize, T)> + Clone) -> (Vec<u32>, Vec<T>) {
-    let mut start = vec![0u32; n + 1];
-    for (k, _) in items.clone() {
-        start[k + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut out: Vec<Option<T>> = vec![None; start[n] as usize];
-    for (k, v) in items {
-        out[fill[k] as usize] = Some(v);
-        fill[k] += 1;
-    }
-    (start, out.into_iter().flatten().collect())
 }

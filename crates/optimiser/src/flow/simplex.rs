@@ -23,6 +23,8 @@
 //! keeps every potential and reduced cost far away from overflow; and an
 //! infeasible problem yields a cut certificate.
 
+use dualmatch_core::csr::Csr;
+
 use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
 
 const NONE: u32 = u32::MAX;
@@ -203,18 +205,6 @@ fn scan_arcs<C: Copy + Into<i64>>(
     }
     *min = best;
     *arg = best_arc;
-}
-
-/// Incoming real arcs of every node (internal arc indices), CSR form.
-struct InArcs {
-    start: Vec<u32>,
-    list: Vec<u32>,
-}
-
-impl InArcs {
-    fn of(&self, v: usize) -> &[u32] {
-        &self.list[self.start[v] as usize..self.start[v + 1] as usize]
-    }
 }
 
 struct NetworkSimplex {
@@ -432,23 +422,11 @@ impl NetworkSimplex {
     /// Incoming real arcs of every node (internal indices), in CSR form; for
     /// each node the arcs come in reverse order of creation, as LEMON's
     /// `ListDigraph` lists them.
-    fn in_arcs(&self) -> InArcs {
-        let n = self.node_num;
-        let m = self.arc_num;
-        let mut start = vec![0u32; n + 1];
-        for &v in &self.target[..m] {
-            start[v as usize + 1] += 1;
-        }
-        for v in 0..n {
-            start[v + 1] += start[v];
-        }
-        let mut pos = start.clone();
-        let mut list = vec![0u32; m];
-        for (i, &v) in self.target[..m].iter().enumerate() {
-            list[pos[v as usize] as usize] = i as u32;
-            pos[v as usize] += 1;
-        }
-        InArcs { start, list }
+    fn in_arcs(&self) -> Csr<u32> {
+        Csr::from_pairs(
+            self.node_num,
+            self.target[..self.arc_num].iter().enumerate().map(|(i, &v)| (v as usize, i as u32)),
+        )
     }
 
     /// LEMON's heuristic initial pivots. Returns `false` if unbounded.
@@ -476,20 +454,7 @@ impl NetworkSimplex {
             // that can carry the total supply.
             let (s, t) = (supply_nodes[0], demand_nodes[0]);
             let wide: Vec<u32> = (0..m as u32).filter(|&j| self.cap[j as usize] >= total).collect();
-            let mut start = vec![0u32; n + 1];
-            for &j in &wide {
-                start[self.target[j as usize] as usize + 1] += 1;
-            }
-            for v in 0..n {
-                start[v + 1] += start[v];
-            }
-            let mut pos = start.clone();
-            let mut list = vec![0u32; wide.len()];
-            for &j in &wide {
-                let v = self.target[j as usize] as usize;
-                list[pos[v] as usize] = j;
-                pos[v] += 1;
-            }
+            let into = Csr::from_pairs(n, wide.iter().map(|&j| (self.target[j as usize] as usize, j)));
             let mut reached = vec![false; n];
             let mut stack = vec![t];
             reached[t] = true;
@@ -497,7 +462,7 @@ impl NetworkSimplex {
                 if v == s {
                     break;
                 }
-                for &j in &list[start[v] as usize..start[v + 1] as usize] {
+                for &j in into.row(v) {
                     let u = self.source[j as usize] as usize;
                     if !reached[u] {
                         arc_vector.push(j);
@@ -616,20 +581,7 @@ impl NetworkSimplex {
     fn rebuild_tree(&mut self) {
         let n = self.node_num;
         let root = n;
-        let mut start = vec![0u32; n + 2];
-        for u in 0..n {
-            start[self.parent[u] as usize + 1] += 1;
-        }
-        for v in 0..=n {
-            start[v + 1] += start[v];
-        }
-        let mut pos = start.clone();
-        let mut child = vec![0u32; n];
-        for u in 0..n {
-            let p = self.parent[u] as usize;
-            child[pos[p] as usize] = u as u32;
-            pos[p] += 1;
-        }
+        let child = Csr::from_pairs(n + 1, (0..n).map(|u| (self.parent[u] as usize, u as u32)));
         // Iterative preorder.
         let mut order: Vec<u32> = Vec::with_capacity(n + 1);
         let mut stack: Vec<u32> = vec![root as u32];
@@ -643,7 +595,7 @@ impl NetworkSimplex {
                     if self.pred_dir[u] == DIR_UP { self.pi[p] - self.cost[j] } else { self.pi[p] + self.cost[j] };
             }
             // Push children in reverse so they are visited in increasing order.
-            for &c in child[start[u] as usize..start[u + 1] as usize].iter().rev() {
+            for &c in child.row(u).iter().rev() {
                 stack.push(c);
             }
         }
@@ -989,20 +941,7 @@ impl NetworkSimplex {
         let n = self.node_num;
         let m = self.arc_num;
         // Out- and in-arc lists (internal indices).
-        let mut out_start = vec![0u32; n + 1];
-        for i in 0..m {
-            out_start[self.source[i] as usize + 1] += 1;
-        }
-        for v in 0..n {
-            out_start[v + 1] += out_start[v];
-        }
-        let mut pos = out_start.clone();
-        let mut out_list = vec![0u32; m];
-        for i in 0..m {
-            let u = self.source[i] as usize;
-            out_list[pos[u] as usize] = i as u32;
-            pos[u] += 1;
-        }
+        let outs = Csr::from_pairs(n, self.source[..m].iter().enumerate().map(|(i, &u)| (u as usize, i as u32)));
         let ins = self.in_arcs();
 
         let mut reached = vec![false; n];
@@ -1015,7 +954,7 @@ impl NetworkSimplex {
             }
         }
         while let Some(u) = stack.pop() {
-            for &i in &out_list[out_start[u] as usize..out_start[u + 1] as usize] {
+            for &i in outs.row(u) {
                 let i = i as usize;
                 let v = self.target[i] as usize;
                 if !reached[v] && (self.cap[i] == INF || self.flow[i] < self.cap[i]) {
@@ -1023,7 +962,7 @@ impl NetworkSimplex {
                     stack.push(v);
                 }
             }
-            for &i in ins.of(u) {
+            for &i in ins.row(u) {
                 let i = i as usize;
                 let v = self.source[i] as usize;
                 if !reached[v] && self.flow[i] > 0 {

@@ -79,7 +79,7 @@ pub(crate) fn with_school_caps(m: &PlacementModel, p: &Prefs, ties: Ties, da: Da
     let mut pinned = vec![0u32; bounds.len()];
     for li in 0..n {
         let l = LearnerId::from_index(li);
-        let Some(b) = m.bound_of[li].map(|b| b as usize) else { continue };
+        let Some(b) = m.school_bound_of(l) else { continue };
         if bounds[b].max == u32::MAX {
             continue;
         }

@@ -28,7 +28,7 @@ pub(crate) fn eligible_pairs(m: &PlacementModel) -> Vec<((SchoolId, ProgrammeId)
     let mut ix: HashMap<(SchoolId, ProgrammeId), usize> = HashMap::new();
     let mut out: Vec<((SchoolId, ProgrammeId), u64)> = Vec::new();
     for (li, l) in m.season.learners().iter().enumerate() {
-        if m.arcs_of(LearnerId::from_index(li)).is_empty() {
+        if m.arcs(LearnerId::from_index(li)).is_empty() {
             continue;
         }
         let k = *ix.entry((l.school, l.programme)).or_insert_with(|| {

@@ -16,20 +16,19 @@
 
 use std::collections::HashMap;
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::{GroupId, LearnerId};
 
 use super::arc_of;
 use super::prefs::Prefs;
 use crate::flow::{Network, INF};
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
 
 /// The improved assignment (see the module documentation).
 pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignment {
     let s = m.season;
     let n = m.learner_count();
-    let current: Vec<Option<usize>> =
-        (0..n).map(|li| a.placement[li].and_then(|c| arc_of(m, LearnerId::from_index(li), c as usize))).collect();
-    if current.iter().zip(&a.placement).any(|(x, y)| x.is_none() && y.is_some()) {
+    let current: Vec<Option<usize>> = a.by_learner().map(|(l, c)| c.and_then(|c| arc_of(m, l, c.index()))).collect();
+    if current.iter().zip(a.by_learner()).any(|(x, (_, y))| x.is_none() && y.is_some()) {
         return a.clone();
     }
     let mut net = Network::new();
@@ -48,17 +47,17 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
         let v = net.add_node(0);
         net.add_arc(v, site_node[&g.workplace.index()], 0, i64::from(g.seats), 0);
         group_node.push(v);
-        open_node.push(m.reserve[gi].map(|(_, r)| {
+        open_node.push(m.open_seats(GroupId::from_index(gi)).map(|open| {
             let o = net.add_node(0);
-            net.add_arc(o, v, 0, i64::from(g.seats - r.min(g.seats)), 0);
+            net.add_arc(o, v, 0, i64::from(open), 0);
             o
         }));
     }
     // School caps (never below what the input already has).
     let mut count = vec![0i64; m.constraints.school_bounds.len()];
     for li in 0..n {
-        if let (Some(b), Some(_)) = (m.bound_of[li], current[li]) {
-            count[b as usize] += 1;
+        if let (Some(b), Some(_)) = (m.school_bound_of(LearnerId::from_index(li)), current[li]) {
+            count[b] += 1;
         }
     }
     let bound_node: Vec<_> = m
@@ -78,7 +77,7 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
     for li in 0..n {
         let l = LearnerId::from_index(li);
         let v = net.add_node(0);
-        let from = m.bound_of[li].map_or(src, |b| bound_node[b as usize]);
+        let from = m.school_bound_of(l).map_or(src, |b| bound_node[b]);
         net.add_arc(from, v, i64::from(current[li].is_some()), 1, 0);
         let mine = p.held_weak(l, current[li]);
         let allowed: Vec<usize> = if m.pinned(l).is_some() {
@@ -96,8 +95,8 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
         worst = worst.max(p.list(l).len() as i64 + 1);
         for x in allowed {
             let g = m.arc_group(x);
-            let to = match (open_node[g.index()], m.reserve[g.index()]) {
-                (Some(o), Some((pg, _))) if s.learner(l).priority_group != Some(pg) => o,
+            let to = match open_node[g.index()] {
+                Some(o) if m.takes_open_seat(l, g) => o,
                 _ => group_node[g.index()],
             };
             let cost = i64::from(p.held_weak(l, Some(x)));
@@ -109,8 +108,8 @@ pub fn pareto_improve(m: &PlacementModel, p: &Prefs, a: &Assignment) -> Assignme
     let mut placement = vec![None; n];
     for (l, x, id) in arcs {
         if sol.flow(id) > 0 {
-            placement[l.index()] = Some(m.arc_candidate(x) as u32);
+            placement[l.index()] = Some(m.candidate_of(ModelArc::from_index(x)));
         }
     }
-    Assignment { placement }
+    Assignment::from_candidates(placement)
 }

@@ -4,7 +4,7 @@
 
 use dualmatch_core::LearnerId;
 
-use crate::model::{Assignment, PlacementModel};
+use crate::model::{Assignment, ModelArc, PlacementModel};
 
 /// Upper-limit bookkeeping for a partial assignment.
 #[derive(Clone, Debug)]
@@ -33,21 +33,13 @@ impl<'m, 'a> Ledger<'m, 'a> {
 
     /// Whether learner `l` would use the unreserved seats of arc `a`'s group.
     pub fn is_open_lane(&self, l: LearnerId, a: usize) -> bool {
-        let g = self.m.arc_group(a);
-        match self.m.reserve[g.index()] {
-            Some((pg, _)) => self.m.season.learner(l).priority_group != Some(pg),
-            None => false,
-        }
+        self.m.takes_open_seat(l, self.m.arc_group(a))
     }
 
     /// Unreserved seats of the group of arc `a` (its seats when nothing is reserved).
     pub fn open_limit(&self, a: usize) -> u32 {
         let g = self.m.arc_group(a);
-        let seats = self.m.season.group(g).seats;
-        match self.m.reserve[g.index()] {
-            Some((_, r)) => seats - r.min(seats),
-            None => seats,
-        }
+        self.m.open_seats(g).unwrap_or(self.m.season.group(g).seats)
     }
 
     /// Whether placing unplaced learner `l` on arc `a` keeps seats, unreserved
@@ -67,8 +59,8 @@ impl<'m, 'a> Ledger<'m, 'a> {
                 return false;
             }
         }
-        if let Some(b) = self.m.bound_of[l.index()] {
-            if self.bound[b as usize] >= self.m.constraints.school_bounds[b as usize].max {
+        if let Some(b) = self.m.school_bound_of(l) {
+            if self.bound[b] >= self.m.constraints.school_bounds[b].max {
                 return false;
             }
         }
@@ -83,8 +75,8 @@ impl<'m, 'a> Ledger<'m, 'a> {
             self.open[g.index()] += 1;
         }
         self.site[self.m.season.group(g).workplace.index()] += 1;
-        if let Some(b) = self.m.bound_of[l.index()] {
-            self.bound[b as usize] += 1;
+        if let Some(b) = self.m.school_bound_of(l) {
+            self.bound[b] += 1;
         }
         self.held[l.index()] = Some(a as u32);
     }
@@ -97,8 +89,8 @@ impl<'m, 'a> Ledger<'m, 'a> {
             self.open[g.index()] -= 1;
         }
         self.site[self.m.season.group(g).workplace.index()] -= 1;
-        if let Some(b) = self.m.bound_of[l.index()] {
-            self.bound[b as usize] -= 1;
+        if let Some(b) = self.m.school_bound_of(l) {
+            self.bound[b] -= 1;
         }
         self.held[l.index()] = None;
     }
@@ -119,6 +111,6 @@ impl<'m, 'a> Ledger<'m, 'a> {
 
     /// The assignment held.
     pub fn assignment(&self) -> Assignment {
-        Assignment { placement: self.held.iter().map(|h| h.map(|a| self.m.arc_candidate(a as usize) as u32)).collect() }
+        Assignment::from_candidates(self.held.iter().map(|h| h.map(|a| self.m.candidate_of(ModelArc(a)))))
     }
 }

@@ -17,6 +17,7 @@
 //! depend on any seed. *Strict* ranks break the ties (see [`Ties`]); the
 //! policies run on them.
 
+use dualmatch_core::csr::{Csr, CsrBuilder};
 use dualmatch_core::{LearnerId, WorkplaceId};
 
 use super::rng::SplitMix64;
@@ -40,8 +41,8 @@ pub enum Ties {
 /// indexed by model arc (see [`PlacementModel::arcs_of`]).
 #[derive(Clone, Debug)]
 pub struct Prefs {
-    list_start: Vec<u32>,
-    list: Vec<u32>,
+    /// Per learner: the acceptable arcs, best first.
+    lists: Csr<u32>,
     /// Per arc: site of the arc.
     site: Vec<WorkplaceId>,
     /// Per arc: learner of the arc.
@@ -131,24 +132,15 @@ impl Prefs {
                 learner.push(l);
             }
         }
-        // Workplace side: the arcs of each site (CSR, in increasing arc order).
-        let mut site_start = vec![0u32; nw + 1];
-        for w in &site {
-            site_start[w.index() + 1] += 1;
-        }
-        for wi in 0..nw {
-            site_start[wi + 1] += site_start[wi];
-        }
-        // Each arc with its sort key (score, then the learner's ticket), in
-        // site order: one scattered write per arc, then contiguous sorts.
-        let mut by_site = vec![(0u64, 0u32, 0u32); na];
-        let mut fill = site_start.clone();
-        for (a, w) in site.iter().enumerate() {
-            let key = (desc_key(m.arc_score(a)), l_ticket[learner[a].index()], a as u32);
-            by_site[fill[w.index()] as usize] = key;
-            fill[w.index()] += 1;
-        }
-        drop(fill);
+        // Workplace side: the arcs of each site (in increasing arc order),
+        // each with its sort key (score, then the learner's ticket): one
+        // scattered write per arc, then contiguous sorts.
+        let mut by_site = Csr::from_pairs(
+            nw,
+            site.iter()
+                .enumerate()
+                .map(|(a, w)| (w.index(), (desc_key(m.arc_score(a)), l_ticket[learner[a].index()], a as u32))),
+        );
         let mut buf: Vec<(u64, u32, u32)> = Vec::new();
         let mut scores: Vec<f64> = Vec::new();
         // Per arc: (weak, strict) rank of the learner at the site, written
@@ -157,7 +149,7 @@ impl Prefs {
         let mut pos_of_learner = vec![UNRANKED; nl];
         for wi in 0..nw {
             let w = s.workplace(WorkplaceId::from_index(wi));
-            let keyed = &mut by_site[site_start[wi] as usize..site_start[wi + 1] as usize];
+            let keyed = by_site.row_mut(wi);
             if w.preferences.is_empty() {
                 keyed.sort_unstable();
                 // Weak ranks as `weak_from_sorted` gives them, from the keys.
@@ -190,19 +182,16 @@ impl Prefs {
         // Learner side.
         let mut l_weak = vec![UNRANKED; na];
         let mut l_strict = vec![UNRANKED; na];
-        let mut list_start = Vec::with_capacity(nl + 1);
-        let mut list = Vec::with_capacity(na);
+        let mut lists = CsrBuilder::with_capacity(nl, na);
         // Per site, the arc of the current learner to it (explicit lists).
         let mut arc_at_site = vec![UNRANKED; nw];
-        list_start.push(0u32);
         for li in 0..nl {
             let l = LearnerId::from_index(li);
             let learner_rec = s.learner(l);
             let arcs = m.arcs_of(l);
-            let start = list.len();
             if learner_rec.preferences.is_empty() {
-                list.extend(arcs.map(|a| a as u32).filter(|&a| w_weak[a as usize] != UNRANKED));
-                let own = &mut list[start..];
+                lists.extend(arcs.map(|a| a as u32).filter(|&a| w_weak[a as usize] != UNRANKED));
+                let own = lists.current_mut();
                 sort_by_score(own, &mut buf, m, |a| w_ticket[site[a].index()]);
                 scores.clear();
                 scores.extend(own.iter().map(|&a| m.arc_score(a as usize)));
@@ -220,8 +209,8 @@ impl Prefs {
                     if found != UNRANKED {
                         let a = found as usize;
                         if w_weak[a] != UNRANKED && l_weak[a] == UNRANKED {
-                            l_weak[a] = (list.len() - start) as u32;
-                            list.push(a as u32);
+                            l_weak[a] = lists.current().len() as u32;
+                            lists.push(a as u32);
                         }
                     }
                 }
@@ -229,17 +218,17 @@ impl Prefs {
                     arc_at_site[site[a].index()] = UNRANKED;
                 }
             }
-            for (k, &a) in list[start..].iter().enumerate() {
+            for (k, &a) in lists.current().iter().enumerate() {
                 l_strict[a as usize] = k as u32;
             }
-            list_start.push(list.len() as u32);
+            lists.end_row();
         }
-        Prefs { list_start, list, site, learner, l_weak, l_strict, w_weak, w_strict }
+        Prefs { lists: lists.finish(), site, learner, l_weak, l_strict, w_weak, w_strict }
     }
 
     /// The acceptable arcs of learner `l`, best first (strict order).
     pub fn list(&self, l: LearnerId) -> &[u32] {
-        &self.list[self.list_start[l.index()] as usize..self.list_start[l.index() + 1] as usize]
+        self.lists.row(l.index())
     }
 
     /// Whether arc `a` is acceptable to both sides.

@@ -1,0 +1,335 @@
+//! Typed rows: the schema of each table, and the parsing of one row of text
+//! cells into a record of the [`SeasonDoc`], shared by every format.
+
+use crate::season::doc::*;
+
+use super::{ReadOutcome, MAX_SCORE};
+use crate::season::diag::{Diagnostics, Severity, TableOrigin};
+
+/// A column of a table schema.
+pub(crate) struct Col {
+    pub name: &'static str,
+    pub required: bool,
+}
+
+const fn req(name: &'static str) -> Col {
+    Col { name, required: true }
+}
+const fn opt(name: &'static str) -> Col {
+    Col { name, required: false }
+}
+
+const PROGRAMMES: &[Col] = &[req("id"), req("name")];
+const SCHOOLS: &[Col] = &[req("id"), req("name"), req("lat"), req("lon")];
+const LEARNERS: &[Col] = &[
+    req("id"),
+    req("school"),
+    req("programme"),
+    req("lat"),
+    req("lon"),
+    req("max_commute_km"),
+    req("readiness"),
+    req("screening"),
+    req("attributes"),
+    req("preferences"),
+    opt("priority_group"),
+];
+const WORKPLACES: &[Col] = &[
+    req("id"),
+    req("company"),
+    req("lat"),
+    req("lon"),
+    req("capacity"),
+    req("min_readiness"),
+    req("requires"),
+    req("partner_schools"),
+    req("preferences"),
+];
+const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), req("seats")];
+const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), req("score")];
+
+/// The columns of each table, in the index order the parsers use.
+pub(crate) fn schema(table: TableName) -> &'static [Col] {
+    match table {
+        TableName::Programmes => PROGRAMMES,
+        TableName::Schools => SCHOOLS,
+        TableName::Learners => LEARNERS,
+        TableName::Workplaces => WORKPLACES,
+        TableName::Recognitions => RECOGNITIONS,
+        TableName::Candidates => CANDIDATES,
+    }
+}
+
+/// One row as schema-aligned text cells (`None`: column absent or value null).
+pub(crate) type Cells<'a> = [Option<&'a str>];
+
+/// Typed access to the cells of one row, recording a diagnostic for every
+/// problem and remembering whether the row as a whole is usable.
+pub(crate) struct RowCtx<'a> {
+    origin: &'a TableOrigin,
+    table: TableName,
+    row: u64,
+    diags: &'a mut Diagnostics,
+    ok: bool,
+}
+
+impl<'a> RowCtx<'a> {
+    fn col(&self, i: usize) -> &'static str {
+        schema(self.table)[i].name
+    }
+
+    fn error(&mut self, i: usize, msg: String) {
+        self.ok = false;
+        let field = self.col(i);
+        self.diags.push(self.origin.at(Severity::Error, self.row, Some(field), msg));
+    }
+
+    fn raw<'c>(&self, cells: &Cells<'c>, i: usize) -> &'c str {
+        cells.get(i).copied().flatten().map(str::trim).unwrap_or("")
+    }
+
+    /// A required, non-empty text.
+    fn text(&mut self, cells: &Cells, i: usize) -> String {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            self.error(i, "is empty; a value is required".into());
+        }
+        v.to_string()
+    }
+
+    /// An optional text (`None` when empty).
+    fn opt_text(&mut self, cells: &Cells, i: usize) -> Option<String> {
+        let v = self.raw(cells, i);
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// A `;`-separated list, empty items dropped.
+    fn list(&mut self, cells: &Cells, i: usize) -> Vec<String> {
+        self.raw(cells, i).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    /// A finite number.
+    fn number(&mut self, cells: &Cells, i: usize, what: &str) -> Option<f64> {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            self.error(i, format!("is empty; {what} is required"));
+            return None;
+        }
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Some(x),
+            Ok(_) => {
+                self.error(i, format!("{v:?} is not a finite number; give {what}"));
+                None
+            }
+            Err(_) => {
+                let hint = if v.contains(',') && v.replace(',', ".").parse::<f64>().is_ok() {
+                    " (use a decimal point, not a comma)"
+                } else {
+                    ""
+                };
+                self.error(i, format!("{v:?} is not a number; give {what}{hint}"));
+                None
+            }
+        }
+    }
+
+    fn coordinate(&mut self, cells: &Cells, i: usize, limit: f64, what: &str) -> f64 {
+        match self.number(cells, i, what) {
+            Some(x) if x.abs() <= limit => x,
+            Some(x) => {
+                self.error(i, format!("{x} is out of range; {what} must be between -{limit} and {limit} degrees"));
+                0.0
+            }
+            None => 0.0,
+        }
+    }
+
+    fn lat(&mut self, cells: &Cells, i: usize) -> f64 {
+        self.coordinate(cells, i, 90.0, "a latitude")
+    }
+
+    fn lon(&mut self, cells: &Cells, i: usize) -> f64 {
+        self.coordinate(cells, i, 180.0, "a longitude")
+    }
+
+    /// A whole number >= 0 (an integral decimal such as `3.0` is accepted).
+    fn whole(&mut self, cells: &Cells, i: usize, what: &str) -> Option<u32> {
+        let v = self.raw(cells, i);
+        if let Ok(n) = v.parse::<u32>() {
+            return Some(n);
+        }
+        let x = self.number(cells, i, what)?;
+        if x < 0.0 {
+            self.error(i, format!("{v} is negative; {what} must be 0 or more"));
+        } else if x.fract() != 0.0 {
+            self.error(i, format!("{v} is not a whole number; {what} must be a whole number"));
+        } else if x > f64::from(u32::MAX) {
+            self.error(i, format!("{v} is too large for {what}"));
+        } else {
+            return Some(x as u32);
+        }
+        None
+    }
+
+    /// Readiness 1 to 4; `default` when empty (or an error when `default` is None).
+    fn readiness(&mut self, cells: &Cells, i: usize, default: Option<u8>) -> u8 {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            if let Some(d) = default {
+                return d;
+            }
+        }
+        match self.whole(cells, i, "readiness") {
+            Some(n @ 1..=4) => n as u8,
+            Some(n) => {
+                self.error(i, format!("{n} is outside 1 to 4; readiness is 1 (not yet ready) to 4"));
+                1
+            }
+            None => 1,
+        }
+    }
+}
+
+fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut SeasonDoc) {
+    let row = ctx.row;
+    match table {
+        TableName::Programmes => {
+            let rec = ProgrammeRec { id: ctx.text(cells, 0), name: ctx.text(cells, 1), row };
+            doc.programmes.push(rec);
+        }
+        TableName::Schools => {
+            let rec = SchoolRec {
+                id: ctx.text(cells, 0),
+                name: ctx.text(cells, 1),
+                lat: ctx.lat(cells, 2),
+                lon: ctx.lon(cells, 3),
+                row,
+            };
+            doc.schools.push(rec);
+        }
+        TableName::Learners => {
+            let id = ctx.text(cells, 0);
+            let school = ctx.text(cells, 1);
+            let programme = ctx.text(cells, 2);
+            let lat = ctx.lat(cells, 3);
+            let lon = ctx.lon(cells, 4);
+            let max_commute_km = match ctx.number(cells, 5, "the longest commute in km") {
+                Some(x) if x < 0.0 => {
+                    ctx.error(5, format!("{x} is negative; give the longest commute in km"));
+                    0.0
+                }
+                Some(x) => x,
+                None => 0.0,
+            };
+            let readiness = ctx.readiness(cells, 6, None);
+            let sv = ctx.raw(cells, 7).to_string();
+            let screening = match Screening::parse(&sv) {
+                Some(s) => s,
+                None => {
+                    ctx.error(7, format!("{sv:?} is not a screening outcome; use passed, pending or failed"));
+                    Screening::Pending
+                }
+            };
+            let rec = LearnerRec {
+                id,
+                school,
+                programme,
+                lat,
+                lon,
+                max_commute_km,
+                readiness,
+                screening,
+                attributes: ctx.list(cells, 8),
+                preferences: ctx.list(cells, 9),
+                priority_group: ctx.opt_text(cells, 10),
+                row,
+            };
+            doc.learners.push(rec);
+        }
+        TableName::Workplaces => {
+            let id = ctx.text(cells, 0);
+            let company = ctx.text(cells, 1);
+            let lat = ctx.lat(cells, 2);
+            let lon = ctx.lon(cells, 3);
+            let capacity = if ctx.raw(cells, 4).is_empty() { None } else { ctx.whole(cells, 4, "capacity") };
+            let rec = WorkplaceRec {
+                id,
+                company,
+                lat,
+                lon,
+                capacity,
+                min_readiness: ctx.readiness(cells, 5, Some(1)),
+                requires: ctx.list(cells, 6),
+                partner_schools: ctx.list(cells, 7),
+                preferences: ctx.list(cells, 8),
+                row,
+            };
+            doc.workplaces.push(rec);
+        }
+        TableName::Recognitions => {
+            let rec = RecognitionRec {
+                workplace: ctx.text(cells, 0),
+                programme: ctx.text(cells, 1),
+                seats: ctx.whole(cells, 2, "seats").unwrap_or(0),
+                row,
+            };
+            doc.recognitions.push(rec);
+        }
+        TableName::Candidates => {
+            let learner = ctx.text(cells, 0);
+            let workplace = ctx.text(cells, 1);
+            let programme = ctx.text(cells, 2);
+            let score = match ctx.number(cells, 3, "a score") {
+                Some(x) if x < 0.0 => {
+                    ctx.error(3, format!("{x} is negative; scores must be 0 or more"));
+                    0.0
+                }
+                Some(x) if x > MAX_SCORE => {
+                    let v = ctx.raw(cells, 3).to_string();
+                    ctx.error(3, format!("{v} is too large; scores must be at most {MAX_SCORE} (rescale them)"));
+                    0.0
+                }
+                Some(x) => x,
+                None => 0.0,
+            };
+            let rec = CandidateRec { learner, workplace, programme, score, row };
+            doc.candidates.get_or_insert_with(Vec::new).push(rec);
+        }
+    }
+}
+
+/// The id column of a table, for remembering rejected rows.
+pub(super) fn id_col(table: TableName) -> Option<usize> {
+    match table {
+        TableName::Programmes | TableName::Schools | TableName::Learners | TableName::Workplaces => Some(0),
+        _ => None,
+    }
+}
+
+/// Parses one row of schema-aligned cells into `doc` (shared by every
+/// format); `ok` is false when the row already had a problem. A rejected
+/// row's id is remembered in `out`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn parse_cells(
+    table: TableName,
+    cells: &Cells,
+    origin: &TableOrigin,
+    row: u64,
+    ok: bool,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    let id = id_col(table).and_then(|c| cells.get(c).copied().flatten()).map(|s| s.trim().to_string());
+    let mut ctx = RowCtx { origin, table, row, diags, ok };
+    parse_row(table, cells, &mut ctx, doc);
+    if !ctx.ok {
+        if let Some(id) = id {
+            out.broken(table).insert(id);
+        }
+    }
+}
+
+pub(crate) fn header_names(table: TableName) -> String {
+    schema(table).iter().filter(|c| c.required).map(|c| c.name).collect::<Vec<_>>().join(",")
+}

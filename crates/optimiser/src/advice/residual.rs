@@ -1,0 +1,459 @@
+//! The residual network of an optimal assignment, read from the model on the
+//! fly, with its arcs in both directions.
+
+use dualmatch_core::csr::Csr;
+use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use rayon::prelude::*;
+
+use super::types::{AdviceError, Move};
+use crate::model::{ModelArc, PlacementModel};
+use crate::network::Solved;
+
+/// The residual network of an optimal assignment, read from the model on
+/// the fly (learner arcs are not copied).
+///
+/// Nodes: `S`, `T`, school bounds, learners, groups, open parts of groups
+/// (reserved seats), sites.
+pub(super) struct Residual<'r, 'a> {
+    pub(super) m: &'r PlacementModel<'a>,
+    b0: u32,
+    pub(super) l0: u32,
+    pub(super) g0: u32,
+    pub(super) o0: u32,
+    pub(super) w0: u32,
+    pub(super) n: u32,
+    /// Per model arc: the integer weight of its score, and the node it
+    /// enters (the group, or its open part).
+    pub(super) wt: Vec<i64>,
+    arc_to: Vec<u32>,
+    /// Whether some group reserves seats (else every entry is the group).
+    any_reserve: bool,
+    /// Per learner: the model arc used, if placed.
+    pub(super) placed_arc: Vec<Option<ModelArc>>,
+    /// Per learner: skipped (pinned, or without arcs).
+    pub(super) frozen: Vec<bool>,
+    pub(super) flow_g: Vec<u32>,
+    flow_o: Vec<u32>,
+    flow_w: Vec<u32>,
+    flow_b: Vec<u32>,
+    /// Per group: open (unreserved) seats, when seats are reserved.
+    pub(super) open_cap: Vec<Option<u32>>,
+    /// Per group: seats, and the node its seats flow into (its site when
+    /// the site has a capacity, else `T`); per site: capacity or `NO_CAP`.
+    /// Copies of the season's, compact for the inner loops.
+    seats: Vec<u32>,
+    pub(super) head: Vec<u32>,
+    cap: Vec<u32>,
+    /// Per group: non-pinned learners placed there, high bit set when they
+    /// use the open part.
+    at: Csr<u32>,
+    /// Per bound, then `S`: unplaced learners with arcs.
+    free: Csr<u32>,
+}
+
+const VIA_OPEN: u32 = 1 << 31;
+const NO_CAP: u32 = u32::MAX;
+
+pub(super) enum Node {
+    S,
+    T,
+    Bound(usize),
+    Learner(usize),
+    Group(usize),
+    Open(usize),
+    Site(usize),
+}
+
+impl<'r, 'a> Residual<'r, 'a> {
+    pub(super) fn new(m: &'r PlacementModel<'a>, solved: &Solved) -> Result<Self, AdviceError> {
+        let s = m.season;
+        let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
+        let nb = m.constraints.school_bounds.len();
+        let b0 = 2u32;
+        let l0 = b0 + nb as u32;
+        let g0 = l0 + nl as u32;
+        let o0 = g0 + ng as u32;
+        let w0 = o0 + ng as u32;
+        let n = w0 + nw as u32;
+        let placed_arc: Vec<Option<ModelArc>> = (0..nl)
+            .into_par_iter()
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                solved.assignment.candidate(l).and_then(|c| m.arc_to(l, c))
+            })
+            .collect();
+        if placed_arc.iter().zip(solved.assignment.by_learner()).any(|(a, (_, c))| a.is_none() && c.is_some()) {
+            return Err(AdviceError::NotOptimal);
+        }
+        let frozen: Vec<bool> = (0..nl)
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                m.pinned_arc(l).is_some() || m.arcs(l).is_empty()
+            })
+            .collect();
+        // The objective's weights (a kept arc may carry a bonus).
+        let wt: Vec<i64> = (0..nl)
+            .into_par_iter()
+            .flat_map_iter(|li| {
+                let l = LearnerId::from_index(li);
+                m.arcs(l).map(move |a| m.weight_of(l, a))
+            })
+            .collect();
+        let mut r = Residual {
+            m,
+            wt,
+            arc_to: Vec::new(),
+            any_reserve: m.any_reserved(),
+            b0,
+            l0,
+            g0,
+            o0,
+            w0,
+            n,
+            placed_arc,
+            frozen,
+            flow_g: vec![0; ng],
+            flow_o: vec![0; ng],
+            flow_w: vec![0; nw],
+            flow_b: vec![0; nb],
+            open_cap: (0..ng).map(|g| m.open_seats(GroupId::from_index(g))).collect(),
+            seats: s.groups().iter().map(|g| g.seats).collect(),
+            head: s
+                .groups()
+                .iter()
+                .map(|g| match s.workplace(g.workplace).capacity {
+                    Some(_) => w0 + g.workplace.index() as u32,
+                    None => 1,
+                })
+                .collect(),
+            cap: s.workplaces().iter().map(|w| w.capacity.unwrap_or(NO_CAP)).collect(),
+            at: Csr::empty(ng),
+            free: Csr::empty(nb + 1),
+        };
+        let mut at_rows: Vec<(usize, u32)> = Vec::new();
+        let mut free_rows: Vec<(usize, u32)> = Vec::new();
+        for li in 0..nl {
+            let l = LearnerId::from_index(li);
+            let Some(a) = r.placed_arc[li] else {
+                if !r.frozen[li] {
+                    let key = m.school_bound_of(l).unwrap_or(nb);
+                    free_rows.push((key, li as u32));
+                }
+                continue;
+            };
+            let g = m.group_of(a);
+            let via_open = r.is_open_entry(l, g);
+            r.flow_g[g.index()] += 1;
+            if via_open {
+                r.flow_o[g.index()] += 1;
+            }
+            r.flow_w[s.group(g).workplace.index()] += 1;
+            if let Some(b) = m.school_bound_of(l) {
+                r.flow_b[b] += 1;
+            }
+            if !r.frozen[li] {
+                at_rows.push((g.index(), li as u32 | if via_open { VIA_OPEN } else { 0 }));
+            }
+        }
+        r.at = Csr::from_pairs(ng, at_rows.iter().copied());
+        r.free = Csr::from_pairs(nb + 1, free_rows.iter().copied());
+        let mut arc_to = vec![0u32; m.arc_count()];
+        arc_to.par_chunks_mut(1 << 16).enumerate().for_each(|(k, chunk)| {
+            // The learner of the first arc of the chunk, then forward.
+            let first = ModelArc::from_index(k << 16);
+            let mut l = m.learner_of(first);
+            for (i, to) in chunk.iter_mut().enumerate() {
+                let a = ModelArc(first.0 + i as u32);
+                while !m.arcs(l).contains(a) {
+                    l = LearnerId(l.0 + 1);
+                }
+                *to = r.entry(l, m.group_of(a));
+            }
+        });
+        r.arc_to = arc_to;
+        Ok(r)
+    }
+
+    pub(super) fn kind(&self, v: u32) -> Node {
+        match v {
+            0 => Node::S,
+            1 => Node::T,
+            v if v < self.l0 => Node::Bound((v - self.b0) as usize),
+            v if v < self.g0 => Node::Learner((v - self.l0) as usize),
+            v if v < self.o0 => Node::Group((v - self.g0) as usize),
+            v if v < self.w0 => Node::Open((v - self.o0) as usize),
+            v => Node::Site((v - self.w0) as usize),
+        }
+    }
+
+    /// Whether learner `l` enters group `g` through its open (unreserved) part.
+    fn is_open_entry(&self, l: LearnerId, g: GroupId) -> bool {
+        if !self.any_reserve {
+            return false;
+        }
+        self.m.takes_open_seat(l, g)
+    }
+
+    /// The node learner `l` enters `g` through.
+    pub(super) fn entry(&self, l: LearnerId, g: GroupId) -> u32 {
+        if self.is_open_entry(l, g) {
+            self.o0 + g.index() as u32
+        } else {
+            self.g0 + g.index() as u32
+        }
+    }
+
+    pub(super) fn site_full(&self, w: usize) -> bool {
+        self.cap[w] != NO_CAP && self.flow_w[w] >= self.cap[w]
+    }
+
+    /// Calls `f(head, cost)` for every residual arc out of `v`.
+    pub(super) fn for_each_out(&self, v: u32, mut f: impl FnMut(u32, i64)) {
+        let m = self.m;
+        let s = m.season;
+        match self.kind(v) {
+            Node::S => {
+                let nb = self.flow_b.len();
+                for &l in self.free.row(nb) {
+                    f(self.l0 + l, 0);
+                }
+                for (b, sb) in m.constraints.school_bounds.iter().enumerate() {
+                    if self.flow_b[b] < sb.max {
+                        f(self.b0 + b as u32, 0);
+                    }
+                }
+                f(1, 0);
+            }
+            Node::T => {
+                for g in 0..self.flow_g.len() {
+                    if self.flow_g[g] > 0 && self.head[g] == 1 {
+                        f(self.g0 + g as u32, 0);
+                    }
+                }
+                for w in 0..self.flow_w.len() {
+                    if self.flow_w[w] > 0 && self.cap[w] != NO_CAP {
+                        f(self.w0 + w as u32, 0);
+                    }
+                }
+                // The bypass S → T: learners may stay unplaced (with a learner
+                // without arcs, it always carries flow; such learners change
+                // no optimum).
+                f(0, 0);
+            }
+            Node::Bound(b) => {
+                for &l in self.free.row(b) {
+                    f(self.l0 + l, 0);
+                }
+                if self.flow_b[b] > m.constraints.school_bounds[b].min {
+                    f(0, 0);
+                }
+            }
+            Node::Learner(li) => {
+                if self.frozen[li] {
+                    return;
+                }
+                let l = LearnerId::from_index(li);
+                let placed = self.placed_arc[li];
+                for a in m.arcs(l) {
+                    if Some(a) != placed {
+                        f(self.arc_to[a.index()], -self.wt[a.index()]);
+                    }
+                }
+                // Back to the unplaced side, unless the learner is kept
+                // (must stay placed).
+                if placed.is_some() && m.kept_arc(l).is_none() {
+                    f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
+                }
+            }
+            Node::Group(g) => {
+                if self.flow_g[g] < self.seats[g] {
+                    f(self.head[g], 0);
+                }
+                if self.open_cap[g].is_some() && self.flow_o[g] > 0 {
+                    f(self.o0 + g as u32, 0);
+                }
+                for &x in self.at_of(g) {
+                    if x & VIA_OPEN == 0 {
+                        f(self.l0 + x, self.placed_weight(x));
+                    }
+                }
+            }
+            Node::Open(g) => {
+                if self.open_cap[g].is_some_and(|c| self.flow_o[g] < c) {
+                    f(self.g0 + g as u32, 0);
+                }
+                for &x in self.at_of(g) {
+                    if x & VIA_OPEN != 0 {
+                        f(self.l0 + (x & !VIA_OPEN), self.placed_weight(x & !VIA_OPEN));
+                    }
+                }
+            }
+            Node::Site(w) => {
+                let wp = WorkplaceId::from_index(w);
+                if self.cap[w] != NO_CAP && self.flow_w[w] < self.cap[w] {
+                    f(1, 0);
+                }
+                for g in s.groups_of_workplace(wp) {
+                    if self.flow_g[g.index()] > 0 {
+                        f(self.g0 + g.index() as u32, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    fn at_of(&self, g: usize) -> &[u32] {
+        self.at.row(g)
+    }
+
+    fn placed_weight(&self, li: u32) -> i64 {
+        self.wt[self.placed_arc[li as usize].expect("a learner at a group is placed").index()]
+    }
+
+    /// The group a node stands for when it is a group or an open part.
+    pub(super) fn group_of_node(&self, v: u32) -> Option<GroupId> {
+        match self.kind(v) {
+            Node::Group(g) | Node::Open(g) => Some(GroupId::from_index(g)),
+            _ => None,
+        }
+    }
+
+    /// The moves along a path of nodes ending at a learner node, who then
+    /// goes to `to`. Loops (of cost 0, when the path joins two shortest
+    /// paths) are cut out first, so that every learner moves once.
+    pub(super) fn moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
+        let mut simple: Vec<u32> = Vec::with_capacity(path.len());
+        for &v in path {
+            if let Some(k) = simple.iter().position(|&x| x == v) {
+                simple.truncate(k);
+            }
+            simple.push(v);
+        }
+        let mut moves = Vec::new();
+        for (i, &v) in simple.iter().enumerate() {
+            if let Node::Learner(li) = self.kind(v) {
+                let from = self.group_of_node(simple[i - 1]);
+                let to = match simple.get(i + 1) {
+                    Some(&next) => self.group_of_node(next),
+                    None => Some(to),
+                };
+                moves.push(Move { learner: LearnerId::from_index(li), from, to });
+            }
+        }
+        moves
+    }
+}
+
+/// The transpose of the learners' forward arcs, for trees that run
+/// backwards: per group, (learner, model arc) of every residual arc into
+/// it; per school bound, its placed learners.
+pub(super) struct InArcs {
+    rows: Csr<(u32, ModelArc)>,
+    bound_placed: Csr<u32>,
+}
+
+impl InArcs {
+    pub(super) fn new(r: &Residual) -> Self {
+        let m = r.m;
+        let (nl, ng) = (m.learner_count(), m.season.groups().len());
+        let active = |li: usize| !r.frozen[li];
+        let into_groups = (0..nl).filter(|&li| active(li)).flat_map(|li| {
+            m.arcs(LearnerId::from_index(li))
+                .filter(move |&a| Some(a) != r.placed_arc[li])
+                .map(move |a| (m.group_of(a).index(), (li as u32, a)))
+        });
+        let rows = Csr::from_pairs(ng, into_groups);
+        let placed = (0..nl)
+            .filter(|&li| active(li) && r.placed_arc[li].is_some() && m.kept_arc(LearnerId::from_index(li)).is_none())
+            .filter_map(|li| m.school_bound_of(LearnerId::from_index(li)).map(|b| (b, li as u32)));
+        let bound_placed = Csr::from_pairs(m.constraints.school_bounds.len(), placed);
+        InArcs { rows, bound_placed }
+    }
+}
+
+impl Residual<'_, '_> {
+    /// Calls `f(tail, cost)` for every residual arc into `v` (the mirror of
+    /// [`Residual::for_each_out`]).
+    pub(super) fn for_each_in(&self, in_arcs: &InArcs, v: u32, mut f: impl FnMut(u32, i64)) {
+        let m = self.m;
+        let s = m.season;
+        match self.kind(v) {
+            Node::S => {
+                f(1, 0);
+                for (b, sb) in m.constraints.school_bounds.iter().enumerate() {
+                    if self.flow_b[b] > sb.min {
+                        f(self.b0 + b as u32, 0);
+                    }
+                }
+                for li in 0..self.placed_arc.len() {
+                    let l = LearnerId::from_index(li);
+                    let free = m.school_bound_of(l).is_none() && m.kept_arc(l).is_none();
+                    if !self.frozen[li] && self.placed_arc[li].is_some() && free {
+                        f(self.l0 + li as u32, 0);
+                    }
+                }
+            }
+            Node::T => {
+                f(0, 0);
+                for g in 0..self.flow_g.len() {
+                    if self.head[g] == 1 && self.flow_g[g] < self.seats[g] {
+                        f(self.g0 + g as u32, 0);
+                    }
+                }
+                for w in 0..self.flow_w.len() {
+                    if self.cap[w] != NO_CAP && self.flow_w[w] < self.cap[w] {
+                        f(self.w0 + w as u32, 0);
+                    }
+                }
+            }
+            Node::Bound(b) => {
+                if self.flow_b[b] < m.constraints.school_bounds[b].max {
+                    f(0, 0);
+                }
+                for &l in in_arcs.bound_placed.row(b) {
+                    f(self.l0 + l, 0);
+                }
+            }
+            Node::Learner(li) => {
+                if self.frozen[li] {
+                    return;
+                }
+                match self.placed_arc[li] {
+                    None => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
+                    Some(a) => f(self.arc_to[a.index()], self.wt[a.index()]),
+                }
+            }
+            Node::Group(g) | Node::Open(g) => {
+                let open = matches!(self.kind(v), Node::Open(_));
+                if open {
+                    if self.flow_o[g] > 0 {
+                        f(self.g0 + g as u32, 0);
+                    }
+                } else {
+                    if self.open_cap[g].is_some_and(|c| self.flow_o[g] < c) {
+                        f(self.o0 + g as u32, 0);
+                    }
+                    if self.flow_g[g] > 0 {
+                        f(self.head[g], 0);
+                    }
+                }
+                for &(l, a) in in_arcs.rows.row(g) {
+                    if self.arc_to[a.index()] == v {
+                        f(self.l0 + l, -self.wt[a.index()]);
+                    }
+                }
+            }
+            Node::Site(w) => {
+                let wp = WorkplaceId::from_index(w);
+                if self.flow_w[w] > 0 && self.cap[w] != NO_CAP {
+                    f(1, 0);
+                }
+                for g in s.groups_of_workplace(wp) {
+                    if self.flow_g[g.index()] < self.seats[g.index()] {
+                        f(self.g0 + g.index() as u32, 0);
+                    }
+                }
+            }
+        }
+    }
+}

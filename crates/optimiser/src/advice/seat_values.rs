@@ -1,0 +1,424 @@
+//! Seat values: the exact value of one more seat (and capacity) at every
+//! recognition, from the tree from `T` and, at full sites, the trees that
+//! pass capacity between the site's groups.
+
+use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use rayon::prelude::*;
+
+use super::residual::{InArcs, Node, Residual};
+use super::shortest_paths::{Radius, Tree, Visit};
+use super::types::{Advice, AdviceError, Move, Options, SeatAdvice, Stats, Use};
+use super::waitlist::{waitlist, Sites};
+use crate::model::PlacementModel;
+use crate::network::Solved;
+
+/// The tree from `T`: the best entry into every group.
+struct FromT<'x> {
+    p: &'x [i64],
+    g0: u32,
+    o0: u32,
+    radius: i64,
+    best: Vec<Option<(i64, u32)>>,
+}
+
+impl Visit for FromT<'_> {
+    fn settle(&mut self, _: u32, _: i64) -> i64 {
+        self.radius
+    }
+
+    fn entry(&mut self, l: u32, d: i64, e: u32, c: i64) {
+        let gain = -(d + self.p[l as usize] - self.p[1] + c);
+        let g = if e < self.o0 { e - self.g0 } else { e - self.o0 } as usize;
+        if gain > 0 && better(&self.best[g], gain, l) {
+            self.best[g] = Some((gain, l));
+        }
+    }
+}
+
+/// The real distance from `T` of a node the tree from `T` settled, under
+/// potentials that the tree made exact (see `compute_with`).
+pub(super) fn from_t(t_tree: &Tree, p: &[i64], v: u32) -> Option<i64> {
+    t_tree.done(v as usize).then(|| p[v as usize] - p[1])
+}
+
+/// Whether (gain, learner) is better than the best so far: a larger gain,
+/// then the smaller learner.
+fn better(cur: &Option<(i64, u32)>, gain: i64, l: u32) -> bool {
+    match cur {
+        None => true,
+        Some((g, cl)) => gain > *g || (gain == *g && l < *cl),
+    }
+}
+
+/// One more seat alone at a group of a full site: where another group of
+/// the site holds learners, capacity can pass from it (a chain that starts
+/// by a learner leaving that group). A chain that starts at the group
+/// itself never gains (without reserved seats): without the new seat it
+/// would be a cycle of the residual network, of cost at least 0.
+struct FullSite<'x, 'r, 'a> {
+    r: &'x Residual<'r, 'a>,
+    p: &'x [i64],
+    t_tree: &'x Tree,
+    g: usize,
+    pw: i64,
+    /// Radius needed by the waiting list.
+    wait: i64,
+    /// The largest gain an entry into `g` could have.
+    reach: i64,
+    /// The best (gain, learner node) found, seeded with the best through T.
+    best: Option<(i64, u32)>,
+    through_t: i64,
+    /// Unplaced learner nodes whose distance equals their distance from T.
+    pending: Vec<u32>,
+    /// A lower bound on the real distance d(v, T) of every node (from the
+    /// tree into T), and an upper bound on it for the entry nodes of `g`
+    /// (`None`: unknown). A path from the site through `v` into `g` costs
+    /// at least d(site, v) + d(v, T) − d(entry, T) (triangle inequality).
+    to_t_at_least: &'x (dyn Fn(u32) -> i64 + Sync),
+    entry_to_t: Option<i64>,
+}
+
+impl FullSite<'_, '_, '_> {
+    /// The gain to beat.
+    fn bar(&self) -> i64 {
+        self.best.map_or(0, |x| x.0).max(self.through_t)
+    }
+}
+
+impl Visit for FullSite<'_, '_, '_> {
+    fn keep(&self, v: u32, d: i64) -> bool {
+        match self.entry_to_t {
+            // The waiting list looks for other targets.
+            Some(x) if self.wait <= 0 => {
+                let real = d + self.p[v as usize] - self.pw;
+                real + (self.to_t_at_least)(v) - x < -self.bar()
+            }
+            _ => true,
+        }
+    }
+
+    fn settle(&mut self, _: u32, _: i64) -> i64 {
+        self.wait.max(self.reach - self.bar())
+    }
+
+    fn entry(&mut self, l: u32, d: i64, e: u32, c: i64) {
+        let r = self.r;
+        if r.group_of_node(e) != Some(GroupId::from_index(self.g)) {
+            return;
+        }
+        let real = d + self.p[l as usize] - self.pw;
+        let gain = -(real + c);
+        if gain > 0 && better(&self.best, gain, l) {
+            self.best = Some((gain, l));
+        }
+        if gain > 0 && r.placed_arc[(l - r.l0) as usize].is_none() && from_t(self.t_tree, self.p, l) == Some(real) {
+            self.pending.push(l);
+        }
+    }
+}
+
+/// What the trees found at one group of a full site.
+struct AtFull {
+    g: usize,
+    seat: Use,
+    /// Whether `seat` comes from a chain that does not pass `T`.
+    off_t: bool,
+    /// (learner, chain): unplaced learners for whom the seat alone gains as
+    /// much as seat and capacity.
+    seat_enough: Vec<(u32, Vec<Move>)>,
+    /// A path from the site to `T` of cost 0 that does not start at the
+    /// group: then the seat alone is enough for every unplaced learner.
+    free_exit: Option<Vec<u32>>,
+    settled: u64,
+}
+
+/// The advice with explicit options.
+pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Result<Advice, AdviceError> {
+    if solved.duals.is_none() {
+        return Err(AdviceError::NotMaxFit);
+    }
+    let s = m.season;
+    let (ng, nw) = (s.groups().len(), s.workplaces().len());
+    let r = Residual::new(m, solved)?;
+    let mut p = r.start_potentials(solved);
+    let evaluated: Vec<bool> =
+        s.groups().iter().map(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)).collect();
+    let n = r.n as usize;
+    // The tree from T: one more seat where the site has room; one more seat
+    // and capacity at full sites; every learner's distance D. It checks the
+    // reduced cost of every arc it scans; the arcs of the nodes it does not
+    // settle are checked after it. On a violation (the duals are not
+    // exactly optimal for this network), the potentials are repaired and
+    // the tree grown again.
+    let mut t_tree = Tree::new(n);
+    let mut relabels = 0u64;
+    let (best_t, radius_t) = loop {
+        let radius_t = radius_from_t(&r, &p, &evaluated);
+        let mut visit = FromT { p: &p, g0: r.g0, o0: r.o0, radius: radius_t, best: vec![None; ng] };
+        let clean = t_tree.grow(&r, None, &p, 1, &[], false, &mut visit);
+        let violated = r.violations(&p, |u| !clean || !t_tree.done(u));
+        if violated.is_empty() {
+            // Learner nodes are recorded; turn them into learner indices.
+            let best = visit.best.into_iter().map(|b| b.map(|(gain, v)| (gain, v - r.l0))).collect::<Vec<_>>();
+            break (best, radius_t);
+        }
+        relabels += r.make_feasible(&mut p, violated)?;
+    };
+    // Potentials from the tree: p + (reduced distance from T, capped at the
+    // radius) is feasible too (a capped shortest-path distance), and equals
+    // the real distance from T where the tree reached. The later trees run
+    // on these, so their radii are the (small) values found from T, not the
+    // (larger) duals.
+    let p: Vec<i64> = (0..n).map(|v| p[v] + if t_tree.done(v) { t_tree.dist(v) } else { radius_t }).collect();
+    // The best entry into g from T, with its chain.
+    let t_use = |g: usize| -> Use {
+        match best_t[g] {
+            Some((gain, li)) => {
+                let chain = r.moves(&t_tree.path_from_root(r.l0 + li), GroupId::from_index(g));
+                Use { gain, taker: Some((LearnerId::from_index(li as usize), chain)) }
+            }
+            None => Use::NONE,
+        }
+    };
+    let full: Vec<bool> = (0..nw).map(|w| r.site_full(w)).collect();
+    // Groups of full sites where capacity can pass from another group of
+    // the site (which holds learners); elsewhere at a full site one more
+    // seat alone is worth 0. The argument (a chain that starts at the group
+    // itself would be a cycle of the residual network without the new seat)
+    // needs the way from the open part into the group: with reserved seats
+    // the new seat also adds an unreserved place, and the group itself is a
+    // start too (a priority learner leaves, someone else takes the new
+    // unreserved seat).
+    let others = |g: usize| -> Vec<usize> {
+        let wp = s.groups()[g].workplace;
+        s.groups_of_workplace(wp)
+            .iter()
+            .map(|x| x.index())
+            .filter(|&x| (x != g || r.open_cap[g].is_some()) && r.flow_g[x] > 0)
+            .collect()
+    };
+    let shared: Vec<usize> =
+        (0..ng).filter(|&g| evaluated[g] && full[s.groups()[g].workplace.index()] && !others(g).is_empty()).collect();
+    // The tree into T (backwards): the real cost d(v, T) of reaching T from
+    // every node, so of vacating a unit of a full site through each group.
+    let mut exit_tree = Tree::new(if shared.is_empty() { 0 } else { n });
+    let in_arcs = (!shared.is_empty()).then(|| InArcs::new(&r));
+    let mut exit_radius = 0;
+    if let Some(in_arcs) = &in_arcs {
+        let mut radius = 1i64;
+        for &g in &shared {
+            let a = best_t[g].map_or(0, |x| x.0);
+            for g1 in others(g) {
+                radius = radius.max(a + p[r.g0 as usize + g1] - p[1] + 1);
+            }
+        }
+        exit_radius = radius;
+        let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, &mut Radius(radius));
+        debug_assert!(clean, "the potentials from T are feasible");
+    }
+    let to_t = |v: u32| exit_tree.done(v as usize).then(|| exit_tree.dist(v as usize) - p[v as usize] + p[1]);
+    // Beyond its radius the tree into T settles nothing: the reduced
+    // distance of an unsettled node is at least the radius.
+    let to_t_at_least = |v: u32| to_t(v).unwrap_or(exit_radius - p[v as usize] + p[1]);
+    // Groups with an unplaced learner who could gain there.
+    let mut waiting = vec![false; ng];
+    for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
+        for a in m.arcs(LearnerId::from_index(li)) {
+            waiting[m.group_of(a).index()] = true;
+        }
+    }
+    // In chunks, so that each worker allocates its tree arrays once.
+    let chunk = shared.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let at_full: Vec<AtFull> = shared
+        .par_chunks(chunk)
+        .flat_map_iter(|groups| {
+            let mut tree = Tree::new(n);
+            groups
+                .iter()
+                .map(|&g| {
+                    let waiting = waiting[g];
+                    let (x, xl) = (&to_t, &to_t_at_least);
+                    full_site_group(&r, &p, &t_tree, &exit_tree, x, xl, &best_t, &others(g), g, waiting, &mut tree)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut seats: Vec<SeatAdvice> = (0..ng)
+        .map(|g| SeatAdvice {
+            evaluated: evaluated[g],
+            seat: Use::NONE,
+            with_capacity: None,
+            capacity_alone: false,
+            unplaced_in_reach: 0,
+            could_place: 0,
+        })
+        .collect();
+    for g in (0..ng).filter(|&g| evaluated[g]) {
+        if !full[s.groups()[g].workplace.index()] {
+            seats[g].seat = t_use(g);
+        }
+    }
+    let mut settled = t_tree.settled + exit_tree.settled;
+    let mut off_t = 0;
+    let mut seat_enough: Vec<(u32, u32, Vec<Move>)> = Vec::new();
+    let mut free_exit: Vec<Option<Vec<u32>>> = vec![None; ng];
+    let site_trees = at_full.len();
+    for res in at_full {
+        settled += res.settled;
+        off_t += usize::from(res.off_t);
+        seats[res.g].seat = res.seat;
+        seat_enough.extend(res.seat_enough.into_iter().map(|(l, chain)| (l, res.g as u32, chain)));
+        free_exit[res.g] = res.free_exit;
+    }
+    seat_enough.sort_unstable_by_key(|x| (x.0, x.1));
+    // Seat and capacity at full sites: the best of a chain through both, the
+    // seat alone, and the capacity alone (used by another group of the site).
+    for g in (0..ng).filter(|&g| evaluated[g]) {
+        let w = s.groups()[g].workplace.index();
+        if !full[w] {
+            continue;
+        }
+        let wnode = r.w0 + w as u32;
+        let cap_alone = from_t(&t_tree, &p, wnode).map_or(0, |d| -d);
+        let through = t_use(g);
+        let mut joint = if through.gain >= seats[g].seat.gain { through } else { seats[g].seat.clone() };
+        if cap_alone > joint.gain {
+            joint = Use { gain: cap_alone, taker: capacity_taker(&r, &t_tree, wnode) };
+            seats[g].capacity_alone = true;
+        }
+        seats[g].with_capacity = Some(joint);
+    }
+    let site = Sites { full: &full, seat_enough: &seat_enough, free_exit: &free_exit };
+    let waitlist = waitlist(&r, &p, &t_tree, &site, &mut seats, opts);
+    let stats = Stats { nodes: n, relabels, site_trees, off_t, settled };
+    Ok(Advice { seats, waitlist, stats })
+}
+
+/// How far the tree from `T` must go: a learner entering group g through
+/// node e gains (p(T) − p(e)) − (reduced distance to the learner + reduced
+/// cost of the arc), so nothing gains beyond reduced distance
+/// max(p(T) − p(e)); likewise for the capacity of a site.
+fn radius_from_t(r: &Residual, p: &[i64], evaluated: &[bool]) -> i64 {
+    let s = r.m.season;
+    let mut radius = 1i64;
+    for g in (0..s.groups().len()).filter(|&g| evaluated[g]) {
+        radius = radius.max(p[1] - p[r.g0 as usize + g] + 1);
+        if r.open_cap[g].is_some() {
+            radius = radius.max(p[1] - p[r.o0 as usize + g] + 1);
+        }
+    }
+    for w in (0..s.workplaces().len()).filter(|&w| s.workplaces()[w].capacity.is_some()) {
+        radius = radius.max(p[1] - p[r.w0 as usize + w] + 1);
+    }
+    radius
+}
+
+/// The learner who takes the extra capacity of site node `wnode`: the last
+/// learner on the tree path into the site, who goes to a free seat of one of
+/// its recognitions.
+fn capacity_taker(r: &Residual, t_tree: &Tree, wnode: u32) -> Option<(LearnerId, Vec<Move>)> {
+    let path = t_tree.path_from_root(wnode);
+    let k = path.iter().rposition(|&v| matches!(r.kind(v), Node::Learner(_)))?;
+    let Node::Learner(li) = r.kind(path[k]) else { return None };
+    let g = r.group_of_node(path[k + 1])?;
+    Some((LearnerId::from_index(li), r.moves(&path[..=k], g)))
+}
+
+/// One more seat alone at group `g` of a full site whose other groups
+/// `others` hold learners (or with `g` itself, see `compute_with`): through
+/// `T` (vacate the site through one of them, `exit_tree`), or along a chain
+/// that does not pass `S` or `T` (a tree from the site that starts at them).
+#[allow(clippy::too_many_arguments)]
+fn full_site_group(
+    r: &Residual,
+    p: &[i64],
+    t_tree: &Tree,
+    exit_tree: &Tree,
+    to_t: &impl Fn(u32) -> Option<i64>,
+    to_t_at_least: &(dyn Fn(u32) -> i64 + Sync),
+    best_t: &[Option<(i64, u32)>],
+    others: &[usize],
+    g: usize,
+    waiting: bool,
+    tree: &mut Tree,
+) -> AtFull {
+    let s = r.m.season;
+    let w = s.groups()[g].workplace.index();
+    let root = r.w0 + w as u32;
+    let pw = p[root as usize];
+    let gid = GroupId::from_index(g);
+    // Through T: leave the site through the cheapest other group.
+    let exit = others.iter().filter_map(|&g1| to_t(r.g0 + g1 as u32).map(|d| (d, g1))).min();
+    let exit_path = |g1: usize| {
+        let mut path = vec![root];
+        path.extend(exit_tree.path(r.g0 + g1 as u32));
+        path
+    };
+    let through_t = match (exit, best_t[g]) {
+        (Some((d, _)), Some((a, _))) => a - d,
+        _ => 0,
+    };
+    // Radius for the waiting list: an unplaced learner of the group for whom
+    // the seat alone is as good as seat and capacity is at reduced distance
+    // p(w) − p(T) (where the potentials are the distances from T).
+    let wait = if waiting { pw - p[1] + 1 } else { i64::MIN };
+    let reach = {
+        let o = r.open_cap[g].map_or(i64::MIN, |_| pw - p[r.o0 as usize + g]);
+        (pw - p[r.g0 as usize + g]).max(o)
+    };
+    // Landmark bound: every path from the site into g costs at least
+    // d(site, T) − d(entry, T), and the site leaves through one of its
+    // groups (g itself included).
+    let entries = std::iter::once(r.g0 + g as u32).chain(r.open_cap[g].map(|_| r.o0 + g as u32));
+    let entry_to_t = entries.map(to_t).collect::<Option<Vec<i64>>>().and_then(|x| x.into_iter().max());
+    let site_to_t = s
+        .groups_of_workplace(WorkplaceId::from_index(w))
+        .iter()
+        .filter(|x| r.flow_g[x.index()] > 0)
+        .map(|x| to_t_at_least(r.g0 + x.index() as u32))
+        .min()
+        .unwrap_or(0);
+    let mut visit = FullSite {
+        r,
+        p,
+        t_tree,
+        g,
+        pw,
+        wait,
+        reach,
+        best: None,
+        through_t,
+        pending: Vec::new(),
+        to_t_at_least,
+        entry_to_t,
+    };
+    let starts: Vec<(u32, i64)> = others.iter().map(|&g1| (r.g0 + g1 as u32, pw - p[r.g0 as usize + g1])).collect();
+    let mut settled = 0;
+    let hopeless = wait <= 0 && entry_to_t.is_some_and(|x| site_to_t - x >= -visit.bar());
+    if !hopeless && visit.settle(root, 0) > 0 {
+        let clean = tree.grow(r, None, p, root, &starts, true, &mut visit);
+        debug_assert!(clean, "the potentials from T are feasible");
+        settled = tree.settled;
+    }
+    let here = visit.best;
+    let via_t = match (exit, best_t[g]) {
+        (Some((_, g1)), Some((_, li))) if through_t > 0 => Some((through_t, li, g1)),
+        _ => None,
+    };
+    let seat = match (here, via_t) {
+        (Some((gain, v)), via) if via.is_none_or(|(t, li, _)| !better(&Some((gain, v - r.l0)), t, li)) => {
+            let taker = (LearnerId::from_index((v - r.l0) as usize), r.moves(&tree.path_from_root(v), gid));
+            Use { gain, taker: Some(taker) }
+        }
+        (_, Some((gain, li, g1))) => {
+            let mut path = exit_path(g1);
+            path.extend(t_tree.path_from_root(r.l0 + li));
+            Use { gain, taker: Some((LearnerId::from_index(li as usize), r.moves(&path, gid))) }
+        }
+        _ => Use::NONE,
+    };
+    let off_t = here.is_some_and(|(gain, _)| gain == seat.gain && gain > through_t);
+    let seat_enough = visit.pending.iter().map(|&v| (v - r.l0, r.moves(&tree.path_from_root(v), gid))).collect();
+    let free_exit = exit.filter(|(d, _)| *d == 0).map(|(_, g1)| exit_path(g1));
+    AtFull { g, seat, off_t, seat_enough, free_exit, settled }
+}
