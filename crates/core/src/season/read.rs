@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::*;
+use crate::text::{clip, quote, quoted};
 
 /// Upper bound on problems reported for one file before reading stops; keeps a
 /// binary file from producing millions of lines.
@@ -151,7 +152,7 @@ impl<'a> RowCtx<'a> {
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() => Some(x),
             Ok(_) => {
-                self.error(i, format!("{v:?} is not a finite number; give {what}"));
+                self.error(i, format!("{} is not a finite number; give {what}", quoted(v)));
                 None
             }
             Err(_) => {
@@ -160,7 +161,7 @@ impl<'a> RowCtx<'a> {
                 } else {
                     ""
                 };
-                self.error(i, format!("{v:?} is not a number; give {what}{hint}"));
+                self.error(i, format!("{} is not a number; give {what}{hint}", quoted(v)));
                 None
             }
         }
@@ -169,8 +170,9 @@ impl<'a> RowCtx<'a> {
     fn coordinate(&mut self, cells: &Cells, i: usize, limit: f64, what: &str) -> f64 {
         match self.number(cells, i, what) {
             Some(x) if x.abs() <= limit => x,
-            Some(x) => {
-                self.error(i, format!("{x} is out of range; {what} must be between -{limit} and {limit} degrees"));
+            Some(_) => {
+                let v = quote(self.raw(cells, i));
+                self.error(i, format!("{v} is out of range; {what} must be between -{limit} and {limit} degrees"));
                 0.0
             }
             None => 0.0,
@@ -192,6 +194,7 @@ impl<'a> RowCtx<'a> {
             return Some(n);
         }
         let x = self.number(cells, i, what)?;
+        let v = quote(v);
         if x < 0.0 {
             self.error(i, format!("{v} is negative; {what} must be 0 or more"));
         } else if x.fract() != 0.0 {
@@ -248,7 +251,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let lon = ctx.lon(cells, 4);
             let max_commute_km = match ctx.number(cells, 5, "the longest commute in km") {
                 Some(x) if x < 0.0 => {
-                    ctx.error(5, format!("{x} is negative; give the longest commute in km"));
+                    ctx.error(5, format!("{} is negative; give the longest commute in km", quote(ctx.raw(cells, 5))));
                     0.0
                 }
                 Some(x) => x,
@@ -259,7 +262,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let screening = match Screening::parse(&sv) {
                 Some(s) => s,
                 None => {
-                    ctx.error(7, format!("{sv:?} is not a screening outcome; use passed, pending or failed"));
+                    ctx.error(7, format!("{} is not a screening outcome; use passed, pending or failed", quoted(&sv)));
                     Screening::Pending
                 }
             };
@@ -314,11 +317,11 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let programme = ctx.text(cells, 2);
             let score = match ctx.number(cells, 3, "a score") {
                 Some(x) if x < 0.0 => {
-                    ctx.error(3, format!("{x} is negative; scores must be 0 or more"));
+                    ctx.error(3, format!("{} is negative; scores must be 0 or more", quote(ctx.raw(cells, 3))));
                     0.0
                 }
                 Some(x) if x > MAX_SCORE => {
-                    let v = ctx.raw(cells, 3).to_string();
+                    let v = quote(ctx.raw(cells, 3)).into_owned();
                     ctx.error(3, format!("{v} is too large; scores must be at most {MAX_SCORE} (rescale them)"));
                     0.0
                 }
@@ -382,7 +385,12 @@ pub(crate) fn map_header(
                 Severity::Error,
                 header_row,
                 Some(&name),
-                format!("column {name:?} appears twice (columns {} and {}); delete or rename one", first + 1, pos + 1),
+                format!(
+                    "column {} appears twice (columns {} and {}); delete or rename one",
+                    quoted(&name),
+                    first + 1,
+                    pos + 1
+                ),
             ));
             ok = false;
             continue;
@@ -1094,6 +1102,8 @@ pub(crate) fn read_json(
                     e.column()
                 )
             } else {
+                // serde's message repeats a wrong value whole: cut it.
+                let e = clip(&e.to_string(), 300).into_owned();
                 format!("is not a valid season JSON document: {e}; it must be an object with arrays {JSON_TABLES}")
             };
             let mut d = whole.whole(Severity::Error, msg);
