@@ -9,6 +9,7 @@
 mod build;
 pub mod diag;
 pub mod doc;
+mod ident;
 mod model;
 mod read;
 mod xlsx;

@@ -181,25 +181,25 @@ impl Season {
         &self.schools[id.index()]
     }
 
-    /// Looks up a learner by external id.
+    /// Looks up a learner by external id (compared in Unicode NFC, as ids are read).
     pub fn learner_by_id(&self, id: &str) -> Option<LearnerId> {
-        self.index.learner.get(id).copied()
+        self.index.learner.get(super::ident::nfc(id).as_ref()).copied()
     }
-    /// Looks up a workplace by external id.
+    /// Looks up a workplace by external id (in NFC).
     pub fn workplace_by_id(&self, id: &str) -> Option<WorkplaceId> {
-        self.index.workplace.get(id).copied()
+        self.index.workplace.get(super::ident::nfc(id).as_ref()).copied()
     }
-    /// Looks up a programme by external id.
+    /// Looks up a programme by external id (in NFC).
     pub fn programme_by_id(&self, id: &str) -> Option<ProgrammeId> {
-        self.index.programme.get(id).copied()
+        self.index.programme.get(super::ident::nfc(id).as_ref()).copied()
     }
-    /// Looks up a school by external id.
+    /// Looks up a school by external id (in NFC).
     pub fn school_by_id(&self, id: &str) -> Option<SchoolId> {
-        self.index.school.get(id).copied()
+        self.index.school.get(super::ident::nfc(id).as_ref()).copied()
     }
-    /// Looks up a tag by name.
+    /// Looks up a tag by name (in NFC).
     pub fn tag_by_name(&self, name: &str) -> Option<TagId> {
-        self.index.tag.get(name).copied()
+        self.index.tag.get(super::ident::nfc(name).as_ref()).copied()
     }
     /// The recognition of `workplace` for `programme`, if any.
     pub fn group_of(&self, workplace: WorkplaceId, programme: ProgrammeId) -> Option<GroupId> {
