@@ -54,7 +54,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global.quiet);
     let mut seasons: Vec<(PathBuf, Season, Candidates)> = Vec::new();
     for path in &a.seasons {
-        let (s, c, _) = season_and_candidates(path, None, &weights, global, &progress)?;
+        let (s, c, _) = season_and_candidates(path, None, &weights, a.pairs.max_pairs, global, &progress)?;
         seasons.push((path.clone(), s, c));
     }
     let none = Constraints::none();

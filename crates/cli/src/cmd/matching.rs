@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use dualmatch_core::scoring::{Candidates, Weights, COMPONENT_NAMES};
 use dualmatch_core::season::{self, LoadOptions};
+use dualmatch_core::text::{quoted, visible};
 use dualmatch_core::{LearnerId, Season};
 use dualmatch_optimiser::advice::{self, Advice};
 use dualmatch_optimiser::network::{self, Solved};
@@ -37,6 +38,7 @@ pub struct MatchConfig {
     force: bool,
     timings: bool,
     files: ResultFiles,
+    max_pairs: u64,
 }
 
 /// Reads a small text file given on the command line, as a usage error when
@@ -91,6 +93,7 @@ impl MatchConfig {
             force,
             timings,
             files,
+            max_pairs: dualmatch_core::scoring::DEFAULT_MAX_PAIRS,
         }
     }
 
@@ -129,15 +132,34 @@ impl MatchConfig {
             force: a.dir.force,
             timings: !a.dir.no_timings,
             files: a.files,
+            max_pairs: a.pairs.max_pairs,
         })
     }
 }
 
-/// Loads the season and its candidates (supplied, or scored).
+/// What to do about a season with too many candidate pairs, besides raising
+/// `--max-pairs`.
+pub const FEWER_PAIRS_OR_SUPPLY: &str = "lower the learners' max_commute_km, or supply scored pairs instead \
+     (candidates.csv in the season, or `match --candidates FILE`)";
+
+/// Scores the candidate pairs of `season` when there are at most `max_pairs`
+/// of them, else a usage error (exit 2, before any pair is made) with the
+/// count and what to do: `instead`, or raise `--max-pairs`.
+pub fn score_within(season: &Season, weights: &Weights, max_pairs: u64, instead: &str) -> anyhow::Result<Candidates> {
+    Candidates::generate_within(season, weights, None, max_pairs).map_err(|e| {
+        usage(format!(
+            "{e}; {instead}, or raise --max-pairs above {} if this machine has the memory (nothing was written)",
+            e.budget
+        ))
+    })
+}
+
+/// Loads the season and its candidates (supplied, or scored within `max_pairs`).
 pub fn season_and_candidates(
     season_path: &Path,
     candidates: Option<&Path>,
     weights: &Weights,
+    max_pairs: u64,
     global: &Global,
     progress: &Progress,
 ) -> anyhow::Result<(Season, Candidates, &'static str)> {
@@ -162,9 +184,9 @@ pub fn season_and_candidates(
                     eprintln!(
                         "warning: {} supplied candidate pair(s) break a hard gate and are not used, for example {}–{}: {}",
                         dropped.len(),
-                        season.learner(*l).id,
-                        season.workplace(grp.workplace).id,
-                        why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; ")
+                        quoted(&season.learner(*l).id),
+                        quoted(&season.workplace(grp.workplace).id),
+                        visible(&why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; "))
                     )
                 });
             }
@@ -172,7 +194,7 @@ pub fn season_and_candidates(
         }
         None => {
             progress.step("scoring candidates");
-            (Candidates::generate(&season, weights, None), "scored")
+            (score_within(&season, weights, max_pairs, FEWER_PAIRS_OR_SUPPLY)?, "scored")
         }
     };
     Ok((season, cands, source))
@@ -184,7 +206,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let (season, cands, source) =
-        season_and_candidates(&cfg.season, cfg.candidates.as_deref(), &cfg.weights, global, &progress)?;
+        season_and_candidates(&cfg.season, cfg.candidates.as_deref(), &cfg.weights, cfg.max_pairs, global, &progress)?;
     let t_load = t0.elapsed().as_secs_f64();
     let constraints = match &cfg.constraints {
         Some((path, text)) => {
@@ -224,7 +246,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             progress.finish();
             eprintln!("dualmatch: the constraints cannot all be met:");
             for line in inf.describe(&season) {
-                eprintln!("  - {line}");
+                eprintln!("  - {}", visible(&line));
             }
             eprintln!("relax the floors or pins above and run again (nothing was written)");
             return Ok(ExitCode::from(exit::INFEASIBLE));

@@ -27,7 +27,9 @@ use dualmatch_optimiser::{Objective, PlacementModel};
 use serde_json::json;
 
 use crate::args::{Global, RematchArgs};
-use crate::cmd::matching::{self, load_weights, read_option_file, MatchConfig, Outcome};
+use crate::cmd::matching::{
+    self, load_weights, read_option_file, score_within, MatchConfig, Outcome, FEWER_PAIRS_OR_SUPPLY,
+};
 use crate::exit::{self, usage};
 use crate::output::{Kind, StagedDir, Table};
 use crate::progress::Progress;
@@ -142,7 +144,10 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let seats: Vec<u32> = seats.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX)).collect();
     let s = base.with_seats(&seats);
     progress.step("scoring candidates");
-    let cands = Candidates::from_season_candidates(&s).unwrap_or_else(|| Candidates::generate(&s, &weights, None));
+    let cands = match Candidates::from_season_candidates(&s) {
+        Some(c) => c,
+        None => score_within(&s, &weights, a.pairs.max_pairs, FEWER_PAIRS_OR_SUPPLY)?,
+    };
     let t_load = t0.elapsed().as_secs_f64();
 
     let ended: HashSet<(LearnerId, WorkplaceId)> = changes
@@ -239,7 +244,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             progress.finish();
             eprintln!("dualmatch: the kept placements cannot all be honoured:");
             for line in inf.describe(&s) {
-                eprintln!("  - {line}");
+                eprintln!("  - {}", dualmatch_core::text::visible(&line));
             }
             return Ok(ExitCode::from(exit::INFEASIBLE));
         }

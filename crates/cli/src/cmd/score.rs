@@ -8,7 +8,7 @@ use dualmatch_core::season::LoadOptions;
 use dualmatch_core::{LearnerId, Season};
 
 use crate::args::{Global, ScoreArgs};
-use crate::cmd::matching::load_weights;
+use crate::cmd::matching::{load_weights, score_within};
 use crate::exit;
 use crate::output;
 use crate::progress::Progress;
@@ -22,7 +22,7 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let loaded = dualmatch_core::season::load_with(&a.season, &LoadOptions::default())?;
     let season = loaded.season;
     progress.step("scoring candidates");
-    let cands = Candidates::generate(&season, &weights, None);
+    let cands = score_within(&season, &weights, a.pairs.max_pairs, "lower the learners' max_commute_km")?;
     progress.step(&format!("writing {} candidate pairs", cands.len()));
     output::write_file_atomic(&a.out, |w| write_candidates(w, &season, &cands))?;
     progress.finish();
