@@ -120,6 +120,63 @@ mod tests {
     }
 
     #[test]
+    fn ids_references_tags_and_lookups_meet_in_nfc() {
+        use crate::season::doc::*;
+        let (nfc, nfd) = ("P\u{e9}", "Pe\u{301}");
+        let doc = SeasonDoc {
+            programmes: vec![ProgrammeRec { id: nfd.into(), name: "Kok".into(), row: 2 }],
+            schools: vec![SchoolRec { id: "S".into(), name: "S".into(), lat: 51.0, lon: 3.7, row: 2 }],
+            learners: vec![LearnerRec {
+                id: format!("L-{nfd}"),
+                school: "S".into(),
+                programme: nfc.into(),
+                lat: 51.0,
+                lon: 3.7,
+                max_commute_km: 10.0,
+                readiness: 3,
+                screening: Screening::Passed,
+                attributes: vec![format!("t{nfd}")],
+                preferences: vec![format!("W-{nfc}")],
+                priority_group: None,
+                row: 2,
+            }],
+            workplaces: vec![WorkplaceRec {
+                id: format!("W-{nfd}"),
+                company: "C".into(),
+                lat: 51.0,
+                lon: 3.7,
+                capacity: None,
+                min_readiness: 1,
+                requires: vec![format!("t{nfc}")],
+                partner_schools: vec![],
+                preferences: vec![format!("L-{nfc}")],
+                row: 2,
+            }],
+            recognitions: vec![RecognitionRec {
+                workplace: format!("W-{nfc}"),
+                programme: nfd.into(),
+                seats: 1,
+                row: 2,
+            }],
+            candidates: None,
+        };
+        let loaded = crate::season::from_doc(doc).expect("one programme, learner, site and tag");
+        let s = loaded.season;
+        assert_eq!(s.programmes()[0].id, nfc);
+        assert_eq!(s.tags().len(), 1);
+        for form in [nfc, nfd] {
+            assert!(s.programme_by_id(form).is_some());
+            assert!(s.learner_by_id(&format!("L-{form}")).is_some());
+            assert!(s.workplace_by_id(&format!("W-{form}")).is_some());
+            assert!(s.tag_by_name(&format!("t{form}")).is_some());
+        }
+        // The learner's preference (NFC) names the site (NFD) and the site's
+        // ranking (NFC) the learner (NFD).
+        assert_eq!(s.learners()[0].preferences.len(), 1);
+        assert_eq!(s.workplaces()[0].preferences.len(), 1);
+    }
+
+    #[test]
     fn ids_that_differ_by_case_or_invisible_characters_are_grouped() {
         let ids = [("P1", 2), ("L1", 3), ("p1", 4), ("L1\u{200b}", 5), ("X", 6), ("P\u{feff}1", 7), ("Pé", 8)];
         let groups = look_alikes(ids.into_iter());
