@@ -353,6 +353,28 @@ fn a_shared_string_of_8_mb_used_by_200_cells_is_refused_unread() {
 }
 
 #[test]
+fn a_shared_string_used_by_many_cells_counts_once_per_cell() {
+    // 900 KB (under the 1 MiB of a cell) in 100 cells: 90 MB of text from a
+    // workbook of a few KB, more than the 64 MiB any workbook may stand for.
+    let tmp = tempfile::tempdir().unwrap();
+    let book = base_workbook(tmp.path(), &[long_text(900_000)], |t| {
+        for i in 0..100 {
+            t[0].1.push(vec![format!("P-X{i}"), shared(0)]);
+        }
+    });
+    let size = fs::metadata(&book).unwrap().len();
+    assert!(size < 50_000, "the workbook is {size} bytes");
+    refuse(
+        &book,
+        &[
+            "the cells of the workbook stand for more than 67108864 bytes of text (a shared string counts once per \
+             cell that uses it;",
+            "reading stopped there; save the tables as CSV files in a directory and load that instead",
+        ],
+    );
+}
+
+#[test]
 fn a_cell_of_8_mb_is_refused_unread() {
     let tmp = tempfile::tempdir().unwrap();
     let book = base_workbook(tmp.path(), &[], |t| t[0].1[1][1] = long_text(8 << 20));

@@ -16,9 +16,9 @@
 //!
 //! While the sheets are read, a shared string is borrowed, never copied per
 //! cell that uses it, and the text every cell stands for counts against the
-//! limits: at most [`MAX_XLSX_TEXT_BYTES`] per row, and at most
-//! [`MAX_XLSX_UNPACKED_BYTES`] in all (a string referenced from many cells
-//! counts once per cell).
+//! limits: at most [`MAX_XLSX_TEXT_BYTES`] per row, and in all at most
+//! [`MAX_XLSX_EXPANSION`] times what the workbook unpacks to (a string
+//! referenced from many cells counts once per cell).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -56,6 +56,15 @@ pub const MAX_XLSX_ENTRIES: usize = 10_000;
 /// cell holds at most 32,767 characters.
 pub const MAX_XLSX_TEXT_BYTES: u64 = 1 << 20;
 
+/// The most text the cells of a workbook may stand for, as a multiple of the
+/// bytes its entries unpack to (4), but at least [`MIN_XLSX_CELL_TEXT`] and at
+/// most [`MAX_XLSX_UNPACKED_BYTES`]. A shared string counts once per cell that
+/// uses it; in a real season a cell's text is shorter than the XML of the cell.
+pub const MAX_XLSX_EXPANSION: u64 = 4;
+
+/// The text the cells of any workbook may stand for, however small (64 MiB).
+pub const MIN_XLSX_CELL_TEXT: u64 = 64 << 20;
+
 /// The largest XML part of a workbook other than its sheets and shared
 /// strings (the workbook, styles and relationship parts), in bytes (64 MiB);
 /// calamine keeps what they describe in memory, and they are a few KiB.
@@ -86,6 +95,10 @@ pub(crate) struct XlsxLimits {
     pub text_bytes: u64,
     /// The largest XML part other than sheets and shared strings.
     pub part_bytes: u64,
+    /// The most text the cells may stand for, per byte unpacked.
+    pub expansion: u64,
+    /// The text the cells may stand for, however small the workbook.
+    pub text_floor: u64,
 }
 
 impl XlsxLimits {
@@ -96,6 +109,8 @@ impl XlsxLimits {
         entries: MAX_XLSX_ENTRIES,
         text_bytes: MAX_XLSX_TEXT_BYTES,
         part_bytes: MAX_XLSX_PART_BYTES,
+        expansion: MAX_XLSX_EXPANSION,
+        text_floor: MIN_XLSX_CELL_TEXT,
     };
 }
 
@@ -174,12 +189,14 @@ pub(crate) fn read_workbook_from<R: Read + Seek>(
     // zip and calamine parse hostile bytes; a panic in them (an overflow on a
     // malformed cell reference, a shared string index out of range) must be
     // an error, not a crash, and print nothing.
-    quiet_unwind(|| check_archive(&mut reader, limits)).map_err(|_| failed())?.map_err(|r| r.into_error(path))?;
+    let unpacked =
+        quiet_unwind(|| check_archive(&mut reader, limits)).map_err(|_| failed())?.map_err(|r| r.into_error(path))?;
     reader.rewind().map_err(|e| not_a_season(e.to_string()))?;
     let mut book: Xlsx<_> = quiet_unwind(|| Xlsx::new(reader))
         .map_err(|_| failed())?
         .map_err(|e| not_a_season(format!("not a readable Excel workbook (.xlsx): {e}; {RESAVE}, or {INSTEAD}")))?;
-    let mut budget = TextBudget { row: limits.text_bytes, left: limits.unpacked_bytes, total: limits.unpacked_bytes };
+    let total = unpacked.saturating_mul(limits.expansion).max(limits.text_floor).min(limits.unpacked_bytes);
+    let mut budget = TextBudget { row: limits.text_bytes, left: total, total };
     match read_sheets(&mut book, display, &mut budget, doc, out, diags) {
         Ok(()) => Ok(()),
         Err(SheetFailure::Panicked) => Err(failed()),
@@ -277,8 +294,9 @@ impl Part {
 /// and each entry's compression ratio; then inflates every entry into an
 /// [`XmlScan`], reading at most one byte past its declared size, so that a
 /// directory that understates sizes is caught with bounded work and memory,
-/// and so is a text, string or value longer than the limit.
-fn check_archive<R: Read + Seek>(reader: R, limits: XlsxLimits) -> Result<(), Refusal> {
+/// and so is a text, string or value longer than the limit. Returns the
+/// bytes the entries unpack to.
+fn check_archive<R: Read + Seek>(reader: R, limits: XlsxLimits) -> Result<u64, Refusal> {
     let mut zip = zip::ZipArchive::new(reader).map_err(|e| Refusal::Corrupt(format!("not a zip archive ({e})")))?;
     if zip.len() > limits.entries {
         return Err(Refusal::TooLarge(format!(
@@ -359,7 +377,7 @@ fn check_archive<R: Read + Seek>(reader: R, limits: XlsxLimits) -> Result<(), Re
             }
         }
     }
-    Ok(())
+    Ok(total)
 }
 
 /// What [`XmlScan`] is inside of.
@@ -746,7 +764,8 @@ fn read_sheet<RS: Read + Seek>(
             if len > budget.left {
                 return Err(SheetFailure::Refused(Refusal::TooMuchText(format!(
                     "the cells of the workbook stand for more than {} bytes of text (a shared string counts \
-                     once per cell that uses it)",
+                     once per cell that uses it; the limit is {MAX_XLSX_EXPANSION} times what the workbook \
+                     unpacks to, at least {MIN_XLSX_CELL_TEXT} and at most {MAX_XLSX_UNPACKED_BYTES} bytes)",
                     budget.total
                 ))));
             }
@@ -984,7 +1003,7 @@ mod tests {
         book.save_to_buffer().unwrap()
     }
 
-    fn check(bytes: &[u8], limits: XlsxLimits) -> Result<(), Refusal> {
+    fn check(bytes: &[u8], limits: XlsxLimits) -> Result<u64, Refusal> {
         check_archive(io::Cursor::new(bytes), limits)
     }
 
@@ -992,7 +1011,7 @@ mod tests {
     fn the_archive_limits_can_be_lowered() {
         let bytes = workbook(20_000);
         let d = XlsxLimits::DEFAULT;
-        assert_eq!(check(&bytes, d), Ok(()));
+        assert!(check(&bytes, d).is_ok());
         let too_large = |limits| match check(&bytes, limits) {
             Err(Refusal::TooLarge(msg)) => msg,
             other => panic!("{other:?}"),
@@ -1128,6 +1147,19 @@ mod tests {
                 let msg = e.to_string();
                 assert!(msg.contains("the cells of the workbook stand for more than 60000 bytes of text"), "{msg}");
                 assert!(msg.contains("a shared string counts once per cell that uses it"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Relative to the workbook's size: 1000 cells of 1000 bytes from about
+        // a tenth of that unpacked.
+        let bytes = shared_string_workbook(1000, 1000, false);
+        let unpacked = check(&bytes, d).unwrap();
+        assert!(unpacked * 4 < 1_000_000, "{unpacked}");
+        assert!(read_with(&bytes, d).0.is_ok(), "within the 64 MiB floor");
+        match read_with(&bytes, XlsxLimits { text_floor: 0, ..d }).0 {
+            Err(e @ LoadError::TooLarge { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains(&format!("stand for more than {} bytes of text", unpacked * 4)), "{msg}");
             }
             other => panic!("{other:?}"),
         }
