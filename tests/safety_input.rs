@@ -415,6 +415,25 @@ fn values_quoted_in_messages_are_cut_to_one_short_line() {
 }
 
 #[test]
+fn json_values_quoted_in_messages_are_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = "n".repeat(5 << 20);
+    // A 5 MB latitude, and a 5 MB string where a record should be.
+    let bad = fs::read_to_string(data("json/bad.json")).unwrap().replace("\"north\"", &format!("\"{big}\""));
+    let not_a_record = format!("{{\"programmes\": [\"{big}\"]}}");
+    for (name, text, message) in [
+        ("bad.json", bad, "lat: \"nnnn"),
+        ("record.json", not_a_record, "is not a valid season JSON document: invalid type: string \"nnnn"),
+    ] {
+        let file = tmp.path().join(name);
+        fs::write(&file, text).unwrap();
+        let err = refuse(&file, &[message]);
+        assert!(err.lines().all(|l| l.chars().count() < 600), "a long line in:\n{}", clip(&err));
+        assert!(err.len() < 5000, "{} bytes of messages", err.len());
+    }
+}
+
+#[test]
 fn escape_and_bidirectional_characters_never_reach_the_terminal_raw() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = ['\u{1b}', '\u{202e}', '\u{7}'];
