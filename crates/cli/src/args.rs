@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dualmatch::{Policy, Solver};
+use dualmatch_core::scoring::DEFAULT_MAX_PAIRS;
 
 const ABOUT: &str = "Placement matching for dual learning: validate seasons, score learner–workplace fit, \
 and assign placements provably optimally.";
@@ -256,12 +257,28 @@ pub struct MatchArgs {
     /// Solver path.
     #[arg(long, value_enum, default_value_t = Solver::Auto)]
     pub solver: Solver,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+}
+
+/// The budget of candidate pairs of the commands that score a season
+/// (`match`, `score`, `compare`, `rematch`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct PairBudget {
+    /// The most candidate pairs to score (about 140 bytes of memory each). A
+    /// season whose learners reach more sites in all is refused before
+    /// scoring, with the count and what to do: lower the learners'
+    /// max_commute_km, supply scored pairs (--candidates), or raise this.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAIRS,
+          value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
+    pub max_pairs: u64,
 }
 
 /// Extra files of a result directory (`match` and `rematch`).
@@ -313,6 +330,9 @@ pub struct ScoreArgs {
     /// Replace the output file if it exists (never an input of the run).
     #[arg(long)]
     pub force: bool,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
 }
 
 /// `dualmatch explain`.
@@ -352,6 +372,9 @@ pub struct CompareArgs {
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,
@@ -391,6 +414,9 @@ pub struct RematchArgs {
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,

@@ -38,15 +38,28 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
+/// The longest line of an error message printed, in characters.
+const MAX_LINE: usize = 2000;
+
+/// Prints `text` to stderr line by line, each line with its hidden
+/// characters (escape sequences, bidirectional overrides) shown as
+/// `\u{XXXX}` and cut to [`MAX_LINE`]: a message quoting a value from a user's
+/// file can neither drive the terminal nor flood it.
+fn say(text: &str) {
+    for line in text.lines() {
+        eprintln!("{}", dualmatch_core::text::clip(line, MAX_LINE));
+    }
+}
+
 /// Prints `err` to stderr in the form the user needs and returns its exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if let Some(load) = err.downcast_ref::<LoadError>() {
         match load {
             LoadError::Invalid(diags) => {
-                eprintln!("{diags}");
+                say(&diags.to_string());
                 eprintln!("dualmatch: the season has errors; fix them and run again (nothing was written)");
             }
-            other => eprintln!("dualmatch: {other}"),
+            other => say(&format!("dualmatch: {other}")),
         }
         return ExitCode::from(BAD_INPUT);
     }
@@ -58,10 +71,10 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::from(OK);
     }
     if err.downcast_ref::<UsageError>().is_some() {
-        eprintln!("dualmatch: {err:#}");
+        say(&format!("dualmatch: {err:#}"));
         return ExitCode::from(BAD_INPUT);
     }
-    eprintln!("dualmatch: error: {err:#}");
+    say(&format!("dualmatch: error: {err:#}"));
     if err.chain().any(disk_full) {
         eprintln!("dualmatch: the disk is full; free some space and run again (nothing was written)");
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use dualmatch::{Season, Weights};
 use dualmatch_core::season::{self, LoadOptions};
+use dualmatch_core::text::{quoted, visible};
 
 use crate::args::Global;
 use crate::exit::usage;
@@ -66,9 +67,9 @@ pub fn load_season(
                 eprintln!(
                     "warning: {} supplied candidate pair(s) break a hard gate and are not used, for example {}–{}: {}",
                     dropped.len(),
-                    season.learner(*l).id,
-                    season.workplace(grp.workplace).id,
-                    why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; ")
+                    quoted(&season.learner(*l).id),
+                    quoted(&season.workplace(grp.workplace).id),
+                    visible(&why.iter().map(|r| r.describe(&season)).collect::<Vec<_>>().join("; "))
                 )
             });
         }

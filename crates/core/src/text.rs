@@ -71,6 +71,12 @@ pub fn quote(s: &str) -> Cow<'_, str> {
     clip(s, MESSAGE_CHARS)
 }
 
+/// [`quote`] in double quotes: `"L1\u{200B}"`. The form for ids and
+/// other values named in a message.
+pub fn quoted(s: &str) -> String {
+    format!("\"{}\"", quote(s))
+}
+
 /// True if `s` is a plain decimal number (`-3`, `+1.5`, `2e-3`), which a
 /// spreadsheet reads as a number, not as a formula.
 fn is_number(s: &str) -> bool {

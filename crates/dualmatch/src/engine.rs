@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use dualmatch_core::scoring::{self, Candidates, Explanation, Weights};
+use dualmatch_core::scoring::{self, Candidates, Explanation, TooManyPairs, Weights, DEFAULT_MAX_PAIRS};
 use dualmatch_core::Season;
 use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
 
@@ -48,7 +48,8 @@ pub struct Engine<'s> {
     constraints: Arc<Constraints>,
     options: SolveOptions,
     threads: Option<usize>,
-    candidates: OnceLock<(Arc<Candidates>, CandidateSource)>,
+    max_pairs: u64,
+    candidates: OnceLock<Result<(Arc<Candidates>, CandidateSource), TooManyPairs>>,
 }
 
 impl<'s> Engine<'s> {
@@ -61,6 +62,7 @@ impl<'s> Engine<'s> {
             constraints: Arc::new(Constraints::none()),
             options: SolveOptions::new(Policy::MaxFit),
             threads: None,
+            max_pairs: DEFAULT_MAX_PAIRS,
             candidates: OnceLock::new(),
         }
     }
@@ -123,10 +125,19 @@ impl<'s> Engine<'s> {
         self
     }
 
+    /// The most candidate pairs to score (default
+    /// [`DEFAULT_MAX_PAIRS`], about 7 GB): a season whose learners reach
+    /// more sites is refused before any pair is made ([`Error::TooManyPairs`]).
+    pub fn max_pairs(mut self, max_pairs: u64) -> Self {
+        self.max_pairs = max_pairs;
+        self.candidates = OnceLock::new();
+        self
+    }
+
     /// Uses these candidate pairs instead of scoring them.
     pub fn with_candidates(self, candidates: Candidates, source: CandidateSource) -> Self {
         let cell = OnceLock::new();
-        let _ = cell.set((Arc::new(candidates), source));
+        let _ = cell.set(Ok((Arc::new(candidates), source)));
         Self { candidates: cell, ..self }
     }
 
@@ -138,6 +149,11 @@ impl<'s> Engine<'s> {
     /// The weights.
     pub fn weights_ref(&self) -> &Weights {
         &self.weights
+    }
+
+    /// The pair budget (see [`Self::max_pairs`]).
+    pub fn max_pairs_ref(&self) -> u64 {
+        self.max_pairs
     }
 
     /// The constraints.
@@ -160,32 +176,37 @@ impl<'s> Engine<'s> {
         self.threads
     }
 
-    fn candidates_and_source(&self) -> &(Arc<Candidates>, CandidateSource) {
-        self.candidates.get_or_init(|| {
-            let compute = || match Candidates::from_season_candidates(self.season) {
-                Some(c) => (Arc::new(c), CandidateSource::Supplied),
-                None => (Arc::new(Candidates::generate(self.season, &self.weights, None)), CandidateSource::Scored),
-            };
-            // A pool that cannot be built falls back to the caller's pool: same result.
-            self.install(compute).unwrap_or_else(|_| compute())
-        })
+    fn candidates_and_source(&self) -> Result<&(Arc<Candidates>, CandidateSource), Error> {
+        self.candidates
+            .get_or_init(|| {
+                let compute = || match Candidates::from_season_candidates(self.season) {
+                    Some(c) => Ok((Arc::new(c), CandidateSource::Supplied)),
+                    None => Candidates::generate_within(self.season, &self.weights, None, self.max_pairs)
+                        .map(|c| (Arc::new(c), CandidateSource::Scored)),
+                };
+                // A pool that cannot be built falls back to the caller's pool: same result.
+                self.install(compute).unwrap_or_else(|_| compute())
+            })
+            .as_ref()
+            .map_err(|e| Error::TooManyPairs(e.clone()))
     }
 
-    /// The candidate pairs: supplied with the season, or scored (once).
-    pub fn candidates(&self) -> &Candidates {
-        &self.candidates_and_source().0
+    /// The candidate pairs: supplied with the season, or scored (once,
+    /// within the pair budget).
+    pub fn candidates(&self) -> Result<&Candidates, Error> {
+        self.candidates_and_source().map(|c| c.0.as_ref())
     }
 
     /// Where the candidate pairs come from.
-    pub fn candidate_source(&self) -> CandidateSource {
-        self.candidates_and_source().1
+    pub fn candidate_source(&self) -> Result<CandidateSource, Error> {
+        self.candidates_and_source().map(|c| c.1)
     }
 
     /// The placement model of the season, candidates and constraints; the
     /// constraints' conflicts (floors or pins that cannot be met) as
     /// [`Error::Infeasible`].
     pub fn model(&self) -> Result<PlacementModel<'_>, Error> {
-        PlacementModel::new(self.season, self.candidates(), &self.constraints).map_err(Error::Infeasible)
+        PlacementModel::new(self.season, self.candidates()?, &self.constraints).map_err(Error::Infeasible)
     }
 
     /// Solves with the engine's policy. The result is checked against every
@@ -202,7 +223,7 @@ impl<'s> Engine<'s> {
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         solved.assignment.check(&model).map_err(Error::Internal)?;
-        let candidates = Arc::clone(&self.candidates_and_source().0);
+        let candidates = Arc::clone(&self.candidates_and_source()?.0);
         Ok(Run::new(self.season, candidates, Arc::clone(&self.constraints), solved, self.options, self.threads))
     }
 

@@ -34,6 +34,10 @@ pub enum Error {
         /// How many school floors are set.
         floors: usize,
     },
+    /// Scoring would make more candidate pairs than the budget allows
+    /// (checked before any pair is made).
+    #[error("{0}; lower the learners' max_commute_km, or supply scored pairs instead (candidates.csv in the season, or `match --candidates FILE`), or raise --max-pairs above {budget} if this machine has the memory (nothing was written)", budget = .0.budget)]
+    TooManyPairs(dualmatch_core::scoring::TooManyPairs),
     /// No learner with this id.
     #[error("no learner {0:?} in the season")]
     UnknownLearner(String),
@@ -75,6 +79,7 @@ impl Error {
                 | Error::Previous(_)
                 | Error::UnknownLearner(_)
                 | Error::Unsupported { .. }
+                | Error::TooManyPairs(_)
         )
     }
 }

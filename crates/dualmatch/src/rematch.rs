@@ -111,7 +111,8 @@ impl Engine<'_> {
         options: RematchOptions,
     ) -> Result<Rematch, Error> {
         self.install(|| {
-            let plan = RematchPlan::new(self.season(), self.weights_ref(), previous, changes);
+            let plan = RematchPlan::new(self.season(), self.weights_ref(), self.max_pairs_ref(), previous, changes)
+                .map_err(Error::TooManyPairs)?;
             let model = plan.model().map_err(|inf| Error::Internal(inf.describe(&plan.season).join("; ")))?;
             let result = plan.solve(&model, options.objective, options.allow_moves).map_err(Error::Infeasible)?;
             // With moves allowed, pins are kept placements: checked as such.

@@ -16,7 +16,7 @@ fn exact_policies_equal_the_network_solve_and_carry_a_proof() {
         let engine = Engine::new(&season).policy(policy);
         let run = engine.solve().unwrap();
         let none = Constraints::none();
-        let m = PlacementModel::new(&season, engine.candidates(), &none).unwrap();
+        let m = PlacementModel::new(&season, engine.candidates().unwrap(), &none).unwrap();
         let direct = network::solve(&m, objective).unwrap();
         assert_eq!(run.assignment(), &direct.assignment, "{policy}");
         let proof = run.proof().expect("an exact policy has a proof");
@@ -31,7 +31,7 @@ fn exact_policies_equal_the_network_solve_and_carry_a_proof() {
         for p in run.placements().take(50) {
             assert_eq!(p.learner_id(), season.learner(p.learner()).id);
             assert_eq!(p.workplace_id(), season.workplace(season.group(p.group()).workplace).id);
-            assert_eq!(p.score(), engine.candidates().score[p.candidate_index()]);
+            assert_eq!(p.score(), engine.candidates().unwrap().score[p.candidate_index()]);
         }
     }
 }
@@ -44,7 +44,7 @@ fn other_policies_equal_the_policy_trait_and_have_no_proof() {
         let run = engine.solve().unwrap();
         assert!(run.proof().is_none() && run.gap().is_none(), "{policy}");
         let none = Constraints::none();
-        let m = PlacementModel::new(&season, engine.candidates(), &none).unwrap();
+        let m = PlacementModel::new(&season, engine.candidates().unwrap(), &none).unwrap();
         let direct = policies::allocate(policy.implementation().as_ref(), &m, 5, false).unwrap();
         assert_eq!(run.assignment(), &direct, "{policy}");
     }
@@ -127,4 +127,14 @@ fn floors_under_a_policy_that_cannot_meet_them_are_refused() {
     assert!(matches!(err, Error::Unsupported { policy: Policy::Stable, floors: 1 }) && err.is_input(), "{err:?}");
     let exact = Engine::new(&season).policy(Policy::MaxFit).constraints_toml(&toml, "c.toml").unwrap();
     assert!(!matches!(exact.solve(), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn a_season_over_the_pair_budget_is_refused_before_scoring() {
+    let season = sample();
+    let engine = Engine::new(&season).max_pairs(10);
+    let err = engine.solve().err().expect("the sample has more than 10 pairs");
+    assert!(matches!(err, Error::TooManyPairs(_)) && err.is_input(), "{err:?}");
+    assert!(err.to_string().contains("--max-pairs"), "{err}");
+    assert!(Engine::new(&season).max_pairs(10_000_000).solve().is_ok());
 }

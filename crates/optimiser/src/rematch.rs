@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use dualmatch_core::scoring::{Candidates, Weights};
+use dualmatch_core::scoring::{Candidates, TooManyPairs, Weights};
 use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
 
 use crate::changes::Change;
@@ -143,8 +143,14 @@ pub struct MovesReport {
 impl RematchPlan {
     /// Applies `changes` to `base` and works out which earlier placements
     /// stay pinned. Candidates come from the season when it supplies them,
-    /// else they are scored with `weights`.
-    pub fn new(base: &Season, weights: &Weights, previous: &[PreviousPlacement], changes: &[Change]) -> Self {
+    /// else they are scored with `weights`, refused beyond `max_pairs` pairs.
+    pub fn new(
+        base: &Season,
+        weights: &Weights,
+        max_pairs: u64,
+        previous: &[PreviousPlacement],
+        changes: &[Change],
+    ) -> Result<Self, TooManyPairs> {
         let mut seats: Vec<i64> = base.groups().iter().map(|g| i64::from(g.seats)).collect();
         for c in changes {
             if let Change::Seats(g, d) = c {
@@ -153,7 +159,10 @@ impl RematchPlan {
         }
         let seats: Vec<u32> = seats.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX)).collect();
         let s = base.with_seats(&seats);
-        let cands = Candidates::from_season_candidates(&s).unwrap_or_else(|| Candidates::generate(&s, weights, None));
+        let cands = match Candidates::from_season_candidates(&s) {
+            Some(c) => c,
+            None => Candidates::generate_within(&s, weights, None, max_pairs)?,
+        };
 
         let ended: HashSet<(LearnerId, WorkplaceId)> = changes
             .iter()
@@ -216,7 +225,7 @@ impl RematchPlan {
         forbidden.sort_unstable();
         forbidden.dedup();
         let constraints = Constraints { pins, forbidden, ..Constraints::none() };
-        RematchPlan { season: s, candidates: cands, constraints, before, ended, left, added, displaced, invalid }
+        Ok(RematchPlan { season: s, candidates: cands, constraints, before, ended, left, added, displaced, invalid })
     }
 
     /// Earlier placements kept as pins.

@@ -43,13 +43,15 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     for path in &a.seasons {
         seasons.push((path.clone(), load_season(path, None, global, &progress)?));
     }
-    let engines: Vec<Engine> =
-        seasons.iter().map(|(_, s)| Engine::new(s).weights(weights).improve(a.improve)).collect();
+    let engines: Vec<Engine> = seasons
+        .iter()
+        .map(|(_, s)| Engine::new(s).weights(weights).improve(a.improve).max_pairs(a.pairs.max_pairs))
+        .collect();
     for e in &engines {
         if e.season().candidates().is_none() {
             progress.step("scoring candidates");
         }
-        e.candidates();
+        e.candidates().map_err(exit::engine)?;
     }
     progress.finish();
     let total = engines.len() as u64 * Engine::compare_runs(&chosen, a.seeds);

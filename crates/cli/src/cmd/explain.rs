@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use dualmatch_core::scoring::{explain, Explanation, COMPONENT_NAMES};
 use dualmatch_core::season::LoadOptions;
+use dualmatch_core::text::{quote, quoted, visible};
 use dualmatch_core::Season;
 
 use crate::args::{ExplainArgs, Global};
@@ -24,8 +25,9 @@ pub fn run(a: ExplainArgs, _global: &Global) -> anyhow::Result<ExitCode> {
             .filter(|id| id.eq_ignore_ascii_case(&a.learner) || id.contains(a.learner.as_str()))
             .take(5)
             .collect();
+        let close: Vec<_> = close.into_iter().map(quote).collect();
         let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
-        return Err(usage(format!("no learner {:?} in {}{hint}", a.learner, a.season.display())));
+        return Err(usage(format!("no learner {} in {}{hint}", quoted(&a.learner), a.season.display())));
     };
     let e = explain(&season, &weights, None, l, a.top);
     let stdout = std::io::stdout();
@@ -39,7 +41,17 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
     let l = s.learner(e.learner);
     let school = s.school(l.school);
     let prog = s.programme(e.programme);
-    writeln!(out, "Learner {} — school {} ({}), programme {} ({})", l.id, school.id, school.name, prog.id, prog.name)?;
+    // Ids and names from the season, shown with their hidden characters escaped.
+    let v = |s: &str| visible(s).into_owned();
+    writeln!(
+        out,
+        "Learner {} — school {} ({}), programme {} ({})",
+        v(&l.id),
+        v(&school.id),
+        v(&school.name),
+        v(&prog.id),
+        v(&prog.name)
+    )?;
     writeln!(
         out,
         "readiness {}, screening {}, longest commute {} km",
@@ -48,9 +60,9 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
         l.max_commute_km
     )?;
     let sites = if e.recognised_sites == 1 { "site" } else { "sites" };
-    writeln!(out, "{} {sites} recognised for {}; {} eligible", e.recognised_sites, prog.name, e.eligible)?;
+    writeln!(out, "{} {sites} recognised for {}; {} eligible", e.recognised_sites, v(&prog.name), e.eligible)?;
     if let Some(r) = &e.no_candidate {
-        writeln!(out, "\nNo candidate: {r}")?;
+        writeln!(out, "\nNo candidate: {}", v(&r.to_string()))?;
     }
     if !e.best.is_empty() {
         writeln!(out, "\nBest candidates (score = sum of weighted components, 0–100):")?;
@@ -59,14 +71,14 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
             let parts: Vec<String> =
                 COMPONENT_NAMES.iter().zip(c.contributions).map(|(name, pts)| format!("{name} {pts:.1}")).collect();
             let travel = c.travel_minutes.map(|m| format!(", {m:.0} min")).unwrap_or_default();
-            writeln!(out, "{:>3}. {} {} — score {:.1}", i + 1, w.id, w.company, c.score)?;
+            writeln!(out, "{:>3}. {} {} — score {:.1}", i + 1, v(&w.id), v(&w.company), c.score)?;
             writeln!(out, "     = {}; {:.1} km{travel}", parts.join(" + "), c.distance_km)?;
         }
     }
     if !e.rejected.is_empty() {
         writeln!(out, "\nRejected sites of the programme (a site can fail several gates):")?;
         for r in &e.rejected {
-            writeln!(out, "  - {}", r.describe(s))?;
+            writeln!(out, "  - {}", v(&r.describe(s)))?;
         }
     }
     Ok(())

@@ -27,6 +27,7 @@ pub struct MatchConfig {
     force: bool,
     timings: bool,
     files: ResultFiles,
+    max_pairs: u64,
 }
 
 impl MatchConfig {
@@ -59,6 +60,7 @@ impl MatchConfig {
             force: a.dir.force,
             timings: !a.dir.no_timings,
             files: a.files,
+            max_pairs: a.pairs.max_pairs,
         })
     }
 }
@@ -83,11 +85,12 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .policy(cfg.policy)
         .seed(cfg.seed)
         .improve(cfg.improve)
-        .solver(cfg.solver);
+        .solver(cfg.solver)
+        .max_pairs(cfg.max_pairs);
     if season.candidates().is_none() {
         progress.step("scoring candidates");
     }
-    let pairs = engine.candidates().len();
+    let pairs = engine.candidates().map_err(exit::engine)?.len();
     let t_load = t0.elapsed().as_secs_f64();
     if let Some((path, text)) = &cfg.constraints {
         engine = engine.constraints_toml(text, &path.display().to_string()).map_err(exit::engine)?;
@@ -100,7 +103,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             progress.finish();
             eprintln!("dualmatch: the constraints cannot all be met:");
             for line in inf.describe(&season) {
-                eprintln!("  - {line}");
+                eprintln!("  - {}", dualmatch_core::text::visible(&line));
             }
             eprintln!("relax the floors or pins above and run again (nothing was written)");
             return Ok(ExitCode::from(exit::INFEASIBLE));
@@ -147,7 +150,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         optimal,
         timings: cfg.timings,
     };
-    let source = engine.candidate_source().as_str();
+    let source = engine.candidate_source().map_err(exit::engine)?.as_str();
     let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), &reasons, [t_load, t_solve]);
     let outcome = Outcome {
         season: &season,

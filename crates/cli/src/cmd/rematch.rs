@@ -32,7 +32,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let base = load_season(&a.season, None, global, &progress)?;
-    let engine = Engine::new(&base).weights(weights);
+    let engine = Engine::new(&base).weights(weights).max_pairs(a.pairs.max_pairs);
     let changes = engine.parse_changes(&changes_text, &a.changes.display().to_string()).map_err(exit::engine)?;
     let t_load = t0.elapsed().as_secs_f64();
     let objective = if a.max_placed { Objective::MaxPlaced } else { Objective::MaxFit };
@@ -45,7 +45,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             progress.finish();
             eprintln!("dualmatch: the kept placements cannot all be honoured:");
             for line in inf.describe(&base) {
-                eprintln!("  - {line}");
+                eprintln!("  - {}", dualmatch_core::text::visible(&line));
             }
             return Ok(ExitCode::from(exit::INFEASIBLE));
         }

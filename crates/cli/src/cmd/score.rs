@@ -24,7 +24,8 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let loaded = dualmatch_core::season::load_with(&a.season, &LoadOptions::default())?;
     let season = loaded.season;
     progress.step("scoring candidates");
-    let cands = Candidates::generate(&season, &weights, None);
+    let cands = Candidates::generate_within(&season, &weights, None, a.pairs.max_pairs)
+        .map_err(|e| exit::engine(dualmatch::Error::TooManyPairs(e)))?;
     progress.step(&format!("writing {} candidate pairs", cands.len()));
     out.write(|w| crate::results::write_candidates(w, &season, &cands))?;
     progress.finish();

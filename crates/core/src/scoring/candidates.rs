@@ -99,7 +99,17 @@ impl Candidates {
         travel: Option<&TravelTimes>,
         max_per_learner: usize,
     ) -> Candidates {
-        let index = SiteIndex::new(season);
+        Self::generate_in(season, &SiteIndex::new(season), weights, travel, max_per_learner)
+    }
+
+    /// [`Candidates::generate_top`] with the season's index already built.
+    pub(crate) fn generate_in(
+        season: &Season,
+        index: &SiteIndex,
+        weights: &Weights,
+        travel: Option<&TravelTimes>,
+        max_per_learner: usize,
+    ) -> Candidates {
         let scorer = Scorer::new(season, weights, travel);
         let n = season.learners().len();
 
@@ -109,7 +119,7 @@ impl Candidates {
             .with_min_len(CHUNK)
             .map(|l| {
                 let mut k = 0usize;
-                scorer.for_each_eligible(&index, LearnerId::from_index(l), |_, _| k += 1);
+                scorer.for_each_eligible(index, LearnerId::from_index(l), |_, _| k += 1);
                 u32::try_from(k.min(max_per_learner)).expect("more than u32::MAX candidates")
             })
             .collect();
@@ -157,7 +167,7 @@ impl Candidates {
             let mut rows = Vec::new();
             let mut at = 0usize;
             for l in part.learners.clone() {
-                scorer.candidates_of(&index, LearnerId::from_index(l), &mut rows);
+                scorer.candidates_of(index, LearnerId::from_index(l), &mut rows);
                 rows.truncate(max_per_learner);
                 assert_eq!(rows.len(), counts[l] as usize, "pass 2 must find what pass 1 counted");
                 for r in &rows {
@@ -413,7 +423,7 @@ impl<'a> Scorer<'a> {
 
     /// Calls `f` with each eligible site of `lid` and its distance, in index
     /// order: the sites near the learner that pass every gate.
-    fn for_each_eligible(&self, index: &SiteIndex, lid: LearnerId, mut f: impl FnMut(&SiteRec, f64)) {
+    pub(crate) fn for_each_eligible(&self, index: &SiteIndex, lid: LearnerId, mut f: impl FnMut(&SiteRec, f64)) {
         let ls = self.learner(lid);
         self.eligible_of(index, &ls, |r, d| f(r, d));
     }

@@ -47,8 +47,10 @@ impl Rejection {
             Rejection::NoSeats => "the recognition has 0 seats".into(),
             Rejection::NoCapacity => "the site has capacity 0".into(),
             Rejection::MissingTags(tags) => {
-                let names: Vec<&str> =
-                    tags.iter().map(|t| season.tags().get(t.index()).map_or("?", String::as_str)).collect();
+                let names: Vec<_> = tags
+                    .iter()
+                    .map(|t| crate::text::quote(season.tags().get(t.index()).map_or("?", String::as_str)))
+                    .collect();
                 format!("the site requires {}", names.join(", "))
             }
             Rejection::ReadinessBelow { have, need } => format!("readiness {have} is below the site's minimum {need}"),

@@ -10,12 +10,12 @@ use crate::geo::{chord_for_km, GeoPoint, EARTH_RADIUS_KM};
 use crate::ids::{GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 use crate::season::Season;
 
-type Site = GeomWithData<[f64; 3], SiteRec>;
+pub(crate) type Site = GeomWithData<[f64; 3], SiteRec>;
 
 /// R-tree node sizes: wider nodes than rstar's default (6) make radius
 /// queries that return dozens of sites visit fewer nodes. The tree is only
 /// bulk-loaded, so insertion quality does not matter.
-struct WideNodes;
+pub(crate) struct WideNodes;
 
 impl rstar::RTreeParams for WideNodes {
     const MIN_SIZE: usize = 6;
@@ -203,6 +203,11 @@ impl SiteIndex {
             .into_iter()
             .flat_map(move |t| t.locate_within_distance(from.unit_vector(), r * r))
             .map(|s| &s.data)
+    }
+
+    /// The R-tree of the placeable recognitions of `programme`.
+    pub(crate) fn tree(&self, programme: ProgrammeId) -> Option<&RTree<Site, WideNodes>> {
+        self.trees.get(programme.index())
     }
 
     /// The placeable recognition of `programme` nearest to `from`.

@@ -24,6 +24,7 @@
 
 mod candidates;
 mod components;
+mod estimate;
 mod explain;
 mod gates;
 mod index;
@@ -38,6 +39,7 @@ pub use components::{
     capacity_fit, location_from_km, location_from_minutes, partnership_fit, preference_fit, preference_side,
     readiness_fit, Components, TravelTimes, COMPONENT_NAMES, NEUTRAL_PREFERENCE,
 };
+pub use estimate::{PairEstimate, TooManyPairs, BYTES_PER_PAIR, DEFAULT_MAX_PAIRS};
 pub use explain::{explain, ExplainedCandidate, Explanation, RejectedSites, SiteReason};
 pub use gates::{check_pair, Eligible, Rejection};
 pub use index::SiteIndex;

@@ -5,11 +5,13 @@ use std::collections::HashMap;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::{SeasonDoc, TableName};
+use super::ident;
 use super::model::*;
 use super::read::ReadOutcome;
 use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
+use crate::text::quoted as q;
 
 /// Shorthands for reporting against the origin of each table.
 struct Reporter<'a> {
@@ -70,7 +72,7 @@ impl<'a> Reporter<'a> {
                 at.0,
                 at.1,
                 at.2,
-                format!("unknown {what} {id:?}: no such id in {label}; add it there or correct the id"),
+                format!("unknown {what} {}: no such id in {label}; add it there or correct the id", q(id)),
             );
         }
         None
@@ -100,7 +102,7 @@ fn intern_ids<'r, I: Copy>(
                 table,
                 row,
                 "id",
-                format!("duplicate {what} id {id:?}, first defined at {w}; ids must be unique"),
+                format!("duplicate {what} id {}, first defined at {w}; ids must be unique", q(id)),
             );
             keep.push(false);
         } else {
@@ -110,6 +112,48 @@ fn intern_ids<'r, I: Copy>(
         }
     }
     (map, keep)
+}
+
+/// How many look-alike groups one warning shows.
+const LOOK_ALIKE_EXAMPLES: usize = 3;
+
+/// One warning for all the ids of a table (those `keep`s) that differ only by
+/// case or by invisible characters, with the count and a few examples.
+fn warn_look_alikes<'r>(
+    rep: &mut Reporter,
+    table: TableName,
+    what: &str,
+    recs: impl Iterator<Item = (&'r str, u64)>,
+    keep: &[bool],
+) {
+    let groups = ident::look_alikes(recs.zip(keep).filter(|(_, k)| **k).map(|(r, _)| r));
+    if groups.is_empty() {
+        return;
+    }
+    let ids: usize = groups.iter().map(Vec::len).sum();
+    let examples: Vec<String> = groups
+        .iter()
+        .take(LOOK_ALIKE_EXAMPLES)
+        .map(|g| {
+            let shown: Vec<String> =
+                g.iter().take(3).map(|(id, row)| format!("{} ({})", q(id), rep.where_(table, *row))).collect();
+            shown.join(", ")
+        })
+        .collect();
+    let more = if groups.len() > LOOK_ALIKE_EXAMPLES { "; …" } else { "" };
+    let mut d = rep.origin(table).whole(
+        Severity::Warning,
+        format!(
+            "{ids} {what} ids in {} group{} differ only by case or by invisible characters, for example {}{more}; \
+             they are different {what}s to dualmatch: make each group one id if they are meant to be the same, \
+             or rename them so that they are told apart",
+            groups.len(),
+            if groups.len() == 1 { "" } else { "s" },
+            examples.join("; "),
+        ),
+    );
+    d.field = Some("id".to_string());
+    rep.diags.push(d);
 }
 
 fn intern(tags: &mut Vec<String>, map: &mut HashMap<String, TagId>, name: &str) -> TagId {
@@ -124,7 +168,20 @@ fn intern(tags: &mut Vec<String>, map: &mut HashMap<String, TagId>, name: &str) 
 
 /// Validates `doc` and builds the season. Errors and warnings go to `diags`;
 /// returns `None` when there is any error.
-pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) -> Option<Season> {
+pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) -> Option<Season> {
+    // Ids in NFC, and the ids of rejected rows too, so that references match.
+    ident::normalise_doc(&mut doc);
+    let normalised;
+    let out = if out.broken_ids.iter().flatten().all(|id| matches!(ident::nfc(id), std::borrow::Cow::Borrowed(_))) {
+        out
+    } else {
+        normalised = ReadOutcome {
+            broken_ids: out.broken_ids.clone().map(|ids| ids.iter().map(|id| ident::nfc(id).into_owned()).collect()),
+            unusable: out.unusable.clone(),
+            origins: out.origins.clone(),
+        };
+        &normalised
+    };
     let default =
         TableName::ALL.into_iter().map(|t| (t, TableOrigin { file: t.file_name(), kind: OriginKind::Csv })).collect();
     let mut rep = Reporter { out, diags, default };
@@ -158,6 +215,23 @@ pub(crate) fn build(doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnostics) 
         "workplace",
         doc.workplaces.iter().map(|r| (r.id.as_str(), r.row)),
         WorkplaceId::from_index,
+    );
+
+    warn_look_alikes(
+        &mut rep,
+        T::Programmes,
+        "programme",
+        doc.programmes.iter().map(|r| (r.id.as_str(), r.row)),
+        &keep_p,
+    );
+    warn_look_alikes(&mut rep, T::Schools, "school", doc.schools.iter().map(|r| (r.id.as_str(), r.row)), &keep_s);
+    warn_look_alikes(&mut rep, T::Learners, "learner", doc.learners.iter().map(|r| (r.id.as_str(), r.row)), &keep_l);
+    warn_look_alikes(
+        &mut rep,
+        T::Workplaces,
+        "workplace",
+        doc.workplaces.iter().map(|r| (r.id.as_str(), r.row)),
+        &keep_w,
     );
 
     let programmes: Vec<Programme> = doc
@@ -255,7 +329,7 @@ fn learners(rep: &mut Reporter, doc: &SeasonDoc, keep_l: &[bool], ids: &Ids, nam
                         T::Learners,
                         r.row,
                         Some("preferences"),
-                        format!("workplace {p:?} is listed twice; the first mention counts"),
+                        format!("workplace {} is listed twice; the first mention counts", q(p)),
                     );
                 } else {
                     preferences.push(w);
@@ -307,7 +381,7 @@ fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, n
                         T::Workplaces,
                         r.row,
                         Some("preferences"),
-                        format!("learner {name:?} is listed twice; the first mention counts"),
+                        format!("learner {} is listed twice; the first mention counts", q(name)),
                     );
                 } else {
                     preferences.push(l);
@@ -360,7 +434,7 @@ fn recognitions(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, workplaces: usiz
                 T::Recognitions,
                 r.row,
                 "programme",
-                format!("workplace {:?} is recognised for programme {:?} twice (first at {first}); merge the rows and add up the seats", r.workplace, r.programme),
+                format!("workplace {} is recognised for programme {} twice (first at {first}); merge the rows and add up the seats", q(&r.workplace), q(&r.programme)),
             );
             continue;
         }
@@ -396,18 +470,18 @@ fn candidates(
             let Some(g) = group_ix.get(&(w, p)).copied() else {
                 if !out.is_broken(T::Recognitions, "") {
                     let label = rep.table_label(T::Recognitions);
-                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {:?} is not recognised for programme {:?} in {label}; add the recognition or drop the row", c.workplace, c.programme));
+                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(&c.workplace), q(&c.programme)));
                 }
                 continue;
             };
             let lp = learners[l.index()].programme;
             if lp != p && !out.is_broken(T::Learners, &c.learner) {
-                rep.error(T::Candidates, c.row, "programme", format!("learner {:?} is in programme {:?}, not {:?}; a learner can only be placed in their own programme", c.learner, programmes[lp.index()].id, c.programme));
+                rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(&c.learner), q(&programmes[lp.index()].id), q(&c.programme)));
                 continue;
             }
             if let Some((i, first)) = best.get(&(l, g)).copied() {
                 let w_ = rep.where_(T::Candidates, first);
-                rep.warn(T::Candidates, c.row, None, format!("pair {:?}–{:?} appears again (first at {w_}); the highest score is kept", c.learner, c.workplace));
+                rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(&c.learner), q(&c.workplace)));
                 if c.score > list[i].score {
                     list[i].score = c.score;
                 }
@@ -431,8 +505,8 @@ fn unreferenced_workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool],
                 r.row,
                 Some("id"),
                 format!(
-                    "workplace {:?} has no recognition in {}; nobody can be placed there",
-                    r.id,
+                    "workplace {} has no recognition in {}; nobody can be placed there",
+                    q(&r.id),
                     rep.table_label(T::Recognitions)
                 ),
             );
@@ -456,7 +530,12 @@ fn seat_warnings(
     for (g, row) in groups.iter().zip(group_row) {
         if g.seats == 0 {
             let (w, p) = (&workplaces[g.workplace.index()].id, &programmes[g.programme.index()].id);
-            rep.warn(T::Recognitions, *row, Some("seats"), format!("0 seats: nobody can be placed at {w:?} for {p:?}"));
+            rep.warn(
+                T::Recognitions,
+                *row,
+                Some("seats"),
+                format!("0 seats: nobody can be placed at {} for {}", q(w), q(p)),
+            );
         }
     }
     let mut demand = vec![0u64; programmes.len()];
@@ -474,8 +553,8 @@ fn seat_warnings(
                 row,
                 Some("id"),
                 format!(
-                    "programme {:?} has {seats} seat{} for {} screened learner{}; at least {} cannot be placed",
-                    r.id,
+                    "programme {} has {seats} seat{} for {} screened learner{}; at least {} cannot be placed",
+                    q(&r.id),
                     plural(seats),
                     demand[p],
                     plural(demand[p]),

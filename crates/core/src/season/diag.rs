@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::text::visible;
+
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,23 +69,29 @@ impl Diagnostic {
     }
 }
 
+/// One line, whatever the input: every part is shown with its hidden
+/// characters (control, bidirectional and escape characters, line breaks)
+/// written as `\u{XXXX}` ([`visible`]), so that a value from a file can
+/// neither recolour the terminal, reorder the line nor start a new one.
+/// Values quoted in messages are cut where the message is built
+/// ([`crate::text::quote`]).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}: {}", self.file)?;
+        write!(f, "{sev}: {}", visible(&self.file))?;
         match &self.position {
             Position::File => {}
             Position::Line { line } => write!(f, ":{line}")?,
-            Position::Record { table, index } => write!(f, ": {table}[{index}]")?,
-            Position::Sheet { sheet, row } => write!(f, ": sheet '{sheet}' row {row}")?,
+            Position::Record { table, index } => write!(f, ": {}[{index}]", visible(table))?,
+            Position::Sheet { sheet, row } => write!(f, ": sheet '{}' row {row}", visible(sheet))?,
         }
         if let Some(field) = &self.field {
-            write!(f, ": {field}")?;
+            write!(f, ": {}", visible(field))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", visible(&self.message))
     }
 }
 

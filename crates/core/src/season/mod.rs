@@ -9,6 +9,7 @@
 mod build;
 pub mod diag;
 pub mod doc;
+mod ident;
 mod model;
 mod read;
 mod xlsx;
@@ -18,7 +19,9 @@ use std::path::{Path, PathBuf};
 pub use diag::{Diagnostic, Diagnostics, OriginKind, Position, Severity, TableOrigin};
 pub use doc::{SeasonDoc, TableName};
 pub use model::*;
-pub use xlsx::{MAX_XLSX_BYTES, MAX_XLSX_ENTRIES, MAX_XLSX_RATIO, MAX_XLSX_UNPACKED_BYTES};
+pub use xlsx::{
+    MAX_XLSX_BYTES, MAX_XLSX_ENTRIES, MAX_XLSX_PART_BYTES, MAX_XLSX_RATIO, MAX_XLSX_TEXT_BYTES, MAX_XLSX_UNPACKED_BYTES,
+};
 
 /// Why a season could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +225,19 @@ pub fn from_json_str(text: &str, display: &str) -> Result<Loaded, LoadError> {
     let mut out = read::ReadOutcome::default();
     let mut diags = Diagnostics::new();
     read::read_json(text, display, &mut doc, &mut out, &mut diags);
+    finish(doc, &out, diags)
+}
+
+/// Loads a season from the bytes of an Excel workbook, with the limits of
+/// [`load`]; `display` names the workbook in messages. Used by fuzzing and
+/// by tests of single workbooks.
+pub fn from_xlsx_bytes(bytes: &[u8], display: &str) -> Result<Loaded, LoadError> {
+    let mut doc = SeasonDoc::default();
+    let mut out = read::ReadOutcome::default();
+    let mut diags = Diagnostics::new();
+    let cursor = std::io::Cursor::new(bytes);
+    let (len, path) = (bytes.len() as u64, Path::new(display));
+    xlsx::read_workbook_from(cursor, len, path, display, xlsx::XlsxLimits::DEFAULT, &mut doc, &mut out, &mut diags)?;
     finish(doc, &out, diags)
 }
 

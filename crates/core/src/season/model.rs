@@ -115,7 +115,10 @@ pub struct Season {
 /// dualmatch wrote stands for (`'=1+1` for the id `=1+1`; see
 /// [`crate::text::csv_cell_source`]), so ids copied from its outputs work.
 pub(super) fn by_id<I: Copy>(map: &HashMap<String, I>, id: &str) -> Option<I> {
-    map.get(id).or_else(|| crate::text::csv_cell_source(id).and_then(|v| map.get(&v))).copied()
+    let id = super::ident::nfc(id);
+    map.get(id.as_ref())
+        .or_else(|| crate::text::csv_cell_source(&id).and_then(|v| map.get(super::ident::nfc(&v).as_ref())))
+        .copied()
 }
 
 #[derive(Clone, Debug, Default)]
@@ -187,26 +190,26 @@ impl Season {
         &self.schools[id.index()]
     }
 
-    /// Looks up a learner by external id (or by its form in a CSV file
-    /// that dualmatch wrote).
+    /// Looks up a learner by external id (compared in Unicode NFC, as ids
+    /// are read; or by its form in a CSV file that dualmatch wrote).
     pub fn learner_by_id(&self, id: &str) -> Option<LearnerId> {
         by_id(&self.index.learner, id)
     }
-    /// Looks up a workplace by external id.
+    /// Looks up a workplace by external id (in NFC).
     pub fn workplace_by_id(&self, id: &str) -> Option<WorkplaceId> {
         by_id(&self.index.workplace, id)
     }
-    /// Looks up a programme by external id.
+    /// Looks up a programme by external id (in NFC).
     pub fn programme_by_id(&self, id: &str) -> Option<ProgrammeId> {
         by_id(&self.index.programme, id)
     }
-    /// Looks up a school by external id.
+    /// Looks up a school by external id (in NFC).
     pub fn school_by_id(&self, id: &str) -> Option<SchoolId> {
         by_id(&self.index.school, id)
     }
-    /// Looks up a tag by name.
+    /// Looks up a tag by name (in NFC).
     pub fn tag_by_name(&self, name: &str) -> Option<TagId> {
-        self.index.tag.get(name).copied()
+        self.index.tag.get(super::ident::nfc(name).as_ref()).copied()
     }
     /// The recognition of `workplace` for `programme`, if any.
     pub fn group_of(&self, workplace: WorkplaceId, programme: ProgrammeId) -> Option<GroupId> {

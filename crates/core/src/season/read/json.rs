@@ -4,6 +4,7 @@ use super::rows::{parse_cells, schema};
 use super::{byte_size, ReadOutcome, JSON_SNIFF_BYTES};
 use crate::season::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use crate::season::doc::*;
+use crate::text::clip;
 
 mod records {
     //! A JSON season is an object with one array of records per table. Each
@@ -167,6 +168,8 @@ pub(crate) fn read_json(
                     e.column()
                 )
             } else {
+                // serde's message repeats a wrong value whole: cut it.
+                let e = clip(&e.to_string(), 300).into_owned();
                 format!("is not a valid season JSON document: {e}; it must be an object with arrays {JSON_TABLES}")
             };
             let mut d = whole.whole(Severity::Error, msg);

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::*;
+use crate::text::quoted;
 
 pub(crate) use self::csv::{read_csv_from, read_csv_table};
 pub(crate) use self::json::{json_start_problem, read_json};
@@ -90,7 +91,12 @@ pub(crate) fn map_header(
                 Severity::Error,
                 header_row,
                 Some(&name),
-                format!("column {name:?} appears twice (columns {} and {}); delete or rename one", first + 1, pos + 1),
+                format!(
+                    "column {} appears twice (columns {} and {}); delete or rename one",
+                    quoted(&name),
+                    first + 1,
+                    pos + 1
+                ),
             ));
             ok = false;
             continue;

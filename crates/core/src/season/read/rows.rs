@@ -5,6 +5,7 @@ use crate::season::doc::*;
 
 use super::{ReadOutcome, MAX_SCORE};
 use crate::season::diag::{Diagnostics, Severity, TableOrigin};
+use crate::text::{quote, quoted};
 
 /// A column of a table schema.
 pub(crate) struct Col {
@@ -118,7 +119,7 @@ impl<'a> RowCtx<'a> {
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() => Some(x),
             Ok(_) => {
-                self.error(i, format!("{v:?} is not a finite number; give {what}"));
+                self.error(i, format!("{} is not a finite number; give {what}", quoted(v)));
                 None
             }
             Err(_) => {
@@ -127,7 +128,7 @@ impl<'a> RowCtx<'a> {
                 } else {
                     ""
                 };
-                self.error(i, format!("{v:?} is not a number; give {what}{hint}"));
+                self.error(i, format!("{} is not a number; give {what}{hint}", quoted(v)));
                 None
             }
         }
@@ -136,8 +137,9 @@ impl<'a> RowCtx<'a> {
     fn coordinate(&mut self, cells: &Cells, i: usize, limit: f64, what: &str) -> f64 {
         match self.number(cells, i, what) {
             Some(x) if x.abs() <= limit => x,
-            Some(x) => {
-                self.error(i, format!("{x} is out of range; {what} must be between -{limit} and {limit} degrees"));
+            Some(_) => {
+                let v = quote(self.raw(cells, i));
+                self.error(i, format!("{v} is out of range; {what} must be between -{limit} and {limit} degrees"));
                 0.0
             }
             None => 0.0,
@@ -159,6 +161,7 @@ impl<'a> RowCtx<'a> {
             return Some(n);
         }
         let x = self.number(cells, i, what)?;
+        let v = quote(v);
         if x < 0.0 {
             self.error(i, format!("{v} is negative; {what} must be 0 or more"));
         } else if x.fract() != 0.0 {
@@ -215,7 +218,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let lon = ctx.lon(cells, 4);
             let max_commute_km = match ctx.number(cells, 5, "the longest commute in km") {
                 Some(x) if x < 0.0 => {
-                    ctx.error(5, format!("{x} is negative; give the longest commute in km"));
+                    ctx.error(5, format!("{} is negative; give the longest commute in km", quote(ctx.raw(cells, 5))));
                     0.0
                 }
                 Some(x) => x,
@@ -226,7 +229,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let screening = match Screening::parse(&sv) {
                 Some(s) => s,
                 None => {
-                    ctx.error(7, format!("{sv:?} is not a screening outcome; use passed, pending or failed"));
+                    ctx.error(7, format!("{} is not a screening outcome; use passed, pending or failed", quoted(&sv)));
                     Screening::Pending
                 }
             };
@@ -281,11 +284,11 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let programme = ctx.text(cells, 2);
             let score = match ctx.number(cells, 3, "a score") {
                 Some(x) if x < 0.0 => {
-                    ctx.error(3, format!("{x} is negative; scores must be 0 or more"));
+                    ctx.error(3, format!("{} is negative; scores must be 0 or more", quote(ctx.raw(cells, 3))));
                     0.0
                 }
                 Some(x) if x > MAX_SCORE => {
-                    let v = ctx.raw(cells, 3).to_string();
+                    let v = quote(ctx.raw(cells, 3)).into_owned();
                     ctx.error(3, format!("{v} is too large; scores must be at most {MAX_SCORE} (rescale them)"));
                     0.0
                 }
