@@ -1042,3 +1042,21 @@ fn rematch_by_school_gives_each_school_only_its_learners() {
     // The five ended agreements show up as changes.
     assert!(rows(&second, "placement_changes.csv") >= 5);
 }
+
+/// ARCHITECTURE.md's invariant for the binary: no `cmd/*` module imports
+/// another (shared code lives in `inputs`, `results` and the façade), and no
+/// command calls the optimiser's solvers directly.
+#[test]
+fn commands_are_glue_over_the_facade() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cmd");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for forbidden in ["crate::cmd", "network::solve", "lp::solve", "policies::allocate", "moves::solve"] {
+            assert!(!text.contains(forbidden), "{} uses {forbidden}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} command modules found");
+}
