@@ -258,3 +258,47 @@ fn a_corrupt_workbook_is_one_clear_error() {
     fs::write(&path, b"PK\x03\x04 this is not really a zip archive").unwrap();
     refuse(&path, &[], "season.xlsx");
 }
+
+/// The exit-code table of docs/reliability.md, read from the file, against
+/// the binary: each documented code 0–3 is produced by a case of its kind,
+/// and nothing is written unless the table says so.
+#[test]
+fn the_documented_exit_codes_are_the_binarys() {
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/reliability.md")).unwrap();
+    let table = doc.split("## Exit codes").nth(1).unwrap().split("\n## ").next().unwrap();
+    let codes: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .filter(|c| c.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(codes, ["0", "1", "2", "3", "130, 143"], "the table changed: {table}");
+    let (tmp, season) = base_season();
+    let out = tmp.path().join("out");
+    let code = |o: &Output| o.status.code();
+    // 0: success, the output written.
+    let ok = bin().arg("match").arg(&season).arg("-q").arg("--out").arg(&out).output().unwrap();
+    assert_eq!(code(&ok), Some(0), "{}", text(&ok));
+    assert!(out.join("placements.csv").is_file());
+    // 1: infeasible, nothing written.
+    let floors = tmp.path().join("floors.toml");
+    fs::write(&floors, "[[school]]\nschool = \"S-SN\"\nprogramme = \"P-KOK\"\nmin = 1000\n").unwrap();
+    let out1 = tmp.path().join("out1");
+    let inf =
+        bin().arg("match").arg(&season).arg("--constraints").arg(&floors).arg("--out").arg(&out1).output().unwrap();
+    assert_eq!(code(&inf), Some(1), "{}", text(&inf));
+    assert!(text(&inf).contains("cannot all be met") && !out1.exists(), "{}", text(&inf));
+    // 2: bad input, nothing written; an option file is capped at 16 MiB (/dev/zero is refused, not read to the end).
+    let out2 = tmp.path().join("out2");
+    let bad =
+        bin().arg("match").arg(&season).args(["--constraints", "/dev/zero"]).arg("--out").arg(&out2).output().unwrap();
+    assert_eq!(code(&bad), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("larger than 16 MiB") && !out2.exists(), "{}", text(&bad));
+    // 3: an I/O failure (the output's parent is a file), nothing written.
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let io = bin().arg("match").arg(&season).arg("-q").arg("--out").arg(file.join("results")).output().unwrap();
+    assert_eq!(code(&io), Some(3), "{}", text(&io));
+    assert_eq!(fs::read_to_string(&file).unwrap(), "x");
+}
