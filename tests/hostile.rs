@@ -10,22 +10,13 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{bin, data, text};
 
 const GIB: u64 = 1 << 30;
 const MIB: usize = 1 << 20;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dualmatch"))
-}
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// A copy of `tests/data/base` in a fresh temporary directory.
 fn base_season() -> (tempfile::TempDir, PathBuf) {

@@ -6,20 +6,15 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use dualmatch_optimiser::policies::{by_name, ALL};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dualmatch"))
-}
+mod common;
+use common::{bin, repo, text};
 
 fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    repo("data/sample")
 }
 
 fn run_match(policy: &str, constraints: &Path, out: &Path) -> Output {

@@ -13,21 +13,11 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Instant;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dualmatch"))
-}
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
-}
-
-/// What a run printed: stdout (where `validate` reports) and stderr.
-fn printed(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+mod common;
+use common::{bin, data, text as printed};
 
 /// The first lines of a long output, for assertion messages.
 fn clip(t: &str) -> String {
