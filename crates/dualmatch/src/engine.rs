@@ -223,8 +223,10 @@ impl<'s> Engine<'s> {
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         solved.assignment.check(&model).map_err(Error::Internal)?;
+        let reasons = dualmatch_optimiser::unplaced::reasons(&model, &solved.assignment);
         let candidates = Arc::clone(&self.candidates_and_source()?.0);
-        Ok(Run::new(self.season, candidates, Arc::clone(&self.constraints), solved, self.options, self.threads))
+        let constraints = Arc::clone(&self.constraints);
+        Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads))
     }
 
     /// Explains the candidates of the learner with id `learner`: the best

@@ -8,7 +8,7 @@ use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, Workplac
 use dualmatch_optimiser::advice::{self, Advice, AdviceError};
 use dualmatch_optimiser::metrics::{self, Metrics};
 use dualmatch_optimiser::network::{Duals, Proof, Solved};
-use dualmatch_optimiser::unplaced::{self, Unplaced};
+use dualmatch_optimiser::unplaced::Unplaced;
 use dualmatch_optimiser::{Assignment, Constraints, PlacementModel, SolveOptions};
 
 /// One learner's placement.
@@ -89,10 +89,8 @@ impl<'a> Placements<'a> {
 
     /// Every placement, in learner order.
     pub fn iter(&self) -> impl Iterator<Item = Placement<'a>> + 'a {
-        let (season, candidates) = (self.season, self.candidates);
-        self.assignment.placement.iter().enumerate().filter_map(move |(l, p)| {
-            p.map(|c| Placement { season, candidates, learner: LearnerId::from_index(l), candidate: c as usize })
-        })
+        let this = *self;
+        (0..self.assignment.placement.len()).filter_map(move |l| this.of(LearnerId::from_index(l)))
     }
 }
 
@@ -104,6 +102,7 @@ pub struct Run<'s> {
     candidates: Arc<Candidates>,
     constraints: Arc<Constraints>,
     solved: Solved,
+    reasons: Vec<(LearnerId, Unplaced)>,
     options: SolveOptions,
     threads: Option<usize>,
 }
@@ -114,10 +113,11 @@ impl<'s> Run<'s> {
         candidates: Arc<Candidates>,
         constraints: Arc<Constraints>,
         solved: Solved,
+        reasons: Vec<(LearnerId, Unplaced)>,
         options: SolveOptions,
         threads: Option<usize>,
     ) -> Self {
-        Self { season, candidates, constraints, solved, options, threads }
+        Self { season, candidates, constraints, solved, reasons, options, threads }
     }
 
     /// The season.
@@ -179,9 +179,10 @@ impl<'s> Run<'s> {
     pub fn duals(&self) -> Option<&Duals> {
         self.solved.duals.as_ref()
     }
-    /// Why each unplaced learner is unplaced, in learner order.
-    pub fn unplaced(&self) -> Vec<(LearnerId, Unplaced)> {
-        unplaced::reasons(&self.model(), &self.solved.assignment)
+    /// Why each unplaced learner is unplaced, in learner order (worked out
+    /// with the solve, while its model was at hand).
+    pub fn unplaced(&self) -> &[(LearnerId, Unplaced)] {
+        &self.reasons
     }
     /// Placement rates, scores, commute, fairness and stability metrics.
     pub fn metrics(&self) -> Metrics {

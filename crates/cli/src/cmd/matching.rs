@@ -130,7 +130,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         &season,
         run.candidates(),
         run.assignment(),
-        &reasons,
+        reasons,
         cfg.policy.name(),
         &proof_line,
     );
@@ -151,12 +151,12 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         timings: cfg.timings,
     };
     let source = engine.candidate_source().map_err(exit::engine)?.as_str();
-    let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), &reasons, [t_load, t_solve]);
+    let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
     let outcome = Outcome {
         season: &season,
         candidates: run.candidates(),
         solved: run.solved(),
-        reasons: &reasons,
+        reasons,
         changes: None,
         advice: advice.as_ref(),
     };
