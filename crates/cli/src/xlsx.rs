@@ -103,68 +103,155 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, text: &str, kind: Kind) ->
     Ok(())
 }
 
-/// The `summary` sheet: a key/value row for every scalar of `v` (nested
-/// objects as dotted keys, such as `proof.bound`), then each list of records
-/// (such as `per_school`) as a small table under its name.
+/// How a figure of the summary sheet is shown.
+#[derive(Clone, Copy)]
+enum Show {
+    /// As it is, with a unit.
+    Plain(&'static str),
+    /// A share (0–1) as a percentage.
+    Percent,
+    /// `true`/`false` as yes/no.
+    YesNo,
+}
+
+/// The figures of the summary sheet, in order: the words, where summary.json
+/// holds the value (a JSON pointer), and how it is shown. A figure that the
+/// summary lacks is left out.
+const FIGURES: &[(&str, &str, Show)] = &[
+    ("School", "/school", Show::Plain("")),
+    ("School name", "/name", Show::Plain("")),
+    ("Policy", "/policy", Show::Plain("")),
+    ("Learners", "/learners", Show::Plain("learners")),
+    ("Learners placed", "/placed", Show::Plain("learners")),
+    ("Learners unplaced", "/unplaced", Show::Plain("learners")),
+    ("Share placed", "/placed_share", Show::Percent),
+    ("Total score", "/total_score", Show::Plain("points (0–100 per placement)")),
+    ("Mean score of a placed learner", "/mean_score", Show::Plain("points (0–100)")),
+    ("Proven optimal", "/optimal", Show::YesNo),
+    ("Upper bound on the total score", "/proof/bound", Show::Plain("points")),
+    ("Gap between bound and total score", "/proof/gap", Show::Plain("points (0 = optimal)")),
+    ("Solver", "/proof/method", Show::Plain("")),
+    ("Most learners that can be placed", "/proof/max_placeable", Show::Plain("learners")),
+    ("Independent parts solved", "/proof/components", Show::Plain("components")),
+    ("Lottery seed", "/seed", Show::Plain("")),
+    ("Improved afterwards (nobody loses)", "/improve", Show::YesNo),
+    ("Candidate pairs", "/candidates/pairs", Show::Plain("learner–site pairs")),
+    ("Candidates from", "/candidates/source", Show::Plain("")),
+    ("Placements kept (rematch)", "/rematch/kept", Show::Plain("learners")),
+    ("Learners moved (rematch)", "/rematch/moved", Show::Plain("learners")),
+    ("Learners who gained a placement (rematch)", "/rematch/gained", Show::Plain("learners")),
+    ("Learners who lost a placement (rematch)", "/rematch/lost", Show::Plain("learners")),
+    ("Placements fixed as they were (rematch)", "/rematch/pinned", Show::Plain("learners")),
+    ("Learners moved (this school)", "/changes/moved", Show::Plain("learners")),
+    ("Learners who gained a placement (this school)", "/changes/gained", Show::Plain("learners")),
+    ("Learners who lost a placement (this school)", "/changes/lost", Show::Plain("learners")),
+    ("Time to load and score", "/load_seconds", Show::Plain("seconds")),
+    ("Time to solve", "/solve_seconds", Show::Plain("seconds")),
+];
+
+/// The `summary` sheet, for people: one row per figure in plain words with
+/// its unit ([`FIGURES`]), the unplaced learners by reason, the files left
+/// out and why, then the tables per school and per programme with named
+/// columns. summary.json keeps every exact value.
 fn summary_sheet(ws: &mut Worksheet, v: &Value, bold: &Format) -> Result<(), XlsxError> {
     ws.set_name("summary")?;
-    let mut scalars = Vec::new();
-    let mut lists = Vec::new();
-    flatten("", v, &mut scalars, &mut lists);
-    let mut widths = Widths(vec![5; 2]);
-    ws.write_string_with_format(0, 0, "key", bold)?;
-    ws.write_string_with_format(0, 1, "value", bold)?;
-    let mut row = 0u32;
-    for (key, value) in &scalars {
-        row += 1;
-        widths.see(0, key);
-        ws.write_string(row, 0, key)?;
-        json_cell(ws, row, 1, value, &mut widths)?;
+    let pct = Format::new().set_num_format("0.0%");
+    let mut widths = Widths(vec![12, 8, 8, 8, 8, 8]);
+    for (c, h) in ["Figure", "Value", "Unit"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, bold)?;
     }
-    for (name, records) in &lists {
-        row += 2;
-        ws.write_string_with_format(row, 0, name, bold)?;
+    let mut row = 0u32;
+    let mut put = |ws: &mut Worksheet, label: &str, value: &Value, show: Show, widths: &mut Widths| {
         row += 1;
-        let mut keys: Vec<&String> = Vec::new();
-        for k in records.iter().filter_map(Value::as_object).flat_map(|o| o.keys()) {
-            if !keys.contains(&k) {
-                keys.push(k);
+        widths.see(0, label);
+        ws.write_string(row, 0, label)?;
+        match (show, value) {
+            (Show::Percent, Value::Number(n)) => {
+                widths.see(1, "100.0%");
+                ws.write_number_with_format(row, 1, n.as_f64().unwrap_or(f64::NAN), &pct)?;
+            }
+            (Show::YesNo, Value::Bool(b)) => {
+                ws.write_string(row, 1, if *b { "yes" } else { "no" })?;
+            }
+            _ => json_cell(ws, row, 1, value, widths)?,
+        }
+        if let Show::Plain(unit) = show {
+            if !unit.is_empty() {
+                widths.see(2, unit);
+                ws.write_string(row, 2, unit)?;
             }
         }
-        for (c, k) in keys.iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, *k, bold)?;
-            widths.see(c, k);
+        Ok::<(), XlsxError>(())
+    };
+    let share = match (v["placed"].as_f64(), v["learners"].as_f64()) {
+        (Some(p), Some(n)) if n > 0.0 => Some(Value::from(p / n)),
+        _ => None,
+    };
+    for &(label, pointer, show) in FIGURES {
+        let value = if pointer == "/placed_share" { share.as_ref() } else { v.pointer(pointer) };
+        match value {
+            Some(x) if !x.is_null() && !x.is_object() => put(ws, label, x, show, &mut widths)?,
+            _ => {}
         }
-        for rec in records.iter() {
+    }
+    if let Some(Value::Object(kinds)) = v.get("unplaced_by_reason") {
+        for (kind, n) in kinds {
+            put(ws, &format!("Unplaced: {kind}"), n, Show::Plain("learners"), &mut widths)?;
+        }
+    }
+    if let Some(Value::Array(absent)) = v.get("files_not_written") {
+        for a in absent {
+            let label = format!("Not written: {}", a["file"].as_str().unwrap_or(""));
+            put(ws, &label, &a["why"], Show::Plain(""), &mut widths)?;
+        }
+    }
+    let mut row = row;
+    let lists: [(&str, &[(&str, &str, bool)]); 2] = [
+        (
+            "per_school",
+            &[
+                ("school", "School", false),
+                ("name", "Name", false),
+                ("learners", "Learners", false),
+                ("placed", "Placed", false),
+                ("rate", "Share placed", true),
+            ],
+        ),
+        (
+            "per_programme",
+            &[
+                ("programme", "Programme", false),
+                ("name", "Name", false),
+                ("learners", "Learners", false),
+                ("placed", "Placed", false),
+                ("seats", "Seats", false),
+            ],
+        ),
+    ];
+    for (key, columns) in lists {
+        let Some(Value::Array(records)) = v.get(key) else { continue };
+        row += 2;
+        let title = if key == "per_school" { "Per school" } else { "Per programme" };
+        ws.write_string_with_format(row, 0, title, bold)?;
+        row += 1;
+        for (c, (_, head, _)) in columns.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *head, bold)?;
+            widths.see(c, head);
+        }
+        for rec in records {
             row += 1;
-            for (c, k) in keys.iter().enumerate() {
-                json_cell(ws, row, c as u16, &rec[k.as_str()], &mut widths)?;
+            for (c, (field, _, percent)) in columns.iter().enumerate() {
+                match (&rec[*field], percent) {
+                    (Value::Number(n), true) => {
+                        ws.write_number_with_format(row, c as u16, n.as_f64().unwrap_or(f64::NAN), &pct)?;
+                    }
+                    (x, _) => json_cell(ws, row, c as u16, x, &mut widths)?,
+                }
             }
         }
     }
     ws.set_freeze_panes(1, 0)?;
     widths.apply(ws)
-}
-
-/// Splits `v` into scalar fields (with dotted keys) and lists of records.
-fn flatten<'v>(
-    prefix: &str,
-    v: &'v Value,
-    scalars: &mut Vec<(String, &'v Value)>,
-    lists: &mut Vec<(String, &'v [Value])>,
-) {
-    let Value::Object(map) = v else {
-        scalars.push((prefix.to_string(), v));
-        return;
-    };
-    for (k, x) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        match x {
-            Value::Object(_) => flatten(&key, x, scalars, lists),
-            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => lists.push((key, items)),
-            _ => scalars.push((key, x)),
-        }
-    }
 }
 
 /// A JSON value as a cell: numbers numeric, booleans boolean, null empty,

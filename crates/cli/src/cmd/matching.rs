@@ -126,15 +126,6 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             if cfg.improve { ", improved" } else { "" }
         ),
     };
-    let html = crate::report::matching::render(
-        &season,
-        run.candidates(),
-        run.assignment(),
-        reasons,
-        cfg.policy.name(),
-        &proof_line,
-    );
-    dir.write_bytes("report.html", html.as_bytes())?;
     let advice = if cfg.files.no_advice {
         None
     } else {
@@ -143,6 +134,19 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
         results::advice_or_warn(run.advice().transpose(), &progress, global.quiet)
     };
+    let absent =
+        results::files_not_written(cfg.policy.name(), run.duals().is_some(), advice.is_some(), cfg.files.no_advice);
+    let html = crate::report::matching::render(&crate::report::matching::Report {
+        season: &season,
+        candidates: run.candidates(),
+        assignment: run.assignment(),
+        reasons,
+        policy: cfg.policy.name(),
+        proof_line: &proof_line,
+        absent: &absent,
+        changes: None,
+    });
+    dir.write_bytes("report.html", html.as_bytes())?;
     let info = SummaryInfo {
         policy: cfg.policy.name(),
         seed: (!optimal).then_some(cfg.seed),
@@ -151,7 +155,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         timings: cfg.timings,
     };
     let source = engine.candidate_source().map_err(exit::engine)?.as_str();
-    let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
+    let mut summary =
+        results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
+    results::note_files_not_written(&mut summary, &absent);
     let outcome = Outcome {
         season: &season,
         candidates: run.candidates(),
