@@ -149,6 +149,10 @@ const FIGURES: &[(&str, &str, Show)] = &[
     ("Time to solve", "/solve_seconds", Show::Plain("seconds")),
 ];
 
+/// A column of a table on the summary sheet: the field of summary.json, the
+/// header, and whether it is a share shown as a percentage.
+type SummaryColumn = (&'static str, &'static str, bool);
+
 /// The `summary` sheet, for people: one row per figure in plain words with
 /// its unit ([`FIGURES`]), the unplaced learners by reason, the files left
 /// out and why, then the tables per school and per programme with named
@@ -205,8 +209,7 @@ fn summary_sheet(ws: &mut Worksheet, v: &Value, bold: &Format) -> Result<(), Xls
             put(ws, &label, &a["why"], Show::Plain(""), &mut widths)?;
         }
     }
-    let mut row = row;
-    let lists: [(&str, &[(&str, &str, bool)]); 2] = [
+    let lists: [(&str, &[SummaryColumn]); 2] = [
         (
             "per_school",
             &[
