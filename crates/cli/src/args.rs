@@ -146,6 +146,21 @@ workplaces, recognitions, and candidates when the season has them), with the
 same header and columns as the CSV files; numbers are numeric cells. The
 season is validated first: a season with errors is not converted.")]
     Convert(ConvertArgs),
+    /// Write an empty season workbook to fill in, with drop-down lists and number rules.
+    #[command(after_help = "\
+Examples:
+  dualmatch template --out season.xlsx
+  dualmatch validate season.xlsx
+  dualmatch match season.xlsx --out results
+
+Writes one .xlsx workbook: an instructions sheet, then a sheet per table
+(programmes, schools, learners, workplaces, recognitions) with the header of
+the CSV files. A learner's school, programme and screening and a
+recognition's workplace and programme are drop-down lists fed by the
+workbook's own sheets; seats, capacity, readiness, coordinates and the
+commute only take numbers in range. Filled in, the workbook is a season:
+validate and match it directly. `convert` writes the same rules.")]
+    Template(TemplateArgs),
 }
 
 /// How diagnostics are printed.
@@ -423,6 +438,17 @@ pub struct RematchArgs {
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+}
+
+/// `dualmatch template`.
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// The workbook to write (ending in .xlsx).
+    #[arg(long, short, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Replace the workbook if it exists (only a file, never a directory).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `dualmatch convert`.

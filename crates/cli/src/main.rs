@@ -43,5 +43,6 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Rematch(a) => cmd::rematch::run(a, &cli.global),
         args::Command::Explain(a) => cmd::explain::run(a, &cli.global),
         args::Command::Convert(a) => cmd::convert::run(a, &cli.global),
+        args::Command::Template(a) => cmd::template::run(a, &cli.global),
     }
 }

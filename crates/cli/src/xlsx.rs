@@ -6,7 +6,9 @@
 
 use std::io;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use crate::exit::usage;
@@ -20,13 +22,129 @@ const MAX_WIDTH: usize = 60;
 /// table a worksheet cannot hold (more than 1,048,576 rows, a text over
 /// 32,767 characters) is a usage error naming the sheet and row.
 pub fn workbook(display: &str, tables: &[Table], summary: Option<&Value>) -> anyhow::Result<Vec<u8>> {
+    build(display, tables, summary, None)
+}
+
+/// What a season workbook checks as it is edited ([`season_workbook`]).
+pub enum SeasonBook {
+    /// A season as `convert` writes it: the tables with their validation.
+    Season,
+    /// An empty season to fill in (`template`): an instructions sheet first.
+    Template,
+}
+
+/// A season workbook: one sheet per table of the season, as [`workbook`],
+/// with data validation on the cells people type: drop-down lists for a
+/// learner's school, programme and screening outcome and for a
+/// recognition's workplace and programme (fed by the workbook's own
+/// `schools`, `programmes` and `workplaces` sheets), and number rules for
+/// seats, capacity, readiness, coordinates and the commute, the same rules
+/// the season reader applies ([`validations`]).
+pub fn season_workbook(display: &str, tables: &[Table], kind: SeasonBook) -> anyhow::Result<Vec<u8>> {
+    build(display, tables, None, Some(kind))
+}
+
+/// The last row a validation covers (the last row of a worksheet).
+const LAST_ROW: u32 = 1_048_575;
+
+/// The validation of column `column` of season table `table`, if any, with
+/// a one-line help text that Excel shows when the cell is selected.
+pub fn validations(table: &str, column: &str) -> Option<(DataValidation, &'static str)> {
+    let list = |sheet: &str| Formula::new(format!("={sheet}!$A$2:$A${}", LAST_ROW + 1));
+    let (v, help) = match (table, column) {
+        ("learners", "school") => {
+            (DataValidation::new().allow_list_formula(list("schools")), "Pick a school id from the schools sheet.")
+        }
+        ("learners" | "recognitions", "programme") => (
+            DataValidation::new().allow_list_formula(list("programmes")),
+            "Pick a programme id from the programmes sheet.",
+        ),
+        ("recognitions", "workplace") => (
+            DataValidation::new().allow_list_formula(list("workplaces")),
+            "Pick a workplace id from the workplaces sheet.",
+        ),
+        ("learners", "screening") => (
+            DataValidation::new().allow_list_strings(&["passed", "pending", "failed"]).ok()?,
+            "passed, pending or failed.",
+        ),
+        (_, "seats" | "capacity") => (
+            DataValidation::new().allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+            "A whole number, 0 or more.",
+        ),
+        (_, "readiness" | "min_readiness") => (
+            DataValidation::new().allow_whole_number(DataValidationRule::Between(1, 4)),
+            "A whole number from 1 (not yet ready) to 4.",
+        ),
+        (_, "lat") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::Between(-90.0, 90.0)),
+            "Latitude in degrees, -90 to 90 (Flanders: about 51).",
+        ),
+        (_, "lon") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::Between(-180.0, 180.0)),
+            "Longitude in degrees, -180 to 180 (Flanders: about 3 to 6).",
+        ),
+        ("learners", "max_commute_km") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
+            "The longest commute in km, 0 or more.",
+        ),
+        _ => return None,
+    };
+    let v = v.set_input_message(help).ok()?.set_error_message(format!("Not allowed here. {help}")).ok()?;
+    Some((v, help))
+}
+
+/// The instructions sheet of a template.
+const INSTRUCTIONS: &[&str] = &[
+    "dualmatch season workbook",
+    "",
+    "Fill in one row per record on each sheet, under the header; keep the headers as they are.",
+    "1. programmes: id and name of each programme (for example P01, Kok).",
+    "2. schools: id, name and location (lat, lon in degrees) of each school.",
+    "3. workplaces: each company site: id, company name, location, capacity (most learners at once, empty = no \
+     limit), min_readiness (1-4), requires, partner_schools and preferences (lists separated by ;).",
+    "4. recognitions: which site may train which programme, and how many seats.",
+    "5. learners: id, school and programme (pick from the drop-down lists, fed by the sheets above), home \
+     location, max_commute_km, readiness (1-4), screening (passed, pending or failed), attributes and \
+     preferences (lists separated by ;).",
+    "",
+    "Cells with a rule show it when selected and refuse what the season reader would refuse.",
+    "Then run: dualmatch validate season.xlsx, and dualmatch match season.xlsx --out results",
+    "This sheet is ignored when the season is read. Column meanings: docs/format.md.",
+];
+
+fn build(
+    display: &str,
+    tables: &[Table],
+    summary: Option<&Value>,
+    season: Option<SeasonBook>,
+) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     // A fixed creation time, so that the same results give the same bytes.
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(internal)?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
+    if let Some(SeasonBook::Template) = season {
+        let ws = book.add_worksheet();
+        ws.set_name("instructions").map_err(internal)?;
+        for (r, line) in INSTRUCTIONS.iter().enumerate() {
+            if r == 0 {
+                ws.write_string_with_format(0, 0, *line, &bold).map_err(internal)?;
+            } else {
+                ws.write_string(r as u32, 0, *line).map_err(internal)?;
+            }
+        }
+        ws.set_column_width(0, 120).map_err(internal)?;
+    }
     for t in tables {
-        table_sheet(book.add_worksheet(), t, &bold, display)?;
+        let ws = book.add_worksheet();
+        table_sheet(ws, t, &bold, display)?;
+        if season.is_some() {
+            for (c, (name, _)) in t.columns.iter().enumerate() {
+                if let Some((v, _)) = validations(&t.name, name) {
+                    ws.add_data_validation(1, c as u16, LAST_ROW, c as u16, &v).map_err(internal)?;
+                }
+            }
+        }
     }
     if let Some(v) = summary {
         summary_sheet(book.add_worksheet(), v, &bold).map_err(internal)?;

@@ -8,4 +8,5 @@ pub mod generate;
 pub mod matching;
 pub mod rematch;
 pub mod score;
+pub mod template;
 pub mod validate;
