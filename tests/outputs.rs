@@ -413,3 +413,23 @@ fn report_shows_school_names_and_map_tooltips_in_chromium() {
     assert!(map.contains(": unplaced"), "no unplaced learner on the map");
     assert!(map.contains(">unplaced learner</text>"), "unplaced learners are not in the legend");
 }
+
+/// Every command's `--help` says that a season can be an `.xlsx` workbook
+/// and what the command writes (or that it writes nothing).
+#[test]
+fn every_help_mentions_xlsx_seasons_and_the_files_written() {
+    let commands =
+        ["validate", "generate", "match", "score", "explain", "compare", "diff", "rematch", "convert", "template"];
+    for c in commands {
+        let o = run(bin().args([c, "--help"]));
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{c}: {t}");
+        assert!(t.contains(".xlsx"), "`dualmatch {c} --help` does not mention .xlsx seasons:\n{t}");
+        assert!(t.contains("Writes"), "`dualmatch {c} --help` does not say what it writes:\n{t}");
+    }
+    let o = run(bin().arg("--help"));
+    let listed = text(&o);
+    for c in commands {
+        assert!(listed.contains(&format!("  {c} ")), "`dualmatch --help` does not list {c}");
+    }
+}

@@ -17,7 +17,9 @@ Examples:
   dualmatch generate --preset tiny --format json --out tiny.json
   dualmatch match data/sample --xlsx --out results
   dualmatch convert data/sample --out sample.xlsx
+  dualmatch template --out season.xlsx
 
+A season is a directory of CSV files, a JSON file or an .xlsx workbook.
 Exit codes: 0 ok, 1 infeasible or partial result, 2 bad input or usage, 3 I/O failure.";
 
 /// The `dualmatch` command line.
@@ -53,7 +55,9 @@ Examples:
   dualmatch validate season.json --format json
 
 A SEASON is a directory of CSV files (programmes, schools, learners, workplaces,
-recognitions, optional candidates) or one JSON file with the same tables.
+recognitions, optional candidates), one JSON file with the same tables, or an
+.xlsx workbook with a sheet per table (see `dualmatch template`).
+Writes nothing: prints the problems (or JSON with --format json).
 Errors make the command exit with 2; warnings do not.")]
     Validate(ValidateArgs),
     /// Write a realistic synthetic season (CSV directory or JSON file).
@@ -66,6 +70,10 @@ Examples:
   dualmatch generate --preset flanders --scenario --scarcity 0.6,0.8,1.0 --school-counts 5,25 --out sweep
   dualmatch compare sweep/* --policies max-fit,stable,first-come --seeds 5 --out cmp
 
+Writes the season's CSV files (programmes, schools, learners, workplaces,
+recognitions) into --out, or one JSON file with --format json; with
+--scenario a season directory per sweep point. Turn a season into an .xlsx
+workbook with `dualmatch convert`.
 The same options and seed always give byte-identical files.")]
     Generate(GenerateArgs),
     /// Assign placements for a whole season, provably optimally.
@@ -77,11 +85,15 @@ Examples:
   dualmatch match season/ --candidates my-scores.csv --out results --force
   dualmatch match data/sample --xlsx --by-school --out results
 
-Writes placements.csv, unplaced.csv (with the reason for each learner),
-seat_values.csv (what one more seat would be worth) and summary.json (with the
-proof of optimality). --xlsx adds results.xlsx: a sheet per CSV file and a
-summary sheet. --by-school adds by-school/<school>/ with only that school's
-learners. Exit code 1 when the constraints cannot all be met.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes placements.csv (with company, programme and school names), unplaced.csv
+(with the reason for each learner), seat_values.csv (what one more seat would
+be worth), waitlist.csv and recruitment.csv (max-fit; docs/advice.md),
+summary.json (with the proof of optimality, exact values, and which of these
+files a policy leaves out and why) and report.html. --xlsx adds results.xlsx:
+a sheet per CSV file and a summary sheet. --by-school adds by-school/<school>/
+with only that school's learners, and by-school/index.csv.
+Exit code 1 when the constraints cannot all be met.")]
     Match(MatchArgs),
     /// Score every eligible learner–site pair (screening gates, then fit).
     #[command(after_help = "\
@@ -89,14 +101,19 @@ Examples:
   dualmatch score data/sample --out candidates.csv
   dualmatch score data/sample --weights weights.toml --out candidates.csv
 
-Writes learner,workplace,programme,score, one column per component, and
-distance_km. See docs/scoring.md for the gates, components and weights.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes one CSV file (--out): learner,workplace,programme,score, one column per
+component, and distance_km, with exact scores (it can be read back by
+`match --candidates`). See docs/scoring.md for the gates, components and weights.")]
     Score(ScoreArgs),
     /// Show a learner's best candidates, each score's breakdown, and why other sites were rejected.
     #[command(after_help = "\
 Examples:
   dualmatch explain data/sample --learner L000042
-  dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml")]
+  dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml
+
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes nothing: prints the explanation.")]
     Explain(ExplainArgs),
     /// Run allocation policies side by side and report who gains and who loses.
     #[command(after_help = "\
@@ -108,13 +125,18 @@ Examples:
 Policies: max-fit, max-placed, fair-share, stable, stable-workplace,
 serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md).
 Randomised policies run once per seed (--seed, --seed+1, ...).
-Writes comparison.csv, comparison.json and report.html.")]
+Seasons may be CSV directories, JSON files or .xlsx workbooks.
+Writes comparison.csv, comparison.json and report.html (a table per season
+with a glossary of the metrics, and for several seasons charts across them).")]
     Compare(CompareArgs),
     /// Who moved, who gained and who lost a placement between two results.
     #[command(after_help = "\
 Examples:
   dualmatch diff results-before results-after
-  dualmatch diff results-before results-after --all-schools")]
+  dualmatch diff results-before results-after --all-schools
+
+Reads placements.csv and unplaced.csv of two result directories (of seasons
+in CSV, JSON or .xlsx form). Writes nothing: prints the differences.")]
     Diff(DiffArgs),
     /// Re-place learners affected by changes, keeping every placement that is still valid.
     #[command(after_help = "\
@@ -132,8 +154,11 @@ changes.csv has the header event,learner,workplace,programme,seats; events:
   seats_added      workplace,programme,seats
 Nobody whose placement is still valid is moved.
 
-Writes the files of `match` and placement_changes.csv (every learner who
-moved, gained or lost a placement); --xlsx and --by-school as for `match`.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes the files of `match` (placements.csv, unplaced.csv, seat_values.csv,
+waitlist.csv, recruitment.csv, summary.json, report.html with the changes)
+and placement_changes.csv (every learner who moved, gained or lost a
+placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
     /// Write a season (CSV directory or JSON file) as an xlsx workbook.
     #[command(after_help = "\
@@ -143,8 +168,10 @@ Examples:
 
 The workbook has one sheet per table (programmes, schools, learners,
 workplaces, recognitions, and candidates when the season has them), with the
-same header and columns as the CSV files; numbers are numeric cells. The
-season is validated first: a season with errors is not converted.")]
+same header and columns as the CSV files; numbers are numeric cells. Writes
+one .xlsx workbook (--out), with the drop-down lists and number rules of
+`dualmatch template`; it is a season too. The season is validated first: a
+season with errors is not converted.")]
     Convert(ConvertArgs),
     /// Write an empty season workbook to fill in, with drop-down lists and number rules.
     #[command(after_help = "\
@@ -175,7 +202,7 @@ pub enum ReportFormat {
 /// `dualmatch validate`.
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// Output format of the report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -246,7 +273,7 @@ pub struct GenerateArgs {
 /// `dualmatch match`.
 #[derive(Args, Debug)]
 pub struct MatchArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The allocation policy: max-fit and max-placed are exact (with a proof);
     /// fair-share, stable, stable-workplace, serial-dictatorship,
@@ -334,7 +361,7 @@ pub struct ResultDir {
 /// `dualmatch score`.
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
@@ -353,7 +380,7 @@ pub struct ScoreArgs {
 /// `dualmatch explain`.
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The learner's id.
     #[arg(long)]
@@ -369,7 +396,8 @@ pub struct ExplainArgs {
 /// `dualmatch compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// One or more seasons.
+    /// One or more seasons: directories of CSV files, JSON files or .xlsx
+    /// workbooks.
     #[arg(required = true)]
     pub seasons: Vec<PathBuf>,
     /// Comma-separated policies, or `all`.
@@ -410,7 +438,8 @@ pub struct DiffArgs {
 /// `dualmatch rematch`.
 #[derive(Args, Debug)]
 pub struct RematchArgs {
-    /// The season (with any new learners added).
+    /// The season (with any new learners added): a directory of CSV files, a
+    /// JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The result directory of the earlier run.
     #[arg(long, value_name = "DIR")]
@@ -454,7 +483,7 @@ pub struct TemplateArgs {
 /// `dualmatch convert`.
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The workbook to write (ending in .xlsx).
     #[arg(long, short, value_name = "FILE.xlsx")]
