@@ -99,12 +99,13 @@ impl Conflict {
                     ));
                 }
                 let shown: Vec<String> = limits.iter().take(6).map(|(l, n)| format!("{} {n}", l.describe(s))).collect();
-                format!(
-                    "{}: {need} placements needed, but only {available} are within reach ({}{})",
-                    who.join("; "),
-                    shown.join(", "),
-                    if limits.len() > 6 { ", …" } else { "" }
-                )
+                let within = if shown.is_empty() {
+                    // No limit binds: nothing usable is in reach at all.
+                    ": no usable site (recognised, in reach and open to them) exists".to_string()
+                } else {
+                    format!(" ({}{})", shown.join(", "), if limits.len() > 6 { ", …" } else { "" })
+                };
+                format!("{}: {need} placements needed, but only {available} are within reach{within}", who.join("; "),)
             }
         }
     }
@@ -112,7 +113,47 @@ impl Conflict {
 
 impl Infeasible {
     /// Every conflict in plain language.
+    /// Every conflict in plain language, each line once (two conflicts can
+    /// read the same, such as one floor found from several components).
     pub fn describe(&self, s: &Season) -> Vec<String> {
-        self.conflicts.iter().map(|c| c.describe(s)).collect()
+        let mut lines: Vec<String> = Vec::new();
+        for line in self.conflicts.iter().map(|c| c.describe(s)) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dualmatch_core::season::doc::*;
+    use dualmatch_core::season::from_doc;
+
+    use super::*;
+
+    fn season() -> Season {
+        let doc = SeasonDoc {
+            programmes: vec![ProgrammeRec { id: "P".into(), name: "Kok".into(), row: 0 }],
+            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            ..SeasonDoc::default()
+        };
+        from_doc(doc).map(|l| l.season).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn a_shortfall_without_limits_has_no_empty_parenthesis_and_lines_are_not_repeated() {
+        let s = season();
+        let (sc, p) = (SchoolId::from_index(0), ProgrammeId::from_index(0));
+        let c = Conflict::Shortfall { floors: vec![(sc, p, 3)], pins: vec![], need: 3, available: 0, limits: vec![] };
+        let line = c.describe(&s);
+        assert!(!line.contains("()"), "{line}");
+        assert!(
+            line.ends_with("only 0 are within reach: no usable site (recognised, in reach and open to them) exists"),
+            "{line}"
+        );
+        let inf = Infeasible { conflicts: vec![c.clone(), c.clone(), c] };
+        assert_eq!(inf.describe(&s), [line]);
     }
 }
