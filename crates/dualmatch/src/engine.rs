@@ -223,7 +223,7 @@ impl<'s> Engine<'s> {
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         solved.assignment.check(&model).map_err(Error::Internal)?;
-        let reasons = dualmatch_optimiser::unplaced::reasons(&model, &solved.assignment);
+        let reasons = dualmatch_optimiser::unplaced::reasons_for(&model, &solved.assignment, policy.uses_lists());
         let candidates = Arc::clone(&self.candidates_and_source()?.0);
         let constraints = Arc::clone(&self.constraints);
         Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads))
