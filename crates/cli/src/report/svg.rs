@@ -19,9 +19,12 @@ fn colour(i: usize) -> &'static str {
 pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f64, y_label: &str) -> String {
     let rows = 1.0 + (series.iter().map(|(n, _)| 24.0 + 7.0 * n.chars().count() as f64).sum::<f64>() / 900.0).floor();
     let longest = categories.iter().map(|c| c.chars().count().min(LABEL_CHARS)).max().unwrap_or(0) as f64;
-    // Room for the slanted category labels (names, up to LABEL_CHARS).
-    let bottom = (20.0 + 4.2 * longest).max(70.0);
-    let (w, left) = (1000.0, 60.0);
+    // Room for the labels slanted at 35° (about 5.5 px a character): below
+    // the chart, and left of the first group's centre.
+    let bottom = (24.0 + 3.3 * longest).max(70.0);
+    let w = 1000.0;
+    let first_centre = 0.5 * (w - 70.0) / categories.len().max(1) as f64;
+    let left = (4.5 * longest + 8.0 - first_centre).max(60.0);
     let h = 290.0 + bottom;
     let top = 16.0 + 14.0 * rows;
     let plot_h = h - bottom - top;
@@ -134,8 +137,14 @@ pub fn histogram(values: &[f64], bins: usize, x_label: &str) -> String {
     let cats: Vec<String> =
         (0..bins).map(|b| format!("{}–{}", trim(width * b as f64), trim(width * (b + 1) as f64))).collect();
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
-    // Four ticks of a whole step each.
-    let axis = 4 * top.div_ceil(4);
+    // Four ticks of a round, whole step each (1, 2, 5, 10, 20, 50, …).
+    let step = [1, 2, 5]
+        .into_iter()
+        .flat_map(|m| (0..15).map(move |k| m * 10usize.pow(k)))
+        .filter(|&x| 4 * x >= top)
+        .min()
+        .unwrap_or(top);
+    let axis = 4 * step;
     grouped_bars(&cats, &[(x_label.to_string(), counts.iter().map(|c| *c as f64).collect())], axis as f64, "learners")
 }
 
@@ -218,6 +227,12 @@ mod tests {
             assert!(svg.contains(&format!("0–{}<", trim(width))), "{svg}");
             // Axis ticks are whole numbers (0, 1, 2, 3, 4 for at most 4 per bin).
             assert!(!svg.contains(">0.25<") && !svg.contains(">0.5<") && !svg.contains(">1.5<"), "{svg}");
+        }
+        // Round ticks for larger counts: 348 learners in a bin give 0–400 by 100.
+        let many: Vec<f64> = (0..348).map(|_| 1.0).chain([30.0]).collect();
+        let svg = histogram(&many, 12, "km");
+        for tick in [">100<", ">200<", ">300<", ">400<"] {
+            assert!(svg.contains(tick), "no tick {tick}: {svg}");
         }
         for raw in [0.01, 0.3, 1.0, 3.3, 7.0, 22.0, 1e6 + 1.0] {
             let w = nice_step(raw);
