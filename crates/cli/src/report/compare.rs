@@ -87,12 +87,13 @@ fn count(x: f64) -> String {
 /// each policy's placement rate and minimum school rate across them.
 pub fn render(seasons: &[(PathBuf, Season)], runs: &[RunView]) -> String {
     let mut body = String::new();
-    let mut order: Vec<usize> = (0..seasons.len()).collect();
-    order.sort_by(|&a, &b| natural_cmp(&seasons[a].0.display().to_string(), &seasons[b].0.display().to_string()));
+    let mut season_order: Vec<usize> = (0..seasons.len()).collect();
+    season_order
+        .sort_by(|&a, &b| natural_cmp(&seasons[a].0.display().to_string(), &seasons[b].0.display().to_string()));
     if seasons.len() > 1 {
-        body.push_str(&sweep(seasons, runs, &order));
+        body.push_str(&sweep(seasons, runs, &season_order));
     }
-    for &si in &order {
+    for &si in &season_order {
         let (path, season) = &seasons[si];
         let mut policies: Vec<&str> = Vec::new();
         for r in runs.iter().filter(|r| r.0 == si) {
@@ -146,7 +147,10 @@ pub fn render(seasons: &[(PathBuf, Season)], runs: &[RunView]) -> String {
             ],
             &rows,
         ));
-        body.push_str(&glossary(GLOSSARY));
+        // Under the first table only: the columns are the same in every table.
+        if si == season_order[0] {
+            body.push_str(&glossary(GLOSSARY));
+        }
         // Placement rate per school per policy (largest schools).
         let mut order: Vec<usize> = (0..season.schools().len()).collect();
         let size = |i: usize| runs.iter().find_map(|r| r.3.filter(|_| r.0 == si)).map_or(0, |m| m.by_school[i].1);
