@@ -10,19 +10,10 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{bin, copy_dir, data, repo, run, text};
+use common::{bin, copy_dir, csv_cells, data, repo, run, text};
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// Every row of a CSV file, header included.
-fn csv_cells(path: &Path) -> Vec<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
 }
 
 /// The rows of a CSV file (header left out) as maps from column to cell.

@@ -41,3 +41,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every row of a CSV file, header included, as text cells.
+pub fn csv_cells(path: &Path) -> Vec<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+}
