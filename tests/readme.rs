@@ -22,7 +22,7 @@ const NOT_RUN: &[(&str, &str)] = &[
         "installs into ~/.cargo/bin; the test puts the built binary on the PATH instead",
     ),
     ("cargo test --workspace", "runs this very test"),
-    ("cargo run -p dualmatch --example ", "builds the library examples; `cargo test --workspace` builds them"),
+    ("cargo run -p dualmatch --example ", "the library examples: .ci/run runs each of them"),
 ];
 
 /// The command lines of the README's `sh` blocks, in order (comments and
