@@ -424,3 +424,27 @@ fn every_help_mentions_xlsx_seasons_and_the_files_written() {
         assert!(listed.contains(&format!("  {c} ")), "`dualmatch --help` does not list {c}");
     }
 }
+
+/// Under `stable`, no unplaced learner is given a max-fit reason ("would
+/// not raise the objective"): the reasons name the learner's own list. The
+/// workbook's summary sheet says which files were not written and why.
+#[test]
+fn stable_reasons_name_the_learners_own_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    match_into(&repo("data/sample"), &out, &["--policy", "stable", "--xlsx"]);
+    let reasons: Vec<String> = records(&out.join("unplaced.csv")).into_iter().map(|r| r["reason"].clone()).collect();
+    assert!(!reasons.iter().any(|r| r.contains("would not raise the objective")), "a max-fit reason under stable");
+    let own = reasons.iter().filter(|r| r.contains("their own list")).count();
+    assert!(own > 10, "only {own} reasons name the learner's own list");
+    assert!(reasons.iter().any(|r| r.starts_with("their own list names only W") && r.ends_with(", which is full")));
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert!(summary["unplaced_by_reason"]["own list"].as_u64().unwrap() >= own as u64);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("results.xlsx")).unwrap();
+    let sheet = book.worksheet_range("summary").unwrap();
+    let labels: Vec<String> = sheet.rows().map(|r| r[0].to_string()).collect();
+    for f in ["seat_values.csv", "waitlist.csv", "recruitment.csv"] {
+        assert!(labels.contains(&format!("Not written: {f}")), "{labels:?}");
+    }
+}
