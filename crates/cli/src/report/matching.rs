@@ -76,7 +76,8 @@ pub fn render(r: &Report) -> String {
         let counts = change_counts(changes.iter());
         let words: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
         body.push_str(&format!(
-            "<p>{} placements changed ({}). Every placement that was still valid was kept as it was.</p>",
+            "<p>{} placements changed ({}): every learner who moved, gained or lost a placement. Placements that \
+             were still valid were kept fixed, as the line above says.</p>",
             changes.len(),
             super::esc(&words.join(", "))
         ));
