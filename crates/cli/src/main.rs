@@ -6,6 +6,7 @@ mod cmd;
 mod exit;
 mod inputs;
 mod output;
+mod parts;
 mod progress;
 mod report;
 mod results;
@@ -43,5 +44,6 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Rematch(a) => cmd::rematch::run(a, &cli.global),
         args::Command::Explain(a) => cmd::explain::run(a, &cli.global),
         args::Command::Convert(a) => cmd::convert::run(a, &cli.global),
+        args::Command::Merge(a) => cmd::merge::run(a, &cli.global),
     }
 }

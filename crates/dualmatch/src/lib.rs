@@ -31,6 +31,7 @@ mod engine;
 mod error;
 mod rematch;
 mod run;
+pub mod shard;
 
 pub use compare::CompareRow;
 pub use engine::{CandidateSource, Engine};
