@@ -67,9 +67,13 @@ echo "   match on Slurm: $(( $(date +%s) - start )) s"
 same "$W/match-single" "$W/match-merged" "match"
 
 if [ "$failed" != 0 ]; then
+    echo "selftest: logs and results kept in $T"
     for f in "$W"/*.log "$T"/slurmctld.log "$T"/slurmd.log; do
         [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
     done
     exit 1
 fi
+cluster_stop
+cd /
+rm -rf "$T"
 echo "== selftest passed"
