@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bin, repo, run, text};
+use common::{bin, repo, run, snapshot, text};
 
 const POLICIES: &str = "max-fit,stable,random-serial,first-come";
 
@@ -42,29 +42,16 @@ fn seasons(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every file under `dir` (relative path → bytes), without the marker.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().unwrap() != ".dualmatch-result" {
-                out.push((p.strip_prefix(dir).unwrap().display().to_string(), fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    snapshot(dir).into_iter().filter(|(p, _)| p != Path::new(".dualmatch-result")).collect()
 }
 
 fn assert_same_files(single: &Path, merged: &Path, what: &str) {
     let (a, b) = (files(single), files(merged));
-    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    let names = |v: &[(PathBuf, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&a), names(&b), "{what}: the merged result has other files");
     for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{what}: {name} differs from the single run's");
+        assert!(x == y, "{what}: {} differs from the single run's", name.display());
     }
 }
 
