@@ -81,7 +81,10 @@ Writes placements.csv, unplaced.csv (with the reason for each learner),
 seat_values.csv (what one more seat would be worth) and summary.json (with the
 proof of optimality). --xlsx adds results.xlsx: a sheet per CSV file and a
 summary sheet. --by-school adds by-school/<school>/ with only that school's
-learners. Exit code 1 when the constraints cannot all be met.")]
+learners. Exit code 1 when the constraints cannot all be met.
+With --shard i/N (max-fit, max-placed) solves only shard i's share of the
+independent components and writes a part; `dualmatch merge` makes the
+result (docs/scale-out.md).")]
     Match(MatchArgs),
     /// Score every eligible learner–site pair (screening gates, then fit).
     #[command(after_help = "\
@@ -108,7 +111,9 @@ Examples:
 Policies: max-fit, max-placed, fair-share, stable, stable-workplace,
 serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md).
 Randomised policies run once per seed (--seed, --seed+1, ...).
-Writes comparison.csv, comparison.json and report.html.")]
+Writes comparison.csv, comparison.json and report.html. With --shard i/N
+(or auto in a Slurm array or Kubernetes Indexed Job) runs only shard i's
+runs and writes a part; `dualmatch merge` makes the result (docs/scale-out.md).")]
     Compare(CompareArgs),
     /// Who moved, who gained and who lost a placement between two results.
     #[command(after_help = "\
