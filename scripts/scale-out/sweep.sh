@@ -40,3 +40,6 @@ printf '| unsharded `compare` (%s threads) | %s s |\n' "$(nproc)" "$single"
 printf '| Slurm array, %s tasks × 1 CPU, + dependent merge | %s s |\n' "$SHARDS" "$slurm"
 echo
 echo "merged result byte-identical to the unsharded one; $(nproc) cores; load average at the end: $load"
+cluster_stop
+cd /
+rm -rf "$T"
