@@ -14,16 +14,17 @@ DUALMATCH=$(realpath "${DUALMATCH:-$ROOT/target/release/dualmatch}")
 W=${1:-$(mktemp -d /tmp/dualmatch-national.XXXXXX)}
 SHARDS=${SHARDS:-4}
 OPTS=${MATCH_OPTIONS:---no-timings --no-advice}
-mkdir -p "$W"
+mkdir -p "$W/times"
 cd "$W"
 [ -d national ] || "$DUALMATCH" -q generate --preset national --seed 1 --out national
-# Runs a command under /usr/bin/time -v; prints "<peak MiB> <wall s>".
+# Runs a command under /usr/bin/time -v (its report in times/, not beside the
+# parts: merge takes part-*); prints "<peak MiB> <wall s>".
 measure() {
     local log=$1
     shift
-    /usr/bin/time -v "$@" 2> "$log.time" >/dev/null
+    /usr/bin/time -v "$@" 2> "times/$log" >/dev/null
     awk -F': ' '/Maximum resident set size/ {kb=$2} /Elapsed \(wall clock\)/ {t=$2}
-        END {n=split(t, p, ":"); s=0; for (i=1; i<=n; i++) s=s*60+p[i]; printf "%.0f %.0f\n", kb/1024, s}' "$log.time"
+        END {n=split(t, p, ":"); s=0; for (i=1; i<=n; i++) s=s*60+p[i]; printf "%.0f %.0f\n", kb/1024, s}' "times/$log"
 }
 rows=()
 # shellcheck disable=SC2086
