@@ -93,7 +93,10 @@ summary.json (with the proof of optimality, exact values, and which of these
 files a policy leaves out and why) and report.html. --xlsx adds results.xlsx:
 a sheet per CSV file and a summary sheet. --by-school adds by-school/<school>/
 with only that school's learners, and by-school/index.csv.
-Exit code 1 when the constraints cannot all be met.")]
+Exit code 1 when the constraints cannot all be met.
+With --shard i/N (max-fit, max-placed) solves only shard i's share of the
+independent components and writes a part; `dualmatch merge` makes the
+result (docs/scale-out.md).")]
     Match(MatchArgs),
     /// Score every eligible learner–site pair (screening gates, then fit).
     #[command(after_help = "\
@@ -127,7 +130,9 @@ serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md
 Randomised policies run once per seed (--seed, --seed+1, ...).
 Seasons may be CSV directories, JSON files or .xlsx workbooks.
 Writes comparison.csv, comparison.json and report.html (a table per season
-with a glossary of the metrics, and for several seasons charts across them).")]
+with a glossary of the metrics, and for several seasons charts across them). With --shard i/N
+(or auto in a Slurm array or Kubernetes Indexed Job) runs only shard i's
+runs and writes a part; `dualmatch merge` makes the result (docs/scale-out.md).")]
     Compare(CompareArgs),
     /// Who moved, who gained and who lost a placement between two results.
     #[command(after_help = "\
@@ -188,6 +193,18 @@ workbook's own sheets; seats, capacity, readiness, coordinates and the
 commute only take numbers in range. Filled in, the workbook is a season:
 validate and match it directly. `convert` writes the same rules.")]
     Template(TemplateArgs),
+    /// Put the parts of a sharded compare or match together into the single run's result.
+    #[command(after_help = "\
+Examples:
+  dualmatch compare seasons/* --policies all --seeds 10 --shard 0/4 --out part-0   (… up to 3/4)
+  dualmatch merge part-0 part-1 part-2 part-3 --out cmp
+  dualmatch match national --shard auto --out parts/$SLURM_ARRAY_TASK_ID
+  dualmatch merge parts/* --out national-result
+
+The merged files are those the unsharded run writes, byte for byte (with
+--no-timings). Parts of different runs (other inputs, options or shard count)
+are refused with exit code 2, and missing shards are named. See docs/scale-out.md.")]
+    Merge(MergeArgs),
 }
 
 /// How diagnostics are printed.
@@ -308,6 +325,9 @@ pub struct MatchArgs {
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+    /// Run one shard of a sharded match.
+    #[command(flatten)]
+    pub shard: ShardArgs,
 }
 
 /// The budget of candidate pairs of the commands that score a season
@@ -421,6 +441,38 @@ pub struct CompareArgs {
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,
+    /// Run one shard of a sharded comparison.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// Which shard of a sharded run to make (docs/scale-out.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ShardArgs {
+    /// Run only shard i of N (numbered from 0: 0/4 … 3/4) and write a part
+    /// for `dualmatch merge`; `auto` reads SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N.
+    #[arg(long, value_name = "i/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for --shard auto in a Kubernetes Indexed Job
+    /// (its completions); with Slurm it must equal SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
+}
+
+/// `dualmatch merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The parts: the --out directories of every shard (or their part.json).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists, but only a result that
+    /// dualmatch wrote (as for `match --force`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `dualmatch diff`.

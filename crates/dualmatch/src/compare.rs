@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::shard::Shard;
 
 /// One policy run of a comparison.
 #[derive(Clone, Debug)]
@@ -57,25 +58,51 @@ impl Engine<'_> {
         first_seed: u64,
         done: &(dyn Fn() + Sync),
     ) -> Result<Vec<CompareRow>, Error> {
+        let rows = self.compare_share(policies, seeds, first_seed, 0, Shard::WHOLE, done)?;
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The runs of [`Self::compare`] that belong to `shard`, each with its
+    /// number: the runs of this season are numbered from `first_index` in
+    /// the order [`Self::compare`] makes them (several seasons: the runs of
+    /// the seasons before come first), and run `k` belongs to shard
+    /// `k mod N` ([`Shard::owns_run`]). A run's lottery seed is its seed, so
+    /// its result is the same in any shard and for any `N`.
+    pub fn compare_share(
+        &self,
+        policies: &[Policy],
+        seeds: u64,
+        first_seed: u64,
+        first_index: u64,
+        shard: Shard,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<Vec<(u64, CompareRow)>, Error> {
         let model = self.model()?;
-        let mut jobs: Vec<(Policy, Option<u64>)> = Vec::new();
+        let mut jobs: Vec<(u64, Policy, Option<u64>)> = Vec::new();
+        let mut k = first_index;
+        let mut add = |p: Policy, seed: Option<u64>| {
+            if shard.owns_run(k) {
+                jobs.push((k, p, seed));
+            }
+            k += 1;
+        };
         for &p in policies {
             if p.randomised() {
-                jobs.extend((0..seeds).map(|k| (p, Some(first_seed + k))));
+                (0..seeds).for_each(|s| add(p, Some(first_seed + s)));
             } else {
-                jobs.push((p, None));
+                add(p, None);
             }
         }
         let improve = self.options().improve;
         self.install(|| {
             jobs.par_iter()
-                .map(|&(policy, seed)| {
+                .map(|&(k, policy, seed)| {
                     let t = Instant::now();
                     let imp = policy.implementation();
                     let result = policies::allocate(imp.as_ref(), &model, seed.unwrap_or(first_seed), improve)
                         .map(|a| metrics::evaluate(&model, &a));
                     done();
-                    CompareRow { policy, seed, result, seconds: t.elapsed().as_secs_f64() }
+                    (k, CompareRow { policy, seed, result, seconds: t.elapsed().as_secs_f64() })
                 })
                 .collect()
         })

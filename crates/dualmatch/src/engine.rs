@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use dualmatch_core::scoring::{self, Candidates, Explanation, TooManyPairs, Weights, DEFAULT_MAX_PAIRS};
 use dualmatch_core::Season;
+use dualmatch_optimiser::network::Solved;
 use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
 
 use crate::error::Error;
@@ -222,8 +223,15 @@ impl<'s> Engine<'s> {
         }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
-        solved.assignment.check(&model).map_err(Error::Internal)?;
-        let reasons = dualmatch_optimiser::unplaced::reasons_for(&model, &solved.assignment, policy.uses_lists());
+        self.finish(&model, solved)
+    }
+
+    /// The run of `solved`: checked against every constraint of `model`,
+    /// with the unplaced learners' reasons.
+    pub(crate) fn finish(&self, model: &PlacementModel, solved: Solved) -> Result<Run<'s>, Error> {
+        solved.assignment.check(model).map_err(Error::Internal)?;
+        let reasons =
+            dualmatch_optimiser::unplaced::reasons_for(model, &solved.assignment, self.options.policy.uses_lists());
         let candidates = Arc::clone(&self.candidates_and_source()?.0);
         let constraints = Arc::clone(&self.constraints);
         Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads))

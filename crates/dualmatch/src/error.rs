@@ -34,6 +34,15 @@ pub enum Error {
         /// How many school floors are set.
         floors: usize,
     },
+    /// A sharded match was asked of a policy or model that does not split
+    /// into independent components.
+    #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve, --solver lp or constraints that need the mixed-integer model), or run the match unsharded")]
+    NotShardable {
+        /// The policy.
+        policy: dualmatch_optimiser::Policy,
+        /// Why not.
+        why: String,
+    },
     /// Scoring would make more candidate pairs than the budget allows
     /// (checked before any pair is made).
     #[error("{0}; lower the learners' max_commute_km, or supply scored pairs instead (candidates.csv in the season, or `match --candidates FILE`), or raise --max-pairs above {budget} if this machine has the memory (nothing was written)", budget = .0.budget)]
@@ -79,6 +88,7 @@ impl Error {
                 | Error::Previous(_)
                 | Error::UnknownLearner(_)
                 | Error::Unsupported { .. }
+                | Error::NotShardable { .. }
                 | Error::TooManyPairs(_)
         )
     }

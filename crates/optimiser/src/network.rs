@@ -714,28 +714,83 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasi
 /// arc), and the same as with [`solve`] up to ties between optima.
 pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) -> Result<Solved, Infeasible> {
     let start = Instant::now();
+    let (layout, share) = solve_share_with(m, objective, pricing, |sizes| vec![true; sizes.len()])?;
+    Ok(assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64()))
+}
+
+/// How a season splits into independent components: the same for every
+/// share of it, so that shares solved apart can be checked to belong
+/// together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Independent components of the whole season.
+    pub components: usize,
+    /// Learners in the largest component.
+    pub largest_component: usize,
+    /// Candidate arcs per component, in component order (the size by which
+    /// shares are balanced).
+    pub arcs: Vec<usize>,
+}
+
+/// The solved part of a season's components ([`solve_share`]): what a shard
+/// contributes to the season's [`Solved`], exactly (integer weights), so
+/// that [`assemble`] gives the same result from shares as from one solve.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Share {
+    /// Components of the [`Layout`] solved in this share, in component order.
+    pub components: Vec<usize>,
+    /// (learner, raw candidate index) of every placement, in component order.
+    pub placed: Vec<(LearnerId, u32)>,
+    /// Sum of the components' dual bounds, in integer weights.
+    pub bound: i128,
+    /// For max-placed: the learners the components can place at most.
+    pub placeable: usize,
+    /// Seat duals that are not 0, in integer weights (max-fit only).
+    pub seat_dual: Vec<(GroupId, i64)>,
+    /// Capacity duals that are not 0, in integer weights (max-fit only).
+    pub cap_dual: Vec<(WorkplaceId, i64)>,
+}
+
+/// Solves only the components that `select` keeps: it gets the candidate
+/// arcs of every component (the [`Layout`]'s sizes) and returns one flag per
+/// component. Components share no constraint (school floors and caps, site
+/// capacities and shared groups join what they bind into one component), so
+/// the shares of disjoint selections covering every component, put together
+/// by [`assemble`], are the season's optimum, with the same proof.
+pub fn solve_share(
+    m: &PlacementModel,
+    objective: Objective,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<(Layout, Share), Infeasible> {
+    solve_share_with(m, objective, Pricing::default(), select)
+}
+
+fn solve_share_with(
+    m: &PlacementModel,
+    objective: Objective,
+    pricing: Pricing,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<(Layout, Share), Infeasible> {
     let comps = components(m);
-    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing));
+    let arcs: Vec<usize> = comps.par_iter().map(|c| c.arc_count(m)).collect();
+    let layout = Layout {
+        components: comps.len(),
+        largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
+        arcs,
+    };
+    let keep = select(&layout.arcs);
+    let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
+    let results = largest_first(&chosen, |&i| layout.arcs[i], |&i| solve_component(m, &comps[i], objective, pricing));
     let mut conflicts = Vec::new();
-    let mut placement = vec![None; m.learner_count()];
-    let mut bound: i128 = 0;
-    let mut placeable = 0;
-    let mut seat = vec![0.0; m.season.groups().len()];
-    let mut capacity = vec![0.0; m.season.workplaces().len()];
+    let mut share = Share { components: chosen, ..Share::default() };
     for r in results {
         match r {
             Ok(r) => {
-                for (l, a) in r.placed {
-                    placement[l.index()] = Some(m.candidate_of(a));
-                }
-                bound += r.bound;
-                placeable += r.placeable;
-                for (g, v) in r.seat_dual {
-                    seat[g.index()] = v as f64 / WEIGHT_SCALE;
-                }
-                for (w, v) in r.cap_dual {
-                    capacity[w.index()] = v as f64 / WEIGHT_SCALE;
-                }
+                share.placed.extend(r.placed.into_iter().map(|(l, a)| (l, m.candidate_of(a).0)));
+                share.bound += r.bound;
+                share.placeable += r.placeable;
+                share.seat_dual.extend(r.seat_dual);
+                share.cap_dual.extend(r.cap_dual);
             }
             Err(c) => conflicts.push(c),
         }
@@ -743,16 +798,42 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
+    Ok((layout, share))
+}
+
+/// The season's result from the shares of its components ([`solve_share`]),
+/// which together must cover every component of `layout` once (not checked
+/// here; [`Assignment::check`] checks the result against the model).
+/// `seconds` is the wall time to report in the proof.
+pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, shares: &[Share], seconds: f64) -> Solved {
+    let mut placement = vec![None; m.learner_count()];
+    let mut bound: i128 = 0;
+    let mut placeable = 0;
+    let mut seat = vec![0.0; m.season.groups().len()];
+    let mut capacity = vec![0.0; m.season.workplaces().len()];
+    for s in shares {
+        for &(l, c) in &s.placed {
+            placement[l.index()] = Some(c);
+        }
+        bound += s.bound;
+        placeable += s.placeable;
+        for &(g, v) in &s.seat_dual {
+            seat[g.index()] = v as f64 / WEIGHT_SCALE;
+        }
+        for &(w, v) in &s.cap_dual {
+            capacity[w.index()] = v as f64 / WEIGHT_SCALE;
+        }
+    }
     let proof = Proof {
         method: "network-simplex",
-        components: comps.len(),
-        largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
+        components: layout.components,
+        largest_component: layout.largest_component,
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
-        seconds: start.elapsed().as_secs_f64(),
+        seconds,
     };
     let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
-    Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
+    Solved { assignment: Assignment { placement }, proof, duals }
 }
 
 #[cfg(test)]

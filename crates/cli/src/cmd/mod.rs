@@ -6,6 +6,7 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod matching;
+pub mod merge;
 pub mod rematch;
 pub mod score;
 pub mod template;

@@ -5,6 +5,8 @@
 
 mod advice;
 mod by_school;
+pub mod compare;
+mod matching;
 mod summary;
 mod tables;
 
@@ -14,6 +16,7 @@ use dualmatch_optimiser::network::Solved;
 use crate::args::ResultFiles;
 use crate::output::{StagedDir, Table};
 
+pub use matching::{write_match, HowMade};
 pub use summary::{summary, SummaryInfo};
 pub use tables::write_candidates;
 
