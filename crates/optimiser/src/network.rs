@@ -518,7 +518,10 @@ fn solve_priced(
     let whole = || {
         let mut b = build(m, c, bonus, unit_cost, None);
         adjust(&mut b);
-        match b.net.solve() {
+        let result = b.net.solve();
+        #[cfg(feature = "pivot-stats")]
+        report_pivots(c, &b.net);
+        match result {
             Ok(sol) => Ok((b, sol)),
             Err(FlowError::Infeasible { cut, .. }) => Err(explain_cut(&b, &cut)),
             Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
@@ -559,12 +562,26 @@ fn solve_priced(
         out
     };
     let result = net.solve_adding(cost_bound, &mut more);
+    #[cfg(feature = "pivot-stats")]
+    report_pivots(c, net);
     match result {
         Ok(sol) => Ok((b, sol)),
         // A certificate on part of the arcs may not hold for all of them:
         // the whole network explains the infeasibility.
         Err(FlowError::Infeasible { .. }) => whole(),
         Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+    }
+}
+
+/// With the `pivot-stats` feature: prints (to standard error) the pivots of
+/// the solve of `c` that just finished on this thread, when its network has
+/// at least [`crate::flow::stats::REPORT_ARCS`] arcs.
+#[cfg(feature = "pivot-stats")]
+fn report_pivots(c: &Component, net: &Network) {
+    use crate::flow::stats;
+    if net.arc_count() >= stats::REPORT_ARCS {
+        let (learners, nodes, arcs) = (c.learners.len(), net.node_count(), net.arc_count());
+        eprintln!("pivot-stats: component of {learners} learners, {nodes} nodes, {arcs} arcs: {}", stats::last());
     }
 }
 
