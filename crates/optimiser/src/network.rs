@@ -10,11 +10,16 @@
 //!
 //! A learner without a school bound supplies its own unit, which leaves by
 //! one candidate arc or by its arc to `U` (unplaced); candidate arcs need no
-//! upper bound, since at most one unit enters a learner. Measured on the
-//! national season's two largest components, this has a third fewer
-//! simplex pivots than feeding every learner from `S` by a `[0,1]` arc with
-//! `[0,1]` candidate arcs (degenerate pivots at the unit bounds), and solves
-//! in 0.6 of the time. `U → T` carries every unplaced learner, so the
+//! upper bound, since at most one unit enters a learner. When this shape
+//! came in (commit d7e46fb), it needed a third fewer simplex pivots on the
+//! national season's two largest components than feeding every learner from
+//! `S` by a `[0,1]` arc with `[0,1]` candidate arcs (degenerate pivots at
+//! the unit bounds), and solved them in 0.6 of the time; that comparison
+//! needs the old code. The pivots of the current shape are printed with the
+//! `pivot-stats` feature ([`crate::flow`]`::stats`): `cargo run --release -p
+//! dualmatch-cli --features pivot-stats -- match
+//! target/bench-data/national-e2e --no-advice --out r` (the season:
+//! `scripts/bench-data.sh`). `U → T` carries every unplaced learner, so the
 //! two-phase max-placed solve limits it.
 //!
 //! Components: learners and groups joined by candidate arcs, groups of a site
@@ -427,10 +432,11 @@ pub struct Pricing {
 impl Pricing {
     /// Every component solved whole: the default. Measured on the national
     /// preset (500,000 learners, one component of 218,000 learners with 16.3
-    /// million arcs), pricing from 8 arcs per learner needed 5 rounds and
-    /// ended with 5.0 million arcs, yet took longer (139 s against about
-    /// 70 s): the simplex resumed after each round pivots almost as much as
-    /// a fresh start on the larger network.
+    /// million arcs; commit 6866e01, with the network of that time),
+    /// pricing from 8 arcs per learner needed 5 rounds and ended with 5.0
+    /// million arcs, yet took longer (139 s against about 70 s): the simplex
+    /// resumed after each round pivots almost as much as a fresh start on
+    /// the larger network.
     pub const OFF: Pricing = Pricing { min_arcs: usize::MAX, first_arcs: usize::MAX };
 }
 
