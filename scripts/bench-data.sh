@@ -2,10 +2,11 @@
 # Creates the benchmark seasons that README.md and docs/ name, under
 # target/bench-data/ (not committed; a few hundred MB):
 #
-#   national-e2e  `dualmatch generate --preset national --seed 2024`: 500,000
+#   national-e2e  `dualmatch generate --preset national --seed 42`: 500,000
 #                 learners, 200,000 sites (the `match` on national figures,
-#                 the advice timing, the pivot counts); the same season as the
-#                 load bench's target/bench-data/national
+#                 the advice timing, the pivot counts); the season the
+#                 scoring bench builds in memory (the load bench's
+#                 target/bench-data/national is seed 2024)
 #   flanders      `dualmatch generate --preset flanders --seed 1`: 6,000
 #                 learners (the end-to-end `dualmatch compare` figure; the
 #                 compare bench builds the same season in memory)
@@ -33,7 +34,7 @@ mkdir -p "$DATA"
 
 args_of() {
     case "$1" in
-        national-e2e) echo "--preset national --seed 2024" ;;
+        national-e2e) echo "--preset national --seed 42" ;;
         flanders) echo "--preset flanders --seed 1" ;;
         *) echo "unknown benchmark season: $1 (known: national-e2e flanders)" >&2; return 2 ;;
     esac
