@@ -506,14 +506,12 @@ fn reports_have_no_network_references() {
 }
 
 /// Renders report.html of `compare` and `match` in headless Chromium and checks
-/// the screenshot is not blank. Skipped, with a message, without chromium.
+/// the screenshot is not blank. Without chromium: skipped with a message on
+/// a developer's machine, failed under `CI=true` (`.ci/run` installs it).
 #[test]
 fn reports_render_in_headless_chromium() {
-    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists())
-    else {
-        eprintln!("SKIPPED reports_render_in_headless_chromium: chromium is not installed");
-        return;
-    };
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium_or_skip(found, std::env::var("CI").ok().as_deref()) else { return };
     let tmp = tempfile::tempdir().unwrap();
     let cmp = tmp.path().join("cmp");
     let m = tmp.path().join("m");
@@ -542,6 +540,30 @@ fn reports_render_in_headless_chromium() {
         // A blank 1200×2000 page compresses to a few KB; charts and tables do not.
         assert!(bytes.len() > 40_000, "screenshot of {} looks blank ({} bytes)", page.display(), bytes.len());
     }
+}
+
+/// The chromium to use, or `None` (skip, with a message) when it is missing
+/// outside CI. Panics when it is missing and `ci` is `"true"`: CI must
+/// provide what the test needs, not pass without it.
+fn chromium_or_skip(found: Option<&'static str>, ci: Option<&str>) -> Option<&'static str> {
+    if found.is_none() {
+        assert_ne!(ci, Some("true"), "chromium is not installed, and CI=true: .ci/run must install it");
+        eprintln!(
+            "SKIPPED reports_render_in_headless_chromium: chromium is not installed (set CI=true to fail instead)"
+        );
+    }
+    found
+}
+
+/// Under `CI=true` a missing chromium fails the rendering test instead of
+/// skipping it; elsewhere it is skipped.
+#[test]
+fn missing_chromium_fails_under_ci() {
+    let failed = std::panic::catch_unwind(|| chromium_or_skip(None, Some("true"))).is_err();
+    assert!(failed, "a missing chromium passed under CI=true");
+    assert_eq!(chromium_or_skip(None, None), None);
+    assert_eq!(chromium_or_skip(None, Some("false")), None);
+    assert_eq!(chromium_or_skip(Some("/usr/bin/chromium"), Some("true")), Some("/usr/bin/chromium"));
 }
 
 #[test]

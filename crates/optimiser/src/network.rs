@@ -10,11 +10,16 @@
 //!
 //! A learner without a school bound supplies its own unit, which leaves by
 //! one candidate arc or by its arc to `U` (unplaced); candidate arcs need no
-//! upper bound, since at most one unit enters a learner. Measured on the
-//! national season's two largest components, this has a third fewer
-//! simplex pivots than feeding every learner from `S` by a `[0,1]` arc with
-//! `[0,1]` candidate arcs (degenerate pivots at the unit bounds), and solves
-//! in 0.6 of the time. `U → T` carries every unplaced learner, so the
+//! upper bound, since at most one unit enters a learner. When this shape
+//! came in (commit d7e46fb), it needed a third fewer simplex pivots on the
+//! national season's two largest components than feeding every learner from
+//! `S` by a `[0,1]` arc with `[0,1]` candidate arcs (degenerate pivots at
+//! the unit bounds), and solved them in 0.6 of the time; that comparison
+//! needs the old code. The pivots of the current shape are printed with the
+//! `pivot-stats` feature ([`crate::flow`]`::stats`): `cargo run --release -p
+//! dualmatch-cli --features pivot-stats -- match
+//! target/bench-data/national-e2e --no-advice --out r` (the season:
+//! `scripts/bench-data.sh`). `U → T` carries every unplaced learner, so the
 //! two-phase max-placed solve limits it.
 //!
 //! Components: learners and groups joined by candidate arcs, groups of a site
@@ -427,10 +432,11 @@ pub struct Pricing {
 impl Pricing {
     /// Every component solved whole: the default. Measured on the national
     /// preset (500,000 learners, one component of 218,000 learners with 16.3
-    /// million arcs), pricing from 8 arcs per learner needed 5 rounds and
-    /// ended with 5.0 million arcs, yet took longer (139 s against about
-    /// 70 s): the simplex resumed after each round pivots almost as much as
-    /// a fresh start on the larger network.
+    /// million arcs; commit 6866e01, with the network of that time),
+    /// pricing from 8 arcs per learner needed 5 rounds and ended with 5.0
+    /// million arcs, yet took longer (139 s against about 70 s): the simplex
+    /// resumed after each round pivots almost as much as a fresh start on
+    /// the larger network.
     pub const OFF: Pricing = Pricing { min_arcs: usize::MAX, first_arcs: usize::MAX };
 }
 
@@ -518,7 +524,10 @@ fn solve_priced(
     let whole = || {
         let mut b = build(m, c, bonus, unit_cost, None);
         adjust(&mut b);
-        match b.net.solve() {
+        let result = b.net.solve();
+        #[cfg(feature = "pivot-stats")]
+        report_pivots(c, &b.net);
+        match result {
             Ok(sol) => Ok((b, sol)),
             Err(FlowError::Infeasible { cut, .. }) => Err(explain_cut(&b, &cut)),
             Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
@@ -559,12 +568,26 @@ fn solve_priced(
         out
     };
     let result = net.solve_adding(cost_bound, &mut more);
+    #[cfg(feature = "pivot-stats")]
+    report_pivots(c, net);
     match result {
         Ok(sol) => Ok((b, sol)),
         // A certificate on part of the arcs may not hold for all of them:
         // the whole network explains the infeasibility.
         Err(FlowError::Infeasible { .. }) => whole(),
         Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+    }
+}
+
+/// With the `pivot-stats` feature: prints (to standard error) the pivots of
+/// the solve of `c` that just finished on this thread, when its network has
+/// at least [`crate::flow::stats::REPORT_ARCS`] arcs.
+#[cfg(feature = "pivot-stats")]
+fn report_pivots(c: &Component, net: &Network) {
+    use crate::flow::stats;
+    if net.arc_count() >= stats::REPORT_ARCS {
+        let (learners, nodes, arcs) = (c.learners.len(), net.node_count(), net.arc_count());
+        eprintln!("pivot-stats: component of {learners} learners, {nodes} nodes, {arcs} arcs: {}", stats::last());
     }
 }
 
