@@ -257,6 +257,11 @@ pub struct MatchArgs {
     /// Solver path.
     #[arg(long, value_enum, default_value_t = Solver::Auto)]
     pub solver: Solver,
+    /// Seconds the mixed-integer path may take (sites with `allow_empty =
+    /// true` in constraints.toml): when hit, the best placement found is
+    /// written with its bound and gap (docs/constraints.md).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub time_limit: Option<std::time::Duration>,
     /// The budget of candidate pairs.
     #[command(flatten)]
     pub pairs: PairBudget,
@@ -266,6 +271,14 @@ pub struct MatchArgs {
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1e9 => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!("{s:?} is not a number of seconds above 0 (for example 30 or 2.5)")),
+    }
 }
 
 /// The budget of candidate pairs of the commands that score a season

@@ -25,6 +25,7 @@ pub mod flow;
 pub mod infeasible;
 pub mod lp;
 pub mod metrics;
+pub mod mip;
 pub mod model;
 pub mod moves;
 pub mod network;

@@ -104,10 +104,24 @@ struct Component {
 }
 
 impl Component {
+    /// Whether a site of the component takes "a group or nobody" (not a
+    /// network constraint: the component goes to [`crate::mip`]).
+    fn group_or_nobody(&self, m: &PlacementModel) -> bool {
+        self.workplaces.iter().any(|&w| m.constraints.site_minimum(w).is_some_and(|x| x.allow_empty))
+    }
+
     /// The candidate arcs of the component's learners.
     fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
+}
+
+/// The most learners site `w` can take: its capacity, or the seats of its
+/// recognitions when fewer.
+fn site_room(m: &PlacementModel, w: WorkplaceId) -> u32 {
+    let seats: u64 = m.season.groups_of_workplace(w).iter().map(|g| u64::from(m.season.group(*g).seats)).sum();
+    let cap = m.season.workplace(w).capacity.map_or(u64::MAX, u64::from);
+    seats.min(cap).min(u64::from(u32::MAX)) as u32
 }
 
 /// Whether a site's capacity can bind (is below the seats of its recognitions).
@@ -141,7 +155,7 @@ fn components(m: &PlacementModel) -> Vec<Component> {
     let mut binds = vec![false; nw];
     for wi in 0..nw {
         let w = WorkplaceId::from_index(wi);
-        if capacity_binds(m, w).is_some() {
+        if capacity_binds(m, w).is_some() || m.constraints.site_minimum(w).is_some() {
             binds[wi] = true;
             for g in s.groups_of_workplace(w) {
                 if group_used[g.index()] {
@@ -178,9 +192,16 @@ fn components(m: &PlacementModel) -> Vec<Component> {
     }
     for (wi, b) in binds.iter().enumerate() {
         if *b {
+            let w = WorkplaceId::from_index(wi);
             let r = dsu.find((w0 + wi) as u32);
-            if let Some(&c) = root_ix.get(&r) {
-                comps[c].workplaces.push(WorkplaceId::from_index(wi));
+            match root_ix.get(&r) {
+                Some(&c) => comps[c].workplaces.push(w),
+                // A hard minimum that no learner reaches still forms a
+                // (necessarily infeasible) component.
+                None if m.constraints.site_minimum(w).is_some_and(|x| !x.allow_empty) => {
+                    comps.push(Component { learners: vec![], groups: vec![], workplaces: vec![w], bounds: vec![] });
+                }
+                None => {}
             }
         }
     }
@@ -190,9 +211,13 @@ fn components(m: &PlacementModel) -> Vec<Component> {
 /// What a network arc stands for.
 #[derive(Clone, Copy, Debug)]
 enum Arc {
-    Candidate { learner: LearnerId },
+    Candidate {
+        learner: LearnerId,
+    },
     Other,
     Limit(Limit),
+    /// A site's arc to the sink: its minimum (lower bound) and its room.
+    Site(WorkplaceId, Limit),
 }
 
 struct Built {
@@ -259,10 +284,20 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
     const NONE: u32 = u32::MAX;
     let mut wp_node = vec![NONE; s.workplaces().len()];
+    // A hard site minimum is the arc's lower bound; "a group or nobody" is
+    // relaxed to no minimum here (the component goes to the MIP; this
+    // network only explains infeasibility).
     for &w in &c.workplaces {
         let v = add_node(&mut net);
-        let cap = capacity_binds(m, w).unwrap_or(0);
-        add_arc(&mut net, &mut arcs, v, sink, 0, i64::from(cap), 0, Arc::Limit(Limit::Capacity(w)));
+        let limit = match capacity_binds(m, w) {
+            Some(cap) => (cap, Limit::Capacity(w)),
+            None => (site_room(m, w), Limit::SiteSeats(w)),
+        };
+        let min = m.constraints.site_minimum(w).filter(|x| !x.allow_empty).map_or(0, |x| x.min);
+        // A minimum above the room is reported before the network is built
+        // (`room_conflict`); here it is clipped so the network stays valid.
+        let lower = min.min(limit.0);
+        add_arc(&mut net, &mut arcs, v, sink, i64::from(lower), i64::from(limit.0), 0, Arc::Site(w, limit.1));
         wp_node[w.index()] = v.0;
     }
     // Groups (and their unreserved part).
@@ -356,33 +391,51 @@ fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     for v in cut {
         inside[v.0 as usize] = true;
     }
-    let mut need: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let supply: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let mut lower_in: i128 = 0;
     let mut available: u64 = 0;
-    let (mut floors, mut pins, mut limits) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut floors, mut pins, mut sites, mut limits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in 0..b.net.arc_count() {
         let id = crate::flow::ArcId(a as u32);
         let (u, v) = (inside[b.net.arc_from(id).0 as usize], inside[b.net.arc_to(id).0 as usize]);
         if !u && v {
             let lo = b.net.arc_lower(id);
-            need += i128::from(lo);
+            lower_in += i128::from(lo);
             match b.arcs[a] {
                 Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
                 Arc::Candidate { learner } if lo > 0 => pins.push(learner),
+                Arc::Site(w, _) if lo > 0 => sites.push((w, lo as u32)),
                 _ => {}
             }
         } else if u && !v {
             let cap = b.net.arc_upper(id).max(0) as u64;
             available += cap;
-            if let Arc::Limit(l) = b.arcs[a] {
-                limits.push((l, cap));
+            match b.arcs[a] {
+                Arc::Limit(l) | Arc::Site(_, l) => limits.push((l, cap)),
+                _ => {}
             }
         }
     }
+    let need = if sites.is_empty() {
+        supply + lower_in
+    } else {
+        // A site minimum pulls learners towards the sink: what it needs is
+        // the lower bounds; what can come are the learners outside the cut
+        // (who supply themselves) and the arcs out of it.
+        let outside = -supply;
+        if outside > 0 {
+            limits.push((Limit::LearnersInReach, outside as u64));
+            available += outside as u64;
+        }
+        lower_in
+    };
     limits.sort_by_key(|x| std::cmp::Reverse(x.1));
-    Conflict::Shortfall { floors, pins, need: need.max(0) as u64, available, limits }
+    Conflict::Shortfall { floors, pins, sites, need: need.max(0) as u64, available, limits }
 }
 
 struct CompResult {
+    /// Whether the component was solved as a mixed-integer model.
+    mip: bool,
     /// (learner, model arc) placements.
     placed: Vec<(LearnerId, ModelArc)>,
     /// Dual bound of this component in weight units (incl. bonus).
@@ -568,12 +621,115 @@ fn solve_priced(
     }
 }
 
+/// A component with "a group or nobody" at a site, solved as a
+/// mixed-integer model; when it is infeasible, the network without those
+/// sites' minimums explains the conflict, or, when that network is feasible,
+/// the sites themselves are the conflict.
+fn solve_mip_component(
+    m: &PlacementModel,
+    c: &Component,
+    objective: Objective,
+    limit: Option<std::time::Duration>,
+) -> Result<CompResult, Conflict> {
+    use crate::mip::{Goal, MipError, MipProblem};
+    let goal = match objective {
+        Objective::MaxFit => Goal::Max,
+        Objective::MaxPlaced => Goal::PlacedThenMax,
+    };
+    // The relaxation: the network without the "group or nobody" minimums
+    // (the LP relaxation of `min·y ≤ Σx ≤ U·y` with `0 ≤ y ≤ 1` is no
+    // constraint at all). When it is infeasible, so is the component, and
+    // its cut names the conflict; else its dual bound bounds max-fit.
+    let relaxed = build(m, c, 0, false, None);
+    let relaxed_bound = match relaxed.net.solve() {
+        Err(FlowError::Infeasible { cut, .. }) => return Err(explain_cut(&relaxed, &cut)),
+        Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+        Ok(sol) => dual_bound(&relaxed.net, &sol),
+    };
+    // A first placement for the solver: the network with every "group or
+    // nobody" site closed, when that is feasible (so a time limit always
+    // leaves a placement to keep).
+    let start = {
+        let mut b = relaxed;
+        for (i, what) in b.arcs.iter().enumerate() {
+            if let Arc::Site(w, _) = what {
+                if m.constraints.site_minimum(*w).is_some_and(|x| x.allow_empty) {
+                    b.net.set_bounds(crate::flow::ArcId(i as u32), 0, 0);
+                }
+            }
+        }
+        b.net.solve().ok().map(|sol| {
+            b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
+        })
+    };
+    let mut problem = MipProblem::new(m, c.learners.clone());
+    if let Some(start) = start {
+        problem = problem.start(start);
+    }
+    if objective == Objective::MaxFit {
+        problem = problem.known_bound(relaxed_bound as f64 / WEIGHT_SCALE);
+    }
+    match problem.solve(goal, limit) {
+        Ok(sol) => {
+            let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
+            // The bound in weight units: exact when proven; else the
+            // relaxed network's dual bound (max-fit) or the LP relaxation's
+            // (in score units) rounded up.
+            let bound = match (sol.proven, objective) {
+                (true, _) => weight,
+                (false, Objective::MaxFit) => relaxed_bound,
+                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128).max(weight),
+            };
+            let placeable = match sol.placed_bound {
+                Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
+                _ => sol.placed.len(),
+            };
+            Ok(CompResult { mip: true, placeable, placed: sol.placed, bound, seat_dual: vec![], cap_dual: vec![] })
+        }
+        Err(MipError::Infeasible) => {
+            let sites = c
+                .workplaces
+                .iter()
+                .filter_map(|&w| m.constraints.site_minimum(w).filter(|x| x.allow_empty).map(|x| (w, x.min)))
+                .collect();
+            let pins = c.learners.iter().copied().filter(|&l| m.pinned_arc(l).is_some()).collect();
+            Err(Conflict::GroupOrNobody { sites, pins })
+        }
+        Err(e) => Err(Conflict::Solver(e.to_string())),
+    }
+}
+
+/// A hard site minimum above what the site can take (its capacity, or the
+/// seats of its recognitions): the conflict, without building a network.
+fn room_conflict(m: &PlacementModel, c: &Component) -> Option<Conflict> {
+    c.workplaces.iter().find_map(|&w| {
+        let sm = m.constraints.site_minimum(w).filter(|x| !x.allow_empty)?;
+        let room = site_room(m, w);
+        let limit = if capacity_binds(m, w).is_some() { Limit::Capacity(w) } else { Limit::SiteSeats(w) };
+        (sm.min > room).then(|| Conflict::Shortfall {
+            floors: vec![],
+            pins: vec![],
+            sites: vec![(w, sm.min)],
+            need: u64::from(sm.min),
+            available: u64::from(room),
+            limits: vec![(limit, u64::from(room))],
+        })
+    })
+}
+
 fn solve_component(
     m: &PlacementModel,
     c: &Component,
     objective: Objective,
     pricing: Pricing,
+    limit: Option<std::time::Duration>,
 ) -> Result<CompResult, Conflict> {
+    if let Some(conflict) = room_conflict(m, c) {
+        return Err(conflict);
+    }
+    if c.group_or_nobody(m) {
+        return solve_mip_component(m, c, objective, limit);
+    }
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
@@ -590,7 +746,7 @@ fn solve_component(
             if rc < 0 {
                 match what {
                     Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
-                    Arc::Limit(Limit::Capacity(w)) => cap.push((*w, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((*w, -rc)),
                     _ => {}
                 }
             }
@@ -602,7 +758,14 @@ fn solve_component(
             let (b, sol) = solve(0, false, &|_| {})?;
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
-            Ok(CompResult { placeable: placed.len(), placed, bound: dual_bound(&b.net, &sol), seat_dual, cap_dual })
+            Ok(CompResult {
+                mip: false,
+                placeable: placed.len(),
+                placed,
+                bound: dual_bound(&b.net, &sol),
+                seat_dual,
+                cap_dual,
+            })
         }
         Objective::MaxPlaced => {
             // Exactly lexicographic. With M = 1 + Σ best weights, one more
@@ -621,6 +784,7 @@ fn solve_component(
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
                 Ok(CompResult {
+                    mip: false,
                     placeable: placed.len(),
                     placed,
                     bound: bound - k * big_m,
@@ -640,6 +804,7 @@ fn solve_component(
                 debug_assert_eq!(placed.len() as i64, k);
 
                 Ok(CompResult {
+                    mip: false,
                     placeable: k as usize,
                     placed,
                     bound: dual_bound(&b2.net, &s2),
@@ -701,6 +866,11 @@ fn largest_first<T: Sync, R: Send>(
         .collect()
 }
 
+/// The method of a result where some component went to the mixed-integer
+/// path.
+pub const MIXED_METHOD: &str =
+    if cfg!(feature = "highs") { "network-simplex+mip-highs" } else { "network-simplex+mip-microlp" };
+
 /// Solves the model exactly with min-cost flow, components in parallel.
 /// Returns every conflict found when the constraints cannot all be met.
 pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasible> {
@@ -713,9 +883,25 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasi
 /// optimal for the whole model either way (the final potentials price every
 /// arc), and the same as with [`solve`] up to ties between optima.
 pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) -> Result<Solved, Infeasible> {
+    solve_within(m, objective, pricing, None)
+}
+
+/// Like [`solve_with`], with a time limit for each component that "a group
+/// or nobody" (`[[site]] allow_empty = true`) sends to the mixed-integer
+/// path ([`crate::mip`]); when it is hit, the best placement found is kept
+/// and the proof's bound is the relaxation's (the gap is then positive).
+/// Components without such a site are solved exactly by network simplex
+/// whatever the limit.
+pub fn solve_within(
+    m: &PlacementModel,
+    objective: Objective,
+    pricing: Pricing,
+    limit: Option<std::time::Duration>,
+) -> Result<Solved, Infeasible> {
     let start = Instant::now();
     let comps = components(m);
-    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing));
+    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing, limit));
+    let mut mip = false;
     let mut conflicts = Vec::new();
     let mut placement = vec![None; m.learner_count()];
     let mut bound: i128 = 0;
@@ -725,6 +911,7 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
     for r in results {
         match r {
             Ok(r) => {
+                mip |= r.mip;
                 for (l, a) in r.placed {
                     placement[l.index()] = Some(m.candidate_of(a));
                 }
@@ -744,14 +931,17 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
         return Err(Infeasible { conflicts });
     }
     let proof = Proof {
-        method: "network-simplex",
+        method: if mip { MIXED_METHOD } else { "network-simplex" },
         components: comps.len(),
         largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds: start.elapsed().as_secs_f64(),
     };
-    let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
+    // Seat values and the advice built on them do not model site minimums:
+    // none when any is set.
+    let duals =
+        (objective == Objective::MaxFit && m.constraints.site_minimums.is_empty()).then_some(Duals { seat, capacity });
     Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
 }
 

@@ -23,6 +23,7 @@ pub struct MatchConfig {
     seed: u64,
     improve: bool,
     solver: Solver,
+    time_limit: Option<std::time::Duration>,
     out: PathBuf,
     force: bool,
     timings: bool,
@@ -56,6 +57,7 @@ impl MatchConfig {
             seed: a.seed,
             improve: a.improve,
             solver: a.solver,
+            time_limit: a.time_limit,
             out: a.dir.out,
             force: a.dir.force,
             timings: !a.dir.no_timings,
@@ -87,6 +89,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .improve(cfg.improve)
         .solver(cfg.solver)
         .max_pairs(cfg.max_pairs);
+    if let Some(limit) = cfg.time_limit {
+        engine = engine.time_limit(limit);
+    }
     if season.candidates().is_none() {
         progress.step("scoring candidates");
     }
@@ -114,7 +119,16 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.step("writing results");
     let reasons = run.unplaced();
     let optimal = run.proof().is_some();
+    let gap = run.gap().unwrap_or(0.0);
     let proof_line = match run.proof() {
+        Some(proof) if gap > 0.0 => format!(
+            "Best found by {} within the time limit: total score {:.2}, bound {:.2}, gap {:.2} (method {}).",
+            cfg.policy,
+            run.total_score(),
+            proof.bound,
+            gap,
+            proof.method
+        ),
         Some(proof) => format!(
             "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
             cfg.policy, proof.bound, proof.method, proof.components
@@ -170,6 +184,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             season.learners().len(),
             run.total_score(),
             match run.proof() {
+                Some(proof) if gap > 0.0 => {
+                    format!("{}, time limit hit: bound {:.2}, gap {:.2}", cfg.policy, proof.bound, gap)
+                }
                 Some(proof) => format!("{}, optimal: bound {:.2}", cfg.policy, proof.bound),
                 None => cfg.policy.to_string(),
             },
