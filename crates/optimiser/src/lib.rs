@@ -19,6 +19,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod advice;
+pub mod certificate;
 pub mod changes;
 pub mod constraints;
 pub mod flow;

@@ -329,6 +329,11 @@ impl<'a> PlacementModel<'a> {
         }
     }
 
+    /// Whether some learner has a kept placement (see [`Self::soften_pins`]).
+    pub fn has_kept(&self) -> bool {
+        self.kept.iter().any(Option::is_some)
+    }
+
     /// Adds `bonus` (integer weight units, see [`weight`]) to the weight of
     /// every kept arc (replacing any earlier bonus).
     pub fn set_keep_bonus(&mut self, bonus: i64) {

@@ -38,6 +38,9 @@ pub struct Duals {
     pub seat: Vec<f64>,
     /// Per site ([`WorkplaceId`]): marginal value of one more unit of capacity.
     pub capacity: Vec<f64>,
+    /// The full dual solution, which proves the optimum without the solver
+    /// ([`crate::certificate`]); `None` when the model has kept placements.
+    pub certificate: Option<crate::certificate::Certificate>,
 }
 
 /// How the optimum was found and the proof that it is optimal.
@@ -232,6 +235,12 @@ struct Built {
     /// Node a candidate arc of each group enters, for learners outside and
     /// inside the group's priority group: `(open, reserved)`.
     group_entry: Vec<(u32, u32)>,
+    /// The source, the sink, and the node of each site and school bound
+    /// (`u32::MAX` when absent), for the certificate.
+    src: NodeId,
+    sink: NodeId,
+    wp_node: Vec<u32>,
+    bound_node: Vec<u32>,
 }
 
 /// The cost of learner `l`'s model arc `a` in the network of an objective.
@@ -380,7 +389,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
-    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry }
+    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry, src, sink, wp_node, bound_node }
 }
 
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
@@ -433,7 +442,76 @@ fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     Conflict::Shortfall { floors, pins, sites, need: need.max(0) as u64, available, limits }
 }
 
+/// The duals of the LP of [`crate::certificate`] from the potentials of a
+/// component's optimal flow (costs `−(weight + bonus)`), in weight units.
+/// With `P(v) = π(v) − π(sink)`: `u_l = P(l)` (a learner without a school
+/// bound) or `max(0, P(l) − P(bound)) + P(src)`; `o_g = max(0, P(g) −
+/// P(open))`, `p_g = max(0, P(site or sink) − P(g))`, `q_w = max(0, −P(w))`,
+/// `μ_w = max(0, P(w))`; from the arc `src → bound` with reduced cost `r`,
+/// `β = max(0, −r)` and `α = max(0, r)` (β folded into the learners' `u`
+/// when the bound has no cap); `π_l` the slack of a pinned pair. Every
+/// candidate arc has a reduced cost of at least 0, which makes the duals
+/// feasible; complementary slackness makes the dual objective equal to the
+/// flow's weight. [`crate::certificate::check`] checks both.
+fn component_certificate(
+    m: &PlacementModel,
+    c: &Component,
+    b: &Built,
+    sol: &FlowSolution,
+) -> Vec<(crate::certificate::Dual, i64)> {
+    use crate::certificate::Dual;
+    const NONE: u32 = u32::MAX;
+    let s = m.season;
+    let pt = sol.potential(b.sink);
+    let p = |v: u32| sol.potential[v as usize] - pt;
+    let mut out = Vec::new();
+    for &g in &c.groups {
+        let (entry, node) = b.group_entry[g.index()];
+        let next = match b.wp_node[s.group(g).workplace.index()] {
+            NONE => 0,
+            v => p(v),
+        };
+        out.push((Dual::Seats(g), (next - p(node)).max(0)));
+        if entry != node {
+            out.push((Dual::OpenSeats(g), (p(node) - p(entry)).max(0)));
+        }
+    }
+    for &w in &c.workplaces {
+        let pw = p(b.wp_node[w.index()]);
+        out.push((Dual::Room(w), (-pw).max(0)));
+        out.push((Dual::SiteMin(w), pw.max(0)));
+    }
+    let mut folded = vec![0i64; m.constraints.school_bounds.len()];
+    for &bi in &c.bounds {
+        let sb = m.constraints.school_bounds[bi as usize];
+        let r = p(b.src.0) - p(b.bound_node[bi as usize]);
+        if sb.max == u32::MAX {
+            folded[bi as usize] = (-r).max(0);
+        } else {
+            out.push((Dual::SchoolCap(bi as usize), (-r).max(0)));
+        }
+        out.push((Dual::SchoolFloor(bi as usize), r.max(0)));
+    }
+    for (i, &l) in c.learners.iter().enumerate() {
+        let pl = p(b.learner_node[i].0);
+        let u = match m.school_bound_of(l) {
+            None => pl,
+            Some(bi) => (pl - p(b.bound_node[bi])).max(0) + p(b.src.0) + folded[bi],
+        };
+        out.push((Dual::Learner(l), u));
+    }
+    // A pinned pair's slack: its dual constraint made tight.
+    for &(id, l, a) in &b.candidate_arcs {
+        if m.pinned_arc(l) == Some(a) {
+            out.push((Dual::Pin(l), sol.reduced_cost(&b.net, id).max(0)));
+        }
+    }
+    out
+}
+
 struct CompResult {
+    /// The component's duals for the certificate (max-fit on the network path).
+    cert: Option<Vec<(crate::certificate::Dual, i64)>>,
     /// Whether the component was solved as a mixed-integer model.
     mip: bool,
     /// (learner, model arc) placements.
@@ -684,7 +762,15 @@ fn solve_mip_component(
                 Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
                 _ => sol.placed.len(),
             };
-            Ok(CompResult { mip: true, placeable, placed: sol.placed, bound, seat_dual: vec![], cap_dual: vec![] })
+            Ok(CompResult {
+                cert: None,
+                mip: true,
+                placeable,
+                placed: sol.placed,
+                bound,
+                seat_dual: vec![],
+                cap_dual: vec![],
+            })
         }
         Err(MipError::Infeasible) => {
             let sites = c
@@ -758,7 +844,9 @@ fn solve_component(
             let (b, sol) = solve(0, false, &|_| {})?;
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
+            let cert = (!m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
             Ok(CompResult {
+                cert,
                 mip: false,
                 placeable: placed.len(),
                 placed,
@@ -784,6 +872,7 @@ fn solve_component(
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
                 Ok(CompResult {
+                    cert: None,
                     mip: false,
                     placeable: placed.len(),
                     placed,
@@ -804,6 +893,7 @@ fn solve_component(
                 debug_assert_eq!(placed.len() as i64, k);
 
                 Ok(CompResult {
+                    cert: None,
                     mip: false,
                     placeable: k as usize,
                     placed,
@@ -902,6 +992,7 @@ pub fn solve_within(
     let comps = components(m);
     let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing, limit));
     let mut mip = false;
+    let mut cert = Some(crate::certificate::Certificate::default());
     let mut conflicts = Vec::new();
     let mut placement = vec![None; m.learner_count()];
     let mut bound: i128 = 0;
@@ -912,6 +1003,10 @@ pub fn solve_within(
         match r {
             Ok(r) => {
                 mip |= r.mip;
+                match (&mut cert, r.cert) {
+                    (Some(all), Some(duals)) => all.duals.extend(duals),
+                    _ => cert = None,
+                }
                 for (l, a) in r.placed {
                     placement[l.index()] = Some(m.candidate_of(a));
                 }
@@ -938,10 +1033,12 @@ pub fn solve_within(
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds: start.elapsed().as_secs_f64(),
     };
-    // Seat values and the advice built on them do not model site minimums:
-    // none when any is set.
-    let duals =
-        (objective == Objective::MaxFit && m.constraints.site_minimums.is_empty()).then_some(Duals { seat, capacity });
+    // No duals when a component went to the mixed-integer path (it has none).
+    let certificate = cert.map(|mut c| {
+        c.normalise();
+        c
+    });
+    let duals = (objective == Objective::MaxFit && !mip).then_some(Duals { seat, capacity, certificate });
     Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
 }
 

@@ -21,6 +21,7 @@ mod common;
 use std::collections::HashMap;
 
 use dualmatch_core::scoring::Candidates;
+use dualmatch_optimiser::certificate;
 use dualmatch_optimiser::solve::{exact, SolveError};
 use dualmatch_optimiser::{network, Constraints, Objective, PlacementModel, Solver};
 use proptest::prelude::*;
@@ -493,8 +494,18 @@ fn check(seed: u64) -> Result<Outcome, TestCaseError> {
                     prop_assert_eq!(got.0, placed, "network max-placed count vs reference\n{}", text);
                 }
                 let m = model.as_ref().unwrap();
-                let lp = exact(m, objective, Solver::Lp)
-                    .map_err(|e| TestCaseError::fail(format!("LP: {e}\n{text}")))?;
+                // The max-fit optimum of the network path carries a dual
+                // certificate that proves it without the solver.
+                if objective == Objective::MaxFit && m.is_network() {
+                    let cert = sol.duals.as_ref().and_then(|d| d.certificate.as_ref());
+                    prop_assert!(cert.is_some(), "no certificate\n{}", text);
+                    let groups: Vec<_> =
+                        sol.assignment.by_learner().map(|(_, c)| c.map(|c| cands.group_of(c))).collect();
+                    let checked = certificate::check(&season, &cands, &cons, &groups, cert.unwrap());
+                    prop_assert_eq!(checked.map(|c| c.total), Ok(w), "certificate\n{}", text);
+                }
+                let lp =
+                    exact(m, objective, Solver::Lp).map_err(|e| TestCaseError::fail(format!("LP: {e}\n{text}")))?;
                 // Proven optimal on both paths: the bound is the total.
                 for (path, s) in [("network", &sol), ("LP", &lp)] {
                     let total = s.assignment.total_weight(&cands) as f64 / 1e6;
