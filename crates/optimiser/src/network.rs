@@ -38,9 +38,6 @@ pub struct Duals {
     pub seat: Vec<f64>,
     /// Per site ([`WorkplaceId`]): marginal value of one more unit of capacity.
     pub capacity: Vec<f64>,
-    /// The full dual solution, which proves the optimum without the solver
-    /// ([`crate::certificate`]); `None` when the model has kept placements.
-    pub certificate: Option<crate::certificate::Certificate>,
 }
 
 /// How the optimum was found and the proof that it is optimal.
@@ -60,6 +57,12 @@ pub struct Proof {
     pub max_placeable: Option<usize>,
     /// Wall-clock seconds spent building and solving.
     pub seconds: f64,
+    /// The full dual solution, which proves the optimum without the solver
+    /// ([`crate::certificate`]): on the network path, for max-fit, and for
+    /// max-placed when one placement bonus for the whole season fits 64-bit
+    /// arithmetic; `None` otherwise (mixed-integer components, the
+    /// two-phase max-placed solve, kept placements, the LP path).
+    pub certificate: Option<crate::certificate::Certificate>,
 }
 
 /// An optimal assignment with its proof and duals.
@@ -809,6 +812,7 @@ fn solve_component(
     objective: Objective,
     pricing: Pricing,
     limit: Option<std::time::Duration>,
+    global_m: i128,
 ) -> Result<CompResult, Conflict> {
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
@@ -860,19 +864,21 @@ fn solve_component(
             // placement always outweighs any score difference. When M is too
             // large for 64-bit arithmetic, two phases: the maximum number k,
             // then the best score with the bypass limited to n − k.
-            let big_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let local_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
-            let max_cost = big_m + c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
-            if nodes * max_cost < i128::from(i64::MAX / 32)
-                && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed)
-            {
+            let best = c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            let fits = |big_m: i128| nodes * (big_m + best) < i128::from(i64::MAX / 32);
+            // The season's bonus when it fits (a certificate), else the component's.
+            let big_m = if fits(global_m) { global_m } else { local_m };
+            if fits(big_m) && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed) {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
+                let cert = (big_m == global_m && !m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
                 Ok(CompResult {
-                    cert: None,
+                    cert,
                     mip: false,
                     placeable: placed.len(),
                     placed,
@@ -990,7 +996,17 @@ pub fn solve_within(
 ) -> Result<Solved, Infeasible> {
     let start = Instant::now();
     let comps = components(m);
-    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing, limit));
+    // One placement bonus for the whole season (max-placed), so that one
+    // certificate proves the season's lexicographic optimum.
+    let global_m: i128 = 1
+        + (0..m.learner_count())
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                m.arcs(l).map(|a| i128::from(m.weight_of(l, a))).max().unwrap_or(0)
+            })
+            .sum::<i128>();
+    let results =
+        largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing, limit, global_m));
     let mut mip = false;
     let mut cert = Some(crate::certificate::Certificate::default());
     let mut conflicts = Vec::new();
@@ -1025,6 +1041,11 @@ pub fn solve_within(
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
+    let certificate = cert.map(|mut c| {
+        c.normalise();
+        c.bonus = if objective == Objective::MaxPlaced { global_m as i64 } else { 0 };
+        c
+    });
     let proof = Proof {
         method: if mip { MIXED_METHOD } else { "network-simplex" },
         components: comps.len(),
@@ -1032,13 +1053,10 @@ pub fn solve_within(
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds: start.elapsed().as_secs_f64(),
+        certificate,
     };
     // No duals when a component went to the mixed-integer path (it has none).
-    let certificate = cert.map(|mut c| {
-        c.normalise();
-        c
-    });
-    let duals = (objective == Objective::MaxFit && !mip).then_some(Duals { seat, capacity, certificate });
+    let duals = (objective == Objective::MaxFit && !mip).then_some(Duals { seat, capacity });
     Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
 }
 

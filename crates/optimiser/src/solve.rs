@@ -105,6 +105,7 @@ pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveErr
                 bound: f64::NAN,
                 max_placeable: None,
                 seconds: t.elapsed().as_secs_f64(),
+                certificate: None,
             };
             Ok(Solved { assignment, proof, duals: None })
         }
@@ -152,6 +153,7 @@ pub fn exact_within(
                         bound: sol.bound,
                         max_placeable: sol.placed_bound.map(|k| (k + 1e-6).floor() as usize),
                         seconds: t.elapsed().as_secs_f64(),
+                        certificate: None,
                     },
                     assignment: crate::Assignment::from_candidates(placement),
                     duals: None,
@@ -170,6 +172,7 @@ pub fn exact_within(
                 bound: sol.objective,
                 max_placeable: sol.placed_bound.map(|k| k.round() as usize),
                 seconds: t.elapsed().as_secs_f64(),
+                certificate: None,
             },
             assignment: sol.assignment,
             duals: None,
