@@ -135,6 +135,16 @@ Nobody whose placement is still valid is moved.
 Writes the files of `match` and placement_changes.csv (every learner who
 moved, gained or lost a placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
+    /// Check a result without trusting the solver: every rule, the totals, the optimality certificate, stability.
+    #[command(after_help = "\
+Examples:
+  dualmatch match data/sample --constraints c.toml --out results
+  dualmatch verify data/sample results --constraints c.toml
+
+Pass the inputs `match` used (--constraints, --weights, --candidates).
+Prints each check with PASS, FAIL (naming the rows) or SKIP; exits 0 when
+every check holds, 1 when one fails, 2 on bad input (docs/policies.md).")]
+    Verify(VerifyArgs),
     /// Write a season (CSV directory or JSON file) as an xlsx workbook.
     #[command(after_help = "\
 Examples:
@@ -403,6 +413,27 @@ pub struct DiffArgs {
     /// List every school, also those without a change.
     #[arg(long)]
     pub all_schools: bool,
+}
+
+/// `dualmatch verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The season the result was made from.
+    pub season: PathBuf,
+    /// The result directory (of `dualmatch match`).
+    pub result: PathBuf,
+    /// The coordinator constraints the result was made under (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// The scoring weights the result was made with (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// The scored pairs the result was made from, if supplied.
+    #[arg(long, value_name = "FILE")]
+    pub candidates: Option<PathBuf>,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
 }
 
 /// `dualmatch rematch`.

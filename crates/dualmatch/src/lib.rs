@@ -31,12 +31,14 @@ mod engine;
 mod error;
 mod rematch;
 mod run;
+mod verify;
 
 pub use compare::CompareRow;
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};
 pub use run::{Placement, Placements, Run};
+pub use verify::{Check, Verdict, Verification};
 
 pub use dualmatch_core as core;
 pub use dualmatch_optimiser as optimiser;

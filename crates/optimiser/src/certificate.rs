@@ -122,6 +122,91 @@ impl Certificate {
     }
 }
 
+/// The file a result directory keeps the certificate in.
+pub const FILE: &str = "certificate.csv";
+
+/// The columns of [`FILE`].
+pub const COLUMNS: [&str; 4] = ["constraint", "id", "programme", "value"];
+
+impl Certificate {
+    /// The certificate as rows of [`COLUMNS`]: the placement bonus first
+    /// (`bonus`), then every nonzero dual named by ids: `learner` (learner),
+    /// `seats` and `open_seats` (site, programme), `room` and `site_min`
+    /// (site), `school_cap` and `school_floor` (school, programme), `pin`
+    /// (learner); values in integer weight units (10⁻⁶ score points).
+    pub fn to_rows(&self, s: &Season, c: &Constraints) -> Vec<[String; 4]> {
+        let grp = |g: GroupId| {
+            let g = s.group(g);
+            (s.workplace(g.workplace).id.clone(), s.programme(g.programme).id.clone())
+        };
+        let bound = |b: usize| {
+            let b = c.school_bounds[b];
+            (s.school(b.school).id.clone(), s.programme(b.programme).id.clone())
+        };
+        let mut out = vec![["bonus".into(), String::new(), String::new(), self.bonus.to_string()]];
+        for &(d, v) in &self.duals {
+            let (kind, (id, p)) = match d {
+                Dual::Learner(l) => ("learner", (s.learner(l).id.clone(), String::new())),
+                Dual::Seats(g) => ("seats", grp(g)),
+                Dual::OpenSeats(g) => ("open_seats", grp(g)),
+                Dual::Room(w) => ("room", (s.workplace(w).id.clone(), String::new())),
+                Dual::SiteMin(w) => ("site_min", (s.workplace(w).id.clone(), String::new())),
+                Dual::SchoolCap(b) => ("school_cap", bound(b)),
+                Dual::SchoolFloor(b) => ("school_floor", bound(b)),
+                Dual::Pin(l) => ("pin", (s.learner(l).id.clone(), String::new())),
+            };
+            out.push([kind.into(), id, p, v.to_string()]);
+        }
+        out
+    }
+}
+
+/// Reads the rows of [`Certificate::to_rows`] (with their line numbers)
+/// back; an unknown id or kind, or a value that is not an integer, is an
+/// error naming the line.
+pub fn from_rows(s: &Season, c: &Constraints, rows: &[(usize, [String; 4])]) -> Result<Certificate, String> {
+    let mut cert = Certificate::default();
+    for (line, [kind, id, p, v]) in rows {
+        let err = |what: String| format!("line {line}: {what}");
+        let value: i64 = v.trim().parse().map_err(|_| err(format!("value {v:?} is not an integer")))?;
+        let learner = || s.learner_by_id(id).ok_or_else(|| err(format!("unknown learner {id:?}")));
+        let site = || s.workplace_by_id(id).ok_or_else(|| err(format!("unknown workplace {id:?}")));
+        let group = || {
+            let w = site()?;
+            let prog = s.programme_by_id(p).ok_or_else(|| err(format!("unknown programme {p:?}")))?;
+            s.group_of(w, prog).ok_or_else(|| err(format!("{id} is not recognised for {p}")))
+        };
+        let bound = || {
+            let (sc, prog) = (s.school_by_id(id), s.programme_by_id(p));
+            c.school_bounds
+                .iter()
+                .position(|b| Some(b.school) == sc && Some(b.programme) == prog)
+                .ok_or_else(|| err(format!("no [[school]] bound for {id} in {p}")))
+        };
+        let d = match kind.as_str() {
+            "bonus" => {
+                cert.bonus = value;
+                continue;
+            }
+            "learner" => Dual::Learner(learner()?),
+            "seats" => Dual::Seats(group()?),
+            "open_seats" => Dual::OpenSeats(group()?),
+            "room" => Dual::Room(site()?),
+            "site_min" => Dual::SiteMin(site()?),
+            "school_cap" => Dual::SchoolCap(bound()?),
+            "school_floor" => Dual::SchoolFloor(bound()?),
+            "pin" => Dual::Pin(learner()?),
+            other => return Err(err(format!("unknown constraint {other:?}"))),
+        };
+        if cert.duals.iter().any(|x| x.0 == d) {
+            return Err(err(format!("{kind} {id} {p} is listed twice")));
+        }
+        cert.duals.push((d, value));
+    }
+    cert.duals.sort_unstable();
+    Ok(cert)
+}
+
 /// The room of site `w`: its capacity, or the seats of its recognitions when fewer.
 fn room(s: &Season, w: WorkplaceId) -> i128 {
     let seats: i128 = s.groups_of_workplace(w).iter().map(|g| i128::from(s.group(*g).seats)).sum();

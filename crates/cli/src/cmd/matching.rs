@@ -175,6 +175,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         advice: advice.as_ref(),
     };
     results::write_result(&dir, &outcome, &summary, &cfg.files)?;
+    results::write_certificate(&dir, &season, run.constraints(), run.solved())?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {

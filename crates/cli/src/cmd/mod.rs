@@ -9,3 +9,4 @@ pub mod matching;
 pub mod rematch;
 pub mod score;
 pub mod validate;
+pub mod verify;
