@@ -164,8 +164,12 @@ fn read_summary(dir: &Path) -> Result<Summary, Error> {
 }
 
 /// The rows of `certificate.csv` (`constraint,id,programme,value`), or
-/// `None` when the file is absent.
-fn read_certificate(dir: &Path, s: &Season, c: &Constraints) -> Result<Option<Certificate>, Error> {
+/// `None` when the file is absent; rows that name constraints this season
+/// and these constraints do not have are a failed check (the inner error),
+/// not bad input.
+type ReadCertificate = Option<Result<Certificate, String>>;
+
+fn read_certificate(dir: &Path, s: &Season, c: &Constraints) -> Result<ReadCertificate, Error> {
     let path = dir.join(certificate::FILE);
     if !path.exists() {
         return Ok(None);
@@ -178,7 +182,7 @@ fn read_certificate(dir: &Path, s: &Season, c: &Constraints) -> Result<Option<Ce
         let cell = |i: usize| rec.get(i).unwrap_or("").to_string();
         rows.push((line, [cell(0), cell(1), cell(2), cell(3)]));
     }
-    certificate::from_rows(s, c, &rows).map(Some).map_err(|e| bad(&path, e))
+    Ok(Some(certificate::from_rows(s, c, &rows).map_err(|e| format!("{}: {e}", certificate::FILE))))
 }
 
 impl Engine<'_> {
@@ -421,7 +425,7 @@ impl Engine<'_> {
     fn optimality(
         &self,
         summary: &Summary,
-        cert: Option<&Certificate>,
+        cert: Option<&Result<Certificate, String>>,
         placement: &[Option<GroupId>],
         feasible: bool,
         total_weight: i128,
@@ -434,6 +438,11 @@ impl Engine<'_> {
             return skip(format!("policy {} is not an optimisation", summary.policy));
         }
         let method = summary.method.clone().unwrap_or_default();
+        let cert = match cert {
+            Some(Err(e)) => return fail(e.clone()),
+            Some(Ok(c)) => Some(c),
+            None => None,
+        };
         let Some(cert) = cert else {
             return if method == "network-simplex" && matches!(summary.policy.as_str(), "max-fit" | "max-placed") {
                 fail(format!("{} is missing: an exact result of the network path writes one", certificate::FILE))
