@@ -127,6 +127,10 @@ pub struct MipProblem<'a, 'm> {
     known_bound: Option<f64>,
 }
 
+/// One phase's result: the placements, their value, whether proven
+/// optimal, and the bound.
+type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64);
+
 /// The variables of one build of the model.
 struct Vars {
     x: HashMap<ModelArc, Variable>,
@@ -304,7 +308,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         at_least: Option<f64>,
         limit: Option<Duration>,
         start: Option<&[(LearnerId, ModelArc)]>,
-    ) -> Result<(Vec<(LearnerId, ModelArc)>, f64, bool, f64), MipError> {
+    ) -> Result<Phase, MipError> {
         let (vars, v) = self.vars(true);
         let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v) };
         let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v);
