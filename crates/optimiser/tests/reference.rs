@@ -502,11 +502,11 @@ fn check(seed: u64) -> Result<Outcome, TestCaseError> {
                 if m.is_network() && objective == Objective::MaxFit {
                     prop_assert!(cert.is_some(), "no certificate\n{}", text);
                 }
-                if m.is_network() && cert.is_some() {
+                if let (true, Some(cert)) = (m.is_network(), cert) {
                     let groups: Vec<_> =
                         sol.assignment.by_learner().map(|(_, c)| c.map(|c| cands.group_of(c))).collect();
-                    let checked = certificate::check(&season, &cands, &cons, &groups, cert.unwrap());
-                    let bonus = i128::from(cert.unwrap().bonus) * placed as i128;
+                    let checked = certificate::check(&season, &cands, &cons, &groups, cert);
+                    let bonus = i128::from(cert.bonus) * placed as i128;
                     prop_assert_eq!(checked.map(|c| c.total), Ok(w + bonus), "certificate\n{}", text);
                 }
                 let lp =
