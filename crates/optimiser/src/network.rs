@@ -728,21 +728,28 @@ fn solve_mip_component(
         Ok(sol) => dual_bound(&relaxed.net, &sol),
     };
     // A first placement for the solver: the network with every "group or
-    // nobody" site closed, when that is feasible (so a time limit always
-    // leaves a placement to keep).
-    let start = {
-        let mut b = relaxed;
+    // nobody" site closed, or else with every one of them at least at its
+    // minimum, when one is feasible (so a time limit leaves a placement to
+    // keep).
+    let start = [false, true].into_iter().find_map(|open| {
+        let mut b = build(m, c, 0, false, None);
         for (i, what) in b.arcs.iter().enumerate() {
             if let Arc::Site(w, _) = what {
-                if m.constraints.site_minimum(*w).is_some_and(|x| x.allow_empty) {
-                    b.net.set_bounds(crate::flow::ArcId(i as u32), 0, 0);
+                if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
+                    let id = crate::flow::ArcId(i as u32);
+                    let upper = b.net.arc_upper(id);
+                    if open && i64::from(x.min) > upper {
+                        return None;
+                    }
+                    let (lo, hi) = if open { (i64::from(x.min), upper) } else { (0, 0) };
+                    b.net.set_bounds(id, lo, hi);
                 }
             }
         }
         b.net.solve().ok().map(|sol| {
-            b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
+            b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect::<Vec<_>>()
         })
-    };
+    });
     let mut problem = MipProblem::new(m, c.learners.clone());
     if let Some(start) = start {
         problem = problem.start(start);

@@ -19,11 +19,12 @@
 mod common;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use dualmatch_core::scoring::Candidates;
 use dualmatch_optimiser::certificate;
 use dualmatch_optimiser::solve::{exact, SolveError};
-use dualmatch_optimiser::{network, Constraints, Objective, PlacementModel, Solver};
+use dualmatch_optimiser::{network, Conflict, Constraints, Objective, PlacementModel, Solver};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -662,4 +663,44 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
         }
     }
     assert!(compared * 5 >= n as usize * 2, "only {compared} of {n} cases compared");
+}
+
+/// "A group or nobody" under a time limit too short to search: the result
+/// still meets every rule (the reference accepts it), and the bound is at
+/// least the true optimum (so the gap is honest) and at least the total.
+#[test]
+fn a_time_limit_keeps_a_feasible_placement_and_an_upper_bound() {
+    let (n, mut compared, mut no_start) = (2000, 0, 0);
+    for seed in 0..n {
+        let (t, text) = draw(seed);
+        let season = season_of(&t);
+        let cands = Candidates::from_season_candidates(&season).unwrap();
+        let (Ok(rules), Ok(cons)) = (read_rules(&text, &t), Constraints::parse(&text, "c.toml", &season)) else {
+            continue;
+        };
+        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
+        if m.is_network() {
+            continue;
+        }
+        let limited =
+            network::solve_within(&m, Objective::MaxFit, network::Pricing::default(), Some(Duration::from_nanos(1)));
+        match (limited, brute_force(&t, &rules, Objective::MaxFit)) {
+            (Ok(sol), Some((_, best))) => {
+                let at = recognitions_of(&t, &season, &cands, &sol.assignment.placement);
+                assert_eq!(feasible(&t, &rules, &at), Ok(()), "seed {seed}\n{text}");
+                let total = sol.assignment.total_weight(&cands);
+                assert!(total <= best, "seed {seed}");
+                let bound = (sol.proof.bound * 1e6).round() as i128;
+                assert!(bound >= best && bound >= total, "seed {seed}: bound {bound} below the optimum {best}\n{text}");
+                compared += 1;
+            }
+            (Err(_), None) => {}
+            // Neither every such site closed nor every one at its minimum
+            // is feasible, so the solver had no placement to start from.
+            (Err(e), Some(_)) if e.conflicts.iter().all(|c| matches!(c, Conflict::Solver(_))) => no_start += 1,
+            (got, want) => panic!("seed {seed}: {:?} vs reference {want:?}\n{text}", got.map(|s| s.assignment)),
+        }
+    }
+    eprintln!("{compared} cases compared, {no_start} without a starting placement");
+    assert!(compared >= 40 && no_start * 10 <= compared, "{compared} cases compared, {no_start} without a start");
 }
