@@ -611,6 +611,26 @@ fn every_constraint_kind_binds_in_the_generated_cases() {
     }
 }
 
+/// A drawn case whose constraints file both the reference and
+/// `Constraints::parse` accept.
+struct Case {
+    t: Tiny,
+    text: String,
+    season: dualmatch_core::Season,
+    cands: Candidates,
+    rules: Rules,
+    cons: Constraints,
+}
+
+fn valid_case(seed: u64) -> Option<Case> {
+    let (t, text) = draw(seed);
+    let season = season_of(&t);
+    let cands = Candidates::from_season_candidates(&season).unwrap();
+    let rules = read_rules(&text, &t).ok()?;
+    let cons = Constraints::parse(&text, "c.toml", &season).ok()?;
+    Some(Case { t, text, season, cands, rules, cons })
+}
+
 /// The two-phase max-placed solve (first the largest number placed, then the
 /// best score with the unplaced limited), which the solver takes only for
 /// national-size components, forced on tiny seasons: the same count, weight
@@ -621,12 +641,7 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
     let hook = &network::TWO_PHASE;
     let (n, mut compared) = (500, 0);
     for seed in 0..n {
-        let (t, text) = draw(seed);
-        let season = season_of(&t);
-        let cands = Candidates::from_season_candidates(&season).unwrap();
-        let (Ok(rules), Ok(cons)) = (read_rules(&text, &t), Constraints::parse(&text, "c.toml", &season)) else {
-            continue;
-        };
+        let Some(Case { t, text, season, cands, rules, cons }) = valid_case(seed) else { continue };
         let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
         let one = network::solve(&m, Objective::MaxPlaced);
         let before = hook.runs.load(Ordering::Relaxed);
@@ -672,12 +687,7 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
 fn a_time_limit_keeps_a_feasible_placement_and_an_upper_bound() {
     let (n, mut compared, mut no_start) = (2000, 0, 0);
     for seed in 0..n {
-        let (t, text) = draw(seed);
-        let season = season_of(&t);
-        let cands = Candidates::from_season_candidates(&season).unwrap();
-        let (Ok(rules), Ok(cons)) = (read_rules(&text, &t), Constraints::parse(&text, "c.toml", &season)) else {
-            continue;
-        };
+        let Some(Case { t, text, season, cands, rules, cons }) = valid_case(seed) else { continue };
         let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
         if m.is_network() {
             continue;
