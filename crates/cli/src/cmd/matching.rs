@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dualmatch::{Engine, Error, Policy, Solver, Weights};
+use dualmatch_optimiser::Conflict;
 
 use crate::args::{Global, MatchArgs, ResultFiles};
 use crate::exit::{self, usage};
@@ -104,6 +105,16 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t1 = Instant::now();
     let run = match engine.solve() {
         Ok(run) => run,
+        // The mixed-integer solver stopped without a placement (a time limit
+        // too short, or a solver failure): not a conflict of the constraints.
+        Err(Error::Infeasible(inf)) if inf.conflicts.iter().all(|c| matches!(c, Conflict::Solver(_))) => {
+            progress.finish();
+            for line in inf.describe(&season) {
+                eprintln!("dualmatch: {}", dualmatch_core::text::visible(&line));
+            }
+            eprintln!("nothing was written");
+            return Ok(ExitCode::from(exit::INFEASIBLE));
+        }
         Err(Error::Infeasible(inf)) => {
             progress.finish();
             eprintln!("dualmatch: the constraints cannot all be met:");

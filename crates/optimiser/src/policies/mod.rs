@@ -14,9 +14,10 @@
 //! forbidden pairs hold), never exceeds seats, unreserved seats, site
 //! capacity or school caps, and places pinned learners first at their pin.
 //! `max-fit`, `max-placed` and `fair-share` meet every constraint of the
-//! model, school floors too, or report [`Infeasible`]. The other policies
-//! cannot guarantee school floors: [`check_supported`] refuses them with
-//! floors, before any work. So every result of a supported combination
+//! model, school floors and minimum group sizes (`[[site]]`) too, or report
+//! [`Infeasible`]. The other policies cannot guarantee school floors or
+//! group sizes: [`check_supported`] refuses them with floors or `[[site]]`
+//! entries, before any work. So every result of a supported combination
 //! passes [`Assignment::check`]. `stable` and `stable-workplace` keep school
 //! caps as a school-level quota (stable under school caps; see
 //! `da::with_school_caps`). Results are a deterministic function of the model
@@ -54,8 +55,9 @@ pub trait AllocationPolicy: Sync {
     /// Allocates. Fails only when the model's constraints cannot be met
     /// (for the exact policies) or the pins do not fit.
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible>;
-    /// Whether the result meets school floors (`[[school]] min`) whenever
-    /// they can be met. Only the exact policies do; see [`check_supported`].
+    /// Whether the result meets school floors (`[[school]] min`) and minimum
+    /// group sizes (`[[site]]`) whenever they can be met. Only the exact
+    /// policies do; see [`check_supported`].
     fn meets_floors(&self) -> bool {
         false
     }
