@@ -291,10 +291,48 @@ fn minimum_group_sizes_end_to_end() {
             assert_eq!(at, ["L01", "L02"], "{name} {policy}");
             let v = verify(&two_seats, &out, Some(&c));
             assert_eq!(v.status.code(), Some(0), "{name} {policy}:\n{}", text(&v));
+            // The hard minimum binds: its dual is in the certificate, which
+            // proves the optimum; the mixed-integer result has none.
+            let cert = line(&text(&v), "optimality certificate").to_string();
+            if allow == "false" {
+                let (_, rows) = read_csv(&out.join("certificate.csv"));
+                assert!(rows.iter().any(|r| r[0] == "site_min" && r[1] == "W-GENT2"), "{name} {policy}: {rows:?}");
+                assert!(cert.starts_with("PASS"), "{name} {policy}: {cert}");
+            } else {
+                assert!(!out.join("certificate.csv").exists());
+                assert!(cert.starts_with("SKIP") && cert.contains("mip"), "{name} {policy}: {cert}");
+            }
             let summary = fs::read_to_string(out.join("summary.json")).unwrap();
             let method = if allow == "true" { "network-simplex+mip-" } else { "\"network-simplex\"" };
             assert!(summary.contains(method), "{name} {policy}: {summary}");
         }
+    }
+    // A time limit: whether or not it is hit, the result meets every rule
+    // and its bound is at least its total; a limit that is not a positive
+    // number of seconds is refused (exit 2).
+    let c = tmp.path().join("limit.toml");
+    fs::write(&c, "[[site]]\nworkplace = \"W-GENT2\"\nmin = 2\nallow_empty = true\n").unwrap();
+    let out = tmp.path().join("limit");
+    let m = bin()
+        .arg("match")
+        .arg(&two_seats)
+        .arg("--constraints")
+        .arg(&c)
+        .args(["--time-limit", "0.000001", "-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(m.status.code(), Some(0), "{}", text(&m));
+    assert_eq!(verify(&two_seats, &out, Some(&c)).status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let (bound, total) = (v["proof"]["bound"].as_f64().unwrap(), v["total_score"].as_f64().unwrap());
+    assert!(bound >= total - 1e-6 && v["proof"]["gap"].as_f64().unwrap() >= 0.0, "{v}");
+    for bad in ["0", "-1", "soon"] {
+        let arg = format!("--time-limit={bad}");
+        let out = tmp.path().join(format!("limit{bad}"));
+        let m = bin().arg("match").arg(&two_seats).args([arg.as_str(), "-q", "--out"]).arg(&out).output().unwrap();
+        assert_eq!(m.status.code(), Some(2), "{bad}: {}", text(&m));
+        assert!(text(&m).contains("is not a number of seconds above 0"), "{}", text(&m));
     }
     // A minimum the site cannot reach: explained, exit 1, nothing written.
     for allow in ["false", "true"] {
