@@ -81,6 +81,13 @@ fn verify_passes_on_every_policy() {
         let stable = line(&t, "no blocking pair");
         assert_eq!(stable.starts_with("PASS"), matches!(*policy, "stable" | "stable-workplace"), "{policy}: {stable}");
     }
+    // Improved after the policy: every rule still holds; stability is not claimed.
+    let out = tmp.path().join("stable-improved");
+    let m =
+        bin().arg("match").arg(sample()).args(["-q", "--policy", "stable", "--improve", "--out"]).arg(&out).output();
+    assert_eq!(m.unwrap().status.code(), Some(0));
+    let t = text(&verify(&sample(), &out, None));
+    assert!(!t.contains("FAIL") && line(&t, "no blocking pair").contains("--improve"), "{t}");
 }
 
 /// Constraints of every kind on the sample: the certificates carry duals of

@@ -136,6 +136,7 @@ fn read_rows(dir: &Path) -> Result<Vec<Row>, Error> {
 /// The parts of summary.json that are checked.
 struct Summary {
     policy: String,
+    improve: bool,
     placed: Option<u64>,
     total_score: Option<f64>,
     optimal: bool,
@@ -153,6 +154,7 @@ fn read_summary(dir: &Path) -> Result<Summary, Error> {
     let proof = &v["proof"];
     Ok(Summary {
         policy,
+        improve: v["improve"].as_bool().unwrap_or(false),
         placed: v["placed"].as_u64(),
         total_score: v["total_score"].as_f64(),
         optimal: v["optimal"].as_bool().unwrap_or(false),
@@ -505,6 +507,9 @@ impl Engine<'_> {
         let skip = |detail: String| Ok(Check { name, verdict: Verdict::Skip, detail });
         if !matches!(summary.policy.as_str(), "stable" | "stable-workplace") {
             return skip(format!("policy {} is not a stable mechanism", summary.policy));
+        }
+        if summary.improve {
+            return skip("the result was improved after the policy (--improve), which does not keep stability".into());
         }
         let cons = self.constraints_ref();
         if cons.school_bounds.iter().any(|b| b.max != u32::MAX) {
