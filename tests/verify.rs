@@ -267,6 +267,39 @@ fn verify_catches_hand_edited_results() {
     assert_eq!(v.status.code(), Some(2), "{}", text(&v));
 }
 
+/// A result made from supplied candidates is verified against the same
+/// file (the scores are the file's); against scores made afresh, its totals
+/// do not add up.
+#[test]
+fn verify_reads_supplied_candidates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let season = data("base");
+    let scored = tmp.path().join("scored.csv");
+    let s = bin().arg("score").arg(&season).arg("-q").arg("--out").arg(&scored).output().unwrap();
+    assert_eq!(s.status.code(), Some(0), "{}", text(&s));
+    // Every supplied score 10 points lower than dualmatch's.
+    let (h, rows) = read_csv(&scored);
+    let sc = h.iter().position(|x| x == "score").unwrap();
+    let lowered: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|mut r| {
+            r[sc] = (r[sc].parse::<f64>().unwrap() - 10.0).to_string();
+            r
+        })
+        .collect();
+    let supplied = tmp.path().join("supplied.csv");
+    write_csv(&supplied, &h, &lowered);
+    let out = tmp.path().join("out");
+    let m =
+        bin().arg("match").arg(&season).arg("--candidates").arg(&supplied).arg("-q").arg("--out").arg(&out).output();
+    assert_eq!(m.unwrap().status.code(), Some(0));
+    let with = bin().arg("verify").arg(&season).arg(&out).arg("--candidates").arg(&supplied).output().unwrap();
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with));
+    let without = verify(&season, &out, None);
+    assert_eq!(without.status.code(), Some(1), "{}", text(&without));
+    assert!(line(&text(&without), "totals").starts_with("FAIL"), "{}", text(&without));
+}
+
 /// The base test season, where only L01 and L02 reach W-GENT2 (1 seat;
 /// L01 scores higher at W-GENT1), and a copy where W-GENT2 has 2 seats.
 #[test]
