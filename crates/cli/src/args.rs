@@ -165,6 +165,16 @@ waitlist.csv, recruitment.csv, summary.json, report.html with the changes)
 and placement_changes.csv (every learner who moved, gained or lost a
 placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
+    /// Check a result without trusting the solver: every rule, the totals, the optimality certificate, stability.
+    #[command(after_help = "\
+Examples:
+  dualmatch match data/sample --constraints c.toml --out results
+  dualmatch verify data/sample results --constraints c.toml
+
+Pass the inputs `match` used (--constraints, --weights, --candidates).
+Prints each check with PASS, FAIL (naming the rows) or SKIP; exits 0 when
+every check holds, 1 when one fails, 2 on bad input (docs/policies.md).")]
+    Verify(VerifyArgs),
     /// Write a season (CSV directory or JSON file) as an xlsx workbook.
     #[command(after_help = "\
 Examples:
@@ -316,6 +326,11 @@ pub struct MatchArgs {
     /// Solver path.
     #[arg(long, value_enum, default_value_t = Solver::Auto)]
     pub solver: Solver,
+    /// Seconds the mixed-integer path may take (sites with `allow_empty =
+    /// true` in constraints.toml): when hit, the best placement found is
+    /// written with its bound and gap (docs/constraints.md).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub time_limit: Option<std::time::Duration>,
     /// The budget of candidate pairs.
     #[command(flatten)]
     pub pairs: PairBudget,
@@ -328,6 +343,14 @@ pub struct MatchArgs {
     /// Run one shard of a sharded match.
     #[command(flatten)]
     pub shard: ShardArgs,
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1e9 => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!("{s:?} is not a number of seconds above 0 (for example 30 or 2.5)")),
+    }
 }
 
 /// The budget of candidate pairs of the commands that score a season
@@ -485,6 +508,27 @@ pub struct DiffArgs {
     /// List every school, also those without a change.
     #[arg(long)]
     pub all_schools: bool,
+}
+
+/// `dualmatch verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The season the result was made from.
+    pub season: PathBuf,
+    /// The result directory (of `dualmatch match`).
+    pub result: PathBuf,
+    /// The coordinator constraints the result was made under (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// The scoring weights the result was made with (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// The scored pairs the result was made from, if supplied.
+    #[arg(long, value_name = "FILE")]
+    pub candidates: Option<PathBuf>,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
 }
 
 /// `dualmatch rematch`.

@@ -118,6 +118,16 @@ impl<'s> Engine<'s> {
         self
     }
 
+    /// The time limit of the mixed-integer path, taken by the components that
+    /// a minimum group size with `allow_empty = true` ("a group or nobody")
+    /// touches: when it is hit, the run keeps the best placement found and
+    /// its proof gives a bound ([`Run::gap`] is then positive). Without it,
+    /// those components are solved until proven optimal.
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.options.time_limit = Some(limit);
+        self
+    }
+
     /// Runs this engine's work on `threads` worker threads (its own pool).
     /// Without it, the caller's rayon pool is used. Results never depend on
     /// the thread count.
@@ -212,12 +222,13 @@ impl<'s> Engine<'s> {
 
     /// Solves with the engine's policy. The result is checked against every
     /// constraint of the model; exact policies carry a proof. A policy that
-    /// cannot meet the school floors that are set is refused
+    /// cannot meet the school floors or minimum group sizes that are set is refused
     /// ([`Error::Unsupported`]) before any work. The run
     /// borrows only the season, so the engine may be a temporary.
     pub fn solve(&self) -> Result<Run<'s>, Error> {
         let policy = self.options.policy;
-        let floors = self.constraints.school_bounds.iter().filter(|b| b.min > 0).count();
+        let floors =
+            self.constraints.school_bounds.iter().filter(|b| b.min > 0).count() + self.constraints.site_minimums.len();
         if floors > 0 && !policy.implementation().meets_floors() {
             return Err(Error::Unsupported { policy, floors });
         }

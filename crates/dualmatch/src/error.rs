@@ -26,12 +26,12 @@ pub enum Error {
     #[error("the constraints cannot all be met")]
     Infeasible(Infeasible),
     /// The policy cannot honour a constraint that is set (a school floor
-    /// under a policy that does not aim for floors).
-    #[error("policy {policy} cannot guarantee school floors, but the constraints set {floors} floor(s); use --policy max-fit, max-placed or fair-share, which meet floors, or remove the floors")]
+    /// or a minimum group size under a policy that does not aim for them).
+    #[error("policy {policy} cannot guarantee school floors or minimum group sizes, but the constraints set {floors} of them; use --policy max-fit, max-placed or fair-share, which meet them, or remove them")]
     Unsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,
-        /// How many school floors are set.
+        /// How many school floors and minimum group sizes (`[[site]]`) are set.
         floors: usize,
     },
     /// A sharded match was asked of a policy or model that does not split

@@ -36,12 +36,14 @@ mod error;
 mod rematch;
 mod run;
 pub mod shard;
+mod verify;
 
 pub use compare::CompareRow;
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};
 pub use run::{Placement, Placements, Run};
+pub use verify::{Check, Verdict, Verification};
 
 pub use dualmatch_core as core;
 pub use dualmatch_optimiser as optimiser;

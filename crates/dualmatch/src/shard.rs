@@ -23,6 +23,7 @@ use std::io::Read;
 use std::path::Path;
 
 use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
+use dualmatch_optimiser::certificate::Dual;
 use dualmatch_optimiser::metrics::Metrics;
 use dualmatch_optimiser::network::{self, Layout, Share};
 use dualmatch_optimiser::Solver;
@@ -467,6 +468,9 @@ pub struct MatchPart {
     pub seat_dual: Vec<(u32, i64)>,
     /// (site index, integer weight) of the capacity values that are not 0.
     pub cap_dual: Vec<(u32, i64)>,
+    /// The components' certificate duals as (kind, index, integer weight)
+    /// ([`dualmatch_optimiser::certificate::Dual::code`]), when they have them.
+    pub cert: Option<Vec<(u8, u64, i64)>>,
     /// Seconds to load and score, and to solve.
     pub seconds: [f64; 2],
 }
@@ -487,15 +491,24 @@ impl MatchPart {
             placeable: share.placeable,
             seat_dual: share.seat_dual.iter().map(|&(g, v)| (g.index() as u32, v)).collect(),
             cap_dual: share.cap_dual.iter().map(|&(w, v)| (w.index() as u32, v)).collect(),
+            cert: share.cert.as_ref().map(|duals| {
+                duals
+                    .iter()
+                    .map(|&(d, v)| {
+                        let (kind, index) = d.code();
+                        (kind, index, v)
+                    })
+                    .collect()
+            }),
             seconds,
         }
     }
 
     /// The share back, with indexes checked against the season's sizes
-    /// (learners, recognitions, sites, candidate pairs).
-    pub fn share(&self, sizes: [usize; 4]) -> Result<Share, MergeError> {
+    /// (learners, recognitions, sites, candidate pairs, school bounds).
+    pub fn share(&self, sizes: [usize; 5]) -> Result<Share, MergeError> {
         let bad = |what: &str| MergeError::Inconsistent(format!("shard {}: {what}", self.header.shard));
-        let [nl, ng, nw, nc] = sizes;
+        let [nl, ng, nw, nc, nb] = sizes;
         let bound: i128 = self.bound.parse().map_err(|_| bad("the bound is not an integer"))?;
         let mut placed = Vec::with_capacity(self.placed.len());
         for &(l, c) in &self.placed {
@@ -518,7 +531,28 @@ impl MatchPart {
             }
             cap_dual.push((WorkplaceId::from_index(w as usize), v));
         }
-        Ok(Share { components: self.components.clone(), placed, bound, placeable: self.placeable, seat_dual, cap_dual })
+        let cert = match &self.cert {
+            None => None,
+            Some(duals) => {
+                let mut out = Vec::with_capacity(duals.len());
+                for &(kind, index, v) in duals {
+                    let d = Dual::from_code(kind, index, [nl, ng, nw, nb])
+                        .ok_or_else(|| bad("a dual is outside the season"))?;
+                    out.push((d, v));
+                }
+                Some(out)
+            }
+        };
+        Ok(Share {
+            components: self.components.clone(),
+            placed,
+            bound,
+            placeable: self.placeable,
+            seat_dual,
+            cap_dual,
+            mip: false,
+            cert,
+        })
     }
 
     /// The layout back.
@@ -603,7 +637,7 @@ pub fn merge_compare(parts: &[ComparePart]) -> Result<Vec<CompareRun>, MergeErro
 /// The shares of a match's parts; checks that they have the same layout and
 /// solve every component exactly once, each in the shard
 /// [`assign_largest_first`] gives it.
-pub fn merge_match(parts: &[MatchPart], sizes: [usize; 4]) -> Result<(Layout, Vec<Share>), MergeError> {
+pub fn merge_match(parts: &[MatchPart], sizes: [usize; 5]) -> Result<(Layout, Vec<Share>), MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
     let layout = first.layout();
     let owner = assign_largest_first(&layout.arcs, first.header.shard.count);
@@ -673,10 +707,11 @@ impl<'s> Engine<'s> {
     }
 
     /// The sizes [`MatchPart::share`] checks indexes against: learners,
-    /// recognitions, sites, candidate pairs.
-    pub fn part_sizes(&self) -> Result<[usize; 4], Error> {
+    /// recognitions, sites, candidate pairs, school bounds.
+    pub fn part_sizes(&self) -> Result<[usize; 5], Error> {
         let s = self.season();
-        Ok([s.learners().len(), s.groups().len(), s.workplaces().len(), self.candidates()?.len()])
+        let bounds = self.constraints_ref().school_bounds.len();
+        Ok([s.learners().len(), s.groups().len(), s.workplaces().len(), self.candidates()?.len(), bounds])
     }
 }
 

@@ -62,6 +62,12 @@ pub struct Proof {
     pub max_placeable: Option<usize>,
     /// Wall-clock seconds spent building and solving.
     pub seconds: f64,
+    /// The full dual solution, which proves the optimum without the solver
+    /// ([`crate::certificate`]): on the network path, for max-fit, and for
+    /// max-placed when one placement bonus for the whole season fits 64-bit
+    /// arithmetic; `None` otherwise (mixed-integer components, the
+    /// two-phase max-placed solve, kept placements, the LP path).
+    pub certificate: Option<crate::certificate::Certificate>,
 }
 
 /// An optimal assignment with its proof and duals.
@@ -109,10 +115,24 @@ struct Component {
 }
 
 impl Component {
+    /// Whether a site of the component takes "a group or nobody" (not a
+    /// network constraint: the component goes to [`crate::mip`]).
+    fn group_or_nobody(&self, m: &PlacementModel) -> bool {
+        self.workplaces.iter().any(|&w| m.constraints.site_minimum(w).is_some_and(|x| x.allow_empty))
+    }
+
     /// The candidate arcs of the component's learners.
     fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
+}
+
+/// The most learners site `w` can take: its capacity, or the seats of its
+/// recognitions when fewer.
+fn site_room(m: &PlacementModel, w: WorkplaceId) -> u32 {
+    let seats: u64 = m.season.groups_of_workplace(w).iter().map(|g| u64::from(m.season.group(*g).seats)).sum();
+    let cap = m.season.workplace(w).capacity.map_or(u64::MAX, u64::from);
+    seats.min(cap).min(u64::from(u32::MAX)) as u32
 }
 
 /// Whether a site's capacity can bind (is below the seats of its recognitions).
@@ -146,7 +166,7 @@ fn components(m: &PlacementModel) -> Vec<Component> {
     let mut binds = vec![false; nw];
     for wi in 0..nw {
         let w = WorkplaceId::from_index(wi);
-        if capacity_binds(m, w).is_some() {
+        if capacity_binds(m, w).is_some() || m.constraints.site_minimum(w).is_some() {
             binds[wi] = true;
             for g in s.groups_of_workplace(w) {
                 if group_used[g.index()] {
@@ -183,9 +203,16 @@ fn components(m: &PlacementModel) -> Vec<Component> {
     }
     for (wi, b) in binds.iter().enumerate() {
         if *b {
+            let w = WorkplaceId::from_index(wi);
             let r = dsu.find((w0 + wi) as u32);
-            if let Some(&c) = root_ix.get(&r) {
-                comps[c].workplaces.push(WorkplaceId::from_index(wi));
+            match root_ix.get(&r) {
+                Some(&c) => comps[c].workplaces.push(w),
+                // A hard minimum that no learner reaches still forms a
+                // (necessarily infeasible) component.
+                None if m.constraints.site_minimum(w).is_some_and(|x| !x.allow_empty) => {
+                    comps.push(Component { learners: vec![], groups: vec![], workplaces: vec![w], bounds: vec![] });
+                }
+                None => {}
             }
         }
     }
@@ -195,9 +222,13 @@ fn components(m: &PlacementModel) -> Vec<Component> {
 /// What a network arc stands for.
 #[derive(Clone, Copy, Debug)]
 enum Arc {
-    Candidate { learner: LearnerId },
+    Candidate {
+        learner: LearnerId,
+    },
     Other,
     Limit(Limit),
+    /// A site's arc to the sink: its minimum (lower bound) and its room.
+    Site(WorkplaceId, Limit),
 }
 
 struct Built {
@@ -212,6 +243,12 @@ struct Built {
     /// Node a candidate arc of each group enters, for learners outside and
     /// inside the group's priority group: `(open, reserved)`.
     group_entry: Vec<(u32, u32)>,
+    /// The source, the sink, and the node of each site and school bound
+    /// (`u32::MAX` when absent), for the certificate.
+    src: NodeId,
+    sink: NodeId,
+    wp_node: Vec<u32>,
+    bound_node: Vec<u32>,
 }
 
 /// The cost of learner `l`'s model arc `a` in the network of an objective.
@@ -264,10 +301,20 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
     const NONE: u32 = u32::MAX;
     let mut wp_node = vec![NONE; s.workplaces().len()];
+    // A hard site minimum is the arc's lower bound; "a group or nobody" is
+    // relaxed to no minimum here (the component goes to the MIP; this
+    // network only explains infeasibility).
     for &w in &c.workplaces {
         let v = add_node(&mut net);
-        let cap = capacity_binds(m, w).unwrap_or(0);
-        add_arc(&mut net, &mut arcs, v, sink, 0, i64::from(cap), 0, Arc::Limit(Limit::Capacity(w)));
+        let limit = match capacity_binds(m, w) {
+            Some(cap) => (cap, Limit::Capacity(w)),
+            None => (site_room(m, w), Limit::SiteSeats(w)),
+        };
+        let min = m.constraints.site_minimum(w).filter(|x| !x.allow_empty).map_or(0, |x| x.min);
+        // A minimum above the room is reported before the network is built
+        // (`room_conflict`); here it is clipped so the network stays valid.
+        let lower = min.min(limit.0);
+        add_arc(&mut net, &mut arcs, v, sink, i64::from(lower), i64::from(limit.0), 0, Arc::Site(w, limit.1));
         wp_node[w.index()] = v.0;
     }
     // Groups (and their unreserved part).
@@ -350,7 +397,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
-    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry }
+    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry, src, sink, wp_node, bound_node }
 }
 
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
@@ -361,33 +408,120 @@ fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     for v in cut {
         inside[v.0 as usize] = true;
     }
-    let mut need: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let supply: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let mut lower_in: i128 = 0;
     let mut available: u64 = 0;
-    let (mut floors, mut pins, mut limits) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut floors, mut pins, mut sites, mut limits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in 0..b.net.arc_count() {
         let id = crate::flow::ArcId(a as u32);
         let (u, v) = (inside[b.net.arc_from(id).0 as usize], inside[b.net.arc_to(id).0 as usize]);
         if !u && v {
             let lo = b.net.arc_lower(id);
-            need += i128::from(lo);
+            lower_in += i128::from(lo);
             match b.arcs[a] {
                 Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
                 Arc::Candidate { learner } if lo > 0 => pins.push(learner),
+                Arc::Site(w, _) if lo > 0 => sites.push((w, lo as u32)),
                 _ => {}
             }
         } else if u && !v {
             let cap = b.net.arc_upper(id).max(0) as u64;
             available += cap;
-            if let Arc::Limit(l) = b.arcs[a] {
-                limits.push((l, cap));
+            match b.arcs[a] {
+                Arc::Limit(l) | Arc::Site(_, l) => limits.push((l, cap)),
+                _ => {}
             }
         }
     }
+    let need = if sites.is_empty() {
+        supply + lower_in
+    } else {
+        // A site minimum pulls learners towards the sink: what it needs is
+        // the lower bounds; what can come are the learners outside the cut
+        // (who supply themselves) and the arcs out of it.
+        let outside = -supply;
+        if outside > 0 {
+            limits.push((Limit::LearnersInReach, outside as u64));
+            available += outside as u64;
+        }
+        lower_in
+    };
     limits.sort_by_key(|x| std::cmp::Reverse(x.1));
-    Conflict::Shortfall { floors, pins, need: need.max(0) as u64, available, limits }
+    Conflict::Shortfall { floors, pins, sites, need: need.max(0) as u64, available, limits }
+}
+
+/// The duals of the LP of [`crate::certificate`] from the potentials of a
+/// component's optimal flow (costs `−(weight + bonus)`), in weight units.
+/// With `P(v) = π(v) − π(sink)`: `u_l = P(l)` (a learner without a school
+/// bound) or `max(0, P(l) − P(bound)) + P(src)`; `o_g = max(0, P(g) −
+/// P(open))`, `p_g = max(0, P(site or sink) − P(g))`, `q_w = max(0, −P(w))`,
+/// `μ_w = max(0, P(w))`; from the arc `src → bound` with reduced cost `r`,
+/// `β = max(0, −r)` and `α = max(0, r)` (β folded into the learners' `u`
+/// when the bound has no cap); `π_l` the slack of a pinned pair. Every
+/// candidate arc has a reduced cost of at least 0, which makes the duals
+/// feasible; complementary slackness makes the dual objective equal to the
+/// flow's weight. [`crate::certificate::check`] checks both.
+fn component_certificate(
+    m: &PlacementModel,
+    c: &Component,
+    b: &Built,
+    sol: &FlowSolution,
+) -> Vec<(crate::certificate::Dual, i64)> {
+    use crate::certificate::Dual;
+    const NONE: u32 = u32::MAX;
+    let s = m.season;
+    let pt = sol.potential(b.sink);
+    let p = |v: u32| sol.potential[v as usize] - pt;
+    let mut out = Vec::new();
+    for &g in &c.groups {
+        let (entry, node) = b.group_entry[g.index()];
+        let next = match b.wp_node[s.group(g).workplace.index()] {
+            NONE => 0,
+            v => p(v),
+        };
+        out.push((Dual::Seats(g), (next - p(node)).max(0)));
+        if entry != node {
+            out.push((Dual::OpenSeats(g), (p(node) - p(entry)).max(0)));
+        }
+    }
+    for &w in &c.workplaces {
+        let pw = p(b.wp_node[w.index()]);
+        out.push((Dual::Room(w), (-pw).max(0)));
+        out.push((Dual::SiteMin(w), pw.max(0)));
+    }
+    let mut folded = vec![0i64; m.constraints.school_bounds.len()];
+    for &bi in &c.bounds {
+        let sb = m.constraints.school_bounds[bi as usize];
+        let r = p(b.src.0) - p(b.bound_node[bi as usize]);
+        if sb.max == u32::MAX {
+            folded[bi as usize] = (-r).max(0);
+        } else {
+            out.push((Dual::SchoolCap(bi as usize), (-r).max(0)));
+        }
+        out.push((Dual::SchoolFloor(bi as usize), r.max(0)));
+    }
+    for (i, &l) in c.learners.iter().enumerate() {
+        let pl = p(b.learner_node[i].0);
+        let u = match m.school_bound_of(l) {
+            None => pl,
+            Some(bi) => (pl - p(b.bound_node[bi])).max(0) + p(b.src.0) + folded[bi],
+        };
+        out.push((Dual::Learner(l), u));
+    }
+    // A pinned pair's slack: its dual constraint made tight.
+    for &(id, l, a) in &b.candidate_arcs {
+        if m.pinned_arc(l) == Some(a) {
+            out.push((Dual::Pin(l), sol.reduced_cost(&b.net, id).max(0)));
+        }
+    }
+    out
 }
 
 struct CompResult {
+    /// The component's duals for the certificate (max-fit on the network path).
+    cert: Option<Vec<(crate::certificate::Dual, i64)>>,
+    /// Whether the component was solved as a mixed-integer model.
+    mip: bool,
     /// (learner, model arc) placements.
     placed: Vec<(LearnerId, ModelArc)>,
     /// Dual bound of this component in weight units (incl. bonus).
@@ -591,12 +725,131 @@ fn report_pivots(c: &Component, net: &Network) {
     }
 }
 
+/// A component with "a group or nobody" at a site, solved as a
+/// mixed-integer model; when it is infeasible, the network without those
+/// sites' minimums explains the conflict, or, when that network is feasible,
+/// the sites themselves are the conflict.
+fn solve_mip_component(
+    m: &PlacementModel,
+    c: &Component,
+    objective: Objective,
+    limit: Option<std::time::Duration>,
+) -> Result<CompResult, Conflict> {
+    use crate::mip::{Goal, MipError, MipProblem};
+    let goal = match objective {
+        Objective::MaxFit => Goal::Max,
+        Objective::MaxPlaced => Goal::PlacedThenMax,
+    };
+    // The relaxation: the network without the "group or nobody" minimums
+    // (the LP relaxation of `min·y ≤ Σx ≤ U·y` with `0 ≤ y ≤ 1` is no
+    // constraint at all). When it is infeasible, so is the component, and
+    // its cut names the conflict; else its dual bound bounds max-fit.
+    let relaxed = build(m, c, 0, false, None);
+    let relaxed_bound = match relaxed.net.solve() {
+        Err(FlowError::Infeasible { cut, .. }) => return Err(explain_cut(&relaxed, &cut)),
+        Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+        Ok(sol) => dual_bound(&relaxed.net, &sol),
+    };
+    // A first placement for the solver: the network with every "group or
+    // nobody" site closed, or else with every one of them at least at its
+    // minimum, when one is feasible (so a time limit leaves a placement to
+    // keep).
+    let start = [false, true].into_iter().find_map(|open| {
+        let mut b = build(m, c, 0, false, None);
+        for (i, what) in b.arcs.iter().enumerate() {
+            if let Arc::Site(w, _) = what {
+                if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
+                    let id = crate::flow::ArcId(i as u32);
+                    let upper = b.net.arc_upper(id);
+                    if open && i64::from(x.min) > upper {
+                        return None;
+                    }
+                    let (lo, hi) = if open { (i64::from(x.min), upper) } else { (0, 0) };
+                    b.net.set_bounds(id, lo, hi);
+                }
+            }
+        }
+        b.net.solve().ok().map(|sol| {
+            b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect::<Vec<_>>()
+        })
+    });
+    let mut problem = MipProblem::new(m, c.learners.clone());
+    if let Some(start) = start {
+        problem = problem.start(start);
+    }
+    if objective == Objective::MaxFit {
+        problem = problem.known_bound(relaxed_bound as f64 / WEIGHT_SCALE);
+    }
+    match problem.solve(goal, limit) {
+        Ok(sol) => {
+            let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
+            // The bound in weight units: exact when proven; else the
+            // relaxed network's dual bound (max-fit) or the LP relaxation's
+            // (in score units) rounded up.
+            let bound = match (sol.proven, objective) {
+                (true, _) => weight,
+                (false, Objective::MaxFit) => relaxed_bound,
+                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128).max(weight),
+            };
+            let placeable = match sol.placed_bound {
+                Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
+                _ => sol.placed.len(),
+            };
+            Ok(CompResult {
+                cert: None,
+                mip: true,
+                placeable,
+                placed: sol.placed,
+                bound,
+                seat_dual: vec![],
+                cap_dual: vec![],
+            })
+        }
+        Err(MipError::Infeasible) => {
+            let sites = c
+                .workplaces
+                .iter()
+                .filter_map(|&w| m.constraints.site_minimum(w).filter(|x| x.allow_empty).map(|x| (w, x.min)))
+                .collect();
+            let pins = c.learners.iter().copied().filter(|&l| m.pinned_arc(l).is_some()).collect();
+            Err(Conflict::GroupOrNobody { sites, pins })
+        }
+        Err(e) => Err(Conflict::Solver(e.to_string())),
+    }
+}
+
+/// A hard site minimum above what the site can take (its capacity, or the
+/// seats of its recognitions): the conflict, without building a network.
+fn room_conflict(m: &PlacementModel, c: &Component) -> Option<Conflict> {
+    c.workplaces.iter().find_map(|&w| {
+        let sm = m.constraints.site_minimum(w).filter(|x| !x.allow_empty)?;
+        let room = site_room(m, w);
+        let limit = if capacity_binds(m, w).is_some() { Limit::Capacity(w) } else { Limit::SiteSeats(w) };
+        (sm.min > room).then(|| Conflict::Shortfall {
+            floors: vec![],
+            pins: vec![],
+            sites: vec![(w, sm.min)],
+            need: u64::from(sm.min),
+            available: u64::from(room),
+            limits: vec![(limit, u64::from(room))],
+        })
+    })
+}
+
 fn solve_component(
     m: &PlacementModel,
     c: &Component,
     objective: Objective,
     pricing: Pricing,
+    limit: Option<std::time::Duration>,
+    global_m: i128,
 ) -> Result<CompResult, Conflict> {
+    if let Some(conflict) = room_conflict(m, c) {
+        return Err(conflict);
+    }
+    if c.group_or_nobody(m) {
+        return solve_mip_component(m, c, objective, limit);
+    }
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
@@ -613,7 +866,7 @@ fn solve_component(
             if rc < 0 {
                 match what {
                     Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
-                    Arc::Limit(Limit::Capacity(w)) => cap.push((*w, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((*w, -rc)),
                     _ => {}
                 }
             }
@@ -625,25 +878,38 @@ fn solve_component(
             let (b, sol) = solve(0, false, &|_| {})?;
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
-            Ok(CompResult { placeable: placed.len(), placed, bound: dual_bound(&b.net, &sol), seat_dual, cap_dual })
+            let cert = (!m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
+            Ok(CompResult {
+                cert,
+                mip: false,
+                placeable: placed.len(),
+                placed,
+                bound: dual_bound(&b.net, &sol),
+                seat_dual,
+                cap_dual,
+            })
         }
         Objective::MaxPlaced => {
             // Exactly lexicographic. With M = 1 + Σ best weights, one more
             // placement always outweighs any score difference. When M is too
             // large for 64-bit arithmetic, two phases: the maximum number k,
             // then the best score with the bypass limited to n − k.
-            let big_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let local_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
-            let max_cost = big_m + c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
-            if nodes * max_cost < i128::from(i64::MAX / 32)
-                && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed)
-            {
+            let best = c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            let fits = |big_m: i128| nodes * (big_m + best) < i128::from(i64::MAX / 32);
+            // The season's bonus when it fits (a certificate), else the component's.
+            let big_m = if fits(global_m) { global_m } else { local_m };
+            if fits(big_m) && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed) {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
+                let cert = (big_m == global_m && !m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
                 Ok(CompResult {
+                    cert,
+                    mip: false,
                     placeable: placed.len(),
                     placed,
                     bound: bound - k * big_m,
@@ -663,6 +929,8 @@ fn solve_component(
                 debug_assert_eq!(placed.len() as i64, k);
 
                 Ok(CompResult {
+                    cert: None,
+                    mip: false,
                     placeable: k as usize,
                     placed,
                     bound: dual_bound(&b2.net, &s2),
@@ -724,6 +992,11 @@ fn largest_first<T: Sync, R: Send>(
         .collect()
 }
 
+/// The method of a result where some component went to the mixed-integer
+/// path.
+pub const MIXED_METHOD: &str =
+    if cfg!(feature = "highs") { "network-simplex+mip-highs" } else { "network-simplex+mip-microlp" };
+
 /// Solves the model exactly with min-cost flow, components in parallel.
 /// Returns every conflict found when the constraints cannot all be met.
 pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasible> {
@@ -736,8 +1009,23 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasi
 /// optimal for the whole model either way (the final potentials price every
 /// arc), and the same as with [`solve`] up to ties between optima.
 pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) -> Result<Solved, Infeasible> {
+    solve_within(m, objective, pricing, None)
+}
+
+/// Like [`solve_with`], with a time limit for each component that "a group
+/// or nobody" (`[[site]] allow_empty = true`) sends to the mixed-integer
+/// path ([`crate::mip`]); when it is hit, the best placement found is kept
+/// and the proof's bound is the relaxation's (the gap is then positive).
+/// Components without such a site are solved exactly by network simplex
+/// whatever the limit.
+pub fn solve_within(
+    m: &PlacementModel,
+    objective: Objective,
+    pricing: Pricing,
+    limit: Option<std::time::Duration>,
+) -> Result<Solved, Infeasible> {
     let start = Instant::now();
-    let (layout, share) = solve_share_with(m, objective, pricing, |sizes| vec![true; sizes.len()])?;
+    let (layout, share) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
     Ok(assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64()))
 }
 
@@ -758,7 +1046,7 @@ pub struct Layout {
 /// The solved part of a season's components ([`solve_share`]): what a shard
 /// contributes to the season's [`Solved`], exactly (integer weights), so
 /// that [`assemble`] gives the same result from shares as from one solve.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Share {
     /// Components of the [`Layout`] solved in this share, in component order.
     pub components: Vec<usize>,
@@ -772,6 +1060,26 @@ pub struct Share {
     pub seat_dual: Vec<(GroupId, i64)>,
     /// Capacity duals that are not 0, in integer weights (max-fit only).
     pub cap_dual: Vec<(WorkplaceId, i64)>,
+    /// Whether a component went to the mixed-integer path.
+    pub mip: bool,
+    /// The components' duals for the certificate, when every component has
+    /// them (the network path).
+    pub cert: Option<Vec<(crate::certificate::Dual, i64)>>,
+}
+
+impl Default for Share {
+    fn default() -> Share {
+        Share {
+            components: Vec::new(),
+            placed: Vec::new(),
+            bound: 0,
+            placeable: 0,
+            seat_dual: Vec::new(),
+            cap_dual: Vec::new(),
+            mip: false,
+            cert: Some(Vec::new()),
+        }
+    }
 }
 
 /// Solves only the components that `select` keeps: it gets the candidate
@@ -785,13 +1093,26 @@ pub fn solve_share(
     objective: Objective,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
-    solve_share_with(m, objective, Pricing::default(), select)
+    solve_share_with(m, objective, Pricing::default(), None, select)
+}
+
+/// One placement bonus for the whole season (max-placed): more than the sum
+/// of every learner's best weight, so that one certificate proves the
+/// season's lexicographic optimum. The same in every shard of a season.
+fn placement_bonus(m: &PlacementModel) -> i128 {
+    1 + (0..m.learner_count())
+        .map(|li| {
+            let l = LearnerId::from_index(li);
+            m.arcs(l).map(|a| i128::from(m.weight_of(l, a))).max().unwrap_or(0)
+        })
+        .sum::<i128>()
 }
 
 fn solve_share_with(
     m: &PlacementModel,
     objective: Objective,
     pricing: Pricing,
+    limit: Option<std::time::Duration>,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
     let comps = components(m);
@@ -803,12 +1124,22 @@ fn solve_share_with(
     };
     let keep = select(&layout.arcs);
     let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
-    let results = largest_first(&chosen, |&i| layout.arcs[i], |&i| solve_component(m, &comps[i], objective, pricing));
+    let global_m = placement_bonus(m);
+    let results = largest_first(
+        &chosen,
+        |&i| layout.arcs[i],
+        |&i| solve_component(m, &comps[i], objective, pricing, limit, global_m),
+    );
     let mut conflicts = Vec::new();
     let mut share = Share { components: chosen, ..Share::default() };
     for r in results {
         match r {
             Ok(r) => {
+                share.mip |= r.mip;
+                match (&mut share.cert, r.cert) {
+                    (Some(all), Some(duals)) => all.extend(duals),
+                    _ => share.cert = None,
+                }
                 share.placed.extend(r.placed.into_iter().map(|(l, a)| (l, m.candidate_of(a).0)));
                 share.bound += r.bound;
                 share.placeable += r.placeable;
@@ -834,6 +1165,8 @@ pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, share
     let mut placeable = 0;
     let mut seat = vec![0.0; m.season.groups().len()];
     let mut capacity = vec![0.0; m.season.workplaces().len()];
+    let mut mip = false;
+    let mut cert = Some(crate::certificate::Certificate::default());
     for s in shares {
         for &(l, c) in &s.placed {
             placement[l.index()] = Some(c);
@@ -846,16 +1179,28 @@ pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, share
         for &(w, v) in &s.cap_dual {
             capacity[w.index()] = v as f64 / WEIGHT_SCALE;
         }
+        mip |= s.mip;
+        match (&mut cert, &s.cert) {
+            (Some(all), Some(duals)) => all.duals.extend(duals.iter().copied()),
+            _ => cert = None,
+        }
     }
+    let certificate = cert.map(|mut c| {
+        c.normalise();
+        c.bonus = if objective == Objective::MaxPlaced { placement_bonus(m) as i64 } else { 0 };
+        c
+    });
     let proof = Proof {
-        method: "network-simplex",
+        method: if mip { MIXED_METHOD } else { "network-simplex" },
         components: layout.components,
         largest_component: layout.largest_component,
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds,
+        certificate,
     };
-    let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
+    // No duals when a component went to the mixed-integer path (it has none).
+    let duals = (objective == Objective::MaxFit && !mip).then_some(Duals { seat, capacity });
     Solved { assignment: Assignment { placement }, proof, duals }
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use dualmatch::shard::{MatchPart, Part, PartHeader, Shard};
 use dualmatch::{Error, Policy, Solver, Weights};
+use dualmatch_optimiser::Conflict;
 
 use crate::args::{Global, MatchArgs, ResultFiles};
 use crate::exit::{self, usage};
@@ -27,6 +28,7 @@ pub struct MatchConfig {
     seed: u64,
     improve: bool,
     solver: Solver,
+    time_limit: Option<std::time::Duration>,
     out: PathBuf,
     force: bool,
     timings: bool,
@@ -63,6 +65,7 @@ impl MatchConfig {
             seed: a.seed,
             improve: a.improve,
             solver: a.solver,
+            time_limit: a.time_limit,
             out: a.dir.out,
             force: a.dir.force,
             timings: !a.dir.no_timings,
@@ -92,6 +95,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let settings =
         MatchSettings::new(cfg.policy, cfg.seed, cfg.improve, cfg.solver, cfg.max_pairs, cfg.timings, cfg.files);
     let mut engine = match_engine(&season, cfg.weights, &settings)?;
+    if let Some(limit) = cfg.time_limit {
+        engine = engine.time_limit(limit);
+    }
     if season.candidates().is_none() {
         progress.step("scoring candidates");
     }
@@ -140,6 +146,16 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let run = match engine.solve() {
         Ok(run) => run,
+        // The mixed-integer solver stopped without a placement (a time limit
+        // too short, or a solver failure): not a conflict of the constraints.
+        Err(Error::Infeasible(inf)) if inf.conflicts.iter().all(|c| matches!(c, Conflict::Solver(_))) => {
+            progress.finish();
+            for line in inf.describe(&season) {
+                eprintln!("dualmatch: {}", dualmatch_core::text::visible(&line));
+            }
+            eprintln!("nothing was written");
+            return Ok(ExitCode::from(exit::INFEASIBLE));
+        }
         Err(Error::Infeasible(inf)) => return infeasible(inf),
         Err(e) => return Err(exit::engine(e)),
     };
@@ -157,6 +173,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     results::write_match(&dir, &run, &how, &progress, global.quiet)?;
     dir.commit()?;
     progress.finish();
+    let gap = run.gap().unwrap_or(0.0);
     if !global.quiet {
         eprintln!(
             "placed {} of {} learners, total score {:.2} ({}); wrote {}",
@@ -164,6 +181,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             season.learners().len(),
             run.total_score(),
             match run.proof() {
+                Some(proof) if gap > 0.0 => {
+                    format!("{}, time limit hit: bound {:.2}, gap {:.2}", cfg.policy, proof.bound, gap)
+                }
                 Some(proof) => format!("{}, optimal: bound {:.2}", cfg.policy, proof.bound),
                 None => cfg.policy.to_string(),
             },

@@ -11,3 +11,4 @@ pub mod rematch;
 pub mod score;
 pub mod template;
 pub mod validate;
+pub mod verify;

@@ -32,7 +32,16 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let season = run.season();
     let reasons = run.unplaced();
     let optimal = run.proof().is_some();
+    let gap = run.gap().unwrap_or(0.0);
     let proof_line = match run.proof() {
+        Some(proof) if gap > 0.0 => format!(
+            "Best found by {} within the time limit: total score {:.2}, bound {:.2}, gap {:.2} (method {}).",
+            how.policy,
+            run.total_score(),
+            proof.bound,
+            gap,
+            proof.method
+        ),
         Some(proof) => format!(
             "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
             how.policy, proof.bound, proof.method, proof.components
@@ -83,5 +92,6 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         changes: None,
         advice: advice.as_ref(),
     };
-    super::write_result(dir, &outcome, &summary, &how.files)
+    super::write_result(dir, &outcome, &summary, &how.files)?;
+    super::write_certificate(dir, season, run.constraints(), run.solved())
 }

@@ -81,6 +81,22 @@ pub fn write_result(
     Ok(())
 }
 
+/// Writes certificate.csv, the dual certificate of an exact result (when
+/// the solve path made one), for `dualmatch verify`.
+pub fn write_certificate(
+    dir: &StagedDir,
+    s: &Season,
+    c: &dualmatch::Constraints,
+    solved: &Solved,
+) -> anyhow::Result<()> {
+    if let (true, Some(cert)) = (solved.is_optimal(), &solved.proof.certificate) {
+        let mut buf = Vec::new();
+        tables::certificate(s, c, cert).write_csv(&mut buf)?;
+        dir.write_bytes(dualmatch_optimiser::certificate::FILE, &buf)?;
+    }
+    Ok(())
+}
+
 /// The tables about learners, as `to` may see them.
 fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
     let mut list =

@@ -156,6 +156,24 @@ pub(super) fn seat_values<'a>(s: &'a Season, d: &'a network::Duals) -> Table<'a>
     })
 }
 
+/// certificate.csv: the dual solution that proves an exact result optimal
+/// (`dualmatch verify` checks it; docs/policies.md).
+pub(super) fn certificate<'a>(
+    s: &'a Season,
+    c: &'a dualmatch::Constraints,
+    cert: &'a dualmatch_optimiser::certificate::Certificate,
+) -> Table<'a> {
+    use dualmatch_optimiser::certificate::COLUMNS;
+    let rows = cert.to_rows(s, c);
+    let kinds = [Kind::Text, Kind::Text, Kind::Text, Kind::Number];
+    Table::new("certificate", COLUMNS.iter().zip(kinds).map(|(c, k)| (*c, k)), move |sink| {
+        for r in &rows {
+            sink(r)?;
+        }
+        Ok(())
+    })
+}
+
 /// placement_changes.csv: the changes of the learners `keep` selects.
 pub(super) fn changes_table<'a>(
     s: &'a Season,

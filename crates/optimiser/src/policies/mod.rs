@@ -14,9 +14,10 @@
 //! forbidden pairs hold), never exceeds seats, unreserved seats, site
 //! capacity or school caps, and places pinned learners first at their pin.
 //! `max-fit`, `max-placed` and `fair-share` meet every constraint of the
-//! model, school floors too, or report [`Infeasible`]. The other policies
-//! cannot guarantee school floors: [`check_supported`] refuses them with
-//! floors, before any work. So every result of a supported combination
+//! model, school floors and minimum group sizes (`[[site]]`) too, or report
+//! [`Infeasible`]. The other policies cannot guarantee school floors or
+//! group sizes: [`check_supported`] refuses them with floors or `[[site]]`
+//! entries, before any work. So every result of a supported combination
 //! passes [`Assignment::check`]. `stable` and `stable-workplace` keep school
 //! caps as a school-level quota (stable under school caps; see
 //! `da::with_school_caps`). Results are a deterministic function of the model
@@ -54,8 +55,9 @@ pub trait AllocationPolicy: Sync {
     /// Allocates. Fails only when the model's constraints cannot be met
     /// (for the exact policies) or the pins do not fit.
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible>;
-    /// Whether the result meets school floors (`[[school]] min`) whenever
-    /// they can be met. Only the exact policies do; see [`check_supported`].
+    /// Whether the result meets school floors (`[[school]] min`) and minimum
+    /// group sizes (`[[site]]`) whenever they can be met. Only the exact
+    /// policies do; see [`check_supported`].
     fn meets_floors(&self) -> bool {
         false
     }
@@ -79,32 +81,75 @@ pub struct Floor {
     pub min: u32,
 }
 
-/// A policy asked to meet school floors, which it cannot guarantee (only
-/// `max-fit`, `max-placed` and `fair-share` can).
+/// A minimum group size (`[[site]]`) in a constraints file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteFloor {
+    /// The constraints file, as named by the user.
+    pub file: String,
+    /// 1-based line of the entry's `workplace` key.
+    pub line: usize,
+    /// Workplace id, as written.
+    pub workplace: String,
+    /// The minimum.
+    pub min: u32,
+    /// Whether the site may stay empty.
+    pub allow_empty: bool,
+}
+
+/// A policy asked to meet school floors or minimum group sizes, which it
+/// cannot guarantee (only `max-fit`, `max-placed` and `fair-share` can).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "policy {policy} cannot guarantee school floors, but {}:{} sets min = {} for school {} in programme {}{}; \
-     use --policy {FLOOR_POLICIES}, which meet floors, or remove `min` from the [[school]] entries",
-    floors[0].file,
-    floors[0].line,
-    floors[0].min,
-    text::quote(&floors[0].school),
-    text::quote(&floors[0].programme),
-    match floors.len() { 1 => String::new(), k => format!(" (and {} more floor(s))", k - 1) },
-)]
+#[error("{}", self.message())]
 pub struct Unsupported {
     /// The policy's name.
     pub policy: &'static str,
-    /// Every floor in the file, in file order (at least one).
+    /// Every school floor in the file, in file order.
     pub floors: Vec<Floor>,
+    /// Every minimum group size (`[[site]]`) in the file, in file order.
+    pub sites: Vec<SiteFloor>,
+}
+
+impl Unsupported {
+    fn message(&self) -> String {
+        let more = |k: usize, what: &str| match k {
+            0 => String::new(),
+            k => format!(" (and {k} more {what})"),
+        };
+        if let Some(f) = self.floors.first() {
+            format!(
+                "policy {} cannot guarantee school floors, but {}:{} sets min = {} for school {} in programme {}{}; \
+                 use --policy {FLOOR_POLICIES}, which meet floors, or remove `min` from the [[school]] entries",
+                self.policy,
+                f.file,
+                f.line,
+                f.min,
+                text::quote(&f.school),
+                text::quote(&f.programme),
+                more(self.floors.len() - 1 + self.sites.len(), "floor(s) or minimum group size(s)"),
+            )
+        } else {
+            let f = &self.sites[0];
+            format!(
+                "policy {} cannot guarantee minimum group sizes, but {}:{} sets min = {} for site {}{}; \
+                 use --policy {FLOOR_POLICIES}, which meet them, or remove the [[site]] entries",
+                self.policy,
+                f.file,
+                f.line,
+                f.min,
+                text::quote(&f.workplace),
+                more(self.sites.len() - 1, "minimum group size(s)"),
+            )
+        }
+    }
 }
 
 /// Whether `policy` goes with the constraints file `text` (named `file` in
 /// the message): a policy that does not [meet floors](AllocationPolicy::meets_floors)
-/// is refused when the file sets a school floor. Every other constraint is
-/// honoured by every policy (see the module documentation). Reads only the
-/// file, so it can run before the season is loaded; a file that does not
-/// parse is let through here (`Constraints::parse` reports it, with the line).
+/// is refused when the file sets a school floor or a minimum group size
+/// (`[[site]]`, either form). Every other constraint is honoured by every
+/// policy (see the module documentation). Reads only the file, so it can
+/// run before the season is loaded; a file that does not parse is let
+/// through here (`Constraints::parse` reports it, with the line).
 pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) -> Result<(), Unsupported> {
     if policy.meets_floors() {
         return Ok(());
@@ -123,10 +168,21 @@ pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) ->
             })
         })
         .collect();
-    if floors.is_empty() {
+    let sites: Vec<SiteFloor> = raw
+        .site
+        .iter()
+        .map(|r| SiteFloor {
+            file: file.to_string(),
+            line: constraints::line_of(text, r.workplace.span()),
+            workplace: r.workplace.get_ref().clone(),
+            min: r.min,
+            allow_empty: r.allow_empty,
+        })
+        .collect();
+    if floors.is_empty() && sites.is_empty() {
         Ok(())
     } else {
-        Err(Unsupported { policy: policy.name(), floors })
+        Err(Unsupported { policy: policy.name(), floors, sites })
     }
 }
 
