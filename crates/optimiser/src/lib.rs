@@ -22,6 +22,7 @@ pub mod advice;
 pub mod changes;
 pub mod constraints;
 pub mod flow;
+pub mod hr;
 pub mod infeasible;
 pub mod lp;
 pub mod metrics;

@@ -114,8 +114,7 @@ fn rate(placed: usize, n: usize) -> f64 {
 pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let n = m.learner_count();
     let p = Prefs::new(m, Ties::ById);
-    let arc: Vec<Option<usize>> =
-        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
+    let arc = arcs(m, a);
     let placed = a.placed();
     let (by_school, by_programme) = rates(m, a);
     let fairness = fairness(m, &by_school, &arc);
@@ -123,7 +122,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let commute_km = commute(m, a);
     let rank = rank_profile(&p, &arc, placed);
     let occ = Occupancy::new(m, &p, &arc);
-    let stability = stability(m, &p, &arc, &occ);
+    let stability = stability(m, &p, &arc, &occ, BLOCKING_SAMPLE);
     let (unfilled_seats, unfilled_places) = unfilled(m, &occ);
     Metrics {
         learners: n,
@@ -284,9 +283,24 @@ struct Stability {
     envy: usize,
 }
 
-/// Blocking pairs with respect to the stable reading (weak ranks), and
-/// ordered pairs with justified envy.
-fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupancy) -> Stability {
+/// Each learner's arc in the model, if placed on a usable arc.
+fn arcs(m: &PlacementModel, a: &Assignment) -> Vec<Option<usize>> {
+    a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect()
+}
+
+/// Every blocking pair of `a` (learner id, workplace id) with respect to
+/// the stable reading (weak ranks), in learner order then list order: the
+/// pairs [`Metrics::blocking_pairs`] counts.
+pub fn blocking_pairs(m: &PlacementModel, a: &Assignment) -> Vec<(String, String)> {
+    let p = Prefs::new(m, Ties::ById);
+    let arc = arcs(m, a);
+    let occ = Occupancy::new(m, &p, &arc);
+    stability(m, &p, &arc, &occ, usize::MAX).blocking_sample
+}
+
+/// Blocking pairs with respect to the stable reading (weak ranks), the
+/// first `sample` of them listed, and ordered pairs with justified envy.
+fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupancy, sample: usize) -> Stability {
     let s = m.season;
     let open_limit = |g: dualmatch_core::GroupId| m.open_seats(g).unwrap_or(s.group(g).seats);
     let Occupancy { group, open, site, worst_group, worst_open, worst_site, at_site } = occ;
@@ -320,7 +334,7 @@ fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupan
             };
             if blocks {
                 blocking += 1;
-                if blocking_sample.len() < BLOCKING_SAMPLE {
+                if blocking_sample.len() < sample {
                     blocking_sample.push((s.learner(l).id.clone(), s.workplace(w).id.clone()));
                 }
             }

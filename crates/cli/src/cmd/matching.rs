@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use dualmatch::{Engine, Error, Policy, Solver, Weights};
+use dualmatch::{CandidateSource, Engine, Error, Policy, Run, Solver, Weights};
 
 use crate::args::{Global, MatchArgs, ResultFiles};
 use crate::exit::{self, usage};
@@ -111,56 +111,10 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(exit::engine(e)),
     };
     let t_solve = t1.elapsed().as_secs_f64();
-    progress.step("writing results");
-    let reasons = run.unplaced();
-    let optimal = run.proof().is_some();
-    let proof_line = match run.proof() {
-        Some(proof) => format!(
-            "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
-            cfg.policy, proof.bound, proof.method, proof.components
-        ),
-        None => format!(
-            "Policy {} (seed {}{}); not an optimisation, so no bound.",
-            cfg.policy,
-            cfg.seed,
-            if cfg.improve { ", improved" } else { "" }
-        ),
-    };
-    let html = crate::report::matching::render(
-        &season,
-        run.candidates(),
-        run.assignment(),
-        reasons,
-        cfg.policy.name(),
-        &proof_line,
-    );
-    dir.write_bytes("report.html", html.as_bytes())?;
-    let advice = if cfg.files.no_advice {
-        None
-    } else {
-        if run.duals().is_some() {
-            progress.step("waiting list and recruitment advice");
-        }
-        results::advice_or_warn(run.advice().transpose(), &progress, global.quiet)
-    };
-    let info = SummaryInfo {
-        policy: cfg.policy.name(),
-        seed: (!optimal).then_some(cfg.seed),
-        improve: cfg.improve,
-        optimal,
-        timings: cfg.timings,
-    };
-    let source = engine.candidate_source().map_err(exit::engine)?.as_str();
-    let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
-    let outcome = Outcome {
-        season: &season,
-        candidates: run.candidates(),
-        solved: run.solved(),
-        reasons,
-        changes: None,
-        advice: advice.as_ref(),
-    };
-    results::write_result(&dir, &outcome, &summary, &cfg.files)?;
+    let source = engine.candidate_source().map_err(exit::engine)?;
+    let write = WriteOptions::from(&cfg.files);
+    let times = cfg.timings.then_some([t_load, t_solve]);
+    write_run(&dir, &run, source, &write, times, &progress, global.quiet)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {
@@ -177,4 +131,103 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+/// Which optional files a result directory gets (see [`crate::write_match_result`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// results.xlsx beside the CSV files (`--xlsx`).
+    pub xlsx: bool,
+    /// by-school/ with one folder per school (`--by-school`).
+    pub by_school: bool,
+    /// waitlist.csv and recruitment.csv for a max-fit result (unless `--no-advice`).
+    pub advice: bool,
+}
+
+impl Default for WriteOptions {
+    /// The files of `dualmatch match` without options: advice, no workbook, no school folders.
+    fn default() -> Self {
+        Self { xlsx: false, by_school: false, advice: true }
+    }
+}
+
+impl From<&ResultFiles> for WriteOptions {
+    fn from(f: &ResultFiles) -> Self {
+        Self { xlsx: f.xlsx, by_school: f.by_school, advice: !f.no_advice }
+    }
+}
+
+/// Writes the files of one match result into `dir` (report.html, the
+/// advice of max-fit, summary.json and the tables); `times` are the load
+/// and solve seconds for summary.json (`None`: left out).
+pub(crate) fn write_run(
+    dir: &StagedDir,
+    run: &Run,
+    source: CandidateSource,
+    write: &WriteOptions,
+    times: Option<[f64; 2]>,
+    progress: &Progress,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    progress.step("writing results");
+    let season = run.season();
+    let options = run.options();
+    let (policy, seed, improve) = (options.policy, options.seed, options.improve);
+    let reasons = run.unplaced();
+    let optimal = run.proof().is_some();
+    let proof_line = match run.proof() {
+        Some(proof) => format!(
+            "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
+            policy, proof.bound, proof.method, proof.components
+        ),
+        None => format!(
+            "Policy {} (seed {}{}); not an optimisation, so no bound.",
+            policy,
+            seed,
+            if improve { ", improved" } else { "" }
+        ),
+    };
+    let html = crate::report::matching::render(
+        season,
+        run.candidates(),
+        run.assignment(),
+        reasons,
+        policy.name(),
+        &proof_line,
+    );
+    dir.write_bytes("report.html", html.as_bytes())?;
+    let advice = if !write.advice {
+        None
+    } else {
+        if run.duals().is_some() {
+            progress.step("waiting list and recruitment advice");
+        }
+        results::advice_or_warn(run.advice().transpose(), progress, quiet)
+    };
+    let info = SummaryInfo {
+        policy: policy.name(),
+        seed: (!optimal).then_some(seed),
+        improve,
+        optimal,
+        timings: times.is_some(),
+    };
+    let summary = results::summary(
+        &info,
+        season,
+        run.candidates(),
+        source.as_str(),
+        run.solved(),
+        reasons,
+        times.unwrap_or_default(),
+    );
+    let outcome = Outcome {
+        season,
+        candidates: run.candidates(),
+        solved: run.solved(),
+        reasons,
+        changes: None,
+        advice: advice.as_ref(),
+    };
+    let files = ResultFiles { by_school: write.by_school, xlsx: write.xlsx, no_advice: !write.advice };
+    results::write_result(dir, &outcome, &summary, &files)
 }
