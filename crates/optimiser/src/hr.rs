@@ -67,7 +67,7 @@ impl Game {
             for (k, &h) in list.iter().enumerate() {
                 let r = r as u32;
                 match h_rank.get(&(r, h)) {
-                    Some(&hr) if r_rank.get(&(r, h)).is_none() => {
+                    Some(&hr) if !r_rank.contains_key(&(r, h)) => {
                         r_rank.insert((r, h), k as u32);
                         out.push((h, hr));
                     }

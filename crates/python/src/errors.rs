@@ -21,8 +21,8 @@ pyo3::create_exception!(
 );
 
 /// One problem of an input: where it is and what to do about it.
-#[pyclass(frozen, get_all, module = "dualmatch")]
-#[derive(Clone, Debug)]
+#[pyclass(frozen, get_all, eq, module = "dualmatch")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     /// `"error"` or `"warning"`.
     pub severity: String,

@@ -20,7 +20,7 @@ def test_compare_shape(sample):
     assert sorted(frame.groupby(["policy", "seed"]).size().unique()) == [1]
     assert frame["error"].isna().all()
     fixed = frame[~frame["randomised"]]
-    assert set(fixed["policy"]) == {"max-fit", "stable", "greedy"}
+    assert "max-fit" in set(fixed["policy"]) and "random-serial" not in set(fixed["policy"])
     assert (fixed.groupby("policy")["total_score"].nunique() == 1).all()
 
 

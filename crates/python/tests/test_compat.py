@@ -138,9 +138,10 @@ def test_check_validity_reports_oversubscription():
     game = HospitalResident.create_from_dictionaries(*README_GAME)
     result = game.solve()
     hospital = next(h for h in result if h.name == "G")
-    extra = next(r for r in game.residents if r.name == "A")
-    hospital.matching = hospital.matching + [extra]
-    extra.matching = hospital
+    extra = [r for r in game.residents if r.name in ("A", "S")]
+    hospital.matching = hospital.matching + extra
+    for r in extra:
+        r.matching = hospital
     with pytest.raises(MatchingError) as err:
         game.check_validity()
     assert err.value.oversubscribed_hospitals and err.value.unacceptable_matches

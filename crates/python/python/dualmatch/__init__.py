@@ -379,13 +379,13 @@ class Result:
 
     @property
     def optimal(self) -> bool:
-        """True for a proven optimum (the exact policies: max-fit, max-placed, fair-share)."""
+        """True for a proven optimum (max-fit and max-placed carry a proof)."""
         return self._inner.proof() is not None
 
     @property
     def proof(self) -> Optional[Dict[str, Any]]:
-        """The proof of an exact policy: method, bound, gap, components,
-        largest_component, max_placeable; None for the other policies."""
+        """The proof of optimality (max-fit, max-placed): method, bound, gap,
+        components, largest_component, max_placeable; None otherwise."""
         return self._inner.proof()
 
     @property
