@@ -101,6 +101,43 @@ pub struct Metrics {
     pub unfilled_places: u64,
 }
 
+/// One figure of a comparison row ([`FIGURES`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    /// A whole number (learners, pairs, seats).
+    Count(u64),
+    /// A rate, share, score or distance.
+    Real(f64),
+}
+
+/// How a figure is read from the metrics.
+pub type FigureOf = fn(&Metrics) -> Figure;
+
+/// The figures `compare` reports for a run, by name, in the column order of
+/// comparison.csv (after season, policy and seed): the one list the command
+/// line and the Python package's `compare` frame share.
+pub const FIGURES: [(&str, FigureOf); 19] = [
+    ("learners", |m| Figure::Count(m.learners as u64)),
+    ("placed", |m| Figure::Count(m.placed as u64)),
+    ("unplaced", |m| Figure::Count(m.unplaced as u64)),
+    ("placement_rate", |m| Figure::Real(rate(m.placed, m.learners))),
+    ("total_score", |m| Figure::Real(m.total_score)),
+    ("mean_score", |m| Figure::Real(m.mean_score)),
+    ("first_choice_share", |m| Figure::Real(m.rank.first_choice_share)),
+    ("top3_share", |m| Figure::Real(m.rank.top3_share)),
+    ("mean_rank", |m| Figure::Real(m.rank.mean_rank)),
+    ("commute_mean_km", |m| Figure::Real(m.commute_km.mean)),
+    ("commute_p90_km", |m| Figure::Real(m.commute_km.p90)),
+    ("commute_max_km", |m| Figure::Real(m.commute_km.max)),
+    ("min_school_rate", |m| Figure::Real(m.fairness.min_school_rate)),
+    ("max_school_rate", |m| Figure::Real(m.fairness.max_school_rate)),
+    ("jain_index", |m| Figure::Real(m.fairness.jain_index)),
+    ("min_school_programme_rate", |m| Figure::Real(m.fairness.min_school_programme_rate)),
+    ("blocking_pairs", |m| Figure::Count(m.blocking_pairs as u64)),
+    ("justified_envy", |m| Figure::Count(m.justified_envy as u64)),
+    ("unfilled_seats", |m| Figure::Count(m.unfilled_seats)),
+];
+
 fn rate(placed: usize, n: usize) -> f64 {
     if n == 0 {
         0.0

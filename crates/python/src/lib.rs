@@ -36,6 +36,7 @@ fn _dualmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(season::validate_tables, m)?)?;
     m.add_function(wrap_pyfunction!(season::policies, m)?)?;
     m.add_function(wrap_pyfunction!(season::read_previous, m)?)?;
+    m.add_function(wrap_pyfunction!(season::compare_columns, m)?)?;
     m.add_function(wrap_pyfunction!(season::constraints_toml, m)?)?;
     Ok(())
 }

@@ -148,6 +148,23 @@ pub fn generate(
     Ok(s)
 }
 
+/// The figures of a comparison row as JSON: [[name, value], ...] in order.
+fn figures(m: &dualmatch::Metrics) -> serde_json::Value {
+    use dualmatch::optimiser::metrics::{Figure, FIGURES};
+    let row = FIGURES.iter().map(|(name, figure)| match figure(m) {
+        Figure::Count(n) => serde_json::json!([name, n]),
+        Figure::Real(x) => serde_json::json!([name, x]),
+    });
+    serde_json::Value::Array(row.collect())
+}
+
+/// The names of the figures of a comparison row (comparison.csv's columns
+/// after season, policy and seed).
+#[pyfunction]
+pub fn compare_columns() -> Vec<&'static str> {
+    dualmatch::optimiser::metrics::FIGURES.iter().map(|(name, _)| *name).collect()
+}
+
 /// The names of the allocation policies.
 #[pyfunction]
 pub fn policies() -> Vec<&'static str> {
@@ -261,7 +278,7 @@ impl PySeason {
                     "runtime_s": r.seconds,
                 });
                 match &r.result {
-                    Ok(m) => v["metrics"] = serde_json::to_value(m).unwrap_or_default(),
+                    Ok(m) => v["figures"] = figures(m),
                     Err(inf) => v["error"] = serde_json::json!(inf.describe(season).join("; ")),
                 }
                 out.push(v);

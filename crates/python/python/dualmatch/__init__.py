@@ -46,32 +46,6 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: The season's tables, in the order a season directory lists them.
 TABLES = ("programmes", "schools", "learners", "workplaces", "recognitions", "candidates")
 
-#: The columns of ``compare``'s frame after season, policy and seed (as in
-#: ``dualmatch compare``'s comparison.csv).
-COMPARE_COLUMNS = (
-    "learners",
-    "placed",
-    "unplaced",
-    "placement_rate",
-    "total_score",
-    "mean_score",
-    "first_choice_share",
-    "top3_share",
-    "mean_rank",
-    "commute_mean_km",
-    "commute_p90_km",
-    "commute_max_km",
-    "min_school_rate",
-    "max_school_rate",
-    "jain_index",
-    "min_school_programme_rate",
-    "blocking_pairs",
-    "justified_envy",
-    "unfilled_seats",
-    "unfilled_places",
-)
-
-
 def policies() -> List[str]:
     """The names of the allocation policies (``max-fit``, ``stable``, ...)."""
     return list(_rs.policies())
@@ -258,19 +232,20 @@ class Season:
         if not seeds:
             raise ValueError("seeds must name at least one seed")
         runs = json.loads(self._inner.compare(policies, seeds, _constraints(constraints), improve, threads))
+        figure_names = list(_rs.compare_columns())
         rows = []
         for run in runs:
             row = {"season": self.name, "policy": run["policy"], "seed": run["seed"], "randomised": run["randomised"]}
-            m = run.get("metrics")
-            if m is not None:
-                row.update(_flat_metrics(m))
+            figures = run.get("figures")
+            if figures is not None:
+                row.update(dict(figures))
                 row["error"] = None
             else:
-                row.update({c: None for c in COMPARE_COLUMNS})
+                row.update({c: None for c in figure_names})
                 row["error"] = run.get("error")
             row["runtime_s"] = run["runtime_s"]
             rows.append(row)
-        columns = ["season", "policy", "seed", "randomised", *COMPARE_COLUMNS, "error", "runtime_s"]
+        columns = ["season", "policy", "seed", "randomised", *figure_names, "error", "runtime_s"]
         return pd.DataFrame(rows, columns=columns)
 
     def rematch(
@@ -300,32 +275,6 @@ class Season:
         return Rematch(self._inner.rematch(prev, change_text, allow_moves, objective, threads))
 
 
-def _flat_metrics(m: Mapping[str, Any]) -> Dict[str, Any]:
-    learners = m["learners"]
-    return {
-        "learners": learners,
-        "placed": m["placed"],
-        "unplaced": m["unplaced"],
-        "placement_rate": m["placed"] / learners if learners else 0.0,
-        "total_score": m["total_score"],
-        "mean_score": m["mean_score"],
-        "first_choice_share": m["rank"]["first_choice_share"],
-        "top3_share": m["rank"]["top3_share"],
-        "mean_rank": m["rank"]["mean_rank"],
-        "commute_mean_km": m["commute_km"]["mean"],
-        "commute_p90_km": m["commute_km"]["p90"],
-        "commute_max_km": m["commute_km"]["max"],
-        "min_school_rate": m["fairness"]["min_school_rate"],
-        "max_school_rate": m["fairness"]["max_school_rate"],
-        "jain_index": m["fairness"]["jain_index"],
-        "min_school_programme_rate": m["fairness"]["min_school_programme_rate"],
-        "blocking_pairs": m["blocking_pairs"],
-        "justified_envy": m["justified_envy"],
-        "unfilled_seats": m["unfilled_seats"],
-        "unfilled_places": m["unfilled_places"],
-    }
-
-
 def compare(
     seasons: Iterable["Season"],
     policies: Optional[Sequence[str]] = None,
@@ -339,17 +288,13 @@ def compare(
     return pd.concat(frames, ignore_index=True)
 
 
-class Result:
-    """The result of :meth:`Season.match`."""
+class _Outcome:
+    """What a match and a re-match have in common."""
 
-    def __init__(self, inner: "_rs._Run", season: Season):
+    def __init__(self, inner: Any):
         self._inner = inner
-        #: The season it was made from.
-        self.season = season
         self._placements: Optional[pd.DataFrame] = None
         self._unplaced: Optional[pd.DataFrame] = None
-        self._metrics: Optional[Dict[str, Any]] = None
-        self.policy, self.seed, self.improve = inner.options()
 
     @property
     def placements(self) -> pd.DataFrame:
@@ -378,15 +323,26 @@ class Result:
         return self._inner.total_score()
 
     @property
+    def proof(self) -> Optional[Dict[str, Any]]:
+        """The proof of optimality (max-fit, max-placed, a re-match): method,
+        bound, gap, components, largest_component, max_placeable; None otherwise."""
+        return self._inner.proof()
+
+
+class Result(_Outcome):
+    """The result of :meth:`Season.match`."""
+
+    def __init__(self, inner: "_rs._Run", season: Season):
+        super().__init__(inner)
+        #: The season it was made from.
+        self.season = season
+        self._metrics: Optional[Dict[str, Any]] = None
+        self.policy, self.seed, self.improve = inner.options()
+
+    @property
     def optimal(self) -> bool:
         """True for a proven optimum (max-fit and max-placed carry a proof)."""
         return self._inner.proof() is not None
-
-    @property
-    def proof(self) -> Optional[Dict[str, Any]]:
-        """The proof of optimality (max-fit, max-placed): method, bound, gap,
-        components, largest_component, max_placeable; None otherwise."""
-        return self._inner.proof()
 
     @property
     def metrics(self) -> Dict[str, Any]:
@@ -427,21 +383,9 @@ class Result:
         return f"<dualmatch.Result {self.policy}: {self.placed} placed, total score {self.total_score:.2f}>"
 
 
-class Rematch:
-    """The result of :meth:`Season.rematch`."""
-
-    def __init__(self, inner: "_rs._Rematch"):
-        self._inner = inner
-
-    @property
-    def placements(self) -> pd.DataFrame:
-        """The placements after the changes (columns as :attr:`Result.placements`)."""
-        return pd.DataFrame(self._inner.placements())
-
-    @property
-    def unplaced(self) -> pd.DataFrame:
-        """The unplaced learners after the changes, with their reasons."""
-        return pd.DataFrame(self._inner.unplaced())
+class Rematch(_Outcome):
+    """The result of :meth:`Season.rematch` (placements and unplaced learners
+    after the changes, and the proof of the re-match)."""
 
     @property
     def changes(self) -> pd.DataFrame:
@@ -453,21 +397,6 @@ class Rematch:
     def kept(self) -> int:
         """Learners placed at the same site as before."""
         return self._inner.kept()
-
-    @property
-    def placed(self) -> int:
-        """How many learners are placed."""
-        return self._inner.placed()
-
-    @property
-    def total_score(self) -> float:
-        """The total fit score."""
-        return self._inner.total_score()
-
-    @property
-    def proof(self) -> Optional[Dict[str, Any]]:
-        """The proof of the re-match (bound and method)."""
-        return self._inner.proof()
 
     @property
     def moves(self) -> Optional[Dict[str, Any]]:
