@@ -14,6 +14,8 @@ machine, and `matching` takes minutes at full size.
 
 import argparse
 import random
+import sys
+import threading
 import time
 import warnings
 
@@ -64,7 +66,15 @@ def main():
     print(f"{a.residents} residents x {a.hospitals} hospitals, {a.list} hospitals per list, capacity {a.capacity}")
     b1, s1, ours = run(HospitalResident, game, a.optimal)
     print(f"dualmatch.matching_compat: build {b1:.3f} s, solve {s1:.3f} s, total {b1 + s1:.3f} s")
-    b2, s2, theirs = run(Reference, game, a.optimal)
+    # matching deep-copies the players on creation, recursively: at this size
+    # that needs a deep recursion limit and a large stack (its own thread).
+    sys.setrecursionlimit(10_000_000)
+    threading.stack_size(1 << 30)
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(r=run(Reference, game, a.optimal)))
+    worker.start()
+    worker.join()
+    b2, s2, theirs = box["r"]
     print(f"matching:                  build {b2:.3f} s, solve {s2:.3f} s, total {b2 + s2:.3f} s")
     if ours != theirs:
         raise SystemExit("the answers differ")

@@ -85,18 +85,12 @@ def _cell_text(value: Any) -> Any:
 
 
 def _frame_csv(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as the CSV file of a season table: integral float columns
-    (integers with missing values) as integers, lists joined with ``;``,
-    missing values as empty cells."""
+    """A DataFrame as the CSV file of a season table: lists joined with
+    ``;``, missing values as empty cells."""
     out = frame.copy()
     for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_float_dtype(s):
-            known = s.dropna()
-            if len(known) and (known == known.round()).all():
-                out[col] = s.astype("Int64")
-        elif s.dtype == object:
-            out[col] = s.map(_cell_text)
+        if out[col].dtype == object:
+            out[col] = out[col].map(_cell_text)
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
