@@ -151,3 +151,26 @@ def test_optimal_must_be_a_side():
     game = HospitalResident.create_from_dictionaries(*README_GAME)
     with pytest.raises(ValueError):
         game.solve(optimal="both")
+
+
+@pytest.mark.parametrize(
+    "game, expected",
+    [
+        # Groups choosing topics (matching's issue 67): a popular topic fills
+        # with its two favourites, two topics stay empty.
+        (
+            (
+                {"g1": ["law", "privacy"], "g2": ["privacy", "ethics"], "g3": ["privacy", "media"]},
+                {"ethics": ["g2"], "law": ["g1"], "privacy": ["g3", "g2", "g1"], "media": ["g3"]},
+                {"ethics": 2, "law": 2, "privacy": 2, "media": 2},
+            ),
+            {"law": ["g1"], "privacy": ["g3", "g2"]},
+        ),
+        # A resident who loses every hospital during the algorithm.
+        (({"a": ["x"], "b": ["x", "y"]}, {"x": ["b", "a"], "y": ["b"]}, {"x": 1, "y": 1}), {"x": ["b"]}),
+    ],
+)
+def test_the_examples_of_matchings_test_suite(game, expected):
+    for optimal in ("resident", "hospital"):
+        assert ours(*game, optimal) == reference(*game, optimal, clean=False)
+    assert ours(*game, "resident") == expected
