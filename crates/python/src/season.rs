@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use dualmatch::core::scoring::{ExplainedCandidate, COMPONENT_NAMES};
 use dualmatch::core::season::{self, Loaded, TableName};
 use dualmatch::core::synth::{self, Preset, SynthParams};
 use dualmatch::{Engine, Error, Policy, RematchOptions, Season};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::errors::{self, load_problems, problems, season_error, Problem};
 use crate::run::{PyRematch, PyRun, RunCell};
@@ -285,6 +287,32 @@ impl PySeason {
             }
         }
         Ok(serde_json::Value::Array(out).to_string())
+    }
+
+    /// Explains learner `learner`'s candidates: the best `top` with the
+    /// points each score component adds, and the rejected sites by reason.
+    #[pyo3(signature = (learner, top=5))]
+    fn explain<'py>(&self, py: Python<'py>, learner: &str, top: usize) -> PyResult<Bound<'py, PyDict>> {
+        let season: &Season = &self.season;
+        let e = Engine::new(season).explain(learner, top).map_err(|e| errors::to_py(py, e, Some(season)))?;
+        let best = PyDict::new(py);
+        let site = |c: &ExplainedCandidate| season.workplace(c.workplace).id.as_str();
+        best.set_item("workplace", e.best.iter().map(site).collect::<Vec<_>>())?;
+        best.set_item("score", e.best.iter().map(|c| c.score).collect::<Vec<_>>())?;
+        for (k, name) in COMPONENT_NAMES.iter().enumerate() {
+            best.set_item(format!("{name}_points"), e.best.iter().map(|c| c.contributions[k]).collect::<Vec<_>>())?;
+        }
+        best.set_item("distance_km", e.best.iter().map(|c| c.distance_km).collect::<Vec<_>>())?;
+        best.set_item("travel_minutes", e.best.iter().map(|c| c.travel_minutes).collect::<Vec<_>>())?;
+        let d = PyDict::new(py);
+        d.set_item("learner", learner)?;
+        d.set_item("programme", season.programme(e.programme).id.as_str())?;
+        d.set_item("recognised_sites", e.recognised_sites)?;
+        d.set_item("eligible", e.eligible)?;
+        d.set_item("best", best)?;
+        d.set_item("rejected", e.rejected.iter().map(|r| r.describe(season)).collect::<Vec<_>>())?;
+        d.set_item("no_candidate", e.no_candidate.as_ref().map(|r| r.to_string()))?;
+        Ok(d)
     }
 
     /// Re-matches after `changes` (changes.csv text, name in messages),

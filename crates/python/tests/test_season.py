@@ -176,3 +176,17 @@ def test_the_gil_is_released_while_solving():
     # This thread ran Python code throughout the solve, which it could not
     # do if the solve held the GIL (it would run in one switch interval at most).
     assert inside and inside[-1] - inside[0] > 0.5 * (end - start) > 0
+
+
+def test_explain_says_what_the_cli_says(sample, cli):
+    import re
+
+    text = cli("explain", SAMPLE, "--learner", "L000001").stdout + cli("explain", SAMPLE, "--learner", "L000001").stderr
+    e = sample.explain("L000001", top=5)
+    assert e["best"]["workplace"].tolist() == re.findall(r"^\s+\d+\. (W\d+)", text, re.M)
+    assert f"; {e['eligible']} eligible" in text
+    assert e["rejected"] and all(r in text for r in e["rejected"])
+    points = e["best"].filter(like="_points").sum(axis=1)
+    assert (abs(points - e["best"]["score"]) < 1e-6).all()
+    with pytest.raises(dualmatch.SeasonError):
+        sample.explain("NOBODY")

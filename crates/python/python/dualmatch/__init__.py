@@ -195,6 +195,17 @@ class Season:
         c = self.counts
         return f"<dualmatch.Season {self.name!r}: {c['learners']} learners, {c['workplaces']} workplaces>"
 
+    def explain(self, learner: str, top: int = 5) -> Dict[str, Any]:
+        """Why learner ``learner`` gets the sites she gets (``dualmatch explain``):
+        a dict with ``best`` (a DataFrame of the ``top`` best sites with the
+        points each score component adds), ``rejected`` (the other sites by
+        reason, in words), ``eligible``, ``recognised_sites`` and
+        ``no_candidate`` (why there is none, if so). An unknown learner raises
+        :class:`SeasonError`."""
+        e = dict(self._inner.explain(learner, top))
+        e["best"] = pd.DataFrame(e["best"])
+        return e
+
     def match(
         self,
         policy: str = "max-fit",
