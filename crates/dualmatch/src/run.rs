@@ -188,6 +188,11 @@ impl<'s> Run<'s> {
     pub fn metrics(&self) -> Metrics {
         metrics::evaluate(&self.model(), &self.solved.assignment)
     }
+    /// Every blocking pair (learner id, workplace id) under the stable
+    /// reading: the pairs [`Metrics::blocking_pairs`] counts, all listed.
+    pub fn blocking_pairs(&self) -> Vec<(String, String)> {
+        metrics::blocking_pairs(&self.model(), &self.solved.assignment)
+    }
     /// The waiting list and the recruitment advice of a max-fit optimum;
     /// `Ok(None)` for other results (they have no seat values).
     pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {

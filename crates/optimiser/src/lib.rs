@@ -23,6 +23,7 @@ pub mod certificate;
 pub mod changes;
 pub mod constraints;
 pub mod flow;
+pub mod hr;
 pub mod infeasible;
 pub mod lp;
 pub mod metrics;

@@ -101,6 +101,43 @@ pub struct Metrics {
     pub unfilled_places: u64,
 }
 
+/// One figure of a comparison row ([`FIGURES`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    /// A whole number (learners, pairs, seats).
+    Count(u64),
+    /// A rate, share, score or distance.
+    Real(f64),
+}
+
+/// How a figure is read from the metrics.
+pub type FigureOf = fn(&Metrics) -> Figure;
+
+/// The figures `compare` reports for a run, by name, in the column order of
+/// comparison.csv (after season, policy and seed): the one list the command
+/// line and the Python package's `compare` frame share.
+pub const FIGURES: [(&str, FigureOf); 19] = [
+    ("learners", |m| Figure::Count(m.learners as u64)),
+    ("placed", |m| Figure::Count(m.placed as u64)),
+    ("unplaced", |m| Figure::Count(m.unplaced as u64)),
+    ("placement_rate", |m| Figure::Real(rate(m.placed, m.learners))),
+    ("total_score", |m| Figure::Real(m.total_score)),
+    ("mean_score", |m| Figure::Real(m.mean_score)),
+    ("first_choice_share", |m| Figure::Real(m.rank.first_choice_share)),
+    ("top3_share", |m| Figure::Real(m.rank.top3_share)),
+    ("mean_rank", |m| Figure::Real(m.rank.mean_rank)),
+    ("commute_mean_km", |m| Figure::Real(m.commute_km.mean)),
+    ("commute_p90_km", |m| Figure::Real(m.commute_km.p90)),
+    ("commute_max_km", |m| Figure::Real(m.commute_km.max)),
+    ("min_school_rate", |m| Figure::Real(m.fairness.min_school_rate)),
+    ("max_school_rate", |m| Figure::Real(m.fairness.max_school_rate)),
+    ("jain_index", |m| Figure::Real(m.fairness.jain_index)),
+    ("min_school_programme_rate", |m| Figure::Real(m.fairness.min_school_programme_rate)),
+    ("blocking_pairs", |m| Figure::Count(m.blocking_pairs as u64)),
+    ("justified_envy", |m| Figure::Count(m.justified_envy as u64)),
+    ("unfilled_seats", |m| Figure::Count(m.unfilled_seats)),
+];
+
 fn rate(placed: usize, n: usize) -> f64 {
     if n == 0 {
         0.0
@@ -114,8 +151,7 @@ fn rate(placed: usize, n: usize) -> f64 {
 pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let n = m.learner_count();
     let p = Prefs::new(m, Ties::ById);
-    let arc: Vec<Option<usize>> =
-        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
+    let arc = arcs(m, a);
     let placed = a.placed();
     let (by_school, by_programme) = rates(m, a);
     let fairness = fairness(m, &by_school, &arc);
@@ -123,7 +159,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let commute_km = commute(m, a);
     let rank = rank_profile(&p, &arc, placed);
     let occ = Occupancy::new(m, &p, &arc);
-    let stability = stability(m, &p, &arc, &occ);
+    let stability = stability(m, &p, &arc, &occ, BLOCKING_SAMPLE);
     let (unfilled_seats, unfilled_places) = unfilled(m, &occ);
     Metrics {
         learners: n,
@@ -284,9 +320,24 @@ struct Stability {
     envy: usize,
 }
 
-/// Blocking pairs with respect to the stable reading (weak ranks), and
-/// ordered pairs with justified envy.
-fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupancy) -> Stability {
+/// Each learner's arc in the model, if placed on a usable arc.
+fn arcs(m: &PlacementModel, a: &Assignment) -> Vec<Option<usize>> {
+    a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect()
+}
+
+/// Every blocking pair of `a` (learner id, workplace id) with respect to
+/// the stable reading (weak ranks), in learner order then list order: the
+/// pairs [`Metrics::blocking_pairs`] counts.
+pub fn blocking_pairs(m: &PlacementModel, a: &Assignment) -> Vec<(String, String)> {
+    let p = Prefs::new(m, Ties::ById);
+    let arc = arcs(m, a);
+    let occ = Occupancy::new(m, &p, &arc);
+    stability(m, &p, &arc, &occ, usize::MAX).blocking_sample
+}
+
+/// Blocking pairs with respect to the stable reading (weak ranks), the
+/// first `sample` of them listed, and ordered pairs with justified envy.
+fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupancy, sample: usize) -> Stability {
     let s = m.season;
     let open_limit = |g: dualmatch_core::GroupId| m.open_seats(g).unwrap_or(s.group(g).seats);
     let Occupancy { group, open, site, worst_group, worst_open, worst_site, at_site } = occ;
@@ -320,7 +371,7 @@ fn stability(m: &PlacementModel, p: &Prefs, arc: &[Option<usize>], occ: &Occupan
             };
             if blocks {
                 blocking += 1;
-                if blocking_sample.len() < BLOCKING_SAMPLE {
+                if blocking_sample.len() < sample {
                     blocking_sample.push((s.learner(l).id.clone(), s.workplace(w).id.clone()));
                 }
             }

@@ -192,3 +192,27 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::from(exit::OK))
 }
+
+/// Which optional files a result directory gets (see [`crate::write_match_result`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// results.xlsx beside the CSV files (`--xlsx`).
+    pub xlsx: bool,
+    /// by-school/ with one folder per school (`--by-school`).
+    pub by_school: bool,
+    /// waitlist.csv and recruitment.csv for a max-fit result (unless `--no-advice`).
+    pub advice: bool,
+}
+
+impl Default for WriteOptions {
+    /// The files of `dualmatch match` without options: advice, no workbook, no school folders.
+    fn default() -> Self {
+        Self { xlsx: false, by_school: false, advice: true }
+    }
+}
+
+impl From<&ResultFiles> for WriteOptions {
+    fn from(f: &ResultFiles) -> Self {
+        Self { xlsx: f.xlsx, by_school: f.by_school, advice: !f.no_advice }
+    }
+}

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use dualmatch::Season;
-use dualmatch_optimiser::metrics::Metrics;
+use dualmatch_optimiser::metrics::{Figure, Metrics, FIGURES};
 use serde_json::json;
 
 use crate::output::{Kind, StagedDir, Table};
@@ -64,38 +64,17 @@ pub fn write_comparison(
 }
 
 /// comparison.csv: one row per run, cells as every table of dualmatch
-/// ([`Table::write_csv`]).
+/// ([`Table::write_csv`]); the figures are [`FIGURES`], the one list the
+/// Python package's compare frame uses too.
 fn write_csv(
     w: &mut dyn Write,
     seasons: &[(PathBuf, Season)],
     runs: &[CompareRun],
     timings: bool,
 ) -> std::io::Result<()> {
-    let mut header = vec![
-        "season",
-        "policy",
-        "seed",
-        "learners",
-        "placed",
-        "unplaced",
-        "placement_rate",
-        "total_score",
-        "mean_score",
-        "first_choice_share",
-        "top3_share",
-        "mean_rank",
-        "commute_mean_km",
-        "commute_p90_km",
-        "commute_max_km",
-        "min_school_rate",
-        "max_school_rate",
-        "jain_index",
-        "min_school_programme_rate",
-        "blocking_pairs",
-        "justified_envy",
-        "unfilled_seats",
-        "error",
-    ];
+    let mut header = vec!["season", "policy", "seed"];
+    header.extend(FIGURES.iter().map(|(name, _)| *name));
+    header.push("error");
     if timings {
         header.push("runtime_s");
     }
@@ -111,31 +90,14 @@ fn write_csv(
             ];
             match &r.result {
                 Ok(m) => {
-                    rec.extend([
-                        m.learners.to_string(),
-                        m.placed.to_string(),
-                        m.unplaced.to_string(),
-                        f(if m.learners > 0 { m.placed as f64 / m.learners as f64 } else { 0.0 }),
-                        f(m.total_score),
-                        f(m.mean_score),
-                        f(m.rank.first_choice_share),
-                        f(m.rank.top3_share),
-                        f(m.rank.mean_rank),
-                        f(m.commute_km.mean),
-                        f(m.commute_km.p90),
-                        f(m.commute_km.max),
-                        f(m.fairness.min_school_rate),
-                        f(m.fairness.max_school_rate),
-                        f(m.fairness.jain_index),
-                        f(m.fairness.min_school_programme_rate),
-                        m.blocking_pairs.to_string(),
-                        m.justified_envy.to_string(),
-                        m.unfilled_seats.to_string(),
-                        String::new(),
-                    ]);
+                    rec.extend(FIGURES.iter().map(|(_, figure)| match figure(m) {
+                        Figure::Count(n) => n.to_string(),
+                        Figure::Real(x) => f(x),
+                    }));
+                    rec.push(String::new());
                 }
                 Err(e) => {
-                    rec.extend(std::iter::repeat_n(String::new(), 19));
+                    rec.extend(std::iter::repeat_n(String::new(), FIGURES.len()));
                     rec.push(e.clone());
                 }
             }

@@ -241,6 +241,44 @@ pub fn from_xlsx_bytes(bytes: &[u8], display: &str) -> Result<Loaded, LoadError>
     finish(doc, &out, diags)
 }
 
+/// Loads a season from CSV tables held in memory, as a season directory's
+/// files would hold them: each table's name, how messages name it
+/// (`display`) and its CSV bytes (header first, line 1). A required table
+/// that is not given is reported as missing, like a missing file. Used by
+/// doors that hold the tables as data frames (the Python package).
+pub fn from_csv_tables(tables: &[(TableName, String, Vec<u8>)]) -> Result<Loaded, LoadError> {
+    let mut doc = SeasonDoc::default();
+    let mut out = read::ReadOutcome::default();
+    let mut diags = Diagnostics::new();
+    for table in TableName::ALL {
+        match tables.iter().find(|(t, _, _)| *t == table) {
+            Some((_, display, bytes)) => {
+                let origin = TableOrigin { file: display.clone(), kind: OriginKind::Csv };
+                out.origins.push((table, origin.clone()));
+                read::read_csv_from(
+                    table,
+                    bytes.as_slice(),
+                    read::MAX_ROW_BYTES,
+                    &origin,
+                    &mut doc,
+                    &mut out,
+                    &mut diags,
+                );
+            }
+            None => {
+                out.unusable.insert(table.as_str());
+                if !table.optional() {
+                    let origin = TableOrigin { file: table.as_str().to_string(), kind: OriginKind::Csv };
+                    diags.push(
+                        origin.whole(Severity::Error, format!("table is missing; a season needs {}", table.as_str())),
+                    );
+                }
+            }
+        }
+    }
+    finish(doc, &out, diags)
+}
+
 /// Reads one CSV table from bytes, returning the records it yields and the
 /// problems found. Used by fuzzing and by tests of single tables.
 pub fn read_csv_table_bytes(table: TableName, bytes: &[u8], display: &str) -> (SeasonDoc, Diagnostics) {
