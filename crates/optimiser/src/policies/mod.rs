@@ -42,7 +42,7 @@ mod simple;
 pub(crate) use fair::eligible_pairs;
 pub use improve::pareto_improve;
 pub use policy::{Policy, UnknownPolicy};
-pub use prefs::{Prefs, Ties};
+pub use prefs::{Prefs, TieBreak, Ties};
 
 /// An allocation policy: turns a model (and a seed, for lotteries) into an
 /// assignment.
