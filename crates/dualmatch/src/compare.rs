@@ -66,13 +66,14 @@ impl Engine<'_> {
                 jobs.push((p, None));
             }
         }
-        let improve = self.options().improve;
+        let (improve, tie_break) = (self.options().improve, self.options().tie_break);
         self.install(|| {
             jobs.par_iter()
                 .map(|&(policy, seed)| {
                     let t = Instant::now();
                     let imp = policy.implementation();
-                    let result = policies::allocate(imp.as_ref(), &model, seed.unwrap_or(first_seed), improve)
+                    let draw = policies::Lottery { seed: seed.unwrap_or(first_seed), tie_break };
+                    let result = policies::allocate_with(imp.as_ref(), &model, draw, improve)
                         .map(|a| metrics::evaluate(&model, &a));
                     done();
                     CompareRow { policy, seed, result, seconds: t.elapsed().as_secs_f64() }

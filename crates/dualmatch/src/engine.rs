@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use dualmatch_core::scoring::{self, Candidates, Explanation, TooManyPairs, Weights, DEFAULT_MAX_PAIRS};
 use dualmatch_core::Season;
+use dualmatch_optimiser::policies::{Improve, TieBreak};
 use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
 
 use crate::error::Error;
@@ -105,9 +106,23 @@ impl<'s> Engine<'s> {
         self
     }
 
-    /// Pareto-improve the result for learners (nobody loses).
+    /// Pareto-improve the result for learners (nobody loses): the same as
+    /// `improvement(Improve::Pareto)` when true, `Improve::None` when false.
     pub fn improve(mut self, improve: bool) -> Self {
+        self.options.improve = if improve { Improve::Pareto } else { Improve::None };
+        self
+    }
+
+    /// What is done after the policy: Pareto improvement or stable
+    /// improvement cycles (see `docs/policies.md`).
+    pub fn improvement(mut self, improve: Improve) -> Self {
         self.options.improve = improve;
+        self
+    }
+
+    /// Single or multiple tie-breaking for the deferred-acceptance policies.
+    pub fn tie_break(mut self, tie_break: TieBreak) -> Self {
+        self.options.tie_break = tie_break;
         self
     }
 

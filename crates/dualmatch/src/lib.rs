@@ -48,6 +48,7 @@ pub use dualmatch_optimiser::advice::Advice;
 pub use dualmatch_optimiser::changes::Change;
 pub use dualmatch_optimiser::metrics::Metrics;
 pub use dualmatch_optimiser::network::{Duals, Proof};
+pub use dualmatch_optimiser::policies::{Improve, TieBreak};
 pub use dualmatch_optimiser::rematch::{ChangeKind, PlacementChange, PreviousPlacement};
 pub use dualmatch_optimiser::unplaced::Unplaced;
 pub use dualmatch_optimiser::{Constraints, Infeasible, Objective, Policy, Solver};

@@ -57,6 +57,9 @@ pub struct Proof {
     pub max_placeable: Option<usize>,
     /// Wall-clock seconds spent building and solving.
     pub seconds: f64,
+    /// For the rank-profile policies: the exact phases (see
+    /// [`crate::rank`]); `None` for the score objectives.
+    pub phases: Option<crate::rank::PhaseProof>,
 }
 
 /// An optimal assignment with its proof and duals.
@@ -96,16 +99,16 @@ impl Dsu {
 }
 
 /// One independent part of the problem.
-struct Component {
-    learners: Vec<LearnerId>,
-    groups: Vec<GroupId>,
-    workplaces: Vec<WorkplaceId>,
-    bounds: Vec<u32>,
+pub(crate) struct Component {
+    pub(crate) learners: Vec<LearnerId>,
+    pub(crate) groups: Vec<GroupId>,
+    pub(crate) workplaces: Vec<WorkplaceId>,
+    pub(crate) bounds: Vec<u32>,
 }
 
 impl Component {
     /// The candidate arcs of the component's learners.
-    fn arc_count(&self, m: &PlacementModel) -> usize {
+    pub(crate) fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
 }
@@ -117,7 +120,7 @@ fn capacity_binds(m: &PlacementModel, w: WorkplaceId) -> Option<u32> {
     (u64::from(cap) < seats).then_some(cap)
 }
 
-fn components(m: &PlacementModel) -> Vec<Component> {
+pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
     let s = m.season;
     let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
     let nb = m.constraints.school_bounds.len();
@@ -195,13 +198,13 @@ enum Arc {
     Limit(Limit),
 }
 
-struct Built {
-    net: Network,
+pub(crate) struct Built {
+    pub(crate) net: Network,
     arcs: Vec<Arc>,
     /// `U → T`: every unplaced learner's unit passes it.
     bypass: crate::flow::ArcId,
     /// Network arc of each candidate arc, for reading placements.
-    candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, ModelArc)>,
+    pub(crate) candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, ModelArc)>,
     /// Node of each learner, in component order.
     learner_node: Vec<NodeId>,
     /// Node a candidate arc of each group enters, for learners outside and
@@ -233,7 +236,13 @@ fn entry_node(m: &PlacementModel, group_entry: &[(u32, u32)], l: LearnerId, g: G
 /// Per-arc cost for an objective: `bonus` is added for every placement.
 /// Only the candidate arcs in `sel` enter the network (all when `None`):
 /// per learner of the component, in component order.
-fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Option<&[Vec<ModelArc>]>) -> Built {
+pub(crate) fn build(
+    m: &PlacementModel,
+    c: &Component,
+    bonus: i64,
+    unit_cost: bool,
+    sel: Option<&[Vec<ModelArc>]>,
+) -> Built {
     let s = m.season;
     let arc_total: usize = match sel {
         Some(sel) => sel.iter().map(Vec::len).sum(),
@@ -351,7 +360,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
 /// what must enter or start in `X` (floors, pins) exceeds what can leave it
 /// (seats, capacities, caps).
-fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
+pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     let mut inside = vec![false; b.net.node_count()];
     for v in cut {
         inside[v.0 as usize] = true;
@@ -394,7 +403,7 @@ struct CompResult {
 
 /// `-D`, where `D` is the dual objective of a min-cost-flow solution: a proven
 /// upper bound on the (negated-cost) objective of any feasible flow.
-fn dual_bound(net: &Network, sol: &FlowSolution) -> i128 {
+pub(crate) fn dual_bound(net: &Network, sol: &FlowSolution) -> i128 {
     let mut d: i128 = 0;
     for v in 0..net.node_count() {
         d -= i128::from(net.supply(NodeId(v as u32))) * i128::from(sol.potential[v]);
@@ -672,7 +681,7 @@ pub static TWO_PHASE: TwoPhase =
 /// million arcs) on different cores instead of, as a plain `par_iter` may,
 /// one after the other. The results are in `items`' order and do not depend
 /// on the schedule.
-fn largest_first<T: Sync, R: Send>(
+pub(crate) fn largest_first<T: Sync, R: Send>(
     items: &[T],
     size: impl Fn(&T) -> usize + Sync,
     f: impl Fn(&T) -> R + Sync,
@@ -750,6 +759,7 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds: start.elapsed().as_secs_f64(),
+        phases: None,
     };
     let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
     Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })

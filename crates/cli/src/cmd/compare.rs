@@ -45,7 +45,13 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let engines: Vec<Engine> = seasons
         .iter()
-        .map(|(_, s)| Engine::new(s).weights(weights).improve(a.improve).max_pairs(a.pairs.max_pairs))
+        .map(|(_, s)| {
+            Engine::new(s)
+                .weights(weights)
+                .improvement(a.improve.unwrap_or_default())
+                .tie_break(a.tie_break)
+                .max_pairs(a.pairs.max_pairs)
+        })
         .collect();
     for e in &engines {
         if e.season().candidates().is_none() {
@@ -73,7 +79,9 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let timings = !a.dir.no_timings;
     dir.write("comparison.csv", |w| write_csv(w, &seasons, &runs, timings))?;
     let js = json!({
-        "improve": a.improve,
+        "improve": a.improve.is_some_and(|i| i != dualmatch::Improve::None),
+        "improvement": a.improve.unwrap_or_default().name(),
+        "tie_break": a.tie_break.name(),
         "runs": runs.iter().map(|r| {
             let mut v = json!({
                 "season": seasons[r.season].0.display().to_string(),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use dualmatch::{Engine, Error, Policy, Solver, Weights};
+use dualmatch::{Engine, Error, Improve, Policy, Solver, TieBreak, Weights};
 
 use crate::args::{Global, MatchArgs, ResultFiles};
 use crate::exit::{self, usage};
@@ -21,7 +21,8 @@ pub struct MatchConfig {
     constraints: Option<(PathBuf, String)>,
     policy: Policy,
     seed: u64,
-    improve: bool,
+    improve: Improve,
+    tie_break: TieBreak,
     solver: Solver,
     out: PathBuf,
     force: bool,
@@ -54,7 +55,8 @@ impl MatchConfig {
             constraints,
             policy: a.policy,
             seed: a.seed,
-            improve: a.improve,
+            improve: a.improve.unwrap_or_default(),
+            tie_break: a.tie_break,
             solver: a.solver,
             out: a.dir.out,
             force: a.dir.force,
@@ -84,7 +86,8 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .weights(cfg.weights)
         .policy(cfg.policy)
         .seed(cfg.seed)
-        .improve(cfg.improve)
+        .improvement(cfg.improve)
+        .tie_break(cfg.tie_break)
         .solver(cfg.solver)
         .max_pairs(cfg.max_pairs);
     if season.candidates().is_none() {
@@ -123,7 +126,11 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             "Policy {} (seed {}{}); not an optimisation, so no bound.",
             cfg.policy,
             cfg.seed,
-            if cfg.improve { ", improved" } else { "" }
+            match cfg.improve {
+                Improve::None => "",
+                Improve::Pareto => ", Pareto-improved",
+                Improve::Sic => ", improved by stable improvement cycles",
+            }
         ),
     };
     let html = crate::report::matching::render(
@@ -146,12 +153,14 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let info = SummaryInfo {
         policy: cfg.policy.name(),
         seed: (!optimal).then_some(cfg.seed),
-        improve: cfg.improve,
+        improve: cfg.improve != Improve::None,
         optimal,
         timings: cfg.timings,
     };
     let source = engine.candidate_source().map_err(exit::engine)?.as_str();
-    let summary = results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
+    let mut summary =
+        results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
+    results::add_policy_options(&mut summary, &run.rank_profile(), cfg.improve, cfg.tie_break);
     let outcome = Outcome {
         season: &season,
         candidates: run.candidates(),

@@ -14,7 +14,7 @@ use dualmatch_optimiser::network::Solved;
 use crate::args::ResultFiles;
 use crate::output::{StagedDir, Table};
 
-pub use summary::{summary, SummaryInfo};
+pub use summary::{add_policy_options, summary, SummaryInfo};
 pub use tables::write_candidates;
 
 /// What one result directory is made of.

@@ -323,13 +323,21 @@ fn ranked_list<I: Copy + PartialEq>(
     let mut rank = 0u32;
     for item in items {
         let whole = super::model::by_id(map, item).is_some();
-        let names: Vec<&str> =
-            if whole { vec![item.as_str()] } else { item.split('=').map(str::trim).filter(|s| !s.is_empty()).collect() };
+        let names: Vec<&str> = if whole {
+            vec![item.as_str()]
+        } else {
+            item.split('=').map(str::trim).filter(|s| !s.is_empty()).collect()
+        };
         let mut opened = false;
         for name in names {
             let Some(x) = rep.resolve(map, target, what, name, (table, row, "preferences")) else { continue };
             if ids.contains(&x) {
-                rep.warn(table, row, Some("preferences"), format!("{what} {} is listed twice; the first mention counts", q(name)));
+                rep.warn(
+                    table,
+                    row,
+                    Some("preferences"),
+                    format!("{what} {} is listed twice; the first mention counts", q(name)),
+                );
             } else {
                 if !opened {
                     rank += 1;

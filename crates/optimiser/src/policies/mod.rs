@@ -29,6 +29,7 @@ use crate::constraints::{self, ConstraintsFile};
 use crate::infeasible::Infeasible;
 use crate::model::{Assignment, Objective, PlacementModel};
 use crate::network;
+use crate::rank::{self, RankObjective};
 
 mod da;
 mod fair;
@@ -37,12 +38,15 @@ mod ledger;
 mod policy;
 pub mod prefs;
 pub mod rng;
+mod sic;
 mod simple;
+mod ttc;
 
 pub(crate) use fair::eligible_pairs;
 pub use improve::pareto_improve;
 pub use policy::{Policy, UnknownPolicy};
 pub use prefs::{Prefs, TieBreak, Ties};
+pub use sic::stable_improve;
 
 /// An allocation policy: turns a model (and a seed, for lotteries) into an
 /// assignment.
@@ -59,10 +63,53 @@ pub trait AllocationPolicy: Sync {
     fn meets_floors(&self) -> bool {
         false
     }
+    /// Allocates with the workplaces' ties broken as `tie_break` says. Only
+    /// the deferred-acceptance policies (`stable`, `stable-workplace`) offer
+    /// multiple tie-breaking; the others draw one lottery whatever it says.
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let _ = tie_break;
+        self.allocate(m, seed)
+    }
+}
+
+/// What is done after the policy (`--improve`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Improve {
+    /// Nothing.
+    #[default]
+    None,
+    /// Pareto improvement for learners ([`pareto_improve`]): trades in which
+    /// nobody loses, stability not kept.
+    Pareto,
+    /// Stable improvement cycles ([`stable_improve`]): stays stable, weakly
+    /// better for every learner. For the stable policies only.
+    Sic,
+}
+
+impl Improve {
+    /// The name on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Improve::None => "none",
+            Improve::Pareto => "pareto",
+            Improve::Sic => "sic",
+        }
+    }
+}
+
+/// A lottery: the seed and how the workplaces' ties are broken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Lottery {
+    /// The seed.
+    pub seed: u64,
+    /// Single or multiple tie-breaking.
+    pub tie_break: TieBreak,
 }
 
 /// The policies that meet school floors, as a user would name them.
-const FLOOR_POLICIES: &str = "max-fit, max-placed or fair-share";
+const FLOOR_POLICIES: &str =
+    "max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max";
 
 /// A school floor (`[[school]]` with `min` above 0) in a constraints file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +189,11 @@ pub const ALL: &[&str] = &[
     "greedy",
     "first-come",
     "boston",
+    "rank-maximal",
+    "max-size-min-cost",
+    "greedy-max",
+    "generous-max",
+    "ttc",
 ];
 
 /// The policy called `name` (see [`ALL`]).
@@ -157,6 +209,11 @@ pub fn by_name(name: &str) -> Option<Box<dyn AllocationPolicy>> {
         "greedy" => Box::new(Greedy),
         "first-come" => Box::new(FirstCome),
         "boston" => Box::new(Boston),
+        "rank-maximal" => Box::new(RankProfile(RankObjective::RankMaximal)),
+        "max-size-min-cost" => Box::new(RankProfile(RankObjective::MaxSizeMinCost)),
+        "greedy-max" => Box::new(RankProfile(RankObjective::GreedyMax)),
+        "generous-max" => Box::new(RankProfile(RankObjective::GenerousMax)),
+        "ttc" => Box::new(Ttc),
         _ => return None,
     };
     Some(p)
@@ -170,13 +227,25 @@ pub fn allocate(
     seed: u64,
     improve: bool,
 ) -> Result<Assignment, Infeasible> {
-    let a = policy.allocate(m, seed)?;
-    if improve {
-        let p = Prefs::new(m, Ties::Lottery(seed));
-        Ok(pareto_improve(m, &p, &a))
-    } else {
-        Ok(a)
-    }
+    let improve = if improve { Improve::Pareto } else { Improve::None };
+    allocate_with(policy, m, Lottery { seed, tie_break: TieBreak::Single }, improve)
+}
+
+/// Runs `policy` with the lottery `draw`, then the improvement `improve`.
+/// Stable improvement cycles keep a stable input stable; on the result of a
+/// policy that is not stable they still only make learners better off.
+pub fn allocate_with(
+    policy: &dyn AllocationPolicy,
+    m: &PlacementModel,
+    draw: Lottery,
+    improve: Improve,
+) -> Result<Assignment, Infeasible> {
+    let a = policy.allocate_tied(m, draw.seed, draw.tie_break)?;
+    Ok(match improve {
+        Improve::None => a,
+        Improve::Pareto => pareto_improve(m, &Prefs::new(m, Ties::Lottery(draw.seed)), &a),
+        Improve::Sic => stable_improve(m, &Prefs::new(m, Ties::ById), &a),
+    })
 }
 
 /// The arc of learner `l` that uses candidate `c`, if usable.
@@ -248,7 +317,10 @@ impl AllocationPolicy for Stable {
         self.ties.is_none()
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        let ties = self.ties.unwrap_or(Ties::Lottery(seed));
+        self.allocate_tied(m, seed, TieBreak::Single)
+    }
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let ties = self.ties.unwrap_or(Ties::lottery(seed, tie_break));
         da::with_school_caps(m, &Prefs::new(m, ties), ties, da::learner_proposing)
     }
 }
@@ -266,7 +338,10 @@ impl AllocationPolicy for StableWorkplace {
         true
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        let ties = Ties::Lottery(seed);
+        self.allocate_tied(m, seed, TieBreak::Single)
+    }
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let ties = Ties::lottery(seed, tie_break);
         da::with_school_caps(m, &Prefs::new(m, ties), ties, da::workplace_proposing)
     }
 }
@@ -364,5 +439,41 @@ mod tests {
             assert_eq!(by_name(name).expect(name).name(), *name);
         }
         assert!(by_name("nope").is_none());
+    }
+}
+
+/// The rank-profile policies (`rank-maximal`, `max-size-min-cost`,
+/// `greedy-max`, `generous-max`): exact, by network phases ([`crate::rank`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RankProfile(pub RankObjective);
+
+impl AllocationPolicy for RankProfile {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn randomised(&self) -> bool {
+        false
+    }
+    fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
+        rank::solve(m, self.0).map(|s| s.assignment)
+    }
+    fn meets_floors(&self) -> bool {
+        true
+    }
+}
+
+/// `ttc`: top trading cycles, learners holding the workplaces' priorities.
+#[derive(Clone, Copy, Debug)]
+pub struct Ttc;
+
+impl AllocationPolicy for Ttc {
+    fn name(&self) -> &'static str {
+        "ttc"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        ttc::ttc(m, &Prefs::new(m, Ties::Lottery(seed)))
     }
 }

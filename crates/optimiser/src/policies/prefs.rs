@@ -64,6 +64,16 @@ pub enum TieBreak {
     Multiple,
 }
 
+impl TieBreak {
+    /// The name on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TieBreak::Single => "single",
+            TieBreak::Multiple => "multiple",
+        }
+    }
+}
+
 /// The ticket of learner `l` at workplace `w` under multiple tie-breaking:
 /// a SplitMix64 hash of (seed, workplace, learner), so each workplace has
 /// its own independent-looking order without drawing one permutation per
