@@ -32,7 +32,7 @@ mod error;
 mod rematch;
 mod run;
 
-pub use compare::CompareRow;
+pub use compare::{probabilities, CompareRow, LearnerOdds, Probabilities, SchoolRate};
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};

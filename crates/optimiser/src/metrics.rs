@@ -215,6 +215,24 @@ pub fn rank_profile(m: &PlacementModel, a: &Assignment) -> RankProfile {
     profile_of(&p, &arc, a.placed())
 }
 
+/// A placement off the learner's list in [`learner_ranks`].
+pub const OFF_LIST: u32 = u32::MAX;
+
+/// Per learner: 0 when unplaced, the rank (from 1) of the placement in the
+/// learner's list, or [`OFF_LIST`] for a placement off the list.
+pub fn learner_ranks(m: &PlacementModel, a: &Assignment) -> Vec<u32> {
+    let p = Prefs::new(m, Ties::ById);
+    a.by_learner()
+        .map(|(l, c)| match c {
+            None => 0,
+            Some(c) => match m.arc_to(l, c).map(ModelArc::index) {
+                Some(x) if p.learner_weak(x) != UNRANKED => p.learner_weak(x) + 1,
+                _ => OFF_LIST,
+            },
+        })
+        .collect()
+}
+
 /// Where the placed learners are in their lists.
 fn profile_of(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile {
     let (mut ranked, mut first, mut top3, mut rank_sum) = (0usize, 0usize, 0usize, 0u64);

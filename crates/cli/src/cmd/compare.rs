@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dualmatch::{CompareRow, Engine, Policy, Season};
+use dualmatch::{CompareRow, Engine, Policy, Probabilities, Season};
 use dualmatch_optimiser::metrics::Metrics;
 use serde_json::json;
 
@@ -64,9 +64,11 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let bar = progress.bar(total, "policy runs");
     // Rows come in season, policy, seed order, whatever the thread count.
     let mut runs: Vec<Run> = Vec::new();
+    let mut odds: Vec<Vec<Probabilities>> = Vec::new();
     for (si, e) in engines.iter().enumerate() {
         let rows: Vec<CompareRow> =
             e.compare_with_progress(&chosen, a.seeds, a.seed, &|| bar.inc(1)).map_err(exit::engine)?;
+        odds.push(dualmatch::probabilities(e.season(), &rows));
         runs.extend(rows.into_iter().map(|r| Run {
             season: si,
             policy: r.policy.name(),
@@ -78,6 +80,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let timings = !a.dir.no_timings;
     dir.write("comparison.csv", |w| write_csv(w, &seasons, &runs, timings))?;
+    dir.write("probabilities.csv", |w| write_probabilities(w, &seasons, &odds))?;
     let js = json!({
         "improve": a.improve.is_some_and(|i| i != dualmatch::Improve::None),
         "improvement": a.improve.unwrap_or_default().name(),
@@ -99,10 +102,11 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }).collect::<Vec<_>>(),
     });
     dir.write_json("comparison.json", &js)?;
-    let html = crate::report::compare::render(
+    let mut html = crate::report::compare::render(
         &seasons,
         &runs.iter().map(|r| (r.season, r.policy, r.seed, r.result.as_ref().ok())).collect::<Vec<_>>(),
     );
+    crate::report::probabilities::insert(&mut html, &seasons, &odds);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     dir.commit()?;
     if !global.quiet {
@@ -187,6 +191,73 @@ fn write_csv(w: &mut dyn Write, seasons: &[(PathBuf, Season)], runs: &[Run], tim
                 rec.push(format!("{:.4}", r.seconds));
             }
             sink(&rec)?;
+        }
+        Ok(())
+    });
+    table.write_csv(w)
+}
+
+/// Ranks with a column of their own in probabilities.csv; worse ranks share
+/// `p_rank_over_20`.
+const RANK_COLUMNS: usize = 20;
+
+/// probabilities.csv: per season and policy, one row per learner (the share
+/// of runs in which she is placed, at each rank, off her list) and one per
+/// school (the mean placement rate over the runs with its 95% interval).
+fn write_probabilities(
+    w: &mut dyn Write,
+    seasons: &[(PathBuf, Season)],
+    odds: &[Vec<Probabilities>],
+) -> std::io::Result<()> {
+    let worst = odds.iter().flatten().flat_map(|p| p.learners.iter().map(|l| l.by_rank.len())).max().unwrap_or(0);
+    let shown = worst.min(RANK_COLUMNS);
+    let mut header: Vec<(String, Kind)> =
+        ["season", "policy", "kind", "id"].map(|h| (h.to_string(), Kind::Text)).into();
+    for h in ["runs", "learners", "p_placed", "p_off_list", "rate_mean", "rate_low95", "rate_high95"] {
+        header.push((h.to_string(), Kind::Number));
+    }
+    header.extend((1..=shown).map(|k| (format!("p_rank_{k}"), Kind::Number)));
+    if worst > RANK_COLUMNS {
+        header.push((format!("p_rank_over_{RANK_COLUMNS}"), Kind::Number));
+    }
+    let width = header.len();
+    let f = |x: f64| format!("{x:.6}");
+    let table = Table::new("probabilities", header, |sink| {
+        for (si, per_policy) in odds.iter().enumerate() {
+            let (path, season) = &seasons[si];
+            for p in per_policy {
+                let head = |kind: &str, id: &str| {
+                    vec![
+                        path.display().to_string(),
+                        p.policy.name().to_string(),
+                        kind.to_string(),
+                        id.to_string(),
+                        p.runs.to_string(),
+                    ]
+                };
+                for (l, o) in season.learners().iter().zip(&p.learners) {
+                    let mut rec = head("learner", &l.id);
+                    rec.extend([
+                        String::new(),
+                        f(o.placed),
+                        f(o.off_list),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ]);
+                    rec.extend((0..shown).map(|k| f(o.by_rank.get(k).copied().unwrap_or(0.0))));
+                    if worst > RANK_COLUMNS {
+                        rec.push(f(o.by_rank.iter().skip(RANK_COLUMNS).fold(0.0, |s, x| s + x)));
+                    }
+                    sink(&rec)?;
+                }
+                for (sc, r) in season.schools().iter().zip(&p.schools) {
+                    let mut rec = head("school", &sc.id);
+                    rec.extend([r.learners.to_string(), String::new(), String::new(), f(r.mean), f(r.low), f(r.high)]);
+                    rec.resize(width, String::new());
+                    sink(&rec)?;
+                }
+            }
         }
         Ok(())
     });
