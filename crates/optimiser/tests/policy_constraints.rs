@@ -180,7 +180,7 @@ fn to_assignment(m: &PlacementModel, mu: &Matching) -> Assignment {
 fn school_priority(s: &Season, ties: Ties) -> Vec<(std::cmp::Reverse<u8>, u32)> {
     let n = s.learners().len();
     let ticket: Vec<u32> = match ties {
-        Ties::Lottery(seed) => SplitMix64::stream(seed, 1).lottery(n),
+        Ties::Lottery(seed) | Ties::PerWorkplace(seed) => SplitMix64::stream(seed, 1).lottery(n),
         Ties::ById => {
             let mut order: Vec<usize> = (0..n).collect();
             order.sort_by(|&a, &b| s.learners()[a].id.cmp(&s.learners()[b].id));

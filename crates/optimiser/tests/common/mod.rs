@@ -95,7 +95,12 @@ pub struct TinySeason {
 impl TinySeason {
     /// Validates and builds the season (panics if the generator made an invalid one).
     pub fn build(&self) -> Season {
-        let doc = SeasonDoc {
+        from_doc(self.doc()).expect("generated season is valid").season
+    }
+
+    /// The season's records, before validation.
+    pub fn doc(&self) -> SeasonDoc {
+        SeasonDoc {
             programmes: (0..self.programmes)
                 .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
                 .collect(),
@@ -163,8 +168,7 @@ impl TinySeason {
                     })
                     .collect(),
             ),
-        };
-        from_doc(doc).expect("generated season is valid").season
+        }
     }
 }
 
