@@ -735,6 +735,9 @@ fn the_efficiency_check_of_sic_runs_on_drawn_seasons() {
     for seed in 0..200u64 {
         check_sic(&draw(seed, SITE_TIES), seed).unwrap();
     }
-    assert!(EFFICIENCY_CHECKS.load(std::sync::atomic::Ordering::Relaxed) >= 100, "too few seasons with strict learners");
+    assert!(
+        EFFICIENCY_CHECKS.load(std::sync::atomic::Ordering::Relaxed) >= 100,
+        "too few seasons with strict learners"
+    );
     assert!(IMPROVED.load(std::sync::atomic::Ordering::Relaxed) >= 5, "SIC never improved on deferred acceptance");
 }
