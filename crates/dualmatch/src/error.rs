@@ -27,7 +27,7 @@ pub enum Error {
     Infeasible(Infeasible),
     /// The policy cannot honour a constraint that is set (a school floor
     /// under a policy that does not aim for floors).
-    #[error("policy {policy} cannot guarantee school floors, but the constraints set {floors} floor(s); use --policy max-fit, max-placed or fair-share, which meet floors, or remove the floors")]
+    #[error("policy {policy} cannot guarantee school floors, but the constraints set {floors} floor(s); use --policy max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max, which meet floors, or remove the floors")]
     Unsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,
