@@ -6,12 +6,15 @@
 //!
 //! **Ranks.** A learner's rank of an arc is the position (from 1) of its tie
 //! group among the learner's acceptable arcs (the weak rank of the stable
-//! reading, [`crate::policies::prefs`]). These policies place learners on
-//! acceptable arcs only; a pinned arc that is not acceptable stays (a pin
-//! always holds) and counts as placed, at no rank.
+//! reading, [`crate::policies::prefs`]). An arc that is not acceptable (off
+//! a list) has no rank: the first goal of every objective is the fewest
+//! placements off the lists, so they appear only where a pin or a school
+//! floor cannot be met otherwise (the policies are feasible exactly when
+//! `max-fit` is), and they count as placed, at no rank.
 //!
 //! **Objectives**, each a list of linear goals optimised lexicographically
-//! (a count over the placed arcs, or the sum of ranks):
+//! (a count over the placed arcs, or the sum of ranks), after the fewest
+//! placements off the lists:
 //!
 //! - `rank-maximal`: most at rank 1, then most at rank 2, …;
 //! - `max-size-min-cost`: most placed, then the smallest sum of ranks;
@@ -74,23 +77,27 @@ impl RankObjective {
         }
     }
 
-    /// The goals in lexicographic order, for ranks `1..=worst`.
+    /// The goals in lexicographic order, for ranks `1..=worst`: first the
+    /// fewest placements off the lists (0 unless floors or pins need them).
     fn goals(self, worst: u32) -> Vec<Goal> {
         let up = (1..=worst).map(|r| Goal::Count(r, -1));
-        match self {
+        let goals: Vec<Goal> = match self {
             RankObjective::RankMaximal => up.collect(),
             RankObjective::MaxSizeMinCost => vec![Goal::Placed, Goal::RankSum],
             RankObjective::GreedyMax => std::iter::once(Goal::Placed).chain(up).collect(),
             RankObjective::GenerousMax => {
                 std::iter::once(Goal::Placed).chain((2..=worst).rev().map(|r| Goal::Count(r, 1))).collect()
             }
-        }
+        };
+        std::iter::once(Goal::OffList).chain(goals).collect()
     }
 }
 
 /// One linear goal, as a cost to minimise per placed arc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Goal {
+    /// +1 per placement on a pair that is not acceptable (fewest off-list).
+    OffList,
     /// −1 per placement (most placed).
     Placed,
     /// `sign` per placement at rank `r` (−1: most at `r`, +1: fewest).
@@ -100,9 +107,10 @@ enum Goal {
 }
 
 impl Goal {
-    /// The cost of a placement at `rank` (0: a pinned arc at no rank).
+    /// The cost of a placement at `rank` (0: a pair off the lists, at no rank).
     fn cost(self, rank: u32) -> i64 {
         match self {
+            Goal::OffList => i64::from(rank == 0),
             Goal::Placed => -1,
             Goal::Count(r, sign) => {
                 if rank == r {
@@ -166,6 +174,7 @@ pub fn solve(m: &PlacementModel, objective: RankObjective) -> Result<Solved, Inf
     let goal_names = goals
         .iter()
         .map(|g| match g {
+            Goal::OffList => "off list min".to_string(),
             Goal::Placed => "placed".to_string(),
             Goal::Count(r, s) => format!("rank {r} {}", if *s < 0 { "max" } else { "min" }),
             Goal::RankSum => "rank sum min".to_string(),
@@ -188,11 +197,6 @@ type CompResult = Result<(Vec<(LearnerId, ModelArc)>, usize, i128), crate::infea
 
 fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Goal]) -> CompResult {
     let mut b = network::build(m, c, 0, true, None);
-    for &(id, l, a) in &b.candidate_arcs {
-        if ranks[a.index()] == 0 && m.pinned_arc(l) != Some(a) {
-            b.net.set_bounds(id, 0, 0);
-        }
-    }
     let n = c.learners.len() as i128;
     let base = 2 * n + 1;
     let nodes = b.net.node_count() as i128;

@@ -421,7 +421,16 @@ const NO_FLOORS: &str = "min_score = 1.0\n\n[[school]]\nschool = \"S0\"\nprogram
 fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
     for name in ALL {
         let policy = by_name(name).unwrap();
-        let exact = matches!(*name, "max-fit" | "max-placed" | "fair-share");
+        let exact = matches!(
+            *name,
+            "max-fit"
+                | "max-placed"
+                | "fair-share"
+                | "rank-maximal"
+                | "max-size-min-cost"
+                | "greedy-max"
+                | "generous-max"
+        );
         assert_eq!(policy.meets_floors(), exact, "{name}");
         assert_eq!(check_supported(policy.as_ref(), NO_FLOORS, "c.toml"), Ok(()), "{name}");
         match check_supported(policy.as_ref(), FLOORS, "c.toml") {
