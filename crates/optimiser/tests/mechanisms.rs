@@ -723,8 +723,8 @@ fn sic_on_a_textbook_tie_improves_both_learners() {
     ];
     assert!(weakly_stable(&m, &worse), "both sites are indifferent, so it is stable");
     let out = to_arcs(&m, &stable_improve(&m, &p, &to_assignment(&m, &worse)));
-    for li in 0..2 {
-        assert_eq!(out[li].map(|x| p.site(x).index()), Some(li), "learner {li} gets her first choice");
+    for (li, x) in out.iter().enumerate() {
+        assert_eq!(x.map(|x| p.site(x).index()), Some(li), "learner {li} gets her first choice");
     }
 }
 

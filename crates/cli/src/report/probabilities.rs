@@ -21,7 +21,7 @@ pub fn section(seasons: &[(PathBuf, Season)], odds: &[Vec<Probabilities>]) -> St
         let series: Vec<(String, Vec<f64>)> = per_policy
             .iter()
             .map(|p| {
-                let mut counts = vec![0usize; BINS];
+                let mut counts = [0usize; BINS];
                 for l in &p.learners {
                     counts[((l.placed * BINS as f64) as usize).min(BINS - 1)] += 1;
                 }
