@@ -28,6 +28,7 @@
 mod common;
 
 use common::{chance, for_each_choice, random_list, random_recognitions, TinyConstraints, TinyLearner, TinySeason};
+use common::{to_arcs, to_assignment, Matching};
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::{from_doc, Season};
 use dualmatch_core::{LearnerId, WorkplaceId};
@@ -37,7 +38,7 @@ use dualmatch_optimiser::policies::rng::SplitMix64;
 use dualmatch_optimiser::policies::{allocate_with, stable_improve, Improve, Lottery, Policy};
 use dualmatch_optimiser::policies::{Stable, TieBreak};
 use dualmatch_optimiser::rank::{self, RankObjective};
-use dualmatch_optimiser::{Assignment, Constraints, PlacementModel};
+use dualmatch_optimiser::{Constraints, PlacementModel};
 use proptest::prelude::*;
 
 /// A drawn instance: the season (with ties joined into its lists) and its constraints.
@@ -180,22 +181,6 @@ fn build(i: &Inst) -> (Season, Candidates, Constraints) {
 
 // ---------------------------------------------------------------------------
 // The independent reading.
-
-/// Per learner: the model arc held.
-type Matching = Vec<Option<usize>>;
-
-fn to_arcs(m: &PlacementModel, a: &Assignment) -> Matching {
-    (0..m.learner_count())
-        .map(|li| {
-            let l = LearnerId::from_index(li);
-            a.placement[li].map(|c| m.arcs_of(l).find(|&x| m.arc_candidate(x) == c as usize).expect("usable arc"))
-        })
-        .collect()
-}
-
-fn to_assignment(m: &PlacementModel, mu: &Matching) -> Assignment {
-    Assignment { placement: mu.iter().map(|a| a.map(|a| m.arc_candidate(a) as u32)).collect() }
-}
 
 fn site_of(m: &PlacementModel, x: usize) -> WorkplaceId {
     m.season.group(m.arc_group(x)).workplace
@@ -372,42 +357,7 @@ fn check_reported_profile(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
 /// after everyone she ties with, each taken while unreserved seats, seats
 /// and capacity allow.
 fn site_takes_weakly(m: &PlacementModel, mu: &Matching, x: usize) -> bool {
-    let s = m.season;
-    let (w, me) = (site_of(m, x), learner_of(m, x));
-    let mut set: Vec<(bool, i64, bool, usize)> = Vec::new();
-    for (li, a) in mu.iter().enumerate() {
-        let Some(a) = *a else { continue };
-        if li != me.index() && site_of(m, a) == w {
-            let pinned = m.pinned(LearnerId::from_index(li)) == Some(a);
-            set.push((!pinned, site_key(m, a), false, a));
-        }
-    }
-    set.push((true, site_key(m, x), true, x));
-    set.sort_unstable();
-    let mut group = vec![0u32; s.groups().len()];
-    let mut open = vec![0u32; s.groups().len()];
-    let mut site = 0u32;
-    for (_, _, _, a) in set {
-        let g = m.arc_group(a);
-        let l = learner_of(m, a);
-        let reserve = m.constraints.reserves.iter().find(|r| r.group == g);
-        let seats = s.group(g).seats;
-        let lane = reserve
-            .filter(|r| s.learner(l).priority_group != Some(r.priority_group))
-            .map(|r| seats - r.seats.min(seats));
-        let fits = group[g.index()] < seats
-            && lane.is_none_or(|lim| open[g.index()] < lim)
-            && s.workplace(w).capacity.is_none_or(|c| site < c);
-        if fits {
-            group[g.index()] += 1;
-            open[g.index()] += u32::from(lane.is_some());
-            site += 1;
-            if a == x {
-                return true;
-            }
-        }
-    }
-    false
+    common::site_takes(m, mu, learner_of(m, x), x, &|a| site_key(m, a))
 }
 
 /// A learner's badness of holding `a` (lower is better; unplaced worst).

@@ -24,13 +24,14 @@
 mod common;
 
 use common::{chance, for_each_choice, random_list, random_recognitions, TinyConstraints, TinyLearner, TinySeason};
+use common::{to_arcs, to_assignment, Matching};
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
 use dualmatch_core::LearnerId;
 use dualmatch_optimiser::policies::prefs::{Prefs, Ties};
 use dualmatch_optimiser::policies::rng::SplitMix64;
 use dualmatch_optimiser::policies::{by_name, check_supported, AllocationPolicy, Stable, ALL};
-use dualmatch_optimiser::{network, Assignment, Constraints, Objective, PlacementModel};
+use dualmatch_optimiser::{network, Constraints, Objective, PlacementModel};
 use proptest::prelude::*;
 
 /// A tiny season with its constraints (no floors).
@@ -159,22 +160,6 @@ fn check_every_policy(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
 // ---------------------------------------------------------------------------
 // The brute force: stability under school caps.
 
-/// A matching: per learner, the model arc held.
-type Matching = Vec<Option<usize>>;
-
-fn to_arcs(m: &PlacementModel, a: &Assignment) -> Matching {
-    (0..m.learner_count())
-        .map(|li| {
-            let l = LearnerId::from_index(li);
-            a.placement[li].map(|c| m.arcs_of(l).find(|&x| m.arc_candidate(x) == c as usize).expect("usable arc"))
-        })
-        .collect()
-}
-
-fn to_assignment(m: &PlacementModel, mu: &Matching) -> Assignment {
-    Assignment { placement: mu.iter().map(|a| a.map(|a| m.arc_candidate(a) as u32)).collect() }
-}
-
 /// School priority of each learner: a key, lower first (readiness highest
 /// first, then the learner lottery of `ties`).
 fn school_priority(s: &Season, ties: Ties) -> Vec<(std::cmp::Reverse<u8>, u32)> {
@@ -198,42 +183,7 @@ fn school_priority(s: &Season, ties: Ties) -> Vec<(std::cmp::Reverse<u8>, u32)> 
 /// `mu` plus that learner: pinned learners first, then by the site's strict
 /// rank, each taken while unreserved seats, seats and capacity allow.
 fn site_takes(m: &PlacementModel, p: &Prefs, mu: &Matching, x: usize) -> bool {
-    let s = m.season;
-    let w = p.site(x);
-    let mut set: Vec<(bool, u32, usize)> = Vec::new();
-    for (li, a) in mu.iter().enumerate() {
-        let Some(a) = *a else { continue };
-        if li != p.learner(x).index() && p.site(a) == w {
-            let pinned = m.pinned(LearnerId::from_index(li)) == Some(a);
-            set.push((!pinned, p.site_strict(a), a));
-        }
-    }
-    set.push((true, p.site_strict(x), x));
-    set.sort_unstable();
-    let mut group = vec![0u32; s.groups().len()];
-    let mut open = vec![0u32; s.groups().len()];
-    let mut site = 0u32;
-    for (_, _, a) in set {
-        let g = m.arc_group(a);
-        let l = p.learner(a);
-        let reserve = m.constraints.reserves.iter().find(|r| r.group == g);
-        let seats = s.group(g).seats;
-        let lane = reserve
-            .filter(|r| s.learner(l).priority_group != Some(r.priority_group))
-            .map(|r| seats - r.seats.min(seats));
-        let fits = group[g.index()] < seats
-            && lane.is_none_or(|lim| open[g.index()] < lim)
-            && s.workplace(w).capacity.is_none_or(|c| site < c);
-        if fits {
-            group[g.index()] += 1;
-            open[g.index()] += u32::from(lane.is_some());
-            site += 1;
-            if a == x {
-                return true;
-            }
-        }
-    }
-    false
+    common::site_takes(m, mu, p.learner(x), x, &|a| i64::from(p.site_strict(a)))
 }
 
 /// Whether the capped (school, programme) of unplaced learner `l` would take
