@@ -38,8 +38,9 @@
 //! in `[−n, n]`, so the weighted sum orders as the tuple), as long as the
 //! weights fit the simplex's 64-bit costs with the same margin as
 //! max-placed's big-M (`nodes × max cost < i64::MAX / 32`); beyond that a
-//! new phase starts. Goals that are zero on every arc of a component (a rank
-//! nobody there can get) are skipped. Components are independent and every
+//! new phase starts. A goal that is zero on every arc not yet fixed (a rank
+//! nobody there can get, or whose arcs earlier phases fixed) is constant over
+//! the flows left and is skipped, which skips most deep ranks. Components are independent and every
 //! goal is a sum over them, so the optimum of the season is the optimum of
 //! each component.
 
@@ -201,27 +202,40 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
     let base = 2 * n + 1;
     let nodes = b.net.node_count() as i128;
     let limit = i128::from(i64::MAX / 32);
-    // The goals that are not zero on every arc, in bundles.
-    let present = |g: &Goal| b.candidate_arcs.iter().any(|&(_, _, a)| g.cost(ranks[a.index()]) != 0);
-    let live: Vec<Goal> = goals.iter().copied().filter(present).collect();
-    let mut bundles: Vec<Vec<Goal>> = Vec::new();
-    for g in live {
-        let joins = |bundle: &Vec<Goal>| {
-            let counts = bundle.iter().all(|x| *x != Goal::RankSum) && g != Goal::RankSum;
-            let weight = base.checked_pow(bundle.len() as u32 + 1).unwrap_or(i128::MAX);
-            counts && weight.saturating_mul(nodes) < limit
-        };
-        match bundles.last_mut() {
-            Some(bundle) if joins(bundle) => bundle.push(g),
-            _ => bundles.push(vec![g]),
-        }
-    }
-    if bundles.is_empty() {
-        bundles.push(vec![Goal::Placed]); // still checks feasibility (pins, floors)
-    }
+    // A goal is constant over the flows left when every candidate arc on
+    // which it is not zero is fixed (lower = upper): it is skipped. Fixing
+    // after each phase leaves few free arcs, so most deep ranks are skipped.
+    let live = |b: &network::Built, g: Goal| {
+        b.candidate_arcs
+            .iter()
+            .any(|&(id, _, a)| g.cost(ranks[a.index()]) != 0 && b.net.arc_lower(id) < b.net.arc_upper(id))
+    };
     let mut last = None;
-    let mut gap = 0i128;
-    for bundle in &bundles {
+    let (mut gap, mut phases) = (0i128, 0usize);
+    let mut next = 0usize;
+    loop {
+        // The next bundle: live goals, while their weights fit.
+        let mut bundle: Vec<Goal> = Vec::new();
+        while next < goals.len() {
+            let g = goals[next];
+            if !live(&b, g) {
+                next += 1;
+                continue;
+            }
+            let counts = bundle.iter().chain([&g]).all(|x| *x != Goal::RankSum);
+            let weight = base.checked_pow(bundle.len() as u32 + 1).unwrap_or(i128::MAX);
+            if !bundle.is_empty() && !(counts && weight.saturating_mul(nodes) < limit) {
+                break;
+            }
+            bundle.push(g);
+            next += 1;
+        }
+        if bundle.is_empty() {
+            if last.is_some() {
+                break;
+            }
+            bundle.push(Goal::Placed); // one solve still checks feasibility (pins, floors)
+        }
         let k = bundle.len() as u32;
         for &(id, _, a) in &b.candidate_arcs {
             let r = ranks[a.index()];
@@ -234,6 +248,7 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
             Err(crate::flow::FlowError::Infeasible { cut, .. }) => return Err(network::explain_cut(&b, &cut)),
             Err(crate::flow::FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
         };
+        phases += 1;
         // dual_bound is −(dual objective); the optimum cost equals the dual objective.
         gap += sol.cost + network::dual_bound(&b.net, &sol);
         for i in 0..b.net.arc_count() {
@@ -250,5 +265,5 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
     }
     let sol = last.expect("at least one phase");
     let placed = b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect();
-    Ok((placed, bundles.len(), gap))
+    Ok((placed, phases, gap))
 }
