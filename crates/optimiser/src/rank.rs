@@ -48,7 +48,7 @@ use std::time::Instant;
 
 use dualmatch_core::LearnerId;
 
-use crate::flow::ArcId;
+use crate::flow::{ArcId, Network, NodeId};
 use crate::infeasible::Infeasible;
 use crate::model::{Assignment, ModelArc, PlacementModel};
 use crate::network::{self, Component, Proof, Solved};
@@ -210,7 +210,8 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
             .iter()
             .any(|&(id, _, a)| g.cost(ranks[a.index()]) != 0 && b.net.arc_lower(id) < b.net.arc_upper(id))
     };
-    let mut last = None;
+    let mut solved = false;
+    let mut flow = vec![0i64; b.net.arc_count()];
     let (mut gap, mut phases) = (0i128, 0usize);
     let mut next = 0usize;
     loop {
@@ -231,7 +232,7 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
             next += 1;
         }
         if bundle.is_empty() {
-            if last.is_some() {
+            if solved {
                 break;
             }
             bundle.push(Goal::Placed); // one solve still checks feasibility (pins, floors)
@@ -243,27 +244,58 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
                 bundle.iter().enumerate().map(|(j, g)| base.pow(k - 1 - j as u32) * i128::from(g.cost(r))).sum();
             b.net.set_cost(id, cost as i64);
         }
-        let sol = match b.net.solve() {
+        // Solve only the arcs not yet fixed; the fixed ones are folded into
+        // the supplies (the same node ids, so a cut explains on `b`).
+        let (free, to_old) = free_part(&b.net);
+        let sol = match free.solve() {
             Ok(sol) => sol,
             Err(crate::flow::FlowError::Infeasible { cut, .. }) => return Err(network::explain_cut(&b, &cut)),
             Err(crate::flow::FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
         };
         phases += 1;
         // dual_bound is −(dual objective); the optimum cost equals the dual objective.
-        gap += sol.cost + network::dual_bound(&b.net, &sol);
-        for i in 0..b.net.arc_count() {
-            let id = ArcId(i as u32);
-            let rc = sol.reduced_cost(&b.net, id);
-            let (lo, hi) = (b.net.arc_lower(id), b.net.arc_upper(id));
+        gap += sol.cost + network::dual_bound(&free, &sol);
+        flow.iter_mut().zip(0..).for_each(|(f, i)| *f = b.net.arc_lower(ArcId(i)));
+        for (k, &old) in to_old.iter().enumerate() {
+            let id = ArcId(k as u32);
+            flow[old.0 as usize] = sol.flow(id);
+            let rc = sol.reduced_cost(&free, id);
+            let (lo, hi) = (b.net.arc_lower(old), b.net.arc_upper(old));
             if rc > 0 {
-                b.net.set_bounds(id, lo, lo);
+                b.net.set_bounds(old, lo, lo);
             } else if rc < 0 {
-                b.net.set_bounds(id, hi, hi);
+                b.net.set_bounds(old, hi, hi);
             }
         }
-        last = Some(sol);
+        solved = true;
     }
-    let sol = last.expect("at least one phase");
-    let placed = b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect();
+    let placed =
+        b.candidate_arcs.iter().filter(|(id, _, _)| flow[id.0 as usize] > 0).map(|&(_, l, a)| (l, a)).collect();
     Ok((placed, phases, gap))
+}
+
+/// The arcs of `net` not fixed (lower < upper) as a network of their own on
+/// the same nodes, each fixed arc's flow folded into its ends' supplies; with
+/// the arc of `net` behind each new arc.
+fn free_part(net: &Network) -> (Network, Vec<ArcId>) {
+    let mut supply: Vec<i64> = (0..net.node_count()).map(|v| net.supply(NodeId(v as u32))).collect();
+    let mut to_old = Vec::new();
+    for i in 0..net.arc_count() {
+        let id = ArcId(i as u32);
+        let (lo, hi) = (net.arc_lower(id), net.arc_upper(id));
+        if lo == hi {
+            supply[net.arc_from(id).0 as usize] -= lo;
+            supply[net.arc_to(id).0 as usize] += lo;
+        } else {
+            to_old.push(id);
+        }
+    }
+    let mut out = Network::with_capacity(supply.len(), to_old.len());
+    for s in supply {
+        out.add_node(s);
+    }
+    for &id in &to_old {
+        out.add_arc(net.arc_from(id), net.arc_to(id), net.arc_lower(id), net.arc_upper(id), net.arc_cost(id));
+    }
+    (out, to_old)
 }
