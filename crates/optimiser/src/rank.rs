@@ -225,7 +225,8 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
             }
             let counts = bundle.iter().chain([&g]).all(|x| *x != Goal::RankSum);
             let weight = base.checked_pow(bundle.len() as u32 + 1).unwrap_or(i128::MAX);
-            if !bundle.is_empty() && !(counts && weight.saturating_mul(nodes) < limit) {
+            let fits = counts && weight.saturating_mul(nodes) < limit;
+            if !bundle.is_empty() && !fits {
                 break;
             }
             bundle.push(g);

@@ -83,7 +83,7 @@ pub enum Improve {
     /// nobody loses, stability not kept.
     Pareto,
     /// Stable improvement cycles ([`stable_improve`]): stays stable, weakly
-    /// better for every learner. For the stable policies only.
+    /// better for every learner. Meant after `stable` (see docs/policies.md).
     Sic,
 }
 
