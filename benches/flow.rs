@@ -6,6 +6,9 @@
 //! ```text
 //! cargo bench -p dualmatch-optimiser --bench flow
 //! ```
+//!
+//! With `--features pivot-stats` it first prints the simplex's pivots
+//! (degenerate and not) on each network, counted by `flow::stats`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dualmatch_optimiser::flow::{Network, INF};
@@ -48,6 +51,12 @@ fn placement_network(learners: usize, groups: usize, per_learner: usize, seed: u
 
 fn bench_flow(c: &mut Criterion) {
     let net = placement_network(2_000, 800, 20, 42);
+    #[cfg(feature = "pivot-stats")]
+    {
+        net.solve().expect("feasible");
+        let pivots = dualmatch_optimiser::flow::stats::last();
+        println!("flow/placement_2000x20: {} nodes, {} arcs, {pivots}", net.node_count(), net.arc_count());
+    }
     c.bench_function("flow/placement_2000x20", |b| b.iter(|| net.solve().expect("feasible")));
 }
 

@@ -7,6 +7,9 @@
 //!     cargo bench -p dualmatch-optimiser --bench flow_bin
 //! ```
 //!
+//! With `--features pivot-stats` it also prints the simplex's pivots
+//! (`pivots=`, `degenerate_pivots=`) for each instance.
+//!
 //! Environment:
 //! * `DUALMATCH_FLOW_BIN`: comma-separated instance files (unset: print a
 //!   message and exit successfully);
@@ -172,6 +175,12 @@ fn main() {
         let best = times.iter().copied().fold(f64::INFINITY, f64::min);
         println!("file={bin}");
         println!("nodes={} arcs={}", net.node_count(), net.arc_count());
+        #[cfg(feature = "pivot-stats")]
+        {
+            // Every solve of the instance pivots alike (the solver is deterministic).
+            let p = dualmatch_optimiser::flow::stats::last();
+            println!("pivots={} degenerate_pivots={}", p.total, p.degenerate);
+        }
         println!("objective={objective} placed={placed} build_s={build_s:.4} solve_s={best:.4}");
         if times.len() > 1 {
             let all: Vec<String> = times.iter().map(|t| format!("{t:.4}")).collect();

@@ -15,7 +15,11 @@
 //!    for the deterministic ones, run in parallel with rayon exactly as the CLI
 //!    does (`par_iter` over the jobs, each `allocate` then `metrics::evaluate`).
 //!    Times the whole batch and prints each policy's mean seconds per run.
-//!    Target: < 60 s on 2 cores.
+//!    Target: < 60 s on 2 cores. Scope: the runs only. Generating the season,
+//!    scoring it and building the model happen once, before the clock starts
+//!    (their time is printed apart); reading a season from disk and writing
+//!    the results and the report (`dualmatch compare … --out`) are not part
+//!    of it. The README gives the end-to-end `dualmatch compare` time apart.
 //!
 //! Pass `stable` or `compare` as an argument to run only that part; `--seeds N`
 //! changes the number of seeds of part 2.

@@ -506,14 +506,12 @@ fn reports_have_no_network_references() {
 }
 
 /// Renders report.html of `compare` and `match` in headless Chromium and checks
-/// the screenshot is not blank. Skipped, with a message, without chromium.
+/// the screenshot is not blank. Without chromium: skipped with a message on
+/// a developer's machine, failed under `CI=true` (`.ci/run` installs it).
 #[test]
 fn reports_render_in_headless_chromium() {
-    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists())
-    else {
-        eprintln!("SKIPPED reports_render_in_headless_chromium: chromium is not installed");
-        return;
-    };
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium_or_skip(found, std::env::var("CI").ok().as_deref()) else { return };
     let tmp = tempfile::tempdir().unwrap();
     let cmp = tmp.path().join("cmp");
     let m = tmp.path().join("m");
@@ -542,6 +540,30 @@ fn reports_render_in_headless_chromium() {
         // A blank 1200×2000 page compresses to a few KB; charts and tables do not.
         assert!(bytes.len() > 40_000, "screenshot of {} looks blank ({} bytes)", page.display(), bytes.len());
     }
+}
+
+/// The chromium to use, or `None` (skip, with a message) when it is missing
+/// outside CI. Panics when it is missing and `ci` is `"true"`: CI must
+/// provide what the test needs, not pass without it.
+fn chromium_or_skip(found: Option<&'static str>, ci: Option<&str>) -> Option<&'static str> {
+    if found.is_none() {
+        assert_ne!(ci, Some("true"), "chromium is not installed, and CI=true: .ci/run must install it");
+        eprintln!(
+            "SKIPPED reports_render_in_headless_chromium: chromium is not installed (set CI=true to fail instead)"
+        );
+    }
+    found
+}
+
+/// Under `CI=true` a missing chromium fails the rendering test instead of
+/// skipping it; elsewhere it is skipped.
+#[test]
+fn missing_chromium_fails_under_ci() {
+    let failed = std::panic::catch_unwind(|| chromium_or_skip(None, Some("true"))).is_err();
+    assert!(failed, "a missing chromium passed under CI=true");
+    assert_eq!(chromium_or_skip(None, None), None);
+    assert_eq!(chromium_or_skip(None, Some("false")), None);
+    assert_eq!(chromium_or_skip(Some("/usr/bin/chromium"), Some("true")), Some("/usr/bin/chromium"));
 }
 
 #[test]
@@ -578,11 +600,22 @@ fn ended_events<'r>(rows: impl Iterator<Item = &'r Vec<String>>) -> String {
 }
 
 /// Matches the sample season into `first`; returns its placements.csv rows
-/// (header left out).
+/// (header left out) as the columns learner, workplace, programme, score,
+/// found by name (placements.csv also has names beside the ids).
 fn match_sample(first: &Path) -> Vec<Vec<String>> {
     let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--out"]).arg(first));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    csv_cells(&first.join("placements.csv")).into_iter().skip(1).collect()
+    columns(&first.join("placements.csv"), &["learner", "workplace", "programme", "score"])
+}
+
+/// The rows of a CSV file (header left out), as the named columns.
+fn columns(path: &Path, names: &[&str]) -> Vec<Vec<String>> {
+    let cells = csv_cells(path);
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| cells[0].iter().position(|h| h == n).unwrap_or_else(|| panic!("{}: no column {n}", path.display())))
+        .collect();
+    cells.into_iter().skip(1).map(|r| at.iter().map(|&i| r[i].clone()).collect()).collect()
 }
 
 /// Learner → workplace of a result directory's placements.csv.
@@ -727,8 +760,8 @@ fn withdrawing_every_seat_displaces_the_learners_there() {
     let summary: serde_json::Value = serde_json::from_str(&read(&second.join("summary.json"))).unwrap();
     assert_eq!(summary["rematch"]["displaced_by_seat_changes"].as_u64(), Some(there as u64), "{}", summary["rematch"]);
     assert_eq!(summary["rematch"]["no_longer_valid"].as_u64(), Some(0), "{}", summary["rematch"]);
-    let after = read(&second.join("placements.csv"));
-    assert!(!after.lines().any(|l| l.contains(&format!(",{site},{programme},"))), "someone is still at {site}");
+    let after = columns(&second.join("placements.csv"), &["workplace", "programme"]);
+    assert!(!after.iter().any(|r| &r[0] == site && &r[1] == programme), "someone is still at {site}");
 }
 
 #[test]
@@ -781,9 +814,8 @@ fn match_by_school_gives_each_school_only_its_learners() {
     for school in ["S-GENT", "S-SN", "S-AALST"] {
         let d = out.join("by-school").join(school);
         for f in ["placements.csv", "unplaced.csv"] {
-            let body = read(&d.join(f));
-            for line in body.lines().skip(1) {
-                assert!(line.ends_with(&format!(",{school}")), "{school}/{f} has another school's learner: {line}");
+            for r in columns(&d.join(f), &["learner", "school"]) {
+                assert_eq!(r[1], school, "{school}/{f} has another school's learner: {r:?}");
                 seen += 1;
             }
         }
@@ -856,14 +888,14 @@ fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
     let unplaced: std::collections::HashSet<String> =
         csv_cells(&out.join("unplaced.csv")).into_iter().skip(1).map(|r| r[0].clone()).collect();
     let wait = csv_cells(&out.join("waitlist.csv"));
-    assert_eq!(wait[0][..3], ["learner", "school", "rank"]);
+    assert_eq!(wait[0][..4], ["learner", "school", "school_name", "rank"]);
     assert!(wait.len() > 10, "only {} waiting-list rows", wait.len() - 1);
     for r in &wait[1..] {
         assert!(unplaced.contains(&r[0]), "{} is on the waiting list but placed", r[0]);
-        assert!(r[2].parse::<u32>().is_ok_and(|k| (1..=3).contains(&k)), "rank {:?}", r[2]);
+        assert!(r[3].parse::<u32>().is_ok_and(|k| (1..=3).contains(&k)), "rank {:?}", r[3]);
     }
     let rec = csv_cells(&out.join("recruitment.csv"));
-    assert!(rec.len() > 10 && rec[0][..2] == ["workplace", "programme"], "{:?}", rec.first());
+    assert!(rec.len() > 10 && rec[0][..3] == ["workplace", "company", "programme"], "{:?}", rec.first());
     let school_dir =
         fs::read_dir(out.join("by-school")).unwrap().map(|e| e.unwrap().path()).find(|d| d.is_dir()).unwrap();
     assert!(!school_dir.join("waitlist.csv").exists() && !school_dir.join("recruitment.csv").exists());
@@ -904,16 +936,28 @@ fn match_xlsx_sheets_equal_the_csv_files() {
             .unwrap_or_else(|| panic!("no {key} in the summary sheet"))[1]
             .clone()
     };
-    assert_eq!(value("placed"), calamine::Data::Float(summary["placed"].as_f64().unwrap()));
-    assert_eq!(value("policy"), calamine::Data::String("max-fit".into()));
-    assert_eq!(value("proof.bound"), calamine::Data::Float(summary["proof"]["bound"].as_f64().unwrap()));
-    // per_school as a small table: a header row, then one row per school.
-    let at = cells.iter().position(|r| r[0] == calamine::Data::String("per_school".into())).expect("per_school");
-    assert_eq!(cells[at + 1][0], calamine::Data::String("learners".into()), "{:?}", cells[at + 1]);
+    // One row per figure, in plain words, with its unit.
+    let placed = summary["placed"].as_f64().unwrap();
+    assert_eq!(value("Learners placed"), calamine::Data::Float(placed));
+    let row = cells.iter().find(|r| r[0] == calamine::Data::String("Learners placed".into())).unwrap();
+    assert_eq!(row[2], calamine::Data::String("learners".into()));
+    assert_eq!(value("Share placed"), calamine::Data::Float(placed / summary["learners"].as_f64().unwrap()));
+    assert_eq!(value("Policy"), calamine::Data::String("max-fit".into()));
+    assert_eq!(value("Proven optimal"), calamine::Data::String("yes".into()));
+    assert_eq!(
+        value("Upper bound on the total score"),
+        calamine::Data::Float(summary["proof"]["bound"].as_f64().unwrap())
+    );
+    assert!(!cells.iter().any(|r| r[0] == calamine::Data::String("proof.objective_weight".into())));
+    // Per school as a small table: a header row, then one row per school.
+    let at = cells.iter().position(|r| r[0] == calamine::Data::String("Per school".into())).expect("Per school");
+    assert_eq!(cells[at + 1][0], calamine::Data::String("School".into()), "{:?}", cells[at + 1]);
     let schools = summary["per_school"].as_array().unwrap();
-    let placed_col = cells[at + 1].iter().position(|c| *c == calamine::Data::String("placed".into())).unwrap();
+    let placed_col = cells[at + 1].iter().position(|c| *c == calamine::Data::String("Placed".into())).unwrap();
+    let name_col = cells[at + 1].iter().position(|c| *c == calamine::Data::String("Name".into())).unwrap();
     for (i, s) in schools.iter().enumerate() {
         assert_eq!(cells[at + 2 + i][placed_col], calamine::Data::Float(s["placed"].as_f64().unwrap()));
+        assert_eq!(cells[at + 2 + i][name_col], calamine::Data::String(s["name"].as_str().unwrap().into()));
     }
 }
 

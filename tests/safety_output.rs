@@ -19,25 +19,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{bin, copy_dir, data, repo, run, text};
-
-/// Every file under `dir` with its bytes, sorted: a directory's whole state.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::{bin, copy_dir, data, repo, run, snapshot, text};
 
 /// Names in `dir` that are dualmatch's temporary entries.
 fn leftovers(dir: &Path) -> Vec<String> {

@@ -6,15 +6,4 @@
 //! failing a zip checksum.
 #![no_main]
 
-use dualmatch_core::season;
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let result = if mode & 1 == 1 {
-        season::from_xlsx_bytes(rest, "fuzz.xlsx")
-    } else {
-        season::from_xlsx_bytes(&dualmatch_fuzz::workbook_from_parts(rest), "fuzz.xlsx")
-    };
-    dualmatch_fuzz::check_load(&result);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dualmatch_fuzz::targets::season_xlsx(data));

@@ -1,5 +1,9 @@
-//! Shared helpers for the fuzz targets: the base season of `tests/data/base`,
-//! built once in memory.
+//! The fuzz targets' code and shared helpers: the base season of
+//! `tests/data/base`, built once in memory, and one function per target in
+//! [`targets`]. Each file of `fuzz_targets/` only hands libFuzzer's input to
+//! its function, so `tests/seeds.rs` replays the seed corpus
+//! (`fuzz/seeds/<target>/`) through exactly the code the fuzzer runs, with a
+//! stable toolchain (`cargo test --manifest-path fuzz/Cargo.toml`).
 
 use std::sync::OnceLock;
 
@@ -103,4 +107,138 @@ pub fn workbook_from_parts(data: &[u8]) -> Vec<u8> {
         zip.write_all(bytes).expect("writing to memory");
     }
     zip.finish().expect("an archive in memory").into_inner()
+}
+
+/// One function per fuzz target, named as the target (`fuzz_targets/<name>.rs`
+/// and `seeds/<name>/`); each panics on a finding.
+pub mod targets {
+    use dualmatch_core::season::{self, TableName};
+    use dualmatch_optimiser::changes::{self, Change};
+    use dualmatch_optimiser::Constraints;
+
+    /// A target's function: it panics on a finding.
+    pub type Target = fn(&[u8]);
+
+    /// Every target, by name.
+    pub const ALL: [(&str, Target); 6] = [
+        ("candidates_csv", candidates_csv),
+        ("changes_csv", changes_csv),
+        ("constraints_toml", constraints_toml),
+        ("season_csv", season_csv),
+        ("season_json", season_json),
+        ("season_xlsx", season_xlsx),
+    ];
+
+    /// A `candidates.csv` read against the base season: parsing, then
+    /// validation of every reference and duplicate.
+    pub fn candidates_csv(data: &[u8]) {
+        let (doc, diags) = season::read_csv_table_bytes(TableName::Candidates, data, "candidates.csv");
+        let _ = diags.to_string();
+        let mut full = super::base_doc().clone();
+        full.candidates = doc.candidates;
+        let result = season::from_doc(full);
+        super::check_load(&result);
+        if let Ok(loaded) = result {
+            // Every candidate must point into the season.
+            let s = &loaded.season;
+            for c in s.candidates().unwrap_or(&[]) {
+                assert!(c.learner.index() < s.learners().len());
+                assert!(c.group.index() < s.groups().len());
+                assert!(c.score.is_finite() && c.score >= 0.0);
+            }
+        }
+    }
+
+    /// `changes.csv` parsing (re-matching events) against the base season.
+    pub fn changes_csv(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else { return };
+        let season = super::base_season();
+        match changes::parse(text, "changes.csv", season) {
+            Ok(list) => {
+                for c in &list {
+                    if let Change::Seats(g, _) = c {
+                        assert!(g.index() < season.groups().len());
+                    }
+                }
+            }
+            Err(e) => assert!(!e.0.is_empty() && e.0.iter().all(|m| m.starts_with("changes.csv")), "{e:?}"),
+        }
+    }
+
+    /// `constraints.toml` parsing and id resolution against the base season.
+    pub fn constraints_toml(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else { return };
+        let season = super::base_season();
+        match Constraints::parse(text, "constraints.toml", season) {
+            Ok(c) => {
+                for b in &c.school_bounds {
+                    assert!(b.min <= b.max);
+                }
+                for r in &c.reserves {
+                    assert!(r.seats <= season.groups()[r.group.index()].seats);
+                }
+            }
+            Err(e) => {
+                assert!(!e.0.is_empty(), "an error without a message");
+                for err in &e.0 {
+                    let lines = text.lines().count().max(1) + 1;
+                    assert!(err.line >= 1 && err.line <= lines, "line {} out of range", err.line);
+                }
+            }
+        }
+    }
+
+    /// The CSV reader of every season table: the first byte picks the table,
+    /// the rest is the file's content.
+    pub fn season_csv(data: &[u8]) {
+        let Some((&pick, csv)) = data.split_first() else { return };
+        let table = TableName::ALL[usize::from(pick) % TableName::ALL.len()];
+        let (doc, diags) = season::read_csv_table_bytes(table, csv, "fuzz.csv");
+        let _ = diags.to_string();
+        // Whatever rows came through must validate without panicking, alone
+        // and laid over the base season.
+        super::check_load(&season::from_doc(doc.clone()));
+        let mut full = super::base_doc().clone();
+        match table {
+            TableName::Programmes => full.programmes = doc.programmes,
+            TableName::Schools => full.schools = doc.schools,
+            TableName::Learners => full.learners = doc.learners,
+            TableName::Workplaces => full.workplaces = doc.workplaces,
+            TableName::Recognitions => full.recognitions = doc.recognitions,
+            TableName::Candidates => full.candidates = doc.candidates,
+        }
+        super::check_load(&season::from_doc(full));
+    }
+
+    /// Loading a season from JSON text.
+    pub fn season_json(data: &[u8]) {
+        // `load` refuses non-UTF-8 before parsing; the same here.
+        let Ok(text) = std::str::from_utf8(data) else { return };
+        super::check_load(&season::from_json_str(text, "fuzz.json"));
+    }
+
+    /// Loading a season from an Excel workbook. The first byte picks how the
+    /// rest is read: odd, as the workbook file itself (the zip archive and
+    /// its limits); even, as the XML parts of a workbook that is then packed
+    /// into a valid archive ([`super::workbook_from_parts`]), so that
+    /// mutations reach the XML scanner, calamine and the sheet reader instead
+    /// of failing a zip checksum.
+    pub fn season_xlsx(data: &[u8]) {
+        let _ = season_xlsx_result(data);
+    }
+
+    /// The result of loading a season.
+    pub type LoadResult = Result<season::Loaded, season::LoadError>;
+
+    /// [`season_xlsx`], returning the load result (for the seed replay).
+    pub fn season_xlsx_result(data: &[u8]) -> Option<LoadResult> {
+        let (&mode, rest) = data.split_first()?;
+        let result = if mode & 1 == 1 {
+            season::from_xlsx_bytes(rest, "fuzz.xlsx")
+        } else {
+            season::from_xlsx_bytes(&super::workbook_from_parts(rest), "fuzz.xlsx")
+        };
+        super::check_load(&result);
+        Some(result)
+    }
 }

@@ -17,7 +17,9 @@ Examples:
   dualmatch generate --preset tiny --format json --out tiny.json
   dualmatch match data/sample --xlsx --out results
   dualmatch convert data/sample --out sample.xlsx
+  dualmatch template --out season.xlsx
 
+A season is a directory of CSV files, a JSON file or an .xlsx workbook.
 Exit codes: 0 ok, 1 infeasible or partial result, 2 bad input or usage, 3 I/O failure.";
 
 /// The `dualmatch` command line.
@@ -53,7 +55,9 @@ Examples:
   dualmatch validate season.json --format json
 
 A SEASON is a directory of CSV files (programmes, schools, learners, workplaces,
-recognitions, optional candidates) or one JSON file with the same tables.
+recognitions, optional candidates), one JSON file with the same tables, or an
+.xlsx workbook with a sheet per table (see `dualmatch template`).
+Writes nothing: prints the problems (or JSON with --format json).
 Errors make the command exit with 2; warnings do not.")]
     Validate(ValidateArgs),
     /// Write a realistic synthetic season (CSV directory or JSON file).
@@ -66,6 +70,10 @@ Examples:
   dualmatch generate --preset flanders --scenario --scarcity 0.6,0.8,1.0 --school-counts 5,25 --out sweep
   dualmatch compare sweep/* --policies max-fit,stable,first-come --seeds 5 --out cmp
 
+Writes the season's CSV files (programmes, schools, learners, workplaces,
+recognitions) into --out, or one JSON file with --format json; with
+--scenario a season directory per sweep point. Turn a season into an .xlsx
+workbook with `dualmatch convert`.
 The same options and seed always give byte-identical files.")]
     Generate(GenerateArgs),
     /// Assign placements for a whole season, provably optimally.
@@ -77,11 +85,18 @@ Examples:
   dualmatch match season/ --candidates my-scores.csv --out results --force
   dualmatch match data/sample --xlsx --by-school --out results
 
-Writes placements.csv, unplaced.csv (with the reason for each learner),
-seat_values.csv (what one more seat would be worth) and summary.json (with the
-proof of optimality). --xlsx adds results.xlsx: a sheet per CSV file and a
-summary sheet. --by-school adds by-school/<school>/ with only that school's
-learners. Exit code 1 when the constraints cannot all be met.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes placements.csv (with company, programme and school names), unplaced.csv
+(with the reason for each learner), seat_values.csv (what one more seat would
+be worth), waitlist.csv and recruitment.csv (max-fit; docs/advice.md),
+summary.json (with the proof of optimality, exact values, and which of these
+files a policy leaves out and why) and report.html. --xlsx adds results.xlsx:
+a sheet per CSV file and a summary sheet. --by-school adds by-school/<school>/
+with only that school's learners, and by-school/index.csv.
+Exit code 1 when the constraints cannot all be met.
+With --shard i/N (max-fit, max-placed) solves only shard i's share of the
+independent components and writes a part; `dualmatch merge` makes the
+result (docs/scale-out.md).")]
     Match(MatchArgs),
     /// Score every eligible learner–site pair (screening gates, then fit).
     #[command(after_help = "\
@@ -89,14 +104,19 @@ Examples:
   dualmatch score data/sample --out candidates.csv
   dualmatch score data/sample --weights weights.toml --out candidates.csv
 
-Writes learner,workplace,programme,score, one column per component, and
-distance_km. See docs/scoring.md for the gates, components and weights.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes one CSV file (--out): learner,workplace,programme,score, one column per
+component, and distance_km, with exact scores (it can be read back by
+`match --candidates`). See docs/scoring.md for the gates, components and weights.")]
     Score(ScoreArgs),
     /// Show a learner's best candidates, each score's breakdown, and why other sites were rejected.
     #[command(after_help = "\
 Examples:
   dualmatch explain data/sample --learner L000042
-  dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml")]
+  dualmatch explain data/sample --learner L000042 --top 10 --weights weights.toml
+
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes nothing: prints the explanation.")]
     Explain(ExplainArgs),
     /// Run allocation policies side by side and report who gains and who loses.
     #[command(after_help = "\
@@ -108,13 +128,20 @@ Examples:
 Policies: max-fit, max-placed, fair-share, stable, stable-workplace,
 serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md).
 Randomised policies run once per seed (--seed, --seed+1, ...).
-Writes comparison.csv, comparison.json and report.html.")]
+Seasons may be CSV directories, JSON files or .xlsx workbooks.
+Writes comparison.csv, comparison.json and report.html (a table per season
+with a glossary of the metrics, and for several seasons charts across them). With --shard i/N
+(or auto in a Slurm array or Kubernetes Indexed Job) runs only shard i's
+runs and writes a part; `dualmatch merge` makes the result (docs/scale-out.md).")]
     Compare(CompareArgs),
     /// Who moved, who gained and who lost a placement between two results.
     #[command(after_help = "\
 Examples:
   dualmatch diff results-before results-after
-  dualmatch diff results-before results-after --all-schools")]
+  dualmatch diff results-before results-after --all-schools
+
+Reads placements.csv and unplaced.csv of two result directories (of seasons
+in CSV, JSON or .xlsx form). Writes nothing: prints the differences.")]
     Diff(DiffArgs),
     /// Re-place learners affected by changes, keeping every placement that is still valid.
     #[command(after_help = "\
@@ -132,9 +159,22 @@ changes.csv has the header event,learner,workplace,programme,seats; events:
   seats_added      workplace,programme,seats
 Nobody whose placement is still valid is moved.
 
-Writes the files of `match` and placement_changes.csv (every learner who
-moved, gained or lost a placement); --xlsx and --by-school as for `match`.")]
+The season may be a CSV directory, a JSON file or an .xlsx workbook.
+Writes the files of `match` (placements.csv, unplaced.csv, seat_values.csv,
+waitlist.csv, recruitment.csv, summary.json, report.html with the changes)
+and placement_changes.csv (every learner who moved, gained or lost a
+placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
+    /// Check a result without trusting the solver: every rule, the totals, the optimality certificate, stability.
+    #[command(after_help = "\
+Examples:
+  dualmatch match data/sample --constraints c.toml --out results
+  dualmatch verify data/sample results --constraints c.toml
+
+Pass the inputs `match` used (--constraints, --weights, --candidates).
+Prints each check with PASS, FAIL (naming the rows) or SKIP; exits 0 when
+every check holds, 1 when one fails, 2 on bad input (docs/policies.md).")]
+    Verify(VerifyArgs),
     /// Write a season (CSV directory or JSON file) as an xlsx workbook.
     #[command(after_help = "\
 Examples:
@@ -143,9 +183,38 @@ Examples:
 
 The workbook has one sheet per table (programmes, schools, learners,
 workplaces, recognitions, and candidates when the season has them), with the
-same header and columns as the CSV files; numbers are numeric cells. The
-season is validated first: a season with errors is not converted.")]
+same header and columns as the CSV files; numbers are numeric cells. Writes
+one .xlsx workbook (--out), with the drop-down lists and number rules of
+`dualmatch template`; it is a season too. The season is validated first: a
+season with errors is not converted.")]
     Convert(ConvertArgs),
+    /// Write an empty season workbook to fill in, with drop-down lists and number rules.
+    #[command(after_help = "\
+Examples:
+  dualmatch template --out season.xlsx
+  dualmatch validate season.xlsx
+  dualmatch match season.xlsx --out results
+
+Writes one .xlsx workbook: an instructions sheet, then a sheet per table
+(programmes, schools, learners, workplaces, recognitions) with the header of
+the CSV files. A learner's school, programme and screening and a
+recognition's workplace and programme are drop-down lists fed by the
+workbook's own sheets; seats, capacity, readiness, coordinates and the
+commute only take numbers in range. Filled in, the workbook is a season:
+validate and match it directly. `convert` writes the same rules.")]
+    Template(TemplateArgs),
+    /// Put the parts of a sharded compare or match together into the single run's result.
+    #[command(after_help = "\
+Examples:
+  dualmatch compare seasons/* --policies all --seeds 10 --shard 0/4 --out part-0   (… up to 3/4)
+  dualmatch merge part-0 part-1 part-2 part-3 --out cmp
+  dualmatch match national --shard auto --out parts/$SLURM_ARRAY_TASK_ID
+  dualmatch merge parts/* --out national-result
+
+The merged files are those the unsharded run writes, byte for byte (with
+--no-timings). Parts of different runs (other inputs, options or shard count)
+are refused with exit code 2, and missing shards are named. See docs/scale-out.md.")]
+    Merge(MergeArgs),
 }
 
 /// How diagnostics are printed.
@@ -160,7 +229,7 @@ pub enum ReportFormat {
 /// `dualmatch validate`.
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// Output format of the report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -231,7 +300,7 @@ pub struct GenerateArgs {
 /// `dualmatch match`.
 #[derive(Args, Debug)]
 pub struct MatchArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The allocation policy: max-fit, max-placed and the rank-profile
     /// policies (rank-maximal, max-size-min-cost, greedy-max, generous-max)
@@ -265,6 +334,11 @@ pub struct MatchArgs {
     /// Solver path.
     #[arg(long, value_enum, default_value_t = Solver::Auto)]
     pub solver: Solver,
+    /// Seconds the mixed-integer path may take (sites with `allow_empty =
+    /// true` in constraints.toml): when hit, the best placement found is
+    /// written with its bound and gap (docs/constraints.md).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub time_limit: Option<std::time::Duration>,
     /// The budget of candidate pairs.
     #[command(flatten)]
     pub pairs: PairBudget,
@@ -274,6 +348,17 @@ pub struct MatchArgs {
     /// Extra result files.
     #[command(flatten)]
     pub files: ResultFiles,
+    /// Run one shard of a sharded match.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1e9 => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!("{s:?} is not a number of seconds above 0 (for example 30 or 2.5)")),
+    }
 }
 
 /// The budget of candidate pairs of the commands that score a season
@@ -327,7 +412,7 @@ pub struct ResultDir {
 /// `dualmatch score`.
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
@@ -346,7 +431,7 @@ pub struct ScoreArgs {
 /// `dualmatch explain`.
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The learner's id.
     #[arg(long)]
@@ -362,7 +447,8 @@ pub struct ExplainArgs {
 /// `dualmatch compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// One or more seasons.
+    /// One or more seasons: directories of CSV files, JSON files or .xlsx
+    /// workbooks.
     #[arg(required = true)]
     pub seasons: Vec<PathBuf>,
     /// Comma-separated policies, or `all`.
@@ -389,6 +475,38 @@ pub struct CompareArgs {
     /// The result directory.
     #[command(flatten)]
     pub dir: ResultDir,
+    /// Run one shard of a sharded comparison.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// Which shard of a sharded run to make (docs/scale-out.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ShardArgs {
+    /// Run only shard i of N (numbered from 0: 0/4 … 3/4) and write a part
+    /// for `dualmatch merge`; `auto` reads SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N.
+    #[arg(long, value_name = "i/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for --shard auto in a Kubernetes Indexed Job
+    /// (its completions); with Slurm it must equal SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
+}
+
+/// `dualmatch merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The parts: the --out directories of every shard (or their part.json).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Result directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace the result directory if it exists, but only a result that
+    /// dualmatch wrote (as for `match --force`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `dualmatch diff`.
@@ -403,10 +521,32 @@ pub struct DiffArgs {
     pub all_schools: bool,
 }
 
+/// `dualmatch verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The season the result was made from.
+    pub season: PathBuf,
+    /// The result directory (of `dualmatch match`).
+    pub result: PathBuf,
+    /// The coordinator constraints the result was made under (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// The scoring weights the result was made with (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// The scored pairs the result was made from, if supplied.
+    #[arg(long, value_name = "FILE")]
+    pub candidates: Option<PathBuf>,
+    /// The budget of candidate pairs.
+    #[command(flatten)]
+    pub pairs: PairBudget,
+}
+
 /// `dualmatch rematch`.
 #[derive(Args, Debug)]
 pub struct RematchArgs {
-    /// The season (with any new learners added).
+    /// The season (with any new learners added): a directory of CSV files, a
+    /// JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The result directory of the earlier run.
     #[arg(long, value_name = "DIR")]
@@ -436,10 +576,21 @@ pub struct RematchArgs {
     pub files: ResultFiles,
 }
 
+/// `dualmatch template`.
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// The workbook to write (ending in .xlsx).
+    #[arg(long, short, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Replace the workbook if it exists (only a file, never a directory).
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `dualmatch convert`.
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The season: a directory of CSV files or a JSON file.
+    /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
     /// The workbook to write (ending in .xlsx).
     #[arg(long, short, value_name = "FILE.xlsx")]

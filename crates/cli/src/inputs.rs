@@ -76,3 +76,22 @@ pub fn load_season(
     }
     Ok(season)
 }
+
+/// The engine of a `match` (and of the `merge` of a sharded one) over
+/// `season`: the weights and the recorded settings; constraints are added
+/// by the caller.
+pub fn match_engine<'s>(
+    season: &'s Season,
+    weights: Weights,
+    settings: &crate::parts::MatchSettings,
+) -> anyhow::Result<dualmatch::Engine<'s>> {
+    let (improve, tie_break) = settings.improvement()?;
+    Ok(dualmatch::Engine::new(season)
+        .weights(weights)
+        .policy(crate::parts::policy(&settings.policy)?)
+        .seed(settings.seed)
+        .improvement(improve)
+        .tie_break(tie_break)
+        .solver(settings.solver()?)
+        .max_pairs(settings.max_pairs))
+}

@@ -6,6 +6,7 @@ mod cmd;
 mod exit;
 mod inputs;
 mod output;
+mod parts;
 mod progress;
 mod report;
 mod results;
@@ -41,7 +42,10 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Compare(a) => cmd::compare::run(a, &cli.global),
         args::Command::Diff(a) => cmd::diff::run(a, &cli.global),
         args::Command::Rematch(a) => cmd::rematch::run(a, &cli.global),
+        args::Command::Verify(a) => cmd::verify::run(a, &cli.global),
         args::Command::Explain(a) => cmd::explain::run(a, &cli.global),
         args::Command::Convert(a) => cmd::convert::run(a, &cli.global),
+        args::Command::Template(a) => cmd::template::run(a, &cli.global),
+        args::Command::Merge(a) => cmd::merge::run(a, &cli.global),
     }
 }

@@ -6,7 +6,9 @@
 
 use std::io;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use crate::exit::usage;
@@ -20,13 +22,129 @@ const MAX_WIDTH: usize = 60;
 /// table a worksheet cannot hold (more than 1,048,576 rows, a text over
 /// 32,767 characters) is a usage error naming the sheet and row.
 pub fn workbook(display: &str, tables: &[Table], summary: Option<&Value>) -> anyhow::Result<Vec<u8>> {
+    build(display, tables, summary, None)
+}
+
+/// What a season workbook checks as it is edited ([`season_workbook`]).
+pub enum SeasonBook {
+    /// A season as `convert` writes it: the tables with their validation.
+    Season,
+    /// An empty season to fill in (`template`): an instructions sheet first.
+    Template,
+}
+
+/// A season workbook: one sheet per table of the season, as [`workbook`],
+/// with data validation on the cells people type: drop-down lists for a
+/// learner's school, programme and screening outcome and for a
+/// recognition's workplace and programme (fed by the workbook's own
+/// `schools`, `programmes` and `workplaces` sheets), and number rules for
+/// seats, capacity, readiness, coordinates and the commute, the same rules
+/// the season reader applies ([`validations`]).
+pub fn season_workbook(display: &str, tables: &[Table], kind: SeasonBook) -> anyhow::Result<Vec<u8>> {
+    build(display, tables, None, Some(kind))
+}
+
+/// The last row a validation covers (the last row of a worksheet).
+const LAST_ROW: u32 = 1_048_575;
+
+/// The validation of column `column` of season table `table`, if any, with
+/// a one-line help text that Excel shows when the cell is selected.
+pub fn validations(table: &str, column: &str) -> Option<(DataValidation, &'static str)> {
+    let list = |sheet: &str| Formula::new(format!("={sheet}!$A$2:$A${}", LAST_ROW + 1));
+    let (v, help) = match (table, column) {
+        ("learners", "school") => {
+            (DataValidation::new().allow_list_formula(list("schools")), "Pick a school id from the schools sheet.")
+        }
+        ("learners" | "recognitions", "programme") => (
+            DataValidation::new().allow_list_formula(list("programmes")),
+            "Pick a programme id from the programmes sheet.",
+        ),
+        ("recognitions", "workplace") => (
+            DataValidation::new().allow_list_formula(list("workplaces")),
+            "Pick a workplace id from the workplaces sheet.",
+        ),
+        ("learners", "screening") => (
+            DataValidation::new().allow_list_strings(&["passed", "pending", "failed"]).ok()?,
+            "passed, pending or failed.",
+        ),
+        (_, "seats" | "capacity") => (
+            DataValidation::new().allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+            "A whole number, 0 or more.",
+        ),
+        (_, "readiness" | "min_readiness") => (
+            DataValidation::new().allow_whole_number(DataValidationRule::Between(1, 4)),
+            "A whole number from 1 (not yet ready) to 4.",
+        ),
+        (_, "lat") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::Between(-90.0, 90.0)),
+            "Latitude in degrees, -90 to 90 (Flanders: about 51).",
+        ),
+        (_, "lon") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::Between(-180.0, 180.0)),
+            "Longitude in degrees, -180 to 180 (Flanders: about 3 to 6).",
+        ),
+        ("learners", "max_commute_km") => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
+            "The longest commute in km, 0 or more.",
+        ),
+        _ => return None,
+    };
+    let v = v.set_input_message(help).ok()?.set_error_message(format!("Not allowed here. {help}")).ok()?;
+    Some((v, help))
+}
+
+/// The instructions sheet of a template.
+const INSTRUCTIONS: &[&str] = &[
+    "dualmatch season workbook",
+    "",
+    "Fill in one row per record on each sheet, under the header; keep the headers as they are.",
+    "1. programmes: id and name of each programme (for example P01, Kok).",
+    "2. schools: id, name and location (lat, lon in degrees) of each school.",
+    "3. workplaces: each company site: id, company name, location, capacity (most learners at once, empty = no \
+     limit), min_readiness (1-4), requires, partner_schools and preferences (lists separated by ;).",
+    "4. recognitions: which site may train which programme, and how many seats.",
+    "5. learners: id, school and programme (pick from the drop-down lists, fed by the sheets above), home \
+     location, max_commute_km, readiness (1-4), screening (passed, pending or failed), attributes and \
+     preferences (lists separated by ;).",
+    "",
+    "Cells with a rule show it when selected and refuse what the season reader would refuse.",
+    "Then run: dualmatch validate season.xlsx, and dualmatch match season.xlsx --out results",
+    "This sheet is ignored when the season is read. Column meanings: docs/format.md.",
+];
+
+fn build(
+    display: &str,
+    tables: &[Table],
+    summary: Option<&Value>,
+    season: Option<SeasonBook>,
+) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     // A fixed creation time, so that the same results give the same bytes.
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(internal)?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
+    if let Some(SeasonBook::Template) = season {
+        let ws = book.add_worksheet();
+        ws.set_name("instructions").map_err(internal)?;
+        for (r, line) in INSTRUCTIONS.iter().enumerate() {
+            if r == 0 {
+                ws.write_string_with_format(0, 0, *line, &bold).map_err(internal)?;
+            } else {
+                ws.write_string(r as u32, 0, *line).map_err(internal)?;
+            }
+        }
+        ws.set_column_width(0, 120).map_err(internal)?;
+    }
     for t in tables {
-        table_sheet(book.add_worksheet(), t, &bold, display)?;
+        let ws = book.add_worksheet();
+        table_sheet(ws, t, &bold, display)?;
+        if season.is_some() {
+            for (c, (name, _)) in t.columns.iter().enumerate() {
+                if let Some((v, _)) = validations(&t.name, name) {
+                    ws.add_data_validation(1, c as u16, LAST_ROW, c as u16, &v).map_err(internal)?;
+                }
+            }
+        }
     }
     if let Some(v) = summary {
         summary_sheet(book.add_worksheet(), v, &bold).map_err(internal)?;
@@ -103,68 +221,158 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, text: &str, kind: Kind) ->
     Ok(())
 }
 
-/// The `summary` sheet: a key/value row for every scalar of `v` (nested
-/// objects as dotted keys, such as `proof.bound`), then each list of records
-/// (such as `per_school`) as a small table under its name.
+/// How a figure of the summary sheet is shown.
+#[derive(Clone, Copy)]
+enum Show {
+    /// As it is, with a unit.
+    Plain(&'static str),
+    /// A share (0–1) as a percentage.
+    Percent,
+    /// `true`/`false` as yes/no.
+    YesNo,
+}
+
+/// The figures of the summary sheet, in order: the words, where summary.json
+/// holds the value (a JSON pointer), and how it is shown. A figure that the
+/// summary lacks is left out.
+const FIGURES: &[(&str, &str, Show)] = &[
+    ("School", "/school", Show::Plain("")),
+    ("School name", "/name", Show::Plain("")),
+    ("Policy", "/policy", Show::Plain("")),
+    ("Learners", "/learners", Show::Plain("learners")),
+    ("Learners placed", "/placed", Show::Plain("learners")),
+    ("Learners unplaced", "/unplaced", Show::Plain("learners")),
+    ("Share placed", "/placed_share", Show::Percent),
+    ("Total score", "/total_score", Show::Plain("points (0–100 per placement)")),
+    ("Mean score of a placed learner", "/mean_score", Show::Plain("points (0–100)")),
+    ("Proven optimal", "/optimal", Show::YesNo),
+    ("Upper bound on the total score", "/proof/bound", Show::Plain("points")),
+    ("Gap between bound and total score", "/proof/gap", Show::Plain("points (0 = optimal)")),
+    ("Solver", "/proof/method", Show::Plain("")),
+    ("Most learners that can be placed", "/proof/max_placeable", Show::Plain("learners")),
+    ("Independent parts solved", "/proof/components", Show::Plain("components")),
+    ("Lottery seed", "/seed", Show::Plain("")),
+    ("Improved afterwards (nobody loses)", "/improve", Show::YesNo),
+    ("Candidate pairs", "/candidates/pairs", Show::Plain("learner–site pairs")),
+    ("Candidates from", "/candidates/source", Show::Plain("")),
+    ("Placements kept (rematch)", "/rematch/kept", Show::Plain("learners")),
+    ("Learners moved (rematch)", "/rematch/moved", Show::Plain("learners")),
+    ("Learners who gained a placement (rematch)", "/rematch/gained", Show::Plain("learners")),
+    ("Learners who lost a placement (rematch)", "/rematch/lost", Show::Plain("learners")),
+    ("Placements fixed as they were (rematch)", "/rematch/pinned", Show::Plain("learners")),
+    ("Learners moved (this school)", "/changes/moved", Show::Plain("learners")),
+    ("Learners who gained a placement (this school)", "/changes/gained", Show::Plain("learners")),
+    ("Learners who lost a placement (this school)", "/changes/lost", Show::Plain("learners")),
+    ("Time to load and score", "/load_seconds", Show::Plain("seconds")),
+    ("Time to solve", "/solve_seconds", Show::Plain("seconds")),
+];
+
+/// A column of a table on the summary sheet: the field of summary.json, the
+/// header, and whether it is a share shown as a percentage.
+type SummaryColumn = (&'static str, &'static str, bool);
+
+/// The `summary` sheet, for people: one row per figure in plain words with
+/// its unit ([`FIGURES`]), the unplaced learners by reason, the files left
+/// out and why, then the tables per school and per programme with named
+/// columns. summary.json keeps every exact value.
 fn summary_sheet(ws: &mut Worksheet, v: &Value, bold: &Format) -> Result<(), XlsxError> {
     ws.set_name("summary")?;
-    let mut scalars = Vec::new();
-    let mut lists = Vec::new();
-    flatten("", v, &mut scalars, &mut lists);
-    let mut widths = Widths(vec![5; 2]);
-    ws.write_string_with_format(0, 0, "key", bold)?;
-    ws.write_string_with_format(0, 1, "value", bold)?;
-    let mut row = 0u32;
-    for (key, value) in &scalars {
-        row += 1;
-        widths.see(0, key);
-        ws.write_string(row, 0, key)?;
-        json_cell(ws, row, 1, value, &mut widths)?;
+    let pct = Format::new().set_num_format("0.0%");
+    let mut widths = Widths(vec![12, 8, 8, 8, 8, 8]);
+    for (c, h) in ["Figure", "Value", "Unit"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, bold)?;
     }
-    for (name, records) in &lists {
-        row += 2;
-        ws.write_string_with_format(row, 0, name, bold)?;
+    let mut row = 0u32;
+    let mut put = |ws: &mut Worksheet, label: &str, value: &Value, show: Show, widths: &mut Widths| {
         row += 1;
-        let mut keys: Vec<&String> = Vec::new();
-        for k in records.iter().filter_map(Value::as_object).flat_map(|o| o.keys()) {
-            if !keys.contains(&k) {
-                keys.push(k);
+        widths.see(0, label);
+        ws.write_string(row, 0, label)?;
+        match (show, value) {
+            (Show::Percent, Value::Number(n)) => {
+                widths.see(1, "100.0%");
+                ws.write_number_with_format(row, 1, n.as_f64().unwrap_or(f64::NAN), &pct)?;
+            }
+            (Show::YesNo, Value::Bool(b)) => {
+                ws.write_string(row, 1, if *b { "yes" } else { "no" })?;
+            }
+            _ => json_cell(ws, row, 1, value, widths)?,
+        }
+        if let Show::Plain(unit) = show {
+            if !unit.is_empty() {
+                widths.see(2, unit);
+                ws.write_string(row, 2, unit)?;
             }
         }
-        for (c, k) in keys.iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, *k, bold)?;
-            widths.see(c, k);
+        Ok::<(), XlsxError>(())
+    };
+    let share = match (v["placed"].as_f64(), v["learners"].as_f64()) {
+        (Some(p), Some(n)) if n > 0.0 => Some(Value::from(p / n)),
+        _ => None,
+    };
+    for &(label, pointer, show) in FIGURES {
+        let value = if pointer == "/placed_share" { share.as_ref() } else { v.pointer(pointer) };
+        match value {
+            Some(x) if !x.is_null() && !x.is_object() => put(ws, label, x, show, &mut widths)?,
+            _ => {}
         }
-        for rec in records.iter() {
+    }
+    if let Some(Value::Object(kinds)) = v.get("unplaced_by_reason") {
+        for (kind, n) in kinds {
+            put(ws, &format!("Unplaced: {kind}"), n, Show::Plain("learners"), &mut widths)?;
+        }
+    }
+    if let Some(Value::Array(absent)) = v.get("files_not_written") {
+        for a in absent {
+            let label = format!("Not written: {}", a["file"].as_str().unwrap_or(""));
+            put(ws, &label, &a["why"], Show::Plain(""), &mut widths)?;
+        }
+    }
+    let lists: [(&str, &[SummaryColumn]); 2] = [
+        (
+            "per_school",
+            &[
+                ("school", "School", false),
+                ("name", "Name", false),
+                ("learners", "Learners", false),
+                ("placed", "Placed", false),
+                ("rate", "Share placed", true),
+            ],
+        ),
+        (
+            "per_programme",
+            &[
+                ("programme", "Programme", false),
+                ("name", "Name", false),
+                ("learners", "Learners", false),
+                ("placed", "Placed", false),
+                ("seats", "Seats", false),
+            ],
+        ),
+    ];
+    for (key, columns) in lists {
+        let Some(Value::Array(records)) = v.get(key) else { continue };
+        row += 2;
+        let title = if key == "per_school" { "Per school" } else { "Per programme" };
+        ws.write_string_with_format(row, 0, title, bold)?;
+        row += 1;
+        for (c, (_, head, _)) in columns.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *head, bold)?;
+            widths.see(c, head);
+        }
+        for rec in records {
             row += 1;
-            for (c, k) in keys.iter().enumerate() {
-                json_cell(ws, row, c as u16, &rec[k.as_str()], &mut widths)?;
+            for (c, (field, _, percent)) in columns.iter().enumerate() {
+                match (&rec[*field], percent) {
+                    (Value::Number(n), true) => {
+                        ws.write_number_with_format(row, c as u16, n.as_f64().unwrap_or(f64::NAN), &pct)?;
+                    }
+                    (x, _) => json_cell(ws, row, c as u16, x, &mut widths)?,
+                }
             }
         }
     }
     ws.set_freeze_panes(1, 0)?;
     widths.apply(ws)
-}
-
-/// Splits `v` into scalar fields (with dotted keys) and lists of records.
-fn flatten<'v>(
-    prefix: &str,
-    v: &'v Value,
-    scalars: &mut Vec<(String, &'v Value)>,
-    lists: &mut Vec<(String, &'v [Value])>,
-) {
-    let Value::Object(map) = v else {
-        scalars.push((prefix.to_string(), v));
-        return;
-    };
-    for (k, x) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        match x {
-            Value::Object(_) => flatten(&key, x, scalars, lists),
-            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => lists.push((key, items)),
-            _ => scalars.push((key, x)),
-        }
-    }
 }
 
 /// A JSON value as a cell: numbers numeric, booleans boolean, null empty,

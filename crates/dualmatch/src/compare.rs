@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::shard::Shard;
 
 /// One policy run of a comparison.
 #[derive(Clone, Debug)]
@@ -77,6 +78,24 @@ fn t975(df: usize) -> f64 {
 /// Placement probabilities per policy (in the order the policies first
 /// appear in `rows`) over the successful runs of `rows`, all of one season.
 pub fn probabilities(season: &dualmatch_core::Season, rows: &[CompareRow]) -> Vec<Probabilities> {
+    let runs: Vec<RankRun> =
+        rows.iter().map(|r| RankRun { policy: r.policy, ranks: r.result.is_ok().then_some(&r.ranks[..]) }).collect();
+    probabilities_of(season, &runs)
+}
+
+/// One run as [`probabilities_of`] reads it: its policy, and the learners'
+/// ranks ([`CompareRow::ranks`]) when it succeeded.
+#[derive(Clone, Copy, Debug)]
+pub struct RankRun<'a> {
+    /// The policy.
+    pub policy: Policy,
+    /// Per learner: 0 unplaced, else the rank; `None` when the run failed.
+    pub ranks: Option<&'a [u32]>,
+}
+
+/// [`probabilities`] from the runs' ranks alone (as a merge of a sharded
+/// compare has them).
+pub fn probabilities_of(season: &dualmatch_core::Season, rows: &[RankRun]) -> Vec<Probabilities> {
     let mut order: Vec<Policy> = Vec::new();
     for r in rows {
         if !order.contains(&r.policy) {
@@ -92,8 +111,8 @@ pub fn probabilities(season: &dualmatch_core::Season, rows: &[CompareRow]) -> Ve
     order
         .into_iter()
         .map(|policy| {
-            let runs: Vec<&CompareRow> =
-                rows.iter().filter(|r| r.policy == policy && r.result.is_ok() && r.ranks.len() == n).collect();
+            let runs: Vec<&[u32]> =
+                rows.iter().filter(|r| r.policy == policy).filter_map(|r| r.ranks).filter(|x| x.len() == n).collect();
             let k = runs.len();
             let share = |c: usize| if k == 0 { 0.0 } else { c as f64 / k as f64 };
             let learners = (0..n)
@@ -101,7 +120,7 @@ pub fn probabilities(season: &dualmatch_core::Season, rows: &[CompareRow]) -> Ve
                     let (mut placed, mut off) = (0usize, 0usize);
                     let mut by_rank: Vec<usize> = Vec::new();
                     for r in &runs {
-                        match r.ranks[li] {
+                        match r[li] {
                             0 => {}
                             metrics::OFF_LIST => {
                                 placed += 1;
@@ -131,7 +150,7 @@ pub fn probabilities(season: &dualmatch_core::Season, rows: &[CompareRow]) -> Ve
                             let placed = season
                                 .learners()
                                 .iter()
-                                .zip(&r.ranks)
+                                .zip(r.iter())
                                 .filter(|(l, &x)| l.school.index() == si && x != 0)
                                 .count();
                             if size[si] == 0 {
@@ -190,19 +209,45 @@ impl Engine<'_> {
         first_seed: u64,
         done: &(dyn Fn() + Sync),
     ) -> Result<Vec<CompareRow>, Error> {
+        let rows = self.compare_share(policies, seeds, first_seed, 0, Shard::WHOLE, done)?;
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The runs of [`Self::compare`] that belong to `shard`, each with its
+    /// number: the runs of this season are numbered from `first_index` in
+    /// the order [`Self::compare`] makes them (several seasons: the runs of
+    /// the seasons before come first), and run `k` belongs to shard
+    /// `k mod N` ([`Shard::owns_run`]). A run's lottery seed is its seed, so
+    /// its result is the same in any shard and for any `N`.
+    pub fn compare_share(
+        &self,
+        policies: &[Policy],
+        seeds: u64,
+        first_seed: u64,
+        first_index: u64,
+        shard: Shard,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<Vec<(u64, CompareRow)>, Error> {
         let model = self.model()?;
-        let mut jobs: Vec<(Policy, Option<u64>)> = Vec::new();
+        let mut jobs: Vec<(u64, Policy, Option<u64>)> = Vec::new();
+        let mut k = first_index;
+        let mut add = |p: Policy, seed: Option<u64>| {
+            if shard.owns_run(k) {
+                jobs.push((k, p, seed));
+            }
+            k += 1;
+        };
         for &p in policies {
             if p.randomised() {
-                jobs.extend((0..seeds).map(|k| (p, Some(first_seed + k))));
+                (0..seeds).for_each(|s| add(p, Some(first_seed + s)));
             } else {
-                jobs.push((p, None));
+                add(p, None);
             }
         }
         let (improve, tie_break) = (self.options().improve, self.options().tie_break);
         self.install(|| {
             jobs.par_iter()
-                .map(|&(policy, seed)| {
+                .map(|&(k, policy, seed)| {
                     let t = Instant::now();
                     let imp = policy.implementation();
                     let draw = policies::Lottery { seed: seed.unwrap_or(first_seed), tie_break };
@@ -213,7 +258,7 @@ impl Engine<'_> {
                         Err(e) => (Err(e), Vec::new()),
                     };
                     done();
-                    CompareRow { policy, seed, result, seconds: t.elapsed().as_secs_f64(), ranks }
+                    (k, CompareRow { policy, seed, result, seconds: t.elapsed().as_secs_f64(), ranks })
                 })
                 .collect()
         })

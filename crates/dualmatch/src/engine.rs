@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use dualmatch_core::scoring::{self, Candidates, Explanation, TooManyPairs, Weights, DEFAULT_MAX_PAIRS};
 use dualmatch_core::Season;
+use dualmatch_optimiser::network::Solved;
 use dualmatch_optimiser::policies::{Improve, TieBreak};
 use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
 
@@ -132,6 +133,16 @@ impl<'s> Engine<'s> {
         self
     }
 
+    /// The time limit of the mixed-integer path, taken by the components that
+    /// a minimum group size with `allow_empty = true` ("a group or nobody")
+    /// touches: when it is hit, the run keeps the best placement found and
+    /// its proof gives a bound ([`Run::gap`] is then positive). Without it,
+    /// those components are solved until proven optimal.
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.options.time_limit = Some(limit);
+        self
+    }
+
     /// Runs this engine's work on `threads` worker threads (its own pool).
     /// Without it, the caller's rayon pool is used. Results never depend on
     /// the thread count.
@@ -226,19 +237,35 @@ impl<'s> Engine<'s> {
 
     /// Solves with the engine's policy. The result is checked against every
     /// constraint of the model; exact policies carry a proof. A policy that
-    /// cannot meet the school floors that are set is refused
+    /// cannot meet the school floors or minimum group sizes that are set is refused
     /// ([`Error::Unsupported`]) before any work. The run
     /// borrows only the season, so the engine may be a temporary.
     pub fn solve(&self) -> Result<Run<'s>, Error> {
         let policy = self.options.policy;
-        let floors = self.constraints.school_bounds.iter().filter(|b| b.min > 0).count();
-        if floors > 0 && !policy.implementation().meets_floors() {
+        let implementation = policy.implementation();
+        let school_floors = match implementation.meets_floors() {
+            true => 0,
+            false => self.constraints.school_bounds.iter().filter(|b| b.min > 0).count(),
+        };
+        let group_sizes = match implementation.meets_group_sizes() {
+            true => 0,
+            false => self.constraints.site_minimums.len(),
+        };
+        let floors = school_floors + group_sizes;
+        if floors > 0 {
             return Err(Error::Unsupported { policy, floors });
         }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
-        solved.assignment.check(&model).map_err(Error::Internal)?;
-        let reasons = dualmatch_optimiser::unplaced::reasons(&model, &solved.assignment);
+        self.finish(&model, solved)
+    }
+
+    /// The run of `solved`: checked against every constraint of `model`,
+    /// with the unplaced learners' reasons.
+    pub(crate) fn finish(&self, model: &PlacementModel, solved: Solved) -> Result<Run<'s>, Error> {
+        solved.assignment.check(model).map_err(Error::Internal)?;
+        let reasons =
+            dualmatch_optimiser::unplaced::reasons_for(model, &solved.assignment, self.options.policy.uses_lists());
         let candidates = Arc::clone(&self.candidates_and_source()?.0);
         let constraints = Arc::clone(&self.constraints);
         Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads))

@@ -26,13 +26,22 @@ pub enum Error {
     #[error("the constraints cannot all be met")]
     Infeasible(Infeasible),
     /// The policy cannot honour a constraint that is set (a school floor
-    /// under a policy that does not aim for floors).
-    #[error("policy {policy} cannot guarantee school floors, but the constraints set {floors} floor(s); use --policy max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max, which meet floors, or remove the floors")]
+    /// or a minimum group size under a policy that does not aim for them).
+    #[error("policy {policy} cannot guarantee school floors or minimum group sizes, but the constraints set {floors} of them; use --policy max-fit, max-placed or fair-share, which meet them (rank-maximal, max-size-min-cost, greedy-max and generous-max meet school floors but not minimum group sizes), or remove them")]
     Unsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,
-        /// How many school floors are set.
+        /// How many school floors and minimum group sizes (`[[site]]`) are set.
         floors: usize,
+    },
+    /// A sharded match was asked of a policy or model that does not split
+    /// into independent components.
+    #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve, --solver lp or constraints that need the mixed-integer model), or run the match unsharded")]
+    NotShardable {
+        /// The policy.
+        policy: dualmatch_optimiser::Policy,
+        /// Why not.
+        why: String,
     },
     /// Scoring would make more candidate pairs than the budget allows
     /// (checked before any pair is made).
@@ -79,6 +88,7 @@ impl Error {
                 | Error::Previous(_)
                 | Error::UnknownLearner(_)
                 | Error::Unsupported { .. }
+                | Error::NotShardable { .. }
                 | Error::TooManyPairs(_)
         )
     }

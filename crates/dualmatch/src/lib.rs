@@ -17,7 +17,11 @@
 //! The same [`Engine`] re-matches during the season ([`Engine::rematch`]),
 //! compares policies ([`Engine::compare`]), explains a learner's candidates
 //! ([`Engine::explain`]), and a max-fit [`Run`] gives the waiting list and
-//! recruitment advice ([`Run::advice`]).
+//! recruitment advice ([`Run::advice`]). Sharded runs on a cluster
+//! ([`shard`]: `Engine::compare_share`, `Engine::solve_share`,
+//! `Engine::assemble`) split a comparison or a season's independent
+//! components over processes and put the parts back together into the
+//! single run's result.
 //!
 //! Architecture invariant: this crate only composes `dualmatch-core` (the
 //! season, scoring) and `dualmatch-optimiser` (model, solvers, policies); it
@@ -31,12 +35,15 @@ mod engine;
 mod error;
 mod rematch;
 mod run;
+pub mod shard;
+mod verify;
 
-pub use compare::{probabilities, CompareRow, LearnerOdds, Probabilities, SchoolRate};
+pub use compare::{probabilities, probabilities_of, CompareRow, LearnerOdds, Probabilities, RankRun, SchoolRate};
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};
 pub use run::{Placement, Placements, Run};
+pub use verify::{Check, Verdict, Verification};
 
 pub use dualmatch_core as core;
 pub use dualmatch_optimiser as optimiser;

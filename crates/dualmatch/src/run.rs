@@ -200,7 +200,8 @@ impl<'s> Run<'s> {
     /// The waiting list and the recruitment advice of a max-fit optimum;
     /// `Ok(None)` for other results (they have no seat values).
     pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {
-        if self.solved.duals.is_none() {
+        // The advice's residual network does not model site minimums.
+        if self.solved.duals.is_none() || !self.constraints.site_minimums.is_empty() {
             return Ok(None);
         }
         let model = self.model();

@@ -130,6 +130,30 @@ fn floors_under_a_policy_that_cannot_meet_them_are_refused() {
 }
 
 #[test]
+fn minimum_group_sizes_are_refused_under_a_policy_that_cannot_meet_them_and_verified_otherwise() {
+    let season = sample();
+    let w = &season.workplaces()[0].id;
+    let toml = format!("[[site]]\nworkplace = \"{w}\"\nmin = 1\n");
+    let stable = Engine::new(&season).policy(Policy::Stable).constraints_toml(&toml, "c.toml").unwrap();
+    let err = stable.solve().err().expect("stable cannot guarantee group sizes");
+    assert!(matches!(err, Error::Unsupported { policy: Policy::Stable, floors: 1 }) && err.is_input(), "{err:?}");
+    // With max-fit the minimum holds, and the proof carries a certificate.
+    let exact = Engine::new(&season).policy(Policy::MaxFit).constraints_toml(&toml, "c.toml").unwrap();
+    match exact.solve() {
+        Ok(run) => {
+            assert!(run.placements().any(|p| p.workplace_id() == w), "nobody at {w}");
+            assert!(run.proof().is_some_and(|p| p.certificate.is_some()));
+            assert_eq!(run.gap(), Some(0.0));
+        }
+        // The site may be out of everyone's reach: then the conflict names it.
+        Err(Error::Infeasible(inf)) => {
+            assert!(inf.describe(&season).iter().any(|d| d.contains(&format!("site {w} needs a group"))), "{inf:?}")
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
 fn a_season_over_the_pair_budget_is_refused_before_scoring() {
     let season = sample();
     let engine = Engine::new(&season).max_pairs(10);

@@ -24,6 +24,11 @@
 //! [[forbid]]            # a pair that must not be used
 //! learner = "L000002"
 //! workplace = "W000011"
+//!
+//! [[site]]              # a minimum group size at a site
+//! workplace = "W000010"
+//! min = 2
+//! allow_empty = true    # 0 or at least `min` learners; false (default): at least `min`, always
 //! ```
 
 use std::ops::Range;
@@ -52,6 +57,9 @@ pub struct ConstraintsFile {
     /// Forbidden pairs.
     #[serde(default)]
     pub forbid: Vec<PairRule>,
+    /// Minimum group sizes at a site.
+    #[serde(default)]
+    pub site: Vec<SiteRule>,
 }
 
 impl ConstraintsFile {
@@ -112,6 +120,20 @@ pub struct PairRule {
     pub workplace: Spanned<String>,
 }
 
+/// `[[site]]`: at least `min` learners at a site (over all its
+/// programmes), or, with `allow_empty`, either none or at least `min`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRule {
+    /// Workplace id.
+    pub workplace: Spanned<String>,
+    /// The smallest group.
+    pub min: u32,
+    /// Whether the site may also stay empty ("a group or nobody").
+    #[serde(default)]
+    pub allow_empty: bool,
+}
+
 /// A problem in a constraints file: where it is and what to do.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -153,6 +175,19 @@ pub struct Reserve {
     pub seats: u32,
 }
 
+/// A minimum group size at one site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteMinimum {
+    /// The site.
+    pub workplace: WorkplaceId,
+    /// At least this many learners (over all its programmes), at least 1.
+    pub min: u32,
+    /// `true`: none or at least `min` ("a group or nobody", not a network;
+    /// solved as a mixed-integer model, see [`crate::mip`]). `false`: at
+    /// least `min`, always (a lower bound in the network).
+    pub allow_empty: bool,
+}
+
 /// Constraints with every id resolved against a season.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Constraints {
@@ -166,6 +201,8 @@ pub struct Constraints {
     pub pins: Vec<(LearnerId, WorkplaceId)>,
     /// Forbidden pairs (learner, site), sorted.
     pub forbidden: Vec<(LearnerId, WorkplaceId)>,
+    /// Minimum group sizes, at most one per site, sorted by site.
+    pub site_minimums: Vec<SiteMinimum>,
 }
 
 /// The 1-based line of a byte span in `text`.
@@ -324,11 +361,44 @@ impl Constraints {
         }
         out.forbidden.sort_unstable();
         out.forbidden.dedup();
+        for r in &raw.site {
+            let Some(w) = workplace(&r.workplace, &mut err) else { continue };
+            if r.min == 0 {
+                err(
+                    r.workplace.span(),
+                    format!(
+                        "min = 0 for site {:?} sets no minimum; use min = 1 or more, or remove the [[site]] entry",
+                        r.workplace.get_ref()
+                    ),
+                );
+                continue;
+            }
+            if out.site_minimums.iter().any(|x| x.workplace == w) {
+                err(
+                    r.workplace.span(),
+                    format!("site {:?} has two [[site]] entries; merge them", r.workplace.get_ref()),
+                );
+                continue;
+            }
+            out.site_minimums.push(SiteMinimum { workplace: w, min: r.min, allow_empty: r.allow_empty });
+        }
+        out.site_minimums.sort_unstable_by_key(|x| x.workplace);
         if errors.is_empty() {
             Ok(out)
         } else {
             Err(ConstraintErrors(errors))
         }
+    }
+
+    /// The minimum group size at site `w`, if any.
+    pub fn site_minimum(&self, w: WorkplaceId) -> Option<SiteMinimum> {
+        self.site_minimums.binary_search_by_key(&w, |x| x.workplace).ok().map(|i| self.site_minimums[i])
+    }
+
+    /// Whether some site takes "a group or nobody" (`allow_empty = true`),
+    /// which is not a network constraint.
+    pub fn any_group_or_nobody(&self) -> bool {
+        self.site_minimums.iter().any(|x| x.allow_empty)
     }
 
     /// Whether `(learner, workplace)` is forbidden.
@@ -421,6 +491,26 @@ mod tests {
     }
 
     #[test]
+    fn resolves_site_minimums() {
+        let s = season();
+        let c =
+            parse("[[site]]\nworkplace = \"W2\"\nmin = 2\nallow_empty = true\n[[site]]\nworkplace = \"W1\"\nmin = 1\n")
+                .unwrap();
+        let (w1, w2) = (s.workplace_by_id("W1").unwrap(), s.workplace_by_id("W2").unwrap());
+        // Sorted by site; allow_empty defaults to false (a hard minimum).
+        assert_eq!(
+            c.site_minimums,
+            vec![
+                SiteMinimum { workplace: w1, min: 1, allow_empty: false },
+                SiteMinimum { workplace: w2, min: 2, allow_empty: true },
+            ]
+        );
+        assert_eq!(c.site_minimum(w2).map(|x| x.min), Some(2));
+        assert!(c.any_group_or_nobody());
+        assert!(!parse("[[site]]\nworkplace = \"W1\"\nmin = 3\n").unwrap().any_group_or_nobody());
+    }
+
+    #[test]
     fn an_empty_file_is_no_constraints() {
         assert_eq!(parse("").unwrap(), Constraints::none());
     }
@@ -472,6 +562,14 @@ mod tests {
             ),
             ("\n\n[[pin]]\nlearner = \"L1\"\nsite = \"W1\"\n", 5, "unknown field `site`"),
             ("min_score = \"high\"\n", 1, "invalid type"),
+            ("[[site]]\nworkplace = \"W9\"\nmin = 2\n", 2, "unknown workplace \"W9\""),
+            ("[[site]]\nworkplace = \"W1\"\nmin = 0\n", 2, "min = 0 for site \"W1\" sets no minimum"),
+            (
+                "[[site]]\nworkplace = \"W1\"\nmin = 1\n[[site]]\nworkplace = \"W1\"\nmin = 2\n",
+                5,
+                "site \"W1\" has two [[site]] entries",
+            ),
+            ("[[site]]\nworkplace = \"W1\"\nmin = 1\nallow_empty = \"yes\"\n", 4, "invalid type"),
         ];
         for (text, line, message) in cases {
             let (got_line, got) = error(text);

@@ -21,6 +21,8 @@ pub enum Conflict {
         floors: Vec<(SchoolId, ProgrammeId, u32)>,
         /// Pinned learners involved.
         pins: Vec<LearnerId>,
+        /// Site minimums involved: (site, minimum).
+        sites: Vec<(WorkplaceId, u32)>,
         /// What the demands need in total.
         need: u64,
         /// What is available to them in total.
@@ -28,6 +30,18 @@ pub enum Conflict {
         /// The binding limits, largest first: what they are and their size.
         limits: Vec<(Limit, u64)>,
     },
+    /// Sites that take "a group or nobody" (`allow_empty = true`): every
+    /// other constraint can be met, but not with each of these sites either
+    /// empty or holding at least its minimum.
+    GroupOrNobody {
+        /// The sites and their minimums.
+        sites: Vec<(WorkplaceId, u32)>,
+        /// Pinned learners of the same component.
+        pins: Vec<LearnerId>,
+    },
+    /// The mixed-integer solver failed (not the data), or its time limit ran
+    /// out before any feasible placement was found.
+    Solver(String),
 }
 
 /// A limit that binds in a [`Conflict::Shortfall`].
@@ -43,6 +57,10 @@ pub enum Limit {
     SchoolCap(SchoolId, ProgrammeId),
     /// Learners of a school and programme who have at least one usable pair.
     Learners(SchoolId, ProgrammeId),
+    /// Seats of all the recognitions of a site (when its capacity does not bind).
+    SiteSeats(WorkplaceId),
+    /// Learners outside the conflict who could still be placed where it needs them.
+    LearnersInReach,
 }
 
 /// The constraints conflict; every conflict found is listed.
@@ -67,6 +85,8 @@ impl Limit {
             Limit::Learners(sc, p) => {
                 format!("learners of school {} in {} with an eligible site", s.school(sc).id, s.programme(p).id)
             }
+            Limit::SiteSeats(w) => format!("{} seats", s.workplace(w).id),
+            Limit::LearnersInReach => "learners with a usable pair there".to_string(),
         }
     }
 }
@@ -80,8 +100,30 @@ impl Conflict {
                 s.learner(*learner).id,
                 s.workplace(*workplace).id
             ),
-            Conflict::Shortfall { floors, pins, need, available, limits } => {
+            Conflict::GroupOrNobody { sites, pins } => {
+                let names: Vec<String> =
+                    sites.iter().map(|(w, min)| format!("{} (0 or at least {min})", s.workplace(*w).id)).collect();
+                let pinned: Vec<&str> = pins.iter().take(5).map(|l| s.learner(*l).id.as_str()).collect();
+                format!(
+                    "sites {} take a group or nobody, and no choice of which of them stay empty meets the other constraints{}",
+                    names.join(", "),
+                    if pins.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (pinned learners: {}{})",
+                            pinned.join(", "),
+                            if pins.len() > 5 { ", …" } else { "" }
+                        )
+                    }
+                )
+            }
+            Conflict::Solver(msg) => msg.clone(),
+            Conflict::Shortfall { floors, pins, sites, need, available, limits } => {
                 let mut who = Vec::new();
+                for (w, min) in sites {
+                    who.push(format!("site {} needs a group of at least {min} learners", s.workplace(*w).id));
+                }
                 for (sc, p, min) in floors {
                     who.push(format!(
                         "school {} needs {min} placements in programme {}",
@@ -99,12 +141,13 @@ impl Conflict {
                     ));
                 }
                 let shown: Vec<String> = limits.iter().take(6).map(|(l, n)| format!("{} {n}", l.describe(s))).collect();
-                format!(
-                    "{}: {need} placements needed, but only {available} are within reach ({}{})",
-                    who.join("; "),
-                    shown.join(", "),
-                    if limits.len() > 6 { ", …" } else { "" }
-                )
+                let within = if shown.is_empty() {
+                    // No limit binds: nothing usable is in reach at all.
+                    ": no usable site (recognised, in reach and open to them) exists".to_string()
+                } else {
+                    format!(" ({}{})", shown.join(", "), if limits.len() > 6 { ", …" } else { "" })
+                };
+                format!("{}: {need} placements needed, but only {available} are within reach{within}", who.join("; "),)
             }
         }
     }
@@ -112,7 +155,54 @@ impl Conflict {
 
 impl Infeasible {
     /// Every conflict in plain language.
+    /// Every conflict in plain language, each line once (two conflicts can
+    /// read the same, such as one floor found from several components).
     pub fn describe(&self, s: &Season) -> Vec<String> {
-        self.conflicts.iter().map(|c| c.describe(s)).collect()
+        let mut lines: Vec<String> = Vec::new();
+        for line in self.conflicts.iter().map(|c| c.describe(s)) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dualmatch_core::season::doc::*;
+    use dualmatch_core::season::from_doc;
+
+    use super::*;
+
+    fn season() -> Season {
+        let doc = SeasonDoc {
+            programmes: vec![ProgrammeRec { id: "P".into(), name: "Kok".into(), row: 0 }],
+            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            ..SeasonDoc::default()
+        };
+        from_doc(doc).map(|l| l.season).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn a_shortfall_without_limits_has_no_empty_parenthesis_and_lines_are_not_repeated() {
+        let s = season();
+        let (sc, p) = (SchoolId::from_index(0), ProgrammeId::from_index(0));
+        let c = Conflict::Shortfall {
+            floors: vec![(sc, p, 3)],
+            pins: vec![],
+            sites: vec![],
+            need: 3,
+            available: 0,
+            limits: vec![],
+        };
+        let line = c.describe(&s);
+        assert!(!line.contains("()"), "{line}");
+        assert!(
+            line.ends_with("only 0 are within reach: no usable site (recognised, in reach and open to them) exists"),
+            "{line}"
+        );
+        let inf = Infeasible { conflicts: vec![c.clone(), c.clone(), c] };
+        assert_eq!(inf.describe(&s), [line]);
     }
 }

@@ -20,12 +20,14 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod advice;
+pub mod certificate;
 pub mod changes;
 pub mod constraints;
 pub mod flow;
 pub mod infeasible;
 pub mod lp;
 pub mod metrics;
+pub mod mip;
 pub mod model;
 pub mod moves;
 pub mod network;

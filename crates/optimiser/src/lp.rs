@@ -21,9 +21,9 @@ pub const BACKEND: &str = if cfg!(feature = "highs") { "highs" } else { "microlp
 // good_lp keeps microlp as its default_solver whenever the microlp feature is
 // on, so the back-end is chosen here explicitly.
 #[cfg(feature = "highs")]
-use good_lp::solvers::highs::highs as backend;
+pub(crate) use good_lp::solvers::highs::highs as backend;
 #[cfg(not(feature = "highs"))]
-use good_lp::solvers::microlp::microlp as backend;
+pub(crate) use good_lp::solvers::microlp::microlp as backend;
 
 /// An LP solution.
 #[derive(Clone, Debug)]
@@ -55,14 +55,32 @@ struct Lp {
     x: Vec<Variable>,
 }
 
-fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variable]) -> M {
+fn add_constraints<M: SolverModel>(model: M, m: &PlacementModel, x: &[Variable]) -> M {
+    let all: Vec<LearnerId> = (0..m.learner_count()).map(LearnerId::from_index).collect();
+    add_model_constraints(model, m, &all, &|a| x[a.index()], true)
+}
+
+/// Adds every constraint of the model on the arcs of `learners` (their
+/// variables given by `x`): one placement per learner, pins, seats,
+/// unreserved seats, capacities, school bounds and hard site minimums
+/// (`allow_empty = false`). With `whole`, also the school bounds and hard
+/// site minimums no learner of the part reaches (which then cannot be met);
+/// otherwise only those the part's learners touch, which is every one of
+/// theirs when the part is a component of [`crate::network`]. "A group or
+/// nobody" needs binaries: [`crate::mip`] adds it.
+pub(crate) fn add_model_constraints<M: SolverModel>(
+    mut model: M,
+    m: &PlacementModel,
+    learners: &[LearnerId],
+    x: &dyn Fn(ModelArc) -> Variable,
+    whole: bool,
+) -> M {
     let s = m.season;
     let mut per_group: HashMap<usize, Expression> = HashMap::new();
     let mut per_open: HashMap<usize, Expression> = HashMap::new();
     let mut per_wp: HashMap<usize, Expression> = HashMap::new();
     let mut per_bound: HashMap<usize, Expression> = HashMap::new();
-    for li in 0..m.learner_count() {
-        let l = LearnerId::from_index(li);
+    for &l in learners {
         let arcs = m.arcs(l);
         if arcs.is_empty() {
             if let Some(b) = m.school_bound_of(l) {
@@ -72,7 +90,7 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
         }
         let mut one: Expression = Expression::default();
         for a in arcs {
-            let xa = x[a.index()];
+            let xa = x(a);
             one += xa;
             let g = m.group_of(a);
             *per_group.entry(g.index()).or_default() += xa;
@@ -99,6 +117,13 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
             model = model.with(constraint!(e <= f64::from(open)));
         }
     }
+    for sm in &m.constraints.site_minimums {
+        let w = sm.workplace.index();
+        if !sm.allow_empty && (whole || per_wp.contains_key(&w)) {
+            let e = per_wp.get(&w).cloned().unwrap_or_default();
+            model = model.with(constraint!(e >= f64::from(sm.min)));
+        }
+    }
     let mut keys: Vec<_> = per_wp.keys().copied().collect();
     keys.sort_unstable();
     for w in keys {
@@ -108,6 +133,9 @@ fn add_constraints<M: SolverModel>(mut model: M, m: &PlacementModel, x: &[Variab
         }
     }
     for (bi, b) in m.constraints.school_bounds.iter().enumerate() {
+        if !whole && !per_bound.contains_key(&bi) {
+            continue;
+        }
         let e = per_bound.remove(&bi).unwrap_or_default();
         if b.min > 0 {
             model = model.with(constraint!(e.clone() >= f64::from(b.min)));
@@ -168,7 +196,9 @@ fn score_expr(m: &PlacementModel, x: &[Variable]) -> Expression {
 pub fn solve(m: &PlacementModel, objective: Objective) -> Result<LpSolution, LpError> {
     if m.arc_count() == 0 {
         // No variables: HiGHS refuses an empty model, so answer directly.
-        if m.constraints.school_bounds.iter().any(|b| b.min > 0) {
+        if m.constraints.school_bounds.iter().any(|b| b.min > 0)
+            || m.constraints.site_minimums.iter().any(|x| !x.allow_empty)
+        {
             return Err(LpError::Infeasible);
         }
         let assignment = Assignment::from_candidates(vec![None; m.learner_count()]);

@@ -5,7 +5,7 @@
 //! reading, see [`crate::policies::prefs`]). Definitions: `docs/policies.md`.
 
 use dualmatch_core::LearnerId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Assignment, ModelArc, PlacementModel};
 use crate::policies::eligible_pairs;
@@ -19,7 +19,7 @@ pub const BLOCKING_SAMPLE: usize = 100;
 pub type RateRow = (String, usize, usize, f64);
 
 /// Where placed learners are in their lists (weak ranks, 1 = first choice).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankProfile {
     /// Placed learners whose placement is on their (acceptable) list.
     pub ranked: usize,
@@ -43,7 +43,7 @@ pub struct RankProfile {
 }
 
 /// Commute of placed learners, great-circle km.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Commute {
     /// Mean.
     pub mean: f64,
@@ -54,7 +54,7 @@ pub struct Commute {
 }
 
 /// Fairness across schools.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fairness {
     /// Lowest school placement rate (schools with learners).
     pub min_school_rate: f64,
@@ -70,7 +70,7 @@ pub struct Fairness {
 }
 
 /// All metrics of an assignment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Learners in the season.
     pub learners: usize,

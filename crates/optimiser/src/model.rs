@@ -329,6 +329,11 @@ impl<'a> PlacementModel<'a> {
         }
     }
 
+    /// Whether some learner has a kept placement (see [`Self::soften_pins`]).
+    pub fn has_kept(&self) -> bool {
+        self.kept.iter().any(Option::is_some)
+    }
+
     /// Adds `bonus` (integer weight units, see [`weight`]) to the weight of
     /// every kept arc (replacing any earlier bonus).
     pub fn set_keep_bonus(&mut self, bonus: i64) {
@@ -381,10 +386,12 @@ impl<'a> PlacementModel<'a> {
     }
 
     /// Whether every constraint can be written as a network (so the exact flow
-    /// path applies). All constraints dualmatch knows today can; the LP path
-    /// exists as the reference and for future side constraints.
+    /// path applies). Every constraint is a network constraint except a
+    /// minimum group size that allows an empty site ("a group or nobody"):
+    /// the components it touches are solved as a mixed-integer model
+    /// ([`crate::mip`]), the rest by network simplex.
     pub fn is_network(&self) -> bool {
-        true
+        !self.constraints.any_group_or_nobody()
     }
 }
 
@@ -487,6 +494,17 @@ impl Assignment {
                 if per_wp[wi] > cap {
                     return Err(format!("{} placed at {} with capacity {cap}", per_wp[wi], w.id));
                 }
+            }
+        }
+        for sm in &m.constraints.site_minimums {
+            let n = per_wp[sm.workplace.index()];
+            if n < sm.min && !(sm.allow_empty && n == 0) {
+                return Err(format!(
+                    "{n} placed at {} with a minimum group of {}{}",
+                    s.workplace(sm.workplace).id,
+                    sm.min,
+                    if sm.allow_empty { " (or none)" } else { "" }
+                ));
             }
         }
         for (bi, b) in m.constraints.school_bounds.iter().enumerate() {

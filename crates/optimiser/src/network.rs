@@ -10,11 +10,16 @@
 //!
 //! A learner without a school bound supplies its own unit, which leaves by
 //! one candidate arc or by its arc to `U` (unplaced); candidate arcs need no
-//! upper bound, since at most one unit enters a learner. Measured on the
-//! national season's two largest components, this has a third fewer
-//! simplex pivots than feeding every learner from `S` by a `[0,1]` arc with
-//! `[0,1]` candidate arcs (degenerate pivots at the unit bounds), and solves
-//! in 0.6 of the time. `U → T` carries every unplaced learner, so the
+//! upper bound, since at most one unit enters a learner. When this shape
+//! came in (commit d7e46fb), it needed a third fewer simplex pivots on the
+//! national season's two largest components than feeding every learner from
+//! `S` by a `[0,1]` arc with `[0,1]` candidate arcs (degenerate pivots at
+//! the unit bounds), and solved them in 0.6 of the time; that comparison
+//! needs the old code. The pivots of the current shape are printed with the
+//! `pivot-stats` feature ([`crate::flow`]`::stats`): `cargo run --release -p
+//! dualmatch-cli --features pivot-stats -- match
+//! target/bench-data/national-e2e --no-advice --out r` (the season:
+//! `scripts/bench-data.sh`). `U → T` carries every unplaced learner, so the
 //! two-phase max-placed solve limits it.
 //!
 //! Components: learners and groups joined by candidate arcs, groups of a site
@@ -60,6 +65,12 @@ pub struct Proof {
     /// For the rank-profile policies: the exact phases (see
     /// [`crate::rank`]); `None` for the score objectives.
     pub phases: Option<crate::rank::PhaseProof>,
+    /// The full dual solution, which proves the optimum without the solver
+    /// ([`crate::certificate`]): on the network path, for max-fit, and for
+    /// max-placed when one placement bonus for the whole season fits 64-bit
+    /// arithmetic; `None` otherwise (mixed-integer components, the
+    /// two-phase max-placed solve, kept placements, the LP path).
+    pub certificate: Option<crate::certificate::Certificate>,
 }
 
 /// An optimal assignment with its proof and duals.
@@ -107,10 +118,24 @@ pub(crate) struct Component {
 }
 
 impl Component {
+    /// Whether a site of the component takes "a group or nobody" (not a
+    /// network constraint: the component goes to [`crate::mip`]).
+    fn group_or_nobody(&self, m: &PlacementModel) -> bool {
+        self.workplaces.iter().any(|&w| m.constraints.site_minimum(w).is_some_and(|x| x.allow_empty))
+    }
+
     /// The candidate arcs of the component's learners.
     pub(crate) fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
+}
+
+/// The most learners site `w` can take: its capacity, or the seats of its
+/// recognitions when fewer.
+fn site_room(m: &PlacementModel, w: WorkplaceId) -> u32 {
+    let seats: u64 = m.season.groups_of_workplace(w).iter().map(|g| u64::from(m.season.group(*g).seats)).sum();
+    let cap = m.season.workplace(w).capacity.map_or(u64::MAX, u64::from);
+    seats.min(cap).min(u64::from(u32::MAX)) as u32
 }
 
 /// Whether a site's capacity can bind (is below the seats of its recognitions).
@@ -144,7 +169,7 @@ pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
     let mut binds = vec![false; nw];
     for wi in 0..nw {
         let w = WorkplaceId::from_index(wi);
-        if capacity_binds(m, w).is_some() {
+        if capacity_binds(m, w).is_some() || m.constraints.site_minimum(w).is_some() {
             binds[wi] = true;
             for g in s.groups_of_workplace(w) {
                 if group_used[g.index()] {
@@ -181,9 +206,16 @@ pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
     }
     for (wi, b) in binds.iter().enumerate() {
         if *b {
+            let w = WorkplaceId::from_index(wi);
             let r = dsu.find((w0 + wi) as u32);
-            if let Some(&c) = root_ix.get(&r) {
-                comps[c].workplaces.push(WorkplaceId::from_index(wi));
+            match root_ix.get(&r) {
+                Some(&c) => comps[c].workplaces.push(w),
+                // A hard minimum that no learner reaches still forms a
+                // (necessarily infeasible) component.
+                None if m.constraints.site_minimum(w).is_some_and(|x| !x.allow_empty) => {
+                    comps.push(Component { learners: vec![], groups: vec![], workplaces: vec![w], bounds: vec![] });
+                }
+                None => {}
             }
         }
     }
@@ -193,9 +225,13 @@ pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
 /// What a network arc stands for.
 #[derive(Clone, Copy, Debug)]
 enum Arc {
-    Candidate { learner: LearnerId },
+    Candidate {
+        learner: LearnerId,
+    },
     Other,
     Limit(Limit),
+    /// A site's arc to the sink: its minimum (lower bound) and its room.
+    Site(WorkplaceId, Limit),
 }
 
 pub(crate) struct Built {
@@ -210,6 +246,12 @@ pub(crate) struct Built {
     /// Node a candidate arc of each group enters, for learners outside and
     /// inside the group's priority group: `(open, reserved)`.
     group_entry: Vec<(u32, u32)>,
+    /// The source, the sink, and the node of each site and school bound
+    /// (`u32::MAX` when absent), for the certificate.
+    src: NodeId,
+    sink: NodeId,
+    wp_node: Vec<u32>,
+    bound_node: Vec<u32>,
 }
 
 /// The cost of learner `l`'s model arc `a` in the network of an objective.
@@ -268,10 +310,20 @@ pub(crate) fn build(
     // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
     const NONE: u32 = u32::MAX;
     let mut wp_node = vec![NONE; s.workplaces().len()];
+    // A hard site minimum is the arc's lower bound; "a group or nobody" is
+    // relaxed to no minimum here (the component goes to the MIP; this
+    // network only explains infeasibility).
     for &w in &c.workplaces {
         let v = add_node(&mut net);
-        let cap = capacity_binds(m, w).unwrap_or(0);
-        add_arc(&mut net, &mut arcs, v, sink, 0, i64::from(cap), 0, Arc::Limit(Limit::Capacity(w)));
+        let limit = match capacity_binds(m, w) {
+            Some(cap) => (cap, Limit::Capacity(w)),
+            None => (site_room(m, w), Limit::SiteSeats(w)),
+        };
+        let min = m.constraints.site_minimum(w).filter(|x| !x.allow_empty).map_or(0, |x| x.min);
+        // A minimum above the room is reported before the network is built
+        // (`room_conflict`); here it is clipped so the network stays valid.
+        let lower = min.min(limit.0);
+        add_arc(&mut net, &mut arcs, v, sink, i64::from(lower), i64::from(limit.0), 0, Arc::Site(w, limit.1));
         wp_node[w.index()] = v.0;
     }
     // Groups (and their unreserved part).
@@ -354,7 +406,7 @@ pub(crate) fn build(
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
-    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry }
+    Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry, src, sink, wp_node, bound_node }
 }
 
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
@@ -365,33 +417,120 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     for v in cut {
         inside[v.0 as usize] = true;
     }
-    let mut need: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let supply: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let mut lower_in: i128 = 0;
     let mut available: u64 = 0;
-    let (mut floors, mut pins, mut limits) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut floors, mut pins, mut sites, mut limits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in 0..b.net.arc_count() {
         let id = crate::flow::ArcId(a as u32);
         let (u, v) = (inside[b.net.arc_from(id).0 as usize], inside[b.net.arc_to(id).0 as usize]);
         if !u && v {
             let lo = b.net.arc_lower(id);
-            need += i128::from(lo);
+            lower_in += i128::from(lo);
             match b.arcs[a] {
                 Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
                 Arc::Candidate { learner } if lo > 0 => pins.push(learner),
+                Arc::Site(w, _) if lo > 0 => sites.push((w, lo as u32)),
                 _ => {}
             }
         } else if u && !v {
             let cap = b.net.arc_upper(id).max(0) as u64;
             available += cap;
-            if let Arc::Limit(l) = b.arcs[a] {
-                limits.push((l, cap));
+            match b.arcs[a] {
+                Arc::Limit(l) | Arc::Site(_, l) => limits.push((l, cap)),
+                _ => {}
             }
         }
     }
+    let need = if sites.is_empty() {
+        supply + lower_in
+    } else {
+        // A site minimum pulls learners towards the sink: what it needs is
+        // the lower bounds; what can come are the learners outside the cut
+        // (who supply themselves) and the arcs out of it.
+        let outside = -supply;
+        if outside > 0 {
+            limits.push((Limit::LearnersInReach, outside as u64));
+            available += outside as u64;
+        }
+        lower_in
+    };
     limits.sort_by_key(|x| std::cmp::Reverse(x.1));
-    Conflict::Shortfall { floors, pins, need: need.max(0) as u64, available, limits }
+    Conflict::Shortfall { floors, pins, sites, need: need.max(0) as u64, available, limits }
+}
+
+/// The duals of the LP of [`crate::certificate`] from the potentials of a
+/// component's optimal flow (costs `−(weight + bonus)`), in weight units.
+/// With `P(v) = π(v) − π(sink)`: `u_l = P(l)` (a learner without a school
+/// bound) or `max(0, P(l) − P(bound)) + P(src)`; `o_g = max(0, P(g) −
+/// P(open))`, `p_g = max(0, P(site or sink) − P(g))`, `q_w = max(0, −P(w))`,
+/// `μ_w = max(0, P(w))`; from the arc `src → bound` with reduced cost `r`,
+/// `β = max(0, −r)` and `α = max(0, r)` (β folded into the learners' `u`
+/// when the bound has no cap); `π_l` the slack of a pinned pair. Every
+/// candidate arc has a reduced cost of at least 0, which makes the duals
+/// feasible; complementary slackness makes the dual objective equal to the
+/// flow's weight. [`crate::certificate::check`] checks both.
+fn component_certificate(
+    m: &PlacementModel,
+    c: &Component,
+    b: &Built,
+    sol: &FlowSolution,
+) -> Vec<(crate::certificate::Dual, i64)> {
+    use crate::certificate::Dual;
+    const NONE: u32 = u32::MAX;
+    let s = m.season;
+    let pt = sol.potential(b.sink);
+    let p = |v: u32| sol.potential[v as usize] - pt;
+    let mut out = Vec::new();
+    for &g in &c.groups {
+        let (entry, node) = b.group_entry[g.index()];
+        let next = match b.wp_node[s.group(g).workplace.index()] {
+            NONE => 0,
+            v => p(v),
+        };
+        out.push((Dual::Seats(g), (next - p(node)).max(0)));
+        if entry != node {
+            out.push((Dual::OpenSeats(g), (p(node) - p(entry)).max(0)));
+        }
+    }
+    for &w in &c.workplaces {
+        let pw = p(b.wp_node[w.index()]);
+        out.push((Dual::Room(w), (-pw).max(0)));
+        out.push((Dual::SiteMin(w), pw.max(0)));
+    }
+    let mut folded = vec![0i64; m.constraints.school_bounds.len()];
+    for &bi in &c.bounds {
+        let sb = m.constraints.school_bounds[bi as usize];
+        let r = p(b.src.0) - p(b.bound_node[bi as usize]);
+        if sb.max == u32::MAX {
+            folded[bi as usize] = (-r).max(0);
+        } else {
+            out.push((Dual::SchoolCap(bi as usize), (-r).max(0)));
+        }
+        out.push((Dual::SchoolFloor(bi as usize), r.max(0)));
+    }
+    for (i, &l) in c.learners.iter().enumerate() {
+        let pl = p(b.learner_node[i].0);
+        let u = match m.school_bound_of(l) {
+            None => pl,
+            Some(bi) => (pl - p(b.bound_node[bi])).max(0) + p(b.src.0) + folded[bi],
+        };
+        out.push((Dual::Learner(l), u));
+    }
+    // A pinned pair's slack: its dual constraint made tight.
+    for &(id, l, a) in &b.candidate_arcs {
+        if m.pinned_arc(l) == Some(a) {
+            out.push((Dual::Pin(l), sol.reduced_cost(&b.net, id).max(0)));
+        }
+    }
+    out
 }
 
 struct CompResult {
+    /// The component's duals for the certificate (max-fit on the network path).
+    cert: Option<Vec<(crate::certificate::Dual, i64)>>,
+    /// Whether the component was solved as a mixed-integer model.
+    mip: bool,
     /// (learner, model arc) placements.
     placed: Vec<(LearnerId, ModelArc)>,
     /// Dual bound of this component in weight units (incl. bonus).
@@ -436,10 +575,11 @@ pub struct Pricing {
 impl Pricing {
     /// Every component solved whole: the default. Measured on the national
     /// preset (500,000 learners, one component of 218,000 learners with 16.3
-    /// million arcs), pricing from 8 arcs per learner needed 5 rounds and
-    /// ended with 5.0 million arcs, yet took longer (139 s against about
-    /// 70 s): the simplex resumed after each round pivots almost as much as
-    /// a fresh start on the larger network.
+    /// million arcs; commit 6866e01, with the network of that time),
+    /// pricing from 8 arcs per learner needed 5 rounds and ended with 5.0
+    /// million arcs, yet took longer (139 s against about 70 s): the simplex
+    /// resumed after each round pivots almost as much as a fresh start on
+    /// the larger network.
     pub const OFF: Pricing = Pricing { min_arcs: usize::MAX, first_arcs: usize::MAX };
 }
 
@@ -527,7 +667,10 @@ fn solve_priced(
     let whole = || {
         let mut b = build(m, c, bonus, unit_cost, None);
         adjust(&mut b);
-        match b.net.solve() {
+        let result = b.net.solve();
+        #[cfg(feature = "pivot-stats")]
+        report_pivots(c, &b.net);
+        match result {
             Ok(sol) => Ok((b, sol)),
             Err(FlowError::Infeasible { cut, .. }) => Err(explain_cut(&b, &cut)),
             Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
@@ -568,6 +711,8 @@ fn solve_priced(
         out
     };
     let result = net.solve_adding(cost_bound, &mut more);
+    #[cfg(feature = "pivot-stats")]
+    report_pivots(c, net);
     match result {
         Ok(sol) => Ok((b, sol)),
         // A certificate on part of the arcs may not hold for all of them:
@@ -577,12 +722,143 @@ fn solve_priced(
     }
 }
 
+/// With the `pivot-stats` feature: prints (to standard error) the pivots of
+/// the solve of `c` that just finished on this thread, when its network has
+/// at least [`crate::flow::stats::REPORT_ARCS`] arcs.
+#[cfg(feature = "pivot-stats")]
+fn report_pivots(c: &Component, net: &Network) {
+    use crate::flow::stats;
+    if net.arc_count() >= stats::REPORT_ARCS {
+        let (learners, nodes, arcs) = (c.learners.len(), net.node_count(), net.arc_count());
+        eprintln!("pivot-stats: component of {learners} learners, {nodes} nodes, {arcs} arcs: {}", stats::last());
+    }
+}
+
+/// A component with "a group or nobody" at a site, solved as a
+/// mixed-integer model; when it is infeasible, the network without those
+/// sites' minimums explains the conflict, or, when that network is feasible,
+/// the sites themselves are the conflict.
+fn solve_mip_component(
+    m: &PlacementModel,
+    c: &Component,
+    objective: Objective,
+    limit: Option<std::time::Duration>,
+) -> Result<CompResult, Conflict> {
+    use crate::mip::{Goal, MipError, MipProblem};
+    let goal = match objective {
+        Objective::MaxFit => Goal::Max,
+        Objective::MaxPlaced => Goal::PlacedThenMax,
+    };
+    // The relaxation: the network without the "group or nobody" minimums
+    // (the LP relaxation of `min·y ≤ Σx ≤ U·y` with `0 ≤ y ≤ 1` is no
+    // constraint at all). When it is infeasible, so is the component, and
+    // its cut names the conflict; else its dual bound bounds max-fit.
+    let relaxed = build(m, c, 0, false, None);
+    let relaxed_bound = match relaxed.net.solve() {
+        Err(FlowError::Infeasible { cut, .. }) => return Err(explain_cut(&relaxed, &cut)),
+        Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
+        Ok(sol) => dual_bound(&relaxed.net, &sol),
+    };
+    // A first placement for the solver: the network with every "group or
+    // nobody" site closed, or else with every one of them at least at its
+    // minimum, when one is feasible (so a time limit leaves a placement to
+    // keep).
+    let start = [false, true].into_iter().find_map(|open| {
+        let mut b = build(m, c, 0, false, None);
+        for (i, what) in b.arcs.iter().enumerate() {
+            if let Arc::Site(w, _) = what {
+                if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
+                    let id = crate::flow::ArcId(i as u32);
+                    let upper = b.net.arc_upper(id);
+                    if open && i64::from(x.min) > upper {
+                        return None;
+                    }
+                    let (lo, hi) = if open { (i64::from(x.min), upper) } else { (0, 0) };
+                    b.net.set_bounds(id, lo, hi);
+                }
+            }
+        }
+        b.net.solve().ok().map(|sol| {
+            b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect::<Vec<_>>()
+        })
+    });
+    let mut problem = MipProblem::new(m, c.learners.clone());
+    if let Some(start) = start {
+        problem = problem.start(start);
+    }
+    if objective == Objective::MaxFit {
+        problem = problem.known_bound(relaxed_bound as f64 / WEIGHT_SCALE);
+    }
+    match problem.solve(goal, limit) {
+        Ok(sol) => {
+            let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
+            // The bound in weight units: exact when proven; else the
+            // relaxed network's dual bound (max-fit) or the LP relaxation's
+            // (in score units) rounded up.
+            let bound = match (sol.proven, objective) {
+                (true, _) => weight,
+                (false, Objective::MaxFit) => relaxed_bound,
+                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128).max(weight),
+            };
+            let placeable = match sol.placed_bound {
+                Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
+                _ => sol.placed.len(),
+            };
+            Ok(CompResult {
+                cert: None,
+                mip: true,
+                placeable,
+                placed: sol.placed,
+                bound,
+                seat_dual: vec![],
+                cap_dual: vec![],
+            })
+        }
+        Err(MipError::Infeasible) => {
+            let sites = c
+                .workplaces
+                .iter()
+                .filter_map(|&w| m.constraints.site_minimum(w).filter(|x| x.allow_empty).map(|x| (w, x.min)))
+                .collect();
+            let pins = c.learners.iter().copied().filter(|&l| m.pinned_arc(l).is_some()).collect();
+            Err(Conflict::GroupOrNobody { sites, pins })
+        }
+        Err(e) => Err(Conflict::Solver(e.to_string())),
+    }
+}
+
+/// A hard site minimum above what the site can take (its capacity, or the
+/// seats of its recognitions): the conflict, without building a network.
+fn room_conflict(m: &PlacementModel, c: &Component) -> Option<Conflict> {
+    c.workplaces.iter().find_map(|&w| {
+        let sm = m.constraints.site_minimum(w).filter(|x| !x.allow_empty)?;
+        let room = site_room(m, w);
+        let limit = if capacity_binds(m, w).is_some() { Limit::Capacity(w) } else { Limit::SiteSeats(w) };
+        (sm.min > room).then(|| Conflict::Shortfall {
+            floors: vec![],
+            pins: vec![],
+            sites: vec![(w, sm.min)],
+            need: u64::from(sm.min),
+            available: u64::from(room),
+            limits: vec![(limit, u64::from(room))],
+        })
+    })
+}
+
 fn solve_component(
     m: &PlacementModel,
     c: &Component,
     objective: Objective,
     pricing: Pricing,
+    limit: Option<std::time::Duration>,
+    global_m: i128,
 ) -> Result<CompResult, Conflict> {
+    if let Some(conflict) = room_conflict(m, c) {
+        return Err(conflict);
+    }
+    if c.group_or_nobody(m) {
+        return solve_mip_component(m, c, objective, limit);
+    }
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
@@ -599,7 +875,7 @@ fn solve_component(
             if rc < 0 {
                 match what {
                     Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
-                    Arc::Limit(Limit::Capacity(w)) => cap.push((*w, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((*w, -rc)),
                     _ => {}
                 }
             }
@@ -611,25 +887,38 @@ fn solve_component(
             let (b, sol) = solve(0, false, &|_| {})?;
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
-            Ok(CompResult { placeable: placed.len(), placed, bound: dual_bound(&b.net, &sol), seat_dual, cap_dual })
+            let cert = (!m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
+            Ok(CompResult {
+                cert,
+                mip: false,
+                placeable: placed.len(),
+                placed,
+                bound: dual_bound(&b.net, &sol),
+                seat_dual,
+                cap_dual,
+            })
         }
         Objective::MaxPlaced => {
             // Exactly lexicographic. With M = 1 + Σ best weights, one more
             // placement always outweighs any score difference. When M is too
             // large for 64-bit arithmetic, two phases: the maximum number k,
             // then the best score with the bypass limited to n − k.
-            let big_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let local_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
-            let max_cost = big_m + c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
-            if nodes * max_cost < i128::from(i64::MAX / 32)
-                && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed)
-            {
+            let best = c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            let fits = |big_m: i128| nodes * (big_m + best) < i128::from(i64::MAX / 32);
+            // The season's bonus when it fits (a certificate), else the component's.
+            let big_m = if fits(global_m) { global_m } else { local_m };
+            if fits(big_m) && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed) {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
+                let cert = (big_m == global_m && !m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
                 Ok(CompResult {
+                    cert,
+                    mip: false,
                     placeable: placed.len(),
                     placed,
                     bound: bound - k * big_m,
@@ -649,6 +938,8 @@ fn solve_component(
                 debug_assert_eq!(placed.len() as i64, k);
 
                 Ok(CompResult {
+                    cert: None,
+                    mip: false,
                     placeable: k as usize,
                     placed,
                     bound: dual_bound(&b2.net, &s2),
@@ -710,6 +1001,11 @@ pub(crate) fn largest_first<T: Sync, R: Send>(
         .collect()
 }
 
+/// The method of a result where some component went to the mixed-integer
+/// path.
+pub const MIXED_METHOD: &str =
+    if cfg!(feature = "highs") { "network-simplex+mip-highs" } else { "network-simplex+mip-microlp" };
+
 /// Solves the model exactly with min-cost flow, components in parallel.
 /// Returns every conflict found when the constraints cannot all be met.
 pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasible> {
@@ -722,29 +1018,142 @@ pub fn solve(m: &PlacementModel, objective: Objective) -> Result<Solved, Infeasi
 /// optimal for the whole model either way (the final potentials price every
 /// arc), and the same as with [`solve`] up to ties between optima.
 pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) -> Result<Solved, Infeasible> {
+    solve_within(m, objective, pricing, None)
+}
+
+/// Like [`solve_with`], with a time limit for each component that "a group
+/// or nobody" (`[[site]] allow_empty = true`) sends to the mixed-integer
+/// path ([`crate::mip`]); when it is hit, the best placement found is kept
+/// and the proof's bound is the relaxation's (the gap is then positive).
+/// Components without such a site are solved exactly by network simplex
+/// whatever the limit.
+pub fn solve_within(
+    m: &PlacementModel,
+    objective: Objective,
+    pricing: Pricing,
+    limit: Option<std::time::Duration>,
+) -> Result<Solved, Infeasible> {
     let start = Instant::now();
+    let (layout, share) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
+    Ok(assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64()))
+}
+
+/// How a season splits into independent components: the same for every
+/// share of it, so that shares solved apart can be checked to belong
+/// together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Independent components of the whole season.
+    pub components: usize,
+    /// Learners in the largest component.
+    pub largest_component: usize,
+    /// Candidate arcs per component, in component order (the size by which
+    /// shares are balanced).
+    pub arcs: Vec<usize>,
+}
+
+/// The solved part of a season's components ([`solve_share`]): what a shard
+/// contributes to the season's [`Solved`], exactly (integer weights), so
+/// that [`assemble`] gives the same result from shares as from one solve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// Components of the [`Layout`] solved in this share, in component order.
+    pub components: Vec<usize>,
+    /// (learner, raw candidate index) of every placement, in component order.
+    pub placed: Vec<(LearnerId, u32)>,
+    /// Sum of the components' dual bounds, in integer weights.
+    pub bound: i128,
+    /// For max-placed: the learners the components can place at most.
+    pub placeable: usize,
+    /// Seat duals that are not 0, in integer weights (max-fit only).
+    pub seat_dual: Vec<(GroupId, i64)>,
+    /// Capacity duals that are not 0, in integer weights (max-fit only).
+    pub cap_dual: Vec<(WorkplaceId, i64)>,
+    /// Whether a component went to the mixed-integer path.
+    pub mip: bool,
+    /// The components' duals for the certificate, when every component has
+    /// them (the network path).
+    pub cert: Option<Vec<(crate::certificate::Dual, i64)>>,
+}
+
+impl Default for Share {
+    fn default() -> Share {
+        Share {
+            components: Vec::new(),
+            placed: Vec::new(),
+            bound: 0,
+            placeable: 0,
+            seat_dual: Vec::new(),
+            cap_dual: Vec::new(),
+            mip: false,
+            cert: Some(Vec::new()),
+        }
+    }
+}
+
+/// Solves only the components that `select` keeps: it gets the candidate
+/// arcs of every component (the [`Layout`]'s sizes) and returns one flag per
+/// component. Components share no constraint (school floors and caps, site
+/// capacities and shared groups join what they bind into one component), so
+/// the shares of disjoint selections covering every component, put together
+/// by [`assemble`], are the season's optimum, with the same proof.
+pub fn solve_share(
+    m: &PlacementModel,
+    objective: Objective,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<(Layout, Share), Infeasible> {
+    solve_share_with(m, objective, Pricing::default(), None, select)
+}
+
+/// One placement bonus for the whole season (max-placed): more than the sum
+/// of every learner's best weight, so that one certificate proves the
+/// season's lexicographic optimum. The same in every shard of a season.
+fn placement_bonus(m: &PlacementModel) -> i128 {
+    1 + (0..m.learner_count())
+        .map(|li| {
+            let l = LearnerId::from_index(li);
+            m.arcs(l).map(|a| i128::from(m.weight_of(l, a))).max().unwrap_or(0)
+        })
+        .sum::<i128>()
+}
+
+fn solve_share_with(
+    m: &PlacementModel,
+    objective: Objective,
+    pricing: Pricing,
+    limit: Option<std::time::Duration>,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<(Layout, Share), Infeasible> {
     let comps = components(m);
-    let results = largest_first(&comps, |c| c.arc_count(m), |c| solve_component(m, c, objective, pricing));
+    let arcs: Vec<usize> = comps.par_iter().map(|c| c.arc_count(m)).collect();
+    let layout = Layout {
+        components: comps.len(),
+        largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
+        arcs,
+    };
+    let keep = select(&layout.arcs);
+    let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
+    let global_m = placement_bonus(m);
+    let results = largest_first(
+        &chosen,
+        |&i| layout.arcs[i],
+        |&i| solve_component(m, &comps[i], objective, pricing, limit, global_m),
+    );
     let mut conflicts = Vec::new();
-    let mut placement = vec![None; m.learner_count()];
-    let mut bound: i128 = 0;
-    let mut placeable = 0;
-    let mut seat = vec![0.0; m.season.groups().len()];
-    let mut capacity = vec![0.0; m.season.workplaces().len()];
+    let mut share = Share { components: chosen, ..Share::default() };
     for r in results {
         match r {
             Ok(r) => {
-                for (l, a) in r.placed {
-                    placement[l.index()] = Some(m.candidate_of(a));
+                share.mip |= r.mip;
+                match (&mut share.cert, r.cert) {
+                    (Some(all), Some(duals)) => all.extend(duals),
+                    _ => share.cert = None,
                 }
-                bound += r.bound;
-                placeable += r.placeable;
-                for (g, v) in r.seat_dual {
-                    seat[g.index()] = v as f64 / WEIGHT_SCALE;
-                }
-                for (w, v) in r.cap_dual {
-                    capacity[w.index()] = v as f64 / WEIGHT_SCALE;
-                }
+                share.placed.extend(r.placed.into_iter().map(|(l, a)| (l, m.candidate_of(a).0)));
+                share.bound += r.bound;
+                share.placeable += r.placeable;
+                share.seat_dual.extend(r.seat_dual);
+                share.cap_dual.extend(r.cap_dual);
             }
             Err(c) => conflicts.push(c),
         }
@@ -752,17 +1161,57 @@ pub fn solve_with(m: &PlacementModel, objective: Objective, pricing: Pricing) ->
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
+    Ok((layout, share))
+}
+
+/// The season's result from the shares of its components ([`solve_share`]),
+/// which together must cover every component of `layout` once (not checked
+/// here; [`Assignment::check`] checks the result against the model).
+/// `seconds` is the wall time to report in the proof.
+pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, shares: &[Share], seconds: f64) -> Solved {
+    let mut placement = vec![None; m.learner_count()];
+    let mut bound: i128 = 0;
+    let mut placeable = 0;
+    let mut seat = vec![0.0; m.season.groups().len()];
+    let mut capacity = vec![0.0; m.season.workplaces().len()];
+    let mut mip = false;
+    let mut cert = Some(crate::certificate::Certificate::default());
+    for s in shares {
+        for &(l, c) in &s.placed {
+            placement[l.index()] = Some(c);
+        }
+        bound += s.bound;
+        placeable += s.placeable;
+        for &(g, v) in &s.seat_dual {
+            seat[g.index()] = v as f64 / WEIGHT_SCALE;
+        }
+        for &(w, v) in &s.cap_dual {
+            capacity[w.index()] = v as f64 / WEIGHT_SCALE;
+        }
+        mip |= s.mip;
+        match (&mut cert, &s.cert) {
+            (Some(all), Some(duals)) => all.duals.extend(duals.iter().copied()),
+            _ => cert = None,
+        }
+    }
+    let certificate = cert.map(|mut c| {
+        c.normalise();
+        c.bonus = if objective == Objective::MaxPlaced { placement_bonus(m) as i64 } else { 0 };
+        c
+    });
     let proof = Proof {
-        method: "network-simplex",
-        components: comps.len(),
-        largest_component: comps.iter().map(|c| c.learners.len()).max().unwrap_or(0),
+        method: if mip { MIXED_METHOD } else { "network-simplex" },
+        components: layout.components,
+        largest_component: layout.largest_component,
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
-        seconds: start.elapsed().as_secs_f64(),
+        seconds,
         phases: None,
+        certificate,
     };
-    let duals = (objective == Objective::MaxFit).then_some(Duals { seat, capacity });
-    Ok(Solved { assignment: Assignment::from_candidates(placement), proof, duals })
+    // No duals when a component went to the mixed-integer path (it has none).
+    let duals = (objective == Objective::MaxFit && !mip).then_some(Duals { seat, capacity });
+    Solved { assignment: Assignment { placement }, proof, duals }
 }
 
 #[cfg(test)]

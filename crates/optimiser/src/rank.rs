@@ -189,6 +189,7 @@ pub fn solve(m: &PlacementModel, objective: RankObjective) -> Result<Solved, Inf
         max_placeable: None,
         seconds: start.elapsed().as_secs_f64(),
         phases: Some(PhaseProof { goals: goal_names, phases, gap }),
+        certificate: None,
     };
     Ok(Solved { assignment, proof, duals: None })
 }

@@ -7,7 +7,7 @@
 //! The other policies allocate through [`crate::policies`] and carry no
 //! proof ([`Solved::is_optimal`] is false).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::infeasible::Infeasible;
 use crate::model::PlacementModel;
@@ -46,12 +46,23 @@ pub struct SolveOptions {
     pub tie_break: TieBreak,
     /// The solver of the exact policies.
     pub solver: Solver,
+    /// The time limit of the mixed-integer path ("a group or nobody" at a
+    /// site): the best placement found and a bound when hit. `None`: solve
+    /// until proven optimal.
+    pub time_limit: Option<Duration>,
 }
 
 impl SolveOptions {
     /// `policy` with seed 0, no improvement, the automatic solver.
     pub fn new(policy: Policy) -> Self {
-        Self { policy, seed: 0, improve: Improve::None, tie_break: TieBreak::Single, solver: Solver::Auto }
+        Self {
+            policy,
+            seed: 0,
+            improve: Improve::None,
+            tie_break: TieBreak::Single,
+            solver: Solver::Auto,
+            time_limit: None,
+        }
     }
 
     /// The exact objective, if the policy is exact and not improved
@@ -94,7 +105,7 @@ pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveErr
         return crate::rank::solve(m, objective).map_err(SolveError::Infeasible);
     }
     match opts.objective() {
-        Some(objective) => exact(m, objective, opts.solver),
+        Some(objective) => exact_within(m, objective, opts.solver, opts.time_limit),
         None => {
             let t = Instant::now();
             let policy = opts.policy.implementation();
@@ -109,6 +120,7 @@ pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveErr
                 max_placeable: None,
                 seconds: t.elapsed().as_secs_f64(),
                 phases: None,
+                certificate: None,
             };
             Ok(Solved { assignment, proof, duals: None })
         }
@@ -117,10 +129,56 @@ pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveErr
 
 /// The exact optimum for `objective` on the chosen solver path.
 pub fn exact(m: &PlacementModel, objective: Objective, solver: Solver) -> Result<Solved, SolveError> {
-    if solver != Solver::Lp && m.is_network() {
-        return network::solve(m, objective).map_err(SolveError::Infeasible);
+    exact_within(m, objective, solver, None)
+}
+
+/// The method of a result of `--solver lp` with "a group or nobody": the
+/// whole model as one mixed-integer model.
+pub const MIP_METHOD: &str = if cfg!(feature = "highs") { "highs-mip" } else { "microlp-mip" };
+
+/// [`exact`] with a time limit for the mixed-integer path. Without
+/// `--solver lp`, the components that "a group or nobody" touches go to the
+/// mixed-integer path and the rest to the network simplex
+/// ([`network::solve_within`]); with it, the whole model is one LP, or one
+/// mixed-integer model when the model is not a network.
+pub fn exact_within(
+    m: &PlacementModel,
+    objective: Objective,
+    solver: Solver,
+    limit: Option<Duration>,
+) -> Result<Solved, SolveError> {
+    if solver != Solver::Lp {
+        return network::solve_within(m, objective, network::Pricing::default(), limit).map_err(SolveError::Infeasible);
     }
     let t = Instant::now();
+    if !m.is_network() {
+        use crate::mip::{Goal, MipError, MipProblem};
+        let goal = if objective == Objective::MaxFit { Goal::Max } else { Goal::PlacedThenMax };
+        return match MipProblem::whole(m).solve(goal, limit) {
+            Ok(sol) => {
+                let mut placement = vec![None; m.learner_count()];
+                for &(l, a) in &sol.placed {
+                    placement[l.index()] = Some(m.candidate_of(a));
+                }
+                Ok(Solved {
+                    proof: Proof {
+                        method: MIP_METHOD,
+                        components: 1,
+                        largest_component: m.learner_count(),
+                        bound: sol.bound,
+                        max_placeable: sol.placed_bound.map(|k| (k + 1e-6).floor() as usize),
+                        seconds: t.elapsed().as_secs_f64(),
+                        phases: None,
+                        certificate: None,
+                    },
+                    assignment: crate::Assignment::from_candidates(placement),
+                    duals: None,
+                })
+            }
+            Err(MipError::Infeasible) => network::solve(m, objective).map_err(SolveError::Infeasible),
+            Err(e) => Err(SolveError::Lp(e.to_string())),
+        };
+    }
     match lp::solve(m, objective) {
         Ok(sol) => Ok(Solved {
             proof: Proof {
@@ -131,6 +189,7 @@ pub fn exact(m: &PlacementModel, objective: Objective, solver: Solver) -> Result
                 max_placeable: sol.placed_bound.map(|k| k.round() as usize),
                 seconds: t.elapsed().as_secs_f64(),
                 phases: None,
+                certificate: None,
             },
             assignment: sol.assignment,
             duals: None,

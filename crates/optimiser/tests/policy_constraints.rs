@@ -399,6 +399,27 @@ fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
             }
         }
     }
+    // Minimum group sizes (either form) likewise: refused by the same policies.
+    let sites = "[[site]]\nworkplace = \"W0\"\nmin = 2\nallow_empty = true\n\n[[site]]\nworkplace = \"W1\"\nmin = 1\n";
+    for name in ALL {
+        let exact = matches!(*name, "max-fit" | "max-placed" | "fair-share");
+        match check_supported(by_name(name).unwrap().as_ref(), sites, "c.toml") {
+            Ok(()) => assert!(exact, "{name} accepted [[site]]"),
+            Err(e) => {
+                assert!(!exact, "{name} refused [[site]]");
+                assert!(e.floors.is_empty());
+                let lines: Vec<(usize, &str, u32, bool)> =
+                    e.sites.iter().map(|x| (x.line, x.workplace.as_str(), x.min, x.allow_empty)).collect();
+                assert_eq!(lines, vec![(2, "W0", 2, true), (7, "W1", 1, false)], "{name}");
+                let msg = e.to_string();
+                for part in
+                    [&format!("policy {name} "), "minimum group sizes", "c.toml:2", "min = 2", "site W0", "(and 1 more"]
+                {
+                    assert!(msg.contains(part), "{msg:?} lacks {part:?}");
+                }
+            }
+        }
+    }
     // A file that does not parse is left to `Constraints::parse`.
     assert_eq!(check_supported(by_name("stable").unwrap().as_ref(), "[[school]\n", "c.toml"), Ok(()));
 }

@@ -4,10 +4,13 @@
 //! the season), its candidate rows and the text of `constraints.toml` (parsed
 //! with the `toml` crate alone), and implements every rule afresh from
 //! docs/constraints.md: screening, min score, forbidden pairs, pins, seats, site
-//! capacity, school floors and caps and reserved seats. It shares no code with
-//! `Constraints`, `PlacementModel` or `Assignment::check`. The solvers (network
-//! simplex, both objectives, and the LP) must find its optimum, produce an
-//! assignment that it accepts, and refuse exactly the files it refuses.
+//! capacity, school floors and caps, reserved seats and minimum group sizes at
+//! a site (both forms). It shares no code with `Constraints`, `PlacementModel`
+//! or `Assignment::check`. The solvers (network simplex with the mixed-integer
+//! path for "a group or nobody", both objectives, and `--solver lp`: the LP,
+//! or the whole model as one mixed-integer model) must find its optimum,
+//! produce an assignment that it accepts, and refuse exactly the files it
+//! refuses.
 //!
 //! Gates other than screening, seats and capacity pass by construction in
 //! these seasons: everyone lives at the site, no site requires a tag and
@@ -16,9 +19,12 @@
 mod common;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use dualmatch_core::scoring::Candidates;
-use dualmatch_optimiser::{lp, network, Constraints, Objective, PlacementModel};
+use dualmatch_optimiser::certificate;
+use dualmatch_optimiser::solve::{exact, SolveError};
+use dualmatch_optimiser::{network, Conflict, Constraints, Objective, PlacementModel, Solver};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -139,6 +145,29 @@ fn draw(seed: u64) -> (Tiny, String) {
         }
         f += &format!("\n[[forbid]]\nlearner = \"L{l}\"\nworkplace = \"W{w}\"\n");
     }
+    // Minimum group sizes: now and then min = 0 or a site twice (refused).
+    let mut sites = Vec::new();
+    // "A group or nobody" with min 1 would be no constraint: 2 or 3; a hard
+    // minimum (written or by default) mostly 1.
+    for _ in 0..[0, 0, 0, 0, 0, 0, 0, 0, 1, 2][r.gen_range(0..10)] {
+        let w = bad(&mut r, nw);
+        if sites.contains(&w) && r.gen_bool(0.9) {
+            continue;
+        }
+        sites.push(w);
+        let form = r.gen_range(0..4);
+        let min = match form {
+            _ if r.gen_bool(0.03) => 0,
+            0 | 1 => r.gen_range(2..=3),
+            _ => 1 + u32::from(r.gen_bool(0.2)),
+        };
+        f += &format!("\n[[site]]\nworkplace = \"W{w}\"\nmin = {min}\n");
+        match form {
+            0 | 1 => f += "allow_empty = true\n",
+            2 => f += "allow_empty = false\n",
+            _ => {}
+        }
+    }
     (t, f)
 }
 
@@ -179,6 +208,8 @@ struct Rules {
     pins: HashMap<usize, usize>,
     /// (learner, site)
     forbid: Vec<(usize, usize)>,
+    /// (site, minimum, allow_empty)
+    sites: Vec<(usize, u32, bool)>,
 }
 
 /// The number in an id such as `W3`, when it names one of `count` things.
@@ -247,6 +278,18 @@ fn read_rules(text: &str, t: &Tiny) -> Result<Rules, &'static str> {
         }
         rules.forbid.push((l, w));
     }
+    for e in list("site") {
+        let w = id(&e["workplace"], 'W', t.capacity.len()).ok_or("unknown site")?;
+        let min = num(e.get("min")).expect("min");
+        let allow_empty = e.get("allow_empty").is_some_and(|v| v.as_bool().expect("bool"));
+        if min == 0 {
+            return Err("site minimum 0");
+        }
+        if rules.sites.iter().any(|x| x.0 == w) {
+            return Err("site given twice");
+        }
+        rules.sites.push((w, min, allow_empty));
+    }
     Ok(rules)
 }
 
@@ -310,6 +353,11 @@ fn feasible(t: &Tiny, rules: &Rules, at: &[Option<usize>]) -> Result<(), String>
     for (w, cap) in t.capacity.iter().enumerate() {
         if cap.is_some_and(|c| site[w] > c) {
             return Err(format!("W{w}: {} placed over capacity", site[w]));
+        }
+    }
+    for &(w, min, allow_empty) in &rules.sites {
+        if site[w] < min && !(allow_empty && site[w] == 0) {
+            return Err(format!("W{w}: {} placed, minimum group {min} (allow_empty {allow_empty})", site[w]));
         }
     }
     for &(s, p, min, max) in &rules.school {
@@ -428,8 +476,12 @@ fn check(seed: u64) -> Result<Outcome, TestCaseError> {
         match (want, solved) {
             (None, Err(_)) => {
                 if let Ok(m) = &model {
-                    let lp = lp::solve(m, objective);
-                    prop_assert!(matches!(lp, Err(lp::LpError::Infeasible)), "LP: {lp:?}\n{text}");
+                    let lp = exact(m, objective, Solver::Lp);
+                    prop_assert!(
+                        matches!(lp, Err(SolveError::Infeasible(_))),
+                        "LP: {:?}\n{text}",
+                        lp.map(|s| s.assignment)
+                    );
                 }
                 outcome = Outcome::Infeasible;
             }
@@ -443,7 +495,28 @@ fn check(seed: u64) -> Result<Outcome, TestCaseError> {
                     prop_assert_eq!(got.0, placed, "network max-placed count vs reference\n{}", text);
                 }
                 let m = model.as_ref().unwrap();
-                let lp = lp::solve(m, objective).map_err(|e| TestCaseError::fail(format!("LP: {e}\n{text}")))?;
+                // The optimum of the network path carries a dual certificate
+                // that proves it without the solver (max-placed: with one
+                // placement bonus for the season).
+                // (The two-phase test forces, in parallel, a path without one.)
+                let cert = sol.proof.certificate.as_ref();
+                if m.is_network() && objective == Objective::MaxFit {
+                    prop_assert!(cert.is_some(), "no certificate\n{}", text);
+                }
+                if let (true, Some(cert)) = (m.is_network(), cert) {
+                    let groups: Vec<_> =
+                        sol.assignment.by_learner().map(|(_, c)| c.map(|c| cands.group_of(c))).collect();
+                    let checked = certificate::check(&season, &cands, &cons, &groups, cert);
+                    let bonus = i128::from(cert.bonus) * placed as i128;
+                    prop_assert_eq!(checked.map(|c| c.total), Ok(w + bonus), "certificate\n{}", text);
+                }
+                let lp =
+                    exact(m, objective, Solver::Lp).map_err(|e| TestCaseError::fail(format!("LP: {e}\n{text}")))?;
+                // Proven optimal on both paths: the bound is the total.
+                for (path, s) in [("network", &sol), ("LP", &lp)] {
+                    let total = s.assignment.total_weight(&cands) as f64 / 1e6;
+                    prop_assert!((s.proof.bound - total).abs() < 1e-6, "{path} bound {} vs {total}", s.proof.bound);
+                }
                 let at = rec_of(&lp.assignment.placement);
                 let ok = feasible(&t, &rules, &at);
                 prop_assert!(ok.is_ok(), "LP result breaks a rule: {ok:?}\n{text}");
@@ -497,7 +570,9 @@ fn every_constraint_kind_binds_in_the_generated_cases() {
         let (t, text) = draw(seed);
         let Ok(rules) = read_rules(&text, &t) else { continue };
         let with = brute_force(&t, &rules, Objective::MaxFit);
-        let without: [(&str, Relax); 7] = [
+        let without: [(&str, Relax); 9] = [
+            ("site minimum (hard)", |r, _| r.sites.retain(|x| x.2)),
+            ("site minimum (group or nobody)", |r, _| r.sites.retain(|x| !x.2)),
             ("min_score", |r, _| r.min_score = None),
             ("school floor/cap", |r, _| r.school.clear()),
             ("reserve", |r, _| r.reserved.clear()),
@@ -521,9 +596,39 @@ fn every_constraint_kind_binds_in_the_generated_cases() {
     assert!(solved * 5 >= n as usize * 2, "only {solved} of {n} cases solved: {outcomes:?}");
     assert!(outcomes.get("Infeasible").is_some_and(|&k| k >= 10), "{outcomes:?}");
     assert!(outcomes.get("Refused").is_some_and(|&k| k >= 10), "{outcomes:?}");
-    for kind in ["min_score", "school floor/cap", "reserve", "pin", "forbid", "capacity", "screening"] {
+    for kind in [
+        "min_score",
+        "school floor/cap",
+        "reserve",
+        "pin",
+        "forbid",
+        "capacity",
+        "screening",
+        "site minimum (hard)",
+        "site minimum (group or nobody)",
+    ] {
         assert!(binds.get(kind).is_some_and(|&k| k >= 10), "{kind} changes the optimum in too few cases: {binds:?}");
     }
+}
+
+/// A drawn case whose constraints file both the reference and
+/// `Constraints::parse` accept.
+struct Case {
+    t: Tiny,
+    text: String,
+    season: dualmatch_core::Season,
+    cands: Candidates,
+    rules: Rules,
+    cons: Constraints,
+}
+
+fn valid_case(seed: u64) -> Option<Case> {
+    let (t, text) = draw(seed);
+    let season = season_of(&t);
+    let cands = Candidates::from_season_candidates(&season).unwrap();
+    let rules = read_rules(&text, &t).ok()?;
+    let cons = Constraints::parse(&text, "c.toml", &season).ok()?;
+    Some(Case { t, text, season, cands, rules, cons })
 }
 
 /// The two-phase max-placed solve (first the largest number placed, then the
@@ -536,12 +641,7 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
     let hook = &network::TWO_PHASE;
     let (n, mut compared) = (500, 0);
     for seed in 0..n {
-        let (t, text) = draw(seed);
-        let season = season_of(&t);
-        let cands = Candidates::from_season_candidates(&season).unwrap();
-        let (Ok(rules), Ok(cons)) = (read_rules(&text, &t), Constraints::parse(&text, "c.toml", &season)) else {
-            continue;
-        };
+        let Some(Case { t, text, season, cands, rules, cons }) = valid_case(seed) else { continue };
         let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
         let one = network::solve(&m, Objective::MaxPlaced);
         let before = hook.runs.load(Ordering::Relaxed);
@@ -553,7 +653,8 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
             (Err(_), Err(_), None) => {}
             (Ok(one), Ok(two), Some((placed, w))) => {
                 let ran = hook.runs.load(Ordering::Relaxed) > before;
-                assert!(ran || m.arc_count() == 0, "seed {seed}: the two-phase path did not run");
+                // Components with "a group or nobody" take the mixed-integer path instead.
+                assert!(ran || m.arc_count() == 0 || !m.is_network(), "seed {seed}: the two-phase path did not run");
                 let key = |s: &network::Solved| (s.assignment.placed(), s.assignment.total_weight(&cands));
                 assert_eq!(key(&two), (placed, w), "seed {seed}: two-phase vs reference\n{text}");
                 assert_eq!(key(&one), key(&two), "seed {seed}: one-phase vs two-phase\n{text}");
@@ -561,7 +662,7 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
                 assert!((one.proof.bound - two.proof.bound).abs() < 1e-9, "seed {seed}: dual bounds differ");
                 let at = recognitions_of(&t, &season, &cands, &two.assignment.placement);
                 assert_eq!(feasible(&t, &rules, &at), Ok(()), "seed {seed}: two-phase result\n{text}");
-                let lp = lp::solve(&m, Objective::MaxPlaced).unwrap();
+                let lp = exact(&m, Objective::MaxPlaced, Solver::Lp).unwrap();
                 assert_eq!(
                     (lp.assignment.placed(), lp.assignment.total_weight(&cands)),
                     (placed, w),
@@ -577,4 +678,39 @@ fn two_phase_max_placed_equals_one_phase_and_the_reference() {
         }
     }
     assert!(compared * 5 >= n as usize * 2, "only {compared} of {n} cases compared");
+}
+
+/// "A group or nobody" under a time limit too short to search: the result
+/// still meets every rule (the reference accepts it), and the bound is at
+/// least the true optimum (so the gap is honest) and at least the total.
+#[test]
+fn a_time_limit_keeps_a_feasible_placement_and_an_upper_bound() {
+    let (n, mut compared, mut no_start) = (2000, 0, 0);
+    for seed in 0..n {
+        let Some(Case { t, text, season, cands, rules, cons }) = valid_case(seed) else { continue };
+        let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { continue };
+        if m.is_network() {
+            continue;
+        }
+        let limited =
+            network::solve_within(&m, Objective::MaxFit, network::Pricing::default(), Some(Duration::from_nanos(1)));
+        match (limited, brute_force(&t, &rules, Objective::MaxFit)) {
+            (Ok(sol), Some((_, best))) => {
+                let at = recognitions_of(&t, &season, &cands, &sol.assignment.placement);
+                assert_eq!(feasible(&t, &rules, &at), Ok(()), "seed {seed}\n{text}");
+                let total = sol.assignment.total_weight(&cands);
+                assert!(total <= best, "seed {seed}");
+                let bound = (sol.proof.bound * 1e6).round() as i128;
+                assert!(bound >= best && bound >= total, "seed {seed}: bound {bound} below the optimum {best}\n{text}");
+                compared += 1;
+            }
+            (Err(_), None) => {}
+            // Neither every such site closed nor every one at its minimum
+            // is feasible, so the solver had no placement to start from.
+            (Err(e), Some(_)) if e.conflicts.iter().all(|c| matches!(c, Conflict::Solver(_))) => no_start += 1,
+            (got, want) => panic!("seed {seed}: {:?} vs reference {want:?}\n{text}", got.map(|s| s.assignment)),
+        }
+    }
+    eprintln!("{compared} cases compared, {no_start} without a starting placement");
+    assert!(compared >= 40 && no_start * 10 <= compared, "{compared} cases compared, {no_start} without a start");
 }

@@ -1,28 +1,20 @@
 //! `dualmatch compare`: run allocation policies side by side on the same
-//! seasons, each randomised policy under several seeds, in parallel.
+//! seasons, each randomised policy under several seeds, in parallel; with
+//! `--shard i/N`, only shard i's runs, written as a part for `merge`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dualmatch::{CompareRow, Engine, Policy, Probabilities, Season};
-use dualmatch_optimiser::metrics::Metrics;
-use serde_json::json;
+use dualmatch::shard::{ComparePart, CompareRun as PartRun, Part, PartHeader};
+use dualmatch::{Engine, Policy, Season};
 
 use crate::args::{CompareArgs, Global};
 use crate::exit::{self, usage};
 use crate::inputs::{load_season, load_weights};
-use crate::output::{Kind, StagedDir, Table};
+use crate::output::StagedDir;
+use crate::parts::{self, CompareSettings};
 use crate::progress::Progress;
-
-/// One policy run.
-struct Run {
-    season: usize,
-    policy: &'static str,
-    seed: Option<u64>,
-    result: Result<Metrics, String>,
-    seconds: f64,
-}
+use crate::results::compare::{write_comparison, CompareRun};
 
 /// Runs the command.
 pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
@@ -37,6 +29,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if chosen.is_empty() {
         return Err(usage("--policies is empty; for example --policies max-fit,stable,first-come"));
     }
+    let shard = parts::shard(&a.shard)?;
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
     let mut seasons: Vec<(PathBuf, Season)> = Vec::new();
@@ -60,206 +53,77 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         e.candidates().map_err(exit::engine)?;
     }
     progress.finish();
-    let total = engines.len() as u64 * Engine::compare_runs(&chosen, a.seeds);
-    let bar = progress.bar(total, "policy runs");
+    let per_season = Engine::compare_runs(&chosen, a.seeds);
+    let total = engines.len() as u64 * per_season;
+    let whole = shard.unwrap_or(dualmatch::shard::Shard::WHOLE);
+    let mine = (0..total).filter(|&k| whole.owns_run(k)).count() as u64;
+    let bar = progress.bar(mine, "policy runs");
     // Rows come in season, policy, seed order, whatever the thread count.
-    let mut runs: Vec<Run> = Vec::new();
-    let mut odds: Vec<Vec<Probabilities>> = Vec::new();
+    let mut runs: Vec<(u64, CompareRun)> = Vec::new();
     for (si, e) in engines.iter().enumerate() {
-        let rows: Vec<CompareRow> =
-            e.compare_with_progress(&chosen, a.seeds, a.seed, &|| bar.inc(1)).map_err(exit::engine)?;
-        odds.push(dualmatch::probabilities(e.season(), &rows));
-        runs.extend(rows.into_iter().map(|r| Run {
-            season: si,
-            policy: r.policy.name(),
-            seed: r.seed,
-            result: r.result.map_err(|inf| inf.describe(e.season()).join("; ")),
-            seconds: r.seconds,
+        let rows = e
+            .compare_share(&chosen, a.seeds, a.seed, si as u64 * per_season, whole, &|| bar.inc(1))
+            .map_err(exit::engine)?;
+        runs.extend(rows.into_iter().map(|(k, r)| {
+            let run = CompareRun {
+                season: si,
+                policy: r.policy,
+                seed: r.seed,
+                result: r.result.map_err(|inf| inf.describe(e.season()).join("; ")),
+                seconds: r.seconds,
+                ranks: r.ranks,
+            };
+            (k, run)
         }));
     }
     bar.finish_and_clear();
     let timings = !a.dir.no_timings;
-    dir.write("comparison.csv", |w| write_csv(w, &seasons, &runs, timings))?;
-    dir.write("probabilities.csv", |w| write_probabilities(w, &seasons, &odds))?;
-    let js = json!({
-        "improve": a.improve.is_some_and(|i| i != dualmatch::Improve::None),
-        "improvement": a.improve.unwrap_or_default().name(),
-        "tie_break": a.tie_break.name(),
-        "runs": runs.iter().map(|r| {
-            let mut v = json!({
-                "season": seasons[r.season].0.display().to_string(),
-                "policy": r.policy,
-                "seed": r.seed,
-            });
-            match &r.result {
-                Ok(m) => v["metrics"] = serde_json::to_value(m).unwrap_or_default(),
-                Err(e) => v["error"] = json!(e),
-            }
-            if timings {
-                v["runtime_s"] = json!(r.seconds);
-            }
-            v
-        }).collect::<Vec<_>>(),
-    });
-    dir.write_json("comparison.json", &js)?;
-    let mut html = crate::report::compare::render(
-        &seasons,
-        &runs.iter().map(|r| (r.season, r.policy, r.seed, r.result.as_ref().ok())).collect::<Vec<_>>(),
-    );
-    crate::report::probabilities::insert(&mut html, &seasons, &odds);
-    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    let (improve, tie_break) = (a.improve.unwrap_or_default(), a.tie_break);
+    let failed = runs.iter().filter(|r| r.1.result.is_err()).count();
+    match shard {
+        Some(shard) => {
+            let mut inputs: Vec<(&str, &Path)> = a.seasons.iter().map(|p| ("season", p.as_path())).collect();
+            inputs.extend(a.weights.as_deref().map(|w| ("weights", w)));
+            let settings = CompareSettings {
+                policies: chosen.iter().map(|p| p.name().to_string()).collect(),
+                seeds: a.seeds,
+                seed: a.seed,
+                improve: improve.name().into(),
+                tie_break: tie_break.name().into(),
+                max_pairs: a.pairs.max_pairs,
+                timings,
+            };
+            let header = PartHeader::new("compare", shard, parts::digests(&inputs)?, parts::to_value(&settings));
+            let runs = runs
+                .into_iter()
+                .map(|(index, r)| PartRun {
+                    index,
+                    season: r.season,
+                    policy: r.policy.name().to_string(),
+                    seed: r.seed,
+                    error: r.result.as_ref().err().cloned(),
+                    metrics: r.result.ok(),
+                    seconds: r.seconds,
+                    ranks: r.ranks,
+                })
+                .collect();
+            parts::write_part(&dir, &Part::Compare(ComparePart { header, total, runs }))?;
+        }
+        None => {
+            let runs: Vec<CompareRun> = runs.into_iter().map(|(_, r)| r).collect();
+            write_comparison(&dir, &seasons, &runs, improve, tie_break, timings)?;
+        }
+    }
     dir.commit()?;
     if !global.quiet {
-        eprintln!("{} runs ({} policies × seasons × seeds); wrote {}", runs.len(), chosen.len(), a.dir.out.display());
+        let what = shard.map(|s| format!("shard {s} of ")).unwrap_or_default();
+        eprintln!(
+            "{mine} runs ({what}{total}: {} policies × seasons × seeds); wrote {}",
+            chosen.len(),
+            a.dir.out.display()
+        );
     }
-    let failed = runs.iter().filter(|r| r.result.is_err()).count();
-    Ok(ExitCode::from(if failed > 0 { exit::INFEASIBLE } else { exit::OK }))
-}
-
-/// comparison.csv: one row per run, cells as every table of dualmatch
-/// ([`Table::write_csv`]).
-fn write_csv(w: &mut dyn Write, seasons: &[(PathBuf, Season)], runs: &[Run], timings: bool) -> std::io::Result<()> {
-    let mut header = vec![
-        "season",
-        "policy",
-        "seed",
-        "learners",
-        "placed",
-        "unplaced",
-        "placement_rate",
-        "total_score",
-        "mean_score",
-        "first_choice_share",
-        "top3_share",
-        "mean_rank",
-        "commute_mean_km",
-        "commute_p90_km",
-        "commute_max_km",
-        "min_school_rate",
-        "max_school_rate",
-        "jain_index",
-        "min_school_programme_rate",
-        "blocking_pairs",
-        "justified_envy",
-        "unfilled_seats",
-        "error",
-    ];
-    if timings {
-        header.push("runtime_s");
-    }
-    let text = ["season", "policy", "error"];
-    let columns = header.iter().map(|&h| (h, if text.contains(&h) { Kind::Text } else { Kind::Number }));
-    let f = |x: f64| format!("{x:.6}");
-    let table = Table::new("comparison", columns, |sink| {
-        for r in runs {
-            let mut rec = vec![
-                seasons[r.season].0.display().to_string(),
-                r.policy.to_string(),
-                r.seed.map(|s| s.to_string()).unwrap_or_default(),
-            ];
-            match &r.result {
-                Ok(m) => {
-                    rec.extend([
-                        m.learners.to_string(),
-                        m.placed.to_string(),
-                        m.unplaced.to_string(),
-                        f(if m.learners > 0 { m.placed as f64 / m.learners as f64 } else { 0.0 }),
-                        f(m.total_score),
-                        f(m.mean_score),
-                        f(m.rank.first_choice_share),
-                        f(m.rank.top3_share),
-                        f(m.rank.mean_rank),
-                        f(m.commute_km.mean),
-                        f(m.commute_km.p90),
-                        f(m.commute_km.max),
-                        f(m.fairness.min_school_rate),
-                        f(m.fairness.max_school_rate),
-                        f(m.fairness.jain_index),
-                        f(m.fairness.min_school_programme_rate),
-                        m.blocking_pairs.to_string(),
-                        m.justified_envy.to_string(),
-                        m.unfilled_seats.to_string(),
-                        String::new(),
-                    ]);
-                }
-                Err(e) => {
-                    rec.extend(std::iter::repeat_n(String::new(), 19));
-                    rec.push(e.clone());
-                }
-            }
-            if timings {
-                rec.push(format!("{:.4}", r.seconds));
-            }
-            sink(&rec)?;
-        }
-        Ok(())
-    });
-    table.write_csv(w)
-}
-
-/// Ranks with a column of their own in probabilities.csv; worse ranks share
-/// `p_rank_over_20`.
-const RANK_COLUMNS: usize = 20;
-
-/// probabilities.csv: per season and policy, one row per learner (the share
-/// of runs in which she is placed, at each rank, off her list) and one per
-/// school (the mean placement rate over the runs with its 95% interval).
-fn write_probabilities(
-    w: &mut dyn Write,
-    seasons: &[(PathBuf, Season)],
-    odds: &[Vec<Probabilities>],
-) -> std::io::Result<()> {
-    let worst = odds.iter().flatten().flat_map(|p| p.learners.iter().map(|l| l.by_rank.len())).max().unwrap_or(0);
-    let shown = worst.min(RANK_COLUMNS);
-    let mut header: Vec<(String, Kind)> =
-        ["season", "policy", "kind", "id"].map(|h| (h.to_string(), Kind::Text)).into();
-    for h in ["runs", "learners", "p_placed", "p_off_list", "rate_mean", "rate_low95", "rate_high95"] {
-        header.push((h.to_string(), Kind::Number));
-    }
-    header.extend((1..=shown).map(|k| (format!("p_rank_{k}"), Kind::Number)));
-    if worst > RANK_COLUMNS {
-        header.push((format!("p_rank_over_{RANK_COLUMNS}"), Kind::Number));
-    }
-    let width = header.len();
-    let f = |x: f64| format!("{x:.6}");
-    let table = Table::new("probabilities", header, |sink| {
-        for (si, per_policy) in odds.iter().enumerate() {
-            let (path, season) = &seasons[si];
-            for p in per_policy {
-                let head = |kind: &str, id: &str| {
-                    vec![
-                        path.display().to_string(),
-                        p.policy.name().to_string(),
-                        kind.to_string(),
-                        id.to_string(),
-                        p.runs.to_string(),
-                    ]
-                };
-                for (l, o) in season.learners().iter().zip(&p.learners) {
-                    let mut rec = head("learner", &l.id);
-                    rec.extend([
-                        String::new(),
-                        f(o.placed),
-                        f(o.off_list),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                    ]);
-                    rec.extend((0..shown).map(|k| f(o.by_rank.get(k).copied().unwrap_or(0.0))));
-                    if worst > RANK_COLUMNS {
-                        rec.push(f(o.by_rank.iter().skip(RANK_COLUMNS).fold(0.0, |s, x| s + x)));
-                    }
-                    sink(&rec)?;
-                }
-                for (sc, r) in season.schools().iter().zip(&p.schools) {
-                    let mut rec = head("school", &sc.id);
-                    rec.extend([r.learners.to_string(), String::new(), String::new(), f(r.mean), f(r.low), f(r.high)]);
-                    rec.resize(width, String::new());
-                    sink(&rec)?;
-                }
-            }
-        }
-        Ok(())
-    });
-    table.write_csv(w)
+    // A shard's failed runs are part of its result: the merge exits 1 for
+    // them as the single run does, and a scheduler's "after ok" still runs it.
+    Ok(ExitCode::from(if failed > 0 && shard.is_none() { exit::INFEASIBLE } else { exit::OK }))
 }

@@ -14,7 +14,8 @@ use crate::output::{Kind, OutFile, Table};
 /// The season columns that hold numbers (numeric cells in the workbook).
 const NUMERIC: [&str; 8] = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats", "score"];
 
-fn is_xlsx(path: &Path) -> bool {
+/// True if `path` names an `.xlsx` file.
+pub(crate) fn is_xlsx(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
@@ -34,7 +35,7 @@ pub fn run(a: ConvertArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // Every problem of the season is reported the usual way before anything is converted.
     season::load(&a.season)?;
     let tables = season_tables(&a.season)?;
-    let book = crate::xlsx::workbook(&a.out.display().to_string(), &tables, None)?;
+    let book = crate::xlsx::season_workbook(&a.out.display().to_string(), &tables, crate::xlsx::SeasonBook::Season)?;
     out.write(|w| w.write_all(&book))?;
     if !global.quiet {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
@@ -74,7 +75,7 @@ fn season_tables(path: &Path) -> anyhow::Result<Vec<Table<'static>>> {
 }
 
 /// One table of `doc` with exactly the CSV file's header and cells.
-fn table(doc: &SeasonDoc, t: TableName) -> anyhow::Result<Table<'static>> {
+pub(crate) fn table(doc: &SeasonDoc, t: TableName) -> anyhow::Result<Table<'static>> {
     let mut csv_bytes = Vec::new();
     doc.write_csv_table(t, &mut csv_bytes)?;
     let mut rdr = csv::Reader::from_reader(csv_bytes.as_slice());

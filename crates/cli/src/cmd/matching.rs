@@ -1,17 +1,22 @@
-//! `dualmatch match`: optimal placements for a whole season.
+//! `dualmatch match`: optimal placements for a whole season; with
+//! `--shard i/N`, one shard's share of its components, written as a part
+//! for `merge`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use dualmatch::{Engine, Error, Improve, Policy, Solver, TieBreak, Weights};
+use dualmatch::shard::{MatchPart, Part, PartHeader, Shard};
+use dualmatch::{Error, Improve, Policy, Solver, TieBreak, Weights};
+use dualmatch_optimiser::Conflict;
 
 use crate::args::{Global, MatchArgs, ResultFiles};
 use crate::exit::{self, usage};
-use crate::inputs::{load_season, load_weights, read_option_file};
+use crate::inputs::{load_season, load_weights, match_engine, read_option_file};
 use crate::output::StagedDir;
+use crate::parts::{self, MatchSettings};
 use crate::progress::Progress;
-use crate::results::{self, Outcome, SummaryInfo};
+use crate::results;
 
 /// The validated configuration of one run.
 pub struct MatchConfig {
@@ -24,15 +29,19 @@ pub struct MatchConfig {
     improve: Improve,
     tie_break: TieBreak,
     solver: Solver,
+    time_limit: Option<std::time::Duration>,
     out: PathBuf,
     force: bool,
     timings: bool,
     files: ResultFiles,
     max_pairs: u64,
+    weights_path: Option<PathBuf>,
+    shard: Option<Shard>,
 }
 
 impl MatchConfig {
     fn from_args(a: MatchArgs) -> anyhow::Result<Self> {
+        let shard = parts::shard(&a.shard)?;
         let weights = load_weights(a.weights.as_deref())?;
         let constraints = match a.constraints {
             Some(p) => {
@@ -58,11 +67,14 @@ impl MatchConfig {
             improve: a.improve.unwrap_or_default(),
             tie_break: a.tie_break,
             solver: a.solver,
+            time_limit: a.time_limit,
             out: a.dir.out,
             force: a.dir.force,
             timings: !a.dir.no_timings,
             files: a.files,
             max_pairs: a.pairs.max_pairs,
+            weights_path: a.weights,
+            shard,
         })
     }
 }
@@ -82,14 +94,19 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress)?;
-    let mut engine = Engine::new(&season)
-        .weights(cfg.weights)
-        .policy(cfg.policy)
-        .seed(cfg.seed)
-        .improvement(cfg.improve)
-        .tie_break(cfg.tie_break)
-        .solver(cfg.solver)
-        .max_pairs(cfg.max_pairs);
+    let settings = MatchSettings::new(
+        cfg.policy,
+        cfg.seed,
+        (cfg.improve, cfg.tie_break),
+        cfg.solver,
+        cfg.max_pairs,
+        cfg.timings,
+        cfg.files,
+    );
+    let mut engine = match_engine(&season, cfg.weights, &settings)?;
+    if let Some(limit) = cfg.time_limit {
+        engine = engine.time_limit(limit);
+    }
     if season.candidates().is_none() {
         progress.step("scoring candidates");
     }
@@ -100,78 +117,73 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     progress.step(&format!("solving {} ({pairs} candidate pairs)", cfg.policy));
     let t1 = Instant::now();
+    let infeasible = |inf: dualmatch::Infeasible| {
+        progress.finish();
+        eprintln!("dualmatch: the constraints cannot all be met:");
+        for line in inf.describe(&season) {
+            eprintln!("  - {}", dualmatch_core::text::visible(&line));
+        }
+        eprintln!("relax the floors or pins above and run again (nothing was written)");
+        Ok(ExitCode::from(exit::INFEASIBLE))
+    };
+    if let Some(shard) = cfg.shard {
+        // One shard: its share of the components, as a part for `merge`.
+        let (layout, share) = match engine.solve_share(shard) {
+            Ok(s) => s,
+            Err(Error::Infeasible(inf)) => return infeasible(inf),
+            Err(e) => return Err(exit::engine(e)),
+        };
+        let mut roles = vec![("season", cfg.season.as_path())];
+        roles.extend(cfg.candidates.as_deref().map(|p| ("candidates", p)));
+        roles.extend(cfg.weights_path.as_deref().map(|p| ("weights", p)));
+        roles.extend(cfg.constraints.as_ref().map(|(p, _)| ("constraints", p.as_path())));
+        let header = PartHeader::new("match", shard, parts::digests(&roles)?, parts::to_value(&settings));
+        let seconds = [t_load, t1.elapsed().as_secs_f64()];
+        parts::write_part(&dir, &Part::Match(MatchPart::new(header, &layout, &share, seconds)))?;
+        dir.commit()?;
+        progress.finish();
+        if !global.quiet {
+            let placed = share.placed.len();
+            let n = share.components.len();
+            eprintln!(
+                "shard {shard}: {n} of {} components, {placed} placed; wrote {}",
+                layout.components,
+                cfg.out.display()
+            );
+        }
+        return Ok(ExitCode::from(exit::OK));
+    }
     let run = match engine.solve() {
         Ok(run) => run,
-        Err(Error::Infeasible(inf)) => {
+        // The mixed-integer solver stopped without a placement (a time limit
+        // too short, or a solver failure): not a conflict of the constraints.
+        Err(Error::Infeasible(inf)) if inf.conflicts.iter().all(|c| matches!(c, Conflict::Solver(_))) => {
             progress.finish();
-            eprintln!("dualmatch: the constraints cannot all be met:");
             for line in inf.describe(&season) {
-                eprintln!("  - {}", dualmatch_core::text::visible(&line));
+                eprintln!("dualmatch: {}", dualmatch_core::text::visible(&line));
             }
-            eprintln!("relax the floors or pins above and run again (nothing was written)");
+            eprintln!("nothing was written");
             return Ok(ExitCode::from(exit::INFEASIBLE));
         }
+        Err(Error::Infeasible(inf)) => return infeasible(inf),
         Err(e) => return Err(exit::engine(e)),
     };
     let t_solve = t1.elapsed().as_secs_f64();
     progress.step("writing results");
-    let reasons = run.unplaced();
-    let optimal = run.proof().is_some();
-    let proof_line = match run.proof() {
-        Some(proof) => format!(
-            "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
-            cfg.policy, proof.bound, proof.method, proof.components
-        ),
-        None => format!(
-            "Policy {} (seed {}{}); not an optimisation, so no bound.",
-            cfg.policy,
-            cfg.seed,
-            match cfg.improve {
-                Improve::None => "",
-                Improve::Pareto => ", Pareto-improved",
-                Improve::Sic => ", improved by stable improvement cycles",
-            }
-        ),
-    };
-    let html = crate::report::matching::render(
-        &season,
-        run.candidates(),
-        run.assignment(),
-        reasons,
-        cfg.policy.name(),
-        &proof_line,
-    );
-    dir.write_bytes("report.html", html.as_bytes())?;
-    let advice = if cfg.files.no_advice {
-        None
-    } else {
-        if run.duals().is_some() {
-            progress.step("waiting list and recruitment advice");
-        }
-        results::advice_or_warn(run.advice().transpose(), &progress, global.quiet)
-    };
-    let info = SummaryInfo {
-        policy: cfg.policy.name(),
-        seed: (!optimal).then_some(cfg.seed),
-        improve: cfg.improve != Improve::None,
-        optimal,
-        timings: cfg.timings,
-    };
     let source = engine.candidate_source().map_err(exit::engine)?.as_str();
-    let mut summary =
-        results::summary(&info, &season, run.candidates(), source, run.solved(), reasons, [t_load, t_solve]);
-    results::add_policy_options(&mut summary, &run.rank_profile(), cfg.improve, cfg.tie_break);
-    let outcome = Outcome {
-        season: &season,
-        candidates: run.candidates(),
-        solved: run.solved(),
-        reasons,
-        changes: None,
-        advice: advice.as_ref(),
+    let how = results::HowMade {
+        policy: cfg.policy,
+        seed: cfg.seed,
+        improve: cfg.improve,
+        tie_break: cfg.tie_break,
+        source,
+        timings: cfg.timings.then_some([t_load, t_solve]),
+        files: cfg.files,
     };
-    results::write_result(&dir, &outcome, &summary, &cfg.files)?;
+    results::write_match(&dir, &run, &how, &progress, global.quiet)?;
     dir.commit()?;
     progress.finish();
+    let gap = run.gap().unwrap_or(0.0);
     if !global.quiet {
         eprintln!(
             "placed {} of {} learners, total score {:.2} ({}); wrote {}",
@@ -179,6 +191,9 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             season.learners().len(),
             run.total_score(),
             match run.proof() {
+                Some(proof) if gap > 0.0 => {
+                    format!("{}, time limit hit: bound {:.2}, gap {:.2}", cfg.policy, proof.bound, gap)
+                }
                 Some(proof) => format!("{}, optimal: bound {:.2}", cfg.policy, proof.bound),
                 None => cfg.policy.to_string(),
             },

@@ -88,6 +88,38 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         });
     }
     let advice = results::advice_or_warn(r.advice().map(|a| a.as_ref().map_err(Clone::clone)), &progress, global.quiet);
+    let absent =
+        results::files_not_written(objective.name(), r.solved().duals.is_some(), advice.is_some(), a.files.no_advice);
+    results::note_files_not_written(&mut summary, &absent);
+    let proof_line = match r.moves() {
+        Some(m) => format!(
+            "{} placements that were still valid were kept fixed; at most {} of them could move ({} moved). \
+             Upper bound on the total score with that limit: {:.2} (gap {:.2}).",
+            plan.pinned(),
+            m.limit,
+            m.moves,
+            m.bound,
+            m.gap
+        ),
+        None => format!(
+            "Optimal for {} around the {} placements that were still valid, kept fixed as they were: the dual \
+             bound {:.2} equals the total score.",
+            objective.name(),
+            plan.pinned(),
+            r.solved().proof.bound
+        ),
+    };
+    let html = crate::report::matching::render(&crate::report::matching::Report {
+        season: s,
+        candidates: r.candidates(),
+        assignment: &r.solved().assignment,
+        reasons: r.unplaced(),
+        policy: objective.name(),
+        proof_line: &proof_line,
+        absent: &absent,
+        changes: Some(r.changes()),
+    });
+    dir.write_bytes("report.html", html.as_bytes())?;
     let outcome = Outcome {
         season: s,
         candidates: r.candidates(),

@@ -30,8 +30,9 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .sub{color:#5b6472;margin-top:0}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #d9dde3;padding:.25rem .5rem;text-align:right}
-th{background:#f3f5f8} td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #d9dde3;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f8} th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
+dl.glossary dt{font-weight:600;margin-top:.4rem} dl.glossary dd{margin-left:1.2rem;color:#374151}
 .cards{display:flex;gap:1rem;flex-wrap:wrap} .card{border:1px solid #d9dde3;border-radius:6px;padding:.6rem 1rem;min-width:9rem}
 .card b{display:block;font-size:1.4rem} figure{margin:1rem 0} figcaption{color:#5b6472;font-size:.85rem}
 svg text{font-family:system-ui,sans-serif}
@@ -48,17 +49,32 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
-/// An HTML table. Cells are escaped.
+/// True if `cell` shows a number: digits with an optional sign, decimal
+/// point and `%`, or `–` for none.
+fn is_numeric(cell: &str) -> bool {
+    let t = cell.trim().trim_end_matches('%');
+    t == "–" || (t.parse::<f64>().is_ok() && t.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// An HTML table. Cells are escaped; a column whose cells all show numbers
+/// is right-aligned (class `n`), text is left-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric: Vec<bool> = (0..headers.len())
+        .map(|c| {
+            let mut cells = rows.iter().filter_map(|r| r.get(c)).filter(|x| !x.is_empty()).peekable();
+            cells.peek().is_some() && cells.all(|x| is_numeric(x))
+        })
+        .collect();
+    let class = |c: usize| if numeric.get(c).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
     let mut out = String::from("<table><thead><tr>");
-    for h in headers {
-        let _ = write!(out, "<th>{}</th>", esc(h));
+    for (c, h) in headers.iter().enumerate() {
+        let _ = write!(out, "<th{}>{}</th>", class(c), esc(h));
     }
     out.push_str("</tr></thead><tbody>");
     for r in rows {
         out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", esc(c));
+        for (c, x) in r.iter().enumerate() {
+            let _ = write!(out, "<td{}>{}</td>", class(c), esc(x));
         }
         out.push_str("</tr>");
     }
@@ -81,8 +97,29 @@ pub fn figure(svg: &str, caption: &str) -> String {
     format!("<figure>{svg}<figcaption>{}</figcaption></figure>\n", esc(caption))
 }
 
+/// A glossary: each term with its meaning.
+pub fn glossary(items: &[(&str, &str)]) -> String {
+    let mut out = String::from("<dl class=\"glossary\">");
+    for (term, meaning) in items {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(term), esc(meaning));
+    }
+    out.push_str("</dl>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_right_aligned_and_text_left() {
+        let rows = vec![vec!["S01".to_string(), "12".into(), "50.0%".into(), "–".into()]];
+        let t = super::table(&["school", "learners", "rate", "km"], &rows);
+        assert!(
+            t.contains("<td>S01</td><td class=\"n\">12</td><td class=\"n\">50.0%</td><td class=\"n\">–</td>"),
+            "{t}"
+        );
+        assert!(t.contains("<th>school</th><th class=\"n\">learners</th>"), "{t}");
+    }
+
     #[test]
     fn escaped_text_shows_hidden_characters() {
         assert_eq!(super::esc("a\u{202E}<b>'\t"), "a\\u{202E}&lt;b&gt;&#39;\\u{0009}");

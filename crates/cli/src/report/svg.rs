@@ -18,7 +18,14 @@ fn colour(i: usize) -> &'static str {
 /// Values are in `[0, max]`; `fmt` formats axis labels.
 pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f64, y_label: &str) -> String {
     let rows = 1.0 + (series.iter().map(|(n, _)| 24.0 + 7.0 * n.chars().count() as f64).sum::<f64>() / 900.0).floor();
-    let (w, h, left, bottom) = (1000.0, 360.0, 60.0, 70.0);
+    let longest = categories.iter().map(|c| c.chars().count().min(LABEL_CHARS)).max().unwrap_or(0) as f64;
+    // Room for the labels slanted at 35° (about 5.5 px a character): below
+    // the chart, and left of the first group's centre.
+    let bottom = (24.0 + 3.3 * longest).max(70.0);
+    let w = 1000.0;
+    let first_centre = 0.5 * (w - 70.0) / categories.len().max(1) as f64;
+    let left = (4.5 * longest + 8.0 - first_centre).max(60.0);
+    let h = 290.0 + bottom;
     let top = 16.0 + 14.0 * rows;
     let plot_h = h - bottom - top;
     let n = categories.len().max(1) as f64;
@@ -52,7 +59,7 @@ pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f
         }
         let lx = gx + group_w * 0.4;
         let ly = h - bottom + 14.0;
-        let _ = write!(s, "<text x=\"{lx:.1}\" y=\"{ly:.1}\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-35 {lx:.1} {ly:.1})\">{}</text>", esc(cat));
+        let _ = write!(s, "<text x=\"{lx:.1}\" y=\"{ly:.1}\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-35 {lx:.1} {ly:.1})\"><title>{}</title>{}</text>", esc(cat), esc(&short(cat, LABEL_CHARS)));
     }
     s.push_str(&legend(series.iter().map(|(n, _)| n.as_str()), left, 14.0));
     s.push_str("</svg>");
@@ -60,22 +67,43 @@ pub fn grouped_bars(categories: &[String], series: &[(String, Vec<f64>)], max: f
 }
 
 fn legend<'a>(names: impl Iterator<Item = &'a str>, x0: f64, y0: f64) -> String {
+    legend_coloured(names.enumerate().map(|(i, n)| (n, colour(i))), x0, y0)
+}
+
+/// A legend of (name, colour) entries, wrapping at the chart's width.
+fn legend_coloured<'a>(entries: impl Iterator<Item = (&'a str, &'static str)>, x0: f64, y0: f64) -> String {
     let mut s = String::new();
     let (mut x, mut y) = (x0, y0);
-    for (i, n) in names.enumerate() {
+    for (n, fill) in entries {
         let wide = 24.0 + 7.0 * n.chars().count() as f64;
         if x + wide > 990.0 && x > x0 {
             // Wrap onto the next line rather than running off the chart.
             x = x0;
             y += 14.0;
         }
-        let _ = write!(s, "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>", y - 9.0, colour(i), x + 14.0, y, esc(n));
+        let _ = write!(s, "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>", y - 9.0, fill, x + 14.0, y, esc(n));
         x += wide;
     }
     s
 }
 
-fn trim(v: f64) -> String {
+/// The most characters of a category label under a chart (the full text is
+/// its tooltip).
+const LABEL_CHARS: usize = 32;
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A number as shown on an axis or in a tooltip: whole numbers without
+/// decimals, others with two (below 10) or one.
+pub fn trim(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
     } else if v.abs() < 10.0 {
@@ -85,20 +113,39 @@ fn trim(v: f64) -> String {
     }
 }
 
-/// Histogram of `values` in `bins` equal bins from 0 to the maximum.
+/// A round bin width: 1, 2, 2.5 or 5 times a power of ten, at least
+/// `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if raw.is_nan() || raw <= 0.0 {
+        return 1.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * p).find(|&x| x >= raw * (1.0 - 1e-12)).unwrap_or(10.0 * p)
+}
+
+/// Histogram of `values` in about `bins` bins of a round width from 0 (such
+/// as 0–5, 5–10, …), with whole counts on the axis.
 pub fn histogram(values: &[f64], bins: usize, x_label: &str) -> String {
     let max = values.iter().copied().fold(0.0_f64, f64::max).max(1.0);
-    let bins = bins.max(1);
+    let width = nice_step(max / bins.max(1) as f64);
+    let bins = ((max / width).floor() as usize + 1).max(1);
     let mut counts = vec![0usize; bins];
     for v in values {
-        let b = ((v / max) * bins as f64).floor() as usize;
+        let b = (v / width).floor().max(0.0) as usize;
         counts[b.min(bins - 1)] += 1;
     }
-    let cats: Vec<String> = (0..bins)
-        .map(|b| format!("{}–{}", trim(max * b as f64 / bins as f64), trim(max * (b + 1) as f64 / bins as f64)))
-        .collect();
-    let top = counts.iter().copied().max().unwrap_or(1) as f64;
-    grouped_bars(&cats, &[(x_label.to_string(), counts.iter().map(|c| *c as f64).collect())], top, "learners")
+    let cats: Vec<String> =
+        (0..bins).map(|b| format!("{}–{}", trim(width * b as f64), trim(width * (b + 1) as f64))).collect();
+    let top = counts.iter().copied().max().unwrap_or(1).max(1);
+    // Four ticks of a round, whole step each (1, 2, 5, 10, 20, 50, …).
+    let step = [1, 2, 5]
+        .into_iter()
+        .flat_map(|m| (0..15).map(move |k| m * 10usize.pow(k)))
+        .filter(|&x| 4 * x >= top)
+        .min()
+        .unwrap_or(top);
+    let axis = 4 * step;
+    grouped_bars(&cats, &[(x_label.to_string(), counts.iter().map(|c| *c as f64).collect())], axis as f64, "learners")
 }
 
 /// A map: points by (lat, lon) in an equirectangular projection, with lines.
@@ -107,8 +154,13 @@ pub struct MapLayer<'a> {
     pub name: &'a str,
     /// Points (lat, lon).
     pub points: Vec<(f64, f64)>,
+    /// The tooltip of each point (`<title>`: who or what it is), in the
+    /// order of `points`.
+    pub titles: Vec<String>,
     /// Marker radius.
     pub radius: f64,
+    /// Fill colour.
+    pub colour: &'static str,
 }
 
 /// A point as (lat, lon) in degrees.
@@ -143,15 +195,63 @@ pub fn map(layers: &[MapLayer], lines: &[(LatLon, LatLon)]) -> String {
         let _ = write!(s, "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"/>");
     }
     s.push_str("</g>");
-    for (i, layer) in layers.iter().enumerate() {
-        let _ = write!(s, "<g fill=\"{}\" fill-opacity=\"0.8\">", colour(i));
-        for &(la, lo) in &layer.points {
+    for layer in layers {
+        let _ = write!(s, "<g fill=\"{}\" fill-opacity=\"0.8\">", layer.colour);
+        for (i, &(la, lo)) in layer.points.iter().enumerate() {
             let (x, y) = xy(la, lo);
-            let _ = write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{}\"/>", layer.radius);
+            let title = layer.titles.get(i).map_or("", String::as_str);
+            let _ = write!(
+                s,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{}\"><title>{}</title></circle>",
+                layer.radius,
+                esc(title)
+            );
         }
         s.push_str("</g>");
     }
-    s.push_str(&legend(layers.iter().map(|l| l.name), pad, 16.0));
+    s.push_str(&legend_coloured(layers.iter().map(|l| (l.name, l.colour)), pad, 16.0));
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_are_round_and_counts_whole() {
+        for (values, width) in [(vec![0.3, 12.9, 38.7, 3.2], 5.0), (vec![0.0, 0.4], 0.1), (vec![1234.0], 200.0)] {
+            let svg = histogram(&values, 12, "km");
+            let step = nice_step(values.iter().copied().fold(1.0, f64::max) / 12.0);
+            assert_eq!(step, width, "{values:?}");
+            assert!(svg.contains(&format!("0–{}<", trim(width))), "{svg}");
+            // Axis ticks are whole numbers (0, 1, 2, 3, 4 for at most 4 per bin).
+            assert!(!svg.contains(">0.25<") && !svg.contains(">0.5<") && !svg.contains(">1.5<"), "{svg}");
+        }
+        // Round ticks for larger counts: 348 learners in a bin give 0–400 by 100.
+        let many: Vec<f64> = (0..348).map(|_| 1.0).chain([30.0]).collect();
+        let svg = histogram(&many, 12, "km");
+        for tick in [">100<", ">200<", ">300<", ">400<"] {
+            assert!(svg.contains(tick), "no tick {tick}: {svg}");
+        }
+        for raw in [0.01, 0.3, 1.0, 3.3, 7.0, 22.0, 1e6 + 1.0] {
+            let w = nice_step(raw);
+            let mantissa = w / 10f64.powf(w.log10().floor());
+            assert!(w >= raw * (1.0 - 1e-9) && w < raw * 2.6, "{raw} -> {w}");
+            assert!([1.0, 2.0, 2.5, 5.0].iter().any(|m| (m - mantissa).abs() < 1e-9), "{raw} -> {w}");
+        }
+    }
+
+    #[test]
+    fn map_points_carry_escaped_tooltips() {
+        let layer = MapLayer {
+            name: "school",
+            points: vec![(51.0, 4.0)],
+            titles: vec!["school <S1> Sint-Jan".into()],
+            radius: 3.0,
+            colour: PALETTE[0],
+        };
+        let svg = map(&[layer], &[]);
+        assert!(svg.contains("<title>school &lt;S1&gt; Sint-Jan</title></circle>"), "{svg}");
+    }
 }

@@ -45,9 +45,12 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
     let columns = [
         ("learner", Kind::Text),
         ("school", Kind::Text),
+        ("school_name", Kind::Text),
         ("rank", Kind::Number),
         ("workplace", Kind::Text),
+        ("company", Kind::Text),
         ("programme", Kind::Text),
+        ("programme_name", Kind::Text),
         ("score", Kind::Number),
         ("distance_km", Kind::Number),
         ("needs", Kind::Text),
@@ -65,19 +68,24 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
                 let distance = cands
                     .of(entry.learner)
                     .find(|&c| cands.group[c] == o.group)
-                    .map_or(String::new(), |c| format!("{:.2}", cands.distance_km[c]));
+                    .map_or(String::new(), |c| super::tables::display_km(f64::from(cands.distance_km[c])));
                 let best_use = match o.best_use {
                     BestUse::ThisLearner => "this learner".to_string(),
                     BestUse::Other(l) => s.learner(l).id.clone(),
                     BestUse::Undetermined(l) => format!("{} (this learner possibly too)", s.learner(l).id),
                 };
+                let (school, site, prog) =
+                    (s.school(learner.school), s.workplace(g.workplace), s.programme(g.programme));
                 sink(&[
                     learner.id.clone(),
-                    s.school(learner.school).id.clone(),
+                    school.id.clone(),
+                    school.name.clone(),
                     (rank + 1).to_string(),
-                    s.workplace(g.workplace).id.clone(),
-                    s.programme(g.programme).id.clone(),
-                    format!("{}", o.score),
+                    site.id.clone(),
+                    site.company.clone(),
+                    prog.id.clone(),
+                    prog.name.clone(),
+                    super::tables::display_score(o.score),
                     distance,
                     o.needs.name().to_string(),
                     score_units(o.gain),
@@ -119,7 +127,9 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let columns = [
         ("workplace", Kind::Text),
+        ("company", Kind::Text),
         ("programme", Kind::Text),
+        ("programme_name", Kind::Text),
         ("lat", Kind::Number),
         ("lon", Kind::Number),
         ("seats", Kind::Number),
@@ -141,9 +151,12 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
                 Some((n, u)) => (n.name(), u.taker.as_ref()),
                 None => ("", None),
             };
+            let prog = s.programme(g.programme);
             sink(&[
                 site.id.clone(),
-                s.programme(g.programme).id.clone(),
+                site.company.clone(),
+                prog.id.clone(),
+                prog.name.clone(),
                 format!("{:.5}", site.location.lat),
                 format!("{:.5}", site.location.lon),
                 g.seats.to_string(),
@@ -249,20 +262,24 @@ mod tests {
         let wait = written(|w| write_waitlist(w, &s, &cands, &adv));
         assert_eq!(
             wait[0],
-            "learner,school,rank,workplace,programme,score,distance_km,needs,gain,gain_at_most,value_of_addition,best_use,gives_way"
+            "learner,school,school_name,rank,workplace,company,programme,programme_name,score,distance_km,needs,gain,\
+             gain_at_most,value_of_addition,best_use,gives_way"
         );
         // One more seat alone at W0 gains nothing (L0 would have to give
         // way); with one more unit of capacity too, placing L2 there gains
         // 40, more than L1 moving up from W1 (70 − 60).
-        assert_eq!(wait[1], "L2,S,1,W0,P0,40,0.70,seat+capacity,40.000000,40.000000,40.000000,this learner,");
+        assert_eq!(wait[1], "L2,S,s,1,W0,c,P0,P0,40.00,0.7,seat+capacity,40.000000,40.000000,40.000000,this learner,");
         assert_eq!(wait.len(), 2);
         let rec = written(|w| write_recruitment(w, &s, &adv));
         assert_eq!(
             rec[0],
-            "workplace,programme,lat,lon,seats,needs,value,value_of_one_more_seat,value_with_one_more_capacity,\
+            "workplace,company,programme,programme_name,lat,lon,seats,needs,value,value_of_one_more_seat,value_with_one_more_capacity,\
              taken_by,moves,unplaced_in_reach,unplaced_it_could_place"
         );
-        assert_eq!(rec[1], "W0,P0,51.00000,4.01000,1,seat+capacity,40.000000,0.000000,40.000000,L2,L2 unplaced→W0,1,1");
+        assert_eq!(
+            rec[1],
+            "W0,c,P0,P0,51.00000,4.01000,1,seat+capacity,40.000000,0.000000,40.000000,L2,L2 unplaced→W0,1,1"
+        );
     }
 
     #[test]

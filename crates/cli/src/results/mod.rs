@@ -5,6 +5,8 @@
 
 mod advice;
 mod by_school;
+pub mod compare;
+mod matching;
 mod summary;
 mod tables;
 
@@ -14,6 +16,7 @@ use dualmatch_optimiser::network::Solved;
 use crate::args::ResultFiles;
 use crate::output::{StagedDir, Table};
 
+pub use matching::{write_match, HowMade};
 pub use summary::{add_policy_options, summary, SummaryInfo};
 pub use tables::write_candidates;
 
@@ -78,6 +81,22 @@ pub fn write_result(
     Ok(())
 }
 
+/// Writes certificate.csv, the dual certificate of an exact result (when
+/// the solve path made one), for `dualmatch verify`.
+pub fn write_certificate(
+    dir: &StagedDir,
+    s: &Season,
+    c: &dualmatch::Constraints,
+    solved: &Solved,
+) -> anyhow::Result<()> {
+    if let (true, Some(cert)) = (solved.is_optimal(), &solved.proof.certificate) {
+        let mut buf = Vec::new();
+        tables::certificate(s, c, cert).write_csv(&mut buf)?;
+        dir.write_bytes(dualmatch_optimiser::certificate::FILE, &buf)?;
+    }
+    Ok(())
+}
+
 /// The tables about learners, as `to` may see them.
 fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
     let mut list =
@@ -108,6 +127,41 @@ fn write_tables(
         dir.write_bytes(&name, &book)?;
     }
     Ok(())
+}
+
+/// The files that a `match` result of max-fit has and this result has not,
+/// each with why (summary.json's `files_not_written`, shown in the report
+/// and the workbook's summary sheet): seat values and the advice need the
+/// dual prices of a max-fit optimum on the network solver.
+pub fn files_not_written(policy: &str, duals: bool, advice: bool, no_advice: bool) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let why_no_duals = format!(
+        "{policy} has no seat prices: they come from the dual solution of a max-fit optimum on the network \
+         solver (the default policy); other policies and the LP path have none"
+    );
+    if !duals {
+        out.push(("seat_values.csv", why_no_duals.clone()));
+    }
+    for file in ["waitlist.csv", "recruitment.csv"] {
+        if advice {
+            continue;
+        }
+        let why = if no_advice {
+            "left out by --no-advice".to_string()
+        } else if !duals {
+            why_no_duals.clone()
+        } else {
+            "the advice could not be worked out (see the warning printed by the run)".to_string()
+        };
+        out.push((file, why));
+    }
+    out
+}
+
+/// Adds [`files_not_written`] to a summary.
+pub fn note_files_not_written(summary: &mut serde_json::Value, absent: &[(&str, String)]) {
+    summary["files_not_written"] =
+        absent.iter().map(|(file, why)| serde_json::json!({ "file": file, "why": why })).collect();
 }
 
 /// The waiting list and recruitment advice when it was computed; a failure

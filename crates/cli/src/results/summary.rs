@@ -16,6 +16,7 @@ fn reason_kind(r: &Unplaced) -> &'static str {
         Unplaced::NoUsableCandidate { .. } => "no usable candidate",
         Unplaced::Outcompeted { .. } => "outcompeted",
         Unplaced::Constrained { .. } => "constrained",
+        Unplaced::OwnList { .. } => "own list",
     }
 }
 

@@ -23,6 +23,7 @@ pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
 
 /// Writes candidates as CSV ([`pair_columns`], cells as every table of
 /// dualmatch: [`Table::write_csv`]). Learners in season order, best first.
+/// Scores are exact: candidates.csv is read back by `match --candidates`.
 pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::io::Result<()> {
     let table = Table::new("candidates", pair_columns(), |sink| {
         for li in 0..s.learners().len() {
@@ -36,9 +37,9 @@ pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::i
     table.write_csv(w)
 }
 
-/// The cells of candidate pair `i` of learner `l`, as in candidates.csv and
-/// placements.csv: learner, workplace, programme, score, the components
-/// (empty for supplied scores) and distance_km.
+/// The cells of candidate pair `i` of learner `l`, as in candidates.csv:
+/// learner, workplace, programme, score (exact), the components (empty for
+/// supplied scores) and distance_km.
 pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Vec<String> {
     let g = s.group(c.group[i]);
     let mut rec = vec![
@@ -55,16 +56,51 @@ pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Ve
     rec
 }
 
-/// placements.csv: the placements of the learners `to` sees.
+/// A score as people read it: two decimals (exact values are in summary.json
+/// and candidates.csv).
+pub(crate) fn display_score(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// A distance as people read it: one decimal, in km.
+pub(crate) fn display_km(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// placements.csv: the placements of the learners `to` sees, for people:
+/// each id with its name beside it (company, programme, school), scores
+/// rounded to two decimals and the distance to one.
 pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, to: Audience) -> Table<'a> {
-    let mut columns = pair_columns();
-    columns.push(("school", Kind::Text));
+    let mut columns = vec![
+        ("learner", Kind::Text),
+        ("workplace", Kind::Text),
+        ("company", Kind::Text),
+        ("programme", Kind::Text),
+        ("programme_name", Kind::Text),
+        ("score", Kind::Number),
+    ];
+    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.extend([("distance_km", Kind::Number), ("school", Kind::Text), ("school_name", Kind::Text)]);
     Table::new("placements", columns, move |sink| {
         for (li, p) in solved.assignment.placement.iter().enumerate() {
             let l = LearnerId::from_index(li);
             let Some(ci) = p.filter(|_| to.sees(s, l)) else { continue };
-            let mut rec = pair_row(s, c, l, ci as usize);
-            rec.push(s.school(s.learner(l).school).id.clone());
+            let i = ci as usize;
+            let g = s.group(c.group[i]);
+            let (w, prog, school) = (s.workplace(g.workplace), s.programme(g.programme), s.school(s.learner(l).school));
+            let mut rec = vec![
+                s.learner(l).id.clone(),
+                w.id.clone(),
+                w.company.clone(),
+                prog.id.clone(),
+                prog.name.clone(),
+                display_score(c.score[i]),
+            ];
+            match &c.components {
+                Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| display_score(*x))),
+                None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
+            }
+            rec.extend([display_km(f64::from(c.distance_km[i])), school.id.clone(), school.name.clone()]);
             sink(&rec)?;
         }
         Ok(())
@@ -74,15 +110,23 @@ pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solve
 /// unplaced.csv: the unplaced learners `to` sees, with the reason as `to`
 /// may read it (a school's copy names no learner of another school).
 pub(super) fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], to: Audience) -> Table<'a> {
-    let columns = [("learner", Kind::Text), ("reason", Kind::Text), ("school", Kind::Text)];
-    Table::new("unplaced", columns, move |sink| {
+    let columns = ["learner", "reason", "school", "school_name", "programme", "programme_name"];
+    Table::new("unplaced", columns.map(|c| (c, Kind::Text)), move |sink| {
         for (l, r) in reasons.iter().filter(|(l, _)| to.sees(s, *l)) {
             let learner = s.learner(*l);
             let reason = match to {
                 Audience::All => Describe(r, s).to_string(),
                 Audience::School(school) => DescribeFor(r, s, school).to_string(),
             };
-            sink(&[learner.id.clone(), reason, s.school(learner.school).id.clone()])?;
+            let (school, prog) = (s.school(learner.school), s.programme(learner.programme));
+            sink(&[
+                learner.id.clone(),
+                reason,
+                school.id.clone(),
+                school.name.clone(),
+                prog.id.clone(),
+                prog.name.clone(),
+            ])?;
         }
         Ok(())
     })
@@ -112,24 +156,59 @@ pub(super) fn seat_values<'a>(s: &'a Season, d: &'a network::Duals) -> Table<'a>
     })
 }
 
+/// certificate.csv: the dual solution that proves an exact result optimal
+/// (`dualmatch verify` checks it; docs/policies.md).
+pub(super) fn certificate<'a>(
+    s: &'a Season,
+    c: &'a dualmatch::Constraints,
+    cert: &'a dualmatch_optimiser::certificate::Certificate,
+) -> Table<'a> {
+    use dualmatch_optimiser::certificate::COLUMNS;
+    let rows = cert.to_rows(s, c);
+    let kinds = [Kind::Text, Kind::Text, Kind::Text, Kind::Number];
+    Table::new("certificate", COLUMNS.iter().zip(kinds).map(|(c, k)| (*c, k)), move |sink| {
+        for r in &rows {
+            sink(r)?;
+        }
+        Ok(())
+    })
+}
+
 /// placement_changes.csv: the changes of the learners `keep` selects.
 pub(super) fn changes_table<'a>(
     s: &'a Season,
     changes: &'a [PlacementChange],
     keep: impl Fn(LearnerId) -> bool + 'a,
 ) -> Table<'a> {
-    let columns = ["learner", "change", "workplace_before", "workplace_after", "programme", "school"];
+    let columns = [
+        "learner",
+        "change",
+        "workplace_before",
+        "company_before",
+        "workplace_after",
+        "company_after",
+        "programme",
+        "programme_name",
+        "school",
+        "school_name",
+    ];
     Table::new("placement_changes", columns.map(|c| (c, Kind::Text)), move |sink| {
         let site = |w: Option<WorkplaceId>| w.map(|w| s.workplace(w).id.clone()).unwrap_or_default();
+        let company = |w: Option<WorkplaceId>| w.map(|w| s.workplace(w).company.clone()).unwrap_or_default();
         for ch in changes.iter().filter(|ch| keep(ch.learner)) {
             let l = s.learner(ch.learner);
+            let (prog, school) = (s.programme(l.programme), s.school(l.school));
             sink(&[
                 l.id.clone(),
                 ch.kind.as_str().to_string(),
                 site(ch.before),
+                company(ch.before),
                 site(ch.after),
-                s.programme(l.programme).id.clone(),
-                s.school(l.school).id.clone(),
+                company(ch.after),
+                prog.id.clone(),
+                prog.name.clone(),
+                school.id.clone(),
+                school.name.clone(),
             ])?;
         }
         Ok(())

@@ -636,6 +636,8 @@ fn read_sheets<RS: Read + Seek>(
                 )),
                 None => chosen.push((table, name.clone())),
             },
+            // The instructions sheet of `dualmatch template`.
+            None if name.trim().eq_ignore_ascii_case(INSTRUCTIONS_SHEET) => {}
             None => diags.push(origin_of(name).whole(
                 Severity::Warning,
                 format!(
@@ -672,6 +674,11 @@ fn read_sheets<RS: Read + Seek>(
     }
     Ok(())
 }
+
+/// The name of a sheet that a season workbook may have besides its tables
+/// and that is skipped without a word: the instructions sheet that
+/// `dualmatch template` writes.
+pub const INSTRUCTIONS_SHEET: &str = "instructions";
 
 /// The sheet names a season workbook has, for messages.
 fn sheet_list() -> String {

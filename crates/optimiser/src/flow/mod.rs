@@ -41,6 +41,8 @@
 use std::fmt;
 
 mod simplex;
+#[cfg(feature = "pivot-stats")]
+pub mod stats;
 
 #[cfg(test)]
 mod tests;

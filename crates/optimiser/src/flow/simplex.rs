@@ -243,6 +243,8 @@ struct NetworkSimplex {
     v_in: usize,
     u_out: usize,
     delta: i64,
+    #[cfg(feature = "pivot-stats")]
+    pivots: super::stats::Pivots,
 }
 
 impl NetworkSimplex {
@@ -351,6 +353,8 @@ impl NetworkSimplex {
             v_in: 0,
             u_out: 0,
             delta: 0,
+            #[cfg(feature = "pivot-stats")]
+            pivots: Default::default(),
         }
     }
 
@@ -380,6 +384,8 @@ impl NetworkSimplex {
     /// The optimal flow in `net`'s arc order, or the infeasibility
     /// certificate when artificial flow is left over.
     fn finish(mut self, net: &Network) -> Result<FlowSolution, FlowError> {
+        #[cfg(feature = "pivot-stats")]
+        super::stats::record(self.pivots);
         let (n, m) = (self.node_num, self.arc_num);
         if self.flow[m..m + n].iter().any(|&f| f != 0) {
             return Err(self.infeasibility_certificate(net));
@@ -681,6 +687,8 @@ impl NetworkSimplex {
         if self.delta == INF {
             return false;
         }
+        #[cfg(feature = "pivot-stats")]
+        self.pivots.count(self.delta);
         self.change_flow(change);
         if change {
             self.update_tree_structure();

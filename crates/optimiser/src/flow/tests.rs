@@ -452,3 +452,39 @@ fn verify_rejects_wrong_solutions() {
         assert!(rc <= 0 || x == net.arc_lower(ArcId(a as u32)));
     }
 }
+
+/// `pivot-stats`: one unit from `s` to `t` over one arc takes exactly one
+/// pivot that moves flow (the arc replaces the artificial path); an arc
+/// that can carry nothing useful enters, if at all, by degenerate pivots
+/// only. The process total grows by each solve's count.
+#[cfg(feature = "pivot-stats")]
+#[test]
+fn pivots_are_counted_degenerate_or_not() {
+    use super::stats;
+    let mut net = Network::new();
+    let s = net.add_node(1);
+    let t = net.add_node(-1);
+    net.add_arc(s, t, 0, 1, -1);
+    let before = stats::total();
+    solve_checked(&net).unwrap();
+    assert_eq!(stats::last(), stats::Pivots { total: 1, degenerate: 0 });
+    let after = stats::total();
+    assert!(after.total > before.total && after.total - before.total >= 1, "{before:?} {after:?}");
+
+    // Flow stays 0 on every arc: any pivot moves nothing.
+    let mut net = Network::new();
+    let a = net.add_node(0);
+    let b = net.add_node(0);
+    let c = net.add_node(0);
+    net.add_arc(a, b, 0, 3, 2);
+    net.add_arc(b, c, 0, 3, 5);
+    solve_checked(&net).unwrap();
+    let p = stats::last();
+    assert_eq!(p.total, p.degenerate, "{p:?}");
+
+    // A placement network pivots, and not every pivot is degenerate.
+    let (net, _) = placement(30, 20, 4, 1);
+    solve_checked(&net).unwrap();
+    let p = stats::last();
+    assert!(p.total > p.degenerate && p.degenerate > 0, "{p:?}");
+}

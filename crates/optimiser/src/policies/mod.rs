@@ -14,9 +14,11 @@
 //! forbidden pairs hold), never exceeds seats, unreserved seats, site
 //! capacity or school caps, and places pinned learners first at their pin.
 //! `max-fit`, `max-placed` and `fair-share` meet every constraint of the
-//! model, school floors too, or report [`Infeasible`]. The other policies
-//! cannot guarantee school floors: [`check_supported`] refuses them with
-//! floors, before any work. So every result of a supported combination
+//! model, school floors and minimum group sizes (`[[site]]`) too, or report
+//! [`Infeasible`]. The rank-profile policies meet school floors but not
+//! minimum group sizes; the other policies guarantee neither:
+//! [`check_supported`] refuses what a policy cannot guarantee, before any
+//! work. So every result of a supported combination
 //! passes [`Assignment::check`]. `stable` and `stable-workplace` keep school
 //! caps as a school-level quota (stable under school caps; see
 //! `da::with_school_caps`). Results are a deterministic function of the model
@@ -62,6 +64,13 @@ pub trait AllocationPolicy: Sync {
     /// they can be met. Only the exact policies do; see [`check_supported`].
     fn meets_floors(&self) -> bool {
         false
+    }
+    /// Whether the result meets minimum group sizes (`[[site]]`) whenever
+    /// they can be met: the policies that meet floors, except the
+    /// rank-profile ones (solved by network phases, which do not model
+    /// group sizes); see [`check_supported`].
+    fn meets_group_sizes(&self) -> bool {
+        self.meets_floors()
     }
     /// Allocates with the workplaces' ties broken as `tie_break` says. Only
     /// the deferred-acceptance policies (`stable`, `stable-workplace`) offer
@@ -111,6 +120,9 @@ pub struct Lottery {
 const FLOOR_POLICIES: &str =
     "max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max";
 
+/// The policies that meet minimum group sizes, as a user would name them.
+const GROUP_POLICIES: &str = "max-fit, max-placed or fair-share";
+
 /// A school floor (`[[school]]` with `min` above 0) in a constraints file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Floor {
@@ -126,40 +138,88 @@ pub struct Floor {
     pub min: u32,
 }
 
-/// A policy asked to meet school floors, which it cannot guarantee (only
-/// `max-fit`, `max-placed` and `fair-share` can).
+/// A minimum group size (`[[site]]`) in a constraints file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteFloor {
+    /// The constraints file, as named by the user.
+    pub file: String,
+    /// 1-based line of the entry's `workplace` key.
+    pub line: usize,
+    /// Workplace id, as written.
+    pub workplace: String,
+    /// The minimum.
+    pub min: u32,
+    /// Whether the site may stay empty.
+    pub allow_empty: bool,
+}
+
+/// A policy asked to meet school floors or minimum group sizes, which it
+/// cannot guarantee (only `max-fit`, `max-placed` and `fair-share` meet
+/// both; the rank-profile policies meet school floors only).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "policy {policy} cannot guarantee school floors, but {}:{} sets min = {} for school {} in programme {}{}; \
-     use --policy {FLOOR_POLICIES}, which meet floors, or remove `min` from the [[school]] entries",
-    floors[0].file,
-    floors[0].line,
-    floors[0].min,
-    text::quote(&floors[0].school),
-    text::quote(&floors[0].programme),
-    match floors.len() { 1 => String::new(), k => format!(" (and {} more floor(s))", k - 1) },
-)]
+#[error("{}", self.message())]
 pub struct Unsupported {
     /// The policy's name.
     pub policy: &'static str,
-    /// Every floor in the file, in file order (at least one).
+    /// Every school floor in the file, in file order (empty when the
+    /// policy meets floors).
     pub floors: Vec<Floor>,
+    /// Every minimum group size (`[[site]]`) in the file, in file order
+    /// (empty when the policy meets them).
+    pub sites: Vec<SiteFloor>,
+}
+
+impl Unsupported {
+    fn message(&self) -> String {
+        let more = |k: usize, what: &str| match k {
+            0 => String::new(),
+            k => format!(" (and {k} more {what})"),
+        };
+        if let Some(f) = self.floors.first() {
+            format!(
+                "policy {} cannot guarantee school floors, but {}:{} sets min = {} for school {} in programme {}{}; \
+                 use --policy {FLOOR_POLICIES}, which meet floors, or remove `min` from the [[school]] entries",
+                self.policy,
+                f.file,
+                f.line,
+                f.min,
+                text::quote(&f.school),
+                text::quote(&f.programme),
+                more(self.floors.len() - 1 + self.sites.len(), "floor(s) or minimum group size(s)"),
+            )
+        } else {
+            let f = &self.sites[0];
+            format!(
+                "policy {} cannot guarantee minimum group sizes, but {}:{} sets min = {} for site {}{}; \
+                 use --policy {GROUP_POLICIES}, which meet them, or remove the [[site]] entries",
+                self.policy,
+                f.file,
+                f.line,
+                f.min,
+                text::quote(&f.workplace),
+                more(self.sites.len() - 1, "minimum group size(s)"),
+            )
+        }
+    }
 }
 
 /// Whether `policy` goes with the constraints file `text` (named `file` in
 /// the message): a policy that does not [meet floors](AllocationPolicy::meets_floors)
-/// is refused when the file sets a school floor. Every other constraint is
-/// honoured by every policy (see the module documentation). Reads only the
-/// file, so it can run before the season is loaded; a file that does not
-/// parse is let through here (`Constraints::parse` reports it, with the line).
+/// is refused when the file sets a school floor, one that does not [meet
+/// group sizes](AllocationPolicy::meets_group_sizes) when it sets a minimum
+/// group size (`[[site]]`, either form). Every other constraint is honoured by every
+/// policy (see the module documentation). Reads only the file, so it can
+/// run before the season is loaded; a file that does not parse is let
+/// through here (`Constraints::parse` reports it, with the line).
 pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) -> Result<(), Unsupported> {
-    if policy.meets_floors() {
+    if policy.meets_floors() && policy.meets_group_sizes() {
         return Ok(());
     }
     let Ok(raw) = ConstraintsFile::parse(text, file) else { return Ok(()) };
     let floors: Vec<Floor> = raw
         .school
         .iter()
+        .filter(|_| !policy.meets_floors())
         .filter_map(|r| {
             r.min.filter(|&min| min > 0).map(|min| Floor {
                 file: file.to_string(),
@@ -170,10 +230,22 @@ pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) ->
             })
         })
         .collect();
-    if floors.is_empty() {
+    let sites: Vec<SiteFloor> = raw
+        .site
+        .iter()
+        .filter(|_| !policy.meets_group_sizes())
+        .map(|r| SiteFloor {
+            file: file.to_string(),
+            line: constraints::line_of(text, r.workplace.span()),
+            workplace: r.workplace.get_ref().clone(),
+            min: r.min,
+            allow_empty: r.allow_empty,
+        })
+        .collect();
+    if floors.is_empty() && sites.is_empty() {
         Ok(())
     } else {
-        Err(Unsupported { policy: policy.name(), floors })
+        Err(Unsupported { policy: policy.name(), floors, sites })
     }
 }
 
@@ -459,6 +531,9 @@ impl AllocationPolicy for RankProfile {
     }
     fn meets_floors(&self) -> bool {
         true
+    }
+    fn meets_group_sizes(&self) -> bool {
+        false
     }
 }
 

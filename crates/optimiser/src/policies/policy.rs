@@ -86,6 +86,21 @@ impl Policy {
         ALL[self as usize]
     }
 
+    /// Whether the policy follows the learners' own lists (the stable
+    /// reading, docs/policies.md), so that an unplaced learner's reason
+    /// names their list ([`crate::unplaced::reasons_for`]).
+    pub fn uses_lists(self) -> bool {
+        matches!(
+            self,
+            Policy::Stable
+                | Policy::StableWorkplace
+                | Policy::SerialDictatorship
+                | Policy::RandomSerial
+                | Policy::FirstCome
+                | Policy::Boston
+        )
+    }
+
     /// The exact objective for `max-fit` and `max-placed`, which come with a
     /// proof and seat values; `None` for the other policies.
     pub fn objective(self) -> Option<Objective> {

@@ -1,0 +1,104 @@
+//! The files of a `match` result: report.html and the result directory's
+//! tables and summary. `match` and `merge` (of a sharded match) write
+//! through [`write_match`], so a merged result is the single run's, byte
+//! for byte.
+
+use dualmatch::{Improve, Policy, Run, TieBreak};
+
+use super::{Outcome, SummaryInfo};
+use crate::args::ResultFiles;
+use crate::output::StagedDir;
+use crate::progress::Progress;
+
+/// How a match was made, as its files say.
+pub struct HowMade {
+    /// The policy.
+    pub policy: Policy,
+    /// The lottery seed.
+    pub seed: u64,
+    /// What was done after the policy (`--improve`).
+    pub improve: Improve,
+    /// How the lottery broke the workplaces' ties (`--tie-break`).
+    pub tie_break: TieBreak,
+    /// Where the candidate pairs come from (`scored`, `supplied`).
+    pub source: &'static str,
+    /// The load and solve seconds, when timings are written.
+    pub timings: Option<[f64; 2]>,
+    /// The extra files asked for.
+    pub files: ResultFiles,
+}
+
+/// Writes report.html and the result files of `run`; the waiting list and
+/// recruitment advice are worked out here (max-fit, unless left out).
+pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progress, quiet: bool) -> anyhow::Result<()> {
+    let season = run.season();
+    let reasons = run.unplaced();
+    let optimal = run.proof().is_some();
+    let gap = run.gap().unwrap_or(0.0);
+    let proof_line = match run.proof() {
+        Some(proof) if gap > 0.0 => format!(
+            "Best found by {} within the time limit: total score {:.2}, bound {:.2}, gap {:.2} (method {}).",
+            how.policy,
+            run.total_score(),
+            proof.bound,
+            gap,
+            proof.method
+        ),
+        Some(proof) => format!(
+            "Optimal for {}: the dual bound {:.2} equals the total score (method {}, {} independent components).",
+            how.policy, proof.bound, proof.method, proof.components
+        ),
+        None => format!(
+            "Policy {} (seed {}{}); not an optimisation, so no bound.",
+            how.policy,
+            how.seed,
+            match how.improve {
+                Improve::None => "",
+                Improve::Pareto => ", Pareto-improved",
+                Improve::Sic => ", improved by stable improvement cycles",
+            }
+        ),
+    };
+    let advice = if how.files.no_advice {
+        None
+    } else {
+        if run.duals().is_some() {
+            progress.step("waiting list and recruitment advice");
+        }
+        super::advice_or_warn(run.advice().transpose(), progress, quiet)
+    };
+    let absent =
+        super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
+    let html = crate::report::matching::render(&crate::report::matching::Report {
+        season,
+        candidates: run.candidates(),
+        assignment: run.assignment(),
+        reasons,
+        policy: how.policy.name(),
+        proof_line: &proof_line,
+        absent: &absent,
+        changes: None,
+    });
+    dir.write_bytes("report.html", html.as_bytes())?;
+    let info = SummaryInfo {
+        policy: how.policy.name(),
+        seed: (!optimal).then_some(how.seed),
+        improve: how.improve != Improve::None,
+        optimal,
+        timings: how.timings.is_some(),
+    };
+    let times = how.timings.unwrap_or_default();
+    let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons, times);
+    super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
+    super::note_files_not_written(&mut summary, &absent);
+    let outcome = Outcome {
+        season,
+        candidates: run.candidates(),
+        solved: run.solved(),
+        reasons,
+        changes: None,
+        advice: advice.as_ref(),
+    };
+    super::write_result(dir, &outcome, &summary, &how.files)?;
+    super::write_certificate(dir, season, run.constraints(), run.solved())
+}

@@ -1,0 +1,433 @@
+//! The mixed-integer path: a part of the [`PlacementModel`] (some learners
+//! and their arcs) as a mixed-integer model through good_lp (microlp by
+//! default, HiGHS with the `highs` feature), for constraints that are not a
+//! network.
+//!
+//! One variable `x ∈ {0,1}` per usable arc of the part's learners, every
+//! constraint of the model on them ([`crate::lp`]'s rows), "a group or
+//! nobody" at each site with `allow_empty = true` that the part reaches (a
+//! binary `y`: `min·y ≤ Σ x ≤ U·y`, `U` the most learners the site can
+//! take), and any further side constraints over arcs and binaries
+//! ([`MipProblem::add_side`]). The objective is given per arc
+//! ([`MipProblem::objective`]); by default the arc's integer weight (score ×
+//! 10⁶, in score units), as on the network path.
+//!
+//! [`crate::network`] sends here only the components that a non-network
+//! constraint touches; the rest stay on the network simplex.
+//!
+//! The result carries a bound: the objective itself when the solver proves
+//! optimality, and, when the time limit stops the search, the optimum of
+//! the LP relaxation (a proven upper bound, to the solver's tolerance), so
+//! the gap `bound − objective` says how far from optimal the best placement
+//! found can be.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use dualmatch_core::LearnerId;
+use good_lp::{
+    constraint, variable, Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, Variable,
+    WithInitialSolution, WithTimeLimit,
+};
+
+use crate::lp::{self, backend};
+use crate::model::{ModelArc, PlacementModel, WEIGHT_SCALE};
+
+/// A binary variable added with [`MipProblem::add_binary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binary(pub usize);
+
+/// The sense of a side constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sense {
+    /// `lhs ≤ rhs`.
+    AtMost,
+    /// `lhs ≥ rhs`.
+    AtLeast,
+    /// `lhs = rhs`.
+    Equal,
+}
+
+/// A linear side constraint over the part's arcs and binaries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Side {
+    /// Arc terms (coefficient per arc); arcs outside the part are ignored.
+    pub arcs: Vec<(ModelArc, f64)>,
+    /// Binary terms.
+    pub binaries: Vec<(Binary, f64)>,
+    /// The sense.
+    pub sense: Sense,
+    /// The right-hand side.
+    pub rhs: f64,
+}
+
+/// What to optimise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// The largest sum of the per-arc objective.
+    Max,
+    /// The most learners placed, then the largest sum of the per-arc
+    /// objective (two phases, exactly lexicographic when both are proven).
+    PlacedThenMax,
+}
+
+/// The result of [`MipProblem::solve`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct MipSolution {
+    /// The placements: (learner, arc).
+    pub placed: Vec<(LearnerId, ModelArc)>,
+    /// The value of the per-arc objective.
+    pub objective: f64,
+    /// A proven upper bound on the per-arc objective (for
+    /// [`Goal::PlacedThenMax`]: among the placements that place as many).
+    pub bound: f64,
+    /// For [`Goal::PlacedThenMax`]: a proven upper bound on the number placed.
+    pub placed_bound: Option<f64>,
+    /// Whether the solver proved the result optimal (no time limit hit).
+    pub proven: bool,
+}
+
+impl MipSolution {
+    /// `bound − objective`: 0 when proven optimal.
+    pub fn gap(&self) -> f64 {
+        if self.proven {
+            0.0
+        } else {
+            (self.bound - self.objective).max(0.0)
+        }
+    }
+}
+
+/// Why the mixed-integer model gave no result.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum MipError {
+    /// The constraints cannot all be met.
+    #[error("the mixed-integer model is infeasible")]
+    Infeasible,
+    /// The time limit ran out before any feasible placement was found.
+    #[error("the time limit ran out before the mixed-integer solver found a feasible placement; raise --time-limit")]
+    NoSolutionInTime,
+    /// The solver failed.
+    #[error("the mixed-integer solver failed: {0}")]
+    Solver(String),
+}
+
+/// The per-arc objective.
+pub type ArcObjective<'a> = &'a (dyn Fn(LearnerId, ModelArc) -> f64 + Sync);
+
+/// A mixed-integer model over the arcs of some learners of a model.
+pub struct MipProblem<'a, 'm> {
+    m: &'a PlacementModel<'m>,
+    learners: Vec<LearnerId>,
+    whole: bool,
+    objective: Option<ArcObjective<'a>>,
+    binaries: usize,
+    sides: Vec<Side>,
+    start: Option<Vec<(LearnerId, ModelArc)>>,
+    known_bound: Option<f64>,
+}
+
+/// One phase's result: the placements, their value, whether proven
+/// optimal, and the bound.
+type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64);
+
+/// The variables of one build of the model.
+struct Vars {
+    x: HashMap<ModelArc, Variable>,
+    y: Vec<Variable>,
+}
+
+impl<'a, 'm> MipProblem<'a, 'm> {
+    /// The part of `m` made of `learners` (a component of the network path,
+    /// which holds every constraint it touches), with "a group or nobody" at
+    /// every site it reaches and the default objective.
+    pub fn new(m: &'a PlacementModel<'m>, learners: Vec<LearnerId>) -> Self {
+        MipProblem {
+            m,
+            learners,
+            whole: false,
+            objective: None,
+            binaries: 0,
+            sides: Vec::new(),
+            start: None,
+            known_bound: None,
+        }
+    }
+
+    /// The whole model (every learner, and the school bounds and site
+    /// minimums that no learner reaches).
+    pub fn whole(m: &'a PlacementModel<'m>) -> Self {
+        let learners = (0..m.learner_count()).map(LearnerId::from_index).collect();
+        MipProblem { whole: true, ..Self::new(m, learners) }
+    }
+
+    /// Uses `f(learner, arc)` as the objective of each arc (default: the
+    /// arc's integer weight in score units, [`PlacementModel::weight_of`]
+    /// divided by [`WEIGHT_SCALE`]).
+    pub fn objective(mut self, f: ArcObjective<'a>) -> Self {
+        self.objective = Some(f);
+        self
+    }
+
+    /// A feasible placement of the part to start from (the solver's first
+    /// incumbent; with a time limit, the result is never worse). The
+    /// binaries of side constraints start at 0.
+    pub fn start(mut self, placed: Vec<(LearnerId, ModelArc)>) -> Self {
+        self.start = Some(placed);
+        self
+    }
+
+    /// A proven upper bound on the objective of [`Goal::Max`] found
+    /// elsewhere (for example a relaxation solved by network simplex): when
+    /// the time limit stops the search, it is the result's bound instead of
+    /// the LP relaxation's, which is then not solved.
+    pub fn known_bound(mut self, bound: f64) -> Self {
+        self.known_bound = Some(bound);
+        self
+    }
+
+    /// A new binary variable for side constraints.
+    pub fn add_binary(&mut self) -> Binary {
+        self.binaries += 1;
+        Binary(self.binaries - 1)
+    }
+
+    /// Adds a side constraint.
+    pub fn add_side(&mut self, side: Side) {
+        self.sides.push(side);
+    }
+
+    fn arc_value(&self, l: LearnerId, a: ModelArc) -> f64 {
+        match self.objective {
+            Some(f) => f(l, a),
+            None => self.m.weight_of(l, a) as f64 / WEIGHT_SCALE,
+        }
+    }
+
+    fn vars(&self, integer: bool) -> (ProblemVariables, Vars) {
+        let mut vars = ProblemVariables::new();
+        let kind = || if integer { variable().binary() } else { variable().min(0).max(1) };
+        let mut x = HashMap::new();
+        for &l in &self.learners {
+            for a in self.m.arcs(l) {
+                x.insert(a, vars.add(kind()));
+            }
+        }
+        let extra = self.binaries + self.group_or_nobody_sites().len();
+        let y = (0..extra).map(|_| vars.add(kind())).collect();
+        (vars, Vars { x, y })
+    }
+
+    /// The sites with `allow_empty = true` that the part's arcs reach, with
+    /// their minimum and the most learners they can take.
+    fn group_or_nobody_sites(&self) -> Vec<(usize, u32, f64)> {
+        let s = self.m.season;
+        let mut reach: HashMap<usize, u32> = HashMap::new();
+        for &l in &self.learners {
+            let mut seen = Vec::new();
+            for a in self.m.arcs(l) {
+                let w = s.group(self.m.group_of(a)).workplace.index();
+                if !seen.contains(&w) {
+                    seen.push(w);
+                    *reach.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for sm in self.m.constraints.site_minimums.iter().filter(|x| x.allow_empty) {
+            let w = sm.workplace;
+            let Some(&learners) = reach.get(&w.index()) else { continue };
+            let seats: u64 = s.groups_of_workplace(w).iter().map(|g| u64::from(s.group(*g).seats)).sum();
+            let most = u64::from(learners).min(seats).min(s.workplace(w).capacity.map_or(u64::MAX, u64::from));
+            out.push((w.index(), sm.min, most as f64));
+        }
+        out
+    }
+
+    fn constrain<M: SolverModel>(&self, model: M, v: &Vars) -> M {
+        let x = |a: ModelArc| v.x[&a];
+        let mut model = lp::add_model_constraints(model, self.m, &self.learners, &x, self.whole);
+        let sites = self.group_or_nobody_sites();
+        let mut at: HashMap<usize, Expression> = HashMap::new();
+        for &l in &self.learners {
+            for a in self.m.arcs(l) {
+                *at.entry(self.m.season.group(self.m.group_of(a)).workplace.index()).or_default() += x(a);
+            }
+        }
+        for (i, &(w, min, most)) in sites.iter().enumerate() {
+            let y = v.y[self.binaries + i];
+            let e = at.remove(&w).unwrap_or_default();
+            model = model.with(constraint!(e.clone() >= f64::from(min) * y));
+            model = model.with(constraint!(e <= most * y));
+        }
+        for side in &self.sides {
+            let mut e = Expression::default();
+            for &(a, c) in &side.arcs {
+                if let Some(&xa) = v.x.get(&a) {
+                    e += c * xa;
+                }
+            }
+            for &(Binary(b), c) in &side.binaries {
+                e += c * v.y[b];
+            }
+            model = match side.sense {
+                Sense::AtMost => model.with(constraint!(e <= side.rhs)),
+                Sense::AtLeast => model.with(constraint!(e >= side.rhs)),
+                Sense::Equal => model.with(constraint!(e == side.rhs)),
+            };
+        }
+        model
+    }
+
+    fn objective_expr(&self, v: &Vars) -> Expression {
+        let mut e = Expression::default();
+        for &l in &self.learners {
+            for a in self.m.arcs(l) {
+                e += self.arc_value(l, a) * v.x[&a];
+            }
+        }
+        e
+    }
+
+    fn count_expr(&self, v: &Vars) -> Expression {
+        let mut e = Expression::default();
+        for &l in &self.learners {
+            for a in self.m.arcs(l) {
+                e += v.x[&a];
+            }
+        }
+        e
+    }
+
+    /// One phase: maximise `obj` (`count` or the per-arc objective), with
+    /// `at_least` placed, within `limit`, starting from `start`. Returns the
+    /// placements, the value, whether proven, and the bound.
+    fn phase(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        limit: Option<Duration>,
+        start: Option<&[(LearnerId, ModelArc)]>,
+    ) -> Result<Phase, MipError> {
+        let (vars, v) = self.vars(true);
+        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v) };
+        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v);
+        if let Some(k) = at_least {
+            model = model.with(constraint!(self.count_expr(&v) >= k));
+        }
+        if let Some(start) = start {
+            let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
+            let mut init: Vec<(Variable, f64)> = Vec::new();
+            for &l in &self.learners {
+                for a in self.m.arcs(l) {
+                    init.push((v.x[&a], if chosen.contains(&a) { 1.0 } else { 0.0 }));
+                }
+            }
+            let at = self.sites_in_use(start);
+            for (i, &(w, _, _)) in self.group_or_nobody_sites().iter().enumerate() {
+                init.push((v.y[self.binaries + i], if at.contains(&w) { 1.0 } else { 0.0 }));
+            }
+            model = model.with_initial_solution(init);
+        }
+        if let Some(limit) = limit {
+            model = model.with_time_limit(limit.as_secs_f64());
+        }
+        let sol = match model.solve() {
+            Ok(sol) => sol,
+            Err(good_lp::ResolutionError::Infeasible) => return Err(MipError::Infeasible),
+            Err(e) if limit.is_some() && !matches!(e, good_lp::ResolutionError::Unbounded) => {
+                // The limit ran out before the solver had a placement of its
+                // own: keep the starting one, with the relaxation's bound.
+                let Some(start) = start else { return Err(MipError::NoSolutionInTime) };
+                let value = self.value_of(count, start);
+                return Ok((start.to_vec(), value, false, self.relaxation(count, at_least)?));
+            }
+            Err(e) => return Err(MipError::Solver(e.to_string())),
+        };
+        let proven = matches!(sol.status(), SolutionStatus::Optimal);
+        let mut placed = Vec::new();
+        for &l in &self.learners {
+            for a in self.m.arcs(l) {
+                if sol.value(v.x[&a]) > 0.5 {
+                    placed.push((l, a));
+                }
+            }
+        }
+        let value = self.value_of(count, &placed);
+        let bound = if proven { value } else { self.relaxation(count, at_least)? };
+        Ok((placed, value, proven, bound))
+    }
+
+    fn value_of(&self, count: bool, placed: &[(LearnerId, ModelArc)]) -> f64 {
+        if count {
+            placed.len() as f64
+        } else {
+            placed.iter().map(|&(l, a)| self.arc_value(l, a)).sum()
+        }
+    }
+
+    fn sites_in_use(&self, placed: &[(LearnerId, ModelArc)]) -> Vec<usize> {
+        placed.iter().map(|&(_, a)| self.m.season.group(self.m.group_of(a)).workplace.index()).collect()
+    }
+
+    /// The optimum of the LP relaxation: an upper bound on the objective.
+    fn relaxation(&self, count: bool, at_least: Option<f64>) -> Result<f64, MipError> {
+        if let (Some(b), false, None) = (self.known_bound, count, at_least) {
+            return Ok(b);
+        }
+        let (vars, v) = self.vars(false);
+        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v) };
+        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v);
+        if let Some(k) = at_least {
+            model = model.with(constraint!(self.count_expr(&v) >= k));
+        }
+        let sol = model.solve().map_err(|e| MipError::Solver(e.to_string()))?;
+        Ok(sol.eval(&obj))
+    }
+
+    /// Solves for `goal` within `limit` (none: until proven optimal). With
+    /// [`Goal::PlacedThenMax`] the second phase starts from the first
+    /// phase's placement and gets what is left of the limit.
+    pub fn solve(&self, goal: Goal, limit: Option<Duration>) -> Result<MipSolution, MipError> {
+        let t0 = Instant::now();
+        if self.learners.iter().all(|&l| self.m.arcs(l).is_empty()) && self.sides.is_empty() {
+            // No variables: nothing to place (HiGHS refuses empty models).
+            // Infeasible when a floor or a hard minimum in the part needs a
+            // placement.
+            let c = self.m.constraints;
+            let floors = if self.whole {
+                c.school_bounds.iter().any(|b| b.min > 0) || c.site_minimums.iter().any(|x| !x.allow_empty)
+            } else {
+                self.learners.iter().any(|&l| self.m.school_bound_of(l).is_some_and(|b| c.school_bounds[b].min > 0))
+            };
+            if floors {
+                return Err(MipError::Infeasible);
+            }
+            return Ok(MipSolution {
+                placed: Vec::new(),
+                objective: 0.0,
+                bound: 0.0,
+                placed_bound: (goal == Goal::PlacedThenMax).then_some(0.0),
+                proven: true,
+            });
+        }
+        match goal {
+            Goal::Max => {
+                let (placed, objective, proven, bound) = self.phase(false, None, limit, self.start.as_deref())?;
+                Ok(MipSolution { placed, objective, bound, placed_bound: None, proven })
+            }
+            Goal::PlacedThenMax => {
+                let (first, k, proven1, k_bound) = self.phase(true, None, limit, self.start.as_deref())?;
+                let left = limit.map(|l| l.saturating_sub(t0.elapsed()).max(Duration::from_millis(1)));
+                let (placed, objective, proven2, bound) = self.phase(false, Some(k), left, Some(&first))?;
+                Ok(MipSolution {
+                    placed,
+                    objective,
+                    bound,
+                    placed_bound: Some(k_bound.max(k)),
+                    proven: proven1 && proven2,
+                })
+            }
+        }
+    }
+}
