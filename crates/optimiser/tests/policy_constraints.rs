@@ -399,10 +399,13 @@ fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
             }
         }
     }
-    // Minimum group sizes (either form) likewise: refused by the same policies.
+    // Minimum group sizes (either form): refused by every policy but
+    // max-fit, max-placed and fair-share (the rank-profile policies' network
+    // phases do not model them).
     let sites = "[[site]]\nworkplace = \"W0\"\nmin = 2\nallow_empty = true\n\n[[site]]\nworkplace = \"W1\"\nmin = 1\n";
     for name in ALL {
         let exact = matches!(*name, "max-fit" | "max-placed" | "fair-share");
+        assert_eq!(by_name(name).unwrap().meets_group_sizes(), exact, "{name}");
         match check_supported(by_name(name).unwrap().as_ref(), sites, "c.toml") {
             Ok(()) => assert!(exact, "{name} accepted [[site]]"),
             Err(e) => {
@@ -417,9 +420,20 @@ fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
                 {
                     assert!(msg.contains(part), "{msg:?} lacks {part:?}");
                 }
+                assert!(msg.contains("use --policy max-fit, max-placed or fair-share, which meet them"), "{msg}");
             }
         }
     }
+    // Floors and group sizes together: a rank-profile policy is refused for
+    // the group sizes alone, as its floors are met.
+    let both = format!("{FLOORS}\n{sites}");
+    for name in ["rank-maximal", "max-size-min-cost", "greedy-max", "generous-max"] {
+        let e = check_supported(by_name(name).unwrap().as_ref(), &both, "c.toml").expect_err(name);
+        assert!(e.floors.is_empty() && e.sites.len() == 2, "{name}: {e:?}");
+        assert!(e.to_string().contains("cannot guarantee minimum group sizes"), "{name}: {e}");
+    }
+    let e = check_supported(by_name("stable").unwrap().as_ref(), &both, "c.toml").expect_err("stable");
+    assert_eq!((e.floors.len(), e.sites.len()), (1, 2));
     // A file that does not parse is left to `Constraints::parse`.
     assert_eq!(check_supported(by_name("stable").unwrap().as_ref(), "[[school]\n", "c.toml"), Ok(()));
 }
