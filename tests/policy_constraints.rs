@@ -130,7 +130,8 @@ fn floors_are_refused_for_policies_that_cannot_meet_them() {
         for part in [
             format!("policy {policy} cannot guarantee school floors"),
             format!("{}:7 sets min = 2 for school S03 in programme P01", floors.display()),
-            "use --policy max-fit, max-placed or fair-share".to_string(),
+            "use --policy max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max"
+                .to_string(),
             "or remove `min`".to_string(),
         ] {
             assert!(t.contains(&part), "{policy}: {t:?} lacks {part:?}");

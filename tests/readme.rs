@@ -81,7 +81,10 @@ fn every_readme_command_runs_in_order() {
         if known {
             continue;
         }
-        assert!(!line.starts_with("cargo "), "README.md has a cargo command this test neither runs nor explains: {line}");
+        assert!(
+            !line.starts_with("cargo "),
+            "README.md has a cargo command this test neither runs nor explains: {line}"
+        );
         assert!(line.starts_with("dualmatch "), "README.md: not a dualmatch command: {line}");
         let o = Command::new("sh").arg("-c").arg(&line).current_dir(&work).env("PATH", &path).output().unwrap();
         assert!(

@@ -86,6 +86,20 @@ fn merged_compare_is_the_single_run_for_any_shard_count() {
         assert!(o.status.success(), "merge of {n}: {}", text(&o));
         assert_same_files(&single, &dir.join("merged"), &format!("compare in {n} shards"));
     }
+    // The placement probabilities come from the parts' ranks; the
+    // improvement and tie-breaking are recorded in the parts by name.
+    assert!(single.join("probabilities.csv").is_file());
+    let args = [&args[..], &["--improve", "sic", "--tie-break", "multiple"]].concat();
+    let single = tmp.path().join("single-sic");
+    let o = run(clean().args(&args).args(&seasons).arg("--out").arg(&single));
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(single.join("comparison.json")).unwrap()).unwrap();
+    assert_eq!((v["improvement"].as_str(), v["tie_break"].as_str()), (Some("sic"), Some("multiple")));
+    let dir = tmp.path().join("sic");
+    let (_, o) = shard_and_merge(&args, &seasons, 3, &dir);
+    assert!(o.status.success(), "merge: {}", text(&o));
+    assert_same_files(&single, &dir.join("merged"), "compare --improve sic --tie-break multiple in 3 shards");
 }
 
 #[test]
@@ -113,6 +127,8 @@ fn merged_match_is_the_single_run_with_proof_and_advice() {
         let summary = fs::read_to_string(single.join("summary.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&summary).unwrap();
         let components = v["proof"]["components"].as_u64().unwrap() as u32;
+        // The merged summary carries the rank profile too (it is the single run's).
+        assert!(v["rank_profile"].is_array() && v["rank_cost"].is_u64(), "{summary}");
         assert!(components >= 3, "the sample splits into {components} components");
         // More shards than components leave some shards without work.
         for n in [1, 2, 3, components + 3] {

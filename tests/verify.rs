@@ -80,6 +80,9 @@ fn verify_passes_on_every_policy() {
         }
         let stable = line(&t, "no blocking pair");
         assert_eq!(stable.starts_with("PASS"), matches!(*policy, "stable" | "stable-workplace"), "{policy}: {stable}");
+        // summary.json's rank profile is recomputed from the placements.
+        let rank = line(&t, "rank profile");
+        assert!(rank.starts_with("PASS") && rank.contains("rank cost"), "{policy}: {rank}");
     }
     // Improved after the policy: every rule still holds; stability is not claimed.
     let out = tmp.path().join("stable-improved");
@@ -230,6 +233,29 @@ fn verify_catches_hand_edited_results() {
     });
     assert_eq!(code, Some(1), "{t}");
     assert!(line(&t, "totals").starts_with("FAIL"), "{t}");
+
+    // A rank profile that does not add up: rank_cost or one count edited,
+    // or off_list; the other checks still pass.
+    for (field, edit) in [
+        (
+            "rank_cost",
+            &(|v: &mut serde_json::Value| v["rank_cost"] = (v["rank_cost"].as_u64().unwrap() + 1).into())
+                as &dyn Fn(&mut serde_json::Value),
+        ),
+        ("rank_profile", &|v| v["rank_profile"][0] = (v["rank_profile"][0].as_u64().unwrap() + 1).into()),
+        ("off_list", &|v| v["off_list"] = (v["off_list"].as_u64().unwrap() + 1).into()),
+    ] {
+        let (code, t) = edited(&format!("rank-{field}"), &|dir, _| {
+            let p = dir.join("summary.json");
+            let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
+            edit(&mut v);
+            fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        });
+        assert_eq!(code, Some(1), "{field}: {t}");
+        let rank = line(&t, "rank profile");
+        assert!(rank.starts_with("FAIL") && rank.contains(field), "{field}: {rank}");
+        assert!(line(&t, "totals").starts_with("PASS"), "{field}: {t}");
+    }
 
     // A learner dropped: the placed count and the total no longer add up,
     // and the certificate's bound is above the total.
@@ -391,10 +417,16 @@ fn minimum_group_sizes_end_to_end() {
         };
         assert!(t.contains(want), "{allow}: {t}");
     }
-    // Policies that cannot meet them are refused before any work.
-    let (m, out, _) = run("stable", "stable", "[[site]]\nworkplace = \"W-GENT1\"\nmin = 2\nallow_empty = true\n");
-    assert_eq!(m.status.code(), Some(2), "{}", text(&m));
-    assert!(!out.exists());
-    assert!(text(&m).contains("policy stable cannot guarantee minimum group sizes"), "{}", text(&m));
-    assert!(text(&m).contains("stable.toml:2"), "{}", text(&m));
+    // Policies that cannot meet them are refused before any work: the
+    // rank-profile policies too (their network phases do not model them),
+    // though they meet school floors.
+    for policy in ["stable", "rank-maximal", "max-size-min-cost", "greedy-max", "generous-max"] {
+        let (m, out, _) = run(policy, policy, "[[site]]\nworkplace = \"W-GENT1\"\nmin = 2\nallow_empty = true\n");
+        assert_eq!(m.status.code(), Some(2), "{policy}: {}", text(&m));
+        assert!(!out.exists(), "{policy}");
+        let t = text(&m);
+        assert!(t.contains(&format!("policy {policy} cannot guarantee minimum group sizes")), "{t}");
+        assert!(t.contains(&format!("{policy}.toml:2")), "{t}");
+        assert!(t.contains("use --policy max-fit, max-placed or fair-share, which meet them"), "{t}");
+    }
 }

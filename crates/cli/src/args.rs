@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dualmatch::{Policy, Solver};
+use dualmatch::{Improve, Policy, Solver, TieBreak};
 use dualmatch_core::scoring::DEFAULT_MAX_PAIRS;
 
 const ABOUT: &str = "Placement matching for dual learning: validate seasons, score learner–workplace fit, \
@@ -302,18 +302,26 @@ pub struct GenerateArgs {
 pub struct MatchArgs {
     /// The season: a directory of CSV files, a JSON file or an .xlsx workbook.
     pub season: PathBuf,
-    /// The allocation policy: max-fit and max-placed are exact (with a proof);
-    /// fair-share, stable, stable-workplace, serial-dictatorship,
-    /// random-serial, greedy, first-come and boston are the alternatives
-    /// (docs/policies.md).
+    /// The allocation policy: max-fit, max-placed and the rank-profile
+    /// policies (rank-maximal, max-size-min-cost, greedy-max, generous-max)
+    /// are exact (with a proof); fair-share, stable, stable-workplace,
+    /// serial-dictatorship, random-serial, greedy, first-come, boston and ttc
+    /// are the alternatives (docs/policies.md).
     #[arg(long, value_enum, default_value_t = Policy::MaxFit)]
     pub policy: Policy,
     /// Lottery seed for randomised policies.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Carry out swaps and cycles in which nobody loses, after the policy.
-    #[arg(long)]
-    pub improve: bool,
+    /// After the policy: `pareto` (the default value of a bare `--improve`)
+    /// carries out swaps and cycles in which nobody loses; `sic` carries out
+    /// stable improvement cycles, which keep a stable result stable
+    /// (docs/policies.md).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "pareto", value_name = "HOW")]
+    pub improve: Option<Improve>,
+    /// How the deferred-acceptance policies (stable, stable-workplace) break
+    /// the workplaces' ties: one lottery for all workplaces, or one each.
+    #[arg(long, value_enum, default_value_t = TieBreak::Single)]
+    pub tie_break: TieBreak,
     /// Use these scored pairs (learner,workplace,programme,score) instead of scoring.
     #[arg(long, value_name = "FILE")]
     pub candidates: Option<PathBuf>,
@@ -452,9 +460,12 @@ pub struct CompareArgs {
     /// The first seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Carry out swaps and cycles in which nobody loses, after each policy.
-    #[arg(long)]
-    pub improve: bool,
+    /// After each policy: `pareto` (a bare `--improve`) or `sic`, as for `match`.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "pareto", value_name = "HOW")]
+    pub improve: Option<Improve>,
+    /// Single or multiple tie-breaking for stable and stable-workplace, as for `match`.
+    #[arg(long, value_enum, default_value_t = TieBreak::Single)]
+    pub tie_break: TieBreak,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,

@@ -85,11 +85,13 @@ pub fn match_engine<'s>(
     weights: Weights,
     settings: &crate::parts::MatchSettings,
 ) -> anyhow::Result<dualmatch::Engine<'s>> {
+    let (improve, tie_break) = settings.improvement()?;
     Ok(dualmatch::Engine::new(season)
         .weights(weights)
         .policy(crate::parts::policy(&settings.policy)?)
         .seed(settings.seed)
-        .improve(settings.improve)
+        .improvement(improve)
+        .tie_break(tie_break)
         .solver(settings.solver()?)
         .max_pairs(settings.max_pairs))
 }

@@ -86,6 +86,7 @@ pub fn write_match_result(
         policy: o.policy,
         seed: o.seed,
         improve: o.improve,
+        tie_break: o.tie_break,
         source: source.as_str(),
         timings: None,
         files: args::ResultFiles { by_school: options.by_school, xlsx: options.xlsx, no_advice: !options.advice },

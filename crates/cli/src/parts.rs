@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use dualmatch::shard::{InputDigest, Part, Shard};
-use dualmatch::{Policy, Solver};
+use dualmatch::{Improve, Policy, Solver, TieBreak};
 use serde::{Deserialize, Serialize};
 
 use crate::args::{ResultFiles, ShardArgs};
@@ -66,8 +66,10 @@ pub struct CompareSettings {
     pub seeds: u64,
     /// The first seed.
     pub seed: u64,
-    /// Pareto improvement after each policy.
-    pub improve: bool,
+    /// What is done after each policy (`--improve`), by name.
+    pub improve: String,
+    /// How lotteries break the workplaces' ties (`--tie-break`), by name.
+    pub tie_break: String,
     /// The pair budget.
     pub max_pairs: u64,
     /// Whether runtimes are written.
@@ -81,8 +83,10 @@ pub struct MatchSettings {
     pub policy: String,
     /// The lottery seed.
     pub seed: u64,
-    /// Pareto improvement.
-    pub improve: bool,
+    /// What is done after the policy (`--improve`), by name.
+    pub improve: String,
+    /// How the lottery breaks the workplaces' ties (`--tie-break`), by name.
+    pub tie_break: String,
     /// The solver's name.
     pub solver: String,
     /// The pair budget.
@@ -102,7 +106,7 @@ impl MatchSettings {
     pub fn new(
         policy: Policy,
         seed: u64,
-        improve: bool,
+        (improve, tie_break): (Improve, TieBreak),
         solver: Solver,
         max_pairs: u64,
         timings: bool,
@@ -112,7 +116,8 @@ impl MatchSettings {
         MatchSettings {
             policy: policy.name().into(),
             seed,
-            improve,
+            improve: improve.name().into(),
+            tie_break: tie_break.name().into(),
             solver,
             max_pairs,
             timings,
@@ -128,10 +133,31 @@ impl MatchSettings {
             .map_err(|_| usage(format!("unknown solver {:?} in the parts", self.solver)))
     }
 
+    /// The improvement and tie-breaking back.
+    pub fn improvement(&self) -> anyhow::Result<(Improve, TieBreak)> {
+        improvement(&self.improve, &self.tie_break)
+    }
+
     /// The result files asked for.
     pub fn files(&self) -> ResultFiles {
         ResultFiles { by_school: self.by_school, xlsx: self.xlsx, no_advice: self.no_advice }
     }
+}
+
+impl CompareSettings {
+    /// The improvement and tie-breaking back.
+    pub fn improvement(&self) -> anyhow::Result<(Improve, TieBreak)> {
+        improvement(&self.improve, &self.tie_break)
+    }
+}
+
+/// An improvement and a tie-breaking named in a part.
+fn improvement(improve: &str, tie_break: &str) -> anyhow::Result<(Improve, TieBreak)> {
+    let improve = Improve::from_str(improve, false)
+        .map_err(|_| usage(format!("unknown improvement {improve:?} in the parts")))?;
+    let tie_break = TieBreak::from_str(tie_break, false)
+        .map_err(|_| usage(format!("unknown tie-breaking {tie_break:?} in the parts")))?;
+    Ok((improve, tie_break))
 }
 
 /// A policy named in a part.

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use dualmatch_core::scoring::{self, Candidates, Explanation, TooManyPairs, Weights, DEFAULT_MAX_PAIRS};
 use dualmatch_core::Season;
 use dualmatch_optimiser::network::Solved;
+use dualmatch_optimiser::policies::{Improve, TieBreak};
 use dualmatch_optimiser::{Constraints, PlacementModel, Policy, SolveOptions, Solver};
 
 use crate::error::Error;
@@ -106,9 +107,23 @@ impl<'s> Engine<'s> {
         self
     }
 
-    /// Pareto-improve the result for learners (nobody loses).
+    /// Pareto-improve the result for learners (nobody loses): the same as
+    /// `improvement(Improve::Pareto)` when true, `Improve::None` when false.
     pub fn improve(mut self, improve: bool) -> Self {
+        self.options.improve = if improve { Improve::Pareto } else { Improve::None };
+        self
+    }
+
+    /// What is done after the policy: Pareto improvement or stable
+    /// improvement cycles (see `docs/policies.md`).
+    pub fn improvement(mut self, improve: Improve) -> Self {
         self.options.improve = improve;
+        self
+    }
+
+    /// Single or multiple tie-breaking for the deferred-acceptance policies.
+    pub fn tie_break(mut self, tie_break: TieBreak) -> Self {
+        self.options.tie_break = tie_break;
         self
     }
 
@@ -227,9 +242,17 @@ impl<'s> Engine<'s> {
     /// borrows only the season, so the engine may be a temporary.
     pub fn solve(&self) -> Result<Run<'s>, Error> {
         let policy = self.options.policy;
-        let floors =
-            self.constraints.school_bounds.iter().filter(|b| b.min > 0).count() + self.constraints.site_minimums.len();
-        if floors > 0 && !policy.implementation().meets_floors() {
+        let implementation = policy.implementation();
+        let school_floors = match implementation.meets_floors() {
+            true => 0,
+            false => self.constraints.school_bounds.iter().filter(|b| b.min > 0).count(),
+        };
+        let group_sizes = match implementation.meets_group_sizes() {
+            true => 0,
+            false => self.constraints.site_minimums.len(),
+        };
+        let floors = school_floors + group_sizes;
+        if floors > 0 {
             return Err(Error::Unsupported { policy, floors });
         }
         let model = self.model()?;

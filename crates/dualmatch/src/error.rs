@@ -27,7 +27,7 @@ pub enum Error {
     Infeasible(Infeasible),
     /// The policy cannot honour a constraint that is set (a school floor
     /// or a minimum group size under a policy that does not aim for them).
-    #[error("policy {policy} cannot guarantee school floors or minimum group sizes, but the constraints set {floors} of them; use --policy max-fit, max-placed or fair-share, which meet them, or remove them")]
+    #[error("policy {policy} cannot guarantee school floors or minimum group sizes, but the constraints set {floors} of them; use --policy max-fit, max-placed or fair-share, which meet them (rank-maximal, max-size-min-cost, greedy-max and generous-max meet school floors but not minimum group sizes), or remove them")]
     Unsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,

@@ -38,7 +38,7 @@ mod run;
 pub mod shard;
 mod verify;
 
-pub use compare::CompareRow;
+pub use compare::{probabilities, probabilities_of, CompareRow, LearnerOdds, Probabilities, RankRun, SchoolRate};
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};
@@ -55,6 +55,7 @@ pub use dualmatch_optimiser::advice::Advice;
 pub use dualmatch_optimiser::changes::Change;
 pub use dualmatch_optimiser::metrics::Metrics;
 pub use dualmatch_optimiser::network::{Duals, Proof};
+pub use dualmatch_optimiser::policies::{Improve, TieBreak};
 pub use dualmatch_optimiser::rematch::{ChangeKind, PlacementChange, PreviousPlacement};
 pub use dualmatch_optimiser::unplaced::Unplaced;
 pub use dualmatch_optimiser::{Constraints, Infeasible, Objective, Policy, Solver};

@@ -41,9 +41,16 @@ pub struct Rematch {
     plan: RematchPlan,
     result: Rematched,
     advice: Option<Result<Advice, AdviceError>>,
+    rank: dualmatch_optimiser::metrics::RankProfile,
 }
 
 impl Rematch {
+    /// Where the placed learners are in their lists (summary.json's
+    /// `rank_profile` and `rank_cost`).
+    pub fn rank_profile(&self) -> &dualmatch_optimiser::metrics::RankProfile {
+        &self.rank
+    }
+
     /// The season after the changes (seats added or withdrawn).
     pub fn season(&self) -> &Season {
         &self.plan.season
@@ -124,8 +131,9 @@ impl Engine<'_> {
             checked.map_err(Error::Internal)?;
             let advice =
                 (options.advice && result.solved.duals.is_some()).then(|| advice::compute(&model, &result.solved));
+            let rank = dualmatch_optimiser::metrics::rank_profile(&model, &result.solved.assignment);
             drop(model);
-            Ok(Rematch { plan, result, advice })
+            Ok(Rematch { plan, result, advice, rank })
         })?
     }
 }

@@ -170,10 +170,14 @@ impl<'s> Run<'s> {
     pub fn proof(&self) -> Option<&Proof> {
         self.solved.proof()
     }
-    /// `bound − total score` for the exact policies: 0 at proven optimality.
+    /// `bound − total score` for the exact policies (for the rank-profile
+    /// policies, the summed gap of their phases): 0 at proven optimality.
     pub fn gap(&self) -> Option<f64> {
         let w = self.solved.assignment.total_weight(&self.candidates) as f64;
-        self.proof().map(|p| p.bound - w / dualmatch_optimiser::model::WEIGHT_SCALE)
+        self.proof().map(|p| match &p.phases {
+            Some(phases) => phases.gap as f64,
+            None => p.bound - w / dualmatch_optimiser::model::WEIGHT_SCALE,
+        })
     }
     /// The marginal value of one more seat and unit of capacity (max-fit).
     pub fn duals(&self) -> Option<&Duals> {
@@ -183,6 +187,11 @@ impl<'s> Run<'s> {
     /// with the solve, while its model was at hand).
     pub fn unplaced(&self) -> &[(LearnerId, Unplaced)] {
         &self.reasons
+    }
+    /// Where the placed learners are in their lists: the rank profile and
+    /// the rank cost (without the other, costlier metrics).
+    pub fn rank_profile(&self) -> metrics::RankProfile {
+        metrics::rank_profile(&self.model(), &self.solved.assignment)
     }
     /// Placement rates, scores, commute, fairness and stability metrics.
     pub fn metrics(&self) -> Metrics {

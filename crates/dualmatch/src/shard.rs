@@ -424,6 +424,10 @@ pub struct CompareRun {
     pub error: Option<String>,
     /// Wall-clock seconds of the run.
     pub seconds: f64,
+    /// Per learner: 0 unplaced, else the rank of her placement (as
+    /// [`crate::CompareRow::ranks`]; empty when the run failed), for the
+    /// placement probabilities.
+    pub ranks: Vec<u32>,
 }
 
 /// The part a shard of `compare` writes.

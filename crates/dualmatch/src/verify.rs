@@ -11,7 +11,8 @@
 //! and the minimum score, no forbidden pair is used, pins hold, and the
 //! seats, reserved seats, capacities, school floors and caps and minimum
 //! group sizes hold; `placed` and `total_score` in `summary.json` add up
-//! from the placements; for an exact policy, the dual certificate proves the
+//! from the placements, and so do its `rank_profile`, `rank_cost` and
+//! `off_list` (when present); for an exact policy, the dual certificate proves the
 //! optimum ([`dualmatch_optimiser::certificate::check`]); for a stable
 //! policy, no pair blocks.
 
@@ -143,7 +144,8 @@ struct Summary {
     method: Option<String>,
     bound: Option<f64>,
     objective_weight: Option<String>,
-    has_rank_profile: bool,
+    /// `rank_profile`, `rank_cost` and `off_list`, when summary.json has them.
+    rank: Option<(Vec<u64>, Option<u64>, Option<u64>)>,
 }
 
 fn read_summary(dir: &Path) -> Result<Summary, Error> {
@@ -161,8 +163,20 @@ fn read_summary(dir: &Path) -> Result<Summary, Error> {
         method: proof["method"].as_str().map(str::to_string),
         bound: proof["bound"].as_f64(),
         objective_weight: proof["objective_weight"].as_str().map(str::to_string),
-        has_rank_profile: v.get("rank_profile").is_some(),
+        rank: v.get("rank_profile").map(|p| {
+            let profile = p.as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap_or(u64::MAX)).collect());
+            (profile.unwrap_or_default(), v["rank_cost"].as_u64(), v["off_list"].as_u64())
+        }),
     })
+}
+
+/// The assignment of `placement` (a site recognition per learner) over the
+/// candidate pairs; a placement that is no candidate pair counts as none.
+fn assignment_of(cands: &dualmatch_core::scoring::Candidates, placement: &[Option<GroupId>]) -> Assignment {
+    Assignment::from_candidates(placement.iter().enumerate().map(|(li, g)| {
+        let l = LearnerId::from_index(li);
+        g.and_then(|g| cands.ids_of(l).find(|&c| cands.group_of(c) == g))
+    }))
 }
 
 /// The rows of `certificate.csv` (`constraint,id,programme,value`), or
@@ -407,15 +421,7 @@ impl Engine<'_> {
             }
         }
         checks.push(totals.check("totals", format!("{} placed, total score {total:.6}", rows_ok.len())));
-        checks.push(if summary.has_rank_profile {
-            Check {
-                name: "rank profile",
-                verdict: Verdict::Skip,
-                detail: "summary.json has a rank_profile; this version of verify does not recompute it".into(),
-            }
-        } else {
-            Check { name: "rank profile", verdict: Verdict::Skip, detail: "not in summary.json".into() }
-        });
+        checks.push(self.rank_profile(&summary, &placement, usable && feasible));
 
         // Optimality.
         checks.push(self.optimality(&summary, cert.as_ref(), &placement, feasible && usable, total_weight));
@@ -502,6 +508,44 @@ impl Engine<'_> {
         }
     }
 
+    /// `rank_profile`, `rank_cost` and `off_list` of summary.json against
+    /// the placements' ranks, with the definition `match` uses
+    /// ([`dualmatch_optimiser::metrics::rank_profile`]).
+    fn rank_profile(&self, summary: &Summary, placement: &[Option<GroupId>], usable: bool) -> Check {
+        let name = "rank profile";
+        let skip = |detail: &str| Check { name, verdict: Verdict::Skip, detail: detail.into() };
+        let Some((profile, cost, off_list)) = &summary.rank else { return skip("not in summary.json") };
+        if !usable {
+            return skip("the placements break a rule above");
+        }
+        let Ok(cands) = self.candidates() else { return skip("the candidate pairs cannot be made") };
+        let Ok(model) = PlacementModel::new(self.season(), cands, self.constraints_ref()) else {
+            return skip("the constraints cannot all be met");
+        };
+        let assignment = assignment_of(cands, placement);
+        let r = dualmatch_optimiser::metrics::rank_profile(&model, &assignment);
+        let want: Vec<u64> = r.profile.iter().map(|&k| k as u64).collect();
+        let mut wrong: Vec<String> = Vec::new();
+        if *profile != want {
+            wrong.push(format!("rank_profile {profile:?}, the placements give {want:?}"));
+        }
+        if *cost != Some(r.rank_cost) {
+            wrong.push(format!("rank_cost {cost:?}, the placements give {}", r.rank_cost));
+        }
+        if *off_list != Some(r.off_list as u64) {
+            wrong.push(format!("off_list {off_list:?}, the placements give {}", r.off_list));
+        }
+        if wrong.is_empty() {
+            let detail = format!(
+                "{} placed at ranks {want:?}, rank cost {}, {} off their list",
+                r.ranked, r.rank_cost, r.off_list
+            );
+            Check { name, verdict: Verdict::Pass, detail }
+        } else {
+            Check { name, verdict: Verdict::Fail, detail: format!("summary.json says {}", wrong.join("; ")) }
+        }
+    }
+
     fn stability(&self, summary: &Summary, placement: &[Option<GroupId>], usable: bool) -> Result<Check, Error> {
         let name = "no blocking pair";
         let skip = |detail: String| Ok(Check { name, verdict: Verdict::Skip, detail });
@@ -519,11 +563,7 @@ impl Engine<'_> {
             return skip("the placements break a rule above".into());
         }
         let model = PlacementModel::new(self.season(), self.candidates()?, cons).map_err(Error::Infeasible)?;
-        let cands = self.candidates()?;
-        let assignment = Assignment::from_candidates(placement.iter().enumerate().map(|(li, g)| {
-            let l = LearnerId::from_index(li);
-            g.and_then(|g| cands.ids_of(l).find(|&c| cands.group_of(c) == g))
-        }));
+        let assignment = assignment_of(self.candidates()?, placement);
         let m = dualmatch_optimiser::metrics::evaluate(&model, &assignment);
         Ok(if m.blocking_pairs == 0 {
             Check { name, verdict: Verdict::Pass, detail: "no learner and site both prefer each other".into() }

@@ -137,6 +137,17 @@ fn minimum_group_sizes_are_refused_under_a_policy_that_cannot_meet_them_and_veri
     let stable = Engine::new(&season).policy(Policy::Stable).constraints_toml(&toml, "c.toml").unwrap();
     let err = stable.solve().err().expect("stable cannot guarantee group sizes");
     assert!(matches!(err, Error::Unsupported { policy: Policy::Stable, floors: 1 }) && err.is_input(), "{err:?}");
+    // The rank-profile policies meet school floors but not group sizes: only
+    // the [[site]] entry is counted against them.
+    let s0 = &season.schools()[0].id;
+    let p0 = &season.programmes()[0].id;
+    let both = format!("{toml}\n[[school]]\nschool = \"{s0}\"\nprogramme = \"{p0}\"\nmin = 1\n");
+    let rank = Engine::new(&season).policy(Policy::RankMaximal).constraints_toml(&both, "c.toml").unwrap();
+    let err = rank.solve().err().expect("rank-maximal cannot guarantee group sizes");
+    assert!(matches!(err, Error::Unsupported { policy: Policy::RankMaximal, floors: 1 }) && err.is_input(), "{err:?}");
+    let floors_only = format!("[[school]]\nschool = \"{s0}\"\nprogramme = \"{p0}\"\nmin = 1\n");
+    let rank = Engine::new(&season).policy(Policy::RankMaximal).constraints_toml(&floors_only, "c.toml").unwrap();
+    assert!(!matches!(rank.solve(), Err(Error::Unsupported { .. })));
     // With max-fit the minimum holds, and the proof carries a certificate.
     let exact = Engine::new(&season).policy(Policy::MaxFit).constraints_toml(&toml, "c.toml").unwrap();
     match exact.solve() {

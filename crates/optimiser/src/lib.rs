@@ -8,7 +8,8 @@
 //! - [`network`]: the exact fast path, min-cost flow by network simplex
 //!   ([`flow`]), independent components solved in parallel;
 //! - [`lp`]: the same model as an LP through good_lp, the reference and the
-//!   fallback for constraints that are not a network.
+//!   fallback for constraints that are not a network;
+//! - [`rank`]: the rank-profile policies, exact by successive network phases.
 //!
 //! Architecture invariant: the optimiser reads the season only through
 //! `dualmatch-core`'s validated types and never does I/O. An unsolvable case
@@ -32,6 +33,7 @@ pub mod model;
 pub mod moves;
 pub mod network;
 pub mod policies;
+pub mod rank;
 pub mod rematch;
 pub mod solve;
 pub mod unplaced;

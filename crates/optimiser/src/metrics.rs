@@ -35,6 +35,11 @@ pub struct RankProfile {
     pub top3_share: f64,
     /// Mean weak rank (1-based) over the ranked learners (0 when none).
     pub mean_rank: f64,
+    /// Ranked learners at each rank: `profile[k]` at rank `k + 1`, up to the
+    /// worst rank held (empty when nobody is ranked).
+    pub profile: Vec<usize>,
+    /// The sum of the ranked learners' ranks.
+    pub rank_cost: u64,
 }
 
 /// Commute of placed learners, great-circle km.
@@ -157,7 +162,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let fairness = fairness(m, &by_school, &arc);
     let total_score = a.total_score(m.candidates);
     let commute_km = commute(m, a);
-    let rank = rank_profile(&p, &arc, placed);
+    let rank = profile_of(&p, &arc, placed);
     let occ = Occupancy::new(m, &p, &arc);
     let stability = stability(m, &p, &arc, &occ, BLOCKING_SAMPLE);
     let (unfilled_seats, unfilled_places) = unfilled(m, &occ);
@@ -237,9 +242,37 @@ fn commute(m: &PlacementModel, a: &Assignment) -> Commute {
     }
 }
 
+/// Where the placed learners of `a` are in their lists (without the other
+/// metrics: cheap enough for every result's `summary.json`).
+pub fn rank_profile(m: &PlacementModel, a: &Assignment) -> RankProfile {
+    let p = Prefs::new(m, Ties::ById);
+    let arc: Vec<Option<usize>> =
+        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
+    profile_of(&p, &arc, a.placed())
+}
+
+/// A placement off the learner's list in [`learner_ranks`].
+pub const OFF_LIST: u32 = u32::MAX;
+
+/// Per learner: 0 when unplaced, the rank (from 1) of the placement in the
+/// learner's list, or [`OFF_LIST`] for a placement off the list.
+pub fn learner_ranks(m: &PlacementModel, a: &Assignment) -> Vec<u32> {
+    let p = Prefs::new(m, Ties::ById);
+    a.by_learner()
+        .map(|(l, c)| match c {
+            None => 0,
+            Some(c) => match m.arc_to(l, c).map(ModelArc::index) {
+                Some(x) if p.learner_weak(x) != UNRANKED => p.learner_weak(x) + 1,
+                _ => OFF_LIST,
+            },
+        })
+        .collect()
+}
+
 /// Where the placed learners are in their lists.
-fn rank_profile(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile {
+fn profile_of(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile {
     let (mut ranked, mut first, mut top3, mut rank_sum) = (0usize, 0usize, 0usize, 0u64);
+    let mut profile: Vec<usize> = Vec::new();
     for x in arc.iter().flatten() {
         let r = p.learner_weak(*x);
         if r != UNRANKED {
@@ -247,6 +280,10 @@ fn rank_profile(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile 
             first += usize::from(r == 0);
             top3 += usize::from(r < 3);
             rank_sum += u64::from(r) + 1;
+            if profile.len() <= r as usize {
+                profile.resize(r as usize + 1, 0);
+            }
+            profile[r as usize] += 1;
         }
     }
     RankProfile {
@@ -257,6 +294,8 @@ fn rank_profile(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile 
         first_choice_share: rate(first, placed),
         top3_share: rate(top3, placed),
         mean_rank: if ranked == 0 { 0.0 } else { rank_sum as f64 / ranked as f64 },
+        profile,
+        rank_cost: rank_sum,
     }
 }
 

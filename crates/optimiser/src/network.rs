@@ -62,6 +62,9 @@ pub struct Proof {
     pub max_placeable: Option<usize>,
     /// Wall-clock seconds spent building and solving.
     pub seconds: f64,
+    /// For the rank-profile policies: the exact phases (see
+    /// [`crate::rank`]); `None` for the score objectives.
+    pub phases: Option<crate::rank::PhaseProof>,
     /// The full dual solution, which proves the optimum without the solver
     /// ([`crate::certificate`]): on the network path, for max-fit, and for
     /// max-placed when one placement bonus for the whole season fits 64-bit
@@ -107,11 +110,11 @@ impl Dsu {
 }
 
 /// One independent part of the problem.
-struct Component {
-    learners: Vec<LearnerId>,
-    groups: Vec<GroupId>,
-    workplaces: Vec<WorkplaceId>,
-    bounds: Vec<u32>,
+pub(crate) struct Component {
+    pub(crate) learners: Vec<LearnerId>,
+    pub(crate) groups: Vec<GroupId>,
+    pub(crate) workplaces: Vec<WorkplaceId>,
+    pub(crate) bounds: Vec<u32>,
 }
 
 impl Component {
@@ -122,7 +125,7 @@ impl Component {
     }
 
     /// The candidate arcs of the component's learners.
-    fn arc_count(&self, m: &PlacementModel) -> usize {
+    pub(crate) fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
     }
 }
@@ -142,7 +145,7 @@ fn capacity_binds(m: &PlacementModel, w: WorkplaceId) -> Option<u32> {
     (u64::from(cap) < seats).then_some(cap)
 }
 
-fn components(m: &PlacementModel) -> Vec<Component> {
+pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
     let s = m.season;
     let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
     let nb = m.constraints.school_bounds.len();
@@ -231,13 +234,13 @@ enum Arc {
     Site(WorkplaceId, Limit),
 }
 
-struct Built {
-    net: Network,
+pub(crate) struct Built {
+    pub(crate) net: Network,
     arcs: Vec<Arc>,
     /// `U → T`: every unplaced learner's unit passes it.
     bypass: crate::flow::ArcId,
     /// Network arc of each candidate arc, for reading placements.
-    candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, ModelArc)>,
+    pub(crate) candidate_arcs: Vec<(crate::flow::ArcId, LearnerId, ModelArc)>,
     /// Node of each learner, in component order.
     learner_node: Vec<NodeId>,
     /// Node a candidate arc of each group enters, for learners outside and
@@ -275,7 +278,13 @@ fn entry_node(m: &PlacementModel, group_entry: &[(u32, u32)], l: LearnerId, g: G
 /// Per-arc cost for an objective: `bonus` is added for every placement.
 /// Only the candidate arcs in `sel` enter the network (all when `None`):
 /// per learner of the component, in component order.
-fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Option<&[Vec<ModelArc>]>) -> Built {
+pub(crate) fn build(
+    m: &PlacementModel,
+    c: &Component,
+    bonus: i64,
+    unit_cost: bool,
+    sel: Option<&[Vec<ModelArc>]>,
+) -> Built {
     let s = m.season;
     let arc_total: usize = match sel {
         Some(sel) => sel.iter().map(Vec::len).sum(),
@@ -403,7 +412,7 @@ fn build(m: &PlacementModel, c: &Component, bonus: i64, unit_cost: bool, sel: Op
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
 /// what must enter or start in `X` (floors, pins) exceeds what can leave it
 /// (seats, capacities, caps).
-fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
+pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
     let mut inside = vec![false; b.net.node_count()];
     for v in cut {
         inside[v.0 as usize] = true;
@@ -533,7 +542,7 @@ struct CompResult {
 
 /// `-D`, where `D` is the dual objective of a min-cost-flow solution: a proven
 /// upper bound on the (negated-cost) objective of any feasible flow.
-fn dual_bound(net: &Network, sol: &FlowSolution) -> i128 {
+pub(crate) fn dual_bound(net: &Network, sol: &FlowSolution) -> i128 {
     let mut d: i128 = 0;
     for v in 0..net.node_count() {
         d -= i128::from(net.supply(NodeId(v as u32))) * i128::from(sol.potential[v]);
@@ -963,7 +972,7 @@ pub static TWO_PHASE: TwoPhase =
 /// million arcs) on different cores instead of, as a plain `par_iter` may,
 /// one after the other. The results are in `items`' order and do not depend
 /// on the schedule.
-fn largest_first<T: Sync, R: Send>(
+pub(crate) fn largest_first<T: Sync, R: Send>(
     items: &[T],
     size: impl Fn(&T) -> usize + Sync,
     f: impl Fn(&T) -> R + Sync,
@@ -1197,6 +1206,7 @@ pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, share
         bound: bound as f64 / WEIGHT_SCALE,
         max_placeable: (objective == Objective::MaxPlaced).then_some(placeable),
         seconds,
+        phases: None,
         certificate,
     };
     // No duals when a component went to the mixed-integer path (it has none).

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::infeasible::Infeasible;
 use crate::model::PlacementModel;
 use crate::network::{self, Proof, Solved};
-use crate::policies::{self, Policy};
+use crate::policies::{self, Improve, Lottery, Policy, TieBreak};
 use crate::{lp, Objective};
 
 /// Which solver the exact policies use.
@@ -39,8 +39,11 @@ pub struct SolveOptions {
     pub policy: Policy,
     /// The lottery seed of randomised policies.
     pub seed: u64,
-    /// Pareto-improve the result for learners (the exact policies ignore it: their results are already optimal).
-    pub improve: bool,
+    /// What is done after the policy: Pareto improvement or stable
+    /// improvement cycles (an improved exact result carries no proof).
+    pub improve: Improve,
+    /// Single or multiple tie-breaking for the deferred-acceptance policies.
+    pub tie_break: TieBreak,
     /// The solver of the exact policies.
     pub solver: Solver,
     /// The time limit of the mixed-integer path ("a group or nobody" at a
@@ -52,13 +55,20 @@ pub struct SolveOptions {
 impl SolveOptions {
     /// `policy` with seed 0, no improvement, the automatic solver.
     pub fn new(policy: Policy) -> Self {
-        Self { policy, seed: 0, improve: false, solver: Solver::Auto, time_limit: None }
+        Self {
+            policy,
+            seed: 0,
+            improve: Improve::None,
+            tie_break: TieBreak::Single,
+            solver: Solver::Auto,
+            time_limit: None,
+        }
     }
 
     /// The exact objective, if the policy is exact and not improved
     /// afterwards (an improved result is no longer the optimum's proof).
     pub fn objective(&self) -> Option<Objective> {
-        if self.improve {
+        if self.improve != Improve::None {
             None
         } else {
             self.policy.objective()
@@ -91,13 +101,17 @@ impl Solved {
 
 /// Solves `m` as `opts` says.
 pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveError> {
+    if let (Some(objective), Improve::None) = (opts.policy.rank_objective(), opts.improve) {
+        return crate::rank::solve(m, objective).map_err(SolveError::Infeasible);
+    }
     match opts.objective() {
         Some(objective) => exact_within(m, objective, opts.solver, opts.time_limit),
         None => {
             let t = Instant::now();
             let policy = opts.policy.implementation();
+            let draw = Lottery { seed: opts.seed, tie_break: opts.tie_break };
             let assignment =
-                policies::allocate(policy.as_ref(), m, opts.seed, opts.improve).map_err(SolveError::Infeasible)?;
+                policies::allocate_with(policy.as_ref(), m, draw, opts.improve).map_err(SolveError::Infeasible)?;
             let proof = Proof {
                 method: POLICY_METHOD,
                 components: 0,
@@ -105,6 +119,7 @@ pub fn solve(m: &PlacementModel, opts: &SolveOptions) -> Result<Solved, SolveErr
                 bound: f64::NAN,
                 max_placeable: None,
                 seconds: t.elapsed().as_secs_f64(),
+                phases: None,
                 certificate: None,
             };
             Ok(Solved { assignment, proof, duals: None })
@@ -153,6 +168,7 @@ pub fn exact_within(
                         bound: sol.bound,
                         max_placeable: sol.placed_bound.map(|k| (k + 1e-6).floor() as usize),
                         seconds: t.elapsed().as_secs_f64(),
+                        phases: None,
                         certificate: None,
                     },
                     assignment: crate::Assignment::from_candidates(placement),
@@ -172,6 +188,7 @@ pub fn exact_within(
                 bound: sol.objective,
                 max_placeable: sol.placed_bound.map(|k| k.round() as usize),
                 seconds: t.elapsed().as_secs_f64(),
+                phases: None,
                 certificate: None,
             },
             assignment: sol.assignment,

@@ -24,13 +24,14 @@
 mod common;
 
 use common::{chance, for_each_choice, random_list, random_recognitions, TinyConstraints, TinyLearner, TinySeason};
+use common::{to_arcs, to_assignment, Matching};
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::Season;
 use dualmatch_core::LearnerId;
 use dualmatch_optimiser::policies::prefs::{Prefs, Ties};
 use dualmatch_optimiser::policies::rng::SplitMix64;
 use dualmatch_optimiser::policies::{by_name, check_supported, AllocationPolicy, Stable, ALL};
-use dualmatch_optimiser::{network, Assignment, Constraints, Objective, PlacementModel};
+use dualmatch_optimiser::{network, Constraints, Objective, PlacementModel};
 use proptest::prelude::*;
 
 /// A tiny season with its constraints (no floors).
@@ -159,28 +160,12 @@ fn check_every_policy(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
 // ---------------------------------------------------------------------------
 // The brute force: stability under school caps.
 
-/// A matching: per learner, the model arc held.
-type Matching = Vec<Option<usize>>;
-
-fn to_arcs(m: &PlacementModel, a: &Assignment) -> Matching {
-    (0..m.learner_count())
-        .map(|li| {
-            let l = LearnerId::from_index(li);
-            a.placement[li].map(|c| m.arcs_of(l).find(|&x| m.arc_candidate(x) == c as usize).expect("usable arc"))
-        })
-        .collect()
-}
-
-fn to_assignment(m: &PlacementModel, mu: &Matching) -> Assignment {
-    Assignment { placement: mu.iter().map(|a| a.map(|a| m.arc_candidate(a) as u32)).collect() }
-}
-
 /// School priority of each learner: a key, lower first (readiness highest
 /// first, then the learner lottery of `ties`).
 fn school_priority(s: &Season, ties: Ties) -> Vec<(std::cmp::Reverse<u8>, u32)> {
     let n = s.learners().len();
     let ticket: Vec<u32> = match ties {
-        Ties::Lottery(seed) => SplitMix64::stream(seed, 1).lottery(n),
+        Ties::Lottery(seed) | Ties::PerWorkplace(seed) => SplitMix64::stream(seed, 1).lottery(n),
         Ties::ById => {
             let mut order: Vec<usize> = (0..n).collect();
             order.sort_by(|&a, &b| s.learners()[a].id.cmp(&s.learners()[b].id));
@@ -198,42 +183,7 @@ fn school_priority(s: &Season, ties: Ties) -> Vec<(std::cmp::Reverse<u8>, u32)> 
 /// `mu` plus that learner: pinned learners first, then by the site's strict
 /// rank, each taken while unreserved seats, seats and capacity allow.
 fn site_takes(m: &PlacementModel, p: &Prefs, mu: &Matching, x: usize) -> bool {
-    let s = m.season;
-    let w = p.site(x);
-    let mut set: Vec<(bool, u32, usize)> = Vec::new();
-    for (li, a) in mu.iter().enumerate() {
-        let Some(a) = *a else { continue };
-        if li != p.learner(x).index() && p.site(a) == w {
-            let pinned = m.pinned(LearnerId::from_index(li)) == Some(a);
-            set.push((!pinned, p.site_strict(a), a));
-        }
-    }
-    set.push((true, p.site_strict(x), x));
-    set.sort_unstable();
-    let mut group = vec![0u32; s.groups().len()];
-    let mut open = vec![0u32; s.groups().len()];
-    let mut site = 0u32;
-    for (_, _, a) in set {
-        let g = m.arc_group(a);
-        let l = p.learner(a);
-        let reserve = m.constraints.reserves.iter().find(|r| r.group == g);
-        let seats = s.group(g).seats;
-        let lane = reserve
-            .filter(|r| s.learner(l).priority_group != Some(r.priority_group))
-            .map(|r| seats - r.seats.min(seats));
-        let fits = group[g.index()] < seats
-            && lane.is_none_or(|lim| open[g.index()] < lim)
-            && s.workplace(w).capacity.is_none_or(|c| site < c);
-        if fits {
-            group[g.index()] += 1;
-            open[g.index()] += u32::from(lane.is_some());
-            site += 1;
-            if a == x {
-                return true;
-            }
-        }
-    }
-    false
+    common::site_takes(m, mu, p.learner(x), x, &|a| i64::from(p.site_strict(a)))
 }
 
 /// Whether the capped (school, programme) of unplaced learner `l` would take
@@ -421,7 +371,16 @@ const NO_FLOORS: &str = "min_score = 1.0\n\n[[school]]\nschool = \"S0\"\nprogram
 fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
     for name in ALL {
         let policy = by_name(name).unwrap();
-        let exact = matches!(*name, "max-fit" | "max-placed" | "fair-share");
+        let exact = matches!(
+            *name,
+            "max-fit"
+                | "max-placed"
+                | "fair-share"
+                | "rank-maximal"
+                | "max-size-min-cost"
+                | "greedy-max"
+                | "generous-max"
+        );
         assert_eq!(policy.meets_floors(), exact, "{name}");
         assert_eq!(check_supported(policy.as_ref(), NO_FLOORS, "c.toml"), Ok(()), "{name}");
         match check_supported(policy.as_ref(), FLOORS, "c.toml") {
@@ -440,10 +399,13 @@ fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
             }
         }
     }
-    // Minimum group sizes (either form) likewise: refused by the same policies.
+    // Minimum group sizes (either form): refused by every policy but
+    // max-fit, max-placed and fair-share (the rank-profile policies' network
+    // phases do not model them).
     let sites = "[[site]]\nworkplace = \"W0\"\nmin = 2\nallow_empty = true\n\n[[site]]\nworkplace = \"W1\"\nmin = 1\n";
     for name in ALL {
         let exact = matches!(*name, "max-fit" | "max-placed" | "fair-share");
+        assert_eq!(by_name(name).unwrap().meets_group_sizes(), exact, "{name}");
         match check_supported(by_name(name).unwrap().as_ref(), sites, "c.toml") {
             Ok(()) => assert!(exact, "{name} accepted [[site]]"),
             Err(e) => {
@@ -458,9 +420,20 @@ fn floors_are_refused_for_exactly_the_policies_that_cannot_meet_them() {
                 {
                     assert!(msg.contains(part), "{msg:?} lacks {part:?}");
                 }
+                assert!(msg.contains("use --policy max-fit, max-placed or fair-share, which meet them"), "{msg}");
             }
         }
     }
+    // Floors and group sizes together: a rank-profile policy is refused for
+    // the group sizes alone, as its floors are met.
+    let both = format!("{FLOORS}\n{sites}");
+    for name in ["rank-maximal", "max-size-min-cost", "greedy-max", "generous-max"] {
+        let e = check_supported(by_name(name).unwrap().as_ref(), &both, "c.toml").expect_err(name);
+        assert!(e.floors.is_empty() && e.sites.len() == 2, "{name}: {e:?}");
+        assert!(e.to_string().contains("cannot guarantee minimum group sizes"), "{name}: {e}");
+    }
+    let e = check_supported(by_name("stable").unwrap().as_ref(), &both, "c.toml").expect_err("stable");
+    assert_eq!((e.floors.len(), e.sites.len()), (1, 2));
     // A file that does not parse is left to `Constraints::parse`.
     assert_eq!(check_supported(by_name("stable").unwrap().as_ref(), "[[school]\n", "c.toml"), Ok(()));
 }

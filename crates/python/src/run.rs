@@ -145,7 +145,7 @@ impl PyRun {
     /// (policy, seed, improve).
     fn options(&self) -> (&'static str, u64, bool) {
         let o = self.run().options();
-        (o.policy.name(), o.seed, o.improve)
+        (o.policy.name(), o.seed, o.improve != dualmatch::Improve::None)
     }
 
     /// `supplied` or `scored`.

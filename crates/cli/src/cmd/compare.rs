@@ -38,7 +38,13 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let engines: Vec<Engine> = seasons
         .iter()
-        .map(|(_, s)| Engine::new(s).weights(weights).improve(a.improve).max_pairs(a.pairs.max_pairs))
+        .map(|(_, s)| {
+            Engine::new(s)
+                .weights(weights)
+                .improvement(a.improve.unwrap_or_default())
+                .tie_break(a.tie_break)
+                .max_pairs(a.pairs.max_pairs)
+        })
         .collect();
     for e in &engines {
         if e.season().candidates().is_none() {
@@ -61,16 +67,18 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         runs.extend(rows.into_iter().map(|(k, r)| {
             let run = CompareRun {
                 season: si,
-                policy: r.policy.name(),
+                policy: r.policy,
                 seed: r.seed,
                 result: r.result.map_err(|inf| inf.describe(e.season()).join("; ")),
                 seconds: r.seconds,
+                ranks: r.ranks,
             };
             (k, run)
         }));
     }
     bar.finish_and_clear();
     let timings = !a.dir.no_timings;
+    let (improve, tie_break) = (a.improve.unwrap_or_default(), a.tie_break);
     let failed = runs.iter().filter(|r| r.1.result.is_err()).count();
     match shard {
         Some(shard) => {
@@ -80,7 +88,8 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 policies: chosen.iter().map(|p| p.name().to_string()).collect(),
                 seeds: a.seeds,
                 seed: a.seed,
-                improve: a.improve,
+                improve: improve.name().into(),
+                tie_break: tie_break.name().into(),
                 max_pairs: a.pairs.max_pairs,
                 timings,
             };
@@ -90,18 +99,19 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 .map(|(index, r)| PartRun {
                     index,
                     season: r.season,
-                    policy: r.policy.to_string(),
+                    policy: r.policy.name().to_string(),
                     seed: r.seed,
                     error: r.result.as_ref().err().cloned(),
                     metrics: r.result.ok(),
                     seconds: r.seconds,
+                    ranks: r.ranks,
                 })
                 .collect();
             parts::write_part(&dir, &Part::Compare(ComparePart { header, total, runs }))?;
         }
         None => {
             let runs: Vec<CompareRun> = runs.into_iter().map(|(_, r)| r).collect();
-            write_comparison(&dir, &seasons, &runs, a.improve, timings)?;
+            write_comparison(&dir, &seasons, &runs, improve, tie_break, timings)?;
         }
     }
     dir.commit()?;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dualmatch::shard::{MatchPart, Part, PartHeader, Shard};
-use dualmatch::{Error, Policy, Solver, Weights};
+use dualmatch::{Error, Improve, Policy, Solver, TieBreak, Weights};
 use dualmatch_optimiser::Conflict;
 
 use crate::args::{Global, MatchArgs, ResultFiles};
@@ -26,7 +26,8 @@ pub struct MatchConfig {
     constraints: Option<(PathBuf, String)>,
     policy: Policy,
     seed: u64,
-    improve: bool,
+    improve: Improve,
+    tie_break: TieBreak,
     solver: Solver,
     time_limit: Option<std::time::Duration>,
     out: PathBuf,
@@ -63,7 +64,8 @@ impl MatchConfig {
             constraints,
             policy: a.policy,
             seed: a.seed,
-            improve: a.improve,
+            improve: a.improve.unwrap_or_default(),
+            tie_break: a.tie_break,
             solver: a.solver,
             time_limit: a.time_limit,
             out: a.dir.out,
@@ -92,8 +94,15 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
     let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress)?;
-    let settings =
-        MatchSettings::new(cfg.policy, cfg.seed, cfg.improve, cfg.solver, cfg.max_pairs, cfg.timings, cfg.files);
+    let settings = MatchSettings::new(
+        cfg.policy,
+        cfg.seed,
+        (cfg.improve, cfg.tie_break),
+        cfg.solver,
+        cfg.max_pairs,
+        cfg.timings,
+        cfg.files,
+    );
     let mut engine = match_engine(&season, cfg.weights, &settings)?;
     if let Some(limit) = cfg.time_limit {
         engine = engine.time_limit(limit);
@@ -166,6 +175,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         policy: cfg.policy,
         seed: cfg.seed,
         improve: cfg.improve,
+        tie_break: cfg.tie_break,
         source,
         timings: cfg.timings.then_some([t_load, t_solve]),
         files: cfg.files,

@@ -58,10 +58,12 @@ pub fn run(a: MergeArgs, global: &Global) -> anyhow::Result<ExitCode> {
             let most = |k: usize| parts.iter().map(|p| p.seconds[k]).fold(0.0, f64::max);
             progress.step("putting the shards' components together");
             let run = engine.assemble(&layout, &shares, most(1)).map_err(exit::engine)?;
+            let (improve, tie_break) = settings.improvement()?;
             let how = HowMade {
                 policy: engine.options().policy,
                 seed: settings.seed,
-                improve: settings.improve,
+                improve,
+                tie_break,
                 source: engine.candidate_source().map_err(exit::engine)?.as_str(),
                 timings: settings.timings.then_some([most(0), most(1)]),
                 files: settings.files(),
@@ -110,12 +112,14 @@ fn merge_compare(
         }
         runs.push(CompareRun {
             season: r.season,
-            policy: parts::policy(&r.policy)?.name(),
+            policy: parts::policy(&r.policy)?,
             seed: r.seed,
             result,
             seconds: r.seconds,
+            ranks: r.ranks,
         });
     }
-    write_comparison(dir, &seasons, &runs, settings.improve, settings.timings)?;
+    let (improve, tie_break) = settings.improvement()?;
+    write_comparison(dir, &seasons, &runs, improve, tie_break, settings.timings)?;
     Ok(if runs.iter().any(|r| r.result.is_err()) { exit::INFEASIBLE } else { exit::OK })
 }

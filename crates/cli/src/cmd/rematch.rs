@@ -59,6 +59,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let info =
         SummaryInfo { policy: objective.name(), seed: None, improve: false, optimal: true, timings: !a.dir.no_timings };
     let mut summary = results::summary(&info, s, r.candidates(), "scored", r.solved(), r.unplaced(), [t_load, t_solve]);
+    results::add_policy_options(&mut summary, r.rank_profile(), dualmatch::Improve::None, dualmatch::TieBreak::Single);
     summary["rematch"] = json!({
         "previous": a.previous.display().to_string(),
         "pinned": plan.pinned(),

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod matching;
+pub mod probabilities;
 pub mod svg;
 
 use std::fmt::Write as _;

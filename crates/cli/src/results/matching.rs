@@ -3,7 +3,7 @@
 //! through [`write_match`], so a merged result is the single run's, byte
 //! for byte.
 
-use dualmatch::{Policy, Run};
+use dualmatch::{Improve, Policy, Run, TieBreak};
 
 use super::{Outcome, SummaryInfo};
 use crate::args::ResultFiles;
@@ -16,8 +16,10 @@ pub struct HowMade {
     pub policy: Policy,
     /// The lottery seed.
     pub seed: u64,
-    /// Whether the result was Pareto-improved.
-    pub improve: bool,
+    /// What was done after the policy (`--improve`).
+    pub improve: Improve,
+    /// How the lottery broke the workplaces' ties (`--tie-break`).
+    pub tie_break: TieBreak,
     /// Where the candidate pairs come from (`scored`, `supplied`).
     pub source: &'static str,
     /// The load and solve seconds, when timings are written.
@@ -50,7 +52,11 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
             "Policy {} (seed {}{}); not an optimisation, so no bound.",
             how.policy,
             how.seed,
-            if how.improve { ", improved" } else { "" }
+            match how.improve {
+                Improve::None => "",
+                Improve::Pareto => ", Pareto-improved",
+                Improve::Sic => ", improved by stable improvement cycles",
+            }
         ),
     };
     let advice = if how.files.no_advice {
@@ -77,12 +83,13 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let info = SummaryInfo {
         policy: how.policy.name(),
         seed: (!optimal).then_some(how.seed),
-        improve: how.improve,
+        improve: how.improve != Improve::None,
         optimal,
         timings: how.timings.is_some(),
     };
     let times = how.timings.unwrap_or_default();
     let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons, times);
+    super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
     super::note_files_not_written(&mut summary, &absent);
     let outcome = Outcome {
         season,

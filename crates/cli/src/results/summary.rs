@@ -72,7 +72,17 @@ pub fn summary(
         "total_score": total,
         "mean_score": if placed > 0 { total / placed as f64 } else { 0.0 },
         "optimal": info.optimal,
-        "proof": info.optimal.then(|| json!({
+        "proof": info.optimal.then(|| match &solved.proof.phases {
+            Some(ph) => json!({
+                "method": solved.proof.method,
+                "phases": ph.phases,
+                "lexicographic_goals": ph.goals,
+                "gap": ph.gap.to_string(),
+                "components": solved.proof.components,
+                "largest_component": solved.proof.largest_component,
+                "note": "each phase is a min-cost flow whose dual bound equals its optimum (gap = sum of optimum - bound over phases, 0); the next phase keeps only the optimal flows of the previous ones (docs/policies.md)",
+            }),
+            None => json!({
             "method": solved.proof.method,
             "bound": solved.proof.bound,
             "objective_weight": a.total_weight(c).to_string(),
@@ -81,7 +91,7 @@ pub fn summary(
             "components": solved.proof.components,
             "largest_component": solved.proof.largest_component,
             "note": "bound: the dual objective of the solved network, in score units; the objective is exact for scores rounded to 1e-6 (objective_weight, in 1e-6 units), and gap = bound - objective_weight / 1e6",
-        })),
+        })}),
         "candidates": {"source": source, "pairs": c.len()},
         "per_school": s.schools().iter().enumerate().map(|(i, sc)| json!({
             "school": sc.id, "name": sc.name, "learners": per_school[i].0, "placed": per_school[i].1,
@@ -98,4 +108,20 @@ pub fn summary(
         v["load_seconds"] = json!(t_load);
     }
     v
+}
+
+/// Adds `rank_profile` (placed learners at each rank, from rank 1), `rank_cost`
+/// (the sum of their ranks), `off_list` (placed off their list, at no rank),
+/// and the improvement and tie-breaking of the run to a summary.
+pub fn add_policy_options(
+    v: &mut serde_json::Value,
+    rank: &dualmatch_optimiser::metrics::RankProfile,
+    improve: dualmatch::Improve,
+    tie_break: dualmatch::TieBreak,
+) {
+    v["rank_profile"] = json!(rank.profile);
+    v["rank_cost"] = json!(rank.rank_cost);
+    v["off_list"] = json!(rank.off_list);
+    v["improvement"] = json!(improve.name());
+    v["tie_break"] = json!(tie_break.name());
 }

@@ -387,7 +387,7 @@ impl<'a> Scorer<'a> {
             }
             SiteSide::Season(wid) => {
                 let w = self.season.workplace(wid);
-                let rank = w.preferences.iter().position(|x| *x == ls.id).map(|k| k + 1);
+                let rank = w.preference_rank(ls.id).map(|k| k as usize);
                 let partner = w.partner_schools.contains(&l.school);
                 (wid, w.min_readiness, site_capacity(self.season, wid), partner, rank, w.preferences.len())
             }
@@ -397,7 +397,7 @@ impl<'a> Scorer<'a> {
             Some(m) => location_from_minutes(m, self.weights.travel_half_minutes),
             None => location_from_km(distance_km, self.weights.location_half_km),
         };
-        let learner_rank = l.preferences.iter().position(|x| *x == wid).map(|k| k + 1);
+        let learner_rank = l.preference_rank(wid).map(|k| k as usize);
         let c = Components {
             readiness: readiness_fit(l.readiness, min_readiness),
             location,

@@ -146,7 +146,7 @@ impl SiteIndex {
             .enumerate()
             .map(|(i, w)| {
                 let p0 = site_prefs.len();
-                site_prefs.extend(w.preferences.iter().enumerate().map(|(k, l)| (*l, k as u32 + 1)));
+                site_prefs.extend(w.preferences.iter().enumerate().map(|(k, l)| (*l, w.rank_of_entry(k))));
                 site_prefs[p0..].sort_unstable();
                 let s0 = partners.len();
                 partners.extend_from_slice(&w.partner_schools);

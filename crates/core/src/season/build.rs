@@ -306,6 +306,51 @@ struct Names {
     pg_ix: HashMap<String, TagId>,
 }
 
+/// A preference list as written (`W03=W01;W02`: items separated by `;`,
+/// equally ranked ids within an item joined by `=`), resolved into ids and
+/// the 1-based rank of each (the position of its tie group). An item that is
+/// itself a known id is taken whole, so an id containing `=` still works.
+/// Unknown ids are errors; a repeated id is warned about and its first
+/// mention counts; a tie group left empty by them does not take a rank.
+fn ranked_list<I: Copy + PartialEq>(
+    rep: &mut Reporter,
+    map: &HashMap<String, I>,
+    items: &[String],
+    (target, what): (TableName, &str),
+    (table, row): (TableName, u64),
+) -> (Vec<I>, Vec<u32>) {
+    let (mut ids, mut ranks) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
+    let mut rank = 0u32;
+    for item in items {
+        let whole = super::model::by_id(map, item).is_some();
+        let names: Vec<&str> = if whole {
+            vec![item.as_str()]
+        } else {
+            item.split('=').map(str::trim).filter(|s| !s.is_empty()).collect()
+        };
+        let mut opened = false;
+        for name in names {
+            let Some(x) = rep.resolve(map, target, what, name, (table, row, "preferences")) else { continue };
+            if ids.contains(&x) {
+                rep.warn(
+                    table,
+                    row,
+                    Some("preferences"),
+                    format!("{what} {} is listed twice; the first mention counts", q(name)),
+                );
+            } else {
+                if !opened {
+                    rank += 1;
+                    opened = true;
+                }
+                ids.push(x);
+                ranks.push(rank);
+            }
+        }
+    }
+    (ids, ranks)
+}
+
 /// The learners that were kept (unique ids), with their references resolved.
 fn learners(rep: &mut Reporter, doc: &SeasonDoc, keep_l: &[bool], ids: &Ids, names: &mut Names) -> Vec<Learner> {
     use TableName as T;
@@ -321,21 +366,8 @@ fn learners(rep: &mut Reporter, doc: &SeasonDoc, keep_l: &[bool], ids: &Ids, nam
         let mut attributes: Vec<TagId> = r.attributes.iter().map(|a| intern(tags, tag_ix, a)).collect();
         attributes.sort_unstable();
         attributes.dedup();
-        let mut preferences = Vec::with_capacity(r.preferences.len());
-        for p in &r.preferences {
-            if let Some(w) = rep.resolve(workplace_ix, T::Workplaces, "workplace", p, at("preferences")) {
-                if preferences.contains(&w) {
-                    rep.warn(
-                        T::Learners,
-                        r.row,
-                        Some("preferences"),
-                        format!("workplace {} is listed twice; the first mention counts", q(p)),
-                    );
-                } else {
-                    preferences.push(w);
-                }
-            }
-        }
+        let (preferences, preference_ranks) =
+            ranked_list(rep, workplace_ix, &r.preferences, (T::Workplaces, "workplace"), (T::Learners, r.row));
         let priority_group = r.priority_group.as_deref().map(|g| PriorityGroupId(intern(priority_groups, pg_ix, g).0));
         learners.push(Learner {
             id: r.id.clone(),
@@ -347,6 +379,7 @@ fn learners(rep: &mut Reporter, doc: &SeasonDoc, keep_l: &[bool], ids: &Ids, nam
             screening: r.screening,
             attributes,
             preferences,
+            preference_ranks,
             priority_group,
         });
     }
@@ -373,21 +406,8 @@ fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, n
                 }
             }
         }
-        let mut preferences = Vec::with_capacity(r.preferences.len());
-        for name in &r.preferences {
-            if let Some(l) = rep.resolve(learner_ix, T::Learners, "learner", name, at("preferences")) {
-                if preferences.contains(&l) {
-                    rep.warn(
-                        T::Workplaces,
-                        r.row,
-                        Some("preferences"),
-                        format!("learner {} is listed twice; the first mention counts", q(name)),
-                    );
-                } else {
-                    preferences.push(l);
-                }
-            }
-        }
+        let (preferences, preference_ranks) =
+            ranked_list(rep, learner_ix, &r.preferences, (T::Learners, "learner"), (T::Workplaces, r.row));
         workplaces.push(Workplace {
             id: r.id.clone(),
             company: r.company.clone(),
@@ -397,6 +417,7 @@ fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, n
             requires,
             partner_schools,
             preferences,
+            preference_ranks,
         });
     }
     workplaces

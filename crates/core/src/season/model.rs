@@ -49,6 +49,10 @@ pub struct Learner {
     pub attributes: Vec<TagId>,
     /// Workplaces the learner ranks, best first, without duplicates.
     pub preferences: Vec<WorkplaceId>,
+    /// The 1-based rank of each entry of `preferences` (the position of its
+    /// tie group: `W03=W01;W02` gives 1, 1, 2). Empty: no ties, the rank is
+    /// the position. Read through [`Learner::preference_rank`].
+    pub preference_ranks: Vec<u32>,
     /// Optional priority group.
     pub priority_group: Option<PriorityGroupId>,
 }
@@ -72,6 +76,9 @@ pub struct Workplace {
     pub partner_schools: Vec<SchoolId>,
     /// Learners the site ranks, best first, without duplicates.
     pub preferences: Vec<LearnerId>,
+    /// The 1-based rank of each entry of `preferences`, as for learners
+    /// ([`Learner::preference_ranks`]). Read through [`Workplace::preference_rank`].
+    pub preference_ranks: Vec<u32>,
 }
 
 /// A recognition: a site recognised for one programme, with seats.
@@ -133,6 +140,38 @@ pub(super) struct Index {
     pub wp_groups: Csr<GroupId>,
     /// Groups of each programme.
     pub prog_groups: Csr<GroupId>,
+}
+
+/// The 1-based rank of entry `k` of a preference list with `ranks` (see
+/// [`Learner::preference_ranks`]): its tie group's position.
+fn rank_at(ranks: &[u32], k: usize) -> u32 {
+    ranks.get(k).copied().unwrap_or(k as u32 + 1)
+}
+
+impl Learner {
+    /// The rank (1 = first choice; equally ranked workplaces share it) of
+    /// workplace `w` in the learner's list, or `None` when it is not listed.
+    pub fn preference_rank(&self, w: WorkplaceId) -> Option<u32> {
+        self.preferences.iter().position(|x| *x == w).map(|k| rank_at(&self.preference_ranks, k))
+    }
+
+    /// The rank of entry `k` of `preferences` (its tie group's position, from 1).
+    pub fn rank_of_entry(&self, k: usize) -> u32 {
+        rank_at(&self.preference_ranks, k)
+    }
+}
+
+impl Workplace {
+    /// The rank (1 = first; equally ranked learners share it) of learner `l`
+    /// in the site's list, or `None` when it is not listed.
+    pub fn preference_rank(&self, l: LearnerId) -> Option<u32> {
+        self.preferences.iter().position(|x| *x == l).map(|k| rank_at(&self.preference_ranks, k))
+    }
+
+    /// The rank of entry `k` of `preferences` (its tie group's position, from 1).
+    pub fn rank_of_entry(&self, k: usize) -> u32 {
+        rank_at(&self.preference_ranks, k)
+    }
 }
 
 impl Season {

@@ -15,9 +15,10 @@
 //! capacity or school caps, and places pinned learners first at their pin.
 //! `max-fit`, `max-placed` and `fair-share` meet every constraint of the
 //! model, school floors and minimum group sizes (`[[site]]`) too, or report
-//! [`Infeasible`]. The other policies cannot guarantee school floors or
-//! group sizes: [`check_supported`] refuses them with floors or `[[site]]`
-//! entries, before any work. So every result of a supported combination
+//! [`Infeasible`]. The rank-profile policies meet school floors but not
+//! minimum group sizes; the other policies guarantee neither:
+//! [`check_supported`] refuses what a policy cannot guarantee, before any
+//! work. So every result of a supported combination
 //! passes [`Assignment::check`]. `stable` and `stable-workplace` keep school
 //! caps as a school-level quota (stable under school caps; see
 //! `da::with_school_caps`). Results are a deterministic function of the model
@@ -30,6 +31,7 @@ use crate::constraints::{self, ConstraintsFile};
 use crate::infeasible::Infeasible;
 use crate::model::{Assignment, Objective, PlacementModel};
 use crate::network;
+use crate::rank::{self, RankObjective};
 
 mod da;
 mod fair;
@@ -38,12 +40,15 @@ mod ledger;
 mod policy;
 pub mod prefs;
 pub mod rng;
+mod sic;
 mod simple;
+mod ttc;
 
 pub(crate) use fair::eligible_pairs;
 pub use improve::pareto_improve;
 pub use policy::{Policy, UnknownPolicy};
-pub use prefs::{Prefs, Ties};
+pub use prefs::{Prefs, TieBreak, Ties};
+pub use sic::stable_improve;
 
 /// An allocation policy: turns a model (and a seed, for lotteries) into an
 /// assignment.
@@ -55,16 +60,68 @@ pub trait AllocationPolicy: Sync {
     /// Allocates. Fails only when the model's constraints cannot be met
     /// (for the exact policies) or the pins do not fit.
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible>;
-    /// Whether the result meets school floors (`[[school]] min`) and minimum
-    /// group sizes (`[[site]]`) whenever they can be met. Only the exact
-    /// policies do; see [`check_supported`].
+    /// Whether the result meets school floors (`[[school]] min`) whenever
+    /// they can be met. Only the exact policies do; see [`check_supported`].
     fn meets_floors(&self) -> bool {
         false
     }
+    /// Whether the result meets minimum group sizes (`[[site]]`) whenever
+    /// they can be met: the policies that meet floors, except the
+    /// rank-profile ones (solved by network phases, which do not model
+    /// group sizes); see [`check_supported`].
+    fn meets_group_sizes(&self) -> bool {
+        self.meets_floors()
+    }
+    /// Allocates with the workplaces' ties broken as `tie_break` says. Only
+    /// the deferred-acceptance policies (`stable`, `stable-workplace`) offer
+    /// multiple tie-breaking; the others draw one lottery whatever it says.
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let _ = tie_break;
+        self.allocate(m, seed)
+    }
+}
+
+/// What is done after the policy (`--improve`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Improve {
+    /// Nothing.
+    #[default]
+    None,
+    /// Pareto improvement for learners ([`pareto_improve`]): trades in which
+    /// nobody loses, stability not kept.
+    Pareto,
+    /// Stable improvement cycles ([`stable_improve`]): stays stable, weakly
+    /// better for every learner. Meant after `stable` (see docs/policies.md).
+    Sic,
+}
+
+impl Improve {
+    /// The name on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Improve::None => "none",
+            Improve::Pareto => "pareto",
+            Improve::Sic => "sic",
+        }
+    }
+}
+
+/// A lottery: the seed and how the workplaces' ties are broken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Lottery {
+    /// The seed.
+    pub seed: u64,
+    /// Single or multiple tie-breaking.
+    pub tie_break: TieBreak,
 }
 
 /// The policies that meet school floors, as a user would name them.
-const FLOOR_POLICIES: &str = "max-fit, max-placed or fair-share";
+const FLOOR_POLICIES: &str =
+    "max-fit, max-placed, fair-share, rank-maximal, max-size-min-cost, greedy-max or generous-max";
+
+/// The policies that meet minimum group sizes, as a user would name them.
+const GROUP_POLICIES: &str = "max-fit, max-placed or fair-share";
 
 /// A school floor (`[[school]]` with `min` above 0) in a constraints file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,15 +154,18 @@ pub struct SiteFloor {
 }
 
 /// A policy asked to meet school floors or minimum group sizes, which it
-/// cannot guarantee (only `max-fit`, `max-placed` and `fair-share` can).
+/// cannot guarantee (only `max-fit`, `max-placed` and `fair-share` meet
+/// both; the rank-profile policies meet school floors only).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct Unsupported {
     /// The policy's name.
     pub policy: &'static str,
-    /// Every school floor in the file, in file order.
+    /// Every school floor in the file, in file order (empty when the
+    /// policy meets floors).
     pub floors: Vec<Floor>,
-    /// Every minimum group size (`[[site]]`) in the file, in file order.
+    /// Every minimum group size (`[[site]]`) in the file, in file order
+    /// (empty when the policy meets them).
     pub sites: Vec<SiteFloor>,
 }
 
@@ -131,7 +191,7 @@ impl Unsupported {
             let f = &self.sites[0];
             format!(
                 "policy {} cannot guarantee minimum group sizes, but {}:{} sets min = {} for site {}{}; \
-                 use --policy {FLOOR_POLICIES}, which meet them, or remove the [[site]] entries",
+                 use --policy {GROUP_POLICIES}, which meet them, or remove the [[site]] entries",
                 self.policy,
                 f.file,
                 f.line,
@@ -145,19 +205,21 @@ impl Unsupported {
 
 /// Whether `policy` goes with the constraints file `text` (named `file` in
 /// the message): a policy that does not [meet floors](AllocationPolicy::meets_floors)
-/// is refused when the file sets a school floor or a minimum group size
-/// (`[[site]]`, either form). Every other constraint is honoured by every
+/// is refused when the file sets a school floor, one that does not [meet
+/// group sizes](AllocationPolicy::meets_group_sizes) when it sets a minimum
+/// group size (`[[site]]`, either form). Every other constraint is honoured by every
 /// policy (see the module documentation). Reads only the file, so it can
 /// run before the season is loaded; a file that does not parse is let
 /// through here (`Constraints::parse` reports it, with the line).
 pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) -> Result<(), Unsupported> {
-    if policy.meets_floors() {
+    if policy.meets_floors() && policy.meets_group_sizes() {
         return Ok(());
     }
     let Ok(raw) = ConstraintsFile::parse(text, file) else { return Ok(()) };
     let floors: Vec<Floor> = raw
         .school
         .iter()
+        .filter(|_| !policy.meets_floors())
         .filter_map(|r| {
             r.min.filter(|&min| min > 0).map(|min| Floor {
                 file: file.to_string(),
@@ -171,6 +233,7 @@ pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) ->
     let sites: Vec<SiteFloor> = raw
         .site
         .iter()
+        .filter(|_| !policy.meets_group_sizes())
         .map(|r| SiteFloor {
             file: file.to_string(),
             line: constraints::line_of(text, r.workplace.span()),
@@ -198,6 +261,11 @@ pub const ALL: &[&str] = &[
     "greedy",
     "first-come",
     "boston",
+    "rank-maximal",
+    "max-size-min-cost",
+    "greedy-max",
+    "generous-max",
+    "ttc",
 ];
 
 /// The policy called `name` (see [`ALL`]).
@@ -213,6 +281,11 @@ pub fn by_name(name: &str) -> Option<Box<dyn AllocationPolicy>> {
         "greedy" => Box::new(Greedy),
         "first-come" => Box::new(FirstCome),
         "boston" => Box::new(Boston),
+        "rank-maximal" => Box::new(RankProfile(RankObjective::RankMaximal)),
+        "max-size-min-cost" => Box::new(RankProfile(RankObjective::MaxSizeMinCost)),
+        "greedy-max" => Box::new(RankProfile(RankObjective::GreedyMax)),
+        "generous-max" => Box::new(RankProfile(RankObjective::GenerousMax)),
+        "ttc" => Box::new(Ttc),
         _ => return None,
     };
     Some(p)
@@ -226,13 +299,25 @@ pub fn allocate(
     seed: u64,
     improve: bool,
 ) -> Result<Assignment, Infeasible> {
-    let a = policy.allocate(m, seed)?;
-    if improve {
-        let p = Prefs::new(m, Ties::Lottery(seed));
-        Ok(pareto_improve(m, &p, &a))
-    } else {
-        Ok(a)
-    }
+    let improve = if improve { Improve::Pareto } else { Improve::None };
+    allocate_with(policy, m, Lottery { seed, tie_break: TieBreak::Single }, improve)
+}
+
+/// Runs `policy` with the lottery `draw`, then the improvement `improve`.
+/// Stable improvement cycles keep a stable input stable; on the result of a
+/// policy that is not stable they still only make learners better off.
+pub fn allocate_with(
+    policy: &dyn AllocationPolicy,
+    m: &PlacementModel,
+    draw: Lottery,
+    improve: Improve,
+) -> Result<Assignment, Infeasible> {
+    let a = policy.allocate_tied(m, draw.seed, draw.tie_break)?;
+    Ok(match improve {
+        Improve::None => a,
+        Improve::Pareto => pareto_improve(m, &Prefs::new(m, Ties::Lottery(draw.seed)), &a),
+        Improve::Sic => stable_improve(m, &Prefs::new(m, Ties::ById), &a),
+    })
 }
 
 /// The arc of learner `l` that uses candidate `c`, if usable.
@@ -304,7 +389,10 @@ impl AllocationPolicy for Stable {
         self.ties.is_none()
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        let ties = self.ties.unwrap_or(Ties::Lottery(seed));
+        self.allocate_tied(m, seed, TieBreak::Single)
+    }
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let ties = self.ties.unwrap_or(Ties::lottery(seed, tie_break));
         da::with_school_caps(m, &Prefs::new(m, ties), ties, da::learner_proposing)
     }
 }
@@ -322,7 +410,10 @@ impl AllocationPolicy for StableWorkplace {
         true
     }
     fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
-        let ties = Ties::Lottery(seed);
+        self.allocate_tied(m, seed, TieBreak::Single)
+    }
+    fn allocate_tied(&self, m: &PlacementModel, seed: u64, tie_break: TieBreak) -> Result<Assignment, Infeasible> {
+        let ties = Ties::lottery(seed, tie_break);
         da::with_school_caps(m, &Prefs::new(m, ties), ties, da::workplace_proposing)
     }
 }
@@ -420,5 +511,44 @@ mod tests {
             assert_eq!(by_name(name).expect(name).name(), *name);
         }
         assert!(by_name("nope").is_none());
+    }
+}
+
+/// The rank-profile policies (`rank-maximal`, `max-size-min-cost`,
+/// `greedy-max`, `generous-max`): exact, by network phases ([`crate::rank`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RankProfile(pub RankObjective);
+
+impl AllocationPolicy for RankProfile {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn randomised(&self) -> bool {
+        false
+    }
+    fn allocate(&self, m: &PlacementModel, _seed: u64) -> Result<Assignment, Infeasible> {
+        rank::solve(m, self.0).map(|s| s.assignment)
+    }
+    fn meets_floors(&self) -> bool {
+        true
+    }
+    fn meets_group_sizes(&self) -> bool {
+        false
+    }
+}
+
+/// `ttc`: top trading cycles, learners holding the workplaces' priorities.
+#[derive(Clone, Copy, Debug)]
+pub struct Ttc;
+
+impl AllocationPolicy for Ttc {
+    fn name(&self) -> &'static str {
+        "ttc"
+    }
+    fn randomised(&self) -> bool {
+        true
+    }
+    fn allocate(&self, m: &PlacementModel, seed: u64) -> Result<Assignment, Infeasible> {
+        ttc::ttc(m, &Prefs::new(m, Ties::Lottery(seed)))
     }
 }

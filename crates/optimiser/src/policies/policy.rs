@@ -7,7 +7,8 @@ use std::str::FromStr;
 use crate::model::Objective;
 
 use super::{AllocationPolicy, Boston, Exact, FairShare, FirstCome, Greedy, RandomSerial, SerialDictatorship, Stable};
-use super::{StableWorkplace, ALL};
+use super::{RankProfile, StableWorkplace, Ttc, ALL};
+use crate::rank::RankObjective;
 
 /// An allocation policy. `FromStr` and `Display` use the names of [`ALL`]
 /// (`max-fit`, `stable`, …); with the `clap` feature it is a `ValueEnum`.
@@ -43,6 +44,16 @@ pub enum Policy {
     FirstCome,
     /// Immediate acceptance by rounds of the learners' lists.
     Boston,
+    /// Most learners at rank 1, then at rank 2, … (exact, with a proof).
+    RankMaximal,
+    /// The most learners placed, then the smallest sum of ranks (exact).
+    MaxSizeMinCost,
+    /// The most placed, then the greedy rank profile (exact).
+    GreedyMax,
+    /// The most placed, then the fewest at the worst rank, the next worst, … (exact).
+    GenerousMax,
+    /// Top trading cycles, learners holding the workplaces' priorities.
+    Ttc,
 }
 
 /// A policy name that is not one of [`ALL`].
@@ -52,7 +63,7 @@ pub struct UnknownPolicy(pub String);
 
 impl Policy {
     /// Every policy, in the order of [`ALL`].
-    pub const ALL: [Policy; 10] = [
+    pub const ALL: [Policy; 15] = [
         Policy::MaxFit,
         Policy::MaxPlaced,
         Policy::FairShare,
@@ -63,6 +74,11 @@ impl Policy {
         Policy::Greedy,
         Policy::FirstCome,
         Policy::Boston,
+        Policy::RankMaximal,
+        Policy::MaxSizeMinCost,
+        Policy::GreedyMax,
+        Policy::GenerousMax,
+        Policy::Ttc,
     ];
 
     /// The command-line name.
@@ -95,6 +111,24 @@ impl Policy {
         }
     }
 
+    /// The rank-profile objective of `rank-maximal`, `max-size-min-cost`,
+    /// `greedy-max` and `generous-max` (exact, with a proof by phases);
+    /// `None` for the other policies.
+    pub fn rank_objective(self) -> Option<RankObjective> {
+        match self {
+            Policy::RankMaximal => Some(RankObjective::RankMaximal),
+            Policy::MaxSizeMinCost => Some(RankObjective::MaxSizeMinCost),
+            Policy::GreedyMax => Some(RankObjective::GreedyMax),
+            Policy::GenerousMax => Some(RankObjective::GenerousMax),
+            _ => None,
+        }
+    }
+
+    /// Whether `--tie-break multiple` changes this policy (the deferred-acceptance policies).
+    pub fn tie_breaks(self) -> bool {
+        matches!(self, Policy::Stable | Policy::StableWorkplace)
+    }
+
     /// Whether the result depends on the seed (a lottery is drawn).
     pub fn randomised(self) -> bool {
         self.implementation().randomised()
@@ -113,6 +147,8 @@ impl Policy {
             Policy::Greedy => Box::new(Greedy),
             Policy::FirstCome => Box::new(FirstCome),
             Policy::Boston => Box::new(Boston),
+            Policy::Ttc => Box::new(Ttc),
+            p => Box::new(RankProfile(p.rank_objective().expect("a rank-profile policy"))),
         }
     }
 
@@ -162,7 +198,7 @@ mod tests {
     #[test]
     fn lists_expand_all_and_drop_duplicates() {
         assert_eq!(Policy::parse_list("stable, max-fit,stable,").unwrap(), vec![Policy::Stable, Policy::MaxFit]);
-        assert_eq!(Policy::parse_list("greedy,all").unwrap().len(), 10);
+        assert_eq!(Policy::parse_list("greedy,all").unwrap().len(), Policy::ALL.len());
         assert_eq!(Policy::parse_list("greedy,all").unwrap()[0], Policy::Greedy);
         assert!(Policy::parse_list("max-fit,bogus").is_err());
         assert!(Policy::parse_list("").unwrap().is_empty());

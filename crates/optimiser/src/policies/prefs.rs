@@ -11,10 +11,12 @@
 //! - A pair is acceptable when it is a usable arc and each side accepts the
 //!   other. The learner's list in this reading keeps only acceptable arcs.
 //!
-//! Ranks come in two kinds. *Weak* ranks keep ties (0-based: the number of
-//! strictly better entries for score orders, the list position for explicit
-//! lists); they define blocking pairs, envy and rank metrics, and do not
-//! depend on any seed. *Strict* ranks break the ties (see [`Ties`]); the
+//! Ranks come in two kinds. *Weak* ranks keep ties (0-based: the position
+//! of the tie group; for score orders, the number of distinct better scores;
+//! for explicit lists, which may tie entries with `=`, the number of tie
+//! groups before, counting only acceptable entries for a learner); they
+//! define blocking pairs, envy and rank metrics, and do not depend on any
+//! seed. *Strict* ranks break the ties (see [`Ties`]); the
 //! policies run on them.
 
 use dualmatch_core::csr::{Csr, CsrBuilder};
@@ -35,6 +37,50 @@ pub enum Ties {
     Lottery(u64),
     /// By external id (string order), as the anchors' reference does.
     ById,
+    /// Multiple tie-breaking: one lottery over learners per workplace (each
+    /// site orders its tied learners by its own draw), and one lottery over
+    /// workplaces used by every learner, all from the seed.
+    PerWorkplace(u64),
+}
+
+impl Ties {
+    /// The tie-breaking of `seed` for a [`TieBreak`] option.
+    pub fn lottery(seed: u64, tie_break: TieBreak) -> Ties {
+        match tie_break {
+            TieBreak::Single => Ties::Lottery(seed),
+            TieBreak::Multiple => Ties::PerWorkplace(seed),
+        }
+    }
+}
+
+/// How the lottery breaks ties at workplaces (`--tie-break`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum TieBreak {
+    /// One lottery over learners, used by every workplace.
+    #[default]
+    Single,
+    /// One lottery per workplace.
+    Multiple,
+}
+
+impl TieBreak {
+    /// The name on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TieBreak::Single => "single",
+            TieBreak::Multiple => "multiple",
+        }
+    }
+}
+
+/// The ticket of learner `l` at workplace `w` under multiple tie-breaking:
+/// a SplitMix64 hash of (seed, workplace, learner), so each workplace has
+/// its own independent-looking order without drawing one permutation per
+/// workplace (equal tickets, rare, fall back to the arc order).
+fn multiple_ticket(seed: u64, w: WorkplaceId, l: LearnerId) -> u32 {
+    let key = (w.index() as u64) << 32 | l.index() as u64;
+    (SplitMix64::stream(seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 3).next_u64() >> 32) as u32
 }
 
 /// The stable reading of a model: acceptable lists and both sides' ranks,
@@ -58,16 +104,15 @@ pub struct Prefs {
     w_strict: Vec<u32>,
 }
 
-/// Weak ranks (number of strictly greater scores) for entries already sorted
-/// by score descending.
+/// Dense weak ranks (0-based position of the tie group: the number of
+/// distinct greater scores) for entries already sorted by score descending.
 fn weak_from_sorted(scores: &[f64]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(scores.len());
+    let mut out: Vec<u32> = Vec::with_capacity(scores.len());
     for (i, s) in scores.iter().enumerate() {
-        if i > 0 && *s == scores[i - 1] {
-            let prev = out[i - 1];
-            out.push(prev);
-        } else {
-            out.push(i as u32);
+        match out.last() {
+            Some(&prev) if *s == scores[i - 1] => out.push(prev),
+            Some(&prev) => out.push(prev + 1),
+            None => out.push(0),
         }
     }
     out
@@ -76,7 +121,7 @@ fn weak_from_sorted(scores: &[f64]) -> Vec<u32> {
 /// Ticket of each item for tie-breaking (lower first).
 pub(crate) fn tickets<'s>(ids: impl ExactSizeIterator<Item = &'s str>, ties: Ties, stream: u64) -> Vec<u32> {
     match ties {
-        Ties::Lottery(seed) => SplitMix64::stream(seed, stream).lottery(ids.len()),
+        Ties::Lottery(seed) | Ties::PerWorkplace(seed) => SplitMix64::stream(seed, stream).lottery(ids.len()),
         Ties::ById => {
             let ids: Vec<&str> = ids.collect();
             let mut order: Vec<u32> = (0..ids.len() as u32).collect();
@@ -121,7 +166,11 @@ impl Prefs {
     pub fn new(m: &PlacementModel, ties: Ties) -> Prefs {
         let s = m.season;
         let (nl, nw, na) = (m.learner_count(), s.workplaces().len(), m.arc_count());
-        let l_ticket = tickets(s.learners().iter().map(|l| l.id.as_str()), ties, 1);
+        let single = tickets(s.learners().iter().map(|l| l.id.as_str()), ties, 1);
+        let l_ticket = |w: WorkplaceId, l: LearnerId| match ties {
+            Ties::PerWorkplace(seed) => multiple_ticket(seed, w, l),
+            _ => single[l.index()],
+        };
         let w_ticket = tickets(s.workplaces().iter().map(|w| w.id.as_str()), ties, 2);
         let mut site = Vec::with_capacity(na);
         let mut learner = Vec::with_capacity(na);
@@ -139,7 +188,7 @@ impl Prefs {
             nw,
             site.iter()
                 .enumerate()
-                .map(|(a, w)| (w.index(), (desc_key(m.arc_score(a)), l_ticket[learner[a].index()], a as u32))),
+                .map(|(a, w)| (w.index(), (desc_key(m.arc_score(a)), l_ticket(*w, learner[a]), a as u32))),
         );
         let mut buf: Vec<(u64, u32, u32)> = Vec::new();
         let mut scores: Vec<f64> = Vec::new();
@@ -148,27 +197,38 @@ impl Prefs {
         let mut w_rank = vec![[UNRANKED; 2]; na];
         let mut pos_of_learner = vec![UNRANKED; nl];
         for wi in 0..nw {
-            let w = s.workplace(WorkplaceId::from_index(wi));
+            let w_id = WorkplaceId::from_index(wi);
+            let w = s.workplace(w_id);
             let keyed = by_site.row_mut(wi);
             if w.preferences.is_empty() {
                 keyed.sort_unstable();
                 // Weak ranks as `weak_from_sorted` gives them, from the keys.
                 let mut weak = 0u32;
                 for (k, key) in keyed.iter().enumerate() {
-                    if k == 0 || key_score(key.0) != key_score(keyed[k - 1].0) {
-                        weak = k as u32;
+                    if k > 0 && key_score(key.0) != key_score(keyed[k - 1].0) {
+                        weak += 1;
                     }
                     w_rank[key.2 as usize] = [weak, k as u32];
                 }
             } else {
+                // Listed learners by (tie rank, learner ticket): the weak
+                // rank is the tie group's, the strict one the sorted position.
                 for (k, l) in w.preferences.iter().enumerate() {
                     if pos_of_learner[l.index()] == UNRANKED {
-                        pos_of_learner[l.index()] = k as u32;
+                        pos_of_learner[l.index()] = w.rank_of_entry(k) - 1;
                     }
                 }
-                for key in keyed.iter() {
-                    let p = pos_of_learner[learner[key.2 as usize].index()];
-                    w_rank[key.2 as usize] = [p, p];
+                let mut listed: Vec<(u32, u32, u32)> = keyed
+                    .iter()
+                    .filter_map(|key| {
+                        let l = learner[key.2 as usize];
+                        let r = pos_of_learner[l.index()];
+                        (r != UNRANKED).then_some((r, l_ticket(w_id, l), key.2))
+                    })
+                    .collect();
+                listed.sort_unstable();
+                for (k, &(r, _, a)) in listed.iter().enumerate() {
+                    w_rank[a as usize] = [r, k as u32];
                 }
                 for l in &w.preferences {
                     pos_of_learner[l.index()] = UNRANKED;
@@ -204,15 +264,25 @@ impl Prefs {
                 for a in arcs.clone().rev() {
                     arc_at_site[site[a].index()] = a as u32;
                 }
-                for w in &learner_rec.preferences {
+                // Acceptable listed arcs by (tie rank, workplace ticket); the
+                // weak rank is the position of the tie group among them.
+                let mut listed: Vec<(u32, u32, u32)> = Vec::new();
+                for (k, w) in learner_rec.preferences.iter().enumerate() {
                     let found = arc_at_site[w.index()];
-                    if found != UNRANKED {
-                        let a = found as usize;
-                        if w_weak[a] != UNRANKED && l_weak[a] == UNRANKED {
-                            l_weak[a] = lists.current().len() as u32;
-                            lists.push(a as u32);
-                        }
+                    if found != UNRANKED && w_weak[found as usize] != UNRANKED {
+                        listed.push((learner_rec.rank_of_entry(k), w_ticket[w.index()], found));
+                        arc_at_site[w.index()] = UNRANKED;
                     }
+                }
+                listed.sort_unstable();
+                for (k, &(r, _, a)) in listed.iter().enumerate() {
+                    let weak = match k {
+                        0 => 0,
+                        _ if r == listed[k - 1].0 => l_weak[listed[k - 1].2 as usize],
+                        _ => l_weak[listed[k - 1].2 as usize] + 1,
+                    };
+                    l_weak[a as usize] = weak;
+                    lists.push(a);
                 }
                 for a in arcs {
                     arc_at_site[site[a].index()] = UNRANKED;

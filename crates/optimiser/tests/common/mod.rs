@@ -5,7 +5,9 @@
 
 use dualmatch_core::season::doc::*;
 use dualmatch_core::season::{from_doc, Season};
+use dualmatch_core::LearnerId;
 use dualmatch_optimiser::policies::rng::SplitMix64;
+use dualmatch_optimiser::{Assignment, PlacementModel};
 
 /// True `pct` percent of the time.
 pub fn chance(r: &mut SplitMix64, pct: u64) -> bool {
@@ -95,7 +97,12 @@ pub struct TinySeason {
 impl TinySeason {
     /// Validates and builds the season (panics if the generator made an invalid one).
     pub fn build(&self) -> Season {
-        let doc = SeasonDoc {
+        from_doc(self.doc()).expect("generated season is valid").season
+    }
+
+    /// The season's records, before validation.
+    pub fn doc(&self) -> SeasonDoc {
+        SeasonDoc {
             programmes: (0..self.programmes)
                 .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
                 .collect(),
@@ -163,8 +170,7 @@ impl TinySeason {
                     })
                     .collect(),
             ),
-        };
-        from_doc(doc).expect("generated season is valid").season
+        }
     }
 }
 
@@ -237,4 +243,65 @@ impl TinyConstraints<'_> {
         }
         c
     }
+}
+
+/// A matching: per learner, the model arc held.
+pub type Matching = Vec<Option<usize>>;
+
+/// The model arcs of an assignment (every placement on a usable arc).
+pub fn to_arcs(m: &PlacementModel, a: &Assignment) -> Matching {
+    (0..m.learner_count())
+        .map(|li| {
+            let l = LearnerId::from_index(li);
+            a.placement[li].map(|c| m.arcs_of(l).find(|&x| m.arc_candidate(x) == c as usize).expect("usable arc"))
+        })
+        .collect()
+}
+
+/// The assignment of a matching.
+pub fn to_assignment(m: &PlacementModel, mu: &Matching) -> Assignment {
+    Assignment { placement: mu.iter().map(|a| a.map(|a| m.arc_candidate(a) as u32)).collect() }
+}
+
+/// Whether the site of arc `x` (of learner `me`) chooses `me` from its
+/// learners in `mu` plus `me`: pinned learners first, then by `rank` (lower
+/// first; `me` after everyone ranked equally), each taken while unreserved
+/// seats, seats and capacity allow.
+pub fn site_takes(m: &PlacementModel, mu: &Matching, me: LearnerId, x: usize, rank: &dyn Fn(usize) -> i64) -> bool {
+    let s = m.season;
+    let site_of = |a: usize| s.group(m.arc_group(a)).workplace;
+    let w = site_of(x);
+    let mut set: Vec<(bool, i64, bool, usize, usize)> = Vec::new();
+    for (li, a) in mu.iter().enumerate() {
+        let Some(a) = *a else { continue };
+        if li != me.index() && site_of(a) == w {
+            let pinned = m.pinned(LearnerId::from_index(li)) == Some(a);
+            set.push((!pinned, rank(a), false, a, li));
+        }
+    }
+    set.push((true, rank(x), true, x, me.index()));
+    set.sort_unstable();
+    let mut group = vec![0u32; s.groups().len()];
+    let mut open = vec![0u32; s.groups().len()];
+    let mut site = 0u32;
+    for (_, _, _, a, li) in set {
+        let g = m.arc_group(a);
+        let reserve = m.constraints.reserves.iter().find(|r| r.group == g);
+        let seats = s.group(g).seats;
+        let lane = reserve
+            .filter(|r| s.learners()[li].priority_group != Some(r.priority_group))
+            .map(|r| seats - r.seats.min(seats));
+        let fits = group[g.index()] < seats
+            && lane.is_none_or(|lim| open[g.index()] < lim)
+            && s.workplace(w).capacity.is_none_or(|c| site < c);
+        if fits {
+            group[g.index()] += 1;
+            open[g.index()] += u32::from(lane.is_some());
+            site += 1;
+            if a == x {
+                return true;
+            }
+        }
+    }
+    false
 }
