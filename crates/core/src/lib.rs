@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod csr;
+pub mod dialect;
 pub mod geo;
 pub mod ids;
 pub mod scoring;

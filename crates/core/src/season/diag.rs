@@ -11,6 +11,8 @@ use crate::text::visible;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, nothing wrong: how a file was read (such as its encoding).
+    Note,
     /// The season can still be used, but something looks wrong.
     Warning,
     /// The season cannot be used until this is fixed.
@@ -80,6 +82,7 @@ impl fmt::Display for Diagnostic {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         write!(f, "{sev}: {}", visible(&self.file))?;
         match &self.position {
@@ -102,6 +105,7 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
     errors: usize,
     warnings: usize,
+    notes: usize,
     suppressed: usize,
 }
 
@@ -119,6 +123,7 @@ impl Diagnostics {
         match d.severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
+            Severity::Note => self.notes += 1,
         }
         if self.items.len() < MAX_DIAGNOSTICS {
             self.items.push(d);
@@ -142,6 +147,11 @@ impl Diagnostics {
         self.warnings
     }
 
+    /// The number of notes (including suppressed ones).
+    pub fn note_count(&self) -> usize {
+        self.notes
+    }
+
     /// How many problems were counted but not kept.
     pub fn suppressed(&self) -> usize {
         self.suppressed
@@ -161,6 +171,7 @@ impl Diagnostics {
     pub fn extend(&mut self, other: Diagnostics) {
         self.errors += other.errors;
         self.warnings += other.warnings;
+        self.notes += other.notes;
         self.suppressed += other.suppressed;
         for d in other.items {
             if self.items.len() < MAX_DIAGNOSTICS {
