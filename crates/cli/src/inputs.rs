@@ -15,6 +15,12 @@ use crate::progress::Progress;
 /// Reads a small text file given on the command line, as a usage error when
 /// it cannot be read.
 pub fn read_option_file(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes = read_option_bytes(path, what)?;
+    String::from_utf8(bytes).map_err(|_| usage(format!("{what} {} is not UTF-8 text", path.display())))
+}
+
+/// The bytes of a small file given on the command line (at most 16 MiB).
+fn read_option_bytes(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     /// Weights and constraints files are small; this bounds memory on a wrong path such as /dev/zero.
     const MAX: u64 = 16 << 20;
@@ -26,7 +32,18 @@ pub fn read_option_file(path: &Path, what: &str) -> anyhow::Result<String> {
     if bytes.len() as u64 > MAX {
         return Err(usage(format!("{what} {} is larger than 16 MiB; is it the right file?", path.display())));
     }
-    String::from_utf8(bytes).map_err(|_| usage(format!("{what} {} is not UTF-8 text", path.display())))
+    Ok(bytes)
+}
+
+/// Reads a small CSV file given on the command line (such as `changes.csv`)
+/// as text: UTF-8, or Windows-1252 when it is not UTF-8, with a note saying so.
+pub fn read_csv_option_file(path: &Path, what: &str, global: &Global) -> anyhow::Result<String> {
+    let bytes = read_option_bytes(path, what)?;
+    let (text, encoding) = dualmatch_core::dialect::decode_whole(&bytes);
+    if encoding != dualmatch_core::dialect::Encoding::Utf8 && !global.quiet {
+        eprintln!("note: {}: {}", visible(&path.display().to_string()), dualmatch_core::dialect::windows_1252_note());
+    }
+    Ok(text.into_owned())
 }
 
 /// Loads `--weights FILE`, or the defaults.

@@ -121,7 +121,8 @@ pub fn is_utf16(head: &[u8]) -> bool {
 }
 
 /// What to tell a user whose file is UTF-16.
-pub const UTF16_HINT: &str = "is UTF-16 text (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" or as \"CSV\" instead";
+pub const UTF16_HINT: &str =
+    "is UTF-16 text (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" or as \"CSV\" instead";
 
 /// The text encoding a file was read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! `changes.csv`: the events of a season since an earlier run, for
 //! re-matching (`event,learner,workplace,programme,seats`).
 
+use dualmatch_core::dialect::Dialect;
 use dualmatch_core::{GroupId, LearnerId, Season, WorkplaceId};
 
 /// One line of `changes.csv`.
@@ -21,9 +22,18 @@ pub enum Change {
 #[error("{}", .0.join("\n"))]
 pub struct ChangesError(pub Vec<String>);
 
-/// Parses `changes.csv` text against a season, reporting every problem with its line.
+/// Parses `changes.csv` text against a season, reporting every problem with
+/// its line. The delimiter (`,`, `;` or tab) is taken from the header line
+/// ([`Dialect::sniff`]); decode the file with
+/// [`dualmatch_core::dialect::decode_whole`] first.
 pub fn parse(text: &str, file: &str, s: &Season) -> Result<Vec<Change>, ChangesError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let text = text.trim_start_matches('\u{feff}');
+    let dialect = Dialect::sniff(text.as_bytes(), &["event", "learner", "workplace", "programme", "seats"]);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(dialect.delimiter)
+        .from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| ChangesError(vec![format!("{file}: {e}")]))?.clone();
     let col = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
     let Some(ev) = col("event") else {

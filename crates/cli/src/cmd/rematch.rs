@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::args::{Global, RematchArgs};
 use crate::exit;
-use crate::inputs::{load_season, load_weights, read_option_file};
+use crate::inputs::{load_season, load_weights, read_csv_option_file};
 use crate::output::StagedDir;
 use crate::progress::Progress;
 use crate::results::{self, Outcome, SummaryInfo};
@@ -27,7 +27,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // Checked and created before any work: a bad or unwritable --out fails now.
     let dir = StagedDir::new(&a.dir.out, a.dir.force, "rematch", &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
-    let changes_text = read_option_file(&a.changes, "the changes file")?;
+    let changes_text = read_csv_option_file(&a.changes, "the changes file", global)?;
     let previous = dualmatch::read_previous(&a.previous).map_err(exit::engine)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();

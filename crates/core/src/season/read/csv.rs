@@ -308,11 +308,7 @@ pub(crate) fn read_csv_from<R: Read>(
         .has_headers(false)
         .flexible(true)
         .delimiter(dec.dialect().delimiter)
-        .from_reader(RowLimit::new(
-        BufReader::with_capacity(1 << 16, counted),
-        max_row_bytes,
-        row_start.clone(),
-    ));
+        .from_reader(RowLimit::new(BufReader::with_capacity(1 << 16, counted), max_row_bytes, row_start.clone()));
     // After each row, where the next one starts (for the row length limit).
     let next_row = |rdr: &csv::Reader<_>| row_start.set((rdr.position().byte(), rdr.position().line()));
     let mut rec = csv::ByteRecord::new();
