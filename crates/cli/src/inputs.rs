@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use dualmatch::{Season, Weights};
-use dualmatch_core::season::{self, LoadOptions};
+use dualmatch_core::season::{self, Diagnostics, LoadOptions};
 use dualmatch_core::text::{quoted, visible};
 
 use crate::args::Global;
@@ -57,24 +57,28 @@ pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
 }
 
 /// Loads the season (with a candidates file given separately, if any),
-/// printing its warnings, and a warning for supplied candidate pairs that
-/// break a hard gate (the engine leaves them out).
+/// printing its warnings and notes (grouped by kind, or each with
+/// `--verbose`) and adding them to `warnings` (for `warnings.csv`), and a
+/// warning for supplied candidate pairs that break a hard gate (the engine
+/// leaves them out).
 pub fn load_season(
     season_path: &Path,
     candidates: Option<&Path>,
     global: &Global,
     progress: &Progress,
+    warnings: &mut Diagnostics,
 ) -> anyhow::Result<Season> {
     progress.step("loading season");
     let opts = LoadOptions { candidates: candidates.map(Path::to_path_buf), travel_times: None };
     let loaded = season::load_with(season_path, &opts)?;
     if !global.quiet {
         progress.suspend(|| {
-            for d in loaded.warnings.iter() {
-                eprintln!("{d}");
+            for g in loaded.warnings.grouped(global.verbose) {
+                eprintln!("{g}");
             }
         });
     }
+    warnings.extend(loaded.warnings.clone());
     let season = loaded.season;
     if season.candidates().is_some() && !global.quiet {
         let dropped = dualmatch::Candidates::rejected_season_candidates(&season);

@@ -40,8 +40,9 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
     let mut seasons: Vec<(PathBuf, Season)> = Vec::new();
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
     for path in &a.seasons {
-        seasons.push((path.clone(), load_season(path, None, global, &progress)?));
+        seasons.push((path.clone(), load_season(path, None, global, &progress, &mut warnings)?));
     }
     let engines: Vec<Engine> = seasons
         .iter()
@@ -96,6 +97,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         &runs.iter().map(|r| (r.season, r.policy, r.seed, r.result.as_ref().ok())).collect::<Vec<_>>(),
     );
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    crate::results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     if !global.quiet {
         eprintln!("{} runs ({} policies × seasons × seeds); wrote {}", runs.len(), chosen.len(), a.dir.out.display());

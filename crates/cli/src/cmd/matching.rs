@@ -79,7 +79,8 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let dir = StagedDir::new(&cfg.out, cfg.force, "match", &inputs)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
-    let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress)?;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress, &mut warnings)?;
     let mut engine = Engine::new(&season)
         .weights(cfg.weights)
         .policy(cfg.policy)
@@ -161,6 +162,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         advice: advice.as_ref(),
     };
     results::write_result(&dir, &outcome, &summary, &cfg.files)?;
+    results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {

@@ -31,7 +31,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let previous = dualmatch::read_previous(&a.previous).map_err(exit::engine)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
-    let base = load_season(&a.season, None, global, &progress)?;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let base = load_season(&a.season, None, global, &progress, &mut warnings)?;
     let engine = Engine::new(&base).weights(weights).max_pairs(a.pairs.max_pairs);
     let changes = engine.parse_changes(&changes_text, &a.changes.display().to_string()).map_err(exit::engine)?;
     let t_load = t0.elapsed().as_secs_f64();
@@ -96,6 +97,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         advice,
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
+    results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {

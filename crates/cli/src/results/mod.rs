@@ -7,6 +7,7 @@ mod advice;
 mod by_school;
 mod summary;
 mod tables;
+pub mod warnings;
 
 use dualmatch::{Advice, Candidates, LearnerId, PlacementChange, SchoolId, Season, Unplaced};
 use dualmatch_optimiser::network::Solved;

@@ -107,9 +107,25 @@ pub struct Diagnostics {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    /// Errors kept.
+    #[serde(skip)]
+    kept_errors: usize,
+    /// Per kind of warning or note ([`Diagnostic::kind`]): how many are kept
+    /// and how many only counted.
+    #[serde(skip)]
+    kinds: std::collections::HashMap<KindKey, (usize, usize)>,
 }
 
-/// How many diagnostics one load keeps; the rest are only counted.
+/// A [`Diagnostic::kind`], owned.
+type KindKey = (Severity, String, Option<String>, String);
+
+fn kind_key(d: &Diagnostic) -> KindKey {
+    let (sev, file, field, template) = d.kind();
+    (sev, file.to_string(), field.map(str::to_string), template)
+}
+
+/// How many errors one load keeps, and how many warnings or notes of one
+/// kind in one file; the rest are only counted.
 pub const MAX_DIAGNOSTICS: usize = 1000;
 
 impl Diagnostics {
@@ -125,7 +141,20 @@ impl Diagnostics {
             Severity::Warning => self.warnings += 1,
             Severity::Note => self.notes += 1,
         }
-        if self.items.len() < MAX_DIAGNOSTICS {
+        let keep = if d.severity == Severity::Error {
+            self.kept_errors += 1;
+            self.kept_errors <= MAX_DIAGNOSTICS
+        } else {
+            let counts = self.kinds.entry(kind_key(&d)).or_default();
+            if counts.0 < MAX_DIAGNOSTICS {
+                counts.0 += 1;
+                true
+            } else {
+                counts.1 += 1;
+                false
+            }
+        };
+        if keep {
             self.items.push(d);
         } else {
             self.suppressed += 1;
@@ -169,27 +198,156 @@ impl Diagnostics {
 
     /// Appends all of `other`.
     pub fn extend(&mut self, other: Diagnostics) {
-        self.errors += other.errors;
-        self.warnings += other.warnings;
-        self.notes += other.notes;
+        // What `other` only counted is counted here too.
+        let kept = |sev| other.items.iter().filter(|d| d.severity == sev).count();
+        let dropped_errors = other.errors - kept(Severity::Error);
+        self.errors += dropped_errors;
+        self.kept_errors += dropped_errors;
+        self.warnings += other.warnings - kept(Severity::Warning);
+        self.notes += other.notes - kept(Severity::Note);
         self.suppressed += other.suppressed;
+        for (k, (_, dropped)) in other.kinds {
+            self.kinds.entry(k).or_default().1 += dropped;
+        }
         for d in other.items {
-            if self.items.len() < MAX_DIAGNOSTICS {
-                self.items.push(d);
-            } else {
-                self.suppressed += 1;
-            }
+            self.push(d);
         }
     }
 }
 
+/// Warnings or notes of one kind in one file beyond this many are shown as
+/// one line (see [`Diagnostics::grouped`]).
+pub const GROUP_AFTER: usize = 3;
+
+/// How many rows a grouped line names besides its first.
+const GROUP_EXAMPLES: usize = 4;
+
+impl Diagnostic {
+    /// The kind of problem: the message with quoted values and numbers left
+    /// out, with the severity, file and field. Diagnostics of one kind differ
+    /// only in the row and the values they name.
+    pub fn kind(&self) -> (Severity, &str, Option<&str>, String) {
+        let mut template = String::with_capacity(self.message.len());
+        let mut chars = self.message.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                template.push_str("\"…\"");
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                }
+            } else if c.is_ascii_digit() {
+                template.push('N');
+                while chars.peek().is_some_and(|c| c.is_ascii_digit() || *c == '.') {
+                    chars.next();
+                }
+            } else {
+                template.push(c);
+            }
+        }
+        (self.severity, &self.file, self.field.as_deref(), template)
+    }
+
+    /// Where the problem is, for a list of examples: `line 4`, `learners[3]`, `row 4`.
+    fn short_position(&self) -> Option<String> {
+        match &self.position {
+            Position::File => None,
+            Position::Line { line } => Some(format!("line {line}")),
+            Position::Record { table, index } => Some(format!("{}[{index}]", visible(table))),
+            Position::Sheet { row, .. } => Some(format!("row {row}")),
+        }
+    }
+}
+
+/// Warnings and notes of one kind in one file ([`Diagnostic::kind`]), or
+/// one error.
+#[derive(Clone, Debug)]
+pub struct Group<'a> {
+    /// The first diagnostic of the group, in the order found.
+    pub first: &'a Diagnostic,
+    /// The others, in the order found.
+    pub more: Vec<&'a Diagnostic>,
+    /// How many more of the kind were only counted, not kept.
+    pub uncounted: usize,
+}
+
+impl fmt::Display for Group<'_> {
+    /// The first diagnostic, and for a group the count and the first few rows
+    /// of the others.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.first)?;
+        if self.more.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = self.more.iter().take(GROUP_EXAMPLES).filter_map(|d| d.short_position()).collect();
+        let more = if self.more.len() > GROUP_EXAMPLES { ", …" } else { "" };
+        let at = if rows.is_empty() {
+            String::new()
+        } else if let Some(lines) = rows.iter().map(|r| r.strip_prefix("line ")).collect::<Option<Vec<_>>>() {
+            format!(" at line{} {}{more}", if rows.len() > 1 { "s" } else { "" }, lines.join(", "))
+        } else {
+            format!(" at {}{more}", rows.join(", "))
+        };
+        let n = self.more.len() + self.uncounted;
+        write!(f, " (and {n} more like it in this file{at}; --verbose lists them all)")
+    }
+}
+
+impl Diagnostics {
+    /// The diagnostics as they are shown: every error on its own; warnings
+    /// and notes of one kind in one file together when there are more than
+    /// [`GROUP_AFTER`] of them, in the order of each kind's first. With
+    /// `all`, every diagnostic on its own.
+    pub fn grouped(&self, all: bool) -> Vec<Group<'_>> {
+        let single = |d| Group { first: d, more: Vec::new(), uncounted: 0 };
+        if all {
+            return self.items.iter().map(single).collect();
+        }
+        // The diagnostics of each kind, by the index of the kind's first.
+        let mut first_of: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.items.len()];
+        for (i, d) in self.items.iter().enumerate() {
+            if d.severity != Severity::Error {
+                members[*first_of.entry(d.kind()).or_insert(i)].push(i);
+            }
+        }
+        let folded = |i: usize| members[i].len() > GROUP_AFTER;
+        let mut in_group = vec![false; self.items.len()];
+        let mut out = Vec::new();
+        for (i, d) in self.items.iter().enumerate() {
+            if in_group[i] {
+                continue;
+            }
+            if folded(i) {
+                for &m in &members[i] {
+                    in_group[m] = true;
+                }
+                let uncounted = self.kinds.get(&kind_key(d)).map_or(0, |k| k.1);
+                out.push(Group {
+                    first: d,
+                    more: members[i][1..].iter().map(|&m| &self.items[m]).collect(),
+                    uncounted,
+                });
+            } else {
+                out.push(single(d));
+            }
+        }
+        out
+    }
+}
+
+/// Every error, and the warnings and notes grouped by kind and file
+/// ([`Diagnostics::grouped`]); the alternate form (`{:#}`) shows every one.
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.items {
-            writeln!(f, "{d}")?;
+        for g in self.grouped(f.alternate()) {
+            writeln!(f, "{g}")?;
         }
-        if self.suppressed > 0 {
-            writeln!(f, "… and {} more problems not shown", self.suppressed)?;
+        // Those only counted, but for the kinds whose line gives their number.
+        let in_groups: usize = if f.alternate() { 0 } else { self.kinds.values().map(|k| k.1).sum() };
+        if self.suppressed > in_groups {
+            writeln!(f, "… and {} more problems not shown", self.suppressed - in_groups)?;
         }
         write!(
             f,
