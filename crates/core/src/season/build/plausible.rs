@@ -197,11 +197,11 @@ fn seats(rep: &mut Reporter, s: &Season, rows: &Rows) {
 
 /// Whether the nearest site, `d` km away, is so far beyond a commute of
 /// `max_km` that the data rather than the map is the likely cause: more than
-/// three times the commute and more than 50 km beyond it. (A learner whose
+/// three times the commute and more than 100 km beyond it. (A learner whose
 /// nearest site is only somewhat beyond reach is a fact of the map, reported
 /// as unplaced by `match`, not here.)
 fn far_out_of_reach(d: f64, max_km: f64) -> bool {
-    d > 3.0 * max_km && d > max_km + 50.0
+    d > 3.0 * max_km && d > max_km + 100.0
 }
 
 fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
