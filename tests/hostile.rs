@@ -293,3 +293,28 @@ fn the_documented_exit_codes_are_the_binarys() {
     assert_eq!(code(&io), Some(3), "{}", text(&io));
     assert_eq!(fs::read_to_string(&file).unwrap(), "x");
 }
+
+/// The TOML nesting row of docs/reliability.md: a constraints or weights file
+/// nested 100,000 levels deep is one clear error (exit 2, nothing written).
+#[test]
+fn deeply_nested_toml_is_a_clear_error() {
+    let (tmp, season) = base_season();
+    let depth = 100_000;
+    for (name, text) in [
+        ("deep.toml", format!("a = {}{}\n", "[".repeat(depth), "]".repeat(depth))),
+        ("deep-table.toml", format!("a = {}1{}\n", "{b=".repeat(depth), "}".repeat(depth))),
+    ] {
+        let file = tmp.path().join(name);
+        fs::write(&file, text).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let dest = parent.path().join("results");
+        let out =
+            bin().arg("match").arg(&season).arg("--constraints").arg(&file).arg("--out").arg(&dest).output().unwrap();
+        assert_bad_input(&out, &format!("{name}:1: recursion limit exceeded; see docs/constraints.md for the format"));
+        assert!(!dest.exists());
+        let out = bin().arg("score").arg(&season).arg("--weights").arg(&file).arg("--out").arg(&dest).output().unwrap();
+        assert_bad_input(&out, "recursion limit exceeded");
+        assert!(!dest.exists());
+        assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 0, "staging leftovers");
+    }
+}

@@ -17,6 +17,7 @@ pub mod scoring;
 pub mod season;
 pub mod synth;
 pub mod text;
+pub mod toml_words;
 
 pub use ids::{CandidateId, GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};

@@ -158,11 +158,13 @@ pub(crate) fn map_header(
 /// misspelling of it (Jaro-Winkler similarity of at least 0.85, or the one
 /// contains the other).
 pub(crate) fn closest<'a>(column: &str, names: &[&'a str]) -> Option<&'a str> {
+    let column = column.to_ascii_lowercase();
+    let column = column.as_str();
     let norm = |s: &str| s.replace(['-', ' ', '_'], "");
     names
         .iter()
         .map(|n| {
-            let (a, b) = (norm(n), norm(column));
+            let (a, b) = (norm(&n.to_ascii_lowercase()), norm(column));
             let contains = a.len() >= 2 && b.len() >= 2 && (b.contains(&a) || a.contains(&b));
             (if contains { 1.0 } else { strsim::jaro_winkler(&a, &b) }, *n)
         })
