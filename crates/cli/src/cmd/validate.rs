@@ -28,6 +28,7 @@ pub fn run(args: ValidateArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(LoadError::Invalid(d)) => (d, None),
         Err(e) => return Err(e.into()),
     };
+    let failed = diags.has_errors() || (args.strict && diags.warning_count() > 0);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -36,7 +37,7 @@ pub fn run(args: ValidateArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
         ReportFormat::Json => {
             let v = serde_json::json!({
-                "ok": !diags.has_errors() && !(args.strict && diags.warning_count() > 0),
+                "ok": !failed,
                 "errors": diags.error_count(),
                 "warnings": diags.warning_count(),
                 "not_shown": diags.suppressed(),
@@ -47,7 +48,6 @@ pub fn run(args: ValidateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
     }
-    let failed = diags.has_errors() || (args.strict && diags.warning_count() > 0);
     Ok(ExitCode::from(if failed { exit::BAD_INPUT } else { exit::OK }))
 }
 
