@@ -222,3 +222,31 @@ fn changes_and_previous_placements_in_the_belgian_dialect_rematch_like_the_origi
     }
     assert_eq!(a.len(), b.len());
 }
+
+#[test]
+fn a_candidates_file_with_decimal_comma_scores_matches_like_the_original() {
+    let tmp = tempfile::tempdir().unwrap();
+    let season = data("base");
+    let cands = tmp.path().join("candidates.csv");
+    let o = run(bin().arg("score").arg(&season).arg("-q").arg("--out").arg(&cands));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let original = fs::read_to_string(&cands).unwrap();
+    let be = tmp.path().join("candidates-be.csv");
+    fs::write(&be, belgian_excel(&original)).unwrap();
+    let be_text = String::from_utf8_lossy(&fs::read(&be).unwrap()).to_string();
+    assert!(be_text.lines().nth(1).unwrap().contains(';') && be_text.contains(','), "{be_text}");
+    let mut placements = Vec::new();
+    for (file, out) in [(&cands, "a"), (&be, "b")] {
+        let out = tmp.path().join(out);
+        let o = run(bin()
+            .arg("match")
+            .arg(&season)
+            .arg("--candidates")
+            .arg(file)
+            .args(["-q", "--no-timings", "--out"])
+            .arg(&out));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        placements.push(fs::read(out.join("placements.csv")).unwrap());
+    }
+    assert!(placements[0] == placements[1], "placements differ with the Belgian candidates file");
+}
