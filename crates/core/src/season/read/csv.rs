@@ -330,7 +330,7 @@ pub(crate) fn read_csv_from<R: Read>(
             }
             let owned: Vec<std::borrow::Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
             let names: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
-            match map_header(table, &names, origin, header_row, diags) {
+            match map_header(table, &names, origin, header_row, Some(dec.dialect()), diags) {
                 Some(m) => (m, names.len()),
                 None => {
                     out.unusable.insert(table.as_str());

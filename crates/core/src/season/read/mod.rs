@@ -72,12 +72,14 @@ impl ReadOutcome {
 }
 
 /// Maps header names to schema column indices and reports duplicate, missing
-/// and (silently) extra columns. Returns None when a required column is missing.
+/// and (silently, unless misspelt) extra columns. Returns None when a required
+/// column is missing. `dialect` is the CSV dialect the header was read in.
 pub(crate) fn map_header(
     table: TableName,
     header: &[&str],
     origin: &TableOrigin,
     header_row: u64,
+    dialect: Option<crate::dialect::Dialect>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Option<usize>>> {
     let cols = schema(table);
@@ -115,9 +117,15 @@ pub(crate) fn map_header(
             header_row,
             None,
             format!(
-                "the header names none of the expected columns ({}); found {:?}; is this the right file?",
+                "the header names none of the expected columns ({}); found {:?}{}; is this the right file?",
                 header_names(table),
-                found
+                found,
+                dialect
+                    .map(|d| format!(
+                        " (read as {}; the columns may be separated by commas, semicolons or tabs)",
+                        d.describe()
+                    ))
+                    .unwrap_or_default()
             ),
         ));
         return None;
