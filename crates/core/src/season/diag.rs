@@ -414,3 +414,54 @@ impl TableOrigin {
         Diagnostic { severity, file: self.file.clone(), position: Position::File, field: None, message: message.into() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(file: &str) -> TableOrigin {
+        TableOrigin { file: file.into(), kind: OriginKind::Csv }
+    }
+
+    #[test]
+    fn warnings_of_one_kind_in_one_file_are_one_line_errors_never() {
+        let mut d = Diagnostics::new();
+        let (a, b) = (origin("a.csv"), origin("b.csv"));
+        d.push(a.at(Severity::Error, 2, Some("id"), "duplicate id \"X\""));
+        for row in 3..3 + 1500u64 {
+            d.push(a.at(Severity::Warning, row, Some("seats"), format!("0 seats: nobody at \"W{row}\" for \"P1\"")));
+        }
+        // Another file, and few of a kind: shown one by one, in order.
+        d.push(b.at(Severity::Warning, 7, Some("seats"), "0 seats: nobody at \"W1\" for \"P1\""));
+        d.push(a.at(Severity::Note, 1, None, "read as Windows-1252"));
+        d.push(a.at(Severity::Error, 9, Some("id"), "duplicate id \"Y\""));
+        assert_eq!((d.error_count(), d.warning_count(), d.note_count(), d.suppressed()), (2, 1501, 1, 500));
+        let lines: Vec<String> = d.grouped(false).iter().map(|g| g.to_string()).collect();
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        assert_eq!(lines[0], "error: a.csv:2: id: duplicate id \"X\"");
+        assert_eq!(
+            lines[1],
+            "warning: a.csv:3: seats: 0 seats: nobody at \"W3\" for \"P1\" \
+             (and 1499 more like it in this file at lines 4, 5, 6, 7, …; --verbose lists them all)"
+        );
+        assert_eq!(lines[2], "warning: b.csv:7: seats: 0 seats: nobody at \"W1\" for \"P1\"");
+        assert_eq!(lines[4], "error: a.csv:9: id: duplicate id \"Y\"");
+        // All of them: the 1,000 kept of the kind, then the count of the rest.
+        assert_eq!(d.grouped(true).len(), 1004);
+        let shown = d.to_string();
+        assert_eq!(shown.lines().count(), 6, "{shown}");
+        assert!(shown.ends_with("2 errors, 1501 warnings"), "{shown}");
+        assert!(format!("{d:#}").contains("… and 500 more problems not shown"));
+    }
+
+    #[test]
+    fn three_of_a_kind_are_shown_one_by_one() {
+        let mut d = Diagnostics::new();
+        for row in 2..5 {
+            d.push(origin("a.csv").at(Severity::Warning, row, None, format!("row {row} is odd")));
+        }
+        assert_eq!(d.grouped(false).len(), GROUP_AFTER);
+        d.push(origin("a.csv").at(Severity::Warning, 9, None, "row 9 is odd"));
+        assert_eq!(d.grouped(false).len(), 1);
+    }
+}

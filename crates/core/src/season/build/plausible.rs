@@ -204,14 +204,16 @@ fn far_out_of_reach(d: f64, max_km: f64) -> bool {
     d > 3.0 * max_km && d > max_km + 100.0
 }
 
-fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
+/// The screened learners (index, km to the nearest site with a seat of
+/// their programme) [`far_out_of_reach`] of every site, through the
+/// [`SiteIndex`].
+fn unreachable_learners(s: &Season) -> Vec<(usize, f64)> {
     let passed = s.learners().iter().any(|l| l.screening == Screening::Passed);
     if !passed || s.groups().is_empty() {
-        return;
+        return Vec::new();
     }
     let index = SiteIndex::new(s);
-    let far: Vec<(usize, f64)> = s
-        .learners()
+    s.learners()
         .par_iter()
         .enumerate()
         .filter(|(_, l)| l.screening == Screening::Passed && l.max_commute_km > 0.0)
@@ -220,7 +222,11 @@ fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
             let d = haversine_km(l.location, s.workplace(s.group(g).workplace).location);
             far_out_of_reach(d, l.max_commute_km).then_some((i, d))
         })
-        .collect();
+        .collect()
+}
+
+fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
+    let far = unreachable_learners(s);
     for (i, d) in far {
         let l = &s.learners()[i];
         rep.warn(
@@ -236,5 +242,71 @@ fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
                 d.ceil()
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{generate, Preset, SynthParams};
+
+    /// [`unreachable_learners`] by a scan of every site of the programme.
+    fn unreachable_by_scan(s: &Season) -> Vec<(usize, f64)> {
+        let mut out = Vec::new();
+        for (i, l) in s.learners().iter().enumerate() {
+            if l.screening != Screening::Passed || l.max_commute_km <= 0.0 {
+                continue;
+            }
+            let nearest = s
+                .groups_of_programme(l.programme)
+                .iter()
+                .map(|&g| s.group(g))
+                .filter(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0))
+                .map(|g| haversine_km(l.location, s.workplace(g.workplace).location))
+                .min_by(f64::total_cmp);
+            if let Some(d) = nearest.filter(|d| far_out_of_reach(*d, l.max_commute_km)) {
+                out.push((i, d));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn out_of_reach_learners_through_the_index_equal_a_scan() {
+        let mut flagged = 0;
+        for seed in 1..=4 {
+            let mut doc = generate(&SynthParams::preset(Preset::Tiny, seed));
+            // Every third learner 2 to 4 degrees north (about 220 to 450 km).
+            for (i, l) in doc.learners.iter_mut().enumerate() {
+                if i % 3 == 0 {
+                    l.lat += 2.0 + (i % 7) as f64 * 0.3;
+                }
+            }
+            let s = crate::season::from_doc(doc).unwrap().season;
+            let fast = unreachable_learners(&s);
+            let slow = unreachable_by_scan(&s);
+            assert_eq!(fast.len(), slow.len(), "seed {seed}");
+            for ((i, d), (j, e)) in fast.iter().zip(&slow) {
+                assert_eq!(i, j);
+                assert!((d - e).abs() < 1e-9, "{d} vs {e}");
+            }
+            flagged += fast.len();
+        }
+        assert!(flagged > 10, "too few learners out of reach to compare: {flagged}");
+    }
+
+    #[test]
+    fn the_area_is_robust_to_a_quarter_of_swapped_points() {
+        // 100 points around Ghent, 25 of them swapped.
+        let mut points: Vec<GeoPoint> =
+            (0..100).map(|i| GeoPoint::new(51.0 + (i % 10) as f64 * 0.05, 3.7 + (i / 10) as f64 * 0.05)).collect();
+        for p in points.iter_mut().take(25) {
+            *p = GeoPoint::new(p.lon, p.lat);
+        }
+        let area = Area::of(&points).unwrap();
+        assert!(points[..25].iter().all(|p| area.far(*p).is_some()));
+        assert!(points[25..].iter().all(|p| area.far(*p).is_none()));
+        assert!(area.far(GeoPoint::new(points[0].lon, points[0].lat)).is_none(), "swapped back, it is inside");
+        assert!(Area::of(&points[..4]).is_none());
     }
 }
