@@ -15,8 +15,9 @@
 use rayon::prelude::*;
 
 use super::Reporter;
-use crate::geo::{haversine_km, GeoPoint};
-use crate::scoring::SiteIndex;
+use std::collections::HashMap;
+
+use crate::geo::{haversine_km, GeoPoint, EARTH_RADIUS_KM};
 use crate::season::doc::{SeasonDoc, TableName};
 use crate::season::model::{Screening, Season};
 use crate::text::quoted as q;
@@ -201,26 +202,100 @@ fn seats(rep: &mut Reporter, s: &Season, rows: &Rows) {
 /// nearest site is only somewhat beyond reach is a fact of the map, reported
 /// as unplaced by `match`, not here.)
 fn far_out_of_reach(d: f64, max_km: f64) -> bool {
-    d > 3.0 * max_km && d > max_km + 100.0
+    d > far_km(max_km)
+}
+
+/// The distance beyond which a site is far out of reach of a commute of `max_km`.
+fn far_km(max_km: f64) -> f64 {
+    (3.0 * max_km).max(max_km + 100.0)
+}
+
+/// The sites with a seat of each programme, in cells of one degree of
+/// latitude and longitude: enough to ask whether any lies within a radius
+/// of at least 100 km, exactly and cheaply (no spatial index to build).
+struct Grid {
+    cells: HashMap<(usize, i32, i32), Vec<GeoPoint>>,
+}
+
+impl Grid {
+    fn new(s: &Season) -> Grid {
+        let mut cells: HashMap<(usize, i32, i32), Vec<GeoPoint>> = HashMap::new();
+        for g in s.groups() {
+            let w = s.workplace(g.workplace);
+            if g.seats > 0 && w.capacity != Some(0) {
+                let p = w.location;
+                cells.entry((g.programme.index(), cell(p.lat), lon_cell(p.lon))).or_default().push(p);
+            }
+        }
+        Grid { cells }
+    }
+
+    /// Whether a site with a seat of `programme` lies within `km` of `from`:
+    /// every such site lies in the cells of the latitude band `km` around
+    /// `from` and, within it, of the longitudes a path of `km` can cross
+    /// (at most `km / (R cos φ)` radians, φ the band's latitude nearest a pole).
+    fn any_within(&self, programme: usize, from: GeoPoint, km: f64) -> bool {
+        let dlat = (km / EARTH_RADIUS_KM).to_degrees() * 1.001 + 1e-6;
+        let pole = (from.lat.abs() + dlat).min(90.0);
+        let dlon = if pole >= 89.0 { 180.0 } else { dlat / pole.to_radians().cos() };
+        let rows = cell(from.lat - dlat).max(-90)..=cell(from.lat + dlat).min(90);
+        let cols: Vec<i32> = if dlon >= 180.0 {
+            (-180..180).collect()
+        } else {
+            (cell(from.lon - dlon)..=cell(from.lon + dlon)).map(|c| (c + 180).rem_euclid(360) - 180).collect()
+        };
+        rows.into_iter().any(|r| {
+            cols.iter().any(|&c| {
+                self.cells.get(&(programme, r, c)).is_some_and(|ps| ps.iter().any(|p| haversine_km(from, *p) <= km))
+            })
+        })
+    }
+}
+
+/// The one-degree cell of a coordinate.
+fn cell(x: f64) -> i32 {
+    x.floor() as i32
+}
+
+/// The one-degree cell of a longitude, in -180..180.
+fn lon_cell(lon: f64) -> i32 {
+    (cell(lon) + 180).rem_euclid(360) - 180
 }
 
 /// The screened learners (index, km to the nearest site with a seat of
-/// their programme) [`far_out_of_reach`] of every site, through the
-/// [`SiteIndex`].
+/// their programme) [`far_out_of_reach`] of every site: those for whom
+/// [`Grid::any_within`] finds no such site within the far distance get the
+/// nearest by a scan of the programme's sites (few learners). The grid only
+/// ever answers "within" for a site it measured, so the result is exact
+/// whatever its cells; the cells only decide how many learners are scanned.
 fn unreachable_learners(s: &Season) -> Vec<(usize, f64)> {
     let passed = s.learners().iter().any(|l| l.screening == Screening::Passed);
     if !passed || s.groups().is_empty() {
         return Vec::new();
     }
-    let index = SiteIndex::new(s);
+    let grid = Grid::new(s);
+    let has_site: Vec<bool> = (0..s.programmes().len())
+        .map(|p| {
+            s.groups_of_programme(crate::ids::ProgrammeId::from_index(p)).iter().any(|&g| {
+                let g = s.group(g);
+                g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)
+            })
+        })
+        .collect();
     s.learners()
         .par_iter()
         .enumerate()
-        .filter(|(_, l)| l.screening == Screening::Passed && l.max_commute_km > 0.0)
+        .filter(|(_, l)| l.screening == Screening::Passed && l.max_commute_km > 0.0 && has_site[l.programme.index()])
+        .filter(|(_, l)| !grid.any_within(l.programme.index(), l.location, far_km(l.max_commute_km)))
         .filter_map(|(i, l)| {
-            let g = index.nearest(l.programme, l.location)?;
-            let d = haversine_km(l.location, s.workplace(s.group(g).workplace).location);
-            far_out_of_reach(d, l.max_commute_km).then_some((i, d))
+            let nearest = s
+                .groups_of_programme(l.programme)
+                .iter()
+                .map(|&g| s.group(g))
+                .filter(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0))
+                .map(|g| haversine_km(l.location, s.workplace(g.workplace).location))
+                .min_by(f64::total_cmp)?;
+            far_out_of_reach(nearest, l.max_commute_km).then_some((i, nearest))
         })
         .collect()
 }
@@ -250,7 +325,7 @@ mod tests {
     use super::*;
     use crate::synth::{generate, Preset, SynthParams};
 
-    /// [`unreachable_learners`] by a scan of every site of the programme.
+    /// [`unreachable_learners`] by a scan of every site of the programme, for every learner.
     fn unreachable_by_scan(s: &Season) -> Vec<(usize, f64)> {
         let mut out = Vec::new();
         for (i, l) in s.learners().iter().enumerate() {
@@ -271,28 +346,84 @@ mod tests {
         out
     }
 
+    /// `lon` moved by `by` degrees, kept in -180..180.
+    fn wrap(lon: f64, by: f64) -> f64 {
+        (lon + by + 180.0).rem_euclid(360.0) - 180.0
+    }
+
     #[test]
-    fn out_of_reach_learners_through_the_index_equal_a_scan() {
+    fn out_of_reach_learners_through_the_grid_equal_a_scan() {
         let mut flagged = 0;
-        for seed in 1..=4 {
+        // As generated; near the antimeridian; near the pole and across it.
+        for (seed, (dlat, dlon)) in [(1, (0.0, 0.0)), (2, (0.0, 176.0)), (3, (30.0, 176.5)), (4, (38.0, -4.0))] {
             let mut doc = generate(&SynthParams::preset(Preset::Tiny, seed));
-            // Every third learner 2 to 4 degrees north (about 220 to 450 km).
+            // Every third learner 0.3 to 2.5 degrees north or east (about 20 to 280 km).
             for (i, l) in doc.learners.iter_mut().enumerate() {
-                if i % 3 == 0 {
-                    l.lat += 2.0 + (i % 7) as f64 * 0.3;
+                match i % 6 {
+                    0 => l.lat += 0.3 + (i % 23) as f64 * 0.1,
+                    3 => l.lon += 0.3 + (i % 29) as f64 * 0.15,
+                    _ => {}
                 }
             }
+            let moved = |lat: &mut f64, lon: &mut f64| {
+                *lat = (*lat + dlat).min(90.0);
+                *lon = wrap(*lon, dlon);
+            };
+            doc.learners.iter_mut().for_each(|l| moved(&mut l.lat, &mut l.lon));
+            doc.workplaces.iter_mut().for_each(|w| moved(&mut w.lat, &mut w.lon));
+            doc.schools.iter_mut().for_each(|x| moved(&mut x.lat, &mut x.lon));
             let s = crate::season::from_doc(doc).unwrap().season;
             let fast = unreachable_learners(&s);
             let slow = unreachable_by_scan(&s);
-            assert_eq!(fast.len(), slow.len(), "seed {seed}");
-            for ((i, d), (j, e)) in fast.iter().zip(&slow) {
-                assert_eq!(i, j);
-                assert!((d - e).abs() < 1e-9, "{d} vs {e}");
-            }
+            assert_eq!(fast, slow, "seed {seed}");
             flagged += fast.len();
         }
         assert!(flagged > 10, "too few learners out of reach to compare: {flagged}");
+    }
+
+    /// The longitude east of `lon` (across the antimeridian if need be) at
+    /// `km` from (`lat`, `lon`) along the parallel, by bisection.
+    fn east_at(lat: f64, lon: f64, km: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0, 60.0);
+        for _ in 0..100 {
+            let mid = (lo + hi) / 2.0;
+            if haversine_km(GeoPoint::new(lat, lon), GeoPoint::new(lat, wrap(lon, mid))) < km {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        wrap(lon, lo)
+    }
+
+    #[test]
+    fn the_grid_is_exact_at_the_threshold_far_north_and_across_the_antimeridian() {
+        let mut doc = generate(&SynthParams::preset(Preset::Tiny, 5));
+        // One site per programme alone far north at the antimeridian; its
+        // programme's screened learners east of it, across the antimeridian,
+        // just inside or just beyond the far distance.
+        let mut inside_and_beyond = (0, 0);
+        for (k, p) in doc.programmes.clone().iter().enumerate() {
+            let Some(r) = doc.recognitions.iter().find(|r| r.programme == p.id && r.seats > 0) else { continue };
+            let (w, lat) = (r.workplace.clone(), 60.0 + 5.0 * k as f64);
+            let site = doc.workplaces.iter_mut().find(|x| x.id == w).unwrap();
+            (site.lat, site.lon, site.capacity) = (lat, 179.9, None);
+            let learners = doc.learners.iter_mut().filter(|l| l.programme == p.id && l.screening == Screening::Passed);
+            for (i, l) in learners.enumerate() {
+                let f = [0.999, 1.001, 0.99, 1.01][i % 4];
+                inside_and_beyond = if f < 1.0 {
+                    (inside_and_beyond.0 + 1, inside_and_beyond.1)
+                } else {
+                    (inside_and_beyond.0, inside_and_beyond.1 + 1)
+                };
+                (l.lat, l.lon) = (lat, east_at(lat, 179.9, f * far_km(l.max_commute_km)));
+            }
+        }
+        assert!(inside_and_beyond.0 > 5 && inside_and_beyond.1 > 5, "{inside_and_beyond:?}");
+        let s = crate::season::from_doc(doc).unwrap().season;
+        let fast = unreachable_learners(&s);
+        assert_eq!(fast, unreachable_by_scan(&s));
+        assert!(fast.len() >= inside_and_beyond.1, "{} flagged", fast.len());
     }
 
     #[test]
