@@ -221,9 +221,8 @@ impl Grid {
     fn new(s: &Season) -> Grid {
         let mut cells: HashMap<(usize, i32, i32), Vec<GeoPoint>> = HashMap::new();
         for g in s.groups() {
-            let w = s.workplace(g.workplace);
-            if g.seats > 0 && w.capacity != Some(0) {
-                let p = w.location;
+            if has_seat(s, g) {
+                let p = s.workplace(g.workplace).location;
                 cells.entry((g.programme.index(), cell(p.lat), lon_cell(p.lon))).or_default().push(p);
             }
         }
@@ -275,12 +274,7 @@ fn unreachable_learners(s: &Season) -> Vec<(usize, f64)> {
     }
     let grid = Grid::new(s);
     let has_site: Vec<bool> = (0..s.programmes().len())
-        .map(|p| {
-            s.groups_of_programme(crate::ids::ProgrammeId::from_index(p)).iter().any(|&g| {
-                let g = s.group(g);
-                g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)
-            })
-        })
+        .map(|p| s.groups_of_programme(crate::ids::ProgrammeId::from_index(p)).iter().any(|&g| has_seat(s, s.group(g))))
         .collect();
     s.learners()
         .par_iter()
@@ -288,16 +282,27 @@ fn unreachable_learners(s: &Season) -> Vec<(usize, f64)> {
         .filter(|(_, l)| l.screening == Screening::Passed && l.max_commute_km > 0.0 && has_site[l.programme.index()])
         .filter(|(_, l)| !grid.any_within(l.programme.index(), l.location, far_km(l.max_commute_km)))
         .filter_map(|(i, l)| {
-            let nearest = s
-                .groups_of_programme(l.programme)
-                .iter()
-                .map(|&g| s.group(g))
-                .filter(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0))
-                .map(|g| haversine_km(l.location, s.workplace(g.workplace).location))
-                .min_by(f64::total_cmp)?;
+            let nearest = nearest_seat_km(s, l)?;
             far_out_of_reach(nearest, l.max_commute_km).then_some((i, nearest))
         })
         .collect()
+}
+
+/// Whether a recognition has a seat a learner can take (seats, and a site
+/// capacity other than 0).
+fn has_seat(s: &Season, g: &crate::season::model::Group) -> bool {
+    g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)
+}
+
+/// The distance from `l` to the nearest site with a seat of their
+/// programme, by a scan of the programme's recognitions.
+fn nearest_seat_km(s: &Season, l: &crate::season::model::Learner) -> Option<f64> {
+    s.groups_of_programme(l.programme)
+        .iter()
+        .map(|&g| s.group(g))
+        .filter(|g| has_seat(s, g))
+        .map(|g| haversine_km(l.location, s.workplace(g.workplace).location))
+        .min_by(f64::total_cmp)
 }
 
 fn unreachable(rep: &mut Reporter, s: &Season, rows: &Rows) {
@@ -332,14 +337,7 @@ mod tests {
             if l.screening != Screening::Passed || l.max_commute_km <= 0.0 {
                 continue;
             }
-            let nearest = s
-                .groups_of_programme(l.programme)
-                .iter()
-                .map(|&g| s.group(g))
-                .filter(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0))
-                .map(|g| haversine_km(l.location, s.workplace(g.workplace).location))
-                .min_by(f64::total_cmp);
-            if let Some(d) = nearest.filter(|d| far_out_of_reach(*d, l.max_commute_km)) {
+            if let Some(d) = nearest_seat_km(s, l).filter(|d| far_out_of_reach(*d, l.max_commute_km)) {
                 out.push((i, d));
             }
         }
