@@ -215,6 +215,8 @@ fn far_km(max_km: f64) -> f64 {
 /// of at least 100 km, exactly and cheaply (no spatial index to build).
 struct Grid {
     cells: HashMap<(usize, i32, i32), Vec<GeoPoint>>,
+    /// Per programme, its cells that hold a site.
+    occupied: Vec<Vec<(i32, i32)>>,
 }
 
 impl Grid {
@@ -226,7 +228,14 @@ impl Grid {
                 cells.entry((g.programme.index(), cell(p.lat), lon_cell(p.lon))).or_default().push(p);
             }
         }
-        Grid { cells }
+        let mut occupied = vec![Vec::new(); s.programmes().len()];
+        for &(p, r, c) in cells.keys() {
+            occupied[p].push((r, c));
+        }
+        for o in &mut occupied {
+            o.sort_unstable();
+        }
+        Grid { cells, occupied }
     }
 
     /// Whether a site with a seat of `programme` lies within `km` of `from`:
@@ -237,17 +246,18 @@ impl Grid {
         let dlat = (km / EARTH_RADIUS_KM).to_degrees() * 1.001 + 1e-6;
         let pole = (from.lat.abs() + dlat).min(90.0);
         let dlon = if pole >= 89.0 { 180.0 } else { dlat / pole.to_radians().cos() };
-        let rows = cell(from.lat - dlat).max(-90)..=cell(from.lat + dlat).min(90);
-        let cols: Vec<i32> = if dlon >= 180.0 {
-            (-180..180).collect()
-        } else {
-            (cell(from.lon - dlon)..=cell(from.lon + dlon)).map(|c| (c + 180).rem_euclid(360) - 180).collect()
+        let (r0, r1) = (cell(from.lat - dlat).max(-90), cell(from.lat + dlat).min(90));
+        let (c0, c1) = if dlon >= 180.0 { (-180, 179) } else { (cell(from.lon - dlon), cell(from.lon + dlon)) };
+        let within = |r: i32, c: i32| {
+            self.cells.get(&(programme, r, c)).is_some_and(|ps| ps.iter().any(|p| haversine_km(from, *p) <= km))
         };
-        rows.into_iter().any(|r| {
-            cols.iter().any(|&c| {
-                self.cells.get(&(programme, r, c)).is_some_and(|ps| ps.iter().any(|p| haversine_km(from, *p) <= km))
-            })
-        })
+        let occupied = &self.occupied[programme];
+        let window = (i64::from(r1 - r0) + 1) * (i64::from(c1 - c0) + 1);
+        if window > occupied.len() as i64 {
+            // A wide radius: every cell with a site instead (as exact, and fewer).
+            return occupied.iter().any(|&(r, c)| within(r, c));
+        }
+        (r0..=r1).any(|r| (c0..=c1).any(|c| within(r, (c + 180).rem_euclid(360) - 180)))
     }
 }
 
