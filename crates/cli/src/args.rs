@@ -43,6 +43,10 @@ pub struct Global {
     /// Print nothing but errors and the requested output.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// List every warning and note on its own line (by default those of one
+    /// kind in one file are one line, with their count and first rows).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 }
 
 /// The subcommands.
@@ -58,7 +62,8 @@ A SEASON is a directory of CSV files (programmes, schools, learners, workplaces,
 recognitions, optional candidates), one JSON file with the same tables, or an
 .xlsx workbook with a sheet per table (see `dualmatch template`).
 Writes nothing: prints the problems (or JSON with --format json).
-Errors make the command exit with 2; warnings do not.")]
+Errors make the command exit with 2; warnings do not, unless --strict.
+Warnings of one kind in one file are one line; --verbose lists each.")]
     Validate(ValidateArgs),
     /// Write a realistic synthetic season (CSV directory or JSON file).
     #[command(after_help = "\
@@ -234,6 +239,9 @@ pub struct ValidateArgs {
     /// Output format of the report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Treat warnings as errors: exit with 2 when there is any.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Synthetic season sizes.

@@ -10,12 +10,14 @@
 #![deny(missing_docs)]
 
 pub mod csr;
+pub mod dialect;
 pub mod geo;
 pub mod ids;
 pub mod scoring;
 pub mod season;
 pub mod synth;
 pub mod text;
+pub mod toml_words;
 
 pub use ids::{CandidateId, GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};

@@ -139,15 +139,20 @@ impl Engine<'_> {
 }
 
 /// Reads the placements of an earlier result directory (its
-/// `placements.csv`: columns learner, workplace, programme).
+/// `placements.csv`: columns learner, workplace, programme), in any CSV
+/// dialect a spreadsheet program writes.
 pub fn read_previous(dir: &Path) -> Result<Vec<PreviousPlacement>, Error> {
     let path = dir.join("placements.csv");
-    let mut rdr = csv::Reader::from_path(&path).map_err(|e| {
+    let bytes = std::fs::read(&path).map_err(|e| {
         Error::Previous(format!(
             "{}: cannot read ({e}); --previous must be a result directory of `dualmatch match`",
             path.display()
         ))
     })?;
+    // Also as a spreadsheet program saved it again (see dualmatch_core::dialect).
+    let (text, _) = dualmatch_core::dialect::decode_whole(&bytes);
+    let dialect = dualmatch_core::dialect::Dialect::sniff(text.as_bytes(), &["learner", "workplace", "programme"]);
+    let mut rdr = csv::ReaderBuilder::new().delimiter(dialect.delimiter).from_reader(text.as_bytes());
     let h = rdr.headers().map_err(|e| Error::Previous(format!("{}: {e}", path.display())))?.clone();
     let col = |n: &str| h.iter().position(|x| x == n);
     let (Some(l), Some(w), Some(p)) = (col("learner"), col("workplace"), col("programme")) else {

@@ -71,7 +71,10 @@ impl ConstraintsFile {
             ConstraintErrors(vec![ConstraintError {
                 file: file.to_string(),
                 line,
-                message: format!("{}; see docs/constraints.md for the format", e.message()),
+                message: format!(
+                    "{}; see docs/constraints.md for the format",
+                    dualmatch_core::toml_words::explain(e.message(), text, e.span())
+                ),
             }])
         })
     }
@@ -560,8 +563,9 @@ mod tests {
                 5,
                 "is both pinned and forbidden",
             ),
-            ("\n\n[[pin]]\nlearner = \"L1\"\nsite = \"W1\"\n", 5, "unknown field `site`"),
-            ("min_score = \"high\"\n", 1, "invalid type"),
+            ("\n\n[[pin]]\nlearner = \"L1\"\nsite = \"W1\"\n", 5, "unknown key `site` (the keys here are learner, workplace)"),
+            ("min_score = \"high\"\n", 1, "min_score: the text \"high\" (in quotes) where a number is expected"),
+            ("[school]\nschool = \"S1\"\n", 1, "`[school]` must be written `[[school]]`: each school rule is one entry of a list"),
             ("[[site]]\nworkplace = \"W9\"\nmin = 2\n", 2, "unknown workplace \"W9\""),
             ("[[site]]\nworkplace = \"W1\"\nmin = 0\n", 2, "min = 0 for site \"W1\" sets no minimum"),
             (

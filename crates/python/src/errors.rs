@@ -75,6 +75,7 @@ impl From<&Diagnostic> for Problem {
             severity: match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             }
             .to_string(),
             file: Some(d.file.clone()),

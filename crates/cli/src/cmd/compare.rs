@@ -33,8 +33,9 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
     let mut seasons: Vec<(PathBuf, Season)> = Vec::new();
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
     for path in &a.seasons {
-        seasons.push((path.clone(), load_season(path, None, global, &progress)?));
+        seasons.push((path.clone(), load_season(path, None, global, &progress, &mut warnings)?));
     }
     let engines: Vec<Engine> = seasons
         .iter()
@@ -114,6 +115,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
             write_comparison(&dir, &seasons, &runs, improve, tie_break, timings)?;
         }
     }
+    crate::results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     if !global.quiet {
         let what = shard.map(|s| format!("shard {s} of ")).unwrap_or_default();

@@ -33,7 +33,12 @@ pub fn run(a: ConvertArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // Checked and created before any work: a bad or unwritable --out fails now.
     let out = OutFile::new(&a.out, a.force, &[&a.season])?;
     // Every problem of the season is reported the usual way before anything is converted.
-    season::load(&a.season)?;
+    let loaded = season::load(&a.season)?;
+    if !global.quiet {
+        for g in loaded.warnings.grouped(global.verbose) {
+            eprintln!("{g}");
+        }
+    }
     let tables = season_tables(&a.season)?;
     let book = crate::xlsx::season_workbook(&a.out.display().to_string(), &tables, crate::xlsx::SeasonBook::Season)?;
     out.write(|w| w.write_all(&book))?;

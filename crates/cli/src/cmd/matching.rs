@@ -93,7 +93,8 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let dir = StagedDir::new(&cfg.out, cfg.force, "match", &inputs)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
-    let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress)?;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress, &mut warnings)?;
     let settings = MatchSettings::new(
         cfg.policy,
         cfg.seed,
@@ -181,6 +182,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         files: cfg.files,
     };
     results::write_match(&dir, &run, &how, &progress, global.quiet)?;
+    results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();
     let gap = run.gap().unwrap_or(0.0);

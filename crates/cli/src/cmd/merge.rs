@@ -43,7 +43,8 @@ pub fn run(a: MergeArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 parts.into_iter().filter_map(|p| if let Part::Match(m) = p { Some(m) } else { None }).collect();
             let settings: MatchSettings = parts::settings(&header.settings)?;
             let season_path = input("season").ok_or_else(|| usage("the parts name no season"))?;
-            let season = load_season(&season_path, input("candidates").as_deref(), global, &progress)?;
+            let mut warnings = dualmatch_core::season::Diagnostics::new();
+            let season = load_season(&season_path, input("candidates").as_deref(), global, &progress, &mut warnings)?;
             let weights = load_weights(input("weights").as_deref())?;
             let mut engine = match_engine(&season, weights, &settings)?;
             if let Some(path) = input("constraints") {
@@ -70,6 +71,7 @@ pub fn run(a: MergeArgs, global: &Global) -> anyhow::Result<ExitCode> {
             };
             progress.step("writing results");
             results::write_match(&dir, &run, &how, &progress, global.quiet)?;
+            results::warnings::write(&dir, &warnings)?;
             exit::OK
         }
         other => return Err(usage(format!("parts of an unknown command {other:?}"))),
@@ -93,9 +95,10 @@ fn merge_compare(
 ) -> anyhow::Result<u8> {
     let settings: CompareSettings = parts::settings(&header.settings)?;
     let mut seasons: Vec<(PathBuf, Season)> = Vec::new();
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
     for i in header.inputs.iter().filter(|i| i.role == "season") {
         let path = PathBuf::from(&i.path);
-        let season = load_season(&path, None, global, progress)?;
+        let season = load_season(&path, None, global, progress, &mut warnings)?;
         seasons.push((path, season));
     }
     progress.finish();
@@ -121,5 +124,6 @@ fn merge_compare(
     }
     let (improve, tie_break) = settings.improvement()?;
     write_comparison(dir, &seasons, &runs, improve, tie_break, settings.timings)?;
+    crate::results::warnings::write(dir, &warnings)?;
     Ok(if runs.iter().any(|r| r.result.is_err()) { exit::INFEASIBLE } else { exit::OK })
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::args::{Global, RematchArgs};
 use crate::exit;
-use crate::inputs::{load_season, load_weights, read_option_file};
+use crate::inputs::{load_season, load_weights, read_csv_option_file};
 use crate::output::StagedDir;
 use crate::progress::Progress;
 use crate::results::{self, Outcome, SummaryInfo};
@@ -27,11 +27,12 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // Checked and created before any work: a bad or unwritable --out fails now.
     let dir = StagedDir::new(&a.dir.out, a.dir.force, "rematch", &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
-    let changes_text = read_option_file(&a.changes, "the changes file")?;
+    let changes_text = read_csv_option_file(&a.changes, "the changes file", global)?;
     let previous = dualmatch::read_previous(&a.previous).map_err(exit::engine)?;
     let progress = Progress::new(global.quiet);
     let t0 = Instant::now();
-    let base = load_season(&a.season, None, global, &progress)?;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let base = load_season(&a.season, None, global, &progress, &mut warnings)?;
     let engine = Engine::new(&base).weights(weights).max_pairs(a.pairs.max_pairs);
     let changes = engine.parse_changes(&changes_text, &a.changes.display().to_string()).map_err(exit::engine)?;
     let t_load = t0.elapsed().as_secs_f64();
@@ -129,6 +130,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         advice,
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
+    results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {

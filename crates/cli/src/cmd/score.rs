@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use dualmatch_core::scoring::Candidates;
-use dualmatch_core::season::LoadOptions;
 use dualmatch_core::LearnerId;
 
 use crate::args::{Global, ScoreArgs};
@@ -20,9 +19,8 @@ pub fn run(a: ScoreArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let out = OutFile::new(&a.out, a.force, &inputs)?;
     let weights = load_weights(a.weights.as_deref())?;
     let progress = Progress::new(global.quiet);
-    progress.step("loading season");
-    let loaded = dualmatch_core::season::load_with(&a.season, &LoadOptions::default())?;
-    let season = loaded.season;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let season = crate::inputs::load_season(&a.season, None, global, &progress, &mut warnings)?;
     progress.step("scoring candidates");
     let cands = Candidates::generate_within(&season, &weights, None, a.pairs.max_pairs)
         .map_err(|e| exit::engine(dualmatch::Error::TooManyPairs(e)))?;

@@ -28,15 +28,16 @@ pub fn run(args: ValidateArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(LoadError::Invalid(d)) => (d, None),
         Err(e) => return Err(e.into()),
     };
+    let failed = diags.has_errors() || (args.strict && diags.warning_count() > 0);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         ReportFormat::Text => {
-            print_text(&mut out, &diags, summary.as_deref(), global.quiet)?;
+            print_text(&mut out, &diags, summary.as_deref(), global, args.strict)?;
         }
         ReportFormat::Json => {
             let v = serde_json::json!({
-                "ok": !diags.has_errors(),
+                "ok": !failed,
                 "errors": diags.error_count(),
                 "warnings": diags.warning_count(),
                 "not_shown": diags.suppressed(),
@@ -47,17 +48,33 @@ pub fn run(args: ValidateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
     }
-    Ok(ExitCode::from(if diags.has_errors() { exit::BAD_INPUT } else { exit::OK }))
+    Ok(ExitCode::from(if failed { exit::BAD_INPUT } else { exit::OK }))
 }
 
-fn print_text(out: &mut impl Write, diags: &Diagnostics, summary: Option<&str>, quiet: bool) -> std::io::Result<()> {
-    writeln!(out, "{diags}")?;
-    if let Some(s) = summary {
-        if !quiet {
-            writeln!(out, "season ok: {s}")?;
-        }
+/// Every problem (warnings of one kind grouped unless `--verbose`), then the
+/// verdict: with `--strict`, warnings fail the season too.
+fn print_text(
+    out: &mut impl Write,
+    diags: &Diagnostics,
+    summary: Option<&str>,
+    global: &Global,
+    strict: bool,
+) -> std::io::Result<()> {
+    if global.verbose {
+        writeln!(out, "{diags:#}")?;
     } else {
-        writeln!(out, "season has errors: fix them and run again")?;
+        writeln!(out, "{diags}")?;
+    }
+    match summary {
+        Some(_) if strict && diags.warning_count() > 0 => writeln!(
+            out,
+            "season has {} warning{} and --strict treats warnings as errors: fix them and run again",
+            diags.warning_count(),
+            if diags.warning_count() == 1 { "" } else { "s" }
+        )?,
+        Some(s) if !global.quiet => writeln!(out, "season ok: {s}")?,
+        Some(_) => {}
+        None => writeln!(out, "season has errors: fix them and run again")?,
     }
     Ok(())
 }

@@ -20,7 +20,8 @@ pub fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let progress = Progress::new(global.quiet);
-    let season = load_season(&args.season, args.candidates.as_deref(), global, &progress)?;
+    let mut warnings = dualmatch_core::season::Diagnostics::new();
+    let season = load_season(&args.season, args.candidates.as_deref(), global, &progress, &mut warnings)?;
     let mut engine = Engine::new(&season).weights(weights).max_pairs(args.pairs.max_pairs);
     if let Some((file, text)) = &constraints {
         engine = engine.constraints_toml(text, file).map_err(exit::engine)?;

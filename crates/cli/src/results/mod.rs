@@ -9,6 +9,7 @@ pub mod compare;
 mod matching;
 mod summary;
 mod tables;
+pub mod warnings;
 
 use dualmatch::{Advice, Candidates, LearnerId, PlacementChange, SchoolId, Season, Unplaced};
 use dualmatch_optimiser::network::Solved;

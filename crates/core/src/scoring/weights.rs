@@ -73,7 +73,7 @@ impl Weights {
     pub fn from_toml_str(text: &str) -> Result<Weights, WeightsError> {
         let raw: RawWeights = toml::from_str(text).map_err(|e| {
             let pos = e.span().map(|s| TextPos::of(text, s.start));
-            WeightsError::Syntax { at: pos, message: e.message().trim().to_string() }
+            WeightsError::Syntax { at: pos, message: crate::toml_words::explain(e.message(), text, e.span()) }
         })?;
         let d = Weights::default();
         let pick = |v: &Option<toml::Spanned<f64>>, default: f64| match v {
@@ -246,7 +246,7 @@ impl fmt::Display for At {
 /// What to do after a TOML error: the keys and their ranges, unless the
 /// parser's message already lists the keys.
 fn syntax_hint(message: &str) -> &'static str {
-    if message.contains("expected one of") {
+    if message.contains("the keys here are") {
         "check the spelling; each key is optional"
     } else {
         "the weights file takes readiness, location, capacity, partnership and preference \

@@ -13,6 +13,8 @@ use crate::geo::GeoPoint;
 use crate::ids::*;
 use crate::text::quoted as q;
 
+mod plausible;
+
 /// Shorthands for reporting against the origin of each table.
 struct Reporter<'a> {
     out: &'a ReadOutcome,
@@ -286,7 +288,17 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
         prog_groups,
     };
     let groups = rec.groups;
-    Some(Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index })
+    let season = Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index };
+    let kept =
+        |rows: Vec<u64>, keep: &[bool]| rows.into_iter().zip(keep).filter(|(_, k)| **k).map(|(r, _)| r).collect();
+    let rows = plausible::Rows {
+        schools: kept(doc.schools.iter().map(|r| r.row).collect(), &keep_s),
+        learners: kept(doc.learners.iter().map(|r| r.row).collect(), &keep_l),
+        workplaces: kept(doc.workplaces.iter().map(|r| r.row).collect(), &keep_w),
+        groups: rec.group_row,
+    };
+    plausible::check(&mut rep, &doc, &season, &rows);
+    Some(season)
 }
 
 /// The interned ids of the tables that others refer to.

@@ -23,6 +23,13 @@ pub use xlsx::{
     MAX_XLSX_BYTES, MAX_XLSX_ENTRIES, MAX_XLSX_PART_BYTES, MAX_XLSX_RATIO, MAX_XLSX_TEXT_BYTES, MAX_XLSX_UNPACKED_BYTES,
 };
 
+/// The name of `names` closest to `name`, if one is close enough to be a
+/// misspelling of it: for "did you mean" hints (column names, TOML keys,
+/// event names).
+pub fn closest_name<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    read::closest(name, names)
+}
+
 /// Why a season could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -832,7 +832,7 @@ impl SheetReader<'_> {
                     _ => "",
                 })
                 .collect();
-            self.header = read::map_header(table, &names, origin, row, diags);
+            self.header = read::map_header(table, &names, origin, row, None, diags);
             if self.header.is_none() {
                 out.unusable.insert(table.as_str());
             }

@@ -28,7 +28,7 @@ use std::str::FromStr;
 use regions::{Region, FLANDERS, GERMANY};
 
 pub use generator::generate;
-pub use scenarios::{scale_seats, scenarios, seat_ratio, BadScenario, Scenario};
+pub use scenarios::{drop_seatless, scale_seats, scenarios, seat_ratio, BadScenario, Scenario};
 
 /// A named size of synthetic season.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -32,12 +32,14 @@ impl std::error::Error for BadScenario {}
 
 impl Scenario {
     /// The sweep over every (scarcity, schools) pair, scarcity varying
-    /// fastest. Fails on a seat ratio that is negative or not finite, on 0
+    /// fastest. Fails on a seat ratio that is not above 0 or not finite, on 0
     /// schools, and on two points with the same name (ratios that agree to
     /// two decimals, or a repeated number of schools).
     pub fn grid(base: &SynthParams, scarcity: &[f64], schools: &[usize]) -> Result<Vec<Scenario>, BadScenario> {
-        if let Some(r) = scarcity.iter().find(|r| !r.is_finite() || **r < 0.0) {
-            return Err(BadScenario(format!("seat ratio {r} must be a finite number of at least 0")));
+        if let Some(r) = scarcity.iter().find(|r| !r.is_finite() || **r <= 0.0) {
+            return Err(BadScenario(format!(
+                "seat ratio {r} must be a finite number above 0 (a season without seats places nobody)"
+            )));
         }
         if schools.contains(&0) {
             return Err(BadScenario("the number of schools must be at least 1".into()));
@@ -59,11 +61,31 @@ impl Scenario {
     }
 
     /// Generates the season: [`generate`] with [`Self::params`], then
-    /// [`scale_seats`] to [`Self::seat_ratio`].
+    /// [`scale_seats`] to [`Self::seat_ratio`], then [`drop_seatless`].
     pub fn generate(&self) -> SeasonDoc {
         let mut doc = generate(&self.params);
         scale_seats(&mut doc, self.seat_ratio);
+        drop_seatless(&mut doc);
         doc
+    }
+}
+
+/// Removes the recognitions that have no seat (after [`scale_seats`]), the
+/// sites left without a recognition, and those sites from the learners'
+/// preferences, renumbering rows: a generated season has no recognition
+/// that nobody can be placed at.
+pub fn drop_seatless(doc: &mut SeasonDoc) {
+    doc.recognitions.retain(|r| r.seats > 0);
+    let recognised: std::collections::HashSet<String> = doc.recognitions.iter().map(|r| r.workplace.clone()).collect();
+    doc.workplaces.retain(|w| recognised.contains(&w.id));
+    for l in &mut doc.learners {
+        l.preferences.retain(|w| recognised.contains(w));
+    }
+    for (i, r) in doc.recognitions.iter_mut().enumerate() {
+        r.row = i as u64 + 2;
+    }
+    for (i, w) in doc.workplaces.iter_mut().enumerate() {
+        w.row = i as u64 + 2;
     }
 }
 
@@ -162,6 +184,7 @@ pub fn scenarios(
         };
         let mut doc = doc;
         scale_seats(&mut doc, sc.seat_ratio);
+        drop_seatless(&mut doc);
         out.push((sc.name, doc));
     }
     Ok(out)
@@ -218,21 +241,39 @@ mod tests {
         assert_eq!(a, b);
         let plain = generate(&base());
         for (_, doc) in &a {
-            assert_eq!(doc.learners, plain.learners);
-            assert_eq!(doc.schools, plain.schools);
-            assert_eq!(doc.recognitions.len(), plain.recognitions.len());
-            for (x, y) in doc.recognitions.iter().zip(&plain.recognitions) {
-                assert_eq!((&x.workplace, &x.programme, x.row), (&y.workplace, &y.programme, y.row));
+            // The learners, with only the preferences for sites that keep a seat.
+            let mut learners = plain.learners.clone();
+            for l in &mut learners {
+                l.preferences.retain(|w| doc.workplaces.iter().any(|x| x.id == *w));
             }
-            for (x, y) in doc.workplaces.iter().zip(&plain.workplaces) {
+            assert_eq!(doc.learners, learners);
+            assert_eq!(doc.schools, plain.schools);
+            // The recognitions with seats, in the generated order; no recognition without seats.
+            assert!(doc.recognitions.iter().all(|r| r.seats > 0));
+            let mut plain_recs = plain.recognitions.iter();
+            for x in &doc.recognitions {
+                assert!(plain_recs.any(|y| (&x.workplace, &x.programme) == (&y.workplace, &y.programme)));
+            }
+            // The sites that keep a recognition, with their preferences.
+            let mut plain_sites = plain.workplaces.iter();
+            for x in &doc.workplaces {
+                let y = plain_sites.find(|y| y.id == x.id).unwrap();
                 assert_eq!(x.capacity.is_some(), y.capacity.is_some());
                 assert_eq!(x.preferences, y.preferences);
+                assert!(doc.recognitions.iter().any(|r| r.workplace == x.id));
             }
+            assert!(season::from_doc(doc.clone()).unwrap().warnings.iter().all(|w| !w.message.starts_with("0 seats")));
         }
         // Scaling to the generated ratio changes little; to itself, nothing.
         let mut again = a[0].1.clone();
         scale_seats(&mut again, seat_ratio(&a[0].1));
         assert_eq!(again.recognitions, a[0].1.recognitions);
+        // At 0.6 seats per learner, some recognitions of the plain season have no seat left.
+        let mut scaled = plain.clone();
+        scale_seats(&mut scaled, 0.6);
+        assert!(
+            scaled.recognitions.iter().any(|r| r.seats == 0) && a[0].1.recognitions.len() < plain.recognitions.len()
+        );
     }
 
     #[test]
@@ -243,9 +284,8 @@ mod tests {
         let e = scenarios(&base(), &[0.801, 0.799], &[5]).unwrap_err();
         assert!(e.to_string().contains("scarcity-0.80-schools-5"), "{e}");
         assert!(scenarios(&base(), &[], &[5]).unwrap().is_empty());
-        // Zero seats per learner is allowed: every recognition has 0 seats.
-        let zero = &scenarios(&base(), &[0.0], &[5]).unwrap()[0].1;
-        assert!(zero.recognitions.iter().all(|r| r.seats == 0));
-        assert!(season::from_doc(zero.clone()).is_ok());
+        // Zero seats per learner is refused: such a season places nobody.
+        let e = scenarios(&base(), &[0.0], &[5]).unwrap_err();
+        assert!(e.to_string().contains("must be a finite number above 0"), "{e}");
     }
 }

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -14,6 +14,7 @@ use super::rows::{id_col, parse_cells, schema};
 use super::{
     byte_size, map_header, report_empty, report_no_rows, report_too_wide, stop_after_too_many, ReadOutcome, MAX_COLUMNS,
 };
+use crate::dialect::{self, CellDecoder, Dialect, Encoding};
 use crate::season::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use crate::season::doc::*;
 
@@ -272,10 +273,6 @@ pub(crate) fn read_csv_table(
     read_csv_from(table, file, max_row_bytes, &origin, doc, out, diags);
 }
 
-fn utf8_hint() -> &'static str {
-    "is not valid UTF-8 text; save the file as \"CSV UTF-8\" (it may be Latin-1/Windows-1252 or not a CSV file at all)"
-}
-
 /// Reads CSV from any reader (also used by the fuzz targets and tests); a row
 /// longer than `max_row_bytes` ends reading with an error.
 pub(crate) fn read_csv_from<R: Read>(
@@ -289,12 +286,29 @@ pub(crate) fn read_csv_from<R: Read>(
 ) {
     let row_start: RowStart = Rc::new(Cell::new((0, 1)));
     let lines = Newlines::default();
+    // The dialect, once, from the first line (looked at in the buffer, not consumed).
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let head = match input.fill_buf() {
+        Ok(head) => head,
+        Err(e) => {
+            out.unusable.insert(table.as_str());
+            diags.push(origin.whole(Severity::Error, format!("cannot be read: {e}")));
+            return;
+        }
+    };
+    if dialect::is_utf16(head) {
+        out.unusable.insert(table.as_str());
+        diags.push(origin.at(Severity::Error, 1, None, dialect::UTF16_HINT));
+        return;
+    }
+    let known: Vec<&str> = schema(table).iter().map(|c| c.name).collect();
+    let mut dec = CellDecoder::new(Dialect::sniff(head, &known));
     let counted = LineCounter { inner: input, offset: 0, content: false, lines: lines.clone() };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(RowLimit::new(
-        BufReader::with_capacity(1 << 16, counted),
-        max_row_bytes,
-        row_start.clone(),
-    ));
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(dec.dialect().delimiter)
+        .from_reader(RowLimit::new(BufReader::with_capacity(1 << 16, counted), max_row_bytes, row_start.clone()));
     // After each row, where the next one starts (for the row length limit).
     let next_row = |rdr: &csv::Reader<_>| row_start.set((rdr.position().byte(), rdr.position().line()));
     let mut rec = csv::ByteRecord::new();
@@ -314,18 +328,9 @@ pub(crate) fn read_csv_from<R: Read>(
                 report_too_wide(table, origin, header_row, rec.len(), out, diags);
                 return;
             }
-            let mut names = Vec::with_capacity(rec.len());
-            for f in rec.iter() {
-                match std::str::from_utf8(f) {
-                    Ok(s) => names.push(s),
-                    Err(_) => {
-                        out.unusable.insert(table.as_str());
-                        diags.push(origin.at(Severity::Error, header_row, None, format!("header {}", utf8_hint())));
-                        return;
-                    }
-                }
-            }
-            match map_header(table, &names, origin, header_row, diags) {
+            let owned: Vec<std::borrow::Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
+            let names: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
+            match map_header(table, &names, origin, header_row, Some(dec.dialect()), diags) {
                 Some(m) => (m, names.len()),
                 None => {
                     out.unusable.insert(table.as_str());
@@ -369,43 +374,66 @@ pub(crate) fn read_csv_from<R: Read>(
         let id = id_col(table)
             .and_then(|c| map[c])
             .and_then(|pos| rec.get(pos))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .map(|s| s.trim().to_string());
+            .map(|b| dec.text(b, line).trim().to_string());
         if rec.len() != width {
-            diags.push(origin.at(
-                Severity::Error,
-                line,
-                None,
-                format!(
-                    "row has {} fields but the header has {width}; {} (quote values that contain commas)",
-                    rec.len(),
-                    if rec.len() < width { "a value or a comma is missing" } else { "there is an extra comma" }
-                ),
-            ));
+            diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), &rec, width)));
             if let Some(id) = id {
                 out.broken(table).insert(id);
             }
             continue;
         }
         let mut owned: Vec<Option<std::borrow::Cow<str>>> = Vec::with_capacity(map.len());
-        let mut utf8_ok = true;
-        for (i, pos) in map.iter().enumerate() {
+        for (col, pos) in schema(table).iter().zip(&map) {
             let cell = pos.and_then(|p| rec.get(p)).map(|b| {
-                let text = String::from_utf8_lossy(b);
-                if matches!(text, std::borrow::Cow::Owned(_)) {
-                    utf8_ok = false;
-                    diags.push(origin.at(Severity::Error, line, Some(schema(table)[i].name), utf8_hint()));
+                let text = dec.text(b, line);
+                if col.number {
+                    dec.number(text, line)
+                } else {
+                    text
                 }
-                text
             });
             owned.push(cell);
         }
+        let mixed = dec.take_mixed();
+        if let Some(m) = &mixed {
+            diags.push(origin.at(Severity::Error, line, None, m.to_string()));
+        }
         let cells: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
-        parse_cells(table, &cells, origin, line, utf8_ok, doc, out, diags);
+        parse_cells(table, &cells, origin, line, mixed.is_none(), doc, out, diags);
+    }
+    if dec.encoding() == Encoding::Windows1252 {
+        diags.push(origin.whole(Severity::Note, dialect::windows_1252_note()));
     }
     if rows == 0 {
         report_no_rows(table, origin, out, diags);
     }
+}
+
+/// What is wrong with a row of `rec.len()` fields under a header of `width`:
+/// a row in another dialect than the header, or a value or delimiter too many
+/// or too few.
+fn width_problem(dialect: Dialect, rec: &csv::ByteRecord, width: usize) -> String {
+    let n = rec.len();
+    if let Some(other) = dialect.other_fitting(rec.iter(), width) {
+        return format!(
+            "this line is {} but the header (line 1) is {}: the file mixes two CSV dialects; \
+             save the whole file again from one program",
+            other.describe(),
+            dialect.describe()
+        );
+    }
+    let (name, sep) = match dialect.delimiter {
+        b';' => ("semicolon", ";"),
+        b'\t' => ("tab", "tab"),
+        _ => ("comma", "comma"),
+    };
+    let what = if n < width { format!("a value or a {name} is missing") } else { format!("there is an extra {name}") };
+    let hint = if dialect.delimiter == b';' {
+        "put quotes around values that contain a semicolon, such as a list \"W1;W2\"".to_string()
+    } else {
+        format!("quote values that contain {sep}s")
+    };
+    format!("row has {n} fields but the header has {width}; {what} ({hint})")
 }
 
 #[cfg(test)]

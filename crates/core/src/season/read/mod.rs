@@ -72,12 +72,14 @@ impl ReadOutcome {
 }
 
 /// Maps header names to schema column indices and reports duplicate, missing
-/// and (silently) extra columns. Returns None when a required column is missing.
+/// and (silently, unless misspelt) extra columns. Returns None when a required
+/// column is missing. `dialect` is the CSV dialect the header was read in.
 pub(crate) fn map_header(
     table: TableName,
     header: &[&str],
     origin: &TableOrigin,
     header_row: u64,
+    dialect: Option<crate::dialect::Dialect>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Option<usize>>> {
     let cols = schema(table);
@@ -115,26 +117,68 @@ pub(crate) fn map_header(
             header_row,
             None,
             format!(
-                "the header names none of the expected columns ({}); found {:?}; is this the right file?",
+                "the header names none of the expected columns ({}); found {:?}{}; is this the right file?",
                 header_names(table),
-                found
+                found,
+                dialect
+                    .map(|d| format!(
+                        " (read as {}; the columns may be separated by commas, semicolons or tabs)",
+                        d.describe()
+                    ))
+                    .unwrap_or_default()
             ),
         ));
         return None;
     }
+    // Header names that are no column of the table, for "did you mean".
+    let unknown: Vec<&str> =
+        seen.iter().map(|(n, _)| n.as_str()).filter(|n| !n.is_empty() && !cols.iter().any(|c| c.name == *n)).collect();
     for (i, c) in cols.iter().enumerate() {
-        if c.required && map[i].is_none() {
+        if map[i].is_some() {
+            continue;
+        }
+        let close = closest(c.name, &unknown);
+        if c.required {
             let expected: Vec<&str> = cols.iter().filter(|c| c.required).map(|c| c.name).collect();
+            let hint = close
+                .map(|u| format!("; did you mean the header's {}? rename it to {:?}", quoted(u), c.name))
+                .unwrap_or_default();
             diags.push(origin.at(
                 Severity::Error,
                 header_row,
                 Some(c.name),
-                format!("required column {:?} is missing; the header must name {}", c.name, expected.join(",")),
+                format!("required column {:?} is missing{hint}; the header must name {}", c.name, expected.join(",")),
             ));
             ok = false;
+        } else if let Some(u) = close {
+            diags.push(origin.at(
+                Severity::Warning,
+                header_row,
+                Some(c.name),
+                format!("column {} is not read: did you mean {:?}? (rename it, or it is ignored)", quoted(u), c.name),
+            ));
         }
     }
     ok.then_some(map)
+}
+
+/// The name of `names` closest to `column`, if one is close enough to be a
+/// misspelling of it (Jaro-Winkler similarity of at least 0.85, or the one
+/// contains the other).
+pub(crate) fn closest<'a>(column: &str, names: &[&'a str]) -> Option<&'a str> {
+    let column = column.to_ascii_lowercase();
+    let column = column.as_str();
+    let norm = |s: &str| s.replace(['-', ' ', '_'], "");
+    names
+        .iter()
+        .map(|n| {
+            let (a, b) = (norm(&n.to_ascii_lowercase()), norm(column));
+            let contains = a.len() >= 2 && b.len() >= 2 && (b.contains(&a) || a.contains(&b));
+            (if contains { 1.0 } else { strsim::jaro_winkler(&a, &b) }, *n)
+        })
+        .filter(|(s, _)| *s >= 0.85)
+        .max_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, n)| n)
 }
 
 /// What a whole-table message calls the table: `file` for CSV, `sheet 'name'`

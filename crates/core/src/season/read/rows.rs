@@ -11,25 +11,31 @@ use crate::text::{quote, quoted};
 pub(crate) struct Col {
     pub name: &'static str,
     pub required: bool,
+    /// Whether the column holds numbers (which may use a decimal comma in a
+    /// file that is not comma-separated).
+    pub number: bool,
 }
 
 const fn req(name: &'static str) -> Col {
-    Col { name, required: true }
+    Col { name, required: true, number: false }
 }
 const fn opt(name: &'static str) -> Col {
-    Col { name, required: false }
+    Col { name, required: false, number: false }
+}
+const fn num(name: &'static str) -> Col {
+    Col { name, required: true, number: true }
 }
 
 const PROGRAMMES: &[Col] = &[req("id"), req("name")];
-const SCHOOLS: &[Col] = &[req("id"), req("name"), req("lat"), req("lon")];
+const SCHOOLS: &[Col] = &[req("id"), req("name"), num("lat"), num("lon")];
 const LEARNERS: &[Col] = &[
     req("id"),
     req("school"),
     req("programme"),
-    req("lat"),
-    req("lon"),
-    req("max_commute_km"),
-    req("readiness"),
+    num("lat"),
+    num("lon"),
+    num("max_commute_km"),
+    num("readiness"),
     req("screening"),
     req("attributes"),
     req("preferences"),
@@ -38,16 +44,16 @@ const LEARNERS: &[Col] = &[
 const WORKPLACES: &[Col] = &[
     req("id"),
     req("company"),
-    req("lat"),
-    req("lon"),
-    req("capacity"),
-    req("min_readiness"),
+    num("lat"),
+    num("lon"),
+    num("capacity"),
+    num("min_readiness"),
     req("requires"),
     req("partner_schools"),
     req("preferences"),
 ];
-const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), req("seats")];
-const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), req("score")];
+const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), num("seats")];
+const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), num("score")];
 
 /// The columns of each table, in the index order the parsers use.
 pub(crate) fn schema(table: TableName) -> &'static [Col] {
