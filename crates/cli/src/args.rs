@@ -95,7 +95,10 @@ Writes placements.csv (with company, programme and school names), unplaced.csv
 (with the reason for each learner), seat_values.csv (what one more seat would
 be worth), waitlist.csv and recruitment.csv (max-fit; docs/advice.md),
 summary.json (with the proof of optimality, exact values, and which of these
-files a policy leaves out and why) and report.html. --xlsx adds results.xlsx:
+files a policy leaves out and why), certificate.csv (the duals that prove an
+exact result optimal; `dualmatch verify` checks them), warnings.csv (every
+warning and note of the season; the terminal groups them, -v lists each) and
+report.html. --xlsx adds results.xlsx:
 a sheet per CSV file and a summary sheet. --by-school adds by-school/<school>/
 with only that school's learners, and by-school/index.csv.
 Exit code 1 when the constraints cannot all be met.
@@ -134,8 +137,10 @@ Policies: max-fit, max-placed, fair-share, stable, stable-workplace,
 serial-dictatorship, random-serial, greedy, first-come, boston (docs/policies.md).
 Randomised policies run once per seed (--seed, --seed+1, ...).
 Seasons may be CSV directories, JSON files or .xlsx workbooks.
-Writes comparison.csv, comparison.json and report.html (a table per season
-with a glossary of the metrics, and for several seasons charts across them). With --shard i/N
+Writes comparison.csv, comparison.json, probabilities.csv (per learner and
+school, the chance of a placement over the seeds), warnings.csv (every
+warning and note of the seasons) and report.html (a table per season with a
+glossary of the metrics, and for several seasons charts across them). With --shard i/N
 (or auto in a Slurm array or Kubernetes Indexed Job) runs only shard i's
 runs and writes a part; `dualmatch merge` makes the result (docs/scale-out.md).")]
     Compare(CompareArgs),
@@ -166,8 +171,8 @@ Nobody whose placement is still valid is moved.
 
 The season may be a CSV directory, a JSON file or an .xlsx workbook.
 Writes the files of `match` (placements.csv, unplaced.csv, seat_values.csv,
-waitlist.csv, recruitment.csv, summary.json, report.html with the changes)
-and placement_changes.csv (every learner who moved, gained or lost a
+waitlist.csv, recruitment.csv, summary.json, warnings.csv, report.html with
+the changes) and placement_changes.csv (every learner who moved, gained or lost a
 placement); --xlsx and --by-school as for `match`.")]
     Rematch(RematchArgs),
     /// Check a result without trusting the solver: every rule, the totals, the optimality certificate, stability.

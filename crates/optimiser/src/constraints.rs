@@ -573,7 +573,7 @@ mod tests {
                 5,
                 "site \"W1\" has two [[site]] entries",
             ),
-            ("[[site]]\nworkplace = \"W1\"\nmin = 1\nallow_empty = \"yes\"\n", 4, "invalid type"),
+            ("[[site]]\nworkplace = \"W1\"\nmin = 1\nallow_empty = \"yes\"\n", 4, "allow_empty: the text \"yes\" (in quotes) where true or false is expected"),
         ];
         for (text, line, message) in cases {
             let (got_line, got) = error(text);
