@@ -14,7 +14,7 @@
 # for the daemons. Everything else lives in one temporary directory.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DUALMATCH=$(realpath "${DUALMATCH:-$ROOT/target/debug/dualmatch}")
+DUALMATCH=$(realpath "${DUALMATCH:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/dualmatch}")
 SHARDS=${SHARDS:-4}
 WAIT_S=${WAIT_S:-1800}
 [ -x "$DUALMATCH" ] || { echo "selftest: no dualmatch binary at $DUALMATCH (cargo build first)"; exit 2; }
