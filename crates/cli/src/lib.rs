@@ -70,7 +70,8 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
 /// `force` (and then only a directory dualmatch wrote), and any of `inputs`.
 /// Timings are left out of summary.json, as with `--no-timings`, so the
 /// files are the same on every run. `source` is where the candidate pairs
-/// came from.
+/// came from; `warnings` are the season's load diagnostics, written to
+/// warnings.csv as `match` does.
 pub fn write_match_result(
     out: &Path,
     force: bool,
@@ -78,6 +79,7 @@ pub fn write_match_result(
     run: &dualmatch::Run,
     source: dualmatch::CandidateSource,
     options: &WriteOptions,
+    warnings: &dualmatch::Diagnostics,
 ) -> anyhow::Result<()> {
     let dir = output::StagedDir::new(out, force, "match", inputs)?;
     let progress = progress::Progress::new(true);
@@ -92,6 +94,7 @@ pub fn write_match_result(
         files: args::ResultFiles { by_school: options.by_school, xlsx: options.xlsx, no_advice: !options.advice },
     };
     results::write_match(&dir, run, &how, &progress, true)?;
+    results::warnings::write(&dir, warnings)?;
     dir.commit()?;
     Ok(())
 }

@@ -100,11 +100,17 @@ pub struct PyRun {
     cell: RunCell,
     source: CandidateSource,
     season_path: Option<PathBuf>,
+    diagnostics: Arc<dualmatch::Diagnostics>,
 }
 
 impl PyRun {
-    pub(crate) fn new(cell: RunCell, source: CandidateSource, season_path: Option<PathBuf>) -> Self {
-        Self { cell, source, season_path }
+    pub(crate) fn new(
+        cell: RunCell,
+        source: CandidateSource,
+        season_path: Option<PathBuf>,
+        diagnostics: Arc<dualmatch::Diagnostics>,
+    ) -> Self {
+        Self { cell, source, season_path, diagnostics }
     }
 
     fn run(&self) -> &Run<'_> {
@@ -176,8 +182,18 @@ impl PyRun {
     ) -> PyResult<()> {
         let options = dualmatch_cli::WriteOptions { xlsx, by_school, advice };
         let inputs: Vec<&std::path::Path> = self.season_path.iter().map(PathBuf::as_path).collect();
-        py.detach(|| dualmatch_cli::write_match_result(&path, force, &inputs, self.run(), self.source, &options))
-            .map_err(|e| PyOSError::new_err(format!("{e:#}")))
+        py.detach(|| {
+            dualmatch_cli::write_match_result(
+                &path,
+                force,
+                &inputs,
+                self.run(),
+                self.source,
+                &options,
+                &self.diagnostics,
+            )
+        })
+        .map_err(|e| PyOSError::new_err(format!("{e:#}")))
     }
 }
 

@@ -21,6 +21,8 @@ use crate::run::{PyRematch, PyRun, RunCell};
 pub struct PySeason {
     pub(crate) season: Arc<Season>,
     warnings: Vec<Problem>,
+    /// The load's diagnostics as found, for `warnings.csv` in `to_dir`.
+    pub(crate) diagnostics: Arc<dualmatch::Diagnostics>,
     /// Where it was read from, if from a path (never written over by `to_dir`).
     pub(crate) path: Option<PathBuf>,
     /// The season's CSV tables, for a generated season.
@@ -29,7 +31,13 @@ pub struct PySeason {
 
 impl PySeason {
     fn new(loaded: Loaded, path: Option<PathBuf>) -> Self {
-        Self { warnings: problems(&loaded.warnings), season: Arc::new(loaded.season), path, tables: None }
+        Self {
+            warnings: problems(&loaded.warnings),
+            diagnostics: Arc::new(loaded.warnings),
+            season: Arc::new(loaded.season),
+            path,
+            tables: None,
+        }
     }
 
     /// The engine over this season with the options every operation shares.
@@ -230,7 +238,7 @@ impl PySeason {
             Ok::<_, Error>((cell, source.expect("set when solved")))
         });
         match result {
-            Ok((cell, source)) => Ok(PyRun::new(cell, source, self.path.clone())),
+            Ok((cell, source)) => Ok(PyRun::new(cell, source, self.path.clone(), Arc::clone(&self.diagnostics))),
             Err(e) => Err(errors::to_py(py, e, Some(&self.season))),
         }
     }
