@@ -1133,7 +1133,8 @@ fn solve_share_with(
     };
     let keep = select(&layout.arcs);
     let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
-    let global_m = placement_bonus(m);
+    // Only max-placed reads the season's bonus: max-fit skips the scan of every arc.
+    let global_m = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
     let results = largest_first(
         &chosen,
         |&i| layout.arcs[i],
