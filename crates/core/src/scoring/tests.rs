@@ -69,6 +69,7 @@ fn season_of(
         workplaces,
         recognitions,
         candidates: None,
+        outcomes: None,
     };
     match crate::season::from_doc(doc) {
         Ok(l) => l.season,
@@ -486,6 +487,7 @@ fn user_candidates_keep_given_scores_drop_gate_failures_and_sort() {
                     })
                     .collect(),
             ),
+            outcomes: None,
         };
         crate::season::from_doc(doc).unwrap().season
     };
@@ -586,6 +588,7 @@ fn random_doc(seed: u64, learners: usize, sites: usize, programmes: usize) -> Se
         workplaces: ws,
         recognitions: recs,
         candidates: None,
+        outcomes: None,
     }
 }
 

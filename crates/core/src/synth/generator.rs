@@ -587,7 +587,7 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
         }
     }
 
-    SeasonDoc { programmes, schools, learners, workplaces, recognitions, candidates: None }
+    SeasonDoc { programmes, schools, learners, workplaces, recognitions, candidates: None, outcomes: None }
 }
 
 #[cfg(test)]
