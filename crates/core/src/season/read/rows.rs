@@ -54,15 +54,8 @@ const WORKPLACES: &[Col] = &[
 ];
 const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), num("seats")];
 const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), num("score")];
-const OUTCOMES: &[Col] = &[
-    req("season"),
-    req("learner"),
-    req("workplace"),
-    req("programme"),
-    req("school"),
-    req("outcome"),
-    opt("reason"),
-];
+const OUTCOMES: &[Col] =
+    &[req("season"), req("learner"), req("workplace"), req("programme"), req("school"), req("outcome"), opt("reason")];
 
 /// The columns of each table, in the index order the parsers use.
 pub(crate) fn schema(table: TableName) -> &'static [Col] {
