@@ -402,6 +402,10 @@ pub struct ResultFiles {
     /// national season they add about a third to the solve time).
     #[arg(long)]
     pub no_advice: bool,
+    /// followup.csv: split each school's visiting round into rounds of at
+    /// most N sites (default: one round per school).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub visits_per_day: Option<u32>,
 }
 
 /// The result directory of `match`, `compare` and `rematch`.

@@ -110,10 +110,13 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             r.solved().proof.bound
         ),
     };
+    let visits = a.files.visits_per_day.map(|n| n as usize);
+    let followup = results::followup::plan(s, r.candidates(), &r.solved().assignment, visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {
         season: s,
         candidates: r.candidates(),
         assignment: &r.solved().assignment,
+        followup: &followup,
         reasons: r.unplaced(),
         policy: objective.name(),
         proof_line: &proof_line,
@@ -128,6 +131,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         reasons: r.unplaced(),
         changes: Some(r.changes()),
         advice,
+        followup: &followup,
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
     results::warnings::write(&dir, &warnings)?;
