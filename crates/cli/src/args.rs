@@ -308,6 +308,11 @@ pub struct GenerateArgs {
     /// Numbers of competing schools for --scenario.
     #[arg(long, value_delimiter = ',', default_value = "5,10,25", requires = "scenario")]
     pub school_counts: Vec<usize>,
+    /// Also write outcomes.csv: how the agreements of N past seasons ended,
+    /// more often early for learners not yet ready, long commutes and some
+    /// sites (for the trust component).
+    #[arg(long, value_name = "N", conflicts_with = "scenario", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub outcomes: Option<u32>,
 }
 
 /// `dualmatch match`.

@@ -107,11 +107,8 @@ pub fn plan(
                 let mut visits = Vec::with_capacity(local.len());
                 for &k in &local {
                     let w = sites[chunk[k]];
-                    let learners = pairs
-                        .iter()
-                        .filter(|p| p.0 == w)
-                        .map(|p| (p.1, mentor_of(season, p.1, w)))
-                        .collect();
+                    let learners =
+                        pairs.iter().filter(|p| p.0 == w).map(|p| (p.1, mentor_of(season, p.1, w))).collect();
                     visits.push(Visit { workplace: w, learners, leg_km: d[prev][k + 1] });
                     prev = k + 1;
                 }

@@ -5,9 +5,9 @@
 
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::{LearnerId, Season, WorkplaceId};
+use dualmatch_optimiser::followup::FollowUp;
 use dualmatch_optimiser::rematch::{change_counts, PlacementChange};
 use dualmatch_optimiser::unplaced::{Describe, Unplaced};
-use dualmatch_optimiser::followup::FollowUp;
 use dualmatch_optimiser::Assignment;
 
 use super::svg::{self, MapLayer, PALETTE};
@@ -278,8 +278,15 @@ fn followup_section(s: &Season, plan: &FollowUp) -> String {
     for sp in plan.schools.iter().take(ROUND_MAPS) {
         let x = s.school(sp.school);
         let home = (x.location.lat, x.location.lon);
-        let school = MapLayer { name: "school", points: vec![home], titles: vec![format!("school {} {}", x.id, x.name)], radius: 6.0, colour: PALETTE[7] };
-        let mut sites = MapLayer { name: "visit", points: Vec::new(), titles: Vec::new(), radius: 3.5, colour: PALETTE[2] };
+        let school = MapLayer {
+            name: "school",
+            points: vec![home],
+            titles: vec![format!("school {} {}", x.id, x.name)],
+            radius: 6.0,
+            colour: PALETTE[7],
+        };
+        let mut sites =
+            MapLayer { name: "visit", points: Vec::new(), titles: Vec::new(), radius: 3.5, colour: PALETTE[2] };
         let mut legs = Vec::new();
         for (ri, round) in sp.rounds.iter().enumerate() {
             let mut at = home;
