@@ -584,6 +584,10 @@ pub struct RematchArgs {
     /// summary.json reports the moves made, the bound and the gap.
     #[arg(long, value_name = "N", conflicts_with = "max_placed")]
     pub allow_moves: Option<usize>,
+    /// The label of this season in the outcomes.csv the result hands on
+    /// (the agreements that ended; default: the season's file or directory name).
+    #[arg(long, value_name = "TEXT")]
+    pub season_label: Option<String>,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,

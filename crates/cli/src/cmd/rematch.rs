@@ -134,6 +134,17 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         followup: &followup,
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
+    // The agreements that ended, after a copy of the season's own outcomes (the input is never changed).
+    let label = a.season_label.clone().unwrap_or_else(|| {
+        a.season.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "season".into())
+    });
+    if let Some(rows) = r.outcomes(&label) {
+        dir.write("outcomes.csv", |w| {
+            let mut out = csv::Writer::from_writer(w);
+            dualmatch_core::season::doc::write_outcomes(&mut out, &rows).map_err(std::io::Error::other)?;
+            out.flush()
+        })?;
+    }
     results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();
