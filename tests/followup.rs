@@ -81,6 +81,22 @@ fn followup_visits_every_placement_in_rounds_and_each_school_folder_has_only_its
         assert!((total - sum).abs() <= 0.05 * (visits.len() + 2) as f64 + 1e-9, "{school}: {total} vs {sum}");
     }
 
+    // The report: per school its number of sites and the km of its rounds, and a map of each.
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &report[report.find("<h2>Follow-up rounds</h2>").expect("a follow-up section")..];
+    for (school, sites) in &sites_of {
+        let start = section.find(&format!("<tr><td>{school}</td>")).unwrap_or_else(|| panic!("{school} in the table"));
+        let row = &section[start..start + section[start..].find("</tr>").unwrap()];
+        let cells: Vec<&str> =
+            row.split("</td>").filter_map(|c| c.rsplit('>').next()).filter(|c| !c.is_empty()).collect();
+        assert_eq!(cells[2], sites.len().to_string(), "{school}: sites in {row}");
+        let want: f64 = rounds.iter().filter(|((s, _), _)| s == school).map(|(_, rs)| km(&rs[0]["round_km"])).sum();
+        let n_rounds = rounds.keys().filter(|(s, _)| s == school).count();
+        assert_eq!(cells[3], n_rounds.to_string(), "{school}: rounds in {row}");
+        assert!((km(cells[4]) - want).abs() <= 0.05 * (n_rounds + 1) as f64 + 1e-9, "{school}: km in {row}");
+    }
+    assert_eq!(section.matches("<svg").count(), sites_of.len(), "a map per school");
+
     // Each school's folder: exactly its own rows, no other school's learner.
     let school_of: HashMap<String, String> =
         rows(&season.join("learners.csv")).into_iter().map(|r| (r["id"].clone(), r["school"].clone())).collect();
