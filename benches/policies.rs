@@ -100,6 +100,7 @@ fn stable_doc(seed: u64) -> SeasonDoc {
             .map(|w| RecognitionRec { workplace: site_id(w), programme: "P1".into(), seats: SEATS, row: 0 })
             .collect(),
         candidates: Some(candidates),
+        outcomes: None,
     }
 }
 

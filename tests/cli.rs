@@ -926,12 +926,13 @@ fn match_xlsx_sheets_equal_the_csv_files() {
     let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--xlsx", "--out"]).arg(&out));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let book = out.join("results.xlsx");
-    let sheets = ["placements", "unplaced", "seat_values", "waitlist", "recruitment"];
+    let sheets = ["placements", "unplaced", "followup", "seat_values", "waitlist", "recruitment"];
     assert_eq!(sheet_names(&book), [&sheets[..], &["summary"]].concat());
-    let numbers = ["score", "readiness", "location", "capacity", "partnership", "preference", "distance_km"];
+    let numbers = ["score", "readiness", "location", "capacity", "partnership", "preference", "trust", "distance_km"];
+    let followup = ["round", "visit", "leg_km", "return_km", "round_km"];
     let advice = ["rank", "gain", "gain_at_most", "value_of_addition", "lat", "lon", "value"];
     let advice2 = ["value_with_one_more_capacity", "unplaced_in_reach", "unplaced_it_could_place"];
-    let numbers = [&numbers[..], &["seats", "value_of_one_more_seat"], &advice, &advice2].concat();
+    let numbers = [&numbers[..], &["seats", "value_of_one_more_seat"], &advice, &advice2, &followup].concat();
     for sheet in sheets {
         assert_sheet_equals_csv(&book, sheet, &out.join(format!("{sheet}.csv")), &numbers);
     }
@@ -983,7 +984,7 @@ fn convert_sample_sheets_equal_the_csv_files() {
     let sample = repo("data/sample");
     let book = tmp.path().join("sample.xlsx");
     convert(&sample, &book);
-    let tables = ["programmes", "schools", "learners", "workplaces", "recognitions"];
+    let tables = ["programmes", "schools", "learners", "workplaces", "recognitions", "outcomes"];
     assert_eq!(sheet_names(&book), tables);
     let numbers = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats"];
     for t in tables {
@@ -992,7 +993,9 @@ fn convert_sample_sheets_equal_the_csv_files() {
     // The same season as JSON converts to the same cells.
     let (csv_dir, json) = (tmp.path().join("tiny"), tmp.path().join("tiny.json"));
     for (fmt, out) in [("csv", &csv_dir), ("json", &json)] {
-        let o = run(bin().args(["generate", "--preset", "tiny", "--seed", "4", "--format", fmt, "--out"]).arg(out));
+        let o = run(bin()
+            .args(["generate", "--preset", "tiny", "--seed", "4", "--outcomes", "1", "--format", fmt, "--out"])
+            .arg(out));
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
     let from_json = tmp.path().join("tiny.xlsx");
@@ -1083,7 +1086,7 @@ fn rematch_by_school_gives_each_school_only_its_learners() {
         assert!(moved as usize <= rows(&d, "placement_changes.csv"));
         assert_eq!(
             sheet_names(&d.join("results.xlsx")),
-            ["placements", "unplaced", "placement_changes", "summary"],
+            ["placements", "unplaced", "followup", "placement_changes", "summary"],
             "{school}"
         );
     }

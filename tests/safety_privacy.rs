@@ -214,6 +214,9 @@ fn assert_one_private_folder_per_school(out: &Path, spec: &Spec) {
             seen.extend(column(&dir.join(f), "learner"));
         }
         assert_eq!(seen, learners_of[id], "{} holds exactly the learners of school {id:?}", dir.display());
+        for l in column(&dir.join("followup.csv"), "learner") {
+            assert!(learners_of[id].contains(&l), "{}: followup.csv names {l:?} of another school", dir.display());
+        }
     }
 }
 

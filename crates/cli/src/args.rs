@@ -308,6 +308,11 @@ pub struct GenerateArgs {
     /// Numbers of competing schools for --scenario.
     #[arg(long, value_delimiter = ',', default_value = "5,10,25", requires = "scenario")]
     pub school_counts: Vec<usize>,
+    /// Also write outcomes.csv: how the agreements of N past seasons ended,
+    /// more often early for learners not yet ready, long commutes and some
+    /// sites (for the trust component).
+    #[arg(long, value_name = "N", conflicts_with = "scenario", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub outcomes: Option<u32>,
 }
 
 /// `dualmatch match`.
@@ -402,6 +407,10 @@ pub struct ResultFiles {
     /// national season they add about a third to the solve time).
     #[arg(long)]
     pub no_advice: bool,
+    /// followup.csv: split each school's visiting round into rounds of at
+    /// most N sites (default: one round per school).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub visits_per_day: Option<u32>,
 }
 
 /// The result directory of `match`, `compare` and `rematch`.
@@ -575,6 +584,10 @@ pub struct RematchArgs {
     /// summary.json reports the moves made, the bound and the gap.
     #[arg(long, value_name = "N", conflicts_with = "max_placed")]
     pub allow_moves: Option<usize>,
+    /// The label of this season in the outcomes.csv the result hands on
+    /// (the agreements that ended; default: the season's file or directory name).
+    #[arg(long, value_name = "TEXT")]
+    pub season_label: Option<String>,
     /// Scoring weights (TOML); see docs/scoring.md.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,

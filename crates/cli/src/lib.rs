@@ -91,7 +91,12 @@ pub fn write_match_result(
         tie_break: o.tie_break,
         source: source.as_str(),
         timings: None,
-        files: args::ResultFiles { by_school: options.by_school, xlsx: options.xlsx, no_advice: !options.advice },
+        files: args::ResultFiles {
+            by_school: options.by_school,
+            xlsx: options.xlsx,
+            no_advice: !options.advice,
+            visits_per_day: None,
+        },
     };
     results::write_match(&dir, run, &how, &progress, true)?;
     results::warnings::write(&dir, warnings)?;

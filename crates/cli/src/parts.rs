@@ -99,6 +99,9 @@ pub struct MatchSettings {
     pub xlsx: bool,
     /// --no-advice.
     pub no_advice: bool,
+    /// `--visits-per-day`, for followup.csv.
+    #[serde(default)]
+    pub visits_per_day: Option<u32>,
 }
 
 impl MatchSettings {
@@ -124,6 +127,7 @@ impl MatchSettings {
             by_school: files.by_school,
             xlsx: files.xlsx,
             no_advice: files.no_advice,
+            visits_per_day: files.visits_per_day,
         }
     }
 
@@ -140,7 +144,12 @@ impl MatchSettings {
 
     /// The result files asked for.
     pub fn files(&self) -> ResultFiles {
-        ResultFiles { by_school: self.by_school, xlsx: self.xlsx, no_advice: self.no_advice }
+        ResultFiles {
+            by_school: self.by_school,
+            xlsx: self.xlsx,
+            no_advice: self.no_advice,
+            visits_per_day: self.visits_per_day,
+        }
     }
 }
 

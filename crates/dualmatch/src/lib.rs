@@ -53,6 +53,7 @@ pub use dualmatch_core::season::{Diagnostics, LoadError, Loaded};
 pub use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
 pub use dualmatch_optimiser::advice::Advice;
 pub use dualmatch_optimiser::changes::Change;
+pub use dualmatch_optimiser::followup;
 pub use dualmatch_optimiser::metrics::Metrics;
 pub use dualmatch_optimiser::network::{Duals, Proof};
 pub use dualmatch_optimiser::policies::{Improve, TieBreak};

@@ -83,6 +83,13 @@ impl Rematch {
     pub fn unplaced(&self) -> &[(LearnerId, Unplaced)] {
         &self.result.reasons
     }
+    /// The outcome rows to hand on to the next season: the season's own
+    /// `outcomes.csv` rows and an `ended_early` row, labelled `season_label`,
+    /// per agreement that ended; `None` when there are none
+    /// ([`dualmatch_optimiser::rematch::outcomes_after`]).
+    pub fn outcomes(&self, season_label: &str) -> Option<Vec<dualmatch_core::season::OutcomeRec>> {
+        dualmatch_optimiser::rematch::outcomes_after(&self.plan.season, &self.plan.ended, season_label)
+    }
     /// With `allow_moves`: the moves made, the bound and the gap.
     pub fn moves(&self) -> Option<&MovesReport> {
         self.result.moves.as_ref()

@@ -24,6 +24,7 @@ pub mod certificate;
 pub mod changes;
 pub mod constraints;
 pub mod flow;
+pub mod followup;
 pub mod hr;
 pub mod infeasible;
 pub mod lp;

@@ -297,3 +297,33 @@ impl RematchPlan {
         Ok(Rematched { solved, moves, changes, kept, reasons })
     }
 }
+
+/// The `outcomes.csv` a re-match hands on to the next season: the season's
+/// own outcome rows (when it has an `outcomes.csv`), then one
+/// `ended_early` row per agreement that ended, labelled `season_label`, in
+/// learner then site order. The reason is left empty (changes.csv does not
+/// give one). `None` when there is nothing to write.
+pub fn outcomes_after(
+    s: &Season,
+    ended: &HashSet<(LearnerId, WorkplaceId)>,
+    season_label: &str,
+) -> Option<Vec<dualmatch_core::season::OutcomeRec>> {
+    use dualmatch_core::season::{Outcome, OutcomeRec};
+    let mut rows: Vec<OutcomeRec> = s.history().map(|h| h.records().to_vec()).unwrap_or_default();
+    let mut new: Vec<(LearnerId, WorkplaceId)> = ended.iter().copied().collect();
+    new.sort_unstable();
+    for (l, w) in new {
+        let learner = s.learner(l);
+        rows.push(OutcomeRec {
+            season: season_label.to_string(),
+            learner: learner.id.clone(),
+            workplace: s.workplace(w).id.clone(),
+            programme: s.programme(learner.programme).id.clone(),
+            school: s.school(learner.school).id.clone(),
+            outcome: Outcome::EndedEarly,
+            reason: None,
+            row: 0,
+        });
+    }
+    (s.history().is_some() || !ended.is_empty()).then_some(rows)
+}

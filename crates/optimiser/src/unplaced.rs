@@ -337,6 +337,7 @@ mod tests {
             }],
             recognitions: vec![RecognitionRec { workplace: "W".into(), programme: "P".into(), seats: 1, row: 0 }],
             candidates: Some(vec![pair("L0", 40.0), pair("L1", 90.0)]),
+            outcomes: None,
         };
         let mut doc = doc;
         doc.learners[1].preferences = prefs;

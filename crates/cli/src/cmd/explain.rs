@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use dualmatch_core::scoring::{explain, Explanation, COMPONENT_NAMES};
+use dualmatch_core::scoring::{explain, Explanation, COMPONENT_NAMES, TRUST};
+use dualmatch_core::season::History;
 use dualmatch_core::season::LoadOptions;
 use dualmatch_core::text::{quote, quoted, visible};
 use dualmatch_core::Season;
+use dualmatch_core::{SchoolId, WorkplaceId};
 
 use crate::args::{ExplainArgs, Global};
 use crate::exit::{self, usage};
@@ -68,11 +70,17 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
         writeln!(out, "\nBest candidates (score = sum of weighted components, 0–100):")?;
         for (i, c) in e.best.iter().enumerate() {
             let w = s.workplace(c.workplace);
-            let parts: Vec<String> =
+            let mut parts: Vec<String> =
                 COMPONENT_NAMES.iter().zip(c.contributions).map(|(name, pts)| format!("{name} {pts:.1}")).collect();
+            if let Some(pts) = c.trust_points {
+                parts.push(format!("{TRUST} {pts:.1}"));
+            }
             let travel = c.travel_minutes.map(|m| format!(", {m:.0} min")).unwrap_or_default();
             writeln!(out, "{:>3}. {} {} — score {:.1}", i + 1, v(&w.id), v(&w.company), c.score)?;
             writeln!(out, "     = {}; {:.1} km{travel}", parts.join(" + "), c.distance_km)?;
+            if let (Some(h), Some(trust)) = (s.history(), c.components.trust) {
+                writeln!(out, "     {}", history_line(h, l.school, c.workplace, trust, c.components.partnership))?;
+            }
         }
     }
     if !e.rejected.is_empty() {
@@ -82,4 +90,21 @@ pub fn print(out: &mut impl Write, s: &Season, e: &Explanation) -> std::io::Resu
         }
     }
     Ok(())
+}
+
+/// What outcomes.csv says about a pair: the site's and the school's
+/// completions, the years together, and the trust and partnership values.
+fn history_line(h: &History, school: SchoolId, w: WorkplaceId, trust: f64, partnership: f64) -> String {
+    let site = h.site(w);
+    let pair = h.pair(school, w).map(|p| p.tally).unwrap_or_default();
+    let years = h.years(school, w);
+    format!(
+        "history: site {} completed, {} ended early; this school there {} completed, {} ended early, \
+         {years} season(s) together (prior {:.2}) → trust {trust:.2}, partnership {partnership:.2}",
+        site.completed,
+        site.ended_early,
+        pair.completed,
+        pair.ended_early,
+        h.prior()
+    )
 }

@@ -62,7 +62,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::OK));
         }
         Out::Dir(dir) => {
-            let doc = synth::generate(&params);
+            let doc = generate(&params, args.outcomes);
             for table in doc.tables() {
                 dir.write(&table.file_name(), |w| doc.write_csv_table(table, w))?;
             }
@@ -70,7 +70,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             doc
         }
         Out::File(file) => {
-            let doc = synth::generate(&params);
+            let doc = generate(&params, args.outcomes);
             file.write(|w| doc.write_json(w))?;
             doc
         }
@@ -85,6 +85,18 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             doc.programmes.len(),
             doc.schools.len()
         );
+        if let Some(rows) = &doc.outcomes {
+            eprintln!("with outcomes.csv: {} agreements of {} past seasons", rows.len(), args.outcomes.unwrap_or(0));
+        }
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The season, with the outcomes of `past` past seasons when asked.
+fn generate(params: &SynthParams, past: Option<u32>) -> dualmatch_core::season::SeasonDoc {
+    let mut doc = synth::generate(params);
+    if let Some(n) = past {
+        doc.outcomes = Some(synth::past_outcomes(&doc, params.seed, n as usize));
+    }
+    doc
 }

@@ -110,10 +110,13 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
             r.solved().proof.bound
         ),
     };
+    let visits = a.files.visits_per_day.map(|n| n as usize);
+    let followup = results::followup::plan(s, r.candidates(), &r.solved().assignment, visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {
         season: s,
         candidates: r.candidates(),
         assignment: &r.solved().assignment,
+        followup: &followup,
         reasons: r.unplaced(),
         policy: objective.name(),
         proof_line: &proof_line,
@@ -128,8 +131,20 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         reasons: r.unplaced(),
         changes: Some(r.changes()),
         advice,
+        followup: &followup,
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
+    // The agreements that ended, after a copy of the season's own outcomes (the input is never changed).
+    let label = a.season_label.clone().unwrap_or_else(|| {
+        a.season.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "season".into())
+    });
+    if let Some(rows) = r.outcomes(&label) {
+        dir.write("outcomes.csv", |w| {
+            let mut out = csv::Writer::from_writer(w);
+            dualmatch_core::season::doc::write_outcomes(&mut out, &rows).map_err(std::io::Error::other)?;
+            out.flush()
+        })?;
+    }
     results::warnings::write(&dir, &warnings)?;
     dir.commit()?;
     progress.finish();

@@ -5,6 +5,7 @@
 
 use dualmatch_core::scoring::Candidates;
 use dualmatch_core::{LearnerId, Season, WorkplaceId};
+use dualmatch_optimiser::followup::FollowUp;
 use dualmatch_optimiser::rematch::{change_counts, PlacementChange};
 use dualmatch_optimiser::unplaced::{Describe, Unplaced};
 use dualmatch_optimiser::Assignment;
@@ -18,6 +19,8 @@ const MAP_POINTS: usize = 4000;
 const UNPLACED_ROWS: usize = 500;
 /// Changed placements listed at most (all are in placement_changes.csv).
 const CHANGE_ROWS: usize = 500;
+/// Schools whose round is drawn as a map at most (all are in followup.csv).
+const ROUND_MAPS: usize = 24;
 
 fn pct(a: usize, b: usize) -> String {
     if b == 0 {
@@ -35,6 +38,8 @@ pub struct Report<'a> {
     pub candidates: &'a Candidates,
     /// The placements.
     pub assignment: &'a Assignment,
+    /// The schools' visiting rounds.
+    pub followup: &'a FollowUp,
     /// Every unplaced learner with the reason.
     pub reasons: &'a [(LearnerId, Unplaced)],
     /// The policy's name.
@@ -167,6 +172,8 @@ pub fn render(r: &Report) -> String {
     body.push_str("<h2>Map</h2>");
     body.push_str(&map(r, &at_site, &school));
 
+    body.push_str(&followup_section(s, r.followup));
+
     body.push_str("<h2>Unplaced learners</h2>");
     let rows: Vec<Vec<String>> = reasons
         .iter()
@@ -242,4 +249,70 @@ fn map(r: &Report, at_site: &[usize], school: &[(usize, usize, f64)]) -> String 
         "Learners and sites; a line for each placement; hover a point for who or what it is".to_string()
     };
     figure(&svg, &caption)
+}
+
+/// Per school: the sites its coaches visit, the rounds and their km, and a
+/// small map of each school's rounds (school, sites in order, legs).
+fn followup_section(s: &Season, plan: &FollowUp) -> String {
+    let mut out = String::from("<h2>Follow-up rounds</h2>");
+    out.push_str(
+        "<p>Each school's visits to the sites where its learners are placed, starting and ending at the school \
+         (nearest neighbour, then 2-opt; great-circle km). The order and the learners per visit are in \
+         followup.csv.</p>",
+    );
+    let rows: Vec<Vec<String>> = plan
+        .schools
+        .iter()
+        .map(|sp| {
+            let x = s.school(sp.school);
+            vec![
+                x.id.clone(),
+                x.name.clone(),
+                sp.sites().to_string(),
+                sp.rounds.len().to_string(),
+                format!("{:.1}", sp.total_km()),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["school", "name", "sites", "rounds", "km"], &rows));
+    for sp in plan.schools.iter().take(ROUND_MAPS) {
+        let x = s.school(sp.school);
+        let home = (x.location.lat, x.location.lon);
+        let school = MapLayer {
+            name: "school",
+            points: vec![home],
+            titles: vec![format!("school {} {}", x.id, x.name)],
+            radius: 6.0,
+            colour: PALETTE[7],
+        };
+        let mut sites =
+            MapLayer { name: "visit", points: Vec::new(), titles: Vec::new(), radius: 3.5, colour: PALETTE[2] };
+        let mut legs = Vec::new();
+        for (ri, round) in sp.rounds.iter().enumerate() {
+            let mut at = home;
+            for (vi, v) in round.visits.iter().enumerate() {
+                let wl = s.workplace(v.workplace).location;
+                let here = (wl.lat, wl.lon);
+                legs.push((at, here));
+                sites.points.push(here);
+                sites.titles.push(format!(
+                    "round {}, visit {}: {} ({} learner{})",
+                    ri + 1,
+                    vi + 1,
+                    site_words(s, v.workplace),
+                    v.learners.len(),
+                    if v.learners.len() == 1 { "" } else { "s" }
+                ));
+                at = here;
+            }
+            legs.push((at, home));
+        }
+        let caption = format!("{} {}: {} sites, {:.1} km", x.id, x.name, sp.sites(), sp.total_km());
+        let small = figure(&svg::map(&[sites, school], &legs), &caption);
+        out.push_str(&format!("<div style=\"display:inline-block;width:360px;vertical-align:top\">{small}</div>"));
+    }
+    if plan.schools.len() > ROUND_MAPS {
+        out.push_str(&format!("<p>Maps of the first {ROUND_MAPS} schools; all rounds are in followup.csv.</p>"));
+    }
+    out
 }

@@ -239,6 +239,7 @@ mod tests {
                 pair("L2", "W0", 40.0),
                 pair("L1", "W1", 60.0),
             ]),
+            outcomes: None,
         };
         from_doc(doc).unwrap().season
     }

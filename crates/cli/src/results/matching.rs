@@ -69,10 +69,13 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     };
     let absent =
         super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
+    let visits = how.files.visits_per_day.map(|n| n as usize);
+    let followup = super::followup::plan(season, run.candidates(), run.assignment(), visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {
         season,
         candidates: run.candidates(),
         assignment: run.assignment(),
+        followup: &followup,
         reasons,
         policy: how.policy.name(),
         proof_line: &proof_line,
@@ -98,6 +101,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         reasons,
         changes: None,
         advice: advice.as_ref(),
+        followup: &followup,
     };
     super::write_result(dir, &outcome, &summary, &how.files)?;
     super::write_certificate(dir, season, run.constraints(), run.solved())

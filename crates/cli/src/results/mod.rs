@@ -6,6 +6,7 @@
 mod advice;
 mod by_school;
 pub mod compare;
+pub mod followup;
 mod matching;
 mod summary;
 mod tables;
@@ -31,6 +32,8 @@ pub struct Outcome<'a> {
     pub changes: Option<&'a [PlacementChange]>,
     /// The waiting list and recruitment advice (max-fit only).
     pub advice: Option<&'a Advice>,
+    /// The schools' visiting rounds (followup.csv; [`followup::plan`]).
+    pub followup: &'a dualmatch::followup::FollowUp,
 }
 
 /// Who a file is for: the coordinator, who sees every learner, or one
@@ -102,6 +105,7 @@ pub fn write_certificate(
 fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
     let mut list =
         vec![tables::placements(r.season, r.candidates, r.solved, to), tables::unplaced_table(r.season, r.reasons, to)];
+    list.push(followup::table(r.season, r.followup, to));
     if let Some(changes) = r.changes {
         let s = r.season;
         list.push(tables::changes_table(s, changes, move |l| to.sees(s, l)));

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use dualmatch::{Candidates, LearnerId, PlacementChange, Season, Unplaced, WorkplaceId};
-use dualmatch_core::scoring::COMPONENT_NAMES;
+use dualmatch_core::scoring::{COMPONENT_NAMES, TRUST};
 use dualmatch_optimiser::network::{self, Solved};
 use dualmatch_optimiser::unplaced::{Describe, DescribeFor};
 
@@ -12,11 +12,12 @@ use super::Audience;
 use crate::output::{Kind, Table};
 
 /// The columns of a candidate pair, as in candidates.csv and placements.csv:
-/// learner, workplace, programme, score, the components, distance_km.
-pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
+/// learner, workplace, programme, score, the components (with trust when the
+/// candidates have it: a season with an outcomes.csv), distance_km.
+pub(crate) fn pair_columns(c: &Candidates) -> Vec<(&'static str, Kind)> {
     let mut columns = vec![("learner", Kind::Text), ("workplace", Kind::Text), ("programme", Kind::Text)];
     columns.push(("score", Kind::Number));
-    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.extend(component_columns(c));
     columns.push(("distance_km", Kind::Number));
     columns
 }
@@ -25,7 +26,7 @@ pub(crate) fn pair_columns() -> Vec<(&'static str, Kind)> {
 /// dualmatch: [`Table::write_csv`]). Learners in season order, best first.
 /// Scores are exact: candidates.csv is read back by `match --candidates`.
 pub fn write_candidates(w: &mut dyn Write, s: &Season, c: &Candidates) -> std::io::Result<()> {
-    let table = Table::new("candidates", pair_columns(), |sink| {
+    let table = Table::new("candidates", pair_columns(c), |sink| {
         for li in 0..s.learners().len() {
             let l = LearnerId::from_index(li);
             for i in c.of(l) {
@@ -49,11 +50,20 @@ pub(crate) fn pair_row(s: &Season, c: &Candidates, l: LearnerId, i: usize) -> Ve
         format!("{}", c.score[i]),
     ];
     match &c.components {
-        Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| format!("{x:.4}"))),
+        Some(cols) => {
+            let comps = cols.get(i);
+            rec.extend(comps.to_array().iter().chain(&comps.trust).map(|x| format!("{x:.4}")));
+        }
         None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
     }
     rec.push(format!("{:.2}", c.distance_km[i]));
     rec
+}
+
+/// The component columns of `c`: the five, and trust when `c` has it.
+fn component_columns(c: &Candidates) -> impl Iterator<Item = (&'static str, Kind)> {
+    let trust = c.components.as_ref().is_some_and(|k| k.trust.is_some());
+    COMPONENT_NAMES.iter().copied().chain(trust.then_some(TRUST)).map(|n| (n, Kind::Number))
 }
 
 /// A score as people read it: two decimals (exact values are in summary.json
@@ -79,7 +89,7 @@ pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solve
         ("programme_name", Kind::Text),
         ("score", Kind::Number),
     ];
-    columns.extend(COMPONENT_NAMES.iter().map(|n| (*n, Kind::Number)));
+    columns.extend(component_columns(c));
     columns.extend([("distance_km", Kind::Number), ("school", Kind::Text), ("school_name", Kind::Text)]);
     Table::new("placements", columns, move |sink| {
         for (li, p) in solved.assignment.placement.iter().enumerate() {
@@ -97,7 +107,10 @@ pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solve
                 display_score(c.score[i]),
             ];
             match &c.components {
-                Some(cols) => rec.extend(cols.get(i).to_array().iter().map(|x| display_score(*x))),
+                Some(cols) => {
+                    let comps = cols.get(i);
+                    rec.extend(comps.to_array().iter().chain(&comps.trust).map(|x| display_score(*x)));
+                }
                 None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
             }
             rec.extend([display_km(f64::from(c.distance_km[i])), school.id.clone(), school.name.clone()]);

@@ -19,7 +19,8 @@ use crate::season::{Learner, Screening, Season};
 /// by group id; learners are in id order.
 ///
 /// Per pair this takes 16 bytes (group, score, distance) plus 20 bytes of
-/// component columns when present.
+/// component columns when present (24 with the trust column of a season
+/// with an `outcomes.csv`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Candidates {
     /// Row starts: the candidates of learner `l` are `offsets[l]..offsets[l + 1]`;
@@ -51,6 +52,8 @@ pub struct ComponentColumns {
     pub partnership: Vec<f32>,
     /// Preference, see [`preference_fit`].
     pub preference: Vec<f32>,
+    /// Trust, see [`super::trust_fit`]; `None` when the season has no `outcomes.csv`.
+    pub trust: Option<Vec<f32>>,
 }
 
 impl ComponentColumns {
@@ -62,6 +65,7 @@ impl ComponentColumns {
             capacity: f64::from(self.capacity[i]),
             partnership: f64::from(self.partnership[i]),
             preference: f64::from(self.preference[i]),
+            trust: self.trust.as_ref().map(|t| f64::from(t[i])),
         }
     }
 }
@@ -136,15 +140,18 @@ impl Candidates {
         let mut group = vec![GroupId(0); total];
         let mut score = vec![0.0f64; total];
         let mut distance_km = vec![0.0f32; total];
-        let mut comps: [Vec<f32>; 5] = std::array::from_fn(|_| vec![0.0f32; total]);
+        // The sixth column, trust, only for a season with an outcomes.csv.
+        let has_trust = season.history().is_some();
+        let col_len = |k: usize| if k < 5 || has_trust { total } else { 0 };
+        let mut comps: [Vec<f32>; 6] = std::array::from_fn(|k| vec![0.0f32; col_len(k)]);
         let mut parts = Vec::with_capacity(n.div_ceil(CHUNK));
         {
             let mut g_rest = group.as_mut_slice();
             let mut s_rest = score.as_mut_slice();
             let mut d_rest = distance_km.as_mut_slice();
-            let mut c_rest: [&mut [f32]; 5] = {
-                let [a, b, c, d, e] = &mut comps;
-                [a.as_mut_slice(), b, c, d, e]
+            let mut c_rest: [&mut [f32]; 6] = {
+                let [a, b, c, d, e, f] = &mut comps;
+                [a.as_mut_slice(), b, c, d, e, f]
             };
             for start in (0..n).step_by(CHUNK) {
                 let end = (start + CHUNK).min(n);
@@ -155,8 +162,9 @@ impl Candidates {
                 g_rest = g2;
                 s_rest = s3;
                 d_rest = d2;
-                let cs: [&mut [f32]; 5] = std::array::from_fn(|k| {
-                    let (head, tail) = std::mem::take(&mut c_rest[k]).split_at_mut(len);
+                let cs: [&mut [f32]; 6] = std::array::from_fn(|k| {
+                    let (head, tail) =
+                        std::mem::take(&mut c_rest[k]).split_at_mut(if col_len(k) == 0 { 0 } else { len });
                     c_rest[k] = tail;
                     head
                 });
@@ -177,17 +185,21 @@ impl Candidates {
                     for (col, v) in part.comps.iter_mut().zip(r.components.to_array()) {
                         col[at] = v as f32;
                     }
+                    if let Some(t) = r.components.trust {
+                        part.comps[5][at] = t as f32;
+                    }
                     at += 1;
                 }
             }
         });
-        let [readiness, location, capacity, partnership, preference] = comps;
+        let [readiness, location, capacity, partnership, preference, trust] = comps;
+        let trust = has_trust.then_some(trust);
         Candidates {
             offsets,
             group,
             score,
             distance_km,
-            components: Some(ComponentColumns { readiness, location, capacity, partnership, preference }),
+            components: Some(ComponentColumns { readiness, location, capacity, partnership, preference, trust }),
         }
     }
 
@@ -322,7 +334,7 @@ struct Part<'a> {
     group: &'a mut [GroupId],
     score: &'a mut [f64],
     distance: &'a mut [f32],
-    comps: [&'a mut [f32]; 5],
+    comps: [&'a mut [f32]; 6],
 }
 
 /// Per-season context for scoring pairs.
@@ -398,15 +410,25 @@ impl<'a> Scorer<'a> {
             None => location_from_km(distance_km, self.weights.location_half_km),
         };
         let learner_rank = l.preference_rank(wid).map(|k| k as usize);
+        let history = self.season.history();
+        let partnership = match history {
+            Some(h) if h.school_has_history(l.school) => continuity_fit(partner, h.years(l.school, wid)),
+            _ => partnership_fit(partner),
+        };
+        let trust = history.map(|h| {
+            let pair = h.pair(l.school, wid).map(|p| p.tally).unwrap_or_default();
+            trust_fit(h.site(wid), pair, h.prior(), self.weights.trust_prior_strength)
+        });
         let c = Components {
             readiness: readiness_fit(l.readiness, min_readiness),
             location,
             capacity,
-            partnership: partnership_fit(partner),
+            partnership,
             preference: preference_fit(
                 preference_side(learner_rank, l.preferences.len()),
                 preference_side(site_rank, site_len),
             ),
+            trust,
         };
         (c, minutes)
     }

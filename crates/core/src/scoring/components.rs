@@ -1,15 +1,24 @@
-//! The five scored components of a learner–site pair, each in `[0, 1]`, and
-//! the optional travel-time table that feeds the location component.
+//! The five scored components of a learner–site pair, each in `[0, 1]`, the
+//! sixth, `trust`, present only for a season with an `outcomes.csv`, and the
+//! optional travel-time table that feeds the location component.
 //!
 //! Every formula is a small pure function here so that it can be tested and
 //! documented on its own; `docs/scoring.md` gives the same formulas with the
 //! reasoning behind them.
 
 use crate::ids::{LearnerId, WorkplaceId};
+use crate::season::Tally;
 
 /// The names of the components, in the order of [`Components::to_array`] and
 /// of the columns in [`super::ComponentColumns`].
 pub const COMPONENT_NAMES: [&str; 5] = ["readiness", "location", "capacity", "partnership", "preference"];
+
+/// The name of the sixth component, present only when the season has an
+/// `outcomes.csv` (see [`trust_fit`]).
+pub const TRUST: &str = "trust";
+
+/// Seasons of working together at which [`continuity_fit`] reaches 1.
+pub const CONTINUITY_FULL_YEARS: f64 = 3.0;
 
 /// The value of a preference side that does not rank (see [`preference_side`]),
 /// and so the preference component when neither side ranks.
@@ -30,6 +39,10 @@ pub struct Components {
     pub partnership: f64,
     /// Mutual ranking; see [`preference_fit`].
     pub preference: f64,
+    /// Completion record of the site, and of the school at the site, from
+    /// past seasons (see [`trust_fit`]); `None` when the season has no
+    /// `outcomes.csv`, and then it is not part of the score at all.
+    pub trust: Option<f64>,
 }
 
 impl Components {
@@ -38,9 +51,9 @@ impl Components {
         [self.readiness, self.location, self.capacity, self.partnership, self.preference]
     }
 
-    /// Components from values in the order of [`COMPONENT_NAMES`].
+    /// Components from values in the order of [`COMPONENT_NAMES`] (no trust).
     pub fn from_array(a: [f64; 5]) -> Self {
-        Components { readiness: a[0], location: a[1], capacity: a[2], partnership: a[3], preference: a[4] }
+        Components { readiness: a[0], location: a[1], capacity: a[2], partnership: a[3], preference: a[4], trust: None }
     }
 }
 
@@ -135,6 +148,58 @@ pub fn partnership_fit(is_partner: bool) -> f64 {
     } else {
         0.0
     }
+}
+
+/// Partnership for a school with history in `outcomes.csv`: the listed
+/// partnership and the years of working together count half each,
+///
+/// ```text
+/// partnership = (listed + min(years, 3) / 3) / 2      listed: 1 if the site lists the school, else 0
+/// ```
+///
+/// so a listed partner of three seasons or more scores 1, a listed partner
+/// without history 0.5, and a site the school has worked with for a season
+/// without listing it 1/6. A school with no row in `outcomes.csv` (and every
+/// school of a season without one) keeps [`partnership_fit`].
+pub fn continuity_fit(is_partner: bool, years: usize) -> f64 {
+    (partnership_fit(is_partner) + (years as f64).min(CONTINUITY_FULL_YEARS) / CONTINUITY_FULL_YEARS) / 2.0
+}
+
+/// The completion rate of `completed` out of `finished` agreements as a
+/// Bayesian average with `prior` worth `strength` agreements:
+///
+/// ```text
+/// rate = (completed + strength * prior) / (finished + strength)
+/// ```
+///
+/// With no history it is the prior; every finished agreement moves it
+/// towards the observed rate. A non-positive or non-finite `strength` falls
+/// back to [`super::Weights::DEFAULT_TRUST_PRIOR_STRENGTH`].
+pub fn bayes_rate(completed: u32, finished: u32, prior: f64, strength: f64) -> f64 {
+    let m =
+        if strength.is_finite() && strength > 0.0 { strength } else { super::Weights::DEFAULT_TRUST_PRIOR_STRENGTH };
+    ((f64::from(completed) + m * prior) / (f64::from(finished) + m)).clamp(0.0, 1.0)
+}
+
+/// Trust: how often agreements at the site, and the school's agreements at
+/// the site, were completed in past seasons, from `outcomes.csv`. Two
+/// Bayesian averages ([`bayes_rate`]) with prior strength `m`, the second
+/// shrunk towards the first:
+///
+/// ```text
+/// p0        = completed / finished over every site of the season   (1 when none finished)
+/// site      = (c_site + m * p0) / (n_site + m)
+/// trust     = (c_pair + m * site) / (n_pair + m)
+/// ```
+///
+/// where `c` counts completed and `n` finished (completed + ended early)
+/// agreements, of every school at the site and of the learner's school at
+/// the site. Ongoing agreements do not count. A site with no history sits
+/// at the prior `p0`, so a new site is not punished; a site with many early
+/// endings sinks below it, one with many completions rises above it.
+pub fn trust_fit(site: Tally, pair: Tally, prior: f64, strength: f64) -> f64 {
+    let site_rate = bayes_rate(site.completed, site.finished(), prior, strength);
+    bayes_rate(pair.completed, pair.finished(), site_rate, strength)
 }
 
 /// One side of the preference component.

@@ -48,6 +48,9 @@ pub struct ExplainedCandidate {
     /// The points each component adds to the score, in the order of
     /// [`super::COMPONENT_NAMES`] (see [`Weights::contributions`]).
     pub contributions: [f64; 5],
+    /// The points the trust component adds (see [`Weights::trust_contribution`]);
+    /// `None` when the season has no `outcomes.csv`.
+    pub trust_points: Option<f64>,
     /// Great-circle distance, km.
     pub distance_km: f64,
     /// The travel time used for the location component, when known.
@@ -212,6 +215,7 @@ pub fn explain(
             score: r.score,
             components: r.components,
             contributions: weights.contributions(&r.components),
+            trust_points: weights.trust_contribution(&r.components),
             distance_km: r.distance_km,
             travel_minutes: r.travel_minutes,
         })

@@ -13,7 +13,9 @@
 //!   learner's longest commute. Hard: a pair that fails one is never a candidate.
 //! - Components ([`Components`]), each in `[0, 1]`: [`readiness_fit`],
 //!   location ([`location_from_km`], or [`location_from_minutes`] with
-//!   [`TravelTimes`]), [`capacity_fit`], [`partnership_fit`], [`preference_fit`].
+//!   [`TravelTimes`]), [`capacity_fit`], [`partnership_fit`] (or
+//!   [`continuity_fit`] for a school with history), [`preference_fit`]; and
+//!   [`trust_fit`] only for a season with an `outcomes.csv`.
 //! - Score ([`Weights::score`]): `100 * Σ w_i c_i / Σ w_i`, 0 to 100.
 //! - [`Candidates::generate`] never looks at all learner × site pairs: sites
 //!   are bucketed by programme in a 3-D R-tree over unit vectors, and each
@@ -36,8 +38,9 @@ mod tests;
 
 pub use candidates::{Candidates, ComponentColumns};
 pub use components::{
-    capacity_fit, location_from_km, location_from_minutes, partnership_fit, preference_fit, preference_side,
-    readiness_fit, Components, TravelTimes, COMPONENT_NAMES, NEUTRAL_PREFERENCE,
+    bayes_rate, capacity_fit, continuity_fit, location_from_km, location_from_minutes, partnership_fit, preference_fit,
+    preference_side, readiness_fit, trust_fit, Components, TravelTimes, COMPONENT_NAMES, CONTINUITY_FULL_YEARS,
+    NEUTRAL_PREFERENCE, TRUST,
 };
 pub use estimate::{PairEstimate, TooManyPairs, BYTES_PER_PAIR, DEFAULT_MAX_PAIRS};
 pub use explain::{explain, ExplainedCandidate, Explanation, RejectedSites, SiteReason};

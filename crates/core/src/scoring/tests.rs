@@ -8,7 +8,7 @@ use super::*;
 use crate::geo::{haversine_km, GeoPoint};
 use crate::ids::*;
 use crate::season::doc::*;
-use crate::season::{Screening, Season};
+use crate::season::{Screening, Season, Tally};
 
 // ---------------------------------------------------------------- helpers
 
@@ -57,6 +57,17 @@ fn season_of(
     workplaces: Vec<WorkplaceRec>,
     recognitions: Vec<RecognitionRec>,
 ) -> Season {
+    season_with_outcomes(programmes, learners, workplaces, recognitions, None)
+}
+
+/// [`season_of`] with an `outcomes.csv`.
+fn season_with_outcomes(
+    programmes: usize,
+    learners: Vec<LearnerRec>,
+    workplaces: Vec<WorkplaceRec>,
+    recognitions: Vec<RecognitionRec>,
+    outcomes: Option<Vec<OutcomeRec>>,
+) -> Season {
     let doc = SeasonDoc {
         programmes: (1..=programmes)
             .map(|i| ProgrammeRec { id: format!("P{i}"), name: format!("Programme {i}"), row: 0 })
@@ -69,6 +80,7 @@ fn season_of(
         workplaces,
         recognitions,
         candidates: None,
+        outcomes,
     };
     match crate::season::from_doc(doc) {
         Ok(l) => l.season,
@@ -280,7 +292,7 @@ fn score_is_the_weighted_mean_scaled_to_100() {
     let all = Components::from_array([1.0; 5]);
     assert!((w.score(&all) - 100.0).abs() < 1e-9);
     assert_eq!(w.score(&Components::default()), 0.0);
-    let c = Components { readiness: 1.0, location: 0.5, capacity: 1.0, partnership: 0.0, preference: 0.5 };
+    let c = Components { readiness: 1.0, location: 0.5, capacity: 1.0, partnership: 0.0, preference: 0.5, trust: None };
     let expect = 100.0 * (1.0 + 2.0 * 0.5 + 0.5 + 0.0 + 1.5 * 0.5) / 6.0;
     assert!((w.score(&c) - expect).abs() < 1e-9);
     let parts = w.contributions(&c);
@@ -486,6 +498,7 @@ fn user_candidates_keep_given_scores_drop_gate_failures_and_sort() {
                     })
                     .collect(),
             ),
+            outcomes: None,
         };
         crate::season::from_doc(doc).unwrap().season
     };
@@ -586,6 +599,7 @@ fn random_doc(seed: u64, learners: usize, sites: usize, programmes: usize) -> Se
         workplaces: ws,
         recognitions: recs,
         candidates: None,
+        outcomes: None,
     }
 }
 
@@ -737,4 +751,133 @@ proptest! {
         let fast = super::index::Here::new(a).distance_km(&super::index::Here::new(b));
         prop_assert_eq!(fast.to_bits(), haversine_km(a, b).to_bits());
     }
+}
+
+// ---------------------------------------------------------------- trust (outcomes.csv)
+
+/// `n` outcome rows of school `school` at `site`, one per season `2020`, `2021`, ….
+fn outcomes(school: &str, site: &str, outcome: Outcome, n: usize) -> Vec<OutcomeRec> {
+    (0..n)
+        .map(|i| OutcomeRec {
+            season: format!("{}", 2020 + i),
+            learner: format!("old{i}"),
+            workplace: site.into(),
+            programme: "P1".into(),
+            school: school.into(),
+            outcome,
+            reason: None,
+            row: 0,
+        })
+        .collect()
+}
+
+/// Three identical sites next to learner L1 (school S1): W1 with many early
+/// endings, W2 with as many completions, W3 with no history.
+fn trust_season(history: Option<Vec<OutcomeRec>>) -> Season {
+    let sites = vec![site("W1", GENT), site("W2", GENT), site("W3", GENT)];
+    let recs = vec![rec("W1", "P1", 1), rec("W2", "P1", 1), rec("W3", "P1", 1)];
+    season_with_outcomes(1, vec![learner("L1", "P1", GENT, 10.0, 1)], sites, recs, history)
+}
+
+/// The components and score of L1's candidate at `site`.
+fn pair_of(s: &Season, c: &Candidates, site: &str) -> (Components, f64) {
+    let i = c.of(l(s, "L1")).find(|&i| s.group(c.group[i]).workplace == w(s, site)).unwrap();
+    (c.components.as_ref().unwrap().get(i), c.score[i])
+}
+
+#[test]
+fn early_endings_lower_trust_below_completions_and_a_site_without_history_sits_at_the_prior() {
+    // Another school's record, so that L1's school S1 has no history and partnership stays as it was.
+    let mut rows = outcomes("S2", "W1", Outcome::EndedEarly, 6);
+    rows.extend(outcomes("S2", "W2", Outcome::Completed, 6));
+    let s = trust_season(Some(rows));
+    let h = s.history().unwrap();
+    assert_eq!(h.prior(), 0.5, "6 completed of 12 finished");
+    let c = Candidates::generate(&s, &Weights::default(), None);
+    let (c1, s1) = pair_of(&s, &c, "W1");
+    let (c2, s2) = pair_of(&s, &c, "W2");
+    let (c3, s3) = pair_of(&s, &c, "W3");
+    let (t1, t2, t3) = (c1.trust.unwrap(), c2.trust.unwrap(), c3.trust.unwrap());
+    assert!(t1 < t3 && t3 < t2, "{t1} {t3} {t2}");
+    assert!((t3 - h.prior()).abs() < 1e-6, "no history: the prior, {t3}");
+    assert!(s1 < s3 && s3 < s2, "the score follows trust: {s1} {s3} {s2}");
+    // The same by the formula: W1's site rate (0 + 5*0.5)/(6 + 5); S1 has no record of its own there.
+    assert!((t1 - 2.5 / 11.0).abs() < 1e-6, "{t1}");
+    assert_eq!([c1.partnership, c2.partnership, c3.partnership], [0.0; 3]);
+
+    // S1 itself worked with W1 for six seasons: its partnership uses the years, and
+    // its own early endings pull trust below the site rate.
+    let s = trust_season(Some(outcomes("S1", "W1", Outcome::EndedEarly, 6)));
+    let c = Candidates::generate(&s, &Weights::default(), None);
+    let (c1, c3) = (pair_of(&s, &c, "W1").0, pair_of(&s, &c, "W3").0);
+    assert!((c1.partnership - continuity_fit(false, 6)).abs() < 1e-6, "{}", c1.partnership);
+    assert_eq!(c3.partnership, continuity_fit(false, 0));
+    assert_eq!(s.history().unwrap().prior(), 0.0);
+    assert!(c1.trust.unwrap() <= c3.trust.unwrap());
+}
+
+#[test]
+fn a_season_without_outcomes_scores_exactly_as_the_five_component_formula() {
+    let s = trust_season(None);
+    let c = Candidates::generate(&s, &Weights::default(), None);
+    assert!(c.components.as_ref().unwrap().trust.is_none());
+    let w8 = Weights::default();
+    for i in 0..c.len() {
+        let k = c.components.as_ref().unwrap().get(i);
+        let a = k.to_array();
+        let expect = 100.0
+            * (w8.readiness * a[0]
+                + w8.location * a[1]
+                + w8.capacity * a[2]
+                + w8.partnership * a[3]
+                + w8.preference * a[4])
+            / (w8.readiness + w8.location + w8.capacity + w8.partnership + w8.preference);
+        assert!((c.score[i] - expect).abs() < 1e-4, "{} vs {expect}", c.score[i]);
+    }
+    // With history, the trust weight joins: the same pair scores differently.
+    let t = trust_season(Some(outcomes("S1", "W1", Outcome::EndedEarly, 3)));
+    let ct = Candidates::generate(&t, &Weights::default(), None);
+    assert_ne!(pair_of(&s, &c, "W1").1, pair_of(&t, &ct, "W1").1);
+}
+
+#[test]
+fn more_completions_never_lower_trust_and_more_early_endings_never_raise_it() {
+    proptest!(|(c in 0u32..50, e in 0u32..50, pc in 0u32..20, pe in 0u32..20, prior in 0.0f64..=1.0, m in 0.5f64..20.0)| {
+        let site = Tally { completed: c, ended_early: e, ongoing: 0 };
+        let pair = Tally { completed: pc, ended_early: pe, ongoing: 0 };
+        let t = trust_fit(site, pair, prior, m);
+        prop_assert!((0.0..=1.0).contains(&t));
+        let more_c = trust_fit(Tally { completed: c + 1, ..site }, Tally { completed: pc + 1, ..pair }, prior, m);
+        let more_e = trust_fit(Tally { ended_early: e + 1, ..site }, Tally { ended_early: pe + 1, ..pair }, prior, m);
+        prop_assert!(more_c >= t - 1e-12 && more_e <= t + 1e-12);
+        let empty = Tally::default();
+        prop_assert!((trust_fit(empty, empty, prior, m) - prior).abs() < 1e-12);
+    });
+}
+
+#[test]
+fn an_outcome_at_an_unknown_school_is_an_error_and_at_a_gone_site_one_warning() {
+    let mut rows = outcomes("S9", "W1", Outcome::Completed, 1);
+    rows[0].row = 2;
+    let sites = vec![site("W1", GENT)];
+    let doc = |rows| SeasonDoc {
+        programmes: vec![ProgrammeRec { id: "P1".into(), name: "P".into(), row: 0 }],
+        schools: vec![SchoolRec { id: "S1".into(), name: "S".into(), lat: GENT.0, lon: GENT.1, row: 0 }],
+        learners: vec![learner("L1", "P1", GENT, 10.0, 1)],
+        workplaces: sites.clone(),
+        recognitions: vec![rec("W1", "P1", 1)],
+        candidates: None,
+        outcomes: Some(rows),
+    };
+    let err = crate::season::from_doc(doc(rows)).unwrap_err().to_string();
+    let d = crate::season::from_doc(doc(outcomes("S9", "W1", Outcome::Completed, 1))).unwrap_err();
+    let text = d.diagnostics().unwrap().to_string();
+    assert!(text.contains("outcomes.csv") && text.contains("unknown school \"S9\""), "{err}: {text}");
+    let mut gone = outcomes("S1", "W7", Outcome::Completed, 4);
+    gone.extend(outcomes("S1", "W1", Outcome::Completed, 1));
+    let loaded = crate::season::from_doc(doc(gone)).unwrap();
+    let warnings = loaded.warnings.to_string();
+    assert_eq!(loaded.warnings.iter().count(), 1, "{warnings}");
+    assert!(warnings.contains("4 row(s) name a workplace that is not in workplaces.csv"), "{warnings}");
+    assert_eq!(loaded.season.history().unwrap().site(WorkplaceId::from_index(0)).completed, 1);
 }

@@ -17,7 +17,9 @@ use super::components::Components;
 /// ```
 ///
 /// so scores are on the same 0..100 scale whatever the weights, comparable to
-/// scores a user brings in `candidates.csv`. Weights are relative: doubling all
+/// scores a user brings in `candidates.csv`. When the season has an
+/// `outcomes.csv`, `w_trust * trust` joins the sum above and `w_trust` the sum
+/// below; without one the formula is exactly the five-component one. Weights are relative: doubling all
 /// of them changes nothing. A weight of 0 switches a component off.
 ///
 /// Read from TOML with [`Weights::from_toml_str`]; every key is optional and
@@ -29,6 +31,8 @@ use super::components::Components;
 /// capacity = 0.5
 /// partnership = 1.0
 /// preference = 1.5
+/// trust = 1.0                  # only with an outcomes.csv
+/// trust_prior_strength = 5.0   # the prior counts as this many agreements
 /// location_half_km = 10.0      # location is 0.5 at this distance
 /// travel_half_minutes = 25.0   # ... or at this travel time, when known
 /// ```
@@ -46,6 +50,12 @@ pub struct Weights {
     pub partnership: f64,
     /// Weight of mutual ranking. Default 1.5.
     pub preference: f64,
+    /// Weight of the completion record from `outcomes.csv` (see
+    /// [`super::trust_fit`]); counts only for a season that has one. Default 1.
+    pub trust: f64,
+    /// How many agreements the prior completion rate is worth in
+    /// [`super::trust_fit`]. Default 5.
+    pub trust_prior_strength: f64,
     /// Distance in km at which the location component is 0.5 (it halves again
     /// with every further `location_half_km`). Default 10.
     pub location_half_km: f64,
@@ -59,6 +69,8 @@ impl Weights {
     pub const DEFAULT_LOCATION_HALF_KM: f64 = 10.0;
     /// Default [`Weights::travel_half_minutes`].
     pub const DEFAULT_TRAVEL_HALF_MINUTES: f64 = 25.0;
+    /// Default [`Weights::trust_prior_strength`].
+    pub const DEFAULT_TRUST_PRIOR_STRENGTH: f64 = 5.0;
 
     /// The weights of the components in the order of
     /// [`super::COMPONENT_NAMES`].
@@ -86,6 +98,8 @@ impl Weights {
             ("capacity", pick(&raw.capacity, d.capacity), Rule::Weight),
             ("partnership", pick(&raw.partnership, d.partnership), Rule::Weight),
             ("preference", pick(&raw.preference, d.preference), Rule::Weight),
+            ("trust", pick(&raw.trust, d.trust), Rule::Weight),
+            ("trust_prior_strength", pick(&raw.trust_prior_strength, d.trust_prior_strength), Rule::Scale),
             ("location_half_km", pick(&raw.location_half_km, d.location_half_km), Rule::Scale),
             ("travel_half_minutes", pick(&raw.travel_half_minutes, d.travel_half_minutes), Rule::Scale),
         ];
@@ -98,8 +112,10 @@ impl Weights {
             capacity: fields[2].1 .0,
             partnership: fields[3].1 .0,
             preference: fields[4].1 .0,
-            location_half_km: fields[5].1 .0,
-            travel_half_minutes: fields[6].1 .0,
+            trust: fields[5].1 .0,
+            trust_prior_strength: fields[6].1 .0,
+            location_half_km: fields[7].1 .0,
+            travel_half_minutes: fields[8].1 .0,
         };
         w.validate()?;
         Ok(w)
@@ -111,6 +127,8 @@ impl Weights {
         for (key, value) in super::COMPONENT_NAMES.iter().zip(self.to_array()) {
             Rule::Weight.check(key, value, None)?;
         }
+        Rule::Weight.check("trust", self.trust, None)?;
+        Rule::Scale.check("trust_prior_strength", self.trust_prior_strength, None)?;
         Rule::Scale.check("location_half_km", self.location_half_km, None)?;
         Rule::Scale.check("travel_half_minutes", self.travel_half_minutes, None)?;
         if self.to_array().iter().sum::<f64>() <= 0.0 {
@@ -124,19 +142,50 @@ impl Weights {
     /// [`Weights::validate`] to reject them); when no weight is above 0 the
     /// score is 0.
     pub fn score(&self, c: &Components) -> f64 {
-        let (w, total) = self.effective();
+        let (w, total) = self.effective_for(c);
         if total <= 0.0 {
             return 0.0;
         }
-        let sum: f64 = w.iter().zip(c.to_array()).map(|(w, c)| w * c).sum();
+        let mut sum: f64 = w.iter().zip(c.to_array()).map(|(w, c)| w * c).sum();
+        if let Some(t) = c.trust {
+            sum += self.trust_weight() * t;
+        }
         (100.0 * sum / total).clamp(0.0, 100.0)
+    }
+
+    /// The points (out of 100) the trust component adds to
+    /// [`Weights::score`]: `100 * w_trust * trust / Σ w_j`; `None` when the
+    /// pair has no trust component (no `outcomes.csv`).
+    pub fn trust_contribution(&self, c: &Components) -> Option<f64> {
+        let (_, total) = self.effective_for(c);
+        let t = c.trust?;
+        Some(if total > 0.0 { 100.0 * self.trust_weight() * t / total } else { 0.0 })
+    }
+
+    /// The trust weight, 0 when invalid.
+    fn trust_weight(&self) -> f64 {
+        if self.trust.is_finite() && self.trust > 0.0 {
+            self.trust
+        } else {
+            0.0
+        }
+    }
+
+    /// The five weights as in [`Weights::effective`] and the total, with the
+    /// trust weight added when `c` has a trust component.
+    fn effective_for(&self, c: &Components) -> ([f64; 5], f64) {
+        let (w, total) = self.effective();
+        match c.trust {
+            Some(_) => (w, total + self.trust_weight()),
+            None => (w, total),
+        }
     }
 
     /// The points (out of 100) each component adds to [`Weights::score`], in
     /// the order of [`super::COMPONENT_NAMES`]: `100 * w_i c_i / Σ w_j`. They
     /// add up to the score.
     pub fn contributions(&self, c: &Components) -> [f64; 5] {
-        let (w, total) = self.effective();
+        let (w, total) = self.effective_for(c);
         let mut out = [0.0; 5];
         if total > 0.0 {
             for (o, (w, c)) in out.iter_mut().zip(w.iter().zip(c.to_array())) {
@@ -161,6 +210,8 @@ impl Default for Weights {
             capacity: 0.5,
             partnership: 1.0,
             preference: 1.5,
+            trust: 1.0,
+            trust_prior_strength: Self::DEFAULT_TRUST_PRIOR_STRENGTH,
             location_half_km: Self::DEFAULT_LOCATION_HALF_KM,
             travel_half_minutes: Self::DEFAULT_TRAVEL_HALF_MINUTES,
         }
@@ -177,6 +228,8 @@ struct RawWeights {
     capacity: Option<toml::Spanned<f64>>,
     partnership: Option<toml::Spanned<f64>>,
     preference: Option<toml::Spanned<f64>>,
+    trust: Option<toml::Spanned<f64>>,
+    trust_prior_strength: Option<toml::Spanned<f64>>,
     location_half_km: Option<toml::Spanned<f64>>,
     travel_half_minutes: Option<toml::Spanned<f64>>,
 }
@@ -249,8 +302,9 @@ fn syntax_hint(message: &str) -> &'static str {
     if message.contains("the keys here are") {
         "check the spelling; each key is optional"
     } else {
-        "the weights file takes readiness, location, capacity, partnership and preference \
-         (numbers, 0 or more) and location_half_km and travel_half_minutes (numbers above 0), each optional"
+        "the weights file takes readiness, location, capacity, partnership, preference and trust \
+         (numbers, 0 or more) and location_half_km, travel_half_minutes and trust_prior_strength \
+         (numbers above 0), each optional"
     }
 }
 

@@ -257,6 +257,7 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
     let workplaces = workplaces(&mut rep, &doc, &keep_w, &ids, &mut names);
     let rec = recognitions(&mut rep, &doc, &ids, workplaces.len());
     let candidates = candidates(&mut rep, &doc, &ids, &rec, &learners, &programmes);
+    let history = history(&mut rep, &mut doc, &ids, schools.len(), workplaces.len());
 
     // Consistency warnings.
     let wp_groups = Csr::from_pairs(
@@ -288,7 +289,8 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
         prog_groups,
     };
     let groups = rec.groups;
-    let season = Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, index };
+    let season =
+        Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, history, index };
     let kept =
         |rows: Vec<u64>, keep: &[bool]| rows.into_iter().zip(keep).filter(|(_, k)| **k).map(|(r, _)| r).collect();
     let rows = plausible::Rows {
@@ -525,6 +527,57 @@ fn candidates(
         }
         list
     })
+}
+
+/// How many rows with a site that is not in this season one warning names.
+const GONE_SITE_EXAMPLES: usize = 3;
+
+/// The season's `outcomes.csv`, counted. The school of each row must be a
+/// school of the season (an unknown one is an error: a mistyped school would
+/// silently lose its history). A site that is not in this season is normal
+/// (sites close); such rows count nowhere and get one grouped warning.
+/// Learner, programme and season are free text.
+fn history(
+    rep: &mut Reporter,
+    doc: &mut SeasonDoc,
+    ids: &Ids,
+    schools: usize,
+    sites: usize,
+) -> Option<super::history::History> {
+    use TableName as T;
+    let records = doc.outcomes.take()?;
+    let mut resolved = Vec::with_capacity(records.len());
+    let mut gone: Vec<(String, u64)> = Vec::new();
+    for o in &records {
+        let s = rep.resolve(&ids.school, T::Schools, "school", &o.school, (T::Outcomes, o.row, "school"));
+        let w = super::model::by_id(&ids.workplace, &o.workplace);
+        if w.is_none() && !rep.out.is_broken(T::Workplaces, &o.workplace) {
+            gone.push((o.workplace.clone(), o.row));
+        }
+        resolved.push(s.zip(w));
+    }
+    if !gone.is_empty() {
+        let examples: Vec<String> = gone
+            .iter()
+            .take(GONE_SITE_EXAMPLES)
+            .map(|(w, row)| format!("{} ({})", q(w), rep.where_(T::Outcomes, *row)))
+            .collect();
+        let more = if gone.len() > GONE_SITE_EXAMPLES { ", …" } else { "" };
+        let mut d = rep.origin(T::Outcomes).whole(
+            Severity::Warning,
+            format!(
+                "{} row(s) name a workplace that is not in {}, for example {}{more}; they do not count for trust \
+                 or partnership (normal for a site that closed; correct the id if it is a typo)",
+                gone.len(),
+                rep.table_label(T::Workplaces),
+                examples.join(", ")
+            ),
+        );
+        d.field = Some("workplace".to_string());
+        rep.diags.push(d);
+    }
+    let mut it = resolved.into_iter();
+    Some(super::history::History::new(records, schools, sites, |_| it.next().flatten()))
 }
 
 /// Warns about workplaces that no recognition names.

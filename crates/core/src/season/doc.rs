@@ -41,6 +41,71 @@ impl Screening {
     }
 }
 
+/// How an agreement of a past season ended, in `outcomes.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The learner completed the placement.
+    Completed,
+    /// The agreement ended before its term.
+    EndedEarly,
+    /// Still running when the file was written: counts for the years of
+    /// partnership, not for the completion rate.
+    Ongoing,
+}
+
+impl Outcome {
+    /// The value as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::EndedEarly => "ended_early",
+            Outcome::Ongoing => "ongoing",
+        }
+    }
+
+    /// Parses `completed`, `ended_early` or `ongoing` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "completed" => Some(Outcome::Completed),
+            "ended_early" => Some(Outcome::EndedEarly),
+            "ongoing" => Some(Outcome::Ongoing),
+            _ => None,
+        }
+    }
+}
+
+/// A row of the optional `outcomes.csv`: how one agreement of a past (or
+/// the current) season ended.
+///
+/// `school` must name a school of the season and `workplace` is looked up
+/// among its sites (a site that is gone is normal: it only warns); `season`,
+/// `learner`, `programme` and `reason` are free text, since past learners
+/// are not in this season's `learners.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeRec {
+    /// The season the agreement belonged to, such as `2024-2025`.
+    pub season: String,
+    /// The learner's id in that season (free text; may be empty).
+    #[serde(default)]
+    pub learner: String,
+    /// The workplace site id.
+    pub workplace: String,
+    /// The programme id (free text; may be empty).
+    #[serde(default)]
+    pub programme: String,
+    /// The school id.
+    pub school: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why, free text such as `learner_not_ready` or `company_closed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
 /// A row of `programmes.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProgrammeRec {
@@ -177,6 +242,9 @@ pub struct SeasonDoc {
     /// The optional `candidates.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<CandidateRec>>,
+    /// The optional `outcomes.csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<Vec<OutcomeRec>>,
 }
 
 /// One table of a season, named as its CSV file stem and JSON key.
@@ -194,17 +262,20 @@ pub enum TableName {
     Recognitions,
     /// `candidates` (optional)
     Candidates,
+    /// `outcomes` (optional): how agreements of past seasons ended.
+    Outcomes,
 }
 
 impl TableName {
     /// Every table, in load order.
-    pub const ALL: [TableName; 6] = [
+    pub const ALL: [TableName; 7] = [
         TableName::Programmes,
         TableName::Schools,
         TableName::Learners,
         TableName::Workplaces,
         TableName::Recognitions,
         TableName::Candidates,
+        TableName::Outcomes,
     ];
 
     /// The JSON key and CSV file stem.
@@ -216,6 +287,7 @@ impl TableName {
             TableName::Workplaces => "workplaces",
             TableName::Recognitions => "recognitions",
             TableName::Candidates => "candidates",
+            TableName::Outcomes => "outcomes",
         }
     }
 
@@ -226,8 +298,33 @@ impl TableName {
 
     /// Whether a season may leave the table out.
     pub fn optional(self) -> bool {
-        matches!(self, TableName::Candidates)
+        matches!(self, TableName::Candidates | TableName::Outcomes)
     }
+}
+
+/// The header of `outcomes.csv`.
+pub const OUTCOME_COLUMNS: [&str; 7] = ["season", "learner", "workplace", "programme", "school", "outcome", "reason"];
+
+/// Writes outcome rows with the `outcomes.csv` header. Every cell goes
+/// through [`crate::text::csv_cell`], so that no id runs as a formula.
+pub fn write_outcomes<'a, W: Write>(
+    w: &mut csv::Writer<W>,
+    rows: impl IntoIterator<Item = &'a OutcomeRec>,
+) -> csv::Result<()> {
+    w.write_record(OUTCOME_COLUMNS)?;
+    for o in rows {
+        let cells = [
+            o.season.as_str(),
+            &o.learner,
+            &o.workplace,
+            &o.programme,
+            &o.school,
+            o.outcome.as_str(),
+            o.reason.as_deref().unwrap_or(""),
+        ];
+        w.write_record(cells.map(|c| crate::text::csv_cell(c).into_owned()))?;
+    }
+    Ok(())
 }
 
 fn list(items: &[String]) -> String {
@@ -242,7 +339,14 @@ fn coord(x: f64) -> String {
 impl SeasonDoc {
     /// The tables this document has (candidates only when present).
     pub fn tables(&self) -> Vec<TableName> {
-        TableName::ALL.into_iter().filter(|t| *t != TableName::Candidates || self.candidates.is_some()).collect()
+        TableName::ALL
+            .into_iter()
+            .filter(|t| match t {
+                TableName::Candidates => self.candidates.is_some(),
+                TableName::Outcomes => self.outcomes.is_some(),
+                _ => true,
+            })
+            .collect()
     }
 
     /// Writes one table as CSV with a header row. Lists are `;`-separated.
@@ -345,6 +449,7 @@ impl SeasonDoc {
                     .map_err(map)?;
                 }
             }
+            TableName::Outcomes => write_outcomes(&mut w, self.outcomes.iter().flatten()).map_err(map)?,
         }
         w.flush()
     }

@@ -66,6 +66,11 @@ pub(crate) fn normalise_doc(doc: &mut SeasonDoc) {
             normalise(s);
         }
     }
+    for r in doc.outcomes.iter_mut().flatten() {
+        for s in [&mut r.learner, &mut r.workplace, &mut r.programme, &mut r.school] {
+            normalise(s);
+        }
+    }
 }
 
 /// What two ids that look alike have in common: the id in lower case
@@ -159,6 +164,7 @@ mod tests {
                 row: 2,
             }],
             candidates: None,
+            outcomes: None,
         };
         let loaded = crate::season::from_doc(doc).expect("one programme, learner, site and tag");
         let s = loaded.season;

@@ -9,6 +9,7 @@
 mod build;
 pub mod diag;
 pub mod doc;
+pub mod history;
 mod ident;
 mod model;
 mod read;
@@ -17,7 +18,8 @@ mod xlsx;
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, Diagnostics, OriginKind, Position, Severity, TableOrigin};
-pub use doc::{SeasonDoc, TableName};
+pub use doc::{Outcome, OutcomeRec, SeasonDoc, TableName};
+pub use history::{History, PairHistory, Tally};
 pub use model::*;
 pub use xlsx::{
     MAX_XLSX_BYTES, MAX_XLSX_ENTRIES, MAX_XLSX_PART_BYTES, MAX_XLSX_RATIO, MAX_XLSX_TEXT_BYTES, MAX_XLSX_UNPACKED_BYTES,

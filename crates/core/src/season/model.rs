@@ -115,6 +115,7 @@ pub struct Season {
     pub(super) tags: Vec<String>,
     pub(super) priority_groups: Vec<String>,
     pub(super) candidates: Option<Vec<Candidate>>,
+    pub(super) history: Option<super::history::History>,
     pub(super) index: Index,
 }
 
@@ -206,6 +207,11 @@ impl Season {
     /// The user-supplied candidates, when the season has a `candidates.csv`.
     pub fn candidates(&self) -> Option<&[Candidate]> {
         self.candidates.as_deref()
+    }
+
+    /// What past seasons say (the season's `outcomes.csv`), when it has one.
+    pub fn history(&self) -> Option<&super::history::History> {
+        self.history.as_ref()
     }
 
     /// A learner by id.

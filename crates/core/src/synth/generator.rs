@@ -57,7 +57,7 @@ const STAGE_SITES: u64 = 5;
 const STAGE_LEARNER_PREFS: u64 = 6;
 const STAGE_SITE_PREFS: u64 = 7;
 
-fn stage_rng(seed: u64, stage: u64, chunk: u64) -> ChaCha8Rng {
+pub(super) fn stage_rng(seed: u64, stage: u64, chunk: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream((stage << 48) | chunk);
     rng
@@ -587,7 +587,7 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
         }
     }
 
-    SeasonDoc { programmes, schools, learners, workplaces, recognitions, candidates: None }
+    SeasonDoc { programmes, schools, learners, workplaces, recognitions, candidates: None, outcomes: None }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! ```
 
 mod generator;
+mod outcomes;
 mod regions;
 mod scenarios;
 
@@ -28,6 +29,7 @@ use std::str::FromStr;
 use regions::{Region, FLANDERS, GERMANY};
 
 pub use generator::generate;
+pub use outcomes::{early_end_probability, past_outcomes, PLACED_SHARE, TROUBLED_SHARE};
 pub use scenarios::{drop_seatless, scale_seats, scenarios, seat_ratio, BadScenario, Scenario};
 
 /// A named size of synthetic season.

@@ -170,6 +170,7 @@ impl TinySeason {
                     })
                     .collect(),
             ),
+            outcomes: None,
         }
     }
 }

@@ -45,7 +45,7 @@ pub(crate) const JSON_SNIFF_BYTES: usize = 64 << 10;
 pub(crate) struct ReadOutcome {
     /// Per table: ids of rows that were rejected, so that references to them
     /// do not produce a second, misleading "unknown id" error.
-    pub broken_ids: [HashSet<String>; 6],
+    pub broken_ids: [HashSet<String>; 7],
     /// Tables that could not be read at all (missing file, missing columns).
     pub unusable: HashSet<&'static str>,
     /// Where each table came from.

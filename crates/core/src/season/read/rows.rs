@@ -54,6 +54,8 @@ const WORKPLACES: &[Col] = &[
 ];
 const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), num("seats")];
 const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), num("score")];
+const OUTCOMES: &[Col] =
+    &[req("season"), req("learner"), req("workplace"), req("programme"), req("school"), req("outcome"), opt("reason")];
 
 /// The columns of each table, in the index order the parsers use.
 pub(crate) fn schema(table: TableName) -> &'static [Col] {
@@ -64,6 +66,7 @@ pub(crate) fn schema(table: TableName) -> &'static [Col] {
         TableName::Workplaces => WORKPLACES,
         TableName::Recognitions => RECOGNITIONS,
         TableName::Candidates => CANDIDATES,
+        TableName::Outcomes => OUTCOMES,
     }
 }
 
@@ -303,6 +306,25 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             };
             let rec = CandidateRec { learner, workplace, programme, score, row };
             doc.candidates.get_or_insert_with(Vec::new).push(rec);
+        }
+        TableName::Outcomes => {
+            let season = ctx.text(cells, 0);
+            // A past learner's id and the programme are free text and may be empty.
+            let learner = ctx.opt_text(cells, 1).unwrap_or_default();
+            let workplace = ctx.text(cells, 2);
+            let programme = ctx.opt_text(cells, 3).unwrap_or_default();
+            let school = ctx.text(cells, 4);
+            let ov = ctx.raw(cells, 5).to_string();
+            let outcome = match Outcome::parse(&ov) {
+                Some(o) => o,
+                None => {
+                    ctx.error(5, format!("{} is not an outcome; use completed, ended_early or ongoing", quoted(&ov)));
+                    Outcome::Ongoing
+                }
+            };
+            let reason = ctx.opt_text(cells, 6);
+            let rec = OutcomeRec { season, learner, workplace, programme, school, outcome, reason, row };
+            doc.outcomes.get_or_insert_with(Vec::new).push(rec);
         }
     }
 }
