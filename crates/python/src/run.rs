@@ -35,6 +35,9 @@ fn placement_columns<'py, 'a>(
     let (mut learner, mut workplace, mut programme, mut school) = (vec![], vec![], vec![], vec![]);
     let (mut score, mut distance) = (vec![], vec![]);
     let mut components: Vec<Vec<Option<f64>>> = vec![Vec::new(); COMPONENT_NAMES.len()];
+    // Trust is a column only for a season with an outcomes.csv.
+    let has_trust = c.components.as_ref().is_some_and(|cols| cols.trust.is_some());
+    let mut trust: Vec<Option<f64>> = Vec::new();
     for p in placements {
         learner.push(p.learner_id());
         workplace.push(p.workplace_id());
@@ -43,9 +46,13 @@ fn placement_columns<'py, 'a>(
         score.push(p.score());
         let i = p.candidate_index();
         distance.push(c.distance_km[i]);
-        let values = c.components.as_ref().map(|cols| cols.get(i).to_array());
+        let got = c.components.as_ref().map(|cols| cols.get(i));
+        let values = got.map(|g| g.to_array());
         for (k, col) in components.iter_mut().enumerate() {
             col.push(values.map(|v| v[k]));
+        }
+        if has_trust {
+            trust.push(got.and_then(|g| g.trust));
         }
     }
     let d = PyDict::new(py);
@@ -57,6 +64,9 @@ fn placement_columns<'py, 'a>(
     d.set_item("distance_km", distance)?;
     for (name, col) in COMPONENT_NAMES.iter().zip(components) {
         d.set_item(*name, col)?;
+    }
+    if has_trust {
+        d.set_item("trust", trust)?;
     }
     Ok(d)
 }

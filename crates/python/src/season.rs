@@ -310,6 +310,9 @@ impl PySeason {
         for (k, name) in COMPONENT_NAMES.iter().enumerate() {
             best.set_item(format!("{name}_points"), e.best.iter().map(|c| c.contributions[k]).collect::<Vec<_>>())?;
         }
+        if e.best.iter().any(|c| c.trust_points.is_some()) {
+            best.set_item("trust_points", e.best.iter().map(|c| c.trust_points).collect::<Vec<_>>())?;
+        }
         best.set_item("distance_km", e.best.iter().map(|c| c.distance_km).collect::<Vec<_>>())?;
         best.set_item("travel_minutes", e.best.iter().map(|c| c.travel_minutes).collect::<Vec<_>>())?;
         let d = PyDict::new(py);

@@ -10,7 +10,8 @@ NAMES = ("learners", "workplaces", "recognitions", "schools", "programmes")
 
 
 def frames_of(folder, **read):
-    return {name: pd.read_csv(folder / f"{name}.csv", **read) for name in NAMES}
+    names = NAMES + tuple(n for n in ("outcomes",) if (folder / f"{n}.csv").exists())
+    return {name: pd.read_csv(folder / f"{name}.csv", **read) for name in names}
 
 
 def test_frames_read_by_pandas_match_as_the_directory():
@@ -22,6 +23,8 @@ def test_frames_read_by_pandas_match_as_the_directory():
             a = season.match(policy=policy).placements
             b = direct.match(policy=policy).placements
             pd.testing.assert_frame_equal(a, b)
+    # The sample has an outcomes.csv, so its placements carry trust.
+    assert "trust" in direct.match().placements.columns
 
 
 def test_a_generated_season_round_trips_through_frames():

@@ -44,7 +44,7 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: The season's tables, in the order a season directory lists them.
-TABLES = ("programmes", "schools", "learners", "workplaces", "recognitions", "candidates")
+TABLES = ("programmes", "schools", "learners", "workplaces", "recognitions", "candidates", "outcomes")
 
 def policies() -> List[str]:
     """The names of the allocation policies (``max-fit``, ``stable``, ...)."""
@@ -141,6 +141,7 @@ class Season:
         programmes: pd.DataFrame,
         candidates: Optional[pd.DataFrame] = None,
         name: str = "frames",
+        outcomes: Optional[pd.DataFrame] = None,
     ) -> "Season":
         """A season from DataFrames with the columns of the CSV files
         (docs/format.md). Problems name the table as ``"learners (DataFrame)"``
@@ -153,6 +154,7 @@ class Season:
             schools=schools,
             programmes=programmes,
             candidates=candidates,
+            outcomes=outcomes,
         )
         return cls(_rs.from_csv_tables(_tables(frames)), name=name)
 
@@ -305,7 +307,8 @@ class _Outcome:
     def placements(self) -> pd.DataFrame:
         """One row per placed learner: learner, workplace, programme, school,
         score, distance_km, and the score's components (readiness, location,
-        capacity, partnership, preference; empty for supplied scores)."""
+        capacity, partnership, preference; empty for supplied scores), and
+        trust when the season has an outcomes.csv."""
         if self._placements is None:
             self._placements = pd.DataFrame(self._inner.placements())
         return self._placements.copy()
