@@ -857,7 +857,19 @@ fn solve_mip_component(
                 .filter_map(|&w| m.constraints.site_minimum(w).filter(|x| x.allow_empty).map(|x| (w, x.min)))
                 .collect();
             let pins = c.learners.iter().copied().filter(|&l| m.pinned_arc(l).is_some()).collect();
-            Err(Conflict::GroupOrNobody { sites, pins })
+            let mut schools: Vec<_> = c
+                .learners
+                .iter()
+                .filter_map(|&l| crate::short_lines::of_learner(m, l))
+                .filter(|r| r.max_sites != u32::MAX)
+                .map(|r| (r.school, r.max_sites))
+                .collect();
+            schools.sort_unstable();
+            schools.dedup();
+            match schools.is_empty() {
+                true => Err(Conflict::GroupOrNobody { sites, pins }),
+                false => Err(Conflict::ShortLines { schools, sites, pins }),
+            }
         }
         Err(e) => Err(Conflict::Solver(e.to_string())),
     }
