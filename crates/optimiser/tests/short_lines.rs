@@ -208,8 +208,9 @@ fn exact_policies_match_brute_force_on_tiny_seasons() {
     assert!(checked[0] > 100 && checked[1] > 0 && checked[2] > 100, "{checked:?}");
 }
 
-/// One school, 4 learners of one programme, 4 sites with `seats` seats each,
-/// every pair scoring 10 + learner + site.
+/// One school, 4 learners of one programme, 4 sites with `seats` seats each;
+/// learner `k` scores 20 at site `k` and 10 + site elsewhere (so without a
+/// limit each learner goes to a site of their own).
 fn four_learners(seats: u32) -> (TinySeason, Season) {
     let t = TinySeason {
         programmes: 1,
@@ -217,7 +218,7 @@ fn four_learners(seats: u32) -> (TinySeason, Season) {
         learners: (0..4).map(|_| learner(0, 0)).collect(),
         workplaces: (0..4).map(|_| (None, vec![])).collect(),
         recognitions: (0..4).map(|w| (w, 0, seats)).collect(),
-        candidates: (0..4).flat_map(|l| (0..4).map(move |w| (l, w, 10 + l as u32 + w as u32))).collect(),
+        candidates: (0..4).flat_map(|l| (0..4).map(move |w| (l, w, if w == l { 20 } else { 10 + w as u32 }))).collect(),
         lon_step: 0.0,
         max_commute_km: 50.0,
     };
@@ -274,12 +275,17 @@ fn two_seat_sites_place_all_4_at_2_sites() {
             let sol = solve::exact(&m, objective, solver).unwrap();
             assert_eq!(sol.assignment.placed(), 4, "{objective:?} {solver:?}");
             assert_eq!(sites_used(&m, &sol.assignment), 2, "{objective:?} {solver:?}");
-            // The best two sites (scores rise with the site).
+            // The best two sites: 20 + 20 + (10 + 2) + (10 + 3) at sites 2 and 3.
             let mut w: Vec<usize> = placed_of(&m, &sol.assignment).into_iter().map(|p| p.1).collect();
             w.sort_unstable();
             assert_eq!(w, vec![2, 2, 3, 3], "{objective:?} {solver:?}");
         }
     }
+    // Without the limit, each learner is at a site of their own.
+    let free = Constraints::none();
+    let m = PlacementModel::new(&s, &candidates, &free).unwrap();
+    let sol = solve::exact(&m, Objective::MaxFit, Solver::Auto).unwrap();
+    assert_eq!((sol.assignment.placed(), sites_used(&m, &sol.assignment)), (4, 4));
 }
 
 #[test]
@@ -332,4 +338,33 @@ fn a_penalty_prefers_partner_sites_until_the_score_outweighs_it() {
         let score = sol.assignment.total_score(&candidates);
         assert!((sol.proof.bound - score).abs() < 1e-9, "penalty {penalty}: {} vs {score}", sol.proof.bound);
     }
+}
+
+#[test]
+fn a_time_limit_keeps_a_placement_within_max_sites_and_a_valid_bound() {
+    use dualmatch_optimiser::network::{self, Pricing};
+    let mut kept = 0;
+    for seed in 0..120u64 {
+        let (t, partners, b) = random_case(seed);
+        let s = season_of(&t, &partners);
+        let c = constraints_of(&t, &s, &b);
+        let candidates = dualmatch_core::scoring::Candidates::from_season_candidates(&s).unwrap();
+        let Ok(m) = PlacementModel::new(&s, &candidates, &c) else { continue };
+        let Some(best) = brute(&s, &c, Objective::MaxFit) else { continue };
+        // A limit too short to search: the start placement (or better) is kept.
+        let limit = Some(std::time::Duration::from_nanos(1));
+        let Ok(sol) = network::solve_within(&m, Objective::MaxFit, Pricing::default(), limit) else { continue };
+        sol.assignment.check(&m).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let got = value(&s, &c, &placed_of(&m, &sol.assignment)).expect("max_sites kept");
+        assert!(got.1 <= best.1 + 1e-6, "seed {seed}: {got:?} above the optimum {best:?}");
+        // bound − score bounds the penalised objective's gap from above.
+        let score = sol.assignment.total_score(&candidates);
+        assert!(
+            sol.proof.bound - score >= best.1 - got.1 - 1e-6,
+            "seed {seed}: bound {} score {score}",
+            sol.proof.bound
+        );
+        kept += 1;
+    }
+    assert!(kept > 50, "{kept}");
 }
