@@ -594,6 +594,31 @@ mod tests {
     }
 
     #[test]
+    fn resolves_short_lines_and_defaults() {
+        let s = season();
+        let s1 = s.school_by_id("S1").unwrap();
+        let c = parse("[[school]]\nschool = \"S1\"\nmax_sites = 3\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: 3, new_site_penalty: 0.0 }]);
+        assert!(c.any_short_lines() && c.short_line(s1).is_some());
+        // `[defaults]` fills in the penalty of a school without its own ...
+        let c = parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nmax_sites = 3\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: 3, new_site_penalty: 2.5 }]);
+        let c = parse("[defaults]\nnew_site_penalty = 2.5\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: u32::MAX, new_site_penalty: 2.5 }]);
+        // ... but not of one with its own, even 0, and a rule that limits
+        // nothing is dropped.
+        let c = parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 0\n").unwrap();
+        assert!(c.short_lines.is_empty() && !c.any_short_lines());
+        // Floors and short lines of one school live side by side.
+        let c = parse(
+            "[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmin = 1\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 4\n",
+        )
+        .unwrap();
+        assert_eq!(c.school_bounds.len(), 1);
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: u32::MAX, new_site_penalty: 4.0 }]);
+    }
+
+    #[test]
     fn an_empty_file_is_no_constraints() {
         assert_eq!(parse("").unwrap(), Constraints::none());
     }
@@ -654,6 +679,20 @@ mod tests {
                 "site \"W1\" has two [[site]] entries",
             ),
             ("[[site]]\nworkplace = \"W1\"\nmin = 1\nallow_empty = \"yes\"\n", 4, "allow_empty: the text \"yes\" (in quotes) where true or false is expected"),
+            ("[[school]]\nschool = \"S1\"\nmax_sites = 0\n", 3, "max_sites = 0 for school \"S1\" allows no placement"),
+            ("[[school]]\nschool = \"S1\"\n\nnew_site_penalty = -1.0\n", 4, "new_site_penalty = -1 must be a finite number of 0 or more"),
+            ("[defaults]\nnew_site_penalty = nan\n", 2, "new_site_penalty = NaN must be a finite number of 0 or more"),
+            ("[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmax_sites = 2\n", 4, "max_sites counts the school's sites over all its programmes"),
+            ("[[school]]\nschool = \"S1\"\nmax = 2\n", 2, "sets min or max without `programme`"),
+            ("[[school]]\nschool = \"S1\"\n", 2, "[[school]] \"S1\" sets nothing"),
+            (
+                "[[school]]\nschool = \"S1\"\nmax_sites = 2\n[[school]]\nschool = \"S1\"\nmax_sites = 3\n",
+                5,
+                "school \"S1\" has two [[school]] entries without `programme`",
+            ),
+            ("[[school]]\nschool = \"S1\"\nmax_site = 2\n", 3, "unknown key `max_site`: did you mean `max_sites`?"),
+            ("[defaults]\nnew_site_penalti = 2.0\n", 2, "unknown key `new_site_penalti`: did you mean `new_site_penalty`?"),
+            ("[[school]]\nschool = \"S1\"\nmax_sites = \"8\"\n", 3, "write max_sites = 8 without quotes"),
         ];
         for (text, line, message) in cases {
             let (got_line, got) = error(text);
