@@ -607,7 +607,8 @@ mod tests {
         assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: u32::MAX, new_site_penalty: 2.5 }]);
         // ... but not of one with its own, even 0, and a rule that limits
         // nothing is dropped.
-        let c = parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 0\n").unwrap();
+        let c =
+            parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 0\n").unwrap();
         assert!(c.short_lines.is_empty() && !c.any_short_lines());
         // Floors and short lines of one school live side by side.
         let c = parse(

@@ -418,3 +418,25 @@ pub(crate) fn keys(raw: &crate::constraints::ConstraintsFile, text: &str, file: 
         .map(|(at, key)| ShortLineKey { file: file.to_string(), line: crate::constraints::line_of(text, at..at), key })
         .collect()
 }
+
+/// Mean distinct sites per school with a placement (0 when none): the
+/// `mean_sites_per_school` figure of `compare`.
+pub fn mean_sites(rows: &[SchoolSites]) -> f64 {
+    let with: Vec<&SchoolSites> = rows.iter().filter(|r| r.placed > 0).collect();
+    if with.is_empty() {
+        0.0
+    } else {
+        with.iter().map(|r| r.sites as f64).sum::<f64>() / with.len() as f64
+    }
+}
+
+/// Placements at existing partners over all placements (0 when none): the
+/// `partner_share` figure of `compare`.
+pub fn partner_share(rows: &[SchoolSites]) -> f64 {
+    let placed: usize = rows.iter().map(|r| r.placed).sum();
+    if placed == 0 {
+        0.0
+    } else {
+        rows.iter().map(|r| r.at_partners).sum::<usize>() as f64 / placed as f64
+    }
+}
