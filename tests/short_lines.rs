@@ -1,0 +1,180 @@
+//! `dualmatch match --constraints` with short lines (`[[school]] max_sites`,
+//! `new_site_penalty`, `[defaults]`): placements.csv keeps each school
+//! within its sites, summary.json reports the sites and the partner share
+//! per school, and the policies that cannot keep short lines, or values
+//! that make no sense, are refused with exit 2, the file and line, and
+//! nothing written.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+mod common;
+use common::{bin, text};
+
+/// A tiny season: school S1 with 4 learners and school S2 with 2, one
+/// programme, 6 sites with `seats` seats each, each learner nearest a site
+/// of their own; W6, a little further off, is a partner of S2 only.
+fn season(dir: &Path, seats: u32) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("programmes.csv"), "id,name\nP1,Kok\n").unwrap();
+    fs::write(dir.join("schools.csv"), "id,name,lat,lon\nS1,One,51.0,4.0\nS2,Two,51.0,4.1\n").unwrap();
+    let mut learners = String::from(
+        "id,school,programme,lat,lon,max_commute_km,readiness,screening,attributes,preferences,priority_group\n",
+    );
+    for (k, school) in ["S1", "S1", "S1", "S1", "S2", "S2"].iter().enumerate() {
+        learners.push_str(&format!("L{k},{school},P1,51.0,{:.3},60,3,passed,,,\n", 4.0 + 0.01 * k as f64));
+    }
+    fs::write(dir.join("learners.csv"), learners).unwrap();
+    let mut sites = String::from("id,company,lat,lon,capacity,min_readiness,requires,partner_schools,preferences\n");
+    let mut recs = String::from("workplace,programme,seats\n");
+    for w in 1..=6 {
+        let partner = if w == 6 { "S2" } else { "" };
+        let lon = if w == 6 { 4.5 } else { 4.0 + 0.01 * (w - 1) as f64 };
+        sites.push_str(&format!("W{w},Company {w},51.0,{lon:.3},,1,,{partner},\n"));
+        recs.push_str(&format!("W{w},P1,{seats}\n"));
+    }
+    fs::write(dir.join("workplaces.csv"), sites).unwrap();
+    fs::write(dir.join("recognitions.csv"), recs).unwrap();
+}
+
+fn run_match(season: &Path, constraints: &str, policy: &str, out: &Path) -> Output {
+    let file = season.parent().unwrap().join("constraints.toml");
+    fs::write(&file, constraints).unwrap();
+    bin()
+        .arg("match")
+        .arg(season)
+        .args(["-q", "--policy", policy, "--no-advice", "--constraints"])
+        .arg(&file)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("failed to start dualmatch")
+}
+
+/// placements.csv: school → sites of its placed learners (with repeats).
+fn sites_by_school(out: &Path) -> BTreeMap<String, Vec<String>> {
+    let mut rdr = csv::Reader::from_path(out.join("placements.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap_or_else(|| panic!("no column {n}"));
+    let (school, workplace) = (col("school"), col("workplace"));
+    let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        by.entry(r[school].to_string()).or_default().push(r[workplace].to_string());
+    }
+    by
+}
+
+fn distinct(v: &[String]) -> usize {
+    v.iter().collect::<BTreeSet<_>>().len()
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The `per_school` entry of `school` in summary.json.
+fn school_entry<'a>(v: &'a serde_json::Value, school: &str) -> &'a serde_json::Value {
+    v["per_school"].as_array().unwrap().iter().find(|e| e["school"] == school).expect("school in summary.json")
+}
+
+#[test]
+fn max_sites_holds_a_school_to_its_sites_in_placements_and_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (seats, s1_placed) in [(1u32, 2usize), (2, 4)] {
+        let dir = tmp.path().join(format!("season-{seats}"));
+        season(&dir, seats);
+        for policy in ["max-fit", "max-placed"] {
+            // Without the limit, S1 spreads over more than 2 sites.
+            let free = tmp.path().join(format!("free-{seats}-{policy}"));
+            let o = run_match(&dir, "", policy, &free);
+            assert!(free.join("placements.csv").exists(), "{}", text(&o));
+            assert!(distinct(&sites_by_school(&free)["S1"]) > 2, "{:?}", sites_by_school(&free));
+            let out = tmp.path().join(format!("out-{seats}-{policy}"));
+            let o = run_match(&dir, "[[school]]\nschool = \"S1\"\nmax_sites = 2\n", policy, &out);
+            assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+            let by = sites_by_school(&out);
+            assert_eq!(by["S1"].len(), s1_placed, "seats {seats} {policy}: {by:?}");
+            assert_eq!(distinct(&by["S1"]), 2, "seats {seats} {policy}: {by:?}");
+            let v = summary(&out);
+            let s1 = school_entry(&v, "S1");
+            assert_eq!(s1["sites"], 2, "{s1}");
+            assert_eq!(s1["max_sites"], 2, "{s1}");
+            assert_eq!(s1["placed"], s1_placed, "{s1}");
+            // S2 has no limit and keeps its own sites; the count agrees
+            // with placements.csv.
+            let s2 = school_entry(&v, "S2");
+            assert_eq!(s2["sites"], distinct(&by["S2"]), "{s2}");
+            assert!(s2.get("max_sites").is_none(), "{s2}");
+            // Proven optimal: the gap is 0.
+            assert_eq!(v["optimal"], true, "{v}");
+            assert!(v["proof"]["gap"].as_f64().unwrap().abs() < 1e-6, "{}", v["proof"]);
+        }
+    }
+}
+
+#[test]
+fn a_default_new_site_penalty_moves_learners_to_partner_sites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("season");
+    season(&dir, 2);
+    // Without a penalty S2 is not all at its partner W6; with a large one
+    // (for every school, from [defaults]) both its learners are there.
+    let free = tmp.path().join("free");
+    run_match(&dir, "", "max-fit", &free);
+    let share = |out: &Path| school_entry(&summary(out), "S2")["partner_share"].as_f64().unwrap();
+    assert!(share(&free) < 1.0, "{}", summary(&free)["per_school"]);
+    let out = tmp.path().join("out");
+    let o = run_match(&dir, "[defaults]\nnew_site_penalty = 100.0\n", "max-fit", &out);
+    assert!(out.join("summary.json").exists(), "{}", text(&o));
+    assert_eq!(sites_by_school(&out)["S2"], vec!["W6", "W6"]);
+    let v = summary(&out);
+    assert_eq!(share(&out), 1.0);
+    assert_eq!(school_entry(&v, "S2")["at_partners"], 2);
+    assert_eq!(school_entry(&v, "S1")["new_site_penalty"], 100.0);
+    // S1 has no partner: it pays for each of its sites.
+    let s1 = school_entry(&v, "S1");
+    let sites = s1["sites"].as_f64().unwrap();
+    assert!(sites >= 1.0, "{s1}");
+    assert_eq!(v["new_site_penalty_paid"].as_f64(), Some(100.0 * sites), "{v}");
+}
+
+/// Refused before any work: exit 2, the message, nothing written.
+fn assert_refused(o: &Output, out: &Path, words: &[&str]) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    let t = text(o);
+    for w in words {
+        assert!(t.contains(w), "{w:?} not in: {t}");
+    }
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn policies_that_cannot_keep_short_lines_and_bad_values_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("season");
+    season(&dir, 1);
+    let rule = "# short lines\n[[school]]\nschool = \"S1\"\nmax_sites = 2\n";
+    for policy in ["stable", "greedy", "fair-share", "rank-maximal"] {
+        let out = tmp.path().join(format!("out-{policy}"));
+        let o = run_match(&dir, rule, policy, &out);
+        assert_refused(
+            &o,
+            &out,
+            &[&format!("policy {policy} cannot keep short lines"), "constraints.toml:4", "max_sites"],
+        );
+    }
+    let cases: &[(&str, &[&str])] = &[
+        ("[[school]]\nschool = \"S1\"\nmax_sites = 0\n", &["constraints.toml:3", "max_sites = 0"]),
+        ("[defaults]\nnew_site_penalty = -2\n", &["constraints.toml:2", "new_site_penalty = -2"]),
+        ("[[school]]\nschool = \"S1\"\nmax_site = 2\n", &["constraints.toml:3", "did you mean `max_sites`"]),
+        ("[[school]]\nschool = \"S9\"\nmax_sites = 2\n", &["constraints.toml:2", "unknown school \"S9\""]),
+    ];
+    for (i, (file, words)) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("bad-{i}"));
+        let o = run_match(&dir, file, "max-fit", &out);
+        assert_refused(&o, &out, words);
+    }
+}
