@@ -782,9 +782,15 @@ fn solve_mip_component(
                 .collect::<Vec<_>>(),
         ),
     };
-    // Under `max_sites`, the start uses only each school's best sites of
-    // the relaxed placement ([`crate::short_lines::start_selection`]).
+    // Under `max_sites`, the caps it implies tighten the bound
+    // ([`crate::short_lines::capped_bound`]), and the start uses only each
+    // school's best sites of the relaxed placement
+    // ([`crate::short_lines::start_selection`]).
     let short = crate::short_lines::touches(m, &c.learners);
+    let relaxed_bound = match short.then(|| crate::short_lines::capped_bound(m, &c.learners)).flatten() {
+        Some(b) => b.min(relaxed_bound),
+        None => relaxed_bound,
+    };
     let sel: Option<Vec<Vec<ModelArc>>> = match short {
         true => crate::short_lines::start_selection(m, &c.learners, &relaxed_placed),
         false => None,

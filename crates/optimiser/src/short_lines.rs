@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use dualmatch_core::{LearnerId, SchoolId, Season, WorkplaceId};
+use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
 use serde::{Deserialize, Serialize};
 
 use crate::constraints::{DefaultsRule, SchoolRule, ShortLine};
@@ -282,60 +282,85 @@ pub(crate) fn attach<'a, 'm>(
             });
         }
     }
+    // The caps `max_sites` implies: valid, and they tighten the relaxation.
+    let mut arcs_of: BTreeMap<(SchoolId, Option<ProgrammeId>), Vec<(ModelArc, f64)>> = BTreeMap::new();
+    for &l in learners {
+        if of_learner(m, l).is_some_and(|r| r.max_sites != u32::MAX) {
+            let (school, programme) = (m.season.learner(l).school, m.season.learner(l).programme);
+            arcs_of.entry((school, None)).or_default().extend(m.arcs(l).map(|a| (a, 1.0)));
+            arcs_of.entry((school, Some(programme))).or_default().extend(m.arcs(l).map(|a| (a, 1.0)));
+        }
+    }
+    for (school, programme, cap) in implied_caps(m, learners) {
+        let arcs = arcs_of.remove(&(school, programme)).unwrap_or_default();
+        if (arcs.len() as u64) > cap {
+            p.add_side(Side { arcs, binaries: vec![], sense: Sense::AtMost, rhs: cap as f64 });
+        }
+    }
     let binaries = Binaries(ys);
     p.binary_objective(costs, Box::new(move |placed| binaries.of(m, placed)))
 }
 
 /// A first selection of arcs that keeps every `max_sites`: per learner of a
-/// school with a limit, only its arcs at the school's best `max_sites` sites
-/// of `placed` (a placement of the part without the limits), the sites of
-/// pinned learners first, then by the score placed there. `None` when the
-/// pinned learners of a school alone need more sites than it may use.
+/// school with a limit, only its arcs at the school's `max_sites` most
+/// promising sites: the sites of its pinned learners first, then by the
+/// best score the site can take from the school (the sum of the best
+/// weights of its learners there, as many as the site has room for), then
+/// by the score `placed` there (a placement of the part without the
+/// limits). `None` when the pinned learners of a school alone need more
+/// sites than it may use.
 pub(crate) fn start_selection(
     m: &PlacementModel,
     learners: &[LearnerId],
     placed: &[(LearnerId, ModelArc)],
 ) -> Option<Vec<Vec<ModelArc>>> {
-    let site = |a: ModelArc| m.season.group(m.group_of(a)).workplace;
-    // (school, site) → (pinned learners there, weight placed there).
-    let mut value: HashMap<(SchoolId, WorkplaceId), (u32, i128)> = HashMap::new();
-    for &(l, a) in placed {
-        let e = value.entry((m.season.learner(l).school, site(a))).or_default();
-        e.1 += i128::from(m.weight_of(l, a));
-    }
-    for &l in learners {
-        if let Some(a) = m.pinned_arc(l) {
-            value.entry((m.season.learner(l).school, site(a))).or_default().0 += 1;
+    let s = m.season;
+    let site = |a: ModelArc| s.group(m.group_of(a)).workplace;
+    let limited = |l: LearnerId| of_learner(m, l).is_some_and(|r| r.max_sites != u32::MAX);
+    // (school, site) → (pinned learners there, best take, weight placed there).
+    let mut value: BTreeMap<(SchoolId, WorkplaceId), (u32, i128, i128)> = BTreeMap::new();
+    let mut weights: BTreeMap<(SchoolId, GroupId), Vec<i64>> = BTreeMap::new();
+    for &l in learners.iter().filter(|&&l| limited(l)) {
+        let school = s.learner(l).school;
+        for a in m.arcs(l) {
+            weights.entry((school, m.group_of(a))).or_default().push(m.weight_of(l, a));
         }
+        if let Some(a) = m.pinned_arc(l) {
+            value.entry((school, site(a))).or_default().0 += 1;
+        }
+    }
+    for ((school, g), mut w) in weights {
+        w.sort_unstable_by(|a, b| b.cmp(a));
+        let room = s.group(g).seats.min(s.workplace(s.group(g).workplace).capacity.unwrap_or(u32::MAX));
+        let take: i128 = w.into_iter().take(room as usize).map(i128::from).sum();
+        value.entry((school, s.group(g).workplace)).or_default().1 += take;
+    }
+    for &(l, a) in placed.iter().filter(|&&(l, _)| limited(l)) {
+        value.entry((s.learner(l).school, site(a))).or_default().2 += i128::from(m.weight_of(l, a));
+    }
+    let mut by_school: BTreeMap<SchoolId, Vec<(WorkplaceId, (u32, i128, i128))>> = BTreeMap::new();
+    for ((school, w), v) in value {
+        by_school.entry(school).or_default().push((w, v));
     }
     let mut chosen: HashMap<SchoolId, Vec<WorkplaceId>> = HashMap::new();
-    let mut by_school: BTreeMap<SchoolId, Vec<(WorkplaceId, u32, i128)>> = BTreeMap::new();
-    for (&(s, w), &(pins, v)) in &value {
-        by_school.entry(s).or_default().push((w, pins, v));
-    }
-    for (s, mut v) in by_school {
-        let Some(rule) = m.constraints.short_line(s) else { continue };
-        if rule.max_sites == u32::MAX {
-            continue;
-        }
-        v.sort_unstable_by(|a, b| (b.1 > 0).cmp(&(a.1 > 0)).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-        let k = rule.max_sites as usize;
-        if v.iter().skip(k).any(|x| x.1 > 0) {
+    for (school, mut v) in by_school {
+        let k = m.constraints.short_line(school).map_or(0, |r| r.max_sites as usize);
+        v.sort_by(|a, b| {
+            (b.1 .0 > 0).cmp(&(a.1 .0 > 0)).then(b.1 .1.cmp(&a.1 .1)).then(b.1 .2.cmp(&a.1 .2)).then(a.0.cmp(&b.0))
+        });
+        if v.iter().skip(k).any(|x| x.1 .0 > 0) {
             return None;
         }
-        chosen.insert(s, v.into_iter().take(k).map(|x| x.0).collect());
+        chosen.insert(school, v.into_iter().take(k).map(|x| x.0).collect());
     }
     Some(
         learners
             .iter()
-            .map(|&l| {
-                let s = m.season.learner(l).school;
-                match m.constraints.short_line(s).filter(|r| r.max_sites != u32::MAX) {
-                    None => m.arcs(l).collect(),
-                    Some(_) => {
-                        let keep = chosen.get(&s).map_or(&[][..], |v| v.as_slice());
-                        m.arcs(l).filter(|&a| keep.contains(&site(a))).collect()
-                    }
+            .map(|&l| match limited(l) {
+                false => m.arcs(l).collect(),
+                true => {
+                    let keep = chosen.get(&s.learner(l).school).map_or(&[][..], |v| v.as_slice());
+                    m.arcs(l).filter(|&a| keep.contains(&site(a))).collect()
                 }
             })
             .collect(),
@@ -439,4 +464,81 @@ pub fn partner_share(rows: &[SchoolSites]) -> f64 {
     } else {
         rows.iter().map(|r| r.at_partners).sum::<usize>() as f64 / placed as f64
     }
+}
+
+/// Valid caps implied by `max_sites`, for the schools with a limit among
+/// `learners`: per school (`None`) and per (school, programme), the most
+/// placements `k` sites can hold, the sum of the `k` largest rooms among
+/// the sites its learners reach (a site's room: the seats of its
+/// recognitions, its capacity, and the learners reaching it, whichever is
+/// least). Every placement within `max_sites` keeps them, so they tighten
+/// the relaxations without cutting any placement off.
+pub(crate) fn implied_caps(m: &PlacementModel, learners: &[LearnerId]) -> Vec<(SchoolId, Option<ProgrammeId>, u64)> {
+    let s = m.season;
+    // school → programme → recognition → learners reaching it.
+    let mut reach: BTreeMap<SchoolId, BTreeMap<ProgrammeId, BTreeMap<GroupId, u64>>> = BTreeMap::new();
+    for &l in learners {
+        if of_learner(m, l).is_none_or(|r| r.max_sites == u32::MAX) {
+            continue;
+        }
+        let by_group = reach.entry(s.learner(l).school).or_default().entry(s.learner(l).programme).or_default();
+        for a in m.arcs(l) {
+            *by_group.entry(m.group_of(a)).or_default() += 1;
+        }
+    }
+    let top = |mut rooms: Vec<u64>, k: usize| -> u64 {
+        rooms.sort_unstable_by(|a, b| b.cmp(a));
+        rooms.into_iter().take(k).sum()
+    };
+    let capacity = |w: WorkplaceId| s.workplace(w).capacity.map_or(u64::MAX, u64::from);
+    let mut out = Vec::new();
+    for (school, programmes) in reach {
+        let k = m.constraints.short_line(school).map_or(0, |r| r.max_sites as usize);
+        let mut at_site: BTreeMap<WorkplaceId, u64> = BTreeMap::new();
+        let mut per_programme = Vec::new();
+        for (p, groups) in programmes {
+            let mut rooms = Vec::new();
+            for (g, n) in groups {
+                let w = s.group(g).workplace;
+                let room = n.min(u64::from(s.group(g).seats)).min(capacity(w));
+                *at_site.entry(w).or_default() += room;
+                rooms.push(room);
+            }
+            per_programme.push((p, top(rooms, k)));
+        }
+        let whole = top(at_site.into_iter().map(|(w, r)| r.min(capacity(w))).collect(), k);
+        out.push((school, None, whole));
+        out.extend(per_programme.into_iter().map(|(p, cap)| (school, Some(p), cap.min(whole))));
+    }
+    out
+}
+
+/// A bound on the score of the component of `learners` (in integer
+/// weights) that holds `max_sites`: the network optimum of the component
+/// with the [`implied_caps`] added as school caps. `None` when there are
+/// none or that network cannot be solved (the plain relaxation then
+/// stands).
+pub(crate) fn capped_bound(m: &PlacementModel, learners: &[LearnerId]) -> Option<i128> {
+    let caps = implied_caps(m, learners);
+    if caps.is_empty() {
+        return None;
+    }
+    let mut c = m.constraints.clone();
+    for (school, programme, cap) in caps {
+        // The network holds caps per (school, programme) only.
+        let Some(programme) = programme else { continue };
+        let cap = u32::try_from(cap).unwrap_or(u32::MAX);
+        match c.school_bounds.iter_mut().find(|b| b.school == school && b.programme == programme) {
+            Some(b) if b.min > cap => return None,
+            Some(b) => b.max = b.max.min(cap),
+            None => c.school_bounds.push(crate::constraints::SchoolBound { school, programme, min: 0, max: cap }),
+        }
+    }
+    let m2 = PlacementModel::new(m.season, m.candidates, &c).ok()?;
+    let first = *learners.first()?;
+    let comps = crate::network::components(&m2);
+    let comp = comps.iter().find(|k| k.learners.contains(&first))?;
+    let b = crate::network::build(&m2, comp, 0, false, None);
+    let sol = b.net.solve().ok()?;
+    Some(crate::network::dual_bound(&b.net, &sol))
 }
