@@ -218,8 +218,12 @@ impl<'s> Run<'s> {
     /// The waiting list and the recruitment advice of a max-fit optimum;
     /// `Ok(None)` for other results (they have no seat values).
     pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {
-        // The advice's residual network does not model site minimums.
-        if self.solved.duals.is_none() || !self.constraints.site_minimums.is_empty() {
+        // The advice's residual network does not model site minimums or
+        // short lines.
+        if self.solved.duals.is_none()
+            || !self.constraints.site_minimums.is_empty()
+            || self.constraints.any_short_lines()
+        {
             return Ok(None);
         }
         let model = self.model();
