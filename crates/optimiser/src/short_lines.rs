@@ -34,6 +34,13 @@ use crate::mip::{Binary, MipProblem, Sense, Side};
 use crate::model::{Assignment, ModelArc, PlacementModel, WEIGHT_SCALE};
 use crate::policies::ShortLineKey;
 
+/// An arc term of a side constraint: (arc, coefficient).
+type Term = (ModelArc, f64);
+
+/// How promising a site is for a school's start: (pinned learners there,
+/// the most score it can take from the school, the score placed there).
+type SiteValue = (u32, i128, i128);
+
 /// Where a short-lines problem is and what to do: (span, message).
 type Err<'e> = &'e mut dyn FnMut(Range<usize>, String);
 
@@ -283,7 +290,7 @@ pub(crate) fn attach<'a, 'm>(
         }
     }
     // The caps `max_sites` implies: valid, and they tighten the relaxation.
-    let mut arcs_of: BTreeMap<(SchoolId, Option<ProgrammeId>), Vec<(ModelArc, f64)>> = BTreeMap::new();
+    let mut arcs_of: BTreeMap<(SchoolId, Option<ProgrammeId>), Vec<Term>> = BTreeMap::new();
     for &l in learners {
         if of_learner(m, l).is_some_and(|r| r.max_sites != u32::MAX) {
             let (school, programme) = (m.season.learner(l).school, m.season.learner(l).programme);
@@ -318,7 +325,7 @@ pub(crate) fn start_selection(
     let site = |a: ModelArc| s.group(m.group_of(a)).workplace;
     let limited = |l: LearnerId| of_learner(m, l).is_some_and(|r| r.max_sites != u32::MAX);
     // (school, site) → (pinned learners there, best take, weight placed there).
-    let mut value: BTreeMap<(SchoolId, WorkplaceId), (u32, i128, i128)> = BTreeMap::new();
+    let mut value: BTreeMap<(SchoolId, WorkplaceId), SiteValue> = BTreeMap::new();
     let mut weights: BTreeMap<(SchoolId, GroupId), Vec<i64>> = BTreeMap::new();
     for &l in learners.iter().filter(|&&l| limited(l)) {
         let school = s.learner(l).school;
@@ -338,7 +345,7 @@ pub(crate) fn start_selection(
     for &(l, a) in placed.iter().filter(|&&(l, _)| limited(l)) {
         value.entry((s.learner(l).school, site(a))).or_default().2 += i128::from(m.weight_of(l, a));
     }
-    let mut by_school: BTreeMap<SchoolId, Vec<(WorkplaceId, (u32, i128, i128))>> = BTreeMap::new();
+    let mut by_school: BTreeMap<SchoolId, Vec<(WorkplaceId, SiteValue)>> = BTreeMap::new();
     for ((school, w), v) in value {
         by_school.entry(school).or_default().push((w, v));
     }
