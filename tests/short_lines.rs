@@ -178,3 +178,49 @@ fn policies_that_cannot_keep_short_lines_and_bad_values_are_refused() {
         assert_refused(&o, &out, words);
     }
 }
+
+#[test]
+fn verify_checks_max_sites_of_a_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("season");
+    season(&dir, 2);
+    let out = tmp.path().join("out");
+    let rule = "[[school]]\nschool = \"S1\"\nmax_sites = 2\n";
+    let o = run_match(&dir, rule, "max-fit", &out);
+    assert!(out.join("placements.csv").exists(), "{}", text(&o));
+    let file = tmp.path().join("constraints.toml");
+    let verify = |result: &Path| {
+        let o = bin().arg("verify").arg(&dir).arg(result).arg("-q").arg("--constraints").arg(&file).output().unwrap();
+        let t = text(&o);
+        let line =
+            t.lines().find(|l| l.contains("short lines:")).unwrap_or_else(|| panic!("no short lines check in\n{t}"));
+        (o.status.code(), line.to_string())
+    };
+    let (code, line) = verify(&out);
+    assert!(line.starts_with("PASS") && line.contains("1 schools within their max_sites"), "{line}");
+    assert_eq!(code, Some(0), "{line}");
+    // Move one S1 learner to a site nobody uses: 3 sites.
+    let edited = tmp.path().join("edited");
+    fs::create_dir_all(&edited).unwrap();
+    for e in fs::read_dir(&out).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), edited.join(e.file_name())).unwrap();
+    }
+    let mut rdr = csv::Reader::from_path(out.join("placements.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let mut rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let (cw, cs) = (h.iter().position(|x| x == "workplace").unwrap(), h.iter().position(|x| x == "school").unwrap());
+    let used: BTreeSet<String> = rows.iter().map(|r| r[cw].to_string()).collect();
+    let free = (1..=6).map(|w| format!("W{w}")).find(|w| !used.contains(w)).expect("a free site");
+    let k = rows.iter().position(|r| &r[cs] == "S1").unwrap();
+    rows[k] = rows[k].iter().enumerate().map(|(i, x)| if i == cw { free.as_str() } else { x }).collect();
+    let mut w = csv::Writer::from_path(edited.join("placements.csv")).unwrap();
+    w.write_record(&h).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let (code, line) = verify(&edited);
+    assert!(line.starts_with("FAIL") && line.contains("school S1 is at 3 sites, max_sites = 2"), "{line}");
+    assert_eq!(code, Some(1), "{line}");
+}
