@@ -224,3 +224,23 @@ fn verify_checks_max_sites_of_a_result() {
     assert!(line.starts_with("FAIL") && line.contains("school S1 is at 3 sites, max_sites = 2"), "{line}");
     assert_eq!(code, Some(1), "{line}");
 }
+
+#[test]
+fn improving_an_exact_result_under_short_lines_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("season");
+    season(&dir, 1);
+    let file = tmp.path().join("constraints.toml");
+    fs::write(&file, "[[school]]\nschool = \"S1\"\nmax_sites = 2\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = bin()
+        .arg("match")
+        .arg(&dir)
+        .args(["-q", "--policy", "max-fit", "--improve", "pareto", "--constraints"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_refused(&o, &out, &["policy max-fit with --improve cannot keep short lines", "1 school(s)"]);
+}

@@ -259,7 +259,8 @@ impl<'s> Engine<'s> {
         // and not after --improve, which would move learners to other sites.
         let schools = self.constraints.short_lines.len();
         if schools > 0 && !(implementation.meets_short_lines() && self.options.improve == Improve::None) {
-            return Err(Error::ShortLinesUnsupported { policy, schools });
+            let improve = self.options.improve != Improve::None;
+            return Err(Error::ShortLinesUnsupported { policy, improve, schools });
         }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;

@@ -36,10 +36,12 @@ pub enum Error {
     },
     /// The policy cannot keep short lines (`[[school]] max_sites`,
     /// `new_site_penalty`) that are set: only the exact policies do.
-    #[error("policy {policy} cannot keep short lines, but the constraints set them for {schools} school(s); use --policy max-fit or max-placed, which solve them exactly, or remove max_sites and new_site_penalty")]
+    #[error("policy {policy}{how} cannot keep short lines, but the constraints set them for {schools} school(s); use --policy max-fit or max-placed without --improve, which solve them exactly, or remove max_sites and new_site_penalty", how = if *improve { " with --improve" } else { "" })]
     ShortLinesUnsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,
+        /// Whether the result was to be improved afterwards (`--improve`).
+        improve: bool,
         /// How many schools have short lines.
         schools: usize,
     },
