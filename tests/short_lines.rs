@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
@@ -39,13 +39,26 @@ fn season(dir: &Path, seats: u32) {
     fs::write(dir.join("recognitions.csv"), recs).unwrap();
 }
 
+/// A temporary folder holding [`season`] with `seats` seats per site, and
+/// the season's folder.
+fn setup(seats: u32) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("season");
+    season(&dir, seats);
+    (tmp, dir)
+}
+
+/// `match` with `constraints` as constraints.toml; `policy` is the policy
+/// and any further options, split at spaces.
 fn run_match(season: &Path, constraints: &str, policy: &str, out: &Path) -> Output {
     let file = season.parent().unwrap().join("constraints.toml");
     fs::write(&file, constraints).unwrap();
     bin()
         .arg("match")
         .arg(season)
-        .args(["-q", "--policy", policy, "--no-advice", "--constraints"])
+        .args(["-q", "--no-advice", "--policy"])
+        .args(policy.split(' '))
+        .arg("--constraints")
         .arg(&file)
         .arg("--out")
         .arg(out)
@@ -117,9 +130,7 @@ fn max_sites_holds_a_school_to_its_sites_in_placements_and_summary() {
 
 #[test]
 fn a_default_new_site_penalty_moves_learners_to_partner_sites() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("season");
-    season(&dir, 2);
+    let (tmp, dir) = setup(2);
     // Without a penalty S2 is not all at its partner W6; with a large one
     // (for every school, from [defaults]) both its learners are there.
     let free = tmp.path().join("free");
@@ -153,9 +164,7 @@ fn assert_refused(o: &Output, out: &Path, words: &[&str]) {
 
 #[test]
 fn policies_that_cannot_keep_short_lines_and_bad_values_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("season");
-    season(&dir, 1);
+    let (tmp, dir) = setup(1);
     let rule = "# short lines\n[[school]]\nschool = \"S1\"\nmax_sites = 2\n";
     for policy in ["stable", "greedy", "fair-share", "rank-maximal"] {
         let out = tmp.path().join(format!("out-{policy}"));
@@ -181,9 +190,7 @@ fn policies_that_cannot_keep_short_lines_and_bad_values_are_refused() {
 
 #[test]
 fn verify_checks_max_sites_of_a_result() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("season");
-    season(&dir, 2);
+    let (tmp, dir) = setup(2);
     let out = tmp.path().join("out");
     let rule = "[[school]]\nschool = \"S1\"\nmax_sites = 2\n";
     let o = run_match(&dir, rule, "max-fit", &out);
@@ -227,20 +234,8 @@ fn verify_checks_max_sites_of_a_result() {
 
 #[test]
 fn improving_an_exact_result_under_short_lines_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("season");
-    season(&dir, 1);
-    let file = tmp.path().join("constraints.toml");
-    fs::write(&file, "[[school]]\nschool = \"S1\"\nmax_sites = 2\n").unwrap();
+    let (tmp, dir) = setup(1);
     let out = tmp.path().join("out");
-    let o = bin()
-        .arg("match")
-        .arg(&dir)
-        .args(["-q", "--policy", "max-fit", "--improve", "pareto", "--constraints"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_match(&dir, "[[school]]\nschool = \"S1\"\nmax_sites = 2\n", "max-fit --improve pareto", &out);
     assert_refused(&o, &out, &["policy max-fit with --improve cannot keep short lines", "1 school(s)"]);
 }
