@@ -255,6 +255,13 @@ impl<'s> Engine<'s> {
         if floors > 0 {
             return Err(Error::Unsupported { policy, floors });
         }
+        // Short lines (max_sites, new_site_penalty): only the exact policies,
+        // and not after --improve, which would move learners to other sites.
+        let schools = self.constraints.short_lines.len();
+        if schools > 0 && !(implementation.meets_short_lines() && self.options.improve == Improve::None) {
+            let improve = self.options.improve != Improve::None;
+            return Err(Error::ShortLinesUnsupported { policy, improve, schools });
+        }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         self.finish(&model, solved)

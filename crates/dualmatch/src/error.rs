@@ -34,6 +34,17 @@ pub enum Error {
         /// How many school floors and minimum group sizes (`[[site]]`) are set.
         floors: usize,
     },
+    /// The policy cannot keep short lines (`[[school]] max_sites`,
+    /// `new_site_penalty`) that are set: only the exact policies do.
+    #[error("policy {policy}{how} cannot keep short lines, but the constraints set them for {schools} school(s); use --policy max-fit or max-placed without --improve, which solve them exactly, or remove max_sites and new_site_penalty", how = if *improve { " with --improve" } else { "" })]
+    ShortLinesUnsupported {
+        /// The policy.
+        policy: dualmatch_optimiser::Policy,
+        /// Whether the result was to be improved afterwards (`--improve`).
+        improve: bool,
+        /// How many schools have short lines.
+        schools: usize,
+    },
     /// A sharded match was asked of a policy or model that does not split
     /// into independent components.
     #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve, --solver lp or constraints that need the mixed-integer model), or run the match unsharded")]
@@ -88,6 +99,7 @@ impl Error {
                 | Error::Previous(_)
                 | Error::UnknownLearner(_)
                 | Error::Unsupported { .. }
+                | Error::ShortLinesUnsupported { .. }
                 | Error::NotShardable { .. }
                 | Error::TooManyPairs(_)
         )

@@ -193,6 +193,19 @@ impl<'s> Run<'s> {
     pub fn rank_profile(&self) -> metrics::RankProfile {
         metrics::rank_profile(&self.model(), &self.solved.assignment)
     }
+    /// Per school, in season order: the distinct sites its learners are at
+    /// and the share at existing partners (short lines, `[[school]]
+    /// max_sites` and `new_site_penalty`).
+    pub fn sites_by_school(&self) -> Vec<dualmatch_optimiser::short_lines::SchoolSites> {
+        dualmatch_optimiser::short_lines::by_school(&self.model(), &self.solved.assignment)
+    }
+    /// The new-site penalties the placement pays, in score points (0
+    /// without `new_site_penalty`): the total score minus this is the
+    /// objective that was optimised.
+    pub fn new_site_penalty_paid(&self) -> f64 {
+        let paid = dualmatch_optimiser::short_lines::assignment_penalty(&self.model(), &self.solved.assignment);
+        paid as f64 / dualmatch_optimiser::model::WEIGHT_SCALE
+    }
     /// Placement rates, scores, commute, fairness and stability metrics.
     pub fn metrics(&self) -> Metrics {
         metrics::evaluate(&self.model(), &self.solved.assignment)
@@ -205,8 +218,12 @@ impl<'s> Run<'s> {
     /// The waiting list and the recruitment advice of a max-fit optimum;
     /// `Ok(None)` for other results (they have no seat values).
     pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {
-        // The advice's residual network does not model site minimums.
-        if self.solved.duals.is_none() || !self.constraints.site_minimums.is_empty() {
+        // The advice's residual network does not model site minimums or
+        // short lines.
+        if self.solved.duals.is_none()
+            || !self.constraints.site_minimums.is_empty()
+            || self.constraints.any_short_lines()
+        {
             return Ok(None);
         }
         let model = self.model();

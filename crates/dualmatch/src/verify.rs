@@ -385,12 +385,34 @@ impl Engine<'_> {
                 ));
             }
         }
-        let feasible = [&seats, &reserved, &capacity, &bounds, &groups].iter().all(|o| o.0.is_empty());
+        // Short lines: each school within its max_sites.
+        let mut short = Offences::new();
+        for rule in cons.short_lines.iter().filter(|r| r.max_sites != u32::MAX) {
+            let mut sites: Vec<dualmatch_core::WorkplaceId> = at
+                .iter()
+                .enumerate()
+                .filter(|(li, _)| s.learner(LearnerId::from_index(*li)).school == rule.school)
+                .filter_map(|(_, p)| p.as_ref().map(|(g, _)| s.group(*g).workplace))
+                .collect();
+            sites.sort_unstable();
+            sites.dedup();
+            if sites.len() as u64 > u64::from(rule.max_sites) {
+                short.push(format!(
+                    "school {} is at {} sites, max_sites = {}",
+                    s.school(rule.school).id,
+                    sites.len(),
+                    rule.max_sites
+                ));
+            }
+        }
+        let feasible = [&seats, &reserved, &capacity, &bounds, &groups, &short].iter().all(|o| o.0.is_empty());
         checks.push(seats.check("seats", format!("{} recognitions within their seats", s.groups().len())));
         checks.push(reserved.check("reserved seats", format!("{} reserves hold", cons.reserves.len())));
         checks.push(capacity.check("capacity", "every site within its capacity".into()));
         checks.push(bounds.check("school floors and caps", format!("{} school bounds hold", cons.school_bounds.len())));
         checks.push(groups.check("minimum group sizes", format!("{} site minimums hold", cons.site_minimums.len())));
+        let limited = cons.short_lines.iter().filter(|r| r.max_sites != u32::MAX).count();
+        checks.push(short.check("short lines", format!("{limited} schools within their max_sites")));
 
         // Totals, recomputed from the season's scores, never the displayed ones.
         let mut placement: Vec<Option<GroupId>> = vec![None; s.learners().len()];

@@ -29,7 +29,18 @@
 //! workplace = "W000010"
 //! min = 2
 //! allow_empty = true    # 0 or at least `min` learners; false (default): at least `min`, always
+//!
+//! [[school]]            # short lines: the school's sites, over all its programmes
+//! school = "S02"
+//! max_sites = 8         # at most 8 distinct sites for the school's learners
+//! new_site_penalty = 5.0 # score points per site that is not yet a partner of the school
+//!
+//! [defaults]
+//! new_site_penalty = 2.0 # for every school without its own
 //! ```
+//!
+//! Short lines (`max_sites`, `new_site_penalty`) are fixed-charge
+//! constraints, not a network: see [`crate::short_lines`].
 
 use std::ops::Range;
 
@@ -60,6 +71,19 @@ pub struct ConstraintsFile {
     /// Minimum group sizes at a site.
     #[serde(default)]
     pub site: Vec<SiteRule>,
+    /// Rules for every school (`[defaults]`).
+    #[serde(default)]
+    pub defaults: Option<DefaultsRule>,
+}
+
+/// `[defaults]`: rules for every school that sets none of its own.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsRule {
+    /// Score points per site that is not yet a partner of the school (see
+    /// [`SchoolRule::new_site_penalty`]).
+    #[serde(default)]
+    pub new_site_penalty: Option<Spanned<f64>>,
 }
 
 impl ConstraintsFile {
@@ -80,21 +104,31 @@ impl ConstraintsFile {
     }
 }
 
-/// `[[school]]`: at least `min` and at most `max` placements for the school's
-/// learners in the programme.
+/// `[[school]]`: with `programme`, at least `min` and at most `max`
+/// placements for the school's learners in the programme; without it, the
+/// school's short lines (`max_sites`, `new_site_penalty`) over all its
+/// programmes.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolRule {
     /// School id.
     pub school: Spanned<String>,
-    /// Programme id.
-    pub programme: Spanned<String>,
+    /// Programme id (needed for `min` and `max`).
+    #[serde(default)]
+    pub programme: Option<Spanned<String>>,
     /// Floor.
     #[serde(default)]
     pub min: Option<u32>,
     /// Cap.
     #[serde(default)]
     pub max: Option<u32>,
+    /// At most this many distinct workplace sites for the school's learners.
+    #[serde(default)]
+    pub max_sites: Option<Spanned<u32>>,
+    /// Score points taken off per site used that is not yet a partner of
+    /// the school (not in the site's `partner_schools`).
+    #[serde(default)]
+    pub new_site_penalty: Option<Spanned<f64>>,
 }
 
 /// `[[reserve]]`: seats kept for a priority group.
@@ -191,6 +225,20 @@ pub struct SiteMinimum {
     pub allow_empty: bool,
 }
 
+/// Short lines for one school ([`crate::short_lines`]): the most distinct
+/// sites its learners may use, and the score points taken off per site
+/// used that is not yet a partner of the school.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShortLine {
+    /// The school.
+    pub school: SchoolId,
+    /// At most this many distinct sites (`u32::MAX`: no limit), at least 1.
+    pub max_sites: u32,
+    /// Score points per site used that is not a partner of the school (0:
+    /// none); finite, 0 or more.
+    pub new_site_penalty: f64,
+}
+
 /// Constraints with every id resolved against a season.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Constraints {
@@ -206,6 +254,9 @@ pub struct Constraints {
     pub forbidden: Vec<(LearnerId, WorkplaceId)>,
     /// Minimum group sizes, at most one per site, sorted by site.
     pub site_minimums: Vec<SiteMinimum>,
+    /// Short lines, at most one per school, sorted by school (`[defaults]
+    /// new_site_penalty` already applied to every other school).
+    pub short_lines: Vec<ShortLine>,
 }
 
 /// The 1-based line of a byte span in `text`.
@@ -257,12 +308,29 @@ impl Constraints {
             }
             id
         };
+        let mut own_penalty = Vec::new();
         for r in &raw.school {
             let s = season.school_by_id(r.school.get_ref());
             if s.is_none() {
                 err(r.school.span(), format!("unknown school {:?}; use an id from schools.csv", r.school.get_ref()));
             }
-            let p = programme(&r.programme, &mut err);
+            let Some(prog) = &r.programme else {
+                if let Some(school) = s {
+                    crate::short_lines::resolve_rule(r, school, &mut out.short_lines, &mut own_penalty, &mut err);
+                }
+                continue;
+            };
+            if let Some(key) = crate::short_lines::misplaced_key(r) {
+                err(
+                    key.0,
+                    format!(
+                        "{} counts the school's sites over all its programmes; write it in a [[school]] entry \
+                         without `programme`",
+                        key.1
+                    ),
+                );
+            }
+            let p = programme(prog, &mut err);
             let (Some(school), Some(programme)) = (s, p) else { continue };
             let (min, max) = (r.min.unwrap_or(0), r.max.unwrap_or(u32::MAX));
             if min > max {
@@ -275,7 +343,7 @@ impl Constraints {
                     format!(
                         "school {:?} in programme {:?} has two [[school]] entries; merge them",
                         r.school.get_ref(),
-                        r.programme.get_ref()
+                        prog.get_ref()
                     ),
                 );
                 continue;
@@ -386,6 +454,7 @@ impl Constraints {
             out.site_minimums.push(SiteMinimum { workplace: w, min: r.min, allow_empty: r.allow_empty });
         }
         out.site_minimums.sort_unstable_by_key(|x| x.workplace);
+        crate::short_lines::apply_defaults(raw.defaults.as_ref(), season, &own_penalty, &mut out.short_lines, &mut err);
         if errors.is_empty() {
             Ok(out)
         } else {
@@ -402,6 +471,17 @@ impl Constraints {
     /// which is not a network constraint.
     pub fn any_group_or_nobody(&self) -> bool {
         self.site_minimums.iter().any(|x| x.allow_empty)
+    }
+
+    /// The short lines of school `s`, if any.
+    pub fn short_line(&self, s: SchoolId) -> Option<ShortLine> {
+        self.short_lines.binary_search_by_key(&s, |x| x.school).ok().map(|i| self.short_lines[i])
+    }
+
+    /// Whether some school has short lines (`max_sites` or a
+    /// `new_site_penalty` above 0), which are not network constraints.
+    pub fn any_short_lines(&self) -> bool {
+        !self.short_lines.is_empty()
     }
 
     /// Whether `(learner, workplace)` is forbidden.
@@ -514,6 +594,32 @@ mod tests {
     }
 
     #[test]
+    fn resolves_short_lines_and_defaults() {
+        let s = season();
+        let s1 = s.school_by_id("S1").unwrap();
+        let c = parse("[[school]]\nschool = \"S1\"\nmax_sites = 3\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: 3, new_site_penalty: 0.0 }]);
+        assert!(c.any_short_lines() && c.short_line(s1).is_some());
+        // `[defaults]` fills in the penalty of a school without its own ...
+        let c = parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nmax_sites = 3\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: 3, new_site_penalty: 2.5 }]);
+        let c = parse("[defaults]\nnew_site_penalty = 2.5\n").unwrap();
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: u32::MAX, new_site_penalty: 2.5 }]);
+        // ... but not of one with its own, even 0, and a rule that limits
+        // nothing is dropped.
+        let c =
+            parse("[defaults]\nnew_site_penalty = 2.5\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 0\n").unwrap();
+        assert!(c.short_lines.is_empty() && !c.any_short_lines());
+        // Floors and short lines of one school live side by side.
+        let c = parse(
+            "[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmin = 1\n[[school]]\nschool = \"S1\"\nnew_site_penalty = 4\n",
+        )
+        .unwrap();
+        assert_eq!(c.school_bounds.len(), 1);
+        assert_eq!(c.short_lines, vec![ShortLine { school: s1, max_sites: u32::MAX, new_site_penalty: 4.0 }]);
+    }
+
+    #[test]
     fn an_empty_file_is_no_constraints() {
         assert_eq!(parse("").unwrap(), Constraints::none());
     }
@@ -574,6 +680,20 @@ mod tests {
                 "site \"W1\" has two [[site]] entries",
             ),
             ("[[site]]\nworkplace = \"W1\"\nmin = 1\nallow_empty = \"yes\"\n", 4, "allow_empty: the text \"yes\" (in quotes) where true or false is expected"),
+            ("[[school]]\nschool = \"S1\"\nmax_sites = 0\n", 3, "max_sites = 0 for school \"S1\" allows no placement"),
+            ("[[school]]\nschool = \"S1\"\n\nnew_site_penalty = -1.0\n", 4, "new_site_penalty = -1 must be a finite number of 0 or more"),
+            ("[defaults]\nnew_site_penalty = nan\n", 2, "new_site_penalty = NaN must be a finite number of 0 or more"),
+            ("[[school]]\nschool = \"S1\"\nprogramme = \"P1\"\nmax_sites = 2\n", 4, "max_sites counts the school's sites over all its programmes"),
+            ("[[school]]\nschool = \"S1\"\nmax = 2\n", 2, "sets min or max without `programme`"),
+            ("[[school]]\nschool = \"S1\"\n", 2, "[[school]] \"S1\" sets nothing"),
+            (
+                "[[school]]\nschool = \"S1\"\nmax_sites = 2\n[[school]]\nschool = \"S1\"\nmax_sites = 3\n",
+                5,
+                "school \"S1\" has two [[school]] entries without `programme`",
+            ),
+            ("[[school]]\nschool = \"S1\"\nmax_site = 2\n", 3, "unknown key `max_site`: did you mean `max_sites`?"),
+            ("[defaults]\nnew_site_penalti = 2.0\n", 2, "unknown key `new_site_penalti`: did you mean `new_site_penalty`?"),
+            ("[[school]]\nschool = \"S1\"\nmax_sites = \"8\"\n", 3, "write max_sites = 8 without quotes"),
         ];
         for (text, line, message) in cases {
             let (got_line, got) = error(text);

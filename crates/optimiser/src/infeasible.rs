@@ -39,6 +39,17 @@ pub enum Conflict {
         /// Pinned learners of the same component.
         pins: Vec<LearnerId>,
     },
+    /// Schools held to few sites (`[[school]] max_sites`): no choice of
+    /// sites within their limits meets the other constraints (floors, pins,
+    /// minimum group sizes) of their component.
+    ShortLines {
+        /// The schools and their `max_sites`.
+        schools: Vec<(SchoolId, u32)>,
+        /// Sites of the same component that take "a group or nobody".
+        sites: Vec<(WorkplaceId, u32)>,
+        /// Pinned learners of the same component.
+        pins: Vec<LearnerId>,
+    },
     /// The mixed-integer solver failed (not the data), or its time limit ran
     /// out before any feasible placement was found.
     Solver(String),
@@ -115,6 +126,29 @@ impl Conflict {
                             pinned.join(", "),
                             if pins.len() > 5 { ", …" } else { "" }
                         )
+                    }
+                )
+            }
+            Conflict::ShortLines { schools, sites, pins } => {
+                let names: Vec<String> =
+                    schools.iter().map(|(sc, k)| format!("{} (max_sites = {k})", s.school(*sc).id)).collect();
+                let groups: Vec<String> =
+                    sites.iter().map(|(w, min)| format!("{} (0 or at least {min})", s.workplace(*w).id)).collect();
+                let pinned: Vec<&str> = pins.iter().take(5).map(|l| s.learner(*l).id.as_str()).collect();
+                format!(
+                    "schools {} cannot keep to their max_sites and meet the other constraints (school floors, pins{}) \
+                     at once; raise max_sites or lower the floors{}{}",
+                    names.join(", "),
+                    if groups.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", sites {} that take a group or nobody", groups.join(", "))
+                    },
+                    if pins.is_empty() { "" } else { " (pinned learners: " },
+                    if pins.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}{})", pinned.join(", "), if pins.len() > 5 { ", …" } else { "" })
                     }
                 )
             }

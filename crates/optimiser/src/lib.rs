@@ -36,6 +36,7 @@ pub mod network;
 pub mod policies;
 pub mod rank;
 pub mod rematch;
+pub mod short_lines;
 pub mod solve;
 pub mod unplaced;
 

@@ -104,6 +104,10 @@ pub struct Metrics {
     /// Σ over sites of min(capacity, seats) − placed: places that could still
     /// be used.
     pub unfilled_places: u64,
+    /// Per school, in season order: distinct sites and the share of
+    /// placements at existing partners ([`crate::short_lines`]).
+    #[serde(default)]
+    pub sites_by_school: Vec<crate::short_lines::SchoolSites>,
 }
 
 /// One figure of a comparison row ([`FIGURES`]).
@@ -121,7 +125,7 @@ pub type FigureOf = fn(&Metrics) -> Figure;
 /// The figures `compare` reports for a run, by name, in the column order of
 /// comparison.csv (after season, policy and seed): the one list the command
 /// line and the Python package's `compare` frame share.
-pub const FIGURES: [(&str, FigureOf); 19] = [
+pub const FIGURES: [(&str, FigureOf); 21] = [
     ("learners", |m| Figure::Count(m.learners as u64)),
     ("placed", |m| Figure::Count(m.placed as u64)),
     ("unplaced", |m| Figure::Count(m.unplaced as u64)),
@@ -141,6 +145,8 @@ pub const FIGURES: [(&str, FigureOf); 19] = [
     ("blocking_pairs", |m| Figure::Count(m.blocking_pairs as u64)),
     ("justified_envy", |m| Figure::Count(m.justified_envy as u64)),
     ("unfilled_seats", |m| Figure::Count(m.unfilled_seats)),
+    ("mean_sites_per_school", |m| Figure::Real(crate::short_lines::mean_sites(&m.sites_by_school))),
+    ("partner_share", |m| Figure::Real(crate::short_lines::partner_share(&m.sites_by_school))),
 ];
 
 fn rate(placed: usize, n: usize) -> f64 {
@@ -182,6 +188,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
         justified_envy: stability.envy,
         unfilled_seats,
         unfilled_places,
+        sites_by_school: crate::short_lines::by_school(m, a),
     }
 }
 

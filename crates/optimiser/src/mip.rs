@@ -115,6 +115,10 @@ pub enum MipError {
 /// The per-arc objective.
 pub type ArcObjective<'a> = &'a (dyn Fn(LearnerId, ModelArc) -> f64 + Sync);
 
+/// The binaries a placement sets to 1 (the others are 0): used for the
+/// start and to value a placement ([`MipProblem::binary_objective`]).
+pub type BinaryRule<'a> = Box<dyn Fn(&[(LearnerId, ModelArc)]) -> Vec<Binary> + Sync + 'a>;
+
 /// A mixed-integer model over the arcs of some learners of a model.
 pub struct MipProblem<'a, 'm> {
     m: &'a PlacementModel<'m>,
@@ -125,6 +129,8 @@ pub struct MipProblem<'a, 'm> {
     sides: Vec<Side>,
     start: Option<Vec<(LearnerId, ModelArc)>>,
     known_bound: Option<f64>,
+    binary_costs: Vec<(Binary, f64)>,
+    binary_rule: Option<BinaryRule<'a>>,
 }
 
 /// One phase's result: the placements, their value, whether proven
@@ -151,6 +157,8 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             sides: Vec::new(),
             start: None,
             known_bound: None,
+            binary_costs: Vec::new(),
+            binary_rule: None,
         }
     }
 
@@ -171,7 +179,8 @@ impl<'a, 'm> MipProblem<'a, 'm> {
 
     /// A feasible placement of the part to start from (the solver's first
     /// incumbent; with a time limit, the result is never worse). The
-    /// binaries of side constraints start at 0.
+    /// binaries of side constraints start at 0, except those the rule of
+    /// [`Self::binary_objective`] sets.
     pub fn start(mut self, placed: Vec<(LearnerId, ModelArc)>) -> Self {
         self.start = Some(placed);
         self
@@ -195,6 +204,23 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     /// Adds a side constraint.
     pub fn add_side(&mut self, side: Side) {
         self.sides.push(side);
+    }
+
+    /// Adds `cost · b` to the objective for each `(b, cost)` (a fixed
+    /// charge when `cost < 0`), with the rule that gives the binaries of a
+    /// placement: the start sets them so, and a placement is valued with
+    /// them (the binaries with a cost must be the smallest the side
+    /// constraints allow for the placement, as a fixed charge's are).
+    pub fn binary_objective(mut self, costs: Vec<(Binary, f64)>, rule: BinaryRule<'a>) -> Self {
+        self.binary_costs = costs;
+        self.binary_rule = Some(rule);
+        self
+    }
+
+    /// The binaries `placed` sets to 1 under the rule of
+    /// [`Self::binary_objective`] (none without one).
+    fn binaries_of(&self, placed: &[(LearnerId, ModelArc)]) -> Vec<Binary> {
+        self.binary_rule.as_ref().map_or_else(Vec::new, |r| r(placed))
     }
 
     fn arc_value(&self, l: LearnerId, a: ModelArc) -> f64 {
@@ -286,6 +312,9 @@ impl<'a, 'm> MipProblem<'a, 'm> {
                 e += self.arc_value(l, a) * v.x[&a];
             }
         }
+        for &(Binary(b), c) in &self.binary_costs {
+            e += c * v.y[b];
+        }
         e
     }
 
@@ -327,6 +356,10 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             for (i, &(w, _, _)) in self.group_or_nobody_sites().iter().enumerate() {
                 init.push((v.y[self.binaries + i], if at.contains(&w) { 1.0 } else { 0.0 }));
             }
+            let on = self.binaries_of(start);
+            for b in 0..self.binaries {
+                init.push((v.y[b], if on.contains(&Binary(b)) { 1.0 } else { 0.0 }));
+            }
             model = model.with_initial_solution(init);
         }
         if let Some(limit) = limit {
@@ -362,7 +395,9 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if count {
             placed.len() as f64
         } else {
-            placed.iter().map(|&(l, a)| self.arc_value(l, a)).sum()
+            let on = self.binaries_of(placed);
+            let charges: f64 = self.binary_costs.iter().filter(|(b, _)| on.contains(b)).map(|&(_, c)| c).sum();
+            placed.iter().map(|&(l, a)| self.arc_value(l, a)).sum::<f64>() + charges
         }
     }
 

@@ -391,7 +391,9 @@ impl<'a> PlacementModel<'a> {
     /// the components it touches are solved as a mixed-integer model
     /// ([`crate::mip`]), the rest by network simplex.
     pub fn is_network(&self) -> bool {
-        !self.constraints.any_group_or_nobody()
+        // Short lines (`max_sites`, `new_site_penalty`) are fixed charges:
+        // the same path ([`crate::short_lines`]).
+        !self.constraints.any_group_or_nobody() && !self.constraints.any_short_lines()
     }
 }
 
@@ -519,6 +521,6 @@ impl Assignment {
                 ));
             }
         }
-        Ok(())
+        crate::short_lines::check(m, self)
     }
 }

@@ -166,6 +166,20 @@ pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
             dsu.union(li as u32, (b0 + b) as u32);
         }
     }
+    // Short lines (`max_sites`, `new_site_penalty`) bind a school's
+    // learners together: one component per such school.
+    if m.constraints.any_short_lines() {
+        let mut first = vec![u32::MAX; s.schools().len()];
+        for li in (0..nl).filter(|&li| learner_used[li]) {
+            let school = s.learners()[li].school;
+            if m.constraints.short_line(school).is_some() {
+                match first[school.index()] {
+                    u32::MAX => first[school.index()] = li as u32,
+                    f => dsu.union(f, li as u32),
+                }
+            }
+        }
+    }
     let mut binds = vec![false; nw];
     for wi in 0..nw {
         let w = WorkplaceId::from_index(wi);
@@ -753,18 +767,40 @@ fn solve_mip_component(
     // (the LP relaxation of `min·y ≤ Σx ≤ U·y` with `0 ≤ y ≤ 1` is no
     // constraint at all). When it is infeasible, so is the component, and
     // its cut names the conflict; else its dual bound bounds max-fit.
+    // Short lines are relaxed away too (penalties only lower the objective).
     let relaxed = build(m, c, 0, false, None);
-    let relaxed_bound = match relaxed.net.solve() {
+    let (relaxed_bound, relaxed_placed) = match relaxed.net.solve() {
         Err(FlowError::Infeasible { cut, .. }) => return Err(explain_cut(&relaxed, &cut)),
         Err(FlowError::InvalidInput(msg)) => panic!("internal error: invalid network: {msg}"),
-        Ok(sol) => dual_bound(&relaxed.net, &sol),
+        Ok(sol) => (
+            dual_bound(&relaxed.net, &sol),
+            relaxed
+                .candidate_arcs
+                .iter()
+                .filter(|(id, _, _)| sol.flow(*id) > 0)
+                .map(|&(_, l, a)| (l, a))
+                .collect::<Vec<_>>(),
+        ),
+    };
+    // Under `max_sites`, the caps it implies tighten the bound
+    // ([`crate::short_lines::capped_bound`]), and the start uses only each
+    // school's best sites of the relaxed placement
+    // ([`crate::short_lines::start_selection`]).
+    let short = crate::short_lines::touches(m, &c.learners);
+    let relaxed_bound = match short.then(|| crate::short_lines::capped_bound(m, &c.learners)).flatten() {
+        Some(b) => b.min(relaxed_bound),
+        None => relaxed_bound,
+    };
+    let sel: Option<Vec<Vec<ModelArc>>> = match short {
+        true => crate::short_lines::start_selection(m, &c.learners, &relaxed_placed),
+        false => None,
     };
     // A first placement for the solver: the network with every "group or
     // nobody" site closed, or else with every one of them at least at its
     // minimum, when one is feasible (so a time limit leaves a placement to
     // keep).
-    let start = [false, true].into_iter().find_map(|open| {
-        let mut b = build(m, c, 0, false, None);
+    let start = [false, true].into_iter().filter(|_| !short || sel.is_some()).find_map(|open| {
+        let mut b = build(m, c, 0, false, sel.as_deref());
         for (i, what) in b.arcs.iter().enumerate() {
             if let Arc::Site(w, _) = what {
                 if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
@@ -783,6 +819,9 @@ fn solve_mip_component(
         })
     });
     let mut problem = MipProblem::new(m, c.learners.clone());
+    if short {
+        problem = crate::short_lines::attach(m, &c.learners, problem);
+    }
     if let Some(start) = start {
         problem = problem.start(start);
     }
@@ -794,11 +833,14 @@ fn solve_mip_component(
             let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
             // The bound in weight units: exact when proven; else the
             // relaxed network's dual bound (max-fit) or the LP relaxation's
-            // (in score units) rounded up.
+            // (in score units) rounded up. Plus the new-site penalties the
+            // placement pays, so that bound − score is the gap of the
+            // penalised objective ([`crate::short_lines`]).
+            let paid = if short { crate::short_lines::penalty_paid(m, &sol.placed) } else { 0 };
             let bound = match (sol.proven, objective) {
                 (true, _) => weight,
-                (false, Objective::MaxFit) => relaxed_bound,
-                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128).max(weight),
+                (false, Objective::MaxFit) => relaxed_bound + paid,
+                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128 + paid).max(weight),
             };
             let placeable = match sol.placed_bound {
                 Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
@@ -821,7 +863,19 @@ fn solve_mip_component(
                 .filter_map(|&w| m.constraints.site_minimum(w).filter(|x| x.allow_empty).map(|x| (w, x.min)))
                 .collect();
             let pins = c.learners.iter().copied().filter(|&l| m.pinned_arc(l).is_some()).collect();
-            Err(Conflict::GroupOrNobody { sites, pins })
+            let mut schools: Vec<_> = c
+                .learners
+                .iter()
+                .filter_map(|&l| crate::short_lines::of_learner(m, l))
+                .filter(|r| r.max_sites != u32::MAX)
+                .map(|r| (r.school, r.max_sites))
+                .collect();
+            schools.sort_unstable();
+            schools.dedup();
+            match schools.is_empty() {
+                true => Err(Conflict::GroupOrNobody { sites, pins }),
+                false => Err(Conflict::ShortLines { schools, sites, pins }),
+            }
         }
         Err(e) => Err(Conflict::Solver(e.to_string())),
     }
@@ -856,7 +910,7 @@ fn solve_component(
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
     }
-    if c.group_or_nobody(m) {
+    if c.group_or_nobody(m) || crate::short_lines::touches(m, &c.learners) {
         return solve_mip_component(m, c, objective, limit);
     }
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {

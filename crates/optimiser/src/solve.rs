@@ -154,8 +154,16 @@ pub fn exact_within(
     if !m.is_network() {
         use crate::mip::{Goal, MipError, MipProblem};
         let goal = if objective == Objective::MaxFit { Goal::Max } else { Goal::PlacedThenMax };
-        return match MipProblem::whole(m).solve(goal, limit) {
+        let mut whole = MipProblem::whole(m);
+        if m.constraints.any_short_lines() {
+            let all: Vec<_> = (0..m.learner_count()).map(dualmatch_core::LearnerId::from_index).collect();
+            whole = crate::short_lines::attach(m, &all, whole);
+        }
+        return match whole.solve(goal, limit) {
             Ok(sol) => {
+                // With new-site penalties, the bound on the penalised
+                // objective plus what the placement pays ([`crate::short_lines`]).
+                let paid = crate::short_lines::penalty_paid(m, &sol.placed) as f64 / crate::model::WEIGHT_SCALE;
                 let mut placement = vec![None; m.learner_count()];
                 for &(l, a) in &sol.placed {
                     placement[l.index()] = Some(m.candidate_of(a));
@@ -165,7 +173,7 @@ pub fn exact_within(
                         method: MIP_METHOD,
                         components: 1,
                         largest_component: m.learner_count(),
-                        bound: sol.bound,
+                        bound: sol.bound + paid,
                         max_placeable: sol.placed_bound.map(|k| (k + 1e-6).floor() as usize),
                         seconds: t.elapsed().as_secs_f64(),
                         phases: None,

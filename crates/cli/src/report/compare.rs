@@ -36,6 +36,8 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("blocking pairs", "A learner and a site who would both rather have each other than what they got; 0 means the result is stable."),
     ("justified envy", "Pairs of learners where one would rather have the other's site and that site ranks them higher: a complaint with grounds."),
     ("unfilled seats", "Recognised seats left empty."),
+    ("sites/school", "Distinct workplace sites per school with placements, on average: each is a visit and a relationship for the school (short lines: fewer is steadier)."),
+    ("at partners", "Share of placements at sites that are already partners of the learner's school (partner_schools in workplaces.csv)."),
 ];
 
 /// `a` before `b` when their texts differ only in numbers, compared as
@@ -125,6 +127,11 @@ pub fn render(seasons: &[(PathBuf, Season)], runs: &[RunView]) -> String {
                     count(m(&|x| x.blocking_pairs as f64)),
                     count(m(&|x| x.justified_envy as f64)),
                     count(m(&|x| x.unfilled_seats as f64)),
+                    format!("{:.1}", m(&|x| dualmatch_optimiser::short_lines::mean_sites(&x.sites_by_school))),
+                    format!(
+                        "{:.1}%",
+                        100.0 * m(&|x| dualmatch_optimiser::short_lines::partner_share(&x.sites_by_school))
+                    ),
                 ]
             })
             .collect();
@@ -144,6 +151,8 @@ pub fn render(seasons: &[(PathBuf, Season)], runs: &[RunView]) -> String {
                 "blocking pairs",
                 "justified envy",
                 "unfilled seats",
+                "sites/school",
+                "at partners",
             ],
             &rows,
         ));

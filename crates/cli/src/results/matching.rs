@@ -93,6 +93,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let times = how.timings.unwrap_or_default();
     let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons, times);
     super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
+    super::add_short_lines(&mut summary, &run.sites_by_school(), run.new_site_penalty_paid());
     super::note_files_not_written(&mut summary, &absent);
     let outcome = Outcome {
         season,

@@ -19,7 +19,7 @@ use crate::args::ResultFiles;
 use crate::output::{StagedDir, Table};
 
 pub use matching::{write_match, HowMade};
-pub use summary::{add_policy_options, summary, SummaryInfo};
+pub use summary::{add_policy_options, add_short_lines, summary, SummaryInfo};
 pub use tables::write_candidates;
 
 /// What one result directory is made of.

@@ -110,6 +110,30 @@ pub fn summary(
     v
 }
 
+/// Adds to each `per_school` entry its short lines: distinct `sites`,
+/// `partner_sites`, `at_partners`, `partner_share`, and its `max_sites` and
+/// `new_site_penalty` when set; and the penalties paid in all
+/// (`new_site_penalty_paid`, score points) when some school has one.
+pub fn add_short_lines(v: &mut serde_json::Value, rows: &[dualmatch_optimiser::short_lines::SchoolSites], paid: f64) {
+    if let Some(per_school) = v["per_school"].as_array_mut() {
+        for (entry, r) in per_school.iter_mut().zip(rows) {
+            entry["sites"] = json!(r.sites);
+            entry["partner_sites"] = json!(r.partner_sites);
+            entry["at_partners"] = json!(r.at_partners);
+            entry["partner_share"] = json!(r.partner_share);
+            if let Some(k) = r.max_sites {
+                entry["max_sites"] = json!(k);
+            }
+            if r.new_site_penalty > 0.0 {
+                entry["new_site_penalty"] = json!(r.new_site_penalty);
+            }
+        }
+    }
+    if rows.iter().any(|r| r.new_site_penalty > 0.0) {
+        v["new_site_penalty_paid"] = json!(paid);
+    }
+}
+
 /// Adds `rank_profile` (placed learners at each rank, from rank 1), `rank_cost`
 /// (the sum of their ranks), `off_list` (placed off their list, at no rank),
 /// and the improvement and tie-breaking of the run to a summary.

@@ -72,6 +72,13 @@ pub trait AllocationPolicy: Sync {
     fn meets_group_sizes(&self) -> bool {
         self.meets_floors()
     }
+    /// Whether the result keeps short lines (`[[school]] max_sites`,
+    /// `new_site_penalty`, [`crate::short_lines`]): only `max-fit` and
+    /// `max-placed`, which solve them as a mixed-integer model; see
+    /// [`check_supported`].
+    fn meets_short_lines(&self) -> bool {
+        false
+    }
     /// Allocates with the workplaces' ties broken as `tie_break` says. Only
     /// the deferred-acceptance policies (`stable`, `stable-workplace`) offer
     /// multiple tie-breaking; the others draw one lottery whatever it says.
@@ -167,7 +174,25 @@ pub struct Unsupported {
     /// Every minimum group size (`[[site]]`) in the file, in file order
     /// (empty when the policy meets them).
     pub sites: Vec<SiteFloor>,
+    /// Every short-lines key (`max_sites`, `new_site_penalty`) in the file,
+    /// in file order (empty when the policy keeps them).
+    pub short_lines: Vec<ShortLineKey>,
 }
+
+/// A short-lines key (`max_sites` or `new_site_penalty`) in a constraints
+/// file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShortLineKey {
+    /// The constraints file, as named by the user.
+    pub file: String,
+    /// 1-based line of the key.
+    pub line: usize,
+    /// The key.
+    pub key: &'static str,
+}
+
+/// The policies that keep short lines, as a user would name them.
+const SHORT_LINE_POLICIES: &str = "max-fit or max-placed";
 
 impl Unsupported {
     fn message(&self) -> String {
@@ -186,6 +211,17 @@ impl Unsupported {
                 text::quote(&f.school),
                 text::quote(&f.programme),
                 more(self.floors.len() - 1 + self.sites.len(), "floor(s) or minimum group size(s)"),
+            )
+        } else if self.sites.is_empty() {
+            let f = &self.short_lines[0];
+            format!(
+                "policy {} cannot keep short lines, but {}:{} sets {}{}; use --policy {SHORT_LINE_POLICIES}, \
+                 which solve them exactly, or remove max_sites and new_site_penalty",
+                self.policy,
+                f.file,
+                f.line,
+                f.key,
+                more(self.short_lines.len() - 1, "short-lines key(s)"),
             )
         } else {
             let f = &self.sites[0];
@@ -212,7 +248,7 @@ impl Unsupported {
 /// run before the season is loaded; a file that does not parse is let
 /// through here (`Constraints::parse` reports it, with the line).
 pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) -> Result<(), Unsupported> {
-    if policy.meets_floors() && policy.meets_group_sizes() {
+    if policy.meets_floors() && policy.meets_group_sizes() && policy.meets_short_lines() {
         return Ok(());
     }
     let Ok(raw) = ConstraintsFile::parse(text, file) else { return Ok(()) };
@@ -221,11 +257,12 @@ pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) ->
         .iter()
         .filter(|_| !policy.meets_floors())
         .filter_map(|r| {
+            let programme = r.programme.as_ref()?;
             r.min.filter(|&min| min > 0).map(|min| Floor {
                 file: file.to_string(),
                 line: constraints::line_of(text, r.school.span()),
                 school: r.school.get_ref().clone(),
-                programme: r.programme.get_ref().clone(),
+                programme: programme.get_ref().clone(),
                 min,
             })
         })
@@ -242,10 +279,14 @@ pub fn check_supported(policy: &dyn AllocationPolicy, text: &str, file: &str) ->
             allow_empty: r.allow_empty,
         })
         .collect();
-    if floors.is_empty() && sites.is_empty() {
+    let short_lines = match policy.meets_short_lines() {
+        true => Vec::new(),
+        false => crate::short_lines::keys(&raw, text, file),
+    };
+    if floors.is_empty() && sites.is_empty() && short_lines.is_empty() {
         Ok(())
     } else {
-        Err(Unsupported { policy: policy.name(), floors, sites })
+        Err(Unsupported { policy: policy.name(), floors, sites, short_lines })
     }
 }
 
@@ -348,6 +389,9 @@ impl AllocationPolicy for Exact {
         network::solve(m, self.0).map(|s| s.assignment)
     }
     fn meets_floors(&self) -> bool {
+        true
+    }
+    fn meets_short_lines(&self) -> bool {
         true
     }
 }
