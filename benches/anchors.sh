@@ -36,7 +36,7 @@ for p in "${PRESETS[@]}"; do
             lemon=$(python3 -c "import math; a,b=float('$lemon'),float('$l'); print(b if math.isnan(a) else min(a,b))")
             out="$DATA/result-$p-$policy"
             /usr/bin/time -f "%e %M" -o "$DATA/time.txt" "$BIN" match "$dir" --policy "$policy" --out "$out" --force -q
-            o=$(python3 -c "import json; print(json.load(open('$out/summary.json'))['solve_seconds'])")
+            o=$(python3 -c "import json; print(json.load(open('$out/summary.json'))['timings']['solve'])")
             ours=$(python3 -c "import math; a,b=float('$ours'),float('$o'); print(b if math.isnan(a) else min(a,b))")
         done
         read -r wall rss < "$DATA/time.txt"

@@ -271,3 +271,43 @@ fn shard_spec_and_policy_are_checked() {
         assert!(!out.exists());
     }
 }
+
+/// summary.json's `timings` has one entry per phase (load, score, solve,
+/// advice, write) for a single match and for a merged sharded one; with
+/// `--no-timings` it is left out, and the rest of the summary is the same.
+#[test]
+fn summary_timings_per_phase_unless_no_timings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = repo("data/sample");
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    let phases = |v: &serde_json::Value, what: &str| {
+        let t = v["timings"].as_object().unwrap_or_else(|| panic!("{what}: no timings in {v}"));
+        let keys: Vec<&str> = t.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["advice", "load", "score", "solve", "write"], "{what}");
+        for (k, s) in t {
+            let s = s.as_f64().unwrap_or(-1.0);
+            assert!(s.is_finite() && s >= 0.0, "{what}: {k} = {s}");
+        }
+        // The old fields are gone.
+        assert!(v.get("load_seconds").is_none() && v.get("solve_seconds").is_none(), "{what}");
+    };
+    let timed = tmp.path().join("timed");
+    let o = run(clean().arg("match").arg(&sample).arg("--out").arg(&timed));
+    assert!(o.status.success(), "{}", text(&o));
+    let mut v = summary(&timed);
+    phases(&v, "match");
+    let bare = tmp.path().join("bare");
+    let o = run(clean().arg("match").arg(&sample).args(["--no-timings", "--out"]).arg(&bare));
+    assert!(o.status.success(), "{}", text(&o));
+    let b = summary(&bare);
+    assert!(b.get("timings").is_none(), "--no-timings: {b}");
+    v.as_object_mut().unwrap().remove("timings");
+    assert_eq!(v, b, "timings are the only difference");
+    let args = ["match", sample.to_str().unwrap()];
+    let dir = tmp.path().join("sharded");
+    let (_, o) = shard_and_merge(&args, &[], 2, &dir);
+    assert!(o.status.success(), "{}", text(&o));
+    phases(&summary(&dir.join("merged")), "merge");
+}

@@ -263,8 +263,10 @@ const FIGURES: &[(&str, &str, Show)] = &[
     ("Learners moved (this school)", "/changes/moved", Show::Plain("learners")),
     ("Learners who gained a placement (this school)", "/changes/gained", Show::Plain("learners")),
     ("Learners who lost a placement (this school)", "/changes/lost", Show::Plain("learners")),
-    ("Time to load and score", "/load_seconds", Show::Plain("seconds")),
-    ("Time to solve", "/solve_seconds", Show::Plain("seconds")),
+    ("Time to load", "/timings/load", Show::Plain("seconds")),
+    ("Time to score", "/timings/score", Show::Plain("seconds")),
+    ("Time to solve", "/timings/solve", Show::Plain("seconds")),
+    ("Time to work out the advice", "/timings/advice", Show::Plain("seconds")),
 ];
 
 /// A column of a table on the summary sheet: the field of summary.json, the

@@ -95,6 +95,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     let mut warnings = dualmatch_core::season::Diagnostics::new();
     let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress, &mut warnings)?;
+    let t_read = t0.elapsed().as_secs_f64();
     let settings = MatchSettings::new(
         cfg.policy,
         cfg.seed,
@@ -178,7 +179,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         improve: cfg.improve,
         tie_break: cfg.tie_break,
         source,
-        timings: cfg.timings.then_some([t_load, t_solve]),
+        timings: cfg.timings.then_some([t_read, t_load - t_read, t_solve]),
         files: cfg.files,
     };
     results::write_match(&dir, &run, &how, &progress, global.quiet)?;

@@ -53,13 +53,16 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(exit::engine(e)),
     };
     let t_solve = t1.elapsed().as_secs_f64();
+    let started = Instant::now();
     let s = r.season();
     let plan = r.plan();
     let counts = change_counts(r.changes().iter());
     let [moved, gained, lost] = ChangeKind::ALL.map(|k| counts[k.as_str()]);
     let info =
         SummaryInfo { policy: objective.name(), seed: None, improve: false, optimal: true, timings: !a.dir.no_timings };
-    let mut summary = results::summary(&info, s, r.candidates(), "scored", r.solved(), r.unplaced(), [t_load, t_solve]);
+    let mut summary = results::summary(&info, s, r.candidates(), "scored", r.solved(), r.unplaced());
+    // The re-match scores, solves and works out the advice in one call.
+    results::set_timings(&mut summary, &info, &[("load", t_load), ("solve", t_solve)]);
     results::add_policy_options(&mut summary, r.rank_profile(), dualmatch::Improve::None, dualmatch::TieBreak::Single);
     summary["rematch"] = json!({
         "previous": a.previous.display().to_string(),
@@ -146,6 +149,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         })?;
     }
     results::warnings::write(&dir, &warnings)?;
+    results::write_summary(&dir, &mut summary, &info, started)?;
     dir.commit()?;
     progress.finish();
     if !global.quiet {

@@ -101,7 +101,7 @@ pub(super) fn write_by_school(dir: &StagedDir, r: &Outcome, xlsx: bool) -> anyho
             v["changes"] = json!(change_counts(changes.iter().filter(|ch| mine(ch.learner))));
         }
         let base = format!("by-school/{}/", folders[si]);
-        write_tables(dir, &base, &learner_tables(r, to), &v, xlsx)?;
+        write_tables(dir, &base, &learner_tables(r, to), &v, xlsx, true)?;
     }
     let index = Table::new("index", [("school", Kind::Text), ("name", Kind::Text), ("folder", Kind::Text)], |sink| {
         for (school, folder) in s.schools().iter().zip(&folders) {

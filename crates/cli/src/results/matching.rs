@@ -3,6 +3,8 @@
 //! through [`write_match`], so a merged result is the single run's, byte
 //! for byte.
 
+use std::time::Instant;
+
 use dualmatch::{Improve, Policy, Run, TieBreak};
 
 use super::{Outcome, SummaryInfo};
@@ -22,8 +24,9 @@ pub struct HowMade {
     pub tie_break: TieBreak,
     /// Where the candidate pairs come from (`scored`, `supplied`).
     pub source: &'static str,
-    /// The load and solve seconds, when timings are written.
-    pub timings: Option<[f64; 2]>,
+    /// The seconds to load the season, score the candidates and solve, when
+    /// timings are written (the advice and the writing are timed here).
+    pub timings: Option<[f64; 3]>,
     /// The extra files asked for.
     pub files: ResultFiles,
 }
@@ -31,6 +34,7 @@ pub struct HowMade {
 /// Writes report.html and the result files of `run`; the waiting list and
 /// recruitment advice are worked out here (max-fit, unless left out).
 pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progress, quiet: bool) -> anyhow::Result<()> {
+    let t_advice = Instant::now();
     let season = run.season();
     let reasons = run.unplaced();
     let optimal = run.proof().is_some();
@@ -67,6 +71,8 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         }
         super::advice_or_warn(run.advice().transpose(), progress, quiet)
     };
+    let advice_seconds = t_advice.elapsed().as_secs_f64();
+    let started = Instant::now();
     let absent =
         super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
     let visits = how.files.visits_per_day.map(|n| n as usize);
@@ -90,8 +96,10 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         optimal,
         timings: how.timings.is_some(),
     };
-    let times = how.timings.unwrap_or_default();
-    let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons, times);
+    let [load, score, solve] = how.timings.unwrap_or_default();
+    let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons);
+    let phases = [("load", load), ("score", score), ("solve", solve), ("advice", advice_seconds)];
+    super::set_timings(&mut summary, &info, &phases);
     super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
     super::add_short_lines(&mut summary, &run.sites_by_school(), run.new_site_penalty_paid());
     super::note_files_not_written(&mut summary, &absent);
@@ -105,5 +113,6 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         followup: &followup,
     };
     super::write_result(dir, &outcome, &summary, &how.files)?;
-    super::write_certificate(dir, season, run.constraints(), run.solved())
+    super::write_certificate(dir, season, run.constraints(), run.solved())?;
+    super::write_summary(dir, &mut summary, &info, started)
 }

@@ -19,7 +19,7 @@ use crate::args::ResultFiles;
 use crate::output::{StagedDir, Table};
 
 pub use matching::{write_match, HowMade};
-pub use summary::{add_policy_options, add_short_lines, summary, SummaryInfo};
+pub use summary::{add_policy_options, add_short_lines, set_timings, summary, SummaryInfo};
 pub use tables::write_candidates;
 
 /// What one result directory is made of.
@@ -56,8 +56,9 @@ impl Audience {
 }
 
 /// Writes the files every result directory has: placements.csv,
-/// unplaced.csv, placement_changes.csv (rematch), seat_values.csv (when there
-/// are duals) and summary.json; with `--xlsx` also results.xlsx with a sheet
+/// unplaced.csv, placement_changes.csv (rematch) and seat_values.csv (when
+/// there are duals); the caller writes summary.json last, with
+/// [`write_summary`]; with `--xlsx` also results.xlsx with a sheet
 /// per CSV file and the summary; with `--by-school` the same per school.
 ///
 /// This is the one place where result tables are listed: a table added to
@@ -78,7 +79,7 @@ pub fn write_result(
         list.push(advice::waitlist_table(r.season, r.candidates, a));
         list.push(advice::recruitment_table(r.season, a));
     }
-    write_tables(dir, "", &list, summary, files.xlsx)?;
+    write_tables(dir, "", &list, summary, files.xlsx, false)?;
     if files.by_school {
         by_school::write_by_school(dir, r, files.xlsx)?;
     }
@@ -113,25 +114,44 @@ fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
     list
 }
 
-/// Writes `tables` as CSV files, `summary` as summary.json and, with `xlsx`,
-/// both as results.xlsx, in the folder `base` (empty, or ending in `/`).
+/// Writes `tables` as CSV files and, with `xlsx`, them and `summary` as
+/// results.xlsx, in the folder `base` (empty, or ending in `/`); with
+/// `summary_json`, `summary` as summary.json too (otherwise the caller
+/// writes it last, with [`write_summary`], once the writing is timed).
 fn write_tables(
     dir: &StagedDir,
     base: &str,
     tables: &[Table],
     summary: &serde_json::Value,
     xlsx: bool,
+    summary_json: bool,
 ) -> anyhow::Result<()> {
     for t in tables {
         dir.write(&format!("{base}{}", t.file_name()), |w| t.write_csv(w))?;
     }
-    dir.write_json(&format!("{base}summary.json"), summary)?;
+    if summary_json {
+        dir.write_json(&format!("{base}summary.json"), summary)?;
+    }
     if xlsx {
         let name = format!("{base}results.xlsx");
         let book = crate::xlsx::workbook(&dir.final_path(&name).display().to_string(), tables, Some(summary))?;
         dir.write_bytes(&name, &book)?;
     }
     Ok(())
+}
+
+/// Writes summary.json, the last file of a result: its `timings` (when
+/// asked for) get the seconds of writing the other files, since `started`.
+pub fn write_summary(
+    dir: &StagedDir,
+    summary: &mut serde_json::Value,
+    info: &SummaryInfo,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    if info.timings {
+        summary["timings"]["write"] = serde_json::json!(started.elapsed().as_secs_f64());
+    }
+    dir.write_json("summary.json", summary)
 }
 
 /// The files that a `match` result of max-fit has and this result has not,

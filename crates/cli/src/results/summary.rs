@@ -30,8 +30,20 @@ pub struct SummaryInfo<'a> {
     pub improve: bool,
     /// Whether the result is an exact optimum with a proof.
     pub optimal: bool,
-    /// Include the load and solve times.
+    /// Include the seconds of each phase (`timings`, see [`set_timings`]).
     pub timings: bool,
+}
+
+/// Sets summary.json's `timings` to the seconds of each phase (for `match`:
+/// load, score, solve, advice, write), when `info` asks
+/// for timings; `--no-timings` leaves the field out, so that the file is the
+/// same on every run.
+pub fn set_timings(v: &mut serde_json::Value, info: &SummaryInfo, phases: &[(&str, f64)]) {
+    if info.timings {
+        let map: serde_json::Map<String, serde_json::Value> =
+            phases.iter().map(|&(name, seconds)| (name.to_string(), json!(seconds))).collect();
+        v["timings"] = serde_json::Value::Object(map);
+    }
 }
 
 /// summary.json of a result.
@@ -42,7 +54,6 @@ pub fn summary(
     source: &str,
     solved: &Solved,
     reasons: &[(LearnerId, Unplaced)],
-    [t_load, t_solve]: [f64; 2],
 ) -> serde_json::Value {
     let a = &solved.assignment;
     let total = a.total_score(c);
@@ -62,7 +73,7 @@ pub fn summary(
         *kinds.entry(reason_kind(r)).or_default() += 1;
     }
     let placed = a.placed();
-    let mut v = json!({
+    let v = json!({
         "policy": info.policy,
         "seed": info.seed,
         "improve": info.improve,
@@ -103,10 +114,6 @@ pub fn summary(
         })).collect::<Vec<_>>(),
         "unplaced_by_reason": kinds,
     });
-    if info.timings {
-        v["solve_seconds"] = json!(t_solve);
-        v["load_seconds"] = json!(t_load);
-    }
     v
 }
 

@@ -345,11 +345,13 @@ impl<'r, 'a> Residual<'r, 'a> {
 }
 
 /// The transpose of the learners' forward arcs, for trees that run
-/// backwards: per group, (learner, model arc) of every residual arc into
-/// it; per school bound, its placed learners.
+/// backwards: per entry node (a group or its open part), (learner, cost) of
+/// every residual arc into it, in the order of the learners' arcs; per school
+/// bound, its placed learners; the placed learners who may leave to `S`.
 pub(super) struct InArcs {
-    rows: Csr<(u32, ModelArc)>,
+    rows: Csr<(u32, i64)>,
     bound_placed: Csr<u32>,
+    s_placed: Vec<u32>,
 }
 
 impl InArcs {
@@ -357,17 +359,44 @@ impl InArcs {
         let m = r.m;
         let (nl, ng) = (m.learner_count(), m.season.groups().len());
         let active = |li: usize| !r.frozen[li];
-        let into_groups = (0..nl).filter(|&li| active(li)).flat_map(|li| {
-            m.arcs(LearnerId::from_index(li))
-                .filter(move |&a| Some(a) != r.placed_arc[li])
-                .map(move |a| (m.group_of(a).index(), (li as u32, a)))
-        });
-        let rows = Csr::from_pairs(ng, into_groups);
+        // A counting sort of the learners' unused arcs by entry node, read
+        // straight from the residual's arrays (no iterator is walked twice).
+        let mut counts = vec![0u32; 2 * ng];
+        let unused = |li: usize| {
+            let placed = r.placed_arc[li].map(|a| a.index());
+            m.arcs_of(LearnerId::from_index(li)).filter(move |&a| Some(a) != placed)
+        };
+        for li in (0..nl).filter(|&li| active(li)) {
+            for a in unused(li) {
+                counts[(r.arc_to[a] - r.g0) as usize] += 1;
+            }
+        }
+        let mut next = Vec::with_capacity(2 * ng);
+        let mut total = 0u32;
+        for &c in &counts {
+            next.push(total);
+            total += c;
+        }
+        let mut values = vec![(0u32, 0i64); total as usize];
+        for li in (0..nl).filter(|&li| active(li)) {
+            for a in unused(li) {
+                let k = &mut next[(r.arc_to[a] - r.g0) as usize];
+                values[*k as usize] = (li as u32, -r.wt[a]);
+                *k += 1;
+            }
+        }
+        let rows = Csr::from_counts(counts, values);
+        let leaves =
+            |li: usize| active(li) && r.placed_arc[li].is_some() && m.kept_arc(LearnerId::from_index(li)).is_none();
         let placed = (0..nl)
-            .filter(|&li| active(li) && r.placed_arc[li].is_some() && m.kept_arc(LearnerId::from_index(li)).is_none())
+            .filter(|&li| leaves(li))
             .filter_map(|li| m.school_bound_of(LearnerId::from_index(li)).map(|b| (b, li as u32)));
         let bound_placed = Csr::from_pairs(m.constraints.school_bounds.len(), placed);
-        InArcs { rows, bound_placed }
+        let s_placed = (0..nl)
+            .filter(|&li| leaves(li) && m.school_bound_of(LearnerId::from_index(li)).is_none())
+            .map(|li| li as u32)
+            .collect();
+        InArcs { rows, bound_placed, s_placed }
     }
 }
 
@@ -385,12 +414,8 @@ impl Residual<'_, '_> {
                         f(self.b0 + b as u32, 0);
                     }
                 }
-                for li in 0..self.placed_arc.len() {
-                    let l = LearnerId::from_index(li);
-                    let free = m.school_bound_of(l).is_none() && m.kept_arc(l).is_none();
-                    if !self.frozen[li] && self.placed_arc[li].is_some() && free {
-                        f(self.l0 + li as u32, 0);
-                    }
+                for &li in &in_arcs.s_placed {
+                    f(self.l0 + li, 0);
                 }
             }
             Node::T => {
@@ -437,10 +462,8 @@ impl Residual<'_, '_> {
                         f(self.head[g], 0);
                     }
                 }
-                for &(l, a) in in_arcs.rows.row(g) {
-                    if self.arc_to[a.index()] == v {
-                        f(self.l0 + l, -self.wt[a.index()]);
-                    }
+                for &(l, c) in in_arcs.rows.row((v - self.g0) as usize) {
+                    f(self.l0 + l, c);
                 }
             }
             Node::Site(w) => {
@@ -454,6 +477,67 @@ impl Residual<'_, '_> {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dualmatch_core::scoring::{Candidates, Weights};
+    use dualmatch_core::synth::{generate, SynthParams};
+    use proptest::prelude::*;
+
+    use super::{InArcs, Node, Residual, NO_CAP};
+    use crate::constraints::Constraints;
+    use crate::model::{Objective, PlacementModel};
+    use crate::network;
+
+    /// The residual arcs into every node by [`Residual::for_each_in`] (from
+    /// the transposed [`InArcs`]) are those of the slow reference: every
+    /// node's [`Residual::for_each_out`], transposed (on seasons with kept
+    /// placements too).
+    fn check(learners: usize, seed: u64, kept: bool) -> Result<(), TestCaseError> {
+        let params = SynthParams { learners, workplaces: learners / 2 + 1, schools: 3, programmes: 3, seed };
+        let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+        let cands = Candidates::generate(&season, &Weights::default(), None);
+        let cons = Constraints::none();
+        let mut m = PlacementModel::new(&season, &cands, &cons).unwrap();
+        let solved = network::solve(&m, Objective::MaxFit).unwrap();
+        if kept {
+            m = m.soften_pins();
+        }
+        let r = Residual::new(&m, &solved).unwrap();
+        let mut reference: Vec<Vec<(u32, i64)>> = vec![Vec::new(); r.n as usize];
+        // A site without a capacity has no node in the network: no arc
+        // leads to it, so no tree reaches it (its arcs are moot).
+        let moot = |v: u32| matches!(r.kind(v), Node::Site(w) if r.cap[w] == NO_CAP);
+        for u in (0..r.n).filter(|&u| !moot(u)) {
+            r.for_each_out(u, |v, c| reference[v as usize].push((u, c)));
+        }
+        let in_arcs = InArcs::new(&r);
+        let mut arcs = 0;
+        for v in 0..r.n {
+            if moot(v) {
+                continue;
+            }
+            let mut got = Vec::new();
+            r.for_each_in(&in_arcs, v, |u, c| got.push((u, c)));
+            let mut want = reference[v as usize].clone();
+            arcs += want.len();
+            got.sort_unstable();
+            want.sort_unstable();
+            prop_assert_eq!(got, want, "arcs into node {}", v);
+        }
+        // Not vacuous: some learners have arcs they do not use.
+        prop_assert!(arcs > 2 && !in_arcs.rows.is_empty(), "a season with unused arcs");
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn in_arcs_are_the_transposed_out_arcs(learners in 30usize..150, seed in any::<u64>(), kept in any::<bool>()) {
+            check(learners, seed, kept)?;
         }
     }
 }
