@@ -177,8 +177,8 @@ mod tests {
 
     fn season() -> Season {
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P".into(), name: "Kok".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P".into(), name: "Kok".into(), row: 0 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
             ..SeasonDoc::default()
         };
         from_doc(doc).map(|l| l.season).unwrap_or_else(|e| panic!("{e:?}"))

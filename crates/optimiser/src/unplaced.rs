@@ -299,6 +299,7 @@ mod tests {
     /// free seat that L1 can use (score 30).
     fn season_with(prefs: Vec<String>, w2: bool) -> Season {
         let learner = |id: &str| LearnerRec {
+            rhythm: None,
             id: id.into(),
             school: "S".into(),
             programme: "P".into(),
@@ -320,8 +321,9 @@ mod tests {
             row: 0,
         };
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P".into(), name: "P".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P".into(), name: "P".into(), row: 0 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
             learners: vec![learner("L0"), learner("L1")],
             workplaces: vec![WorkplaceRec {
                 id: "W".into(),

@@ -16,6 +16,7 @@ const GENT: (f64, f64) = (51.05, 3.72);
 
 fn learner(id: &str, programme: &str, at: (f64, f64), max_km: f64, readiness: u8) -> LearnerRec {
     LearnerRec {
+        rhythm: None,
         id: id.into(),
         school: "S1".into(),
         programme: programme.into(),
@@ -58,12 +59,20 @@ fn season_of(
     recognitions: Vec<RecognitionRec>,
 ) -> Season {
     let doc = SeasonDoc {
+        mentors: None,
         programmes: (1..=programmes)
-            .map(|i| ProgrammeRec { id: format!("P{i}"), name: format!("Programme {i}"), row: 0 })
+            .map(|i| ProgrammeRec { rhythm: None, id: format!("P{i}"), name: format!("Programme {i}"), row: 0 })
             .collect(),
         schools: ["S1", "S2"]
             .iter()
-            .map(|s| SchoolRec { id: (*s).into(), name: format!("School {s}"), lat: GENT.0, lon: GENT.1, row: 0 })
+            .map(|s| SchoolRec {
+                rhythm: None,
+                id: (*s).into(),
+                name: format!("School {s}"),
+                lat: GENT.0,
+                lon: GENT.1,
+                row: 0,
+            })
             .collect(),
         learners,
         workplaces,
@@ -465,8 +474,16 @@ fn user_candidates_keep_given_scores_drop_gate_failures_and_sort() {
         let mut pend = learner("L2", "P1", GENT, 25.0, 2);
         pend.screening = Screening::Pending;
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P1".into(), name: "P".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S1".into(), name: "S".into(), lat: GENT.0, lon: GENT.1, row: 0 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P1".into(), name: "P".into(), row: 0 }],
+            schools: vec![SchoolRec {
+                rhythm: None,
+                id: "S1".into(),
+                name: "S".into(),
+                lat: GENT.0,
+                lon: GENT.1,
+                row: 0,
+            }],
             learners: vec![learner("L1", "P1", GENT, 25.0, 2), pend],
             workplaces: vec![
                 site("W1", east_of(GENT, 5.0)),
@@ -575,12 +592,13 @@ fn random_doc(seed: u64, learners: usize, sites: usize, programmes: usize) -> Se
     }
     ls.sort_by(|a, b| a.id.cmp(&b.id));
     SeasonDoc {
+        mentors: None,
         programmes: (1..=programmes)
-            .map(|i| ProgrammeRec { id: format!("P{i}"), name: format!("P{i}"), row: 0 })
+            .map(|i| ProgrammeRec { rhythm: None, id: format!("P{i}"), name: format!("P{i}"), row: 0 })
             .collect(),
         schools: ["S1", "S2"]
             .iter()
-            .map(|s| SchoolRec { id: (*s).into(), name: (*s).into(), lat: GENT.0, lon: GENT.1, row: 0 })
+            .map(|s| SchoolRec { rhythm: None, id: (*s).into(), name: (*s).into(), lat: GENT.0, lon: GENT.1, row: 0 })
             .collect(),
         learners: ls,
         workplaces: ws,

@@ -107,7 +107,8 @@ mod records {
 }
 
 /// The tables of a JSON season, for messages.
-const JSON_TABLES: &str = "programmes, schools, learners, workplaces, recognitions (and optionally candidates)";
+const JSON_TABLES: &str =
+    "programmes, schools, learners, workplaces, recognitions (and optionally candidates and mentors)";
 
 /// Checks the first bytes of a JSON season file (up to [`JSON_SNIFF_BYTES`];
 /// `whole` when that is the entire file) before the file is read whole, so
