@@ -61,6 +61,8 @@ pub enum Limit {
     SiteSeats(WorkplaceId),
     /// Learners outside the conflict who could still be placed where it needs them.
     LearnersInReach,
+    /// A mentor's workload (`max_learners` in `mentors.csv`).
+    Mentor(dualmatch_core::MentorId),
 }
 
 /// The constraints conflict; every conflict found is listed.
@@ -87,6 +89,10 @@ impl Limit {
             }
             Limit::SiteSeats(w) => format!("{} seats", s.workplace(w).id),
             Limit::LearnersInReach => "learners with a usable pair there".to_string(),
+            Limit::Mentor(k) => {
+                let k = s.mentor(k);
+                format!("workload of mentor {} at {}", k.id, s.workplace(k.workplace).id)
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod flow;
 pub mod hr;
 pub mod infeasible;
 pub mod lp;
+pub mod mentors;
 pub mod metrics;
 pub mod mip;
 pub mod model;
@@ -35,6 +36,7 @@ pub mod network;
 pub mod policies;
 pub mod rank;
 pub mod rematch;
+pub mod rhythms;
 pub mod solve;
 pub mod unplaced;
 

@@ -391,7 +391,16 @@ impl<'a> PlacementModel<'a> {
     /// the components it touches are solved as a mixed-integer model
     /// ([`crate::mip`]), the rest by network simplex.
     pub fn is_network(&self) -> bool {
-        !self.constraints.any_group_or_nobody()
+        !self.constraints.any_group_or_nobody() && !self.rhythms_differ()
+    }
+
+    /// Whether learners have different rhythms: their components, when the
+    /// rhythms differ within them, are solved as a mixed-integer model with
+    /// per-day seats ([`crate::rhythms`]).
+    pub fn rhythms_differ(&self) -> bool {
+        let s = self.season;
+        s.has_rhythms()
+            && (1..self.learner_count()).any(|i| s.days_of(LearnerId::from_index(i)) != s.days_of(LearnerId(0)))
     }
 }
 
@@ -475,8 +484,14 @@ impl Assignment {
                 per_bound[b] += 1;
             }
         }
+        // With rhythms, seats and capacities bind day by day.
+        let per_day = s.has_rhythms();
+        if per_day {
+            crate::mentors::check_days(m, self)?;
+        }
+        crate::mentors::assign(m, self)?;
         for (gi, g) in s.groups().iter().enumerate() {
-            if per_group[gi] > g.seats {
+            if per_group[gi] > g.seats && !per_day {
                 return Err(format!(
                     "{} placed at {}/{} with {} seats",
                     per_group[gi],
@@ -490,7 +505,7 @@ impl Assignment {
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {
-            if let Some(cap) = w.capacity {
+            if let Some(cap) = w.capacity.filter(|_| !per_day) {
                 if per_wp[wi] > cap {
                     return Err(format!("{} placed at {} with capacity {cap}", per_wp[wi], w.id));
                 }

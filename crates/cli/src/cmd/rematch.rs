@@ -128,6 +128,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         reasons: r.unplaced(),
         changes: Some(r.changes()),
         advice,
+        mentors: &[],
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
     results::warnings::write(&dir, &warnings)?;

@@ -98,6 +98,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         reasons,
         changes: None,
         advice: advice.as_ref(),
+        mentors: run.mentors(),
     };
     super::write_result(dir, &outcome, &summary, &how.files)?;
     super::write_certificate(dir, season, run.constraints(), run.solved())

@@ -31,6 +31,9 @@ pub struct Outcome<'a> {
     pub changes: Option<&'a [PlacementChange]>,
     /// The waiting list and recruitment advice (max-fit only).
     pub advice: Option<&'a Advice>,
+    /// Per learner: the mentor (empty: none known, as for a season without
+    /// mentors).
+    pub mentors: &'a [Option<dualmatch::MentorId>],
 }
 
 /// Who a file is for: the coordinator, who sees every learner, or one
@@ -100,8 +103,7 @@ pub fn write_certificate(
 
 /// The tables about learners, as `to` may see them.
 fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
-    let mut list =
-        vec![tables::placements(r.season, r.candidates, r.solved, to), tables::unplaced_table(r.season, r.reasons, to)];
+    let mut list = vec![tables::placements(r, to), tables::unplaced_table(r.season, r.reasons, to)];
     if let Some(changes) = r.changes {
         let s = r.season;
         list.push(tables::changes_table(s, changes, move |l| to.sees(s, l)));
