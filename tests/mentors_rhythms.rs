@@ -1,0 +1,110 @@
+//! Mentors (`mentors.csv`) and rhythms through the binary (issue 18):
+//! placements.csv names each learner's mentor and days, unplaced.csv and
+//! `explain` name the days when no mentor can guide a learner, bad mentor
+//! rows are reported with file, line and field, and nothing is written.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{bin, csv_cells, run, text};
+
+/// One programme, two schools (rhythms given), three learners (L3 of S1
+/// with its own rhythm), one site with one seat and the given mentors.
+fn season(dir: &Path, rhythms: [&str; 2], learner3: &str, mentors: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("programmes.csv"), "id,name\nP1,Kok\n").unwrap();
+    fs::write(
+        dir.join("schools.csv"),
+        format!("id,name,lat,lon,rhythm\nS1,A,51.0,4.0,{}\nS2,B,51.0,4.0,{}\n", rhythms[0], rhythms[1]),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("learners.csv"),
+        format!(
+            "id,school,programme,lat,lon,max_commute_km,readiness,screening,attributes,preferences,rhythm\n\
+             L1,S1,P1,51.0,4.0,30,3,passed,,,\n\
+             L2,S2,P1,51.0,4.0,30,3,passed,,,\n\
+             L3,S1,P1,51.0,4.0,30,3,passed,,,{learner3}\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("workplaces.csv"),
+        "id,company,lat,lon,capacity,min_readiness,requires,partner_schools,preferences\nW1,Resto,51.0,4.01,,1,,,\n",
+    )
+    .unwrap();
+    fs::write(dir.join("recognitions.csv"), "workplace,programme,seats\nW1,P1,1\n").unwrap();
+    fs::write(dir.join("mentors.csv"), mentors).unwrap();
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {:?}", rows[0]));
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+#[test]
+fn complementary_rhythms_share_a_seat_and_each_learner_has_a_mentor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("season");
+    // L3 is at work on Friday, when the only mentor who could guide them is not.
+    season(
+        &s,
+        ["mon;tue", "wed;thu"],
+        "fri",
+        "id,workplace,programmes,max_learners,days\nM1,W1,P1,1,mon;tue\nM2,W1,,2,mon;tue;wed;thu\n",
+    );
+    let out = tmp.path().join("out");
+    let o = run(bin().args(["match"]).arg(&s).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = csv_cells(&out.join("placements.csv"));
+    assert_eq!(column(&rows, "learner"), ["L1", "L2"]);
+    assert_eq!(column(&rows, "days"), ["mon;tue", "wed;thu"]);
+    // M1 guides one learner at most: L2 (Wednesday, Thursday) is M2's.
+    assert_eq!(column(&rows, "mentor"), ["M1", "M2"]);
+    let unplaced = csv_cells(&out.join("unplaced.csv"));
+    assert_eq!(column(&unplaced, "learner"), ["L3"]);
+    let reason = &column(&unplaced, "reason")[0];
+    assert!(reason.contains("no mentor") && reason.contains("(fri)"), "{reason}");
+
+    let o = run(bin().args(["explain"]).arg(&s).args(["--learner", "L3"]));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("present on all the learner's days, fri (days gate)"), "{}", text(&o));
+}
+
+#[test]
+fn the_same_days_take_the_seat_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("season");
+    season(&s, ["mon;tue", "mon;tue"], "", "id,workplace,programmes,max_learners,days\nM1,W1,,3,\n");
+    let out = tmp.path().join("out");
+    let o = run(bin().args(["match"]).arg(&s).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = csv_cells(&out.join("placements.csv"));
+    assert_eq!(column(&rows, "mentor"), ["M1"]);
+    // The same rhythm everywhere: the network path.
+    let summary = fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"network-simplex\""), "{summary}");
+}
+
+#[test]
+fn bad_mentor_rows_are_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("season");
+    season(
+        &s,
+        ["mon;tue", "wed;thu"],
+        "sun",
+        "id,workplace,programmes,max_learners,days\nM1,W9,,1,\nM2,W1,P7,1,\nM3,W1,,0,mon;someday\n",
+    );
+    let out = tmp.path().join("out");
+    let o = run(bin().args(["match"]).arg(&s).arg("--out").arg(&out));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("mentors.csv:2") && t.contains("unknown workplace"), "{t}");
+    assert!(t.contains("mentors.csv:3") && t.contains("unknown programme"), "{t}");
+    assert!(t.contains("mentors.csv:4") && t.contains("someday"), "{t}");
+    assert!(t.contains("learners.csv:4") && t.contains("\"sun\" is not a day"), "{t}");
+    assert!(!out.exists());
+}
