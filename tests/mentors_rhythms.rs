@@ -68,6 +68,13 @@ fn complementary_rhythms_share_a_seat_and_each_learner_has_a_mentor() {
     let reason = &column(&unplaced, "reason")[0];
     assert!(reason.contains("no mentor") && reason.contains("(fri)"), "{reason}");
 
+    // verify re-checks the seats day by day, and says that mentors leave
+    // the optimum without a certificate instead of claiming it proven.
+    let o = run(bin().arg("verify").arg(&s).arg(&out));
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("mentors.csv") && !t.contains("FAIL"), "{t}");
+
     let o = run(bin().args(["explain"]).arg(&s).args(["--learner", "L3"]));
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("present on all the learner's days, fri (days gate)"), "{}", text(&o));

@@ -317,7 +317,15 @@ impl Engine<'_> {
         let mut per_site: Vec<Vec<usize>> = vec![Vec::new(); s.workplaces().len()];
         let mut per_bound = vec![0u32; cons.school_bounds.len()];
         let mut open_used = vec![0u32; s.groups().len()];
+        // With rhythms, seats and capacities bind day by day: the most
+        // learners present on one day.
+        let mut group_days = vec![[0u32; dualmatch_core::rhythm::SLOTS]; s.groups().len()];
+        let mut site_days = vec![[0u32; dualmatch_core::rhythm::SLOTS]; s.workplaces().len()];
         for &(l, g, line) in &rows_ok {
+            for d in s.days_of(l).slots() {
+                group_days[g.index()][d] += 1;
+                site_days[s.group(g).workplace.index()][d] += 1;
+            }
             per_group[g.index()].push(line);
             per_site[s.group(g).workplace.index()].push(line);
             let x = s.learner(l);
@@ -337,7 +345,11 @@ impl Engine<'_> {
         };
         let (mut seats, mut reserved, mut capacity) = (Offences::new(), Offences::new(), Offences::new());
         for (gi, g) in s.groups().iter().enumerate() {
-            let n = per_group[gi].len() as u32;
+            let n = if s.has_rhythms() {
+                group_days[gi].iter().copied().max().unwrap_or(0)
+            } else {
+                per_group[gi].len() as u32
+            };
             let grp = format!("{}/{}", s.workplace(g.workplace).id, s.programme(g.programme).id);
             if n > g.seats {
                 seats.push(format!("{grp} holds {n} learners for {} seats ({})", g.seats, lines(&per_group[gi])));
@@ -353,7 +365,11 @@ impl Engine<'_> {
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {
-            let n = per_site[wi].len() as u32;
+            let n = if s.has_rhythms() {
+                site_days[wi].iter().copied().max().unwrap_or(0)
+            } else {
+                per_site[wi].len() as u32
+            };
             if let Some(cap) = w.capacity {
                 if n > cap {
                     capacity.push(format!("{} holds {n} learners, capacity {cap} ({})", w.id, lines(&per_site[wi])));
@@ -452,6 +468,14 @@ impl Engine<'_> {
             None => None,
         };
         let Some(cert) = cert else {
+            if !s.mentors().is_empty() {
+                return skip(format!(
+                    "no {}: the season has mentors (mentors.csv), which the certificate's linear programme does \
+                     not model, so the optimum (bound {:?}, method {method}) is not re-proved here",
+                    certificate::FILE,
+                    summary.bound
+                ));
+            }
             return if method == "network-simplex" && matches!(summary.policy.as_str(), "max-fit" | "max-placed") {
                 fail(format!("{} is missing: an exact result of the network path writes one", certificate::FILE))
             } else {

@@ -62,7 +62,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::OK));
         }
         Out::Dir(dir) => {
-            let doc = synth::generate(&params);
+            let doc = extras(synth::generate(&params), &args);
             for table in doc.tables() {
                 dir.write(&table.file_name(), |w| doc.write_csv_table(table, w))?;
             }
@@ -70,7 +70,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             doc
         }
         Out::File(file) => {
-            let doc = synth::generate(&params);
+            let doc = extras(synth::generate(&params), &args);
             file.write(|w| doc.write_json(w))?;
             doc
         }
@@ -87,4 +87,16 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The generated season with mentors and rhythms when asked for
+/// (`--mentors`, `--rhythms`).
+fn extras(mut doc: dualmatch_core::season::SeasonDoc, args: &GenerateArgs) -> dualmatch_core::season::SeasonDoc {
+    if args.rhythms {
+        synth::add_rhythms(&mut doc, args.seed);
+    }
+    if args.mentors {
+        synth::add_mentors(&mut doc, args.seed);
+    }
+    doc
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod generator;
+mod mentors;
 mod regions;
 mod scenarios;
 
@@ -28,6 +29,7 @@ use std::str::FromStr;
 use regions::{Region, FLANDERS, GERMANY};
 
 pub use generator::generate;
+pub use mentors::{add_mentors, add_rhythms};
 pub use scenarios::{drop_seatless, scale_seats, scenarios, seat_ratio, BadScenario, Scenario};
 
 /// A named size of synthetic season.
