@@ -721,7 +721,11 @@ fn seat_warnings(
     }
     for (p, r) in programmes.iter().enumerate() {
         let seats: u64 = prog_groups.row(p).iter().map(|g| u64::from(groups[g.index()].seats)).sum();
-        if seats < demand[p] {
+        // With rhythms learners on different days share seats: no shortfall follows.
+        let rhythms = doc.schools.iter().any(|r| r.rhythm.is_some())
+            || doc.programmes.iter().any(|r| r.rhythm.is_some())
+            || doc.learners.iter().any(|r| r.rhythm.is_some());
+        if seats < demand[p] && !rhythms {
             let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
             rep.warn(
                 T::Programmes,
