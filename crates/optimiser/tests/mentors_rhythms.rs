@@ -19,11 +19,14 @@ use dualmatch_optimiser::{Constraints, Objective, PlacementModel, Solver};
 
 const PATTERNS: [&str; 5] = ["mon;tue", "wed;thu", "tue;wed", "mon1;tue1;wed2", "mon;tue;wed;thu;fri"];
 
+/// One placement option: (group, weight, mentor index or none).
+type Choice = (usize, i64, Option<usize>);
+
 /// The best (placed, weight) over every assignment with a mentor for each
 /// learner at a site with mentors, seats and capacities checked per day.
 fn brute_force(s: &Season, c: &Candidates, objective: Objective) -> (usize, i128) {
     // Per learner: options (group, candidate weight, mentor index or none).
-    let mut options: Vec<Vec<Option<(usize, i64, Option<usize>)>>> = Vec::new();
+    let mut options: Vec<Vec<Option<Choice>>> = Vec::new();
     for li in 0..s.learners().len() {
         let l = LearnerId::from_index(li);
         let mut opts = vec![None];
