@@ -115,3 +115,51 @@ fn bad_mentor_rows_are_named_and_nothing_is_written() {
     assert!(t.contains("learners.csv:4") && t.contains("\"sun\" is not a day"), "{t}");
     assert!(!out.exists());
 }
+
+#[test]
+fn rhythm_advice_gain_is_what_a_re_solve_places() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = common::repo("data/examples/mentors-rhythms");
+    let out = tmp.path().join("out");
+    let o = run(bin().args(["match"]).arg(&example).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let advice = summary["rhythm_advice"].as_array().expect("rhythm_advice");
+    assert!(!advice.is_empty());
+    let gains: Vec<i64> = advice.iter().map(|a| a["more_placed"].as_i64().unwrap()).collect();
+    assert!(gains.windows(2).all(|w| w[0] >= w[1]), "ordered by gain: {gains:?}");
+    let first = &advice[0];
+    assert_eq!(first["shared_workplaces"], serde_json::json!(["W3"]));
+    let placed = |dir: &Path| csv_cells(&dir.join("placements.csv")).len() - 1;
+    // The same season with the mover's learners in the programme on the
+    // advised days (as learner rhythms), solved again by the binary.
+    let moved = tmp.path().join("moved");
+    common::copy_dir(&example, &moved);
+    let (school, programme, to) = (
+        first["school_that_moves"].as_str().unwrap(),
+        first["programme"].as_str().unwrap(),
+        first["to"].as_str().unwrap(),
+    );
+    let learners = fs::read_to_string(moved.join("learners.csv")).unwrap();
+    let rewritten: Vec<String> = learners
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            if cells[1] == school && cells[2] == programme {
+                format!("{},{to}", cells[..cells.len() - 1].join(","))
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    fs::write(moved.join("learners.csv"), rewritten.join("\n") + "\n").unwrap();
+    let out2 = tmp.path().join("out2");
+    let o = run(bin().args(["match"]).arg(&moved).arg("--out").arg(&out2).arg("--no-advice"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(placed(&out2) as i64 - placed(&out) as i64, first["more_placed"].as_i64().unwrap());
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for section in ["<h2>Mentors</h2>", "<h2>Weekly occupancy of scarce sites</h2>", "<h2>Rhythm advice</h2>"] {
+        assert!(html.contains(section), "{section}");
+    }
+}

@@ -150,6 +150,20 @@ impl<'s> Run<'s> {
         Self { mentors, ..self }
     }
 
+    /// Rhythm advice ([`dualmatch_optimiser::rhythm_advice`]): pairs of
+    /// schools with the same programme and overlapping rhythms, and how many
+    /// more learners a complementary rhythm would place (exact re-solves,
+    /// each within `limit` for mixed-integer components), largest gain
+    /// first. Empty without rhythms.
+    pub fn rhythm_advice(
+        &self,
+        limit: Option<std::time::Duration>,
+    ) -> Result<Vec<dualmatch_optimiser::rhythm_advice::RhythmAdvice>, crate::Error> {
+        let model = self.model();
+        crate::engine::install(self.threads, || dualmatch_optimiser::rhythm_advice::advise(&model, limit))?
+            .map_err(crate::Error::Infeasible)
+    }
+
     /// Per learner, the mentor (`None`: unplaced, or at a site without
     /// mentors), in learner order.
     pub fn mentors(&self) -> &[Option<MentorId>] {

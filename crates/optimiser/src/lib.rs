@@ -36,6 +36,7 @@ pub mod network;
 pub mod policies;
 pub mod rank;
 pub mod rematch;
+pub mod rhythm_advice;
 pub mod rhythms;
 pub mod solve;
 pub mod unplaced;

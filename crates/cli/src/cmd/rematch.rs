@@ -119,6 +119,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         proof_line: &proof_line,
         absent: &absent,
         changes: Some(r.changes()),
+        mentors: &[],
+        rhythm_advice: None,
     });
     dir.write_bytes("report.html", html.as_bytes())?;
     let outcome = Outcome {

@@ -67,6 +67,13 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         }
         super::advice_or_warn(run.advice().transpose(), progress, quiet)
     };
+    // Rhythm advice: exact re-solves, with the advice (not with --no-advice).
+    let rhythm_advice = if how.files.no_advice || !season.has_rhythms() || !optimal || gap > 0.0 {
+        None
+    } else {
+        progress.step("rhythm advice");
+        Some(run.rhythm_advice(run.options().time_limit)?)
+    };
     let absent =
         super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
     let html = crate::report::matching::render(&crate::report::matching::Report {
@@ -78,6 +85,8 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         proof_line: &proof_line,
         absent: &absent,
         changes: None,
+        mentors: run.mentors(),
+        rhythm_advice: rhythm_advice.as_deref(),
     });
     dir.write_bytes("report.html", html.as_bytes())?;
     let info = SummaryInfo {
@@ -91,6 +100,9 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons, times);
     super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
     super::note_files_not_written(&mut summary, &absent);
+    if let Some(advice) = &rhythm_advice {
+        summary["rhythm_advice"] = rhythm_advice_json(season, advice);
+    }
     let outcome = Outcome {
         season,
         candidates: run.candidates(),
@@ -102,4 +114,28 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     };
     super::write_result(dir, &outcome, &summary, &how.files)?;
     super::write_certificate(dir, season, run.constraints(), run.solved())
+}
+
+/// summary.json's `rhythm_advice`: the pairs of schools, largest gain first.
+fn rhythm_advice_json(
+    s: &dualmatch::Season,
+    advice: &[dualmatch_optimiser::rhythm_advice::RhythmAdvice],
+) -> serde_json::Value {
+    serde_json::Value::Array(
+        advice
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "programme": s.programme(a.programme).id,
+                    "school_that_moves": s.school(a.mover).id,
+                    "other_school": s.school(a.other).id,
+                    "from": a.from.to_string(),
+                    "to": a.to.to_string(),
+                    "more_placed": a.gain,
+                    "proven": a.proven,
+                    "shared_workplaces": a.shared.iter().map(|w| s.workplace(*w).id.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
 }
