@@ -163,3 +163,27 @@ fn rhythm_advice_gain_is_what_a_re_solve_places() {
         assert!(html.contains(section), "{section}");
     }
 }
+
+#[test]
+fn rematch_names_the_mentors_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = common::repo("data/examples/mentors-rhythms");
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let o = run(bin().args(["match"]).arg(&example).arg("--out").arg(&first));
+    assert!(o.status.success(), "{}", text(&o));
+    let changes = tmp.path().join("changes.csv");
+    fs::write(&changes, "event,learner,workplace,programme,seats\nlearner_left,L01,,,\n").unwrap();
+    let o = run(bin()
+        .args(["rematch"])
+        .arg(&example)
+        .arg("--previous")
+        .arg(&first)
+        .arg("--changes")
+        .arg(&changes)
+        .arg("--out")
+        .arg(&second));
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = csv_cells(&second.join("placements.csv"));
+    let mentors = column(&rows, "mentor");
+    assert!(!mentors.is_empty() && mentors.iter().all(|m| m.starts_with("M-")), "{mentors:?}");
+}

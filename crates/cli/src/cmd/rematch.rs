@@ -119,7 +119,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         proof_line: &proof_line,
         absent: &absent,
         changes: Some(r.changes()),
-        mentors: &[],
+        mentors: r.mentors(),
         rhythm_advice: None,
     });
     dir.write_bytes("report.html", html.as_bytes())?;
@@ -130,7 +130,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         reasons: r.unplaced(),
         changes: Some(r.changes()),
         advice,
-        mentors: &[],
+        mentors: r.mentors(),
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
     results::warnings::write(&dir, &warnings)?;
