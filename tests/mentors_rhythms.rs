@@ -187,3 +187,21 @@ fn rematch_names_the_mentors_too() {
     let mentors = column(&rows, "mentor");
     assert!(!mentors.is_empty() && mentors.iter().all(|m| m.starts_with("M-")), "{mentors:?}");
 }
+
+#[test]
+fn a_recognition_without_a_mentor_for_its_programme_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("season");
+    common::copy_dir(&common::repo("data/examples/mentors-rhythms"), &s);
+    let o = run(bin().arg("validate").arg(&s));
+    assert!(o.status.success() && !text(&o).contains("no mentor recognised"), "{}", text(&o));
+    // W3's only P2 mentor now guides P1: W3/P2 has no mentor.
+    let mentors = fs::read_to_string(s.join("mentors.csv")).unwrap().replace("M-Noord-1,W3,P2,", "M-Noord-1,W3,P1,");
+    fs::write(s.join("mentors.csv"), mentors).unwrap();
+    let o = run(bin().arg("validate").arg(&s));
+    let t = text(&o);
+    assert!(
+        t.contains("1 recognition at sites with mentors has no mentor recognised") && t.contains("\"W3\"/\"P2\""),
+        "{t}"
+    );
+}

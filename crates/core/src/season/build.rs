@@ -622,6 +622,36 @@ fn mentors(
             ),
         );
     }
+    // Recognitions at sites with mentors that no mentor is recognised for:
+    // nobody of that programme can be placed there.
+    let mut unguided: Vec<(WorkplaceId, ProgrammeId, u64)> = Vec::new();
+    for (g, row) in rec.groups.iter().zip(&rec.group_row) {
+        let at: Vec<&Mentor> = out.iter().filter(|m| m.workplace == g.workplace).collect();
+        if !at.is_empty() && !at.iter().any(|m| m.recognised_for(g.programme)) {
+            unguided.push((g.workplace, g.programme, *row));
+        }
+    }
+    if let Some(&(_, _, row)) = unguided.first() {
+        let name = |w: WorkplaceId| ids.workplace.iter().find(|(_, v)| **v == w).map_or("?", |(k, _)| k.as_str());
+        let prog = |p: ProgrammeId| ids.programme.iter().find(|(_, v)| **v == p).map_or("?", |(k, _)| k.as_str());
+        let shown: Vec<String> =
+            unguided.iter().take(3).map(|&(w, p, _)| format!("{}/{}", q(name(w)), q(prog(p)))).collect();
+        let more = if unguided.len() > 3 { ", …" } else { "" };
+        rep.warn(
+            T::Recognitions,
+            row,
+            Some("programme"),
+            format!(
+                "{} recognition{} at sites with mentors {} no mentor recognised for the programme ({}{more}); \
+                 nobody of that programme can be placed there: add the programme to a mentor in {}",
+                unguided.len(),
+                plural(unguided.len() as u64),
+                if unguided.len() == 1 { "has" } else { "have" },
+                shown.join(", "),
+                rep.table_label(T::Mentors)
+            ),
+        );
+    }
     (out, map)
 }
 

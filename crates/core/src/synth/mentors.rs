@@ -7,7 +7,8 @@
 //!   [`SCHOOLS_PER_REGION`] schools from west to east); each region uses 2
 //!   to 4 patterns of [`PATTERNS`], and each school one of its region's.
 //! - **Mentors**: every recognised site gets 1 to 3 mentors; at a site with
-//!   several programmes a mentor is recognised for all of them or for one;
+//!   several programmes the first mentor is recognised for all of them, each
+//!   other mentor for all or for one;
 //!   the site's seats are shared out as the mentors' workloads (one more
 //!   than an even share, so mentors seldom bind alone); three mentors in
 //!   four are present every day, the others on four days.
@@ -55,7 +56,8 @@ pub fn add_mentors(doc: &mut SeasonDoc, seed: u64) {
         let seats: u32 = recs.iter().map(|r| r.seats).sum::<u32>().min(w.capacity.unwrap_or(u32::MAX));
         let count = rng.gen_range(1..=3u32);
         for k in 0..count {
-            let programmes = if recs.len() > 1 && rng.gen_bool(0.5) {
+            // The first mentor guides every programme of the site.
+            let programmes = if k > 0 && recs.len() > 1 && rng.gen_bool(0.5) {
                 vec![recs[rng.gen_range(0..recs.len())].programme.clone()]
             } else {
                 vec![]
@@ -92,6 +94,11 @@ mod tests {
         for w in 0..per_site {
             let n = season.mentors_of_workplace(crate::WorkplaceId::from_index(w)).len();
             assert!(n <= 3);
+        }
+        // Every recognition has a mentor who can guide its programme.
+        for g in season.groups() {
+            let at = season.mentors_of_workplace(g.workplace);
+            assert!(at.iter().any(|&k| season.mentor(k).recognised_for(g.programme)));
         }
         let patterns: std::collections::BTreeSet<_> = doc.schools.iter().map(|s| s.rhythm.clone()).collect();
         assert!(patterns.len() >= 2, "{patterns:?}");
