@@ -205,3 +205,22 @@ fn a_recognition_without_a_mentor_for_its_programme_is_warned_about() {
         "{t}"
     );
 }
+
+#[test]
+fn verify_checks_the_mentor_of_every_placement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = common::repo("data/examples/mentors-rhythms");
+    let out = tmp.path().join("out");
+    let o = run(bin().args(["match"]).arg(&example).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(bin().arg("verify").arg(&example).arg(&out));
+    assert!(o.status.success() && text(&o).contains("mentors"), "{}", text(&o));
+    // L01 (Monday, Tuesday at W3) handed to M-Noord-1, who guides only P2.
+    let path = out.join("placements.csv");
+    let placements = fs::read_to_string(&path).unwrap();
+    assert!(placements.contains(",M-Noord-2,mon;tue"), "{placements}");
+    fs::write(&path, placements.replacen(",M-Noord-2,mon;tue", ",M-Noord-1,mon;tue", 1)).unwrap();
+    let o = run(bin().arg("verify").arg(&example).arg(&out));
+    let t = text(&o);
+    assert!(!o.status.success() && t.contains("mentor M-Noord-1 cannot guide L01"), "{t}");
+}

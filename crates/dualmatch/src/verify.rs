@@ -112,6 +112,8 @@ struct Row {
     learner: String,
     workplace: String,
     programme: Option<String>,
+    /// The `mentor` column (results of seasons with mentors).
+    mentor: Option<String>,
 }
 
 fn read_rows(dir: &Path) -> Result<Vec<Row>, Error> {
@@ -124,12 +126,13 @@ fn read_rows(dir: &Path) -> Result<Vec<Row>, Error> {
         return Err(bad(&path, "needs the columns learner and workplace"));
     };
     let p = col("programme");
+    let m = col("mentor");
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| bad(&path, e))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         let cell = |i: usize| rec.get(i).unwrap_or("").to_string();
-        out.push(Row { line, learner: cell(l), workplace: cell(w), programme: p.map(cell) });
+        out.push(Row { line, learner: cell(l), workplace: cell(w), programme: p.map(cell), mentor: m.map(cell) });
     }
     Ok(out)
 }
@@ -221,6 +224,7 @@ impl Engine<'_> {
         let mut at: Vec<Option<(GroupId, usize)>> = vec![None; s.learners().len()];
         let mut twice = Offences::new();
         let mut rows_ok = Vec::new();
+        let mut mentor_of: Vec<String> = Vec::new();
         for r in &rows {
             let Some(l) = s.learner_by_id(&r.learner) else {
                 bad_rows.push(format!("row {}: unknown learner {:?}", r.line, r.learner));
@@ -259,6 +263,7 @@ impl Engine<'_> {
                 None => {
                     at[l.index()] = Some((g, r.line));
                     rows_ok.push((l, g, r.line));
+                    mentor_of.push(r.mentor.clone().unwrap_or_default());
                 }
             }
         }
@@ -401,12 +406,46 @@ impl Engine<'_> {
                 ));
             }
         }
-        let feasible = [&seats, &reserved, &capacity, &bounds, &groups].iter().all(|o| o.0.is_empty());
+        // Mentors: each learner at a site with mentors has one there who is
+        // recognised for the programme and present on all the learner's
+        // days, each mentor within max_learners.
+        let mut mentors = Offences::new();
+        let mut load = vec![0u32; s.mentors().len()];
+        for (&(l, g, line), id) in rows_ok.iter().zip(&mentor_of) {
+            let w = s.group(g).workplace;
+            if s.mentors_of_workplace(w).is_empty() {
+                continue;
+            }
+            let x = s.learner(l);
+            match s.mentor_by_id(id).filter(|&k| s.mentor(k).workplace == w) {
+                None => mentors.push(format!(
+                    "row {line}: {} at {} has no mentor of the site ({id:?})",
+                    x.id,
+                    s.workplace(w).id
+                )),
+                Some(k) if !s.mentor(k).can_guide(x.programme, s.days_of(l)) => mentors.push(format!(
+                    "row {line}: mentor {id} cannot guide {} (programme {}, days {})",
+                    x.id,
+                    s.programme(x.programme).id,
+                    s.days_of(l)
+                )),
+                Some(k) => load[k.index()] += 1,
+            }
+        }
+        for (k, m) in s.mentors().iter().enumerate() {
+            if load[k] > m.max_learners {
+                mentors.push(format!("mentor {} guides {} learners, max_learners {}", m.id, load[k], m.max_learners));
+            }
+        }
+        let feasible = [&seats, &reserved, &capacity, &bounds, &groups, &mentors].iter().all(|o| o.0.is_empty());
         checks.push(seats.check("seats", format!("{} recognitions within their seats", s.groups().len())));
         checks.push(reserved.check("reserved seats", format!("{} reserves hold", cons.reserves.len())));
         checks.push(capacity.check("capacity", "every site within its capacity".into()));
         checks.push(bounds.check("school floors and caps", format!("{} school bounds hold", cons.school_bounds.len())));
         checks.push(groups.check("minimum group sizes", format!("{} site minimums hold", cons.site_minimums.len())));
+        if !s.mentors().is_empty() {
+            checks.push(mentors.check("mentors", format!("{} mentors within their workload", s.mentors().len())));
+        }
 
         // Totals, recomputed from the season's scores, never the displayed ones.
         let mut placement: Vec<Option<GroupId>> = vec![None; s.learners().len()];
