@@ -62,6 +62,7 @@ fn stable_doc(seed: u64) -> SeasonDoc {
             });
         }
         learners.push(LearnerRec {
+            rhythm: None,
             id,
             school: format!("S{}", k % 10),
             programme: "P1".into(),
@@ -77,9 +78,17 @@ fn stable_doc(seed: u64) -> SeasonDoc {
         });
     }
     SeasonDoc {
-        programmes: vec![ProgrammeRec { id: "P1".into(), name: "Programme".into(), row: 0 }],
+        mentors: None,
+        programmes: vec![ProgrammeRec { rhythm: None, id: "P1".into(), name: "Programme".into(), row: 0 }],
         schools: (0..10)
-            .map(|s| SchoolRec { id: format!("S{s}"), name: format!("School {s}"), lat: 51.0, lon: 4.0, row: 0 })
+            .map(|s| SchoolRec {
+                rhythm: None,
+                id: format!("S{s}"),
+                name: format!("School {s}"),
+                lat: 51.0,
+                lon: 4.0,
+                row: 0,
+            })
             .collect(),
         learners,
         workplaces: (0..SITES)

@@ -298,6 +298,14 @@ pub struct GenerateArgs {
     /// hand); never the current or home directory, nor a parent of them.
     #[arg(long)]
     pub force: bool,
+    /// Add mentors.csv: 1 to 3 mentors per recognised site, with programmes,
+    /// workloads and days (docs/format.md).
+    #[arg(long, conflicts_with = "scenario")]
+    pub mentors: bool,
+    /// Give every school a rhythm (days at the workplace): 2 to 4 patterns
+    /// per region.
+    #[arg(long, conflicts_with = "scenario")]
+    pub rhythms: bool,
     /// Write a sweep of seasons instead: one per scarcity level and number of
     /// competing schools, each in its own directory under --out.
     #[arg(long)]

@@ -59,3 +59,7 @@ id_type!(
     /// [`crate::Season::priority_groups`].
     PriorityGroupId
 );
+id_type!(
+    /// A mentor at a workplace site, an index into [`crate::Season::mentors`].
+    MentorId
+);

@@ -13,11 +13,12 @@ pub mod csr;
 pub mod dialect;
 pub mod geo;
 pub mod ids;
+pub mod rhythm;
 pub mod scoring;
 pub mod season;
 pub mod synth;
 pub mod text;
 pub mod toml_words;
 
-pub use ids::{CandidateId, GroupId, LearnerId, ProgrammeId, SchoolId, TagId, WorkplaceId};
+pub use ids::{CandidateId, GroupId, LearnerId, MentorId, ProgrammeId, SchoolId, TagId, WorkplaceId};
 pub use season::{Diagnostic, Diagnostics, LoadError, Season, Severity};

@@ -313,7 +313,7 @@ fn a_missing_sheet_is_named_with_the_sheets_found() {
     let out = invalid(&book);
     let expected = format!(
         "error: {}: has no sheet 'schools'; a season workbook needs one sheet per table \
-         (programmes, schools, learners, workplaces, recognitions and optionally candidates and outcomes); \
+         (programmes, schools, learners, workplaces, recognitions and optionally candidates, outcomes and mentors); \
          sheets found: 'programmes', 'learners', 'workplaces', 'recognitions', 'Notes'",
         book.display()
     );

@@ -262,6 +262,9 @@ impl<'s> Engine<'s> {
             let improve = self.options.improve != Improve::None;
             return Err(Error::ShortLinesUnsupported { policy, improve, schools });
         }
+        if (self.season.has_rhythms() || !self.season.mentors().is_empty()) && self.options.objective().is_none() {
+            return Err(Error::MentorsUnsupported { policy });
+        }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;
         self.finish(&model, solved)
@@ -271,11 +274,13 @@ impl<'s> Engine<'s> {
     /// with the unplaced learners' reasons.
     pub(crate) fn finish(&self, model: &PlacementModel, solved: Solved) -> Result<Run<'s>, Error> {
         solved.assignment.check(model).map_err(Error::Internal)?;
+        let mentors = dualmatch_optimiser::mentors::assign(model, &solved.assignment).map_err(Error::Internal)?;
         let reasons =
             dualmatch_optimiser::unplaced::reasons_for(model, &solved.assignment, self.options.policy.uses_lists());
         let candidates = Arc::clone(&self.candidates_and_source()?.0);
         let constraints = Arc::clone(&self.constraints);
-        Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads))
+        Ok(Run::new(self.season, candidates, constraints, solved, reasons, self.options, self.threads)
+            .with_mentors(mentors))
     }
 
     /// Explains the candidates of the learner with id `learner`: the best

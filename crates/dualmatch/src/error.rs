@@ -45,6 +45,13 @@ pub enum Error {
         /// How many schools have short lines.
         schools: usize,
     },
+    /// The season has mentors or rhythms, which only the exact objectives
+    /// honour.
+    #[error("policy {policy} does not honour mentors (mentors.csv) or rhythms; use --policy max-fit or max-placed (without --improve), which place every learner with a mentor and seats day by day")]
+    MentorsUnsupported {
+        /// The policy.
+        policy: dualmatch_optimiser::Policy,
+    },
     /// A sharded match was asked of a policy or model that does not split
     /// into independent components.
     #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve, --solver lp or constraints that need the mixed-integer model), or run the match unsharded")]
@@ -100,6 +107,7 @@ impl Error {
                 | Error::UnknownLearner(_)
                 | Error::Unsupported { .. }
                 | Error::ShortLinesUnsupported { .. }
+                | Error::MentorsUnsupported { .. }
                 | Error::NotShardable { .. }
                 | Error::TooManyPairs(_)
         )

@@ -48,9 +48,10 @@ pub use verify::{Check, Verdict, Verification};
 pub use dualmatch_core as core;
 pub use dualmatch_optimiser as optimiser;
 
+pub use dualmatch_core::rhythm::Days;
 pub use dualmatch_core::scoring::{Candidates, Explanation, Weights};
 pub use dualmatch_core::season::{Diagnostics, LoadError, Loaded};
-pub use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
+pub use dualmatch_core::{GroupId, LearnerId, MentorId, ProgrammeId, SchoolId, Season, WorkplaceId};
 pub use dualmatch_optimiser::advice::Advice;
 pub use dualmatch_optimiser::changes::Change;
 pub use dualmatch_optimiser::followup;

@@ -42,9 +42,17 @@ pub struct Rematch {
     result: Rematched,
     advice: Option<Result<Advice, AdviceError>>,
     rank: dualmatch_optimiser::metrics::RankProfile,
+    /// Per learner: the mentor (at a site with mentors).
+    mentors: Vec<Option<dualmatch_core::MentorId>>,
 }
 
 impl Rematch {
+    /// Per learner, the mentor (`None`: unplaced, or at a site without
+    /// mentors), in learner order.
+    pub fn mentors(&self) -> &[Option<dualmatch_core::MentorId>] {
+        &self.mentors
+    }
+
     /// Where the placed learners are in their lists (summary.json's
     /// `rank_profile` and `rank_cost`).
     pub fn rank_profile(&self) -> &dualmatch_optimiser::metrics::RankProfile {
@@ -70,6 +78,7 @@ impl Rematch {
     /// The placements, in learner order.
     pub fn placements(&self) -> Placements<'_> {
         Placements::new(&self.plan.season, &self.plan.candidates, &self.result.solved.assignment)
+            .with_mentors(&self.mentors)
     }
     /// Every learner whose placement changed (moved, gained, lost).
     pub fn changes(&self) -> &[PlacementChange] {
@@ -139,8 +148,10 @@ impl Engine<'_> {
             let advice =
                 (options.advice && result.solved.duals.is_some()).then(|| advice::compute(&model, &result.solved));
             let rank = dualmatch_optimiser::metrics::rank_profile(&model, &result.solved.assignment);
+            let mentors =
+                dualmatch_optimiser::mentors::assign(&model, &result.solved.assignment).map_err(Error::Internal)?;
             drop(model);
-            Ok(Rematch { plan, result, advice, rank })
+            Ok(Rematch { plan, result, advice, rank, mentors })
         })?
     }
 }

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use dualmatch_core::rhythm::Days;
 use dualmatch_core::scoring::Candidates;
-use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
+use dualmatch_core::{GroupId, LearnerId, MentorId, ProgrammeId, SchoolId, Season, WorkplaceId};
 use dualmatch_optimiser::advice::{self, Advice, AdviceError};
 use dualmatch_optimiser::metrics::{self, Metrics};
 use dualmatch_optimiser::network::{Duals, Proof, Solved};
@@ -18,6 +19,7 @@ pub struct Placement<'a> {
     candidates: &'a Candidates,
     learner: LearnerId,
     candidate: usize,
+    mentor: Option<MentorId>,
 }
 
 impl<'a> Placement<'a> {
@@ -61,6 +63,19 @@ impl<'a> Placement<'a> {
     pub fn score(&self) -> f64 {
         self.candidates.score[self.candidate]
     }
+    /// The learner's mentor at a site with mentors (`mentors.csv`); `None`
+    /// at a site without.
+    pub fn mentor(&self) -> Option<MentorId> {
+        self.mentor
+    }
+    /// The mentor's id, if any.
+    pub fn mentor_id(&self) -> Option<&'a str> {
+        self.mentor.map(|k| self.season.mentor(k).id.as_str())
+    }
+    /// The days the learner is at the workplace (every day without a rhythm).
+    pub fn days(&self) -> Days {
+        self.season.days_of(self.learner)
+    }
     /// The index of the pair in the candidates (for the scoring components).
     pub fn candidate_index(&self) -> usize {
         self.candidate
@@ -73,18 +88,26 @@ pub struct Placements<'a> {
     season: &'a Season,
     candidates: &'a Candidates,
     assignment: &'a Assignment,
+    mentors: &'a [Option<MentorId>],
 }
 
 impl<'a> Placements<'a> {
     /// The placements of `assignment` over `season` and `candidates`.
     pub fn new(season: &'a Season, candidates: &'a Candidates, assignment: &'a Assignment) -> Self {
-        Self { season, candidates, assignment }
+        Self { season, candidates, assignment, mentors: &[] }
+    }
+
+    /// The same placements with each learner's mentor (per learner, as
+    /// [`dualmatch_optimiser::mentors::assign`] gives them).
+    pub fn with_mentors(self, mentors: &'a [Option<MentorId>]) -> Self {
+        Self { mentors, ..self }
     }
 
     /// The placement of learner `l`, if placed.
     pub fn of(&self, l: LearnerId) -> Option<Placement<'a>> {
         let c = self.assignment.placement.get(l.index()).copied().flatten()?;
-        Some(Placement { season: self.season, candidates: self.candidates, learner: l, candidate: c as usize })
+        let mentor = self.mentors.get(l.index()).copied().flatten();
+        Some(Placement { season: self.season, candidates: self.candidates, learner: l, candidate: c as usize, mentor })
     }
 
     /// Every placement, in learner order.
@@ -105,6 +128,8 @@ pub struct Run<'s> {
     reasons: Vec<(LearnerId, Unplaced)>,
     options: SolveOptions,
     threads: Option<usize>,
+    /// Per learner: the mentor (at a site with mentors).
+    mentors: Vec<Option<MentorId>>,
 }
 
 impl<'s> Run<'s> {
@@ -117,7 +142,32 @@ impl<'s> Run<'s> {
         options: SolveOptions,
         threads: Option<usize>,
     ) -> Self {
-        Self { season, candidates, constraints, solved, reasons, options, threads }
+        Self { season, candidates, constraints, solved, reasons, options, threads, mentors: Vec::new() }
+    }
+
+    /// The run with each learner's mentor.
+    pub(crate) fn with_mentors(self, mentors: Vec<Option<MentorId>>) -> Self {
+        Self { mentors, ..self }
+    }
+
+    /// Rhythm advice ([`dualmatch_optimiser::rhythm_advice`]): pairs of
+    /// schools with the same programme and overlapping rhythms, and how many
+    /// more learners a complementary rhythm would place (exact re-solves,
+    /// each within `limit` for mixed-integer components), largest gain
+    /// first. Empty without rhythms.
+    pub fn rhythm_advice(
+        &self,
+        limit: Option<std::time::Duration>,
+    ) -> Result<Vec<dualmatch_optimiser::rhythm_advice::RhythmAdvice>, crate::Error> {
+        let model = self.model();
+        crate::engine::install(self.threads, || dualmatch_optimiser::rhythm_advice::advise(&model, limit))?
+            .map_err(crate::Error::Infeasible)
+    }
+
+    /// Per learner, the mentor (`None`: unplaced, or at a site without
+    /// mentors), in learner order.
+    pub fn mentors(&self) -> &[Option<MentorId>] {
+        &self.mentors
     }
 
     /// The season.
@@ -152,11 +202,11 @@ impl<'s> Run<'s> {
     }
     /// Every placement, in learner order.
     pub fn placements(&self) -> impl Iterator<Item = Placement<'_>> + '_ {
-        Placements::new(self.season, &self.candidates, &self.solved.assignment).iter()
+        Placements::new(self.season, &self.candidates, &self.solved.assignment).with_mentors(&self.mentors).iter()
     }
     /// The placement of learner `l`, if placed.
     pub fn placement(&self, l: LearnerId) -> Option<Placement<'_>> {
-        Placements::new(self.season, &self.candidates, &self.solved.assignment).of(l)
+        Placements::new(self.season, &self.candidates, &self.solved.assignment).with_mentors(&self.mentors).of(l)
     }
     /// How many learners are placed.
     pub fn placed(&self) -> usize {

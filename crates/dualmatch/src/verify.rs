@@ -112,6 +112,8 @@ struct Row {
     learner: String,
     workplace: String,
     programme: Option<String>,
+    /// The `mentor` column (results of seasons with mentors).
+    mentor: Option<String>,
 }
 
 fn read_rows(dir: &Path) -> Result<Vec<Row>, Error> {
@@ -124,12 +126,13 @@ fn read_rows(dir: &Path) -> Result<Vec<Row>, Error> {
         return Err(bad(&path, "needs the columns learner and workplace"));
     };
     let p = col("programme");
+    let m = col("mentor");
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| bad(&path, e))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         let cell = |i: usize| rec.get(i).unwrap_or("").to_string();
-        out.push(Row { line, learner: cell(l), workplace: cell(w), programme: p.map(cell) });
+        out.push(Row { line, learner: cell(l), workplace: cell(w), programme: p.map(cell), mentor: m.map(cell) });
     }
     Ok(out)
 }
@@ -221,6 +224,7 @@ impl Engine<'_> {
         let mut at: Vec<Option<(GroupId, usize)>> = vec![None; s.learners().len()];
         let mut twice = Offences::new();
         let mut rows_ok = Vec::new();
+        let mut mentor_of: Vec<String> = Vec::new();
         for r in &rows {
             let Some(l) = s.learner_by_id(&r.learner) else {
                 bad_rows.push(format!("row {}: unknown learner {:?}", r.line, r.learner));
@@ -259,6 +263,7 @@ impl Engine<'_> {
                 None => {
                     at[l.index()] = Some((g, r.line));
                     rows_ok.push((l, g, r.line));
+                    mentor_of.push(r.mentor.clone().unwrap_or_default());
                 }
             }
         }
@@ -317,7 +322,15 @@ impl Engine<'_> {
         let mut per_site: Vec<Vec<usize>> = vec![Vec::new(); s.workplaces().len()];
         let mut per_bound = vec![0u32; cons.school_bounds.len()];
         let mut open_used = vec![0u32; s.groups().len()];
+        // With rhythms, seats and capacities bind day by day: the most
+        // learners present on one day.
+        let mut group_days = vec![[0u32; dualmatch_core::rhythm::SLOTS]; s.groups().len()];
+        let mut site_days = vec![[0u32; dualmatch_core::rhythm::SLOTS]; s.workplaces().len()];
         for &(l, g, line) in &rows_ok {
+            for d in s.days_of(l).slots() {
+                group_days[g.index()][d] += 1;
+                site_days[s.group(g).workplace.index()][d] += 1;
+            }
             per_group[g.index()].push(line);
             per_site[s.group(g).workplace.index()].push(line);
             let x = s.learner(l);
@@ -337,7 +350,11 @@ impl Engine<'_> {
         };
         let (mut seats, mut reserved, mut capacity) = (Offences::new(), Offences::new(), Offences::new());
         for (gi, g) in s.groups().iter().enumerate() {
-            let n = per_group[gi].len() as u32;
+            let n = if s.has_rhythms() {
+                group_days[gi].iter().copied().max().unwrap_or(0)
+            } else {
+                per_group[gi].len() as u32
+            };
             let grp = format!("{}/{}", s.workplace(g.workplace).id, s.programme(g.programme).id);
             if n > g.seats {
                 seats.push(format!("{grp} holds {n} learners for {} seats ({})", g.seats, lines(&per_group[gi])));
@@ -353,7 +370,11 @@ impl Engine<'_> {
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {
-            let n = per_site[wi].len() as u32;
+            let n = if s.has_rhythms() {
+                site_days[wi].iter().copied().max().unwrap_or(0)
+            } else {
+                per_site[wi].len() as u32
+            };
             if let Some(cap) = w.capacity {
                 if n > cap {
                     capacity.push(format!("{} holds {n} learners, capacity {cap} ({})", w.id, lines(&per_site[wi])));
@@ -405,7 +426,39 @@ impl Engine<'_> {
                 ));
             }
         }
-        let feasible = [&seats, &reserved, &capacity, &bounds, &groups, &short].iter().all(|o| o.0.is_empty());
+        // Mentors: each learner at a site with mentors has one there who is
+        // recognised for the programme and present on all the learner's
+        // days, each mentor within max_learners.
+        let mut mentors = Offences::new();
+        let mut load = vec![0u32; s.mentors().len()];
+        for (&(l, g, line), id) in rows_ok.iter().zip(&mentor_of) {
+            let w = s.group(g).workplace;
+            if s.mentors_of_workplace(w).is_empty() {
+                continue;
+            }
+            let x = s.learner(l);
+            match s.mentor_by_id(id).filter(|&k| s.mentor(k).workplace == w) {
+                None => mentors.push(format!(
+                    "row {line}: {} at {} has no mentor of the site ({id:?})",
+                    x.id,
+                    s.workplace(w).id
+                )),
+                Some(k) if !s.mentor(k).can_guide(x.programme, s.days_of(l)) => mentors.push(format!(
+                    "row {line}: mentor {id} cannot guide {} (programme {}, days {})",
+                    x.id,
+                    s.programme(x.programme).id,
+                    s.days_of(l)
+                )),
+                Some(k) => load[k.index()] += 1,
+            }
+        }
+        for (k, m) in s.mentors().iter().enumerate() {
+            if load[k] > m.max_learners {
+                mentors.push(format!("mentor {} guides {} learners, max_learners {}", m.id, load[k], m.max_learners));
+            }
+        }
+        let feasible =
+            [&seats, &reserved, &capacity, &bounds, &groups, &short, &mentors].iter().all(|o| o.0.is_empty());
         checks.push(seats.check("seats", format!("{} recognitions within their seats", s.groups().len())));
         checks.push(reserved.check("reserved seats", format!("{} reserves hold", cons.reserves.len())));
         checks.push(capacity.check("capacity", "every site within its capacity".into()));
@@ -413,6 +466,9 @@ impl Engine<'_> {
         checks.push(groups.check("minimum group sizes", format!("{} site minimums hold", cons.site_minimums.len())));
         let limited = cons.short_lines.iter().filter(|r| r.max_sites != u32::MAX).count();
         checks.push(short.check("short lines", format!("{limited} schools within their max_sites")));
+        if !s.mentors().is_empty() {
+            checks.push(mentors.check("mentors", format!("{} mentors within their workload", s.mentors().len())));
+        }
 
         // Totals, recomputed from the season's scores, never the displayed ones.
         let mut placement: Vec<Option<GroupId>> = vec![None; s.learners().len()];
@@ -474,6 +530,14 @@ impl Engine<'_> {
             None => None,
         };
         let Some(cert) = cert else {
+            if !s.mentors().is_empty() {
+                return skip(format!(
+                    "no {}: the season has mentors (mentors.csv), which the certificate's linear programme does \
+                     not model, so the optimum (bound {:?}, method {method}) is not re-proved here",
+                    certificate::FILE,
+                    summary.bound
+                ));
+            }
             return if method == "network-simplex" && matches!(summary.policy.as_str(), "max-fit" | "max-placed") {
                 fail(format!("{} is missing: an exact result of the network path writes one", certificate::FILE))
             } else {

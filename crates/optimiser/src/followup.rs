@@ -12,7 +12,7 @@
 //! lower index.
 
 use dualmatch_core::geo::{haversine_km, GeoPoint};
-use dualmatch_core::{LearnerId, SchoolId, Season, WorkplaceId};
+use dualmatch_core::{LearnerId, MentorId, SchoolId, Season, WorkplaceId};
 
 /// The follow-up plan of every school with placed learners.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,28 +58,24 @@ pub struct Round {
 pub struct Visit {
     /// The site.
     pub workplace: WorkplaceId,
-    /// The school's learners placed there, with their mentor where the
-    /// season names one ([`mentor_of`]).
+    /// The school's learners placed there, with their mentor's id at a site
+    /// with mentors (`mentors.csv`).
     pub learners: Vec<(LearnerId, Option<String>)>,
     /// The km from the previous stop (the school for the first visit).
     pub leg_km: f64,
 }
 
-/// The mentor of `learner` at `site`, for the follow-up plan. Seasons do not
-/// name mentors yet, so this is `None`; it is the one place where a mentor
-/// table, once a season has one, is looked up.
-pub fn mentor_of(_season: &Season, _learner: LearnerId, _site: WorkplaceId) -> Option<String> {
-    None
-}
-
 /// The follow-up plan for `placements` (learner and site, any order): per
 /// school, rounds of at most `visits_per_day` sites (`None` or `Some(0)`: one
-/// round for all its sites).
+/// round for all its sites). `mentors`: per learner, the mentor at a site
+/// with mentors (as [`crate::mentors::assign`] gives them; empty for none).
 pub fn plan(
     season: &Season,
     placements: impl IntoIterator<Item = (LearnerId, WorkplaceId)>,
+    mentors: &[Option<MentorId>],
     visits_per_day: Option<usize>,
 ) -> FollowUp {
+    let mentor_of = |l: LearnerId| mentors.get(l.index()).copied().flatten().map(|k| season.mentor(k).id.clone());
     let mut by_school: Vec<Vec<(WorkplaceId, LearnerId)>> = vec![Vec::new(); season.schools().len()];
     for (l, w) in placements {
         by_school[season.learner(l).school.index()].push((w, l));
@@ -107,8 +103,7 @@ pub fn plan(
                 let mut visits = Vec::with_capacity(local.len());
                 for &k in &local {
                     let w = sites[chunk[k]];
-                    let learners =
-                        pairs.iter().filter(|p| p.0 == w).map(|p| (p.1, mentor_of(season, p.1, w))).collect();
+                    let learners = pairs.iter().filter(|p| p.0 == w).map(|p| (p.1, mentor_of(p.1))).collect();
                     visits.push(Visit { workplace: w, learners, leg_km: d[prev][k + 1] });
                     prev = k + 1;
                 }

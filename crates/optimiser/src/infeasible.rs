@@ -72,6 +72,8 @@ pub enum Limit {
     SiteSeats(WorkplaceId),
     /// Learners outside the conflict who could still be placed where it needs them.
     LearnersInReach,
+    /// A mentor's workload (`max_learners` in `mentors.csv`).
+    Mentor(dualmatch_core::MentorId),
 }
 
 /// The constraints conflict; every conflict found is listed.
@@ -98,6 +100,10 @@ impl Limit {
             }
             Limit::SiteSeats(w) => format!("{} seats", s.workplace(w).id),
             Limit::LearnersInReach => "learners with a usable pair there".to_string(),
+            Limit::Mentor(k) => {
+                let k = s.mentor(k);
+                format!("workload of mentor {} at {}", k.id, s.workplace(k.workplace).id)
+            }
         }
     }
 }
@@ -211,8 +217,8 @@ mod tests {
 
     fn season() -> Season {
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P".into(), name: "Kok".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P".into(), name: "Kok".into(), row: 0 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
             ..SeasonDoc::default()
         };
         from_doc(doc).map(|l| l.season).unwrap_or_else(|e| panic!("{e:?}"))

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use dualmatch_core::rhythm::Days;
 use dualmatch_core::{GroupId, LearnerId};
 use good_lp::{constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
 
@@ -108,11 +109,17 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
         model =
             if m.kept_arc(l).is_some() { model.with(constraint!(one == 1)) } else { model.with(constraint!(one <= 1)) };
     }
+    // With rhythms, seats and capacities bind day by day (see `crate::rhythms`).
+    let days = if s.has_rhythms() { Some(PerDay::new(m, learners, x)) } else { None };
     let mut keys: Vec<_> = per_group.keys().copied().collect();
     keys.sort_unstable();
     for g in keys {
         let seats = f64::from(s.groups()[g].seats);
-        model = model.with(constraint!(per_group.remove(&g).unwrap_or_default() <= seats));
+        let all = per_group.remove(&g).unwrap_or_default();
+        match &days {
+            Some(d) => model = d.rows(model, &d.group, g, seats),
+            None => model = model.with(constraint!(all <= seats)),
+        }
         if let (Some(e), Some(open)) = (per_open.remove(&g), m.open_seats(GroupId::from_index(g))) {
             model = model.with(constraint!(e <= f64::from(open)));
         }
@@ -129,7 +136,10 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
     for w in keys {
         let e = per_wp.remove(&w).unwrap_or_default();
         if let Some(cap) = s.workplaces()[w].capacity {
-            model = model.with(constraint!(e <= f64::from(cap)));
+            match &days {
+                Some(d) => model = d.rows(model, &d.site, w, f64::from(cap)),
+                None => model = model.with(constraint!(e <= f64::from(cap))),
+            }
         }
     }
     for (bi, b) in m.constraints.school_bounds.iter().enumerate() {
@@ -145,6 +155,64 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
         }
     }
     model
+}
+
+/// Arcs of a recognition or site bucketed by the learners' days, for the
+/// per-day rows of a season with rhythms.
+struct PerDay {
+    /// Per group: (days, Σ x of the arcs of learners with those days).
+    group: HashMap<usize, Vec<(Days, Expression)>>,
+    /// Per site: the same.
+    site: HashMap<usize, Vec<(Days, Expression)>>,
+}
+
+impl PerDay {
+    fn new(m: &PlacementModel, learners: &[LearnerId], x: &dyn Fn(ModelArc) -> Variable) -> PerDay {
+        let s = m.season;
+        let mut group: HashMap<usize, Vec<(Days, Expression)>> = HashMap::new();
+        let mut site: HashMap<usize, Vec<(Days, Expression)>> = HashMap::new();
+        let add = |map: &mut HashMap<usize, Vec<(Days, Expression)>>, k: usize, d: Days, xa: Variable| {
+            let list = map.entry(k).or_default();
+            match list.iter_mut().find(|(e, _)| *e == d) {
+                Some((_, e)) => *e += xa,
+                None => list.push((d, Expression::from(xa))),
+            }
+        };
+        for &l in learners {
+            let d = s.days_of(l);
+            for a in m.arcs(l) {
+                let g = m.group_of(a);
+                add(&mut group, g.index(), d, x(a));
+                add(&mut site, s.group(g).workplace.index(), d, x(a));
+            }
+        }
+        PerDay { group, site }
+    }
+
+    /// One row `Σ present ≤ limit` per day whose set of present rhythms is
+    /// not the same as an earlier day's (days with the same learners present
+    /// give the same row).
+    fn rows<M: SolverModel>(
+        &self,
+        mut model: M,
+        map: &HashMap<usize, Vec<(Days, Expression)>>,
+        key: usize,
+        limit: f64,
+    ) -> M {
+        let Some(list) = map.get(&key) else { return model };
+        let mut seen: Vec<Vec<usize>> = Vec::new();
+        for slot in 0..dualmatch_core::rhythm::SLOTS {
+            let present: Vec<usize> =
+                list.iter().enumerate().filter(|(_, (d, _))| d.has(slot)).map(|(i, _)| i).collect();
+            if present.is_empty() || seen.contains(&present) {
+                continue;
+            }
+            seen.push(present);
+            let e: Expression = list.iter().filter(|(d, _)| d.has(slot)).map(|(_, e)| e.clone()).sum();
+            model = model.with(constraint!(e <= limit));
+        }
+        model
+    }
 }
 
 fn new_lp(m: &PlacementModel) -> Lp {

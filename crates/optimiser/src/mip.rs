@@ -12,6 +12,11 @@
 //! ([`MipProblem::objective`]); by default the arc's integer weight (score ×
 //! 10⁶, in score units), as on the network path.
 //!
+//! At sites with mentors (`mentors.csv`), one more binary per arc and
+//! mentor who can guide the learner there: a placed learner has exactly one,
+//! and each mentor guides at most `max_learners`. With rhythms, the seat and
+//! capacity rows are per day ([`crate::rhythms`]).
+//!
 //! [`crate::network`] sends here only the components that a non-network
 //! constraint touches; the rest stay on the network simplex.
 //!
@@ -24,7 +29,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::{LearnerId, MentorId};
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, Variable,
     WithInitialSolution, WithTimeLimit,
@@ -141,6 +146,9 @@ type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64);
 struct Vars {
     x: HashMap<ModelArc, Variable>,
     y: Vec<Variable>,
+    /// Per arc into a site with mentors: (mentor, binary "guides this
+    /// learner there") for each mentor who can guide the learner.
+    z: Vec<(ModelArc, Vec<(MentorId, Variable)>)>,
 }
 
 impl<'a, 'm> MipProblem<'a, 'm> {
@@ -241,7 +249,19 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         }
         let extra = self.binaries + self.group_or_nobody_sites().len();
         let y = (0..extra).map(|_| vars.add(kind())).collect();
-        (vars, Vars { x, y })
+        let s = self.m.season;
+        let mut z = Vec::new();
+        for &l in &self.learners {
+            let (p, days) = (s.learner(l).programme, s.days_of(l));
+            for a in self.m.arcs(l) {
+                let mentors = s.mentors_of_workplace(s.group(self.m.group_of(a)).workplace);
+                if !mentors.is_empty() {
+                    let can = mentors.iter().filter(|&&k| s.mentor(k).can_guide(p, days));
+                    z.push((a, can.map(|&k| (k, vars.add(kind()))).collect()));
+                }
+            }
+        }
+        (vars, Vars { x, y, z })
     }
 
     /// The sites with `allow_empty = true` that the part's arcs reach, with
@@ -285,6 +305,23 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             let e = at.remove(&w).unwrap_or_default();
             model = model.with(constraint!(e.clone() >= f64::from(min) * y));
             model = model.with(constraint!(e <= most * y));
+        }
+        // Mentors: a learner placed at a site with mentors has one who can
+        // guide them; each mentor within `max_learners`.
+        let mut load: HashMap<MentorId, Expression> = HashMap::new();
+        for (a, ks) in &v.z {
+            let mut e = Expression::default();
+            for &(k, zk) in ks {
+                e += zk;
+                *load.entry(k).or_default() += zk;
+            }
+            model = model.with(constraint!(e == x(*a)));
+        }
+        let mut keys: Vec<MentorId> = load.keys().copied().collect();
+        keys.sort_unstable();
+        for k in keys {
+            let e = load.remove(&k).unwrap_or_default();
+            model = model.with(constraint!(e <= f64::from(self.m.season.mentor(k).max_learners)));
         }
         for side in &self.sides {
             let mut e = Expression::default();
@@ -344,7 +381,8 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        if let Some(start) = start {
+        // A start without the mentors' binaries is no full solution: none then.
+        if let Some(start) = start.filter(|_| v.z.is_empty()) {
             let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
             let mut init: Vec<(Variable, f64)> = Vec::new();
             for &l in &self.learners {

@@ -391,9 +391,19 @@ impl<'a> PlacementModel<'a> {
     /// the components it touches are solved as a mixed-integer model
     /// ([`crate::mip`]), the rest by network simplex.
     pub fn is_network(&self) -> bool {
-        // Short lines (`max_sites`, `new_site_penalty`) are fixed charges:
-        // the same path ([`crate::short_lines`]).
-        !self.constraints.any_group_or_nobody() && !self.constraints.any_short_lines()
+        // Short lines (`max_sites`, `new_site_penalty`) are fixed charges and
+        // differing rhythms bind seats per day: both go to the mixed-integer
+        // path ([`crate::short_lines`], [`crate::rhythms`]).
+        !self.constraints.any_group_or_nobody() && !self.constraints.any_short_lines() && !self.rhythms_differ()
+    }
+
+    /// Whether learners have different rhythms: their components, when the
+    /// rhythms differ within them, are solved as a mixed-integer model with
+    /// per-day seats ([`crate::rhythms`]).
+    pub fn rhythms_differ(&self) -> bool {
+        let s = self.season;
+        s.has_rhythms()
+            && (1..self.learner_count()).any(|i| s.days_of(LearnerId::from_index(i)) != s.days_of(LearnerId(0)))
     }
 }
 
@@ -477,8 +487,14 @@ impl Assignment {
                 per_bound[b] += 1;
             }
         }
+        // With rhythms, seats and capacities bind day by day.
+        let per_day = s.has_rhythms();
+        if per_day {
+            crate::mentors::check_days(m, self)?;
+        }
+        crate::mentors::assign(m, self)?;
         for (gi, g) in s.groups().iter().enumerate() {
-            if per_group[gi] > g.seats {
+            if per_group[gi] > g.seats && !per_day {
                 return Err(format!(
                     "{} placed at {}/{} with {} seats",
                     per_group[gi],
@@ -492,7 +508,7 @@ impl Assignment {
             }
         }
         for (wi, w) in s.workplaces().iter().enumerate() {
-            if let Some(cap) = w.capacity {
+            if let Some(cap) = w.capacity.filter(|_| !per_day) {
                 if per_wp[wi] > cap {
                     return Err(format!("{} placed at {} with capacity {cap}", per_wp[wi], w.id));
                 }

@@ -28,6 +28,7 @@
 
 use std::time::Instant;
 
+use dualmatch_core::rhythm::Days;
 use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
@@ -124,6 +125,20 @@ impl Component {
         self.workplaces.iter().any(|&w| m.constraints.site_minimum(w).is_some_and(|x| x.allow_empty))
     }
 
+    /// The days the component's learners are at the workplace, when they
+    /// are all the same (the network path); `None` when they differ (the
+    /// component goes to the mixed-integer path with per-day seats).
+    pub(crate) fn days(&self, m: &PlacementModel) -> Option<Days> {
+        let mut days = self.learners.iter().map(|&l| m.season.days_of(l));
+        let first = days.next().unwrap_or(Days::EVERY);
+        days.all(|d| d == first).then_some(first)
+    }
+
+    /// Whether a site of the component has mentors.
+    fn mentored(&self, m: &PlacementModel) -> bool {
+        self.groups.iter().any(|&g| !m.season.mentors_of_workplace(m.season.group(g).workplace).is_empty())
+    }
+
     /// The candidate arcs of the component's learners.
     pub(crate) fn arc_count(&self, m: &PlacementModel) -> usize {
         self.learners.iter().map(|&l| m.arcs(l).len()).sum()
@@ -183,6 +198,14 @@ pub(crate) fn components(m: &PlacementModel) -> Vec<Component> {
     let mut binds = vec![false; nw];
     for wi in 0..nw {
         let w = WorkplaceId::from_index(wi);
+        // A site's mentors are shared by its groups: one component.
+        if !s.mentors_of_workplace(w).is_empty() {
+            for g in s.groups_of_workplace(w) {
+                if group_used[g.index()] {
+                    dsu.union((w0 + wi) as u32, (g0 + g.index()) as u32);
+                }
+            }
+        }
         if capacity_binds(m, w).is_some() || m.constraints.site_minimum(w).is_some() {
             binds[wi] = true;
             for g in s.groups_of_workplace(w) {
@@ -340,9 +363,14 @@ pub(crate) fn build(
         add_arc(&mut net, &mut arcs, v, sink, i64::from(lower), i64::from(limit.0), 0, Arc::Site(w, limit.1));
         wp_node[w.index()] = v.0;
     }
-    // Groups (and their unreserved part).
+    // Groups (and their unreserved part). At a site with mentors a group's
+    // seats lead to the mentors who can guide its learners (recognised for
+    // the programme and present on the component's days), and each mentor's
+    // workload to the site or the sink.
     let mut group_node = vec![NONE; s.groups().len()];
     let mut open_node = vec![NONE; s.groups().len()];
+    let mut mentor_node = vec![NONE; s.mentors().len()];
+    let days = c.days(m).unwrap_or(Days::EVERY);
     for &g in &c.groups {
         let grp = s.group(g);
         let v = add_node(&mut net);
@@ -350,7 +378,25 @@ pub(crate) fn build(
             NONE => sink,
             v => NodeId(v),
         };
-        add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
+        let mentors = s.mentors_of_workplace(grp.workplace);
+        if mentors.is_empty() {
+            add_arc(&mut net, &mut arcs, v, to, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
+        } else {
+            let seated = add_node(&mut net);
+            add_arc(&mut net, &mut arcs, v, seated, 0, i64::from(grp.seats), 0, Arc::Limit(Limit::Seats(g)));
+            for &k in mentors {
+                let mentor = s.mentor(k);
+                if mentor_node[k.index()] == NONE {
+                    let mk = add_node(&mut net);
+                    let load = i64::from(mentor.max_learners);
+                    add_arc(&mut net, &mut arcs, mk, to, 0, load, 0, Arc::Limit(Limit::Mentor(k)));
+                    mentor_node[k.index()] = mk.0;
+                }
+                if mentor.can_guide(grp.programme, days) {
+                    add_arc(&mut net, &mut arcs, seated, NodeId(mentor_node[k.index()]), 0, INF, 0, Arc::Other);
+                }
+            }
+        }
         group_node[g.index()] = v.0;
         if let Some(open) = m.open_seats(g) {
             let o = add_node(&mut net);
@@ -752,17 +798,30 @@ fn report_pivots(c: &Component, net: &Network) {
 /// mixed-integer model; when it is infeasible, the network without those
 /// sites' minimums explains the conflict, or, when that network is feasible,
 /// the sites themselves are the conflict.
+///
+/// With `per_day` (the component's learners have different rhythms, see
+/// [`crate::rhythms`]) seats and capacities bind per day: the whole-week
+/// network is then no relaxation, so the model is solved without it (its
+/// bound is the LP relaxation's when the time limit stops the search).
 fn solve_mip_component(
     m: &PlacementModel,
     c: &Component,
     objective: Objective,
     limit: Option<std::time::Duration>,
+    per_day: bool,
 ) -> Result<CompResult, Conflict> {
     use crate::mip::{Goal, MipError, MipProblem};
     let goal = match objective {
         Objective::MaxFit => Goal::Max,
         Objective::MaxPlaced => Goal::PlacedThenMax,
     };
+    if per_day {
+        let short = crate::short_lines::touches(m, &c.learners);
+        return crate::rhythms::solve_component(m, c, goal, limit, short).map(|sol| {
+            let paid = if short { crate::short_lines::penalty_paid(m, &sol.placed) } else { 0 };
+            mip_result(m, objective, sol, None, paid)
+        });
+    }
     // The relaxation: the network without the "group or nobody" minimums
     // (the LP relaxation of `min·y ≤ Σx ≤ U·y` with `0 ≤ y ≤ 1` is no
     // constraint at all). When it is infeasible, so is the component, and
@@ -830,31 +889,11 @@ fn solve_mip_component(
     }
     match problem.solve(goal, limit) {
         Ok(sol) => {
-            let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
-            // The bound in weight units: exact when proven; else the
-            // relaxed network's dual bound (max-fit) or the LP relaxation's
-            // (in score units) rounded up. Plus the new-site penalties the
-            // placement pays, so that bound − score is the gap of the
-            // penalised objective ([`crate::short_lines`]).
+            // Plus the new-site penalties the placement pays, so that
+            // bound − score is the gap of the penalised objective
+            // ([`crate::short_lines`]).
             let paid = if short { crate::short_lines::penalty_paid(m, &sol.placed) } else { 0 };
-            let bound = match (sol.proven, objective) {
-                (true, _) => weight,
-                (false, Objective::MaxFit) => relaxed_bound + paid,
-                (false, Objective::MaxPlaced) => ((sol.bound * WEIGHT_SCALE).ceil() as i128 + paid).max(weight),
-            };
-            let placeable = match sol.placed_bound {
-                Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
-                _ => sol.placed.len(),
-            };
-            Ok(CompResult {
-                cert: None,
-                mip: true,
-                placeable,
-                placed: sol.placed,
-                bound,
-                seat_dual: vec![],
-                cap_dual: vec![],
-            })
+            Ok(mip_result(m, objective, sol, Some(relaxed_bound), paid))
         }
         Err(MipError::Infeasible) => {
             let sites = c
@@ -879,6 +918,34 @@ fn solve_mip_component(
         }
         Err(e) => Err(Conflict::Solver(e.to_string())),
     }
+}
+
+/// A component's result from the mixed-integer solution; `relaxed_bound`:
+/// a proven max-fit bound from the relaxed network, in weight units;
+/// `paid`: the new-site penalties the placement pays (weight units), added
+/// to an unproven bound so that bound − score stays the gap of the
+/// penalised objective ([`crate::short_lines`]).
+fn mip_result(
+    m: &PlacementModel,
+    objective: Objective,
+    sol: crate::mip::MipSolution,
+    relaxed_bound: Option<i128>,
+    paid: i128,
+) -> CompResult {
+    let weight: i128 = sol.placed.iter().map(|&(l, a)| i128::from(m.weight_of(l, a))).sum();
+    // The bound in weight units: exact when proven; else the relaxed
+    // network's dual bound (max-fit) or the LP relaxation's (in score
+    // units) rounded up.
+    let bound = match (sol.proven, objective, relaxed_bound) {
+        (true, _, _) => weight,
+        (false, Objective::MaxFit, Some(b)) => b + paid,
+        (false, _, _) => ((sol.bound * WEIGHT_SCALE).ceil() as i128 + paid).max(weight),
+    };
+    let placeable = match sol.placed_bound {
+        Some(k) if !sol.proven => (k + 1e-6).floor() as usize,
+        _ => sol.placed.len(),
+    };
+    CompResult { cert: None, mip: true, placeable, placed: sol.placed, bound, seat_dual: vec![], cap_dual: vec![] }
 }
 
 /// A hard site minimum above what the site can take (its capacity, or the
@@ -910,9 +977,11 @@ fn solve_component(
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
     }
-    if c.group_or_nobody(m) || crate::short_lines::touches(m, &c.learners) {
-        return solve_mip_component(m, c, objective, limit);
+    let per_day = c.days(m).is_none();
+    if c.group_or_nobody(m) || per_day || crate::short_lines::touches(m, &c.learners) {
+        return solve_mip_component(m, c, objective, limit, per_day);
     }
+    let mentored = c.mentored(m);
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
@@ -941,7 +1010,8 @@ fn solve_component(
             let (b, sol) = solve(0, false, &|_| {})?;
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
-            let cert = (!m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
+            // The certificate's LP has no mentors: none for a component with them.
+            let cert = (!m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
             Ok(CompResult {
                 cert,
                 mip: false,
@@ -969,7 +1039,8 @@ fn solve_component(
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
-                let cert = (big_m == global_m && !m.has_kept()).then(|| component_certificate(m, c, &b, &sol));
+                let cert =
+                    (big_m == global_m && !m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
                 Ok(CompResult {
                     cert,
                     mip: false,

@@ -151,7 +151,8 @@ pub fn exact_within(
         return network::solve_within(m, objective, network::Pricing::default(), limit).map_err(SolveError::Infeasible);
     }
     let t = Instant::now();
-    if !m.is_network() {
+    // The LP has no mentors: with them, the mixed-integer model.
+    if !m.is_network() || !m.season.mentors().is_empty() {
         use crate::mip::{Goal, MipError, MipProblem};
         let goal = if objective == Objective::MaxFit { Goal::Max } else { Goal::PlacedThenMax };
         let mut whole = MipProblem::whole(m);

@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use dualmatch_core::rhythm::Days;
 use dualmatch_core::scoring::{NoCandidateReason, SiteIndex};
 use dualmatch_core::season::Screening;
 use dualmatch_core::{GroupId, LearnerId, SchoolId, Season};
@@ -57,6 +58,15 @@ pub enum Unplaced {
         /// The learner gave the list (`preferences`); otherwise it is every
         /// usable site that accepts them, by score.
         explicit: bool,
+    },
+    /// Every usable site has mentors (`mentors.csv`), and none of them can
+    /// guide the learner: none is recognised for the programme and present
+    /// on all the learner's days.
+    NoMentor {
+        /// The learner's days at the workplace.
+        days: Days,
+        /// The usable sites (all with mentors).
+        sites: usize,
     },
     /// Seats remain, but a constraint keeps the learner out (a school cap or
     /// reserved seats), or max-fit gains nothing from a score of 0.
@@ -124,6 +134,11 @@ fn describe(f: &mut fmt::Formatter<'_>, r: &Unplaced, s: &Season, reader: Option
             }
             write!(f, "; {} other alternative(s) also full", alternatives.saturating_sub(1))
         }
+        Unplaced::NoMentor { days, sites } => write!(
+            f,
+            "no mentor: at the {sites} usable site(s) no mentor recognised for the programme is present on all \
+             the learner's days ({days})"
+        ),
         Unplaced::Constrained { best, why } => write!(f, "not placed at {} (seats left): {why}", site(*best)),
         Unplaced::OwnList { sites, total, explicit } => {
             let names: Vec<String> = sites.iter().map(|g| site(*g)).collect();
@@ -235,6 +250,8 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                         let below = all.clone().filter(|&i| c.score_of(i) < min).count();
                         Unplaced::NoUsableCandidate { below_min_score: below, forbidden: all.len() - below }
                     }
+                } else if arcs.clone().all(|a| !can_be_guided(s, l, m.group_of(a))) {
+                    Unplaced::NoMentor { days: s.days_of(l), sites: arcs.len() }
                 } else {
                     // Arcs are best first.
                     let best_arc = arcs
@@ -264,7 +281,10 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
                         },
                         None => Unplaced::Constrained {
                             best,
-                            why: if m.school_bound_of(l).is_some() {
+                            why: if !s.mentors_of_workplace(grp.workplace).is_empty() {
+                                "no mentor there who can guide the learner (recognised for the programme, present \
+                                 on all the learner's days) has room in their workload"
+                            } else if m.school_bound_of(l).is_some() {
                                 "the school's cap in this programme is reached"
                             } else if m.reserves_seats(best) {
                                 "the free seats are reserved for a priority group"
@@ -279,6 +299,14 @@ pub fn reasons(m: &PlacementModel, a: &Assignment) -> Vec<(LearnerId, Unplaced)>
         out.push((l, reason));
     }
     out
+}
+
+/// Whether learner `l` placed at `g` could have a mentor: the site has no
+/// mentors, or one of them can guide the learner.
+fn can_be_guided(s: &Season, l: LearnerId, g: GroupId) -> bool {
+    let mentors = s.mentors_of_workplace(s.group(g).workplace);
+    let (p, days) = (s.learner(l).programme, s.days_of(l));
+    mentors.is_empty() || mentors.iter().any(|&k| s.mentor(k).can_guide(p, days))
 }
 
 #[cfg(test)]
@@ -299,6 +327,7 @@ mod tests {
     /// free seat that L1 can use (score 30).
     fn season_with(prefs: Vec<String>, w2: bool) -> Season {
         let learner = |id: &str| LearnerRec {
+            rhythm: None,
             id: id.into(),
             school: "S".into(),
             programme: "P".into(),
@@ -320,8 +349,9 @@ mod tests {
             row: 0,
         };
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P".into(), name: "P".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P".into(), name: "P".into(), row: 0 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
             learners: vec![learner("L0"), learner("L1")],
             workplaces: vec![WorkplaceRec {
                 id: "W".into(),

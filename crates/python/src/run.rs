@@ -34,6 +34,7 @@ fn placement_columns<'py, 'a>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (mut learner, mut workplace, mut programme, mut school) = (vec![], vec![], vec![], vec![]);
     let (mut score, mut distance) = (vec![], vec![]);
+    let (mut mentor, mut days) = (vec![], vec![]);
     let mut components: Vec<Vec<Option<f64>>> = vec![Vec::new(); COMPONENT_NAMES.len()];
     // Trust is a column only for a season with an outcomes.csv.
     let has_trust = c.components.as_ref().is_some_and(|cols| cols.trust.is_some());
@@ -44,6 +45,8 @@ fn placement_columns<'py, 'a>(
         programme.push(p.programme_id());
         school.push(p.school_id());
         score.push(p.score());
+        mentor.push(p.mentor_id());
+        days.push(p.days().to_string());
         let i = p.candidate_index();
         distance.push(c.distance_km[i]);
         let got = c.components.as_ref().map(|cols| cols.get(i));
@@ -62,6 +65,8 @@ fn placement_columns<'py, 'a>(
     d.set_item("school", school)?;
     d.set_item("score", score)?;
     d.set_item("distance_km", distance)?;
+    d.set_item("mentor", mentor)?;
+    d.set_item("days", days)?;
     for (name, col) in COMPONENT_NAMES.iter().zip(components) {
         d.set_item(*name, col)?;
     }

@@ -62,7 +62,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::OK));
         }
         Out::Dir(dir) => {
-            let doc = generate(&params, args.outcomes);
+            let doc = generate(&params, &args);
             for table in doc.tables() {
                 dir.write(&table.file_name(), |w| doc.write_csv_table(table, w))?;
             }
@@ -70,7 +70,7 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
             doc
         }
         Out::File(file) => {
-            let doc = generate(&params, args.outcomes);
+            let doc = generate(&params, &args);
             file.write(|w| doc.write_json(w))?;
             doc
         }
@@ -92,10 +92,18 @@ pub fn run(args: GenerateArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit::OK))
 }
 
-/// The season, with the outcomes of `past` past seasons when asked.
-fn generate(params: &SynthParams, past: Option<u32>) -> dualmatch_core::season::SeasonDoc {
+/// The generated season with mentors and rhythms (`--mentors`,
+/// `--rhythms`) and the outcomes of past seasons (`--outcomes N`) when asked
+/// for; each from its own seeded stream, so the other tables stay the same.
+fn generate(params: &SynthParams, args: &GenerateArgs) -> dualmatch_core::season::SeasonDoc {
     let mut doc = synth::generate(params);
-    if let Some(n) = past {
+    if args.rhythms {
+        synth::add_rhythms(&mut doc, args.seed);
+    }
+    if args.mentors {
+        synth::add_mentors(&mut doc, args.seed);
+    }
+    if let Some(n) = args.outcomes {
         doc.outcomes = Some(synth::past_outcomes(&doc, params.seed, n as usize));
     }
     doc

@@ -114,7 +114,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         ),
     };
     let visits = a.files.visits_per_day.map(|n| n as usize);
-    let followup = results::followup::plan(s, r.candidates(), &r.solved().assignment, visits);
+    let followup = results::followup::plan(s, r.candidates(), &r.solved().assignment, r.mentors(), visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {
         season: s,
         candidates: r.candidates(),
@@ -125,6 +125,8 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         proof_line: &proof_line,
         absent: &absent,
         changes: Some(r.changes()),
+        mentors: r.mentors(),
+        rhythm_advice: None,
     });
     dir.write_bytes("report.html", html.as_bytes())?;
     let outcome = Outcome {
@@ -135,6 +137,7 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         changes: Some(r.changes()),
         advice,
         followup: &followup,
+        mentors: r.mentors(),
     };
     results::write_result(&dir, &outcome, &summary, &a.files)?;
     // The agreements that ended, after a copy of the season's own outcomes (the input is never changed).

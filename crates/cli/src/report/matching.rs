@@ -50,6 +50,10 @@ pub struct Report<'a> {
     pub absent: &'a [(&'a str, String)],
     /// For `rematch`: the placements that changed.
     pub changes: Option<&'a [PlacementChange]>,
+    /// Per learner: the mentor (empty when not known).
+    pub mentors: &'a [Option<dualmatch_core::MentorId>],
+    /// The rhythm advice, when it was worked out.
+    pub rhythm_advice: Option<&'a [dualmatch_optimiser::rhythm_advice::RhythmAdvice]>,
 }
 
 /// A site as people read it: id and company.
@@ -162,6 +166,8 @@ pub fn render(r: &Report) -> String {
         })
         .collect();
     body.push_str(&table(&["programme", "name", "learners", "placed", "rate", "mean km", "seats"], &rows));
+
+    body.push_str(&super::rhythms::sections(r));
 
     body.push_str("<h2>Commute</h2>");
     body.push_str(&figure(

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod matching;
 pub mod probabilities;
+pub mod rhythms;
 pub mod svg;
 
 use std::fmt::Write as _;

@@ -192,6 +192,7 @@ mod tests {
     /// it. W1 has one seat, which only L1 (60) can use.
     fn season() -> Season {
         let learner = |id: &str| LearnerRec {
+            rhythm: None,
             id: id.into(),
             school: "S".into(),
             programme: "P0".into(),
@@ -225,8 +226,9 @@ mod tests {
             row: 0,
         };
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P0".into(), name: "P0".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P0".into(), name: "P0".into(), row: 0 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 }],
             learners: vec![learner("L0"), learner("L1"), learner("L2")],
             workplaces: vec![site("W0", Some(1)), site("W1", None)],
             recognitions: vec![

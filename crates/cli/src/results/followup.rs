@@ -9,11 +9,17 @@ use super::tables::display_km;
 use super::Audience;
 use crate::output::{Kind, Table};
 
-/// The follow-up plan of the placements in `a`, in rounds of at most
-/// `visits_per_day` sites.
-pub fn plan(s: &Season, c: &Candidates, a: &Assignment, visits_per_day: Option<usize>) -> FollowUp {
+/// The follow-up plan of the placements in `a`, with each learner's mentor
+/// (`mentors`, per learner), in rounds of at most `visits_per_day` sites.
+pub fn plan(
+    s: &Season,
+    c: &Candidates,
+    a: &Assignment,
+    mentors: &[Option<dualmatch::MentorId>],
+    visits_per_day: Option<usize>,
+) -> FollowUp {
     let pairs = a.placements().map(|(l, ci)| (l, s.group(c.group_of(ci)).workplace));
-    followup::plan(s, pairs, visits_per_day)
+    followup::plan(s, pairs, mentors, visits_per_day)
 }
 
 /// The columns of followup.csv.

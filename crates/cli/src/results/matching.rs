@@ -73,10 +73,17 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     };
     let advice_seconds = t_advice.elapsed().as_secs_f64();
     let started = Instant::now();
+    // Rhythm advice: exact re-solves, with the advice (not with --no-advice).
+    let rhythm_advice = if how.files.no_advice || !season.has_rhythms() || !optimal || gap > 0.0 {
+        None
+    } else {
+        progress.step("rhythm advice");
+        Some(run.rhythm_advice(run.options().time_limit)?)
+    };
     let absent =
         super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
     let visits = how.files.visits_per_day.map(|n| n as usize);
-    let followup = super::followup::plan(season, run.candidates(), run.assignment(), visits);
+    let followup = super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {
         season,
         candidates: run.candidates(),
@@ -87,6 +94,8 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         proof_line: &proof_line,
         absent: &absent,
         changes: None,
+        mentors: run.mentors(),
+        rhythm_advice: rhythm_advice.as_deref(),
     });
     dir.write_bytes("report.html", html.as_bytes())?;
     let info = SummaryInfo {
@@ -103,6 +112,9 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
     super::add_short_lines(&mut summary, &run.sites_by_school(), run.new_site_penalty_paid());
     super::note_files_not_written(&mut summary, &absent);
+    if let Some(advice) = &rhythm_advice {
+        summary["rhythm_advice"] = rhythm_advice_json(season, advice);
+    }
     let outcome = Outcome {
         season,
         candidates: run.candidates(),
@@ -111,8 +123,33 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         changes: None,
         advice: advice.as_ref(),
         followup: &followup,
+        mentors: run.mentors(),
     };
     super::write_result(dir, &outcome, &summary, &how.files)?;
     super::write_certificate(dir, season, run.constraints(), run.solved())?;
     super::write_summary(dir, &mut summary, &info, started)
+}
+
+/// summary.json's `rhythm_advice`: the pairs of schools, largest gain first.
+fn rhythm_advice_json(
+    s: &dualmatch::Season,
+    advice: &[dualmatch_optimiser::rhythm_advice::RhythmAdvice],
+) -> serde_json::Value {
+    serde_json::Value::Array(
+        advice
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "programme": s.programme(a.programme).id,
+                    "school_that_moves": s.school(a.mover).id,
+                    "other_school": s.school(a.other).id,
+                    "from": a.from.to_string(),
+                    "to": a.to.to_string(),
+                    "more_placed": a.gain,
+                    "proven": a.proven,
+                    "shared_workplaces": a.shared.iter().map(|w| s.workplace(*w).id.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
 }

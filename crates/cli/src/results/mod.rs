@@ -34,6 +34,9 @@ pub struct Outcome<'a> {
     pub advice: Option<&'a Advice>,
     /// The schools' visiting rounds (followup.csv; [`followup::plan`]).
     pub followup: &'a dualmatch::followup::FollowUp,
+    /// Per learner: the mentor (empty: none known, as for a season without
+    /// mentors).
+    pub mentors: &'a [Option<dualmatch::MentorId>],
 }
 
 /// Who a file is for: the coordinator, who sees every learner, or one
@@ -104,8 +107,7 @@ pub fn write_certificate(
 
 /// The tables about learners, as `to` may see them.
 fn learner_tables<'a>(r: &Outcome<'a>, to: Audience) -> Vec<Table<'a>> {
-    let mut list =
-        vec![tables::placements(r.season, r.candidates, r.solved, to), tables::unplaced_table(r.season, r.reasons, to)];
+    let mut list = vec![tables::placements(r, to), tables::unplaced_table(r.season, r.reasons, to)];
     list.push(followup::table(r.season, r.followup, to));
     if let Some(changes) = r.changes {
         let s = r.season;

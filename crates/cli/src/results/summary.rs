@@ -17,6 +17,7 @@ fn reason_kind(r: &Unplaced) -> &'static str {
         Unplaced::Outcompeted { .. } => "outcompeted",
         Unplaced::Constrained { .. } => "constrained",
         Unplaced::OwnList { .. } => "own list",
+        Unplaced::NoMentor { .. } => "no mentor",
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use dualmatch::{Candidates, LearnerId, PlacementChange, Season, Unplaced, WorkplaceId};
 use dualmatch_core::scoring::{COMPONENT_NAMES, TRUST};
-use dualmatch_optimiser::network::{self, Solved};
+use dualmatch_optimiser::network;
 use dualmatch_optimiser::unplaced::{Describe, DescribeFor};
 
 use super::Audience;
@@ -80,7 +80,11 @@ pub(crate) fn display_km(x: f64) -> String {
 /// placements.csv: the placements of the learners `to` sees, for people:
 /// each id with its name beside it (company, programme, school), scores
 /// rounded to two decimals and the distance to one.
-pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solved, to: Audience) -> Table<'a> {
+/// With mentors (`mentors.csv`) a `mentor` column, with rhythms a `days`
+/// column (the learner's days at the workplace).
+pub(super) fn placements<'a>(r: &super::Outcome<'a>, to: Audience) -> Table<'a> {
+    let (s, c, solved, mentors) = (r.season, r.candidates, r.solved, r.mentors);
+    let (with_mentor, with_days) = (!s.mentors().is_empty(), s.has_rhythms());
     let mut columns = vec![
         ("learner", Kind::Text),
         ("workplace", Kind::Text),
@@ -91,6 +95,12 @@ pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solve
     ];
     columns.extend(component_columns(c));
     columns.extend([("distance_km", Kind::Number), ("school", Kind::Text), ("school_name", Kind::Text)]);
+    if with_mentor {
+        columns.push(("mentor", Kind::Text));
+    }
+    if with_days {
+        columns.push(("days", Kind::Text));
+    }
     Table::new("placements", columns, move |sink| {
         for (li, p) in solved.assignment.placement.iter().enumerate() {
             let l = LearnerId::from_index(li);
@@ -114,6 +124,13 @@ pub(super) fn placements<'a>(s: &'a Season, c: &'a Candidates, solved: &'a Solve
                 None => rec.extend(COMPONENT_NAMES.iter().map(|_| String::new())),
             }
             rec.extend([display_km(f64::from(c.distance_km[i])), school.id.clone(), school.name.clone()]);
+            if with_mentor {
+                let k = mentors.get(li).copied().flatten();
+                rec.push(k.map(|k| s.mentor(k).id.clone()).unwrap_or_default());
+            }
+            if with_days {
+                rec.push(s.days_of(l).to_string());
+            }
             sink(&rec)?;
         }
         Ok(())

@@ -10,6 +10,7 @@ use super::no_candidate::{km, km_above, no_candidate_reason, NoCandidateReason};
 use super::weights::Weights;
 use crate::geo::haversine_km;
 use crate::ids::{GroupId, LearnerId, ProgrammeId, TagId, WorkplaceId};
+use crate::rhythm::Days;
 use crate::season::{Screening, Season};
 
 /// Why a learner has candidates or not, with the best of them.
@@ -88,6 +89,12 @@ pub enum SiteReason {
     RequiresTag(TagId),
     /// Needs at least this readiness (above the learner's).
     NeedsReadiness(u8),
+    /// The site has mentors (`mentors.csv`), none recognised for the
+    /// learner's programme: the mentor gate.
+    NoMentorForProgramme,
+    /// The site's mentors recognised for the programme are none of them
+    /// present on all the learner's days: the days gate.
+    MentorDays(Days),
 }
 
 impl SiteReason {
@@ -101,6 +108,8 @@ impl SiteReason {
             SiteReason::NeedsReadiness(r) => (4, u32::from(*r)),
             SiteReason::NoSeats => (5, 0),
             SiteReason::NoCapacity => (6, 0),
+            SiteReason::NoMentorForProgramme => (7, 0),
+            SiteReason::MentorDays(_) => (8, 0),
         }
     }
 }
@@ -127,6 +136,12 @@ impl RejectedSites {
                 let need = if n == 1 { "needs" } else { "need" };
                 format!("{n} {s} {need} readiness {r} or more")
             }
+            SiteReason::NoMentorForProgramme => {
+                format!("{n} {s} without a mentor recognised for the programme (mentor gate)")
+            }
+            SiteReason::MentorDays(d) => format!(
+                "{n} {s} where no mentor for the programme is present on all the learner's days, {d} (days gate)"
+            ),
         }
     }
 }
@@ -154,6 +169,7 @@ pub fn explain(
     let mut tags: BTreeMap<TagId, usize> = BTreeMap::new();
     let mut readiness: BTreeMap<u8, usize> = BTreeMap::new();
     let mut reasons = Vec::new();
+    let (mut no_mentor, mut mentor_days) = (0usize, 0usize);
     for &g in groups {
         let grp = season.group(g);
         let w = season.workplace(grp.workplace);
@@ -163,6 +179,17 @@ pub fn explain(
         site_gate(Some(grp), w, &mut reasons);
         learner_site_gates(l, w, d, &mut reasons);
         if reasons.is_empty() {
+            // The mentor and days gates of a site with mentors.
+            let mentors = season.mentors_of_workplace(grp.workplace);
+            let days = season.days_of(learner);
+            if !mentors.is_empty() && !mentors.iter().any(|&k| season.mentor(k).can_guide(l.programme, days)) {
+                if mentors.iter().any(|&k| season.mentor(k).recognised_for(l.programme)) {
+                    mentor_days += 1;
+                } else {
+                    no_mentor += 1;
+                }
+                continue;
+            }
             rows.push(scorer.row(&side, g, d));
             continue;
         }
@@ -202,6 +229,8 @@ pub fn explain(
     }
     add(SiteReason::NoSeats, no_seats);
     add(SiteReason::NoCapacity, no_capacity);
+    add(SiteReason::NoMentorForProgramme, no_mentor);
+    add(SiteReason::MentorDays(season.days_of(learner)), mentor_days);
     rejected.sort_by(|a, b| b.sites.cmp(&a.sites).then(a.reason.rank().cmp(&b.reason.rank())));
 
     sort_rows(&mut rows);

@@ -16,6 +16,7 @@ const GENT: (f64, f64) = (51.05, 3.72);
 
 fn learner(id: &str, programme: &str, at: (f64, f64), max_km: f64, readiness: u8) -> LearnerRec {
     LearnerRec {
+        rhythm: None,
         id: id.into(),
         school: "S1".into(),
         programme: programme.into(),
@@ -69,12 +70,20 @@ fn season_with_outcomes(
     outcomes: Option<Vec<OutcomeRec>>,
 ) -> Season {
     let doc = SeasonDoc {
+        mentors: None,
         programmes: (1..=programmes)
-            .map(|i| ProgrammeRec { id: format!("P{i}"), name: format!("Programme {i}"), row: 0 })
+            .map(|i| ProgrammeRec { rhythm: None, id: format!("P{i}"), name: format!("Programme {i}"), row: 0 })
             .collect(),
         schools: ["S1", "S2"]
             .iter()
-            .map(|s| SchoolRec { id: (*s).into(), name: format!("School {s}"), lat: GENT.0, lon: GENT.1, row: 0 })
+            .map(|s| SchoolRec {
+                rhythm: None,
+                id: (*s).into(),
+                name: format!("School {s}"),
+                lat: GENT.0,
+                lon: GENT.1,
+                row: 0,
+            })
             .collect(),
         learners,
         workplaces,
@@ -477,8 +486,16 @@ fn user_candidates_keep_given_scores_drop_gate_failures_and_sort() {
         let mut pend = learner("L2", "P1", GENT, 25.0, 2);
         pend.screening = Screening::Pending;
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: "P1".into(), name: "P".into(), row: 0 }],
-            schools: vec![SchoolRec { id: "S1".into(), name: "S".into(), lat: GENT.0, lon: GENT.1, row: 0 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: "P1".into(), name: "P".into(), row: 0 }],
+            schools: vec![SchoolRec {
+                rhythm: None,
+                id: "S1".into(),
+                name: "S".into(),
+                lat: GENT.0,
+                lon: GENT.1,
+                row: 0,
+            }],
             learners: vec![learner("L1", "P1", GENT, 25.0, 2), pend],
             workplaces: vec![
                 site("W1", east_of(GENT, 5.0)),
@@ -588,12 +605,13 @@ fn random_doc(seed: u64, learners: usize, sites: usize, programmes: usize) -> Se
     }
     ls.sort_by(|a, b| a.id.cmp(&b.id));
     SeasonDoc {
+        mentors: None,
         programmes: (1..=programmes)
-            .map(|i| ProgrammeRec { id: format!("P{i}"), name: format!("P{i}"), row: 0 })
+            .map(|i| ProgrammeRec { rhythm: None, id: format!("P{i}"), name: format!("P{i}"), row: 0 })
             .collect(),
         schools: ["S1", "S2"]
             .iter()
-            .map(|s| SchoolRec { id: (*s).into(), name: (*s).into(), lat: GENT.0, lon: GENT.1, row: 0 })
+            .map(|s| SchoolRec { rhythm: None, id: (*s).into(), name: (*s).into(), lat: GENT.0, lon: GENT.1, row: 0 })
             .collect(),
         learners: ls,
         workplaces: ws,
@@ -861,13 +879,14 @@ fn an_outcome_at_an_unknown_school_is_an_error_and_at_a_gone_site_one_warning() 
     rows[0].row = 2;
     let sites = vec![site("W1", GENT)];
     let doc = |rows| SeasonDoc {
-        programmes: vec![ProgrammeRec { id: "P1".into(), name: "P".into(), row: 0 }],
-        schools: vec![SchoolRec { id: "S1".into(), name: "S".into(), lat: GENT.0, lon: GENT.1, row: 0 }],
+        programmes: vec![ProgrammeRec { id: "P1".into(), name: "P".into(), rhythm: None, row: 0 }],
+        schools: vec![SchoolRec { id: "S1".into(), name: "S".into(), lat: GENT.0, lon: GENT.1, rhythm: None, row: 0 }],
         learners: vec![learner("L1", "P1", GENT, 10.0, 1)],
         workplaces: sites.clone(),
         recognitions: vec![rec("W1", "P1", 1)],
         candidates: None,
         outcomes: Some(rows),
+        mentors: None,
     };
     let err = crate::season::from_doc(doc(rows)).unwrap_err().to_string();
     let d = crate::season::from_doc(doc(outcomes("S9", "W1", Outcome::Completed, 1))).unwrap_err();

@@ -11,6 +11,7 @@ use super::read::ReadOutcome;
 use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
+use crate::rhythm::Days;
 use crate::text::quoted as q;
 
 mod plausible;
@@ -258,6 +259,8 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
     let rec = recognitions(&mut rep, &doc, &ids, workplaces.len());
     let candidates = candidates(&mut rep, &doc, &ids, &rec, &learners, &programmes);
     let history = history(&mut rep, &mut doc, &ids, schools.len(), workplaces.len());
+    let (mentors, mentor_ix) = mentors(&mut rep, &doc, &ids, &rec);
+    let (days, rhythms) = learner_days(&mut rep, &doc, &keep_l, &keep_s, &keep_p, &learners);
 
     // Consistency warnings.
     let wp_groups = Csr::from_pairs(
@@ -287,10 +290,30 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
         group: rec.group_ix,
         wp_groups,
         prog_groups,
+        mentor: HashMap::new(),
+        wp_mentors: Csr::default(),
     };
     let groups = rec.groups;
-    let season =
-        Season { programmes, schools, learners, workplaces, groups, tags, priority_groups, candidates, history, index };
+    let wp_mentors = Csr::from_pairs(
+        workplaces.len(),
+        mentors.iter().enumerate().map(|(i, m)| (m.workplace.index(), MentorId::from_index(i))),
+    );
+    let index = Index { mentor: mentor_ix, wp_mentors, ..index };
+    let season = Season {
+        programmes,
+        schools,
+        learners,
+        workplaces,
+        groups,
+        tags,
+        priority_groups,
+        candidates,
+        history,
+        mentors,
+        days,
+        rhythms,
+        index,
+    };
     let kept =
         |rows: Vec<u64>, keep: &[bool]| rows.into_iter().zip(keep).filter(|(_, k)| **k).map(|(r, _)| r).collect();
     let rows = plausible::Rows {
@@ -580,6 +603,155 @@ fn history(
     Some(super::history::History::new(records, schools, sites, |_| it.next().flatten()))
 }
 
+/// The mentors (`mentors.csv`), each id once, with their references
+/// resolved: the site, and programmes the site is recognised for.
+fn mentors(
+    rep: &mut Reporter,
+    doc: &SeasonDoc,
+    ids: &Ids,
+    rec: &Recognitions,
+) -> (Vec<Mentor>, HashMap<String, MentorId>) {
+    use TableName as T;
+    let Some(recs) = doc.mentors.as_ref() else { return (Vec::new(), HashMap::new()) };
+    let (map, keep) =
+        intern_ids(rep, T::Mentors, "mentor", recs.iter().map(|r| (r.id.as_str(), r.row)), MentorId::from_index);
+    let mut out = Vec::with_capacity(map.len());
+    let mut idle = Vec::new();
+    for (r, _) in recs.iter().zip(&keep).filter(|(_, k)| **k) {
+        let at = |f| (T::Mentors, r.row, f);
+        let w = rep.resolve(&ids.workplace, T::Workplaces, "workplace", &r.workplace, at("workplace"));
+        let mut programmes = Vec::new();
+        for p in &r.programmes {
+            let Some(pid) = rep.resolve(&ids.programme, T::Programmes, "programme", p, at("programmes")) else {
+                continue;
+            };
+            if let Some(w) = w {
+                if !rec.group_ix.contains_key(&(w, pid)) {
+                    let label = rep.table_label(T::Recognitions);
+                    rep.error(
+                        T::Mentors,
+                        r.row,
+                        "programmes",
+                        format!(
+                            "mentor {} is recognised for programme {}, but workplace {} is not recognised for it \
+                             in {label}; add the recognition or drop the programme from the mentor",
+                            q(&r.id),
+                            q(p),
+                            q(&r.workplace)
+                        ),
+                    );
+                }
+            }
+            if !programmes.contains(&pid) {
+                programmes.push(pid);
+            }
+        }
+        let days = match r.days.as_deref() {
+            None => Days::EVERY,
+            Some(d) => Days::parse(d).unwrap_or_else(|e| {
+                rep.error(T::Mentors, r.row, "days", e);
+                Days::EVERY
+            }),
+        };
+        if r.max_learners == 0 {
+            idle.push((r.id.clone(), r.row));
+        }
+        let Some(w) = w else { continue };
+        out.push(Mentor { id: r.id.clone(), workplace: w, programmes, max_learners: r.max_learners, days });
+    }
+    if let Some(&(_, row)) = idle.first() {
+        let shown: Vec<String> = idle.iter().take(3).map(|(id, _)| q(id).to_string()).collect();
+        let more = if idle.len() > 3 { ", …" } else { "" };
+        rep.warn(
+            T::Mentors,
+            row,
+            Some("max_learners"),
+            format!(
+                "{} mentor{} with max_learners 0 ({}{more}) guide nobody; give the number of learners \
+                 each can guide",
+                idle.len(),
+                plural(idle.len() as u64),
+                shown.join(", ")
+            ),
+        );
+    }
+    // Recognitions at sites with mentors that no mentor is recognised for:
+    // nobody of that programme can be placed there.
+    let mut unguided: Vec<(WorkplaceId, ProgrammeId, u64)> = Vec::new();
+    for (g, row) in rec.groups.iter().zip(&rec.group_row) {
+        let at: Vec<&Mentor> = out.iter().filter(|m| m.workplace == g.workplace).collect();
+        if !at.is_empty() && !at.iter().any(|m| m.recognised_for(g.programme)) {
+            unguided.push((g.workplace, g.programme, *row));
+        }
+    }
+    if let Some(&(_, _, row)) = unguided.first() {
+        let name = |w: WorkplaceId| ids.workplace.iter().find(|(_, v)| **v == w).map_or("?", |(k, _)| k.as_str());
+        let prog = |p: ProgrammeId| ids.programme.iter().find(|(_, v)| **v == p).map_or("?", |(k, _)| k.as_str());
+        let shown: Vec<String> =
+            unguided.iter().take(3).map(|&(w, p, _)| format!("{}/{}", q(name(w)), q(prog(p)))).collect();
+        let more = if unguided.len() > 3 { ", …" } else { "" };
+        rep.warn(
+            T::Recognitions,
+            row,
+            Some("programme"),
+            format!(
+                "{} recognition{} at sites with mentors {} no mentor recognised for the programme ({}{more}); \
+                 nobody of that programme can be placed there: add the programme to a mentor in {}",
+                unguided.len(),
+                plural(unguided.len() as u64),
+                if unguided.len() == 1 { "has" } else { "have" },
+                shown.join(", "),
+                rep.table_label(T::Mentors)
+            ),
+        );
+    }
+    (out, map)
+}
+
+/// Per kept learner: the days at the workplace (the learner's rhythm, else
+/// the school's, else the programme's, else every day), and whether any
+/// rhythm is given. A rhythm that does not parse is an error at its row.
+fn learner_days(
+    rep: &mut Reporter,
+    doc: &SeasonDoc,
+    keep_l: &[bool],
+    keep_s: &[bool],
+    keep_p: &[bool],
+    learners: &[Learner],
+) -> (Vec<Days>, bool) {
+    use TableName as T;
+    let mut any = false;
+    let mut parse = |rep: &mut Reporter, t: TableName, row: u64, text: &Option<String>| -> Option<Days> {
+        let text = text.as_deref()?;
+        any = true;
+        Days::parse(text).map_err(|e| rep.error(t, row, "rhythm", e)).ok()
+    };
+    let programme: Vec<Option<Days>> = doc
+        .programmes
+        .iter()
+        .zip(keep_p)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| parse(rep, T::Programmes, r.row, &r.rhythm))
+        .collect();
+    let school: Vec<Option<Days>> = doc
+        .schools
+        .iter()
+        .zip(keep_s)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| parse(rep, T::Schools, r.row, &r.rhythm))
+        .collect();
+    let mut days = Vec::with_capacity(learners.len());
+    for ((r, _), l) in doc.learners.iter().zip(keep_l).filter(|(_, k)| **k).zip(learners) {
+        let own = parse(rep, T::Learners, r.row, &r.rhythm);
+        let d = own
+            .or_else(|| school.get(l.school.index()).copied().flatten())
+            .or_else(|| programme.get(l.programme.index()).copied().flatten())
+            .unwrap_or(Days::EVERY);
+        days.push(d);
+    }
+    (days, any)
+}
+
 /// Warns about workplaces that no recognition names.
 fn unreferenced_workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], wp_referenced: &[bool]) {
     use TableName as T;
@@ -632,7 +804,11 @@ fn seat_warnings(
     }
     for (p, r) in programmes.iter().enumerate() {
         let seats: u64 = prog_groups.row(p).iter().map(|g| u64::from(groups[g.index()].seats)).sum();
-        if seats < demand[p] {
+        // With rhythms learners on different days share seats: no shortfall follows.
+        let rhythms = doc.schools.iter().any(|r| r.rhythm.is_some())
+            || doc.programmes.iter().any(|r| r.rhythm.is_some())
+            || doc.learners.iter().any(|r| r.rhythm.is_some());
+        if seats < demand[p] && !rhythms {
             let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
             rep.warn(
                 T::Programmes,

@@ -113,6 +113,9 @@ pub struct ProgrammeRec {
     pub id: String,
     /// Display name, such as `Kok`.
     pub name: String,
+    /// Optional rhythm: the days at the workplace (see [`crate::rhythm`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rhythm: Option<String>,
     /// Where the row came from (line or record index); not serialised.
     #[serde(skip)]
     pub row: u64,
@@ -129,6 +132,9 @@ pub struct SchoolRec {
     pub lat: f64,
     /// Longitude in degrees.
     pub lon: f64,
+    /// Optional rhythm: the days at the workplace (see [`crate::rhythm`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rhythm: Option<String>,
     /// Where the row came from; not serialised.
     #[serde(skip)]
     pub row: u64,
@@ -162,6 +168,9 @@ pub struct LearnerRec {
     /// Optional priority group, such as `extra_support`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_group: Option<String>,
+    /// Optional rhythm: the days at the workplace (see [`crate::rhythm`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rhythm: Option<String>,
     /// Where the row came from; not serialised.
     #[serde(skip)]
     pub row: u64,
@@ -210,6 +219,26 @@ pub struct RecognitionRec {
     pub row: u64,
 }
 
+/// A row of the optional `mentors.csv`: a mentor at a site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MentorRec {
+    /// Unique id of the mentor.
+    pub id: String,
+    /// The workplace id.
+    pub workplace: String,
+    /// Programme ids the mentor is recognised for; empty: all the site's.
+    #[serde(default)]
+    pub programmes: Vec<String>,
+    /// Learners the mentor guides at the same time.
+    pub max_learners: u32,
+    /// Days present (rhythm tokens); `None`: every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    /// Where the row came from; not serialised.
+    #[serde(skip)]
+    pub row: u64,
+}
+
 /// A row of the optional `candidates.csv`: a pair with a score the user brings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CandidateRec {
@@ -245,6 +274,9 @@ pub struct SeasonDoc {
     /// The optional `outcomes.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<Vec<OutcomeRec>>,
+    /// The optional `mentors.csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentors: Option<Vec<MentorRec>>,
 }
 
 /// One table of a season, named as its CSV file stem and JSON key.
@@ -264,11 +296,13 @@ pub enum TableName {
     Candidates,
     /// `outcomes` (optional): how agreements of past seasons ended.
     Outcomes,
+    /// `mentors` (optional)
+    Mentors,
 }
 
 impl TableName {
     /// Every table, in load order.
-    pub const ALL: [TableName; 7] = [
+    pub const ALL: [TableName; 8] = [
         TableName::Programmes,
         TableName::Schools,
         TableName::Learners,
@@ -276,6 +310,7 @@ impl TableName {
         TableName::Recognitions,
         TableName::Candidates,
         TableName::Outcomes,
+        TableName::Mentors,
     ];
 
     /// The JSON key and CSV file stem.
@@ -288,6 +323,7 @@ impl TableName {
             TableName::Recognitions => "recognitions",
             TableName::Candidates => "candidates",
             TableName::Outcomes => "outcomes",
+            TableName::Mentors => "mentors",
         }
     }
 
@@ -298,7 +334,7 @@ impl TableName {
 
     /// Whether a season may leave the table out.
     pub fn optional(self) -> bool {
-        matches!(self, TableName::Candidates | TableName::Outcomes)
+        matches!(self, TableName::Candidates | TableName::Outcomes | TableName::Mentors)
     }
 }
 
@@ -331,6 +367,22 @@ fn list(items: &[String]) -> String {
     items.join(";")
 }
 
+/// The header with a `rhythm` column when the table has rhythms.
+fn with_rhythm(mut header: Vec<&'static str>, rhythms: bool) -> Vec<&'static str> {
+    if rhythms {
+        header.push("rhythm");
+    }
+    header
+}
+
+/// The record with its rhythm cell when the table has rhythms.
+fn rhythm_cell(mut rec: Vec<String>, rhythms: bool, rhythm: &Option<String>) -> Vec<String> {
+    if rhythms {
+        rec.push(rhythm.clone().unwrap_or_default());
+    }
+    rec
+}
+
 /// Formats a coordinate with 6 decimals (about 0.1 m), for stable output.
 fn coord(x: f64) -> String {
     format!("{x:.6}")
@@ -344,6 +396,7 @@ impl SeasonDoc {
             .filter(|t| match t {
                 TableName::Candidates => self.candidates.is_some(),
                 TableName::Outcomes => self.outcomes.is_some(),
+                TableName::Mentors => self.mentors.is_some(),
                 _ => true,
             })
             .collect()
@@ -355,15 +408,19 @@ impl SeasonDoc {
         let map = |e: csv::Error| io::Error::other(e);
         match table {
             TableName::Programmes => {
-                w.write_record(["id", "name"]).map_err(map)?;
+                let rhythms = self.programmes.iter().any(|p| p.rhythm.is_some());
+                w.write_record(with_rhythm(vec!["id", "name"], rhythms)).map_err(map)?;
                 for p in &self.programmes {
-                    w.write_record([&p.id, &p.name]).map_err(map)?;
+                    let rec = vec![p.id.clone(), p.name.clone()];
+                    w.write_record(rhythm_cell(rec, rhythms, &p.rhythm)).map_err(map)?;
                 }
             }
             TableName::Schools => {
-                w.write_record(["id", "name", "lat", "lon"]).map_err(map)?;
+                let rhythms = self.schools.iter().any(|s| s.rhythm.is_some());
+                w.write_record(with_rhythm(vec!["id", "name", "lat", "lon"], rhythms)).map_err(map)?;
                 for s in &self.schools {
-                    w.write_record([s.id.clone(), s.name.clone(), coord(s.lat), coord(s.lon)]).map_err(map)?;
+                    let rec = vec![s.id.clone(), s.name.clone(), coord(s.lat), coord(s.lon)];
+                    w.write_record(rhythm_cell(rec, rhythms, &s.rhythm)).map_err(map)?;
                 }
             }
             TableName::Learners => {
@@ -383,6 +440,8 @@ impl SeasonDoc {
                 if with_group {
                     header.push("priority_group");
                 }
+                let rhythms = self.learners.iter().any(|l| l.rhythm.is_some());
+                let header = with_rhythm(header, rhythms);
                 w.write_record(&header).map_err(map)?;
                 for l in &self.learners {
                     let mut rec = vec![
@@ -400,7 +459,7 @@ impl SeasonDoc {
                     if with_group {
                         rec.push(l.priority_group.clone().unwrap_or_default());
                     }
-                    w.write_record(&rec).map_err(map)?;
+                    w.write_record(rhythm_cell(rec, rhythms, &l.rhythm)).map_err(map)?;
                 }
             }
             TableName::Workplaces => {
@@ -435,6 +494,19 @@ impl SeasonDoc {
                 w.write_record(["workplace", "programme", "seats"]).map_err(map)?;
                 for r in &self.recognitions {
                     w.write_record([r.workplace.clone(), r.programme.clone(), r.seats.to_string()]).map_err(map)?;
+                }
+            }
+            TableName::Mentors => {
+                w.write_record(["id", "workplace", "programmes", "max_learners", "days"]).map_err(map)?;
+                for m in self.mentors.iter().flatten() {
+                    w.write_record([
+                        m.id.clone(),
+                        m.workplace.clone(),
+                        list(&m.programmes),
+                        m.max_learners.to_string(),
+                        m.days.clone().unwrap_or_default(),
+                    ])
+                    .map_err(map)?;
                 }
             }
             TableName::Candidates => {

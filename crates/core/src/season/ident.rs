@@ -61,6 +61,11 @@ pub(crate) fn normalise_doc(doc: &mut SeasonDoc) {
         normalise(&mut r.workplace);
         normalise(&mut r.programme);
     }
+    for r in doc.mentors.iter_mut().flatten() {
+        normalise(&mut r.id);
+        normalise(&mut r.workplace);
+        all(&mut r.programmes);
+    }
     for r in doc.candidates.iter_mut().flatten() {
         for s in [&mut r.learner, &mut r.workplace, &mut r.programme] {
             normalise(s);
@@ -129,9 +134,11 @@ mod tests {
         use crate::season::doc::*;
         let (nfc, nfd) = ("P\u{e9}", "Pe\u{301}");
         let doc = SeasonDoc {
-            programmes: vec![ProgrammeRec { id: nfd.into(), name: "Kok".into(), row: 2 }],
-            schools: vec![SchoolRec { id: "S".into(), name: "S".into(), lat: 51.0, lon: 3.7, row: 2 }],
+            mentors: None,
+            programmes: vec![ProgrammeRec { rhythm: None, id: nfd.into(), name: "Kok".into(), row: 2 }],
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "S".into(), lat: 51.0, lon: 3.7, row: 2 }],
             learners: vec![LearnerRec {
+                rhythm: None,
                 id: format!("L-{nfd}"),
                 school: "S".into(),
                 programme: nfc.into(),

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::csr::Csr;
 use crate::geo::GeoPoint;
 use crate::ids::*;
+use crate::rhythm::Days;
 
 pub use super::doc::Screening;
 
@@ -92,6 +93,34 @@ pub struct Group {
     pub seats: u32,
 }
 
+/// A mentor at a workplace site (`mentors.csv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mentor {
+    /// External id.
+    pub id: String,
+    /// The site.
+    pub workplace: WorkplaceId,
+    /// Programmes the mentor is recognised for; empty: all the site's.
+    pub programmes: Vec<ProgrammeId>,
+    /// Learners the mentor guides at the same time (their days do not matter).
+    pub max_learners: u32,
+    /// Days present ([`Days::EVERY`] when not given).
+    pub days: Days,
+}
+
+impl Mentor {
+    /// Whether the mentor is recognised for programme `p`.
+    pub fn recognised_for(&self, p: ProgrammeId) -> bool {
+        self.programmes.is_empty() || self.programmes.contains(&p)
+    }
+
+    /// Whether the mentor can guide a learner of programme `p` at the
+    /// workplace on `days`: recognised for `p` and present on all of them.
+    pub fn can_guide(&self, p: ProgrammeId, days: Days) -> bool {
+        self.recognised_for(p) && self.days.covers(days)
+    }
+}
+
 /// A scored learner–recognition pair supplied by the user in `candidates.csv`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candidate {
@@ -116,6 +145,11 @@ pub struct Season {
     pub(super) priority_groups: Vec<String>,
     pub(super) candidates: Option<Vec<Candidate>>,
     pub(super) history: Option<super::history::History>,
+    pub(super) mentors: Vec<Mentor>,
+    /// Per learner: the days at the workplace (see [`crate::rhythm`]).
+    pub(super) days: Vec<Days>,
+    /// Whether some learner, school or programme gives a rhythm.
+    pub(super) rhythms: bool,
     pub(super) index: Index,
 }
 
@@ -141,6 +175,9 @@ pub(super) struct Index {
     pub wp_groups: Csr<GroupId>,
     /// Groups of each programme.
     pub prog_groups: Csr<GroupId>,
+    pub mentor: HashMap<String, MentorId>,
+    /// Mentors of each workplace.
+    pub wp_mentors: Csr<MentorId>,
 }
 
 /// The 1-based rank of entry `k` of a preference list with `ranks` (see
@@ -280,6 +317,47 @@ impl Season {
         for (g, n) in s.groups.iter_mut().zip(seats) {
             g.seats = *n;
         }
+        s
+    }
+
+    /// All mentors (`mentors.csv`), indexed by [`MentorId`].
+    pub fn mentors(&self) -> &[Mentor] {
+        &self.mentors
+    }
+    /// A mentor by id.
+    pub fn mentor(&self, id: MentorId) -> &Mentor {
+        &self.mentors[id.index()]
+    }
+    /// The mentors of a site, in file order (empty: the site keeps the
+    /// plain `capacity` meaning).
+    pub fn mentors_of_workplace(&self, w: WorkplaceId) -> &[MentorId] {
+        self.index.wp_mentors.row(w.index())
+    }
+    /// Looks up a mentor by external id (in NFC).
+    pub fn mentor_by_id(&self, id: &str) -> Option<MentorId> {
+        by_id(&self.index.mentor, id)
+    }
+    /// The days learner `l` is at the workplace: the learner's rhythm, else
+    /// the school's, else the programme's, else every day.
+    pub fn days_of(&self, l: LearnerId) -> Days {
+        self.days[l.index()]
+    }
+    /// Whether the season gives any rhythm (else every learner is at the
+    /// workplace every day).
+    pub fn has_rhythms(&self) -> bool {
+        self.rhythms
+    }
+    /// The same season with the learners of `school` in `programme` at the
+    /// workplace on `days` (for rhythm advice: what if the school moved to
+    /// another rhythm). Everything else is unchanged.
+    pub fn with_rhythm(&self, school: SchoolId, programme: ProgrammeId, days: Days) -> Season {
+        let mut s = self.clone();
+        for (l, d) in s.learners.iter().zip(s.days.iter_mut()) {
+            if l.school == school && l.programme == programme {
+                *d = days;
+            }
+        }
+        s.rhythms = true;
         s
     }
 

@@ -683,7 +683,7 @@ pub const INSTRUCTIONS_SHEET: &str = "instructions";
 /// The sheet names a season workbook has, for messages.
 fn sheet_list() -> String {
     let required: Vec<&str> = TableName::ALL.iter().filter(|t| !t.optional()).map(|t| t.as_str()).collect();
-    format!("{} and optionally candidates and outcomes", required.join(", "))
+    format!("{} and optionally candidates, outcomes and mentors", required.join(", "))
 }
 
 /// One row of a sheet as text cells by column (`Err`: a cell error such as

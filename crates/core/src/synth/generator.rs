@@ -372,7 +372,7 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
     let programmes: Vec<ProgrammeRec> = specs
         .iter()
         .enumerate()
-        .map(|(i, s)| ProgrammeRec { id: id('P', i + 1, 2, np), name: s.0.clone(), row: i as u64 + 2 })
+        .map(|(i, s)| ProgrammeRec { rhythm: None, id: id('P', i + 1, 2, np), name: s.0.clone(), row: i as u64 + 2 })
         .collect();
 
     // Schools, around towns by population.
@@ -388,7 +388,7 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
                 name = format!("{base} {n}");
                 n += 1;
             }
-            SchoolRec { id: id('S', i + 1, 2, ns), name, lat, lon, row: i as u64 + 2 }
+            SchoolRec { rhythm: None, id: id('S', i + 1, 2, ns), name, lat, lon, row: i as u64 + 2 }
         })
         .collect();
     let school_tree =
@@ -425,6 +425,7 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
             .map(|t| TAGS[t].to_string())
             .collect();
         LearnerRec {
+            rhythm: None,
             id: id('L', i + 1, 6, nl),
             school: schools[school].id.clone(),
             programme: programmes[p].id.clone(),
@@ -587,7 +588,16 @@ pub fn generate(params: &SynthParams) -> SeasonDoc {
         }
     }
 
-    SeasonDoc { programmes, schools, learners, workplaces, recognitions, candidates: None, outcomes: None }
+    SeasonDoc {
+        programmes,
+        schools,
+        learners,
+        workplaces,
+        recognitions,
+        candidates: None,
+        outcomes: None,
+        mentors: None,
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! ```
 
 mod generator;
+mod mentors;
 mod outcomes;
 mod regions;
 mod scenarios;
@@ -29,6 +30,7 @@ use std::str::FromStr;
 use regions::{Region, FLANDERS, GERMANY};
 
 pub use generator::generate;
+pub use mentors::{add_mentors, add_rhythms};
 pub use outcomes::{early_end_probability, past_outcomes, PLACED_SHARE, TROUBLED_SHARE};
 pub use scenarios::{drop_seatless, scale_seats, scenarios, seat_ratio, BadScenario, Scenario};
 

@@ -103,17 +103,19 @@ impl TinySeason {
     /// The season's records, before validation.
     pub fn doc(&self) -> SeasonDoc {
         SeasonDoc {
+            mentors: None,
             programmes: (0..self.programmes)
-                .map(|p| ProgrammeRec { id: format!("P{p}"), name: format!("P{p}"), row: 0 })
+                .map(|p| ProgrammeRec { rhythm: None, id: format!("P{p}"), name: format!("P{p}"), row: 0 })
                 .collect(),
             schools: (0..self.schools)
-                .map(|s| SchoolRec { id: format!("S{s}"), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 })
+                .map(|s| SchoolRec { rhythm: None, id: format!("S{s}"), name: "s".into(), lat: 51.0, lon: 4.0, row: 0 })
                 .collect(),
             learners: self
                 .learners
                 .iter()
                 .enumerate()
                 .map(|(k, l)| LearnerRec {
+                    rhythm: None,
                     id: format!("L{k}"),
                     school: format!("S{}", l.school),
                     programme: format!("P{}", l.programme),

@@ -306,7 +306,8 @@ class _Outcome:
     @property
     def placements(self) -> pd.DataFrame:
         """One row per placed learner: learner, workplace, programme, school,
-        score, distance_km, and the score's components (readiness, location,
+        score, distance_km, mentor (None at a site without mentors), days (at
+        the workplace), and the score's components (readiness, location,
         capacity, partnership, preference; empty for supplied scores), and
         trust when the season has an outcomes.csv."""
         if self._placements is None:

@@ -108,7 +108,7 @@ mod records {
 
 /// The tables of a JSON season, for messages.
 const JSON_TABLES: &str =
-    "programmes, schools, learners, workplaces, recognitions (and optionally candidates and outcomes)";
+    "programmes, schools, learners, workplaces, recognitions (and optionally candidates, outcomes and mentors)";
 
 /// Checks the first bytes of a JSON season file (up to [`JSON_SNIFF_BYTES`];
 /// `whole` when that is the entire file) before the file is read whole, so

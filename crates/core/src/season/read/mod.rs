@@ -28,7 +28,7 @@ pub(crate) const MAX_PROBLEMS_PER_FILE: usize = 100;
 /// quote) would be read into memory whole.
 pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
 
-/// The most columns a header may have. A season table has at most 11; a
+/// The most columns a header may have. A season table has at most 12; a
 /// header with thousands is not a season file.
 pub(crate) const MAX_COLUMNS: usize = 1000;
 
@@ -45,7 +45,7 @@ pub(crate) const JSON_SNIFF_BYTES: usize = 64 << 10;
 pub(crate) struct ReadOutcome {
     /// Per table: ids of rows that were rejected, so that references to them
     /// do not produce a second, misleading "unknown id" error.
-    pub broken_ids: [HashSet<String>; 7],
+    pub broken_ids: [HashSet<String>; TableName::ALL.len()],
     /// Tables that could not be read at all (missing file, missing columns).
     pub unusable: HashSet<&'static str>,
     /// Where each table came from.

@@ -26,8 +26,8 @@ const fn num(name: &'static str) -> Col {
     Col { name, required: true, number: true }
 }
 
-const PROGRAMMES: &[Col] = &[req("id"), req("name")];
-const SCHOOLS: &[Col] = &[req("id"), req("name"), num("lat"), num("lon")];
+const PROGRAMMES: &[Col] = &[req("id"), req("name"), opt("rhythm")];
+const SCHOOLS: &[Col] = &[req("id"), req("name"), num("lat"), num("lon"), opt("rhythm")];
 const LEARNERS: &[Col] = &[
     req("id"),
     req("school"),
@@ -40,6 +40,7 @@ const LEARNERS: &[Col] = &[
     req("attributes"),
     req("preferences"),
     opt("priority_group"),
+    opt("rhythm"),
 ];
 const WORKPLACES: &[Col] = &[
     req("id"),
@@ -53,6 +54,7 @@ const WORKPLACES: &[Col] = &[
     req("preferences"),
 ];
 const RECOGNITIONS: &[Col] = &[req("workplace"), req("programme"), num("seats")];
+const MENTORS: &[Col] = &[req("id"), req("workplace"), opt("programmes"), num("max_learners"), opt("days")];
 const CANDIDATES: &[Col] = &[req("learner"), req("workplace"), req("programme"), num("score")];
 const OUTCOMES: &[Col] =
     &[req("season"), req("learner"), req("workplace"), req("programme"), req("school"), req("outcome"), opt("reason")];
@@ -67,6 +69,7 @@ pub(crate) fn schema(table: TableName) -> &'static [Col] {
         TableName::Recognitions => RECOGNITIONS,
         TableName::Candidates => CANDIDATES,
         TableName::Outcomes => OUTCOMES,
+        TableName::Mentors => MENTORS,
     }
 }
 
@@ -183,6 +186,22 @@ impl<'a> RowCtx<'a> {
         None
     }
 
+    /// An optional rhythm or set of days (`None` when empty); a token that
+    /// is not a day is an error naming it.
+    fn rhythm(&mut self, cells: &Cells, i: usize) -> Option<String> {
+        let v = self.raw(cells, i);
+        if v.is_empty() {
+            return None;
+        }
+        match crate::rhythm::Days::parse(v) {
+            Ok(d) => Some(d.to_string()),
+            Err(e) => {
+                self.error(i, e);
+                None
+            }
+        }
+    }
+
     /// Readiness 1 to 4; `default` when empty (or an error when `default` is None).
     fn readiness(&mut self, cells: &Cells, i: usize, default: Option<u8>) -> u8 {
         let v = self.raw(cells, i);
@@ -206,7 +225,8 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
     let row = ctx.row;
     match table {
         TableName::Programmes => {
-            let rec = ProgrammeRec { id: ctx.text(cells, 0), name: ctx.text(cells, 1), row };
+            let rec =
+                ProgrammeRec { id: ctx.text(cells, 0), name: ctx.text(cells, 1), rhythm: ctx.rhythm(cells, 2), row };
             doc.programmes.push(rec);
         }
         TableName::Schools => {
@@ -215,6 +235,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 name: ctx.text(cells, 1),
                 lat: ctx.lat(cells, 2),
                 lon: ctx.lon(cells, 3),
+                rhythm: ctx.rhythm(cells, 4),
                 row,
             };
             doc.schools.push(rec);
@@ -254,6 +275,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 attributes: ctx.list(cells, 8),
                 preferences: ctx.list(cells, 9),
                 priority_group: ctx.opt_text(cells, 10),
+                rhythm: ctx.rhythm(cells, 11),
                 row,
             };
             doc.learners.push(rec);
@@ -286,6 +308,17 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 row,
             };
             doc.recognitions.push(rec);
+        }
+        TableName::Mentors => {
+            let rec = MentorRec {
+                id: ctx.text(cells, 0),
+                workplace: ctx.text(cells, 1),
+                programmes: ctx.list(cells, 2),
+                max_learners: ctx.whole(cells, 3, "max_learners").unwrap_or(0),
+                days: ctx.rhythm(cells, 4),
+                row,
+            };
+            doc.mentors.get_or_insert_with(Vec::new).push(rec);
         }
         TableName::Candidates => {
             let learner = ctx.text(cells, 0);
@@ -332,7 +365,11 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
 /// The id column of a table, for remembering rejected rows.
 pub(super) fn id_col(table: TableName) -> Option<usize> {
     match table {
-        TableName::Programmes | TableName::Schools | TableName::Learners | TableName::Workplaces => Some(0),
+        TableName::Programmes
+        | TableName::Schools
+        | TableName::Learners
+        | TableName::Workplaces
+        | TableName::Mentors => Some(0),
         _ => None,
     }
 }

@@ -1,0 +1,315 @@
+//! Mentors and rhythms (issue 18): the network path (mentors, equal
+//! rhythms) and the mixed-integer path (different rhythms) against an
+//! independent brute force that enumerates every assignment, mentor choice
+//! included, and checks seats and capacities day by day itself.
+
+mod common;
+
+use common::{for_each_choice, TinyLearner, TinySeason};
+use dualmatch_core::rhythm::Days;
+use dualmatch_core::scoring::Candidates;
+use dualmatch_core::season::doc::{MentorRec, SeasonDoc};
+use dualmatch_core::season::{from_doc, Season};
+use dualmatch_core::LearnerId;
+use dualmatch_optimiser::model::weight;
+use dualmatch_optimiser::network::{self, MIXED_METHOD};
+use dualmatch_optimiser::policies::rng::SplitMix64;
+use dualmatch_optimiser::solve::exact_within;
+use dualmatch_optimiser::{Constraints, Objective, PlacementModel, Solver};
+
+const PATTERNS: [&str; 5] = ["mon;tue", "wed;thu", "tue;wed", "mon1;tue1;wed2", "mon;tue;wed;thu;fri"];
+
+/// One placement option: (group, weight, mentor index or none).
+type Choice = (usize, i64, Option<usize>);
+
+/// The best (placed, weight) over every assignment with a mentor for each
+/// learner at a site with mentors, seats and capacities checked per day.
+fn brute_force(s: &Season, c: &Candidates, objective: Objective) -> (usize, i128) {
+    // Per learner: options (group, candidate weight, mentor index or none).
+    let mut options: Vec<Vec<Option<Choice>>> = Vec::new();
+    for li in 0..s.learners().len() {
+        let l = LearnerId::from_index(li);
+        let mut opts = vec![None];
+        for i in c.of(l) {
+            let g = c.group[i];
+            let w = s.group(g).workplace;
+            let mentors = s.mentors_of_workplace(w);
+            let wt = weight(c.score[i]);
+            if mentors.is_empty() {
+                opts.push(Some((g.index(), wt, None)));
+            }
+            for &k in mentors {
+                let m = s.mentor(k);
+                let recognised = m.programmes.is_empty() || m.programmes.contains(&s.learner(l).programme);
+                let present = (0..12).all(|d| !s.days_of(l).has(d) || m.days.has(d));
+                if recognised && present {
+                    opts.push(Some((g.index(), wt, Some(k.index()))));
+                }
+            }
+        }
+        options.push(opts);
+    }
+    let sizes: Vec<usize> = options.iter().map(Vec::len).collect();
+    let (mut fit, mut lex) = (i128::MIN, (0usize, i128::MIN));
+    for_each_choice(&sizes, |choice| {
+        let mut per_group = vec![[0u32; 12]; s.groups().len()];
+        let mut per_site = vec![[0u32; 12]; s.workplaces().len()];
+        let mut load = vec![0u32; s.mentors().len()];
+        let (mut placed, mut total) = (0usize, 0i128);
+        for (li, &k) in choice.iter().enumerate() {
+            let Some((g, wt, mentor)) = options[li][k] else { continue };
+            placed += 1;
+            total += i128::from(wt);
+            let w = s.groups()[g].workplace.index();
+            for d in 0..12 {
+                if s.days_of(LearnerId::from_index(li)).has(d) {
+                    per_group[g][d] += 1;
+                    per_site[w][d] += 1;
+                }
+            }
+            if let Some(m) = mentor {
+                load[m] += 1;
+            }
+        }
+        let seats_ok = s.groups().iter().enumerate().all(|(g, grp)| per_group[g].iter().all(|&n| n <= grp.seats));
+        let cap_ok = s
+            .workplaces()
+            .iter()
+            .enumerate()
+            .all(|(w, site)| site.capacity.is_none_or(|cap| per_site[w].iter().all(|&n| n <= cap)));
+        let load_ok = s.mentors().iter().enumerate().all(|(k, m)| load[k] <= m.max_learners);
+        if seats_ok && cap_ok && load_ok {
+            fit = fit.max(total);
+            lex = lex.max((placed, total));
+        }
+    });
+    match objective {
+        Objective::MaxFit => (0, fit),
+        Objective::MaxPlaced => lex,
+    }
+}
+
+/// A random tiny season with mentors and rhythms; `equal`: every learner
+/// the same rhythm.
+fn random_doc(seed: u64, equal: bool) -> SeasonDoc {
+    let mut r = SplitMix64::new(seed);
+    let nl = 3 + r.below(3) as usize;
+    let nw = 2 + r.below(2) as usize;
+    let learners = (0..nl)
+        .map(|_| TinyLearner {
+            school: r.below(2) as usize,
+            programme: r.below(2) as usize,
+            passed: true,
+            priority: false,
+            readiness: 2,
+            prefs: vec![],
+        })
+        .collect::<Vec<_>>();
+    let workplaces =
+        (0..nw).map(|_| (if r.below(3) == 0 { Some(1 + r.below(2) as u32) } else { None }, vec![])).collect();
+    let mut recognitions = Vec::new();
+    for w in 0..nw {
+        for p in 0..2 {
+            if r.below(3) > 0 {
+                recognitions.push((w, p, 1 + r.below(2) as u32));
+            }
+        }
+    }
+    let mut candidates = Vec::new();
+    for (l, lr) in learners.iter().enumerate() {
+        for (ri, &(_, p, _)) in recognitions.iter().enumerate() {
+            if p == lr.programme && r.below(4) > 0 {
+                candidates.push((l, ri, 10 + r.below(50) as u32));
+            }
+        }
+    }
+    let t = TinySeason {
+        programmes: 2,
+        schools: 2,
+        learners,
+        workplaces,
+        recognitions: recognitions.clone(),
+        candidates,
+        lon_step: 0.0,
+        max_commute_km: 50.0,
+    };
+    let mut doc = t.doc();
+    let shared = PATTERNS[r.below(PATTERNS.len() as u64) as usize];
+    for l in &mut doc.learners {
+        let p = if equal { shared } else { PATTERNS[r.below(PATTERNS.len() as u64) as usize] };
+        l.rhythm = Some(p.to_string());
+    }
+    let mut mentors = Vec::new();
+    for w in 0..nw {
+        // Some sites keep the plain capacity meaning.
+        let count = r.below(3);
+        for k in 0..count {
+            let programmes = match r.below(3) {
+                0 => vec![],
+                _ => recognitions
+                    .iter()
+                    .filter(|&&(rw, _, _)| rw == w)
+                    .take(1)
+                    .map(|&(_, p, _)| format!("P{p}"))
+                    .collect(),
+            };
+            let days = match r.below(3) {
+                0 => None,
+                _ => Some(PATTERNS[r.below(PATTERNS.len() as u64) as usize].to_string()),
+            };
+            mentors.push(MentorRec {
+                id: format!("M{w}{k}"),
+                workplace: format!("W{w}"),
+                programmes,
+                max_learners: r.below(3) as u32,
+                days,
+                row: 0,
+            });
+        }
+    }
+    doc.mentors = Some(mentors);
+    doc
+}
+
+fn season(doc: SeasonDoc) -> Season {
+    from_doc(doc).expect("valid season").season
+}
+
+/// (placed, weight) of a solve, checked against the model.
+fn solved(m: &PlacementModel, objective: Objective, solver: Solver) -> (usize, i128, &'static str) {
+    let sol = exact_within(m, objective, solver, None).expect("feasible");
+    sol.assignment.check(m).expect("the placement honours the model");
+    dualmatch_optimiser::mentors::assign(m, &sol.assignment).expect("every learner has a mentor");
+    (sol.assignment.placed(), sol.assignment.total_weight(m.candidates), sol.proof.method)
+}
+
+#[test]
+fn network_path_with_mentors_matches_brute_force() {
+    let mut mentored = 0;
+    for seed in 0..60 {
+        let s = season(random_doc(seed, true));
+        mentored += usize::from(!s.mentors().is_empty());
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let k = Constraints::none();
+        let m = PlacementModel::new(&s, &c, &k).unwrap();
+        assert!(!m.rhythms_differ());
+        for objective in [Objective::MaxFit, Objective::MaxPlaced] {
+            let (placed, total, method) = solved(&m, objective, Solver::Auto);
+            assert_eq!(method, "network-simplex", "seed {seed}");
+            let (bp, bt) = brute_force(&s, &c, objective);
+            assert_eq!(total, bt, "seed {seed} {objective:?}");
+            if objective == Objective::MaxPlaced {
+                assert_eq!(placed, bp, "seed {seed}");
+            }
+            // The mixed-integer model agrees where rhythms are equal.
+            let (mp, mt, mmethod) = solved(&m, objective, Solver::Lp);
+            assert_ne!(mmethod, "network-simplex");
+            assert_eq!((mt, objective == Objective::MaxPlaced && mp != placed), (total, false), "seed {seed}");
+        }
+    }
+    assert!(mentored > 30);
+}
+
+#[test]
+fn mixed_integer_path_with_rhythms_matches_brute_force() {
+    let mut mip = 0;
+    for seed in 100..150 {
+        let s = season(random_doc(seed, false));
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let k = Constraints::none();
+        let m = PlacementModel::new(&s, &c, &k).unwrap();
+        for objective in [Objective::MaxFit, Objective::MaxPlaced] {
+            let (placed, total, method) = solved(&m, objective, Solver::Auto);
+            mip += usize::from(method == MIXED_METHOD);
+            let (bp, bt) = brute_force(&s, &c, objective);
+            assert_eq!(total, bt, "seed {seed} {objective:?}");
+            if objective == Objective::MaxPlaced {
+                assert_eq!(placed, bp, "seed {seed}");
+            }
+        }
+    }
+    assert!(mip > 40, "{mip} solves took the mixed-integer path");
+}
+
+/// Two learners of two schools, one site with `seats` seats for their
+/// programme and the given mentors (workload, days).
+fn two_schools(rhythms: [&str; 2], seats: u32, mentors: &[(u32, Option<&str>)]) -> Season {
+    let t = TinySeason {
+        programmes: 1,
+        schools: 2,
+        learners: (0..2)
+            .map(|school| TinyLearner {
+                school,
+                programme: 0,
+                passed: true,
+                priority: false,
+                readiness: 2,
+                prefs: vec![],
+            })
+            .collect(),
+        workplaces: vec![(None, vec![])],
+        recognitions: vec![(0, 0, seats)],
+        candidates: vec![(0, 0, 50), (1, 0, 40)],
+        lon_step: 0.0,
+        max_commute_km: 50.0,
+    };
+    let mut doc = t.doc();
+    for (s, r) in doc.schools.iter_mut().zip(rhythms) {
+        s.rhythm = Some(r.to_string());
+    }
+    doc.mentors = Some(
+        mentors
+            .iter()
+            .enumerate()
+            .map(|(k, &(max_learners, days))| MentorRec {
+                id: format!("M{k}"),
+                workplace: "W0".into(),
+                programmes: vec![],
+                max_learners,
+                days: days.map(str::to_string),
+                row: 0,
+            })
+            .collect(),
+    );
+    season(doc)
+}
+
+fn placed_with_mentors(s: &Season) -> (usize, Vec<Option<String>>) {
+    let c = Candidates::from_season_candidates(s).unwrap();
+    let k = Constraints::none();
+    let m = PlacementModel::new(s, &c, &k).unwrap();
+    let sol = network::solve(&m, Objective::MaxPlaced).unwrap();
+    sol.assignment.check(&m).unwrap();
+    let mentors = dualmatch_optimiser::mentors::assign(&m, &sol.assignment).unwrap();
+    (sol.assignment.placed(), mentors.iter().map(|k| k.map(|k| s.mentor(k).id.clone())).collect())
+}
+
+#[test]
+fn complementary_rhythms_share_one_seat() {
+    let all_week = [(2, None)];
+    assert_eq!(placed_with_mentors(&two_schools(["mon;tue", "wed;thu"], 1, &all_week)).0, 2);
+    assert_eq!(placed_with_mentors(&two_schools(["mon;tue", "mon;tue"], 1, &all_week)).0, 1);
+    assert_eq!(placed_with_mentors(&two_schools(["mon;tue", "tue;wed"], 1, &all_week)).0, 1);
+    // Odd and even weeks of the same days are complementary too.
+    assert_eq!(placed_with_mentors(&two_schools(["mon1;tue1", "mon2;tue2"], 1, &all_week)).0, 2);
+}
+
+#[test]
+fn mentor_workload_limits_the_site() {
+    let (placed, mentors) = placed_with_mentors(&two_schools(["mon;tue", "mon;tue"], 2, &[(1, None)]));
+    assert_eq!(placed, 1);
+    assert_eq!(mentors.iter().flatten().count(), 1);
+    let (placed, mentors) = placed_with_mentors(&two_schools(["mon;tue", "mon;tue"], 2, &[(1, None), (1, None)]));
+    assert_eq!(placed, 2);
+    assert_eq!(mentors, vec![Some("M0".to_string()), Some("M1".to_string())]);
+}
+
+#[test]
+fn a_mentor_must_be_present_on_all_the_learners_days() {
+    // The mentor is there on Monday and Tuesday only: the learner at work
+    // on Wednesday and Thursday cannot be guided.
+    let (placed, mentors) = placed_with_mentors(&two_schools(["mon;tue", "wed;thu"], 2, &[(2, Some("mon;tue"))]));
+    assert_eq!(placed, 1);
+    assert_eq!(mentors, vec![Some("M0".to_string()), None]);
+    assert_eq!(Days::parse("wed;thu").unwrap().to_string(), "wed;thu");
+}
