@@ -2,11 +2,13 @@
 //! references and consistency, and reporting every problem found.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::{SeasonDoc, TableName};
 use super::ident;
 use super::model::*;
+use super::model::{FastMap, IdMap};
 use super::read::ReadOutcome;
 use crate::csr::Csr;
 use crate::geo::GeoPoint;
@@ -57,9 +59,9 @@ impl<'a> Reporter<'a> {
 
     /// Resolves a reference, reporting unknown ids (unless the target row was
     /// itself rejected, which is already reported).
-    fn resolve<I: Copy>(
+    fn resolve<I: Copy, S: BuildHasher>(
         &mut self,
-        map: &HashMap<String, I>,
+        map: &HashMap<String, I, S>,
         target: TableName,
         what: &str,
         id: &str,
@@ -89,10 +91,11 @@ fn intern_ids<'r, I: Copy>(
     what: &str,
     recs: impl Iterator<Item = (&'r str, u64)>,
     make: impl Fn(usize) -> I,
-) -> (HashMap<String, I>, Vec<bool>) {
-    let mut map: HashMap<String, I> = HashMap::new();
-    let mut first_row: HashMap<&str, u64> = HashMap::new();
-    let mut keep = Vec::new();
+) -> (IdMap<I>, Vec<bool>) {
+    let n = recs.size_hint().0;
+    let mut map: IdMap<I> = IdMap::with_capacity_and_hasher(n, Default::default());
+    let mut first_row: FastMap<&str, u64> = FastMap::with_capacity_and_hasher(n, Default::default());
+    let mut keep = Vec::with_capacity(n);
     for (id, row) in recs {
         if id.is_empty() {
             keep.push(false);
@@ -158,7 +161,7 @@ fn warn_look_alikes<'r>(
     rep.diags.push(d);
 }
 
-fn intern(tags: &mut Vec<String>, map: &mut HashMap<String, TagId>, name: &str) -> TagId {
+fn intern(tags: &mut Vec<String>, map: &mut IdMap<TagId>, name: &str) -> TagId {
     if let Some(t) = map.get(name) {
         return *t;
     }
@@ -303,19 +306,19 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
 
 /// The interned ids of the tables that others refer to.
 struct Ids {
-    programme: HashMap<String, ProgrammeId>,
-    school: HashMap<String, SchoolId>,
-    learner: HashMap<String, LearnerId>,
-    workplace: HashMap<String, WorkplaceId>,
+    programme: IdMap<ProgrammeId>,
+    school: IdMap<SchoolId>,
+    learner: IdMap<LearnerId>,
+    workplace: IdMap<WorkplaceId>,
 }
 
 /// Tag and priority-group names, interned as they are met.
 #[derive(Default)]
 struct Names {
     tags: Vec<String>,
-    tag_ix: HashMap<String, TagId>,
+    tag_ix: IdMap<TagId>,
     priority_groups: Vec<String>,
-    pg_ix: HashMap<String, TagId>,
+    pg_ix: IdMap<TagId>,
 }
 
 /// A preference list as written (`W03=W01;W02`: items separated by `;`,
@@ -324,9 +327,9 @@ struct Names {
 /// itself a known id is taken whole, so an id containing `=` still works.
 /// Unknown ids are errors; a repeated id is warned about and its first
 /// mention counts; a tie group left empty by them does not take a rank.
-fn ranked_list<I: Copy + PartialEq>(
+fn ranked_list<I: Copy + PartialEq, S: BuildHasher>(
     rep: &mut Reporter,
-    map: &HashMap<String, I>,
+    map: &HashMap<String, I, S>,
     items: &[String],
     (target, what): (TableName, &str),
     (table, row): (TableName, u64),
@@ -438,7 +441,7 @@ fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, n
 /// The recognitions, with their index and where each came from.
 struct Recognitions {
     groups: Vec<Group>,
-    group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId>,
+    group_ix: FastMap<(WorkplaceId, ProgrammeId), GroupId>,
     /// Per group: its row.
     group_row: Vec<u64>,
     /// Per kept workplace: whether a recognition names it.
@@ -450,7 +453,8 @@ fn recognitions(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, workplaces: usiz
     use TableName as T;
     let (programme_ix, workplace_ix) = (&ids.programme, &ids.workplace);
     let mut groups = Vec::with_capacity(doc.recognitions.len());
-    let mut group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId> = HashMap::new();
+    let mut group_ix: FastMap<(WorkplaceId, ProgrammeId), GroupId> =
+        FastMap::with_capacity_and_hasher(doc.recognitions.len(), Default::default());
     let mut group_row: Vec<u64> = Vec::new();
     let mut wp_referenced = vec![false; workplaces];
     for r in &doc.recognitions {
@@ -492,13 +496,21 @@ fn candidates(
     let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
     let (group_ix, out) = (&rec.group_ix, rep.out);
     doc.candidates.as_ref().map(|cands| {
-        let mut best: HashMap<(LearnerId, GroupId), (usize, u64)> = HashMap::new();
+        let mut best: FastMap<(LearnerId, GroupId), (usize, u64)> =
+            FastMap::with_capacity_and_hasher(cands.len(), Default::default());
         let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
+        // The last id resolved in each column: files list a learner's pairs
+        // together and name few programmes, so most rows repeat the row
+        // before. Only ids that resolved are remembered, so an unknown id is
+        // reported on every row, as without the cache.
+        let (mut last_l, mut last_w, mut last_p) = (Last::default(), Last::default(), Last::default());
         for c in cands {
             let at = |f| (T::Candidates, c.row, f);
-            let l = rep.resolve(learner_ix, T::Learners, "learner", &c.learner, at("learner"));
-            let w = rep.resolve(workplace_ix, T::Workplaces, "workplace", &c.workplace, at("workplace"));
-            let p = rep.resolve(programme_ix, T::Programmes, "programme", &c.programme, at("programme"));
+            let l = last_l.get(&c.learner, |id| rep.resolve(learner_ix, T::Learners, "learner", id, at("learner")));
+            let w =
+                last_w.get(&c.workplace, |id| rep.resolve(workplace_ix, T::Workplaces, "workplace", id, at("workplace")));
+            let p =
+                last_p.get(&c.programme, |id| rep.resolve(programme_ix, T::Programmes, "programme", id, at("programme")));
             let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
             let Some(g) = group_ix.get(&(w, p)).copied() else {
                 if !out.is_broken(T::Recognitions, "") {
@@ -525,6 +537,30 @@ fn candidates(
         }
         list
     })
+}
+
+/// The last id of a column that resolved, and what it resolved to.
+struct Last<'a, I>(Option<(&'a str, I)>);
+
+impl<I> Default for Last<'_, I> {
+    fn default() -> Self {
+        Last(None)
+    }
+}
+
+impl<'a, I: Copy> Last<'a, I> {
+    /// What `id` resolves to: the remembered value when it is the last id
+    /// that resolved, else `resolve(id)` (remembered when it resolves).
+    fn get(&mut self, id: &'a str, resolve: impl FnOnce(&str) -> Option<I>) -> Option<I> {
+        if let Some((last, x)) = self.0 {
+            if last == id {
+                return Some(x);
+            }
+        }
+        let x = resolve(id)?;
+        self.0 = Some((id, x));
+        Some(x)
+    }
 }
 
 /// Warns about workplaces that no recognition names.

@@ -1,6 +1,7 @@
 //! CSV tables: bounded rows, line numbers from byte offsets, and the reading
 //! loop that turns each record into schema-aligned cells.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -10,7 +11,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
 
-use super::rows::{id_col, parse_cells, schema};
+use super::rows::{id_col, parse_cells, reserve, schema};
 use super::{
     byte_size, map_header, report_empty, report_no_rows, report_too_wide, stop_after_too_many, ReadOutcome, MAX_COLUMNS,
 };
@@ -270,7 +271,31 @@ pub(crate) fn read_csv_table(
             return;
         }
     };
-    read_csv_from(table, file, max_row_bytes, &origin, doc, out, diags);
+    let size = file.metadata().ok().map(|m| m.len());
+    read_csv_sized(table, file, size, max_row_bytes, &origin, doc, out, diags);
+}
+
+/// The most rows reserved ahead from a file's size (8M rows); a larger table
+/// grows as it is read.
+const MAX_RESERVED_ROWS: u64 = 1 << 23;
+
+/// How many rows a file of `size` bytes holds, judged from its first bytes
+/// `head`: a hint for reserving memory, at most [`MAX_RESERVED_ROWS`].
+fn rows_expected(head: &[u8], size: Option<u64>) -> usize {
+    let Some(size) = size else { return 0 };
+    let lines = head.iter().filter(|b| **b == b'\n').count() as u64;
+    if lines < 2 || size <= head.len() as u64 {
+        return lines as usize;
+    }
+    let per_row = (head.len() as u64 / lines).max(1);
+    (size / per_row).min(MAX_RESERVED_ROWS) as usize
+}
+
+/// Empties `v` and gives back its memory for cells of another row (the
+/// cells borrow from one record at a time; the allocation is reused).
+fn recycle<'b>(mut v: Vec<Option<Cow<'_, str>>>) -> Vec<Option<Cow<'b, str>>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 /// Reads CSV from any reader (also used by the fuzz targets and tests); a row
@@ -278,6 +303,22 @@ pub(crate) fn read_csv_table(
 pub(crate) fn read_csv_from<R: Read>(
     table: TableName,
     input: R,
+    max_row_bytes: usize,
+    origin: &TableOrigin,
+    doc: &mut SeasonDoc,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) {
+    read_csv_sized(table, input, None, max_row_bytes, origin, doc, out, diags);
+}
+
+/// [`read_csv_from`], with the input's size in bytes when it is known (to
+/// reserve memory for its rows).
+#[allow(clippy::too_many_arguments)]
+fn read_csv_sized<R: Read>(
+    table: TableName,
+    input: R,
+    size: Option<u64>,
     max_row_bytes: usize,
     origin: &TableOrigin,
     doc: &mut SeasonDoc,
@@ -301,6 +342,7 @@ pub(crate) fn read_csv_from<R: Read>(
         diags.push(origin.at(Severity::Error, 1, None, dialect::UTF16_HINT));
         return;
     }
+    let mut expected = rows_expected(head, size);
     let known: Vec<&str> = schema(table).iter().map(|c| c.name).collect();
     let mut dec = CellDecoder::new(Dialect::sniff(head, &known));
     let counted = LineCounter { inner: input, offset: 0, content: false, lines: lines.clone() };
@@ -328,7 +370,7 @@ pub(crate) fn read_csv_from<R: Read>(
                 report_too_wide(table, origin, header_row, rec.len(), out, diags);
                 return;
             }
-            let owned: Vec<std::borrow::Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
+            let owned: Vec<Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
             let names: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
             match map_header(table, &names, origin, header_row, Some(dec.dialect()), diags) {
                 Some(m) => (m, names.len()),
@@ -345,6 +387,8 @@ pub(crate) fn read_csv_from<R: Read>(
         }
     };
     let mut rows = 0u64;
+    let mut spare: Vec<Option<Cow<'static, str>>> = Vec::with_capacity(map.len());
+    let mut spare_cells: Vec<Option<&'static str>> = Vec::with_capacity(map.len());
     loop {
         if stop_after_too_many(table, origin, before, out, diags) {
             return;
@@ -371,18 +415,18 @@ pub(crate) fn read_csv_from<R: Read>(
             continue;
         }
         rows += 1;
-        let id = id_col(table)
-            .and_then(|c| map[c])
-            .and_then(|pos| rec.get(pos))
-            .map(|b| dec.text(b, line).trim().to_string());
         if rec.len() != width {
+            let id = id_col(table)
+                .and_then(|c| map[c])
+                .and_then(|pos| rec.get(pos))
+                .map(|b| dec.text(b, line).trim().to_string());
             diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), &rec, width)));
             if let Some(id) = id {
                 out.broken(table).insert(id);
             }
             continue;
         }
-        let mut owned: Vec<Option<std::borrow::Cow<str>>> = Vec::with_capacity(map.len());
+        let mut owned = recycle(std::mem::take(&mut spare));
         for (col, pos) in schema(table).iter().zip(&map) {
             let cell = pos.and_then(|p| rec.get(p)).map(|b| {
                 let text = dec.text(b, line);
@@ -398,8 +442,16 @@ pub(crate) fn read_csv_from<R: Read>(
         if let Some(m) = &mixed {
             diags.push(origin.at(Severity::Error, line, None, m.to_string()));
         }
-        let cells: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
+        let mut cells = recycle_cells(std::mem::take(&mut spare_cells));
+        cells.extend(owned.iter().map(|c| c.as_deref()));
+        if expected > 0 {
+            // Room for the rows the file's size promises, made before the
+            // first record (so that a table with none stays absent).
+            reserve(table, doc, std::mem::take(&mut expected));
+        }
         parse_cells(table, &cells, origin, line, mixed.is_none(), doc, out, diags);
+        spare_cells = recycle_cells(cells);
+        spare = recycle(owned);
     }
     if dec.encoding() == Encoding::Windows1252 {
         diags.push(origin.whole(Severity::Note, dialect::windows_1252_note()));
@@ -407,6 +459,12 @@ pub(crate) fn read_csv_from<R: Read>(
     if rows == 0 {
         report_no_rows(table, origin, out, diags);
     }
+}
+
+/// [`recycle`] for the borrowed cells handed to the row parser.
+fn recycle_cells<'b>(mut v: Vec<Option<&str>>) -> Vec<Option<&'b str>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 /// What is wrong with a row of `rec.len()` fields under a header of `width`:

@@ -329,13 +329,25 @@ pub(crate) fn parse_cells(
     out: &mut ReadOutcome,
     diags: &mut Diagnostics,
 ) {
-    let id = id_col(table).and_then(|c| cells.get(c).copied().flatten()).map(|s| s.trim().to_string());
     let mut ctx = RowCtx { origin, table, row, diags, ok };
     parse_row(table, cells, &mut ctx, doc);
     if !ctx.ok {
-        if let Some(id) = id {
-            out.broken(table).insert(id);
+        if let Some(id) = id_col(table).and_then(|c| cells.get(c).copied().flatten()) {
+            out.broken(table).insert(id.trim().to_string());
         }
+    }
+}
+
+/// Makes room in `doc` for `rows` more rows of `table` (a hint from the
+/// file's size, so that reading a large table does not copy it while it grows).
+pub(crate) fn reserve(table: TableName, doc: &mut SeasonDoc, rows: usize) {
+    match table {
+        TableName::Programmes => doc.programmes.reserve(rows),
+        TableName::Schools => doc.schools.reserve(rows),
+        TableName::Learners => doc.learners.reserve(rows),
+        TableName::Workplaces => doc.workplaces.reserve(rows),
+        TableName::Recognitions => doc.recognitions.reserve(rows),
+        TableName::Candidates => doc.candidates.get_or_insert_with(Vec::new).reserve(rows),
     }
 }
 
