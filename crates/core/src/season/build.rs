@@ -496,8 +496,8 @@ fn candidates(
     let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
     let (group_ix, out) = (&rec.group_ix, rep.out);
     doc.candidates.as_ref().map(|cands| {
-        let mut best: FastMap<(LearnerId, GroupId), (usize, u64)> =
-            FastMap::with_capacity_and_hasher(cands.len(), Default::default());
+        let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
+        let mut first_rows: Vec<u64> = Vec::with_capacity(cands.len());
         let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
         // The last id resolved in each column: files list a learner's pairs
         // together and name few programmes, so most rows repeat the row
@@ -524,19 +524,77 @@ fn candidates(
                 rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(&c.learner), q(&programmes[lp.index()].id), q(&c.programme)));
                 continue;
             }
-            if let Some((i, first)) = best.get(&(l, g)).copied() {
-                let w_ = rep.where_(T::Candidates, first);
+            if let Some(i) = seen.find(l, g, &list) {
+                let w_ = rep.where_(T::Candidates, first_rows[i]);
                 rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(&c.learner), q(&c.workplace)));
                 if c.score > list[i].score {
                     list[i].score = c.score;
                 }
                 continue;
             }
-            best.insert((l, g), (list.len(), c.row));
+            seen.insert(l, g, list.len());
+            first_rows.push(c.row);
             list.push(Candidate { learner: l, group: g, score: c.score });
         }
         list
     })
+}
+
+/// The (learner, group) pairs met so far, each with its index in the list
+/// of candidates. Files list a learner's pairs together, so while they do,
+/// a pair is looked up in an array over the groups, stamped with the
+/// learner whose pairs are being read (small, so it stays in cache; a hash
+/// map of millions of pairs does not). The first time a learner's pairs
+/// resume after another learner's, every pair moves into a hash map.
+enum SeenPairs {
+    /// Per group: the learner (index + 1) and list index of its last pair;
+    /// the learner being read; per learner, whether its pairs have ended.
+    Blocks { stamp: Vec<(u32, usize)>, current: Option<LearnerId>, ended: Vec<bool> },
+    /// Every pair.
+    Map(FastMap<(LearnerId, GroupId), usize>),
+}
+
+impl SeenPairs {
+    fn new(learners: usize, groups: usize) -> Self {
+        SeenPairs::Blocks { stamp: vec![(0, 0); groups], current: None, ended: vec![false; learners] }
+    }
+
+    /// The list index of the pair `(l, g)` if it was met before; `list` is
+    /// every pair met, in order.
+    fn find(&mut self, l: LearnerId, g: GroupId, list: &[Candidate]) -> Option<usize> {
+        if let SeenPairs::Blocks { current, ended, .. } = self {
+            if *current != Some(l) {
+                if let Some(c) = current {
+                    ended[c.index()] = true;
+                }
+                *current = Some(l);
+                if ended[l.index()] {
+                    let mut map = FastMap::with_capacity_and_hasher(list.len(), Default::default());
+                    map.extend(list.iter().enumerate().map(|(i, c)| ((c.learner, c.group), i)));
+                    *self = SeenPairs::Map(map);
+                }
+            }
+        }
+        match self {
+            SeenPairs::Blocks { stamp, .. } => {
+                let (who, i) = stamp[g.index()];
+                (who as usize == l.index() + 1).then_some(i)
+            }
+            SeenPairs::Map(map) => map.get(&(l, g)).copied(),
+        }
+    }
+
+    /// Notes the pair `(l, g)` at list index `i` (after [`Self::find`] missed it).
+    fn insert(&mut self, l: LearnerId, g: GroupId, i: usize) {
+        match self {
+            SeenPairs::Blocks { stamp, .. } => {
+                stamp[g.index()] = (l.0 + 1, i);
+            }
+            SeenPairs::Map(map) => {
+                map.insert((l, g), i);
+            }
+        }
+    }
 }
 
 /// The last id of a column that resolved, and what it resolved to.
@@ -639,5 +697,39 @@ fn plural(n: u64) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// [`SeenPairs`] finds exactly the pairs a hash map of every pair
+        /// finds, whether the pairs come learner by learner, or a learner's
+        /// pairs resume later (its switch to a map), with repeats.
+        #[test]
+        fn seen_pairs_find_what_a_map_finds(
+            pairs in proptest::collection::vec((0u32..6, 0u32..5), 0..200),
+            sorted in proptest::bool::ANY,
+        ) {
+            let mut pairs = pairs;
+            if sorted {
+                pairs.sort_by_key(|p| p.0);
+            }
+            let mut seen = SeenPairs::new(6, 5);
+            let mut reference: HashMap<(u32, u32), usize> = HashMap::new();
+            let mut list: Vec<Candidate> = Vec::new();
+            for (l, g) in pairs {
+                let (lid, gid) = (LearnerId::from_index(l as usize), GroupId::from_index(g as usize));
+                let found = seen.find(lid, gid, &list);
+                proptest::prop_assert_eq!(found, reference.get(&(l, g)).copied());
+                if found.is_none() {
+                    seen.insert(lid, gid, list.len());
+                    reference.insert((l, g), list.len());
+                    list.push(Candidate { learner: lid, group: gid, score: 0.0 });
+                }
+            }
+        }
     }
 }
