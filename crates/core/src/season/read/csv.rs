@@ -211,16 +211,18 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut s = self.lines.0.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            match b {
-                b'\n' => {
-                    s.pending.push_back((self.offset + i as u64, !self.content));
-                    self.content = false;
-                }
-                b'\r' => {}
-                _ => self.content = true,
-            }
+        let chunk = &buf[..n];
+        // Whether a line has content is settled by its first byte that is
+        // not `\r` (for most lines, its first byte).
+        let has_content = |part: &[u8]| part.iter().any(|b| *b != b'\r');
+        let mut start = 0;
+        for i in memchr::memchr_iter(b'\n', chunk) {
+            let content = self.content || has_content(&chunk[start..i]);
+            s.pending.push_back((self.offset + i as u64, !content));
+            self.content = false;
+            start = i + 1;
         }
+        self.content = self.content || has_content(&chunk[start..]);
         self.offset += n as u64;
         Ok(n)
     }
