@@ -314,7 +314,7 @@ pub fn read_csv_table_bytes_chunked(
     let mut diags = Diagnostics::new();
     let origin = TableOrigin { file: display.to_string(), kind: OriginKind::Csv };
     let tuning = read::Tuning { batch_rows, chunk_rows };
-    read::read_csv_tuned(table, bytes, read::MAX_ROW_BYTES, tuning, &origin, &mut doc, &mut out, &mut diags);
+    read::read_csv_sized(table, bytes, None, read::MAX_ROW_BYTES, tuning, &origin, &mut doc, &mut out, &mut diags);
     (doc, diags)
 }
 

@@ -314,26 +314,11 @@ pub(crate) fn read_csv_from<R: Read>(
     read_csv_sized(table, input, None, max_row_bytes, Tuning::DEFAULT, origin, doc, out, diags);
 }
 
-/// [`read_csv_from`] with rows parsed as `tuning` says (for checking the
-/// chunked reader against reading row by row).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn read_csv_tuned<R: Read>(
-    table: TableName,
-    input: R,
-    max_row_bytes: usize,
-    tuning: Tuning,
-    origin: &TableOrigin,
-    doc: &mut SeasonDoc,
-    out: &mut ReadOutcome,
-    diags: &mut Diagnostics,
-) {
-    read_csv_sized(table, input, None, max_row_bytes, tuning, origin, doc, out, diags);
-}
-
 /// [`read_csv_from`], with the input's size in bytes when it is known (to
-/// reserve memory for its rows).
+/// reserve memory for its rows) and how rows are parsed (`tuning`; tests
+/// and fuzzing check the chunked reader against reading row by row).
 #[allow(clippy::too_many_arguments)]
-fn read_csv_sized<R: Read>(
+pub(crate) fn read_csv_sized<R: Read>(
     table: TableName,
     input: R,
     size: Option<u64>,
