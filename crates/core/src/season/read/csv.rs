@@ -548,8 +548,10 @@ impl Stream<'_> {
             (0..batch.len()).step_by(chunk).map(|a| a..(a + chunk).min(batch.len())).collect();
         // The decoder keeps state only for text that is not ASCII and for
         // numbers in a file that is not comma-separated; other rows parse the
-        // same with a fresh decoder, so their chunks may run in parallel.
-        let stateless = dec.dialect() == Dialect::COMMA && batch.bytes.is_ascii();
+        // same with a fresh decoder, so their chunks may run in parallel. A
+        // mix found before (in the id of a row of another width) and not yet
+        // reported belongs to the next row parsed: then the file's decoder.
+        let stateless = dec.dialect() == Dialect::COMMA && !dec.has_mixed() && batch.bytes.is_ascii();
         let parts: Vec<Parsed> = if stateless && ranges.len() > 1 {
             use rayon::prelude::*;
             ranges.into_par_iter().map(|r| self.parse(batch, r, &mut CellDecoder::new(Dialect::COMMA))).collect()
@@ -840,6 +842,20 @@ mod tests {
             }
         }
         csv
+    }
+
+    /// Found by the `season_csv` fuzz target: a row of another width whose
+    /// id is the first non-ASCII text leaves a mix of encodings to report
+    /// on the next row parsed; ASCII rows after it must still be parsed
+    /// with the file's decoder.
+    #[test]
+    fn a_mix_found_in_a_short_row_is_reported_as_row_by_row() {
+        let csv = include_bytes!("testdata/mixed-after-short-row.csv");
+        let reference = read_all(TableName::Workplaces, csv, MAX_ROW_BYTES, ONE_BY_ONE);
+        assert_eq!(
+            read_all(TableName::Workplaces, csv, MAX_ROW_BYTES, Tuning { batch_rows: 5, chunk_rows: 2 }),
+            reference
+        );
     }
 
     proptest::proptest! {
