@@ -46,6 +46,20 @@ pub fn base_season() -> &'static Season {
     })
 }
 
+/// Reads `csv` as `table` row by row and in small batches and chunks (so
+/// that a short input spans several, parsed in parallel where the loader
+/// would): the records and diagnostics must be the same, in the same order.
+pub fn check_chunked(table: TableName, csv: &[u8], display: &str) {
+    let (doc, diags) = season::read_csv_table_bytes_chunked(table, csv, display, 1, 1);
+    let (chunked, chunked_diags) = season::read_csv_table_bytes_chunked(table, csv, display, 5, 2);
+    assert_eq!(doc, chunked, "the chunked reader read other records");
+    assert!(diags.iter().eq(chunked_diags.iter()), "the chunked reader found other problems");
+    assert_eq!(
+        (diags.error_count(), diags.warning_count(), diags.suppressed()),
+        (chunked_diags.error_count(), chunked_diags.warning_count(), chunked_diags.suppressed())
+    );
+}
+
 /// Checks what every load result must satisfy: an error always carries at
 /// least one error diagnostic, and a success carries none.
 pub fn check_load(result: &Result<season::Loaded, season::LoadError>) {
@@ -133,6 +147,7 @@ pub mod targets {
     /// validation of every reference and duplicate.
     pub fn candidates_csv(data: &[u8]) {
         let (doc, diags) = season::read_csv_table_bytes(TableName::Candidates, data, "candidates.csv");
+        super::check_chunked(TableName::Candidates, data, "candidates.csv");
         let _ = diags.to_string();
         let mut full = super::base_doc().clone();
         full.candidates = doc.candidates;
@@ -195,6 +210,7 @@ pub mod targets {
         let table = TableName::ALL[usize::from(pick) % TableName::ALL.len()];
         let (doc, diags) = season::read_csv_table_bytes(table, csv, "fuzz.csv");
         let _ = diags.to_string();
+        super::check_chunked(table, csv, "fuzz.csv");
         // Whatever rows came through must validate without panicking, alone
         // and laid over the base season.
         super::check_load(&season::from_doc(doc.clone()));

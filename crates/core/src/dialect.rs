@@ -273,6 +273,11 @@ impl CellDecoder {
         }
     }
 
+    /// Whether a mix of dialects was found and not yet taken.
+    pub fn has_mixed(&self) -> bool {
+        self.mixed.is_some()
+    }
+
     /// The mix of dialects found since the last call, if any.
     pub fn take_mixed(&mut self) -> Option<Mixed> {
         self.mixed.take()

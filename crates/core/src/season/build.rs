@@ -2,11 +2,13 @@
 //! references and consistency, and reporting every problem found.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::{SeasonDoc, TableName};
 use super::ident;
 use super::model::*;
+use super::model::{FastMap, IdMap};
 use super::read::ReadOutcome;
 use crate::csr::Csr;
 use crate::geo::GeoPoint;
@@ -58,9 +60,9 @@ impl<'a> Reporter<'a> {
 
     /// Resolves a reference, reporting unknown ids (unless the target row was
     /// itself rejected, which is already reported).
-    fn resolve<I: Copy>(
+    fn resolve<I: Copy, S: BuildHasher>(
         &mut self,
-        map: &HashMap<String, I>,
+        map: &HashMap<String, I, S>,
         target: TableName,
         what: &str,
         id: &str,
@@ -90,10 +92,11 @@ fn intern_ids<'r, I: Copy>(
     what: &str,
     recs: impl Iterator<Item = (&'r str, u64)>,
     make: impl Fn(usize) -> I,
-) -> (HashMap<String, I>, Vec<bool>) {
-    let mut map: HashMap<String, I> = HashMap::new();
-    let mut first_row: HashMap<&str, u64> = HashMap::new();
-    let mut keep = Vec::new();
+) -> (IdMap<I>, Vec<bool>) {
+    let n = recs.size_hint().0;
+    let mut map: IdMap<I> = IdMap::with_capacity_and_hasher(n, Default::default());
+    let mut first_row: FastMap<&str, u64> = FastMap::with_capacity_and_hasher(n, Default::default());
+    let mut keep = Vec::with_capacity(n);
     for (id, row) in recs {
         if id.is_empty() {
             keep.push(false);
@@ -159,7 +162,7 @@ fn warn_look_alikes<'r>(
     rep.diags.push(d);
 }
 
-fn intern(tags: &mut Vec<String>, map: &mut HashMap<String, TagId>, name: &str) -> TagId {
+fn intern(tags: &mut Vec<String>, map: &mut IdMap<TagId>, name: &str) -> TagId {
     if let Some(t) = map.get(name) {
         return *t;
     }
@@ -290,7 +293,7 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
         group: rec.group_ix,
         wp_groups,
         prog_groups,
-        mentor: HashMap::new(),
+        mentor: IdMap::default(),
         wp_mentors: Csr::default(),
     };
     let groups = rec.groups;
@@ -328,19 +331,19 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
 
 /// The interned ids of the tables that others refer to.
 struct Ids {
-    programme: HashMap<String, ProgrammeId>,
-    school: HashMap<String, SchoolId>,
-    learner: HashMap<String, LearnerId>,
-    workplace: HashMap<String, WorkplaceId>,
+    programme: IdMap<ProgrammeId>,
+    school: IdMap<SchoolId>,
+    learner: IdMap<LearnerId>,
+    workplace: IdMap<WorkplaceId>,
 }
 
 /// Tag and priority-group names, interned as they are met.
 #[derive(Default)]
 struct Names {
     tags: Vec<String>,
-    tag_ix: HashMap<String, TagId>,
+    tag_ix: IdMap<TagId>,
     priority_groups: Vec<String>,
-    pg_ix: HashMap<String, TagId>,
+    pg_ix: IdMap<TagId>,
 }
 
 /// A preference list as written (`W03=W01;W02`: items separated by `;`,
@@ -349,9 +352,9 @@ struct Names {
 /// itself a known id is taken whole, so an id containing `=` still works.
 /// Unknown ids are errors; a repeated id is warned about and its first
 /// mention counts; a tie group left empty by them does not take a rank.
-fn ranked_list<I: Copy + PartialEq>(
+fn ranked_list<I: Copy + PartialEq, S: BuildHasher>(
     rep: &mut Reporter,
-    map: &HashMap<String, I>,
+    map: &HashMap<String, I, S>,
     items: &[String],
     (target, what): (TableName, &str),
     (table, row): (TableName, u64),
@@ -463,7 +466,7 @@ fn workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], ids: &Ids, n
 /// The recognitions, with their index and where each came from.
 struct Recognitions {
     groups: Vec<Group>,
-    group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId>,
+    group_ix: FastMap<(WorkplaceId, ProgrammeId), GroupId>,
     /// Per group: its row.
     group_row: Vec<u64>,
     /// Per kept workplace: whether a recognition names it.
@@ -475,7 +478,8 @@ fn recognitions(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, workplaces: usiz
     use TableName as T;
     let (programme_ix, workplace_ix) = (&ids.programme, &ids.workplace);
     let mut groups = Vec::with_capacity(doc.recognitions.len());
-    let mut group_ix: HashMap<(WorkplaceId, ProgrammeId), GroupId> = HashMap::new();
+    let mut group_ix: FastMap<(WorkplaceId, ProgrammeId), GroupId> =
+        FastMap::with_capacity_and_hasher(doc.recognitions.len(), Default::default());
     let mut group_row: Vec<u64> = Vec::new();
     let mut wp_referenced = vec![false; workplaces];
     for r in &doc.recognitions {
@@ -517,13 +521,21 @@ fn candidates(
     let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
     let (group_ix, out) = (&rec.group_ix, rep.out);
     doc.candidates.as_ref().map(|cands| {
-        let mut best: HashMap<(LearnerId, GroupId), (usize, u64)> = HashMap::new();
+        let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
+        let mut first_rows: Vec<u64> = Vec::with_capacity(cands.len());
         let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
+        // The last id resolved in each column: files list a learner's pairs
+        // together and name few programmes, so most rows repeat the row
+        // before. Only ids that resolved are remembered, so an unknown id is
+        // reported on every row, as without the cache.
+        let (mut last_l, mut last_w, mut last_p) = (Last::default(), Last::default(), Last::default());
         for c in cands {
             let at = |f| (T::Candidates, c.row, f);
-            let l = rep.resolve(learner_ix, T::Learners, "learner", &c.learner, at("learner"));
-            let w = rep.resolve(workplace_ix, T::Workplaces, "workplace", &c.workplace, at("workplace"));
-            let p = rep.resolve(programme_ix, T::Programmes, "programme", &c.programme, at("programme"));
+            let l = last_l.get(&c.learner, |id| rep.resolve(learner_ix, T::Learners, "learner", id, at("learner")));
+            let w =
+                last_w.get(&c.workplace, |id| rep.resolve(workplace_ix, T::Workplaces, "workplace", id, at("workplace")));
+            let p =
+                last_p.get(&c.programme, |id| rep.resolve(programme_ix, T::Programmes, "programme", id, at("programme")));
             let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
             let Some(g) = group_ix.get(&(w, p)).copied() else {
                 if !out.is_broken(T::Recognitions, "") {
@@ -537,15 +549,16 @@ fn candidates(
                 rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(&c.learner), q(&programmes[lp.index()].id), q(&c.programme)));
                 continue;
             }
-            if let Some((i, first)) = best.get(&(l, g)).copied() {
-                let w_ = rep.where_(T::Candidates, first);
+            if let Some(i) = seen.find(l, g, &list) {
+                let w_ = rep.where_(T::Candidates, first_rows[i]);
                 rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(&c.learner), q(&c.workplace)));
                 if c.score > list[i].score {
                     list[i].score = c.score;
                 }
                 continue;
             }
-            best.insert((l, g), (list.len(), c.row));
+            seen.insert(l, g, list.len());
+            first_rows.push(c.row);
             list.push(Candidate { learner: l, group: g, score: c.score });
         }
         list
@@ -605,14 +618,9 @@ fn history(
 
 /// The mentors (`mentors.csv`), each id once, with their references
 /// resolved: the site, and programmes the site is recognised for.
-fn mentors(
-    rep: &mut Reporter,
-    doc: &SeasonDoc,
-    ids: &Ids,
-    rec: &Recognitions,
-) -> (Vec<Mentor>, HashMap<String, MentorId>) {
+fn mentors(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, rec: &Recognitions) -> (Vec<Mentor>, IdMap<MentorId>) {
     use TableName as T;
-    let Some(recs) = doc.mentors.as_ref() else { return (Vec::new(), HashMap::new()) };
+    let Some(recs) = doc.mentors.as_ref() else { return (Vec::new(), IdMap::default()) };
     let (map, keep) =
         intern_ids(rep, T::Mentors, "mentor", recs.iter().map(|r| (r.id.as_str(), r.row)), MentorId::from_index);
     let mut out = Vec::with_capacity(map.len());
@@ -752,6 +760,87 @@ fn learner_days(
     (days, any)
 }
 
+/// The (learner, group) pairs met so far, each with its index in the list
+/// of candidates. Files list a learner's pairs together, so while they do,
+/// a pair is looked up in an array over the groups, stamped with the
+/// learner whose pairs are being read (small, so it stays in cache; a hash
+/// map of millions of pairs does not). The first time a learner's pairs
+/// resume after another learner's, every pair moves into a hash map.
+enum SeenPairs {
+    /// Per group: the learner (index + 1) and list index of its last pair;
+    /// the learner being read; per learner, whether its pairs have ended.
+    Blocks { stamp: Vec<(u32, usize)>, current: Option<LearnerId>, ended: Vec<bool> },
+    /// Every pair.
+    Map(FastMap<(LearnerId, GroupId), usize>),
+}
+
+impl SeenPairs {
+    fn new(learners: usize, groups: usize) -> Self {
+        SeenPairs::Blocks { stamp: vec![(0, 0); groups], current: None, ended: vec![false; learners] }
+    }
+
+    /// The list index of the pair `(l, g)` if it was met before; `list` is
+    /// every pair met, in order.
+    fn find(&mut self, l: LearnerId, g: GroupId, list: &[Candidate]) -> Option<usize> {
+        if let SeenPairs::Blocks { current, ended, .. } = self {
+            if *current != Some(l) {
+                if let Some(c) = current {
+                    ended[c.index()] = true;
+                }
+                *current = Some(l);
+                if ended[l.index()] {
+                    let mut map = FastMap::with_capacity_and_hasher(list.len(), Default::default());
+                    map.extend(list.iter().enumerate().map(|(i, c)| ((c.learner, c.group), i)));
+                    *self = SeenPairs::Map(map);
+                }
+            }
+        }
+        match self {
+            SeenPairs::Blocks { stamp, .. } => {
+                let (who, i) = stamp[g.index()];
+                (who as usize == l.index() + 1).then_some(i)
+            }
+            SeenPairs::Map(map) => map.get(&(l, g)).copied(),
+        }
+    }
+
+    /// Notes the pair `(l, g)` at list index `i` (after [`Self::find`] missed it).
+    fn insert(&mut self, l: LearnerId, g: GroupId, i: usize) {
+        match self {
+            SeenPairs::Blocks { stamp, .. } => {
+                stamp[g.index()] = (l.0 + 1, i);
+            }
+            SeenPairs::Map(map) => {
+                map.insert((l, g), i);
+            }
+        }
+    }
+}
+
+/// The last id of a column that resolved, and what it resolved to.
+struct Last<'a, I>(Option<(&'a str, I)>);
+
+impl<I> Default for Last<'_, I> {
+    fn default() -> Self {
+        Last(None)
+    }
+}
+
+impl<'a, I: Copy> Last<'a, I> {
+    /// What `id` resolves to: the remembered value when it is the last id
+    /// that resolved, else `resolve(id)` (remembered when it resolves).
+    fn get(&mut self, id: &'a str, resolve: impl FnOnce(&str) -> Option<I>) -> Option<I> {
+        if let Some((last, x)) = self.0 {
+            if last == id {
+                return Some(x);
+            }
+        }
+        let x = resolve(id)?;
+        self.0 = Some((id, x));
+        Some(x)
+    }
+}
+
 /// Warns about workplaces that no recognition names.
 fn unreferenced_workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool], wp_referenced: &[bool]) {
     use TableName as T;
@@ -832,5 +921,39 @@ fn plural(n: u64) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// [`SeenPairs`] finds exactly the pairs a hash map of every pair
+        /// finds, whether the pairs come learner by learner, or a learner's
+        /// pairs resume later (its switch to a map), with repeats.
+        #[test]
+        fn seen_pairs_find_what_a_map_finds(
+            pairs in proptest::collection::vec((0u32..6, 0u32..5), 0..200),
+            sorted in proptest::bool::ANY,
+        ) {
+            let mut pairs = pairs;
+            if sorted {
+                pairs.sort_by_key(|p| p.0);
+            }
+            let mut seen = SeenPairs::new(6, 5);
+            let mut reference: HashMap<(u32, u32), usize> = HashMap::new();
+            let mut list: Vec<Candidate> = Vec::new();
+            for (l, g) in pairs {
+                let (lid, gid) = (LearnerId::from_index(l as usize), GroupId::from_index(g as usize));
+                let found = seen.find(lid, gid, &list);
+                proptest::prop_assert_eq!(found, reference.get(&(l, g)).copied());
+                if found.is_none() {
+                    seen.insert(lid, gid, list.len());
+                    reference.insert((l, g), list.len());
+                    list.push(Candidate { learner: lid, group: gid, score: 0.0 });
+                }
+            }
+        }
     }
 }

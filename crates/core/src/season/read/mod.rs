@@ -15,7 +15,7 @@ use super::diag::{Diagnostics, OriginKind, Severity, TableOrigin};
 use super::doc::*;
 use crate::text::quoted;
 
-pub(crate) use self::csv::{read_csv_from, read_csv_table};
+pub(crate) use self::csv::{read_csv_from, read_csv_sized, read_csv_table, Tuning};
 pub(crate) use self::json::{json_start_problem, read_json};
 pub(crate) use self::rows::{header_names, parse_cells, schema};
 

@@ -388,13 +388,69 @@ pub(crate) fn parse_cells(
     out: &mut ReadOutcome,
     diags: &mut Diagnostics,
 ) {
-    let id = id_col(table).and_then(|c| cells.get(c).copied().flatten()).map(|s| s.trim().to_string());
+    if let Err(Some(id)) = parse_row_cells(table, cells, origin, row, ok, doc, diags) {
+        out.broken(table).insert(id);
+    }
+}
+
+/// [`parse_cells`], giving back instead the id of a rejected row (`Err`;
+/// `None` inside for a row without one) for the caller to remember.
+pub(crate) fn parse_row_cells(
+    table: TableName,
+    cells: &Cells,
+    origin: &TableOrigin,
+    row: u64,
+    ok: bool,
+    doc: &mut SeasonDoc,
+    diags: &mut Diagnostics,
+) -> Result<(), Option<String>> {
     let mut ctx = RowCtx { origin, table, row, diags, ok };
     parse_row(table, cells, &mut ctx, doc);
-    if !ctx.ok {
-        if let Some(id) = id {
-            out.broken(table).insert(id);
+    if ctx.ok {
+        return Ok(());
+    }
+    Err(id_col(table).and_then(|c| cells.get(c).copied().flatten()).map(|id| id.trim().to_string()))
+}
+
+/// Moves the first `n` rows of `table` from `from` to the end of `doc`
+/// (the rows one chunk of a file was parsed into).
+pub(crate) fn append(table: TableName, doc: &mut SeasonDoc, from: &mut SeasonDoc, n: usize) {
+    fn take<T>(to: &mut Vec<T>, from: &mut Vec<T>, n: usize) {
+        to.extend(from.drain(..n.min(from.len())));
+    }
+    if n == 0 {
+        return;
+    }
+    match table {
+        TableName::Programmes => take(&mut doc.programmes, &mut from.programmes, n),
+        TableName::Schools => take(&mut doc.schools, &mut from.schools, n),
+        TableName::Learners => take(&mut doc.learners, &mut from.learners, n),
+        TableName::Workplaces => take(&mut doc.workplaces, &mut from.workplaces, n),
+        TableName::Recognitions => take(&mut doc.recognitions, &mut from.recognitions, n),
+        TableName::Candidates => {
+            take(doc.candidates.get_or_insert_with(Vec::new), from.candidates.get_or_insert_with(Vec::new), n)
         }
+        TableName::Outcomes => {
+            take(doc.outcomes.get_or_insert_with(Vec::new), from.outcomes.get_or_insert_with(Vec::new), n)
+        }
+        TableName::Mentors => {
+            take(doc.mentors.get_or_insert_with(Vec::new), from.mentors.get_or_insert_with(Vec::new), n)
+        }
+    }
+}
+
+/// Makes room in `doc` for `rows` more rows of `table` (a hint from the
+/// file's size, so that reading a large table does not copy it while it grows).
+pub(crate) fn reserve(table: TableName, doc: &mut SeasonDoc, rows: usize) {
+    match table {
+        TableName::Programmes => doc.programmes.reserve(rows),
+        TableName::Schools => doc.schools.reserve(rows),
+        TableName::Learners => doc.learners.reserve(rows),
+        TableName::Workplaces => doc.workplaces.reserve(rows),
+        TableName::Recognitions => doc.recognitions.reserve(rows),
+        TableName::Candidates => doc.candidates.get_or_insert_with(Vec::new).reserve(rows),
+        TableName::Outcomes => doc.outcomes.get_or_insert_with(Vec::new).reserve(rows),
+        TableName::Mentors => doc.mentors.get_or_insert_with(Vec::new).reserve(rows),
     }
 }
 
