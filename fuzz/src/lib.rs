@@ -222,6 +222,8 @@ pub mod targets {
             TableName::Workplaces => full.workplaces = doc.workplaces,
             TableName::Recognitions => full.recognitions = doc.recognitions,
             TableName::Candidates => full.candidates = doc.candidates,
+            TableName::Outcomes => full.outcomes = doc.outcomes,
+            TableName::Mentors => full.mentors = doc.mentors,
         }
         super::check_load(&season::from_doc(full));
     }
