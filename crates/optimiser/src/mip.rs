@@ -382,7 +382,12 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
         // A start without the mentors' binaries is no full solution: none then.
-        if let Some(start) = start.filter(|_| v.z.is_empty()) {
+        // HiGHS, given a start that sets side binaries (short lines), was seen
+        // to report a worse placement as optimal (the brute-force test of
+        // short lines, seed 50): it gets none then. The start is still kept
+        // when a time limit ends the search first (below).
+        let side_binaries_on_highs = cfg!(feature = "highs") && self.binaries > 0;
+        if let Some(start) = start.filter(|_| v.z.is_empty() && !side_binaries_on_highs) {
             let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
             let mut init: Vec<(Variable, f64)> = Vec::new();
             for &l in &self.learners {
