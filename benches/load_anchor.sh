@@ -17,19 +17,9 @@
 # are the steadier figure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ANCHORS="${DUALMATCH_ANCHORS:-../shared/anchors}"
-DATA=target/bench-data/anchors
-PRESETS=("$@")
-[ $# -eq 0 ] && PRESETS=(S M L)
-cargo build -q --release -p dualmatch-cli
-BIN=target/release/dualmatch
-mkdir -p "$DATA"
+source benches/anchor-instances.sh
 for p in "${PRESETS[@]}"; do
-    dir="$DATA/$(echo "$p" | tr 'A-Z' 'a-z')"
-    if [ ! -f "$dir/candidates.csv" ]; then
-        "$ANCHORS/gen_random.py" --preset "$p" --seed 0 "$dir.tmp" >/dev/null
-        rm -rf "$dir"; mv "$dir.tmp" "$dir"
-    fi
+    dir=$(anchor_instance "$p")
     python3 - "$p" "$dir" "$BIN" "${BASELINE:-}" "${REPEAT:-3}" "$ANCHORS/load_anchor.py" <<'PY'
 import glob, json, os, subprocess, sys, time
 p, d, ours, base, reps, anchor = sys.argv[1:]
