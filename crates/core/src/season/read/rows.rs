@@ -116,6 +116,17 @@ impl<'a> RowCtx<'a> {
         (!v.is_empty()).then(|| v.to_string())
     }
 
+    /// One of a fixed set of words, read by `parse`; anything else is an
+    /// error "`cell` is not `what`" (`what` names the words to use), and
+    /// `fallback` stands in for it.
+    fn keyword<T>(&mut self, cells: &Cells, i: usize, parse: impl Fn(&str) -> Option<T>, what: &str, fallback: T) -> T {
+        let v = self.raw(cells, i);
+        parse(v).unwrap_or_else(|| {
+            self.error(i, format!("{} is not {what}", quoted(v)));
+            fallback
+        })
+    }
+
     /// A `;`-separated list, empty items dropped.
     fn list(&mut self, cells: &Cells, i: usize) -> Vec<String> {
         self.raw(cells, i).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
@@ -255,14 +266,13 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 None => 0.0,
             };
             let readiness = ctx.readiness(cells, 6, None);
-            let sv = ctx.raw(cells, 7).to_string();
-            let screening = match Screening::parse(&sv) {
-                Some(s) => s,
-                None => {
-                    ctx.error(7, format!("{} is not a screening outcome; use passed, pending or failed", quoted(&sv)));
-                    Screening::Pending
-                }
-            };
+            let screening = ctx.keyword(
+                cells,
+                7,
+                Screening::parse,
+                "a screening outcome; use passed, pending or failed",
+                Screening::Pending,
+            );
             let rec = LearnerRec {
                 id,
                 school,
@@ -347,14 +357,13 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             let workplace = ctx.text(cells, 2);
             let programme = ctx.opt_text(cells, 3).unwrap_or_default();
             let school = ctx.text(cells, 4);
-            let ov = ctx.raw(cells, 5).to_string();
-            let outcome = match Outcome::parse(&ov) {
-                Some(o) => o,
-                None => {
-                    ctx.error(5, format!("{} is not an outcome; use completed, ended_early or ongoing", quoted(&ov)));
-                    Outcome::Ongoing
-                }
-            };
+            let outcome = ctx.keyword(
+                cells,
+                5,
+                Outcome::parse,
+                "an outcome; use completed, ended_early or ongoing",
+                Outcome::Ongoing,
+            );
             let reason = ctx.opt_text(cells, 6);
             let rec = OutcomeRec { season, learner, workplace, programme, school, outcome, reason, row };
             doc.outcomes.get_or_insert_with(Vec::new).push(rec);
