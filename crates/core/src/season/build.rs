@@ -862,7 +862,8 @@ fn unreferenced_workplaces(rep: &mut Reporter, doc: &SeasonDoc, keep_w: &[bool],
 }
 
 /// Warns about recognitions without seats and programmes with fewer seats
-/// than screened learners.
+/// than screened learners (not when the season has `rhythms`: learners on
+/// different days share seats).
 fn seat_warnings(
     rep: &mut Reporter,
     doc: &SeasonDoc,
@@ -891,12 +892,12 @@ fn seat_warnings(
             demand[l.programme.index()] += 1;
         }
     }
+    // With rhythms learners on different days share seats: no shortfall follows.
+    let rhythms = doc.schools.iter().any(|r| r.rhythm.is_some())
+        || doc.programmes.iter().any(|r| r.rhythm.is_some())
+        || doc.learners.iter().any(|r| r.rhythm.is_some());
     for (p, r) in programmes.iter().enumerate() {
         let seats: u64 = prog_groups.row(p).iter().map(|g| u64::from(groups[g.index()].seats)).sum();
-        // With rhythms learners on different days share seats: no shortfall follows.
-        let rhythms = doc.schools.iter().any(|r| r.rhythm.is_some())
-            || doc.programmes.iter().any(|r| r.rhythm.is_some())
-            || doc.learners.iter().any(|r| r.rhythm.is_some());
         if seats < demand[p] && !rhythms {
             let row = doc.programmes.iter().find(|x| x.id == r.id).map_or(0, |x| x.row);
             rep.warn(
