@@ -262,7 +262,7 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
     let rec = recognitions(&mut rep, &doc, &ids, workplaces.len());
     let candidates = candidates(&mut rep, &doc, &ids, &rec, &learners, &programmes);
     let history = history(&mut rep, &mut doc, &ids, schools.len(), workplaces.len());
-    let (mentors, mentor_ix) = mentors(&mut rep, &doc, &ids, &rec);
+    let (mentors, mentor_ix, wp_mentors) = mentors(&mut rep, &doc, &ids, &rec);
     let (days, rhythms) = learner_days(&mut rep, &doc, &keep_l, &keep_s, &keep_p, &learners);
 
     // Consistency warnings.
@@ -297,10 +297,6 @@ pub(crate) fn build(mut doc: SeasonDoc, out: &ReadOutcome, diags: &mut Diagnosti
         wp_mentors: Csr::default(),
     };
     let groups = rec.groups;
-    let wp_mentors = Csr::from_pairs(
-        workplaces.len(),
-        mentors.iter().enumerate().map(|(i, m)| (m.workplace.index(), MentorId::from_index(i))),
-    );
     let index = Index { mentor: mentor_ix, wp_mentors, ..index };
     let season = Season {
         programmes,
@@ -617,10 +613,19 @@ fn history(
 }
 
 /// The mentors (`mentors.csv`), each id once, with their references
-/// resolved: the site, and programmes the site is recognised for.
-fn mentors(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, rec: &Recognitions) -> (Vec<Mentor>, IdMap<MentorId>) {
+/// resolved: the site, and programmes the site is recognised for; their
+/// index by id, and the mentors of each workplace.
+fn mentors(
+    rep: &mut Reporter,
+    doc: &SeasonDoc,
+    ids: &Ids,
+    rec: &Recognitions,
+) -> (Vec<Mentor>, IdMap<MentorId>, Csr<MentorId>) {
     use TableName as T;
-    let Some(recs) = doc.mentors.as_ref() else { return (Vec::new(), IdMap::default()) };
+    let sites = ids.workplace.len();
+    let Some(recs) = doc.mentors.as_ref() else {
+        return (Vec::new(), IdMap::default(), Csr::from_pairs(sites, std::iter::empty()));
+    };
     let (map, keep) =
         intern_ids(rep, T::Mentors, "mentor", recs.iter().map(|r| (r.id.as_str(), r.row)), MentorId::from_index);
     let mut out = Vec::with_capacity(map.len());
@@ -683,12 +688,14 @@ fn mentors(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, rec: &Recognitions) -
             ),
         );
     }
+    let by_site =
+        Csr::from_pairs(sites, out.iter().enumerate().map(|(i, m)| (m.workplace.index(), MentorId::from_index(i))));
     // Recognitions at sites with mentors that no mentor is recognised for:
     // nobody of that programme can be placed there.
     let mut unguided: Vec<(WorkplaceId, ProgrammeId, u64)> = Vec::new();
     for (g, row) in rec.groups.iter().zip(&rec.group_row) {
-        let at: Vec<&Mentor> = out.iter().filter(|m| m.workplace == g.workplace).collect();
-        if !at.is_empty() && !at.iter().any(|m| m.recognised_for(g.programme)) {
+        let at = by_site.row(g.workplace.index());
+        if !at.is_empty() && !at.iter().any(|k| out[k.index()].recognised_for(g.programme)) {
             unguided.push((g.workplace, g.programme, *row));
         }
     }
@@ -713,7 +720,7 @@ fn mentors(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, rec: &Recognitions) -
             ),
         );
     }
-    (out, map)
+    (out, map, by_site)
 }
 
 /// Per kept learner: the days at the workplace (the learner's rhythm, else
