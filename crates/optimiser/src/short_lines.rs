@@ -173,8 +173,17 @@ fn penalty_weight(rule: &ShortLine) -> i128 {
 
 /// The (school, site) pairs a placement uses, sorted.
 fn used(m: &PlacementModel, placed: impl Iterator<Item = (LearnerId, ModelArc)>) -> Vec<(SchoolId, WorkplaceId)> {
-    let mut out: Vec<(SchoolId, WorkplaceId)> =
-        placed.map(|(l, a)| (m.season.learner(l).school, m.season.group(m.group_of(a)).workplace)).collect();
+    distinct(placed.map(|(l, a)| (m.season.learner(l).school, m.season.group(m.group_of(a)).workplace)))
+}
+
+/// The (school, site) of each placement of an assignment, in its order.
+fn school_sites<'a>(m: &'a PlacementModel, a: &'a Assignment) -> impl Iterator<Item = (SchoolId, WorkplaceId)> + 'a {
+    a.placements().map(|(l, c)| (m.season.learner(l).school, m.season.group(m.candidates.group_of(c)).workplace))
+}
+
+/// `pairs` sorted, each once.
+fn distinct(pairs: impl Iterator<Item = (SchoolId, WorkplaceId)>) -> Vec<(SchoolId, WorkplaceId)> {
+    let mut out: Vec<(SchoolId, WorkplaceId)> = pairs.collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -203,22 +212,17 @@ pub fn check(m: &PlacementModel, a: &Assignment) -> Result<(), String> {
     if !m.constraints.any_short_lines() {
         return Ok(());
     }
-    let mut sites: BTreeMap<SchoolId, Vec<WorkplaceId>> = BTreeMap::new();
-    for (l, c) in a.placements() {
-        let s = m.season.learner(l).school;
-        let w = m.season.group(m.candidates.group_of(c)).workplace;
-        let v = sites.entry(s).or_default();
-        if !v.contains(&w) {
-            v.push(w);
-        }
+    let mut sites = vec![0u64; m.season.schools().len()];
+    for (s, _) in distinct(school_sites(m, a)) {
+        sites[s.index()] += 1;
     }
-    for (s, v) in sites {
+    for (si, &n) in sites.iter().enumerate() {
+        let s = SchoolId::from_index(si);
         if let Some(rule) = m.constraints.short_line(s) {
-            if v.len() as u64 > u64::from(rule.max_sites) {
+            if n > u64::from(rule.max_sites) {
                 return Err(format!(
-                    "school {} placed at {} sites, above max_sites = {}",
+                    "school {} placed at {n} sites, above max_sites = {}",
                     m.season.school(s).id,
-                    v.len(),
                     rule.max_sites
                 ));
             }
@@ -399,17 +403,16 @@ pub struct SchoolSites {
 /// Every school's lines in an assignment, in season order.
 pub fn by_school(m: &PlacementModel, a: &Assignment) -> Vec<SchoolSites> {
     let s = m.season;
-    let mut sites: Vec<Vec<WorkplaceId>> = vec![Vec::new(); s.schools().len()];
-    let mut placed = vec![0usize; s.schools().len()];
-    let mut at_partners = vec![0usize; s.schools().len()];
-    for (l, c) in a.placements() {
-        let school = s.learner(l).school;
-        let w = s.group(m.candidates.group_of(c)).workplace;
+    let n = s.schools().len();
+    let (mut placed, mut at_partners) = (vec![0usize; n], vec![0usize; n]);
+    for (school, w) in school_sites(m, a) {
         placed[school.index()] += 1;
         at_partners[school.index()] += usize::from(is_partner(s, school, w));
-        if !sites[school.index()].contains(&w) {
-            sites[school.index()].push(w);
-        }
+    }
+    let (mut sites, mut partner_sites) = (vec![0usize; n], vec![0usize; n]);
+    for (school, w) in distinct(school_sites(m, a)) {
+        sites[school.index()] += 1;
+        partner_sites[school.index()] += usize::from(is_partner(s, school, w));
     }
     (0..s.schools().len())
         .map(|si| {
@@ -418,8 +421,8 @@ pub fn by_school(m: &PlacementModel, a: &Assignment) -> Vec<SchoolSites> {
             SchoolSites {
                 school: s.school(school).id.clone(),
                 placed: placed[si],
-                sites: sites[si].len(),
-                partner_sites: sites[si].iter().filter(|&&w| is_partner(s, school, w)).count(),
+                sites: sites[si],
+                partner_sites: partner_sites[si],
                 at_partners: at_partners[si],
                 partner_share: if placed[si] == 0 { 0.0 } else { at_partners[si] as f64 / placed[si] as f64 },
                 max_sites: rule.map(|r| r.max_sites).filter(|&k| k != u32::MAX),
