@@ -247,12 +247,20 @@ impl<'s> Run<'s> {
     /// and the share at existing partners (short lines, `[[school]]
     /// max_sites` and `new_site_penalty`).
     pub fn sites_by_school(&self) -> Vec<dualmatch_optimiser::short_lines::SchoolSites> {
-        dualmatch_optimiser::short_lines::by_school(&self.model(), &self.solved.assignment)
+        dualmatch_optimiser::short_lines::by_school(
+            self.season,
+            &self.candidates,
+            &self.constraints,
+            &self.solved.assignment,
+        )
     }
     /// The new-site penalties the placement pays, in score points (0
     /// without `new_site_penalty`): the total score minus this is the
     /// objective that was optimised.
     pub fn new_site_penalty_paid(&self) -> f64 {
+        if !self.constraints.any_short_lines() {
+            return 0.0;
+        }
         let paid = dualmatch_optimiser::short_lines::assignment_penalty(&self.model(), &self.solved.assignment);
         paid as f64 / dualmatch_optimiser::model::WEIGHT_SCALE
     }

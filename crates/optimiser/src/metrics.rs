@@ -188,7 +188,7 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
         justified_envy: stability.envy,
         unfilled_seats,
         unfilled_places,
-        sites_by_school: crate::short_lines::by_school(m, a),
+        sites_by_school: crate::short_lines::by_school(m.season, m.candidates, m.constraints, a),
     }
 }
 

@@ -26,10 +26,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+use dualmatch_core::scoring::Candidates;
 use dualmatch_core::{GroupId, LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
 use serde::{Deserialize, Serialize};
 
-use crate::constraints::{DefaultsRule, SchoolRule, ShortLine};
+use crate::constraints::{Constraints, DefaultsRule, SchoolRule, ShortLine};
 use crate::mip::{Binary, MipProblem, Sense, Side};
 use crate::model::{Assignment, ModelArc, PlacementModel, WEIGHT_SCALE};
 use crate::policies::ShortLineKey;
@@ -177,8 +178,12 @@ fn used(m: &PlacementModel, placed: impl Iterator<Item = (LearnerId, ModelArc)>)
 }
 
 /// The (school, site) of each placement of an assignment, in its order.
-fn school_sites<'a>(m: &'a PlacementModel, a: &'a Assignment) -> impl Iterator<Item = (SchoolId, WorkplaceId)> + 'a {
-    a.placements().map(|(l, c)| (m.season.learner(l).school, m.season.group(m.candidates.group_of(c)).workplace))
+fn school_sites<'a>(
+    s: &'a Season,
+    c: &'a Candidates,
+    a: &'a Assignment,
+) -> impl Iterator<Item = (SchoolId, WorkplaceId)> + 'a {
+    a.placements().map(|(l, ci)| (s.learner(l).school, s.group(c.group_of(ci)).workplace))
 }
 
 /// `pairs` sorted, each once.
@@ -213,7 +218,7 @@ pub fn check(m: &PlacementModel, a: &Assignment) -> Result<(), String> {
         return Ok(());
     }
     let mut sites = vec![0u64; m.season.schools().len()];
-    for (s, _) in distinct(school_sites(m, a)) {
+    for (s, _) in distinct(school_sites(m.season, m.candidates, a)) {
         sites[s.index()] += 1;
     }
     for (si, &n) in sites.iter().enumerate() {
@@ -400,24 +405,24 @@ pub struct SchoolSites {
     pub new_site_penalty: f64,
 }
 
-/// Every school's lines in an assignment, in season order.
-pub fn by_school(m: &PlacementModel, a: &Assignment) -> Vec<SchoolSites> {
-    let s = m.season;
+/// Every school's lines in an assignment of `candidates`, in season order
+/// (the rules from `constraints`). Needs no [`PlacementModel`].
+pub fn by_school(s: &Season, candidates: &Candidates, constraints: &Constraints, a: &Assignment) -> Vec<SchoolSites> {
     let n = s.schools().len();
     let (mut placed, mut at_partners) = (vec![0usize; n], vec![0usize; n]);
-    for (school, w) in school_sites(m, a) {
+    for (school, w) in school_sites(s, candidates, a) {
         placed[school.index()] += 1;
         at_partners[school.index()] += usize::from(is_partner(s, school, w));
     }
     let (mut sites, mut partner_sites) = (vec![0usize; n], vec![0usize; n]);
-    for (school, w) in distinct(school_sites(m, a)) {
+    for (school, w) in distinct(school_sites(s, candidates, a)) {
         sites[school.index()] += 1;
         partner_sites[school.index()] += usize::from(is_partner(s, school, w));
     }
     (0..s.schools().len())
         .map(|si| {
             let school = SchoolId::from_index(si);
-            let rule = m.constraints.short_line(school);
+            let rule = constraints.short_line(school);
             SchoolSites {
                 school: s.school(school).id.clone(),
                 placed: placed[si],
