@@ -262,8 +262,10 @@ impl<'s> Engine<'s> {
             let improve = self.options.improve != Improve::None;
             return Err(Error::ShortLinesUnsupported { policy, improve, schools });
         }
-        if (self.season.has_rhythms() || !self.season.mentors().is_empty()) && self.options.objective().is_none() {
-            return Err(Error::MentorsUnsupported { policy });
+        let mentored = self.season.has_rhythms() || !self.season.mentors().is_empty();
+        if mentored && !(implementation.meets_mentors() && self.options.improve == Improve::None) {
+            let improve = self.options.improve != Improve::None;
+            return Err(Error::MentorsUnsupported { policy, improve });
         }
         let model = self.model()?;
         let solved = self.install(|| dualmatch_optimiser::solve::solve(&model, &self.options))??;

@@ -45,12 +45,14 @@ pub enum Error {
         /// How many schools have short lines.
         schools: usize,
     },
-    /// The season has mentors or rhythms, which only the exact objectives
-    /// honour.
-    #[error("policy {policy} does not honour mentors (mentors.csv) or rhythms; use --policy max-fit or max-placed (without --improve), which place every learner with a mentor and seats day by day")]
+    /// The season has mentors or rhythms, which the policy (or the
+    /// improvement after it) does not honour.
+    #[error("{} does not honour mentors (mentors.csv) or rhythms; use one of the policies that do (they give every learner a mentor and count seats day by day): {}, without --improve", if *.improve { "--improve".to_string() } else { format!("policy {policy}") }, dualmatch_optimiser::policies::mentor_policies())]
     MentorsUnsupported {
         /// The policy.
         policy: dualmatch_optimiser::Policy,
+        /// Whether the result was to be improved afterwards (`--improve`).
+        improve: bool,
     },
     /// A sharded match was asked of a policy or model that does not split
     /// into independent components.

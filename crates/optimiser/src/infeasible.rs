@@ -53,6 +53,9 @@ pub enum Conflict {
     /// The mixed-integer solver failed (not the data), or its time limit ran
     /// out before any feasible placement was found.
     Solver(String),
+    /// The policy cannot honour a part of the season (mentors or rhythms),
+    /// so nothing was allocated; the text says what and what to use instead.
+    Unsupported(String),
 }
 
 /// A limit that binds in a [`Conflict::Shortfall`].
@@ -158,7 +161,7 @@ impl Conflict {
                     }
                 )
             }
-            Conflict::Solver(msg) => msg.clone(),
+            Conflict::Solver(msg) | Conflict::Unsupported(msg) => msg.clone(),
             Conflict::Shortfall { floors, pins, sites, need, available, limits } => {
                 let mut who = Vec::new();
                 for (w, min) in sites {

@@ -234,6 +234,11 @@ fn mixed_integer_path_with_rhythms_matches_brute_force() {
 /// Two learners of two schools, one site with `seats` seats for their
 /// programme and the given mentors (workload, days).
 fn two_schools(rhythms: [&str; 2], seats: u32, mentors: &[(u32, Option<&str>)]) -> Season {
+    two_schools_scored(rhythms, seats, mentors, [50, 40])
+}
+
+/// [`two_schools`] with the two learners' scores at the site.
+fn two_schools_scored(rhythms: [&str; 2], seats: u32, mentors: &[(u32, Option<&str>)], scores: [u32; 2]) -> Season {
     let t = TinySeason {
         programmes: 1,
         schools: 2,
@@ -249,7 +254,7 @@ fn two_schools(rhythms: [&str; 2], seats: u32, mentors: &[(u32, Option<&str>)]) 
             .collect(),
         workplaces: vec![(None, vec![])],
         recognitions: vec![(0, 0, seats)],
-        candidates: vec![(0, 0, 50), (1, 0, 40)],
+        candidates: vec![(0, 0, scores[0]), (1, 0, scores[1])],
         lon_step: 0.0,
         max_commute_km: 50.0,
     };
@@ -312,4 +317,70 @@ fn a_mentor_must_be_present_on_all_the_learners_days() {
     assert_eq!(placed, 1);
     assert_eq!(mentors, vec![Some("M0".to_string()), None]);
     assert_eq!(Days::parse("wed;thu").unwrap().to_string(), "wed;thu");
+}
+
+/// The policies that meet mentors and rhythms honour them on random tiny
+/// seasons (seats and capacities day by day, a mentor for every learner at a
+/// site with mentors: `Assignment::check`), and the others are refused with
+/// a conflict that names the policies that do.
+#[test]
+fn policies_that_meet_mentors_honour_them_and_the_others_are_refused() {
+    use dualmatch_optimiser::infeasible::Conflict;
+    use dualmatch_optimiser::policies::{allocate_with, by_name, Improve, Lottery, TieBreak, ALL};
+    let (mut placements, mut refused) = (0usize, 0usize);
+    for seed in 200..320 {
+        let s = season(random_doc(seed, seed % 4 == 0));
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let k = Constraints::none();
+        let m = PlacementModel::new(&s, &c, &k).unwrap();
+        let best = exact_within(&m, Objective::MaxPlaced, Solver::Auto, None).unwrap().assignment.placed();
+        for name in ALL {
+            let policy = by_name(name).unwrap();
+            for improve in [Improve::None, Improve::Pareto] {
+                let draw = Lottery { seed, tie_break: TieBreak::Single };
+                match allocate_with(policy.as_ref(), &m, draw, improve) {
+                    Ok(a) => {
+                        assert!(policy.meets_mentors() && improve == Improve::None, "{name} {improve:?} seed {seed}");
+                        a.check(&m).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+                        assert!(a.placed() <= best, "{name} seed {seed}");
+                        placements += a.placed();
+                    }
+                    Err(e) => {
+                        assert!(!policy.meets_mentors() || improve != Improve::None, "{name} seed {seed}: {e:?}");
+                        assert!(
+                            matches!(&e.conflicts[..], [Conflict::Unsupported(msg)] if msg.contains("stable, ")),
+                            "{e:?}"
+                        );
+                        refused += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(placements > 1000 && refused > 1000, "{placements} placements, {refused} refusals");
+}
+
+/// Deferred acceptance with one mentor of workload 1: the site keeps the
+/// learner it ranks first (the higher score) whichever proposed first, and
+/// a learner whose days no mentor covers is not placed.
+#[test]
+fn stable_gives_the_scarce_mentor_to_the_site_s_first_choice() {
+    use dualmatch_optimiser::policies::{allocate, Stable};
+    for (mentors, scores, want) in [
+        (&[(1, None)][..], [50, 40], vec![true, false]),
+        (&[(1, None)][..], [40, 50], vec![false, true]),
+        (&[(1, None), (1, None)][..], [40, 50], vec![true, true]),
+        (&[(2, Some("wed;thu"))][..], [50, 40], vec![false, true]),
+    ] {
+        let s = two_schools_scored(["mon;tue", "wed;thu"], 2, mentors, scores);
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let k = Constraints::none();
+        let m = PlacementModel::new(&s, &c, &k).unwrap();
+        for seed in 0..8 {
+            let a = allocate(&Stable { ties: None }, &m, seed, false).unwrap();
+            a.check(&m).unwrap();
+            let placed: Vec<bool> = a.placement.iter().map(Option::is_some).collect();
+            assert_eq!(placed, want, "{mentors:?} seed {seed}");
+        }
+    }
 }

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use dualmatch_core::LearnerId;
 
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Overflow};
 use super::pins_infeasible;
 use super::prefs::{self, Prefs, Ties};
 use crate::infeasible::Infeasible;
@@ -146,37 +146,43 @@ pub(crate) fn learner_proposing(m: &PlacementModel, p: &Prefs, out: &[bool]) -> 
             let a = list[next[l.index()]] as usize;
             next[l.index()] += 1;
             let g = m.arc_group(a);
-            let grp = s.group(g);
-            let w = grp.workplace;
+            let w = s.group(g).workplace;
             led.add(l, a);
             held[w.index()].push(a as u32);
-            // The innermost limit that overflows: 0 unreserved seats, 1 seats, 2 capacity.
-            let scope = if led.is_open_lane(l, a) && led.open[g.index()] > led.open_limit(a) {
-                0
-            } else if led.group[g.index()] > grp.seats {
-                1
-            } else if s.workplace(w).capacity.is_some_and(|c| led.site[w.index()] > c) {
-                2
-            } else {
-                break;
-            };
-            let in_scope = |b: usize| match scope {
-                0 => m.arc_group(b) == g && led.is_open_lane(p.learner(b), b),
-                1 => m.arc_group(b) == g,
-                _ => true,
-            };
-            let (k, worst) = held[w.index()]
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| in_scope(b as usize))
-                .max_by_key(|(_, &b)| p.site_strict(b as usize))
-                .map(|(k, &b)| (k, b as usize))
-                .expect("the new arc is in the overflowing set");
-            held[w.index()].swap_remove(k);
-            let loser = p.learner(worst);
-            led.remove(loser, worst);
-            if loser != l {
+            // Reject the worst learner in the innermost limit that overflows,
+            // until none does or `l` is the one rejected.
+            let rejected = loop {
+                if led.mentor[l.index()].is_none() {
+                    // A rejection may have freed a mentor who can guide `l`.
+                    led.take_mentor(l, w);
+                }
+                let Some(over) = led.overflow(l, a) else { break false };
+                let present = |b: usize, d: Option<usize>| d.is_none_or(|d| s.days_of(p.learner(b)).has(d));
+                let in_scope = |b: usize| match over {
+                    Overflow::Open => m.arc_group(b) == g && led.is_open_lane(p.learner(b), b),
+                    Overflow::Seats(d) => m.arc_group(b) == g && present(b, d),
+                    Overflow::Capacity(d) => present(b, d),
+                    // The learners whose mentor could guide `l` instead, and `l`.
+                    Overflow::Mentor => {
+                        b == a || led.mentor[p.learner(b).index()].is_some_and(|k| led.could_guide(k, l))
+                    }
+                };
+                let (k, worst) = held[w.index()]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &b)| in_scope(b as usize))
+                    .max_by_key(|(_, &b)| p.site_strict(b as usize))
+                    .map(|(k, &b)| (k, b as usize))
+                    .expect("the new arc is in the overflowing set");
+                held[w.index()].swap_remove(k);
+                let loser = p.learner(worst);
+                led.remove(loser, worst);
+                if loser == l {
+                    break true;
+                }
                 free.push(loser);
+            };
+            if !rejected {
                 break;
             }
         }

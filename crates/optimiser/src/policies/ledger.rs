@@ -1,8 +1,19 @@
 //! Running counts of seats, unreserved seats, site capacity and school caps,
 //! for the constructive policies: `fits` says whether one more placement on an
 //! arc keeps every upper limit of the model.
+//!
+//! With rhythms (`dualmatch_core::rhythm`), seats and capacities are counted
+//! per day slot: a learner takes a seat only on the days they are at the
+//! workplace. At a site with mentors every learner held has a mentor who can
+//! guide them (recognised for the programme, present on all their days) and
+//! is within `max_learners`. The mentor is chosen when the learner is placed
+//! (the one present on the fewest days, then the first in file order) and is
+//! not moved afterwards: a different choice could sometimes make room for one
+//! more learner, which only the exact policies find
+//! ([`crate::mentors::assign`] chooses the final mentors of every policy).
 
-use dualmatch_core::LearnerId;
+use dualmatch_core::rhythm::{Days, SLOTS};
+use dualmatch_core::{LearnerId, MentorId, WorkplaceId};
 
 use crate::model::{Assignment, ModelArc, PlacementModel};
 
@@ -16,6 +27,29 @@ pub(crate) struct Ledger<'m, 'a> {
     pub bound: Vec<u32>,
     /// Per learner, the arc held.
     pub held: Vec<Option<u32>>,
+    /// Whether seats and capacities count per day slot (the season has rhythms).
+    per_day: bool,
+    /// Per group and day slot, the learners held (with rhythms).
+    group_day: Vec<u32>,
+    /// Per site and day slot, the learners held (with rhythms).
+    site_day: Vec<u32>,
+    /// Per mentor, the learners guided.
+    mentor_load: Vec<u32>,
+    /// Per learner, the mentor (at a site with mentors).
+    pub mentor: Vec<Option<MentorId>>,
+}
+
+/// The limit that one placement too many overflows (for deferred acceptance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    /// The unreserved seats of the arc's group.
+    Open,
+    /// The seats of the arc's group (on day slot `Some(d)` with rhythms).
+    Seats(Option<usize>),
+    /// The site's capacity (on day slot `Some(d)` with rhythms).
+    Capacity(Option<usize>),
+    /// No mentor of the site with room can guide the learner.
+    Mentor,
 }
 
 impl<'m, 'a> Ledger<'m, 'a> {
@@ -28,6 +62,75 @@ impl<'m, 'a> Ledger<'m, 'a> {
             site: vec![0; s.workplaces().len()],
             bound: vec![0; m.constraints.school_bounds.len()],
             held: vec![None; m.learner_count()],
+            per_day: s.has_rhythms(),
+            group_day: if s.has_rhythms() { vec![0; s.groups().len() * SLOTS] } else { Vec::new() },
+            site_day: if s.has_rhythms() { vec![0; s.workplaces().len() * SLOTS] } else { Vec::new() },
+            mentor_load: vec![0; s.mentors().len()],
+            mentor: vec![None; m.learner_count()],
+        }
+    }
+
+    fn days(&self, l: LearnerId) -> Days {
+        self.m.season.days_of(l)
+    }
+
+    /// A mentor of site `w` with room who can guide `l`: the one present on
+    /// the fewest days, then the first in file order.
+    fn free_mentor(&self, l: LearnerId, w: WorkplaceId) -> Option<MentorId> {
+        let s = self.m.season;
+        let (p, days) = (s.learner(l).programme, self.days(l));
+        s.mentors_of_workplace(w)
+            .iter()
+            .copied()
+            .filter(|&k| s.mentor(k).can_guide(p, days) && self.mentor_load[k.index()] < s.mentor(k).max_learners)
+            .min_by_key(|&k| s.mentor(k).days.count())
+    }
+
+    /// Whether mentor `k` (of a learner held) could guide learner `l`.
+    pub fn could_guide(&self, k: MentorId, l: LearnerId) -> bool {
+        let s = self.m.season;
+        s.mentor(k).can_guide(s.learner(l).programme, self.days(l))
+    }
+
+    /// The first limit that the learners held on arc `a` (of learner `l`,
+    /// just added) overflow, innermost first, or `None`.
+    pub fn overflow(&self, l: LearnerId, a: usize) -> Option<Overflow> {
+        let s = self.m.season;
+        let g = self.m.arc_group(a);
+        let grp = s.group(g);
+        let w = grp.workplace;
+        if self.is_open_lane(l, a) && self.open[g.index()] > self.open_limit(a) {
+            return Some(Overflow::Open);
+        }
+        if self.per_day {
+            let days = self.days(l);
+            if let Some(d) = days.slots().find(|&d| self.group_day[g.index() * SLOTS + d] > grp.seats) {
+                return Some(Overflow::Seats(Some(d)));
+            }
+            if let Some(cap) = s.workplace(w).capacity {
+                if let Some(d) = days.slots().find(|&d| self.site_day[w.index() * SLOTS + d] > cap) {
+                    return Some(Overflow::Capacity(Some(d)));
+                }
+            }
+        } else {
+            if self.group[g.index()] > grp.seats {
+                return Some(Overflow::Seats(None));
+            }
+            if s.workplace(w).capacity.is_some_and(|c| self.site[w.index()] > c) {
+                return Some(Overflow::Capacity(None));
+            }
+        }
+        if self.mentor[l.index()].is_none() && !s.mentors_of_workplace(w).is_empty() {
+            return Some(Overflow::Mentor);
+        }
+        None
+    }
+
+    /// Gives learner `l`, held at site `w` without a mentor, a free one.
+    pub fn take_mentor(&mut self, l: LearnerId, w: WorkplaceId) {
+        if let Some(k) = self.free_mentor(l, w) {
+            self.mentor_load[k.index()] += 1;
+            self.mentor[l.index()] = Some(k);
         }
     }
 
@@ -48,16 +151,29 @@ impl<'m, 'a> Ledger<'m, 'a> {
         let s = self.m.season;
         let g = self.m.arc_group(a);
         let grp = s.group(g);
-        if self.group[g.index()] >= grp.seats {
-            return false;
-        }
+        let w = grp.workplace;
         if self.is_open_lane(l, a) && self.open[g.index()] >= self.open_limit(a) {
             return false;
         }
-        if let Some(cap) = s.workplace(grp.workplace).capacity {
-            if self.site[grp.workplace.index()] >= cap {
+        if self.per_day {
+            let days = self.days(l);
+            if days.slots().any(|d| self.group_day[g.index() * SLOTS + d] >= grp.seats) {
                 return false;
             }
+            let cap = s.workplace(w).capacity;
+            if cap.is_some_and(|c| days.slots().any(|d| self.site_day[w.index() * SLOTS + d] >= c)) {
+                return false;
+            }
+        } else {
+            if self.group[g.index()] >= grp.seats {
+                return false;
+            }
+            if s.workplace(w).capacity.is_some_and(|c| self.site[w.index()] >= c) {
+                return false;
+            }
+        }
+        if !s.mentors_of_workplace(w).is_empty() && self.free_mentor(l, w).is_none() {
+            return false;
         }
         if let Some(b) = self.m.school_bound_of(l) {
             if self.bound[b] >= self.m.constraints.school_bounds[b].max {
@@ -67,14 +183,23 @@ impl<'m, 'a> Ledger<'m, 'a> {
         true
     }
 
-    /// Places `l` on arc `a` (without checking).
+    /// Places `l` on arc `a` (without checking), with a free mentor when the
+    /// site has mentors and one has room ([`Self::overflow`] says when none has).
     pub fn add(&mut self, l: LearnerId, a: usize) {
         let g = self.m.arc_group(a);
+        let w = self.m.season.group(g).workplace;
         self.group[g.index()] += 1;
         if self.is_open_lane(l, a) {
             self.open[g.index()] += 1;
         }
-        self.site[self.m.season.group(g).workplace.index()] += 1;
+        self.site[w.index()] += 1;
+        if self.per_day {
+            for d in self.days(l).slots() {
+                self.group_day[g.index() * SLOTS + d] += 1;
+                self.site_day[w.index() * SLOTS + d] += 1;
+            }
+        }
+        self.take_mentor(l, w);
         if let Some(b) = self.m.school_bound_of(l) {
             self.bound[b] += 1;
         }
@@ -84,11 +209,21 @@ impl<'m, 'a> Ledger<'m, 'a> {
     /// Removes `l` from arc `a`.
     pub fn remove(&mut self, l: LearnerId, a: usize) {
         let g = self.m.arc_group(a);
+        let w = self.m.season.group(g).workplace;
         self.group[g.index()] -= 1;
         if self.is_open_lane(l, a) {
             self.open[g.index()] -= 1;
         }
-        self.site[self.m.season.group(g).workplace.index()] -= 1;
+        self.site[w.index()] -= 1;
+        if self.per_day {
+            for d in self.days(l).slots() {
+                self.group_day[g.index() * SLOTS + d] -= 1;
+                self.site_day[w.index() * SLOTS + d] -= 1;
+            }
+        }
+        if let Some(k) = self.mentor[l.index()].take() {
+            self.mentor_load[k.index()] -= 1;
+        }
         if let Some(b) = self.m.school_bound_of(l) {
             self.bound[b] -= 1;
         }

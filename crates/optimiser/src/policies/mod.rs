@@ -28,7 +28,7 @@ use dualmatch_core::text;
 use dualmatch_core::LearnerId;
 
 use crate::constraints::{self, ConstraintsFile};
-use crate::infeasible::Infeasible;
+use crate::infeasible::{Conflict, Infeasible};
 use crate::model::{Assignment, Objective, PlacementModel};
 use crate::network;
 use crate::rank::{self, RankObjective};
@@ -77,6 +77,16 @@ pub trait AllocationPolicy: Sync {
     /// `max-placed`, which solve them as a mixed-integer model; see
     /// [`check_supported`].
     fn meets_short_lines(&self) -> bool {
+        false
+    }
+    /// Whether the result keeps mentors (`mentors.csv`: every learner at a
+    /// site with mentors has one who can guide them, within workload) and
+    /// rhythms (seats and capacities day by day). The exact objectives do;
+    /// the policies built on the running counts of seats (`stable`, the
+    /// serial and greedy ones, `boston`, `ttc`) do, choosing each learner's
+    /// mentor when they are placed; [`allocate_with`] refuses the others,
+    /// and any improvement afterwards, on such a season.
+    fn meets_mentors(&self) -> bool {
         false
     }
     /// Allocates with the workplaces' ties broken as `tie_break` says. Only
@@ -344,6 +354,12 @@ pub fn allocate(
     allocate_with(policy, m, Lottery { seed, tie_break: TieBreak::Single }, improve)
 }
 
+/// The names of the policies that [meet mentors and
+/// rhythms](AllocationPolicy::meets_mentors), comma-separated, in [`ALL`] order.
+pub fn mentor_policies() -> String {
+    ALL.iter().filter(|n| by_name(n).is_some_and(|p| p.meets_mentors())).copied().collect::<Vec<_>>().join(", ")
+}
+
 /// Runs `policy` with the lottery `draw`, then the improvement `improve`.
 /// Stable improvement cycles keep a stable input stable; on the result of a
 /// policy that is not stable they still only make learners better off.
@@ -353,6 +369,16 @@ pub fn allocate_with(
     draw: Lottery,
     improve: Improve,
 ) -> Result<Assignment, Infeasible> {
+    let s = m.season;
+    if (s.has_rhythms() || !s.mentors().is_empty()) && !(policy.meets_mentors() && improve == Improve::None) {
+        let what = if improve == Improve::None { format!("policy {}", policy.name()) } else { "--improve".into() };
+        return Err(Infeasible {
+            conflicts: vec![Conflict::Unsupported(format!(
+                "{what} does not honour mentors (mentors.csv) or rhythms; the policies that do: {}, without --improve",
+                mentor_policies()
+            ))],
+        });
+    }
     let a = policy.allocate_tied(m, draw.seed, draw.tie_break)?;
     Ok(match improve {
         Improve::None => a,
@@ -379,6 +405,9 @@ pub(crate) fn pins_infeasible(m: &PlacementModel) -> Infeasible {
 pub struct Exact(pub Objective);
 
 impl AllocationPolicy for Exact {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         self.0.name()
     }
@@ -426,6 +455,9 @@ pub struct Stable {
 }
 
 impl AllocationPolicy for Stable {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "stable"
     }
@@ -468,6 +500,9 @@ impl AllocationPolicy for StableWorkplace {
 pub struct SerialDictatorship;
 
 impl AllocationPolicy for SerialDictatorship {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "serial-dictatorship"
     }
@@ -485,6 +520,9 @@ impl AllocationPolicy for SerialDictatorship {
 pub struct RandomSerial;
 
 impl AllocationPolicy for RandomSerial {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "random-serial"
     }
@@ -501,6 +539,9 @@ impl AllocationPolicy for RandomSerial {
 pub struct Greedy;
 
 impl AllocationPolicy for Greedy {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "greedy"
     }
@@ -518,6 +559,9 @@ impl AllocationPolicy for Greedy {
 pub struct FirstCome;
 
 impl AllocationPolicy for FirstCome {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "first-come"
     }
@@ -534,6 +578,9 @@ impl AllocationPolicy for FirstCome {
 pub struct Boston;
 
 impl AllocationPolicy for Boston {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "boston"
     }
@@ -586,6 +633,9 @@ impl AllocationPolicy for RankProfile {
 pub struct Ttc;
 
 impl AllocationPolicy for Ttc {
+    fn meets_mentors(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "ttc"
     }
