@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::{bin, copy_dir, data, repo, run, text};
+use common::{bin, copy_dir, data, plain_sample, repo, run, text};
 
 /// Compares `actual` with the file `expected` (or rewrites it when
 /// `UPDATE_EXPECT` is set).
@@ -376,15 +376,22 @@ fn outputs_are_byte_identical_across_thread_counts() {
         v.sort();
         v
     };
-    for (cmd, extra) in [
-        ("match", vec!["--no-timings"]),
-        ("compare", vec!["--no-timings", "--policies", "all", "--seeds", "2", "--improve"]),
-    ] {
+    // The sample has mentors and rhythms (mixed-integer components, mentors
+    // chosen per learner); --improve needs the plain season.
+    let plain = plain_sample();
+    for (k, (cmd, season, extra)) in [
+        ("match", &sample, vec!["--no-timings"]),
+        ("compare", &sample, vec!["--no-timings", "--policies", "all", "--seeds", "2"]),
+        ("compare", &plain, vec!["--no-timings", "--policies", "all", "--seeds", "2", "--improve"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let mut outs = Vec::new();
         for threads in ["1", "2"] {
-            let out = tmp.path().join(format!("{cmd}-{threads}"));
+            let out = tmp.path().join(format!("{cmd}-{k}-{threads}"));
             let o =
-                run(bin().args(["--threads", threads, cmd]).arg(&sample).args(&extra).arg("--out").arg(&out).arg("-q"));
+                run(bin().args(["--threads", threads, cmd]).arg(season).args(&extra).arg("--out").arg(&out).arg("-q"));
             assert_eq!(o.status.code(), Some(0), "{}", text(&o));
             outs.push(files(&out));
         }
@@ -891,7 +898,7 @@ fn assert_sheet_equals_csv(book: &Path, sheet: &str, csv: &Path, numeric: &[&str
 fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--by-school", "--out"]).arg(&out));
+    let o = run(bin().arg("match").arg(plain_sample()).args(["-q", "--by-school", "--out"]).arg(&out));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let unplaced: std::collections::HashSet<String> =
         csv_cells(&out.join("unplaced.csv")).into_iter().skip(1).map(|r| r[0].clone()).collect();
@@ -908,13 +915,24 @@ fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
         fs::read_dir(out.join("by-school")).unwrap().map(|e| e.unwrap().path()).find(|d| d.is_dir()).unwrap();
     assert!(!school_dir.join("waitlist.csv").exists() && !school_dir.join("recruitment.csv").exists());
     let stable = tmp.path().join("s");
-    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--policy", "stable", "--out"]).arg(&stable));
+    let o = run(bin().arg("match").arg(plain_sample()).args(["-q", "--policy", "stable", "--out"]).arg(&stable));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!stable.join("waitlist.csv").exists());
     let quick = tmp.path().join("q");
-    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--no-advice", "--out"]).arg(&quick));
+    let o = run(bin().arg("match").arg(plain_sample()).args(["-q", "--no-advice", "--out"]).arg(&quick));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(quick.join("placements.csv").exists() && !quick.join("recruitment.csv").exists());
+    // With mentors and rhythms (which the advice does not model) the files
+    // are left out, and summary.json says why.
+    let mentored = tmp.path().join("m");
+    let o = run(bin().arg("match").arg(repo("data/examples/mentors-rhythms")).args(["-q", "--out"]).arg(&mentored));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!mentored.join("waitlist.csv").exists() && !mentored.join("recruitment.csv").exists());
+    let summary: serde_json::Value = serde_json::from_str(&read(&mentored.join("summary.json"))).unwrap();
+    let why: Vec<&str> =
+        summary["files_not_written"].as_array().unwrap().iter().map(|f| f["why"].as_str().unwrap()).collect();
+    assert!(why.len() >= 2, "{why:?}");
+    assert!(why.iter().all(|w| w.contains("mentors (mentors.csv) and rhythms (the rhythm columns)")), "{why:?}");
 }
 
 /// `match --xlsx`: results.xlsx has a sheet per CSV file, equal to it cell by
@@ -923,7 +941,7 @@ fn match_writes_the_waiting_list_and_recruitment_advice_for_max_fit_only() {
 fn match_xlsx_sheets_equal_the_csv_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let o = run(bin().arg("match").arg(repo("data/sample")).args(["-q", "--xlsx", "--out"]).arg(&out));
+    let o = run(bin().arg("match").arg(plain_sample()).args(["-q", "--xlsx", "--out"]).arg(&out));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let book = out.join("results.xlsx");
     let sheets = ["placements", "unplaced", "followup", "seat_values", "waitlist", "recruitment"];
@@ -984,9 +1002,9 @@ fn convert_sample_sheets_equal_the_csv_files() {
     let sample = repo("data/sample");
     let book = tmp.path().join("sample.xlsx");
     convert(&sample, &book);
-    let tables = ["programmes", "schools", "learners", "workplaces", "recognitions", "outcomes"];
+    let tables = ["programmes", "schools", "learners", "workplaces", "recognitions", "outcomes", "mentors"];
     assert_eq!(sheet_names(&book), tables);
-    let numbers = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats"];
+    let numbers = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats", "max_learners"];
     for t in tables {
         assert_sheet_equals_csv(&book, t, &sample.join(format!("{t}.csv")), &numbers);
     }
@@ -994,7 +1012,20 @@ fn convert_sample_sheets_equal_the_csv_files() {
     let (csv_dir, json) = (tmp.path().join("tiny"), tmp.path().join("tiny.json"));
     for (fmt, out) in [("csv", &csv_dir), ("json", &json)] {
         let o = run(bin()
-            .args(["generate", "--preset", "tiny", "--seed", "4", "--outcomes", "1", "--format", fmt, "--out"])
+            .args([
+                "generate",
+                "--preset",
+                "tiny",
+                "--seed",
+                "4",
+                "--outcomes",
+                "1",
+                "--mentors",
+                "--rhythms",
+                "--format",
+                fmt,
+                "--out",
+            ])
             .arg(out));
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }

@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{bin, copy_dir, repo, run, text};
+use common::{bin, copy_dir, plain_sample, repo, run, text};
 use serde_json::Value;
 
 fn summary(dir: &Path) -> Value {
@@ -17,7 +17,7 @@ fn summary(dir: &Path) -> Value {
 }
 
 fn match_sample(out: &Path, args: &[&str]) -> Value {
-    let o = run(bin().arg("match").arg(repo("data/sample")).args(args).arg("--out").arg(out).arg("-q"));
+    let o = run(bin().arg("match").arg(plain_sample()).args(args).arg("--out").arg(out).arg("-q"));
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
     summary(out)
 }
@@ -107,7 +107,7 @@ fn improvement_cycles_and_tie_breaking_are_recorded_and_keep_stable_results_stab
     assert_eq!(bare["improvement"], "pareto", "a bare --improve is Pareto improvement, as before");
     let o = run(bin()
         .arg("match")
-        .arg(repo("data/sample"))
+        .arg(plain_sample())
         .args(["--improve", "sometimes", "--out"])
         .arg(tmp.path().join("bad"))
         .arg("-q"));
@@ -119,7 +119,7 @@ fn improvement_cycles_and_tie_breaking_are_recorded_and_keep_stable_results_stab
 fn ties_written_with_equals_signs_are_read_and_bad_ids_in_a_tie_are_reported_by_line() {
     let tmp = tempfile::tempdir().unwrap();
     let season = tmp.path().join("season");
-    copy_dir(&repo("data/sample"), &season);
+    copy_dir(&plain_sample(), &season);
     let learners = fs::read_to_string(season.join("learners.csv")).unwrap();
     // L000001's list `W001047;W000060` becomes one tie group.
     assert!(learners.contains(",W001047;W000060,"));
@@ -142,7 +142,7 @@ fn compare_writes_placement_probabilities_that_add_up_and_a_chart() {
     let out = tmp.path().join("cmp");
     let o = run(bin()
         .arg("compare")
-        .arg(repo("data/sample"))
+        .arg(plain_sample())
         .args(["--policies", "stable,ttc,rank-maximal", "--seeds", "4", "--tie-break", "multiple", "--no-timings"])
         .arg("--out")
         .arg(&out)
@@ -182,4 +182,39 @@ fn compare_writes_placement_probabilities_that_add_up_and_a_chart() {
     assert!(schools >= 3);
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Placement probabilities") && html.contains("ttc (4 runs)"), "chart missing");
+}
+
+/// On the sample, which has mentors and rhythms: a policy that does not
+/// honour them is refused before any work (exit 2, nothing written, the
+/// message names the policies that do), `--improve` too, and
+/// `compare --policies all` runs the policies that honour them and says
+/// which it left out.
+#[test]
+fn policies_that_do_not_honour_mentors_are_refused_and_left_out_of_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in
+        [&["--policy", "fair-share"][..], &["--policy", "stable-workplace"], &["--policy", "stable", "--improve"]]
+    {
+        let out = tmp.path().join("refused");
+        let o = run(bin().arg("match").arg(repo("data/sample")).args(args).arg("--out").arg(&out).arg("-q"));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        let t = text(&o);
+        assert!(t.contains("does not honour mentors") && t.contains("stable, serial-dictatorship"), "{t}");
+        assert!(!out.exists());
+    }
+    let out = tmp.path().join("cmp");
+    let o = run(bin()
+        .arg("compare")
+        .arg(repo("data/sample"))
+        .args(["--policies", "all", "--seeds", "1", "--out"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("leaves out the") && t.contains("fair-share") && t.contains("stable-workplace"), "{t}");
+    let rows = fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let col = rows.lines().next().unwrap().split(',').position(|c| c == "policy").expect("a policy column");
+    let policies: Vec<&str> = rows.lines().skip(1).map(|r| r.split(',').nth(col).unwrap()).collect();
+    let want = dualmatch_optimiser::policies::mentor_policies();
+    assert_eq!(policies.join(", "), want, "{rows}");
+    assert!(policies.contains(&"stable") && policies.contains(&"ttc") && !policies.contains(&"fair-share"));
 }

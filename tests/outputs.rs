@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{bin, copy_dir, csv_cells, data, repo, run, text};
+use common::{bin, copy_dir, csv_cells, data, plain_sample, run, text};
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -43,7 +43,7 @@ fn match_into(season: &Path, out: &Path, args: &[&str]) {
 #[test]
 fn result_files_name_companies_schools_and_programmes_with_rounded_figures() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = repo("data/sample");
+    let sample = plain_sample();
     let out = tmp.path().join("r");
     match_into(&sample, &out, &["--by-school"]);
     let company = names(&sample.join("workplaces.csv"));
@@ -105,7 +105,7 @@ fn names_are_neutralised_in_csv_files_and_escaped_in_the_report() {
 #[test]
 fn every_policy_says_which_files_it_leaves_out_and_why() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = repo("data/sample");
+    let sample = plain_sample();
     let advice_files = ["seat_values.csv", "waitlist.csv", "recruitment.csv"];
     for (policy, extra) in
         [("max-fit", &[][..]), ("max-fit", &["--no-advice"][..]), ("stable", &[][..]), ("greedy", &[][..])]
@@ -145,7 +145,7 @@ fn every_policy_says_which_files_it_leaves_out_and_why() {
 #[test]
 fn rematch_writes_a_report_with_the_changes() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = repo("data/sample");
+    let sample = plain_sample();
     let first = tmp.path().join("first");
     match_into(&sample, &first, &[]);
     let placed = records(&first.join("placements.csv"));
@@ -299,7 +299,7 @@ fn a_filled_in_template_matches_like_the_csv_season() {
     assert_eq!(o.status.code(), Some(2), "{t}");
     assert!(t.contains("sheet 'learners' has a header but no rows") && !t.contains("instructions"), "{t}");
     // Fill each sheet with the sample's rows under the template's header.
-    let sample = repo("data/sample");
+    let sample = plain_sample();
     let numeric = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats"];
     let mut filled: HashMap<String, Vec<u8>> = parts.clone();
     for (name, part) in sheets.iter().skip(1) {
@@ -353,7 +353,7 @@ fn a_filled_in_template_matches_like_the_csv_season() {
 fn convert_carries_the_template_validation() {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("sample.xlsx");
-    let o = run(bin().arg("convert").arg(repo("data/sample")).arg("--out").arg(&book));
+    let o = run(bin().arg("convert").arg(plain_sample()).arg("--out").arg(&book));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_season_validation(&book);
 }
@@ -375,7 +375,7 @@ fn report_shows_school_names_and_map_tooltips_in_chromium() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("m");
-    let sample = repo("data/sample");
+    let sample = plain_sample();
     match_into(&sample, &out, &[]);
     let o = run(Command::new(chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
@@ -436,7 +436,7 @@ fn every_help_mentions_xlsx_seasons_and_the_files_written() {
 fn stable_reasons_name_the_learners_own_list() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("s");
-    match_into(&repo("data/sample"), &out, &["--policy", "stable", "--xlsx"]);
+    match_into(&plain_sample(), &out, &["--policy", "stable", "--xlsx"]);
     let reasons: Vec<String> = records(&out.join("unplaced.csv")).into_iter().map(|r| r["reason"].clone()).collect();
     assert!(!reasons.iter().any(|r| r.contains("would not raise the objective")), "a max-fit reason under stable");
     let own = reasons.iter().filter(|r| r.contains("their own list")).count();

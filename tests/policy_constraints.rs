@@ -11,10 +11,10 @@ use std::process::Output;
 use dualmatch_optimiser::policies::{by_name, ALL};
 
 mod common;
-use common::{bin, repo, text};
+use common::{bin, plain_sample, text};
 
 fn sample() -> PathBuf {
-    repo("data/sample")
+    plain_sample()
 }
 
 fn run_match(policy: &str, constraints: &Path, out: &Path) -> Output {

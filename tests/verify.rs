@@ -14,10 +14,10 @@ use std::process::Output;
 use dualmatch_optimiser::policies::ALL;
 
 mod common;
-use common::{bin, copy_dir, data, repo, text};
+use common::{bin, copy_dir, data, plain_sample, text};
 
 fn sample() -> PathBuf {
-    repo("data/sample")
+    plain_sample()
 }
 
 fn run_match(season: &Path, policy: &str, constraints: Option<&Path>, out: &Path) -> Output {

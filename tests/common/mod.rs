@@ -68,3 +68,7 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+mod plain;
+#[allow(unused_imports)] // not every test file uses it
+pub use plain::plain_sample;

@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
+use dualmatch_core::Season;
 use dualmatch_optimiser::metrics::{self, Metrics};
+use dualmatch_optimiser::policies::Improve;
 use dualmatch_optimiser::{policies, Infeasible, Policy};
 use rayon::prelude::*;
 
@@ -173,6 +175,15 @@ pub fn probabilities_of(season: &dualmatch_core::Season, rows: &[RankRun]) -> Ve
             Probabilities { policy, runs: k, learners, schools }
         })
         .collect()
+}
+
+/// The policies of `policies` that honour the mentors and rhythms of
+/// `seasons` under `improve`, and those left out (every policy is kept when
+/// no season has mentors or rhythms). For `compare --policies all`, whose
+/// refused runs would otherwise be failed rows.
+pub fn honouring_mentors(seasons: &[&Season], improve: Improve, policies: &[Policy]) -> (Vec<Policy>, Vec<Policy>) {
+    let mentored = seasons.iter().any(|s| s.has_rhythms() || !s.mentors().is_empty());
+    policies.iter().partition(|p| !mentored || (improve == Improve::None && p.implementation().meets_mentors()))
 }
 
 impl Engine<'_> {

@@ -38,11 +38,13 @@ mod run;
 pub mod shard;
 mod verify;
 
-pub use compare::{probabilities, probabilities_of, CompareRow, LearnerOdds, Probabilities, RankRun, SchoolRate};
+pub use compare::{
+    honouring_mentors, probabilities, probabilities_of, CompareRow, LearnerOdds, Probabilities, RankRun, SchoolRate,
+};
 pub use engine::{CandidateSource, Engine};
 pub use error::Error;
 pub use rematch::{read_previous, Rematch, RematchOptions};
-pub use run::{Placement, Placements, Run};
+pub use run::{advice_unmodelled, Placement, Placements, Run};
 pub use verify::{Check, Verdict, Verification};
 
 pub use dualmatch_core as core;

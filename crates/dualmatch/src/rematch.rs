@@ -103,10 +103,16 @@ impl Rematch {
     pub fn moves(&self) -> Option<&MovesReport> {
         self.result.moves.as_ref()
     }
-    /// The waiting list and recruitment advice, when asked for and the
-    /// result has seat values (max-fit without moves).
+    /// The waiting list and recruitment advice, when asked for, the
+    /// result has seat values (max-fit without moves) and the advice models
+    /// the season ([`Self::advice_unmodelled`]).
     pub fn advice(&self) -> Option<&Result<Advice, AdviceError>> {
         self.advice.as_ref()
+    }
+    /// What the season has that the advice does not model
+    /// ([`crate::run::advice_unmodelled`]).
+    pub fn advice_unmodelled(&self) -> Option<String> {
+        crate::run::advice_unmodelled(&self.plan.season, &self.plan.constraints)
     }
 }
 
@@ -145,8 +151,9 @@ impl Engine<'_> {
                 result.solved.assignment.check(&model)
             };
             checked.map_err(Error::Internal)?;
-            let advice =
-                (options.advice && result.solved.duals.is_some()).then(|| advice::compute(&model, &result.solved));
+            let modelled = crate::run::advice_unmodelled(model.season, model.constraints).is_none();
+            let advice = (options.advice && modelled && result.solved.duals.is_some())
+                .then(|| advice::compute(&model, &result.solved));
             let rank = dualmatch_optimiser::metrics::rank_profile(&model, &result.solved.assignment);
             let mentors =
                 dualmatch_optimiser::mentors::assign(&model, &result.solved.assignment).map_err(Error::Internal)?;

@@ -273,19 +273,42 @@ impl<'s> Run<'s> {
     pub fn blocking_pairs(&self) -> Vec<(String, String)> {
         metrics::blocking_pairs(&self.model(), &self.solved.assignment)
     }
+    /// What the season or constraints have that the advice does not model
+    /// ([`advice_unmodelled`]), when they have something.
+    pub fn advice_unmodelled(&self) -> Option<String> {
+        advice_unmodelled(self.season, &self.constraints)
+    }
     /// The waiting list and the recruitment advice of a max-fit optimum;
-    /// `Ok(None)` for other results (they have no seat values).
+    /// `Ok(None)` for other results (they have no seat values) and when the
+    /// advice does not model the season ([`Self::advice_unmodelled`]).
     pub fn advice(&self) -> Result<Option<Advice>, AdviceError> {
-        // The advice's residual network does not model site minimums or
-        // short lines.
-        if self.solved.duals.is_none()
-            || !self.constraints.site_minimums.is_empty()
-            || self.constraints.any_short_lines()
-        {
+        if self.solved.duals.is_none() || self.advice_unmodelled().is_some() {
             return Ok(None);
         }
         let model = self.model();
         let compute = || advice::compute(&model, &self.solved);
         crate::engine::install(self.threads, compute).unwrap_or_else(|_| compute()).map(Some)
+    }
+}
+
+/// What `season` and `constraints` have that the waiting list and the
+/// recruitment advice do not model (their residual network is the plain
+/// placement network): minimum group sizes, short lines, mentors and
+/// rhythms, named as in the input files and joined with "and"; `None` when
+/// the advice models everything.
+pub fn advice_unmodelled(season: &Season, constraints: &Constraints) -> Option<String> {
+    let what: Vec<&str> = [
+        (!constraints.site_minimums.is_empty(), "minimum group sizes ([[site]] min in the constraints)"),
+        (constraints.any_short_lines(), "short lines ([[school]] max_sites or new_site_penalty in the constraints)"),
+        (!season.mentors().is_empty(), "mentors (mentors.csv)"),
+        (season.has_rhythms(), "rhythms (the rhythm columns)"),
+    ]
+    .into_iter()
+    .filter_map(|(has, name)| has.then_some(name))
+    .collect();
+    match what.split_last() {
+        None => None,
+        Some((last, [])) => Some(last.to_string()),
+        Some((last, rest)) => Some(format!("{} and {last}", rest.join(", "))),
     }
 }

@@ -5,8 +5,13 @@
 use dualmatch::optimiser::{network, policies, Objective, PlacementModel};
 use dualmatch::{Constraints, Engine, Error, Policy, PreviousPlacement, RematchOptions, Season};
 
+#[path = "../../../tests/common/plain.rs"]
+mod plain;
+
+/// The sample season without its mentors and rhythms: these tests compare
+/// the façade with the network solve and the policies on whole-week seats.
 fn sample() -> Season {
-    Season::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample")).expect("the sample season loads")
+    Season::load(plain::plain_sample()).expect("the sample season loads")
 }
 
 #[test]

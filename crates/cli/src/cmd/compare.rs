@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use dualmatch::shard::{ComparePart, CompareRun as PartRun, Part, PartHeader};
-use dualmatch::{Engine, Policy, Season};
+use dualmatch::{Engine, Improve, Policy, Season};
 
 use crate::args::{CompareArgs, Global};
 use crate::exit::{self, usage};
@@ -25,7 +25,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if a.seeds == 0 {
         return Err(usage("--seeds must be at least 1"));
     }
-    let chosen = Policy::parse_list(&a.policies).map_err(|e| usage(format!("{e} (or all)")))?;
+    let mut chosen = Policy::parse_list(&a.policies).map_err(|e| usage(format!("{e} (or all)")))?;
     if chosen.is_empty() {
         return Err(usage("--policies is empty; for example --policies max-fit,stable,first-come"));
     }
@@ -54,6 +54,27 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
         e.candidates().map_err(exit::engine)?;
     }
     progress.finish();
+    // `all` on seasons with mentors or rhythms: the policies that honour
+    // them (a policy named on its own still runs, and its rows say why it
+    // was refused).
+    let improve = a.improve.unwrap_or_default();
+    if a.policies.split(',').any(|p| p.trim() == "all") {
+        let all: Vec<&Season> = seasons.iter().map(|(_, s)| s).collect();
+        let (kept, left) = dualmatch::honouring_mentors(&all, improve, &chosen);
+        if kept.is_empty() {
+            return Err(usage("no policy honours mentors or rhythms with --improve; leave out --improve"));
+        }
+        if !left.is_empty() && !global.quiet {
+            let names: Vec<&str> = left.iter().map(|p| p.name()).collect();
+            eprintln!(
+                "note: --policies all leaves out the {} policies that do not honour the season's mentors or rhythms{}: {}",
+                left.len(),
+                if improve == Improve::None { "" } else { " (none does with --improve)" },
+                names.join(", ")
+            );
+        }
+        chosen = kept;
+    }
     let per_season = Engine::compare_runs(&chosen, a.seeds);
     let total = engines.len() as u64 * per_season;
     let whole = shard.unwrap_or(dualmatch::shard::Shard::WHOLE);

@@ -11,9 +11,6 @@ use crate::args::{ConvertArgs, Global};
 use crate::exit::{self, usage};
 use crate::output::{Kind, OutFile, Table};
 
-/// The season columns that hold numbers (numeric cells in the workbook).
-const NUMERIC: [&str; 8] = ["lat", "lon", "max_commute_km", "readiness", "capacity", "min_readiness", "seats", "score"];
-
 /// True if `path` names an `.xlsx` file.
 pub(crate) fn is_xlsx(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
@@ -87,7 +84,7 @@ pub(crate) fn table(doc: &SeasonDoc, t: TableName) -> anyhow::Result<Table<'stat
     let columns: Vec<(String, Kind)> = rdr
         .headers()?
         .iter()
-        .map(|h| (h.to_string(), if NUMERIC.contains(&h) { Kind::Number } else { Kind::Text }))
+        .map(|h| (h.to_string(), if t.is_number_column(h) { Kind::Number } else { Kind::Text }))
         .collect();
     let rows = rdr
         .records()

@@ -92,8 +92,13 @@ pub fn run(a: RematchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         });
     }
     let advice = results::advice_or_warn(r.advice().map(|a| a.as_ref().map_err(Clone::clone)), &progress, global.quiet);
-    let absent =
-        results::files_not_written(objective.name(), r.solved().duals.is_some(), advice.is_some(), a.files.no_advice);
+    let absent = results::files_not_written(
+        objective.name(),
+        r.solved().duals.is_some(),
+        advice.is_some(),
+        a.files.no_advice,
+        r.advice_unmodelled().as_deref(),
+    );
     results::note_files_not_written(&mut summary, &absent);
     let proof_line = match r.moves() {
         Some(m) => format!(

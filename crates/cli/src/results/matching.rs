@@ -66,7 +66,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let advice = if how.files.no_advice {
         None
     } else {
-        if run.duals().is_some() {
+        if run.duals().is_some() && run.advice_unmodelled().is_none() {
             progress.step("waiting list and recruitment advice");
         }
         super::advice_or_warn(run.advice().transpose(), progress, quiet)
@@ -80,8 +80,13 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         progress.step("rhythm advice");
         Some(run.rhythm_advice(run.options().time_limit)?)
     };
-    let absent =
-        super::files_not_written(how.policy.name(), run.duals().is_some(), advice.is_some(), how.files.no_advice);
+    let absent = super::files_not_written(
+        how.policy.name(),
+        run.duals().is_some(),
+        advice.is_some(),
+        how.files.no_advice,
+        run.advice_unmodelled().as_deref(),
+    );
     let visits = how.files.visits_per_day.map(|n| n as usize);
     let followup = super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits);
     let html = crate::report::matching::render(&crate::report::matching::Report {

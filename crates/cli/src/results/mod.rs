@@ -159,13 +159,27 @@ pub fn write_summary(
 /// The files that a `match` result of max-fit has and this result has not,
 /// each with why (summary.json's `files_not_written`, shown in the report
 /// and the workbook's summary sheet): seat values and the advice need the
-/// dual prices of a max-fit optimum on the network solver.
-pub fn files_not_written(policy: &str, duals: bool, advice: bool, no_advice: bool) -> Vec<(&'static str, String)> {
+/// dual prices of a max-fit optimum on the network solver, and the advice
+/// leaves out what it does not model (`unmodelled`,
+/// `dualmatch::run::advice_unmodelled`).
+pub fn files_not_written(
+    policy: &str,
+    duals: bool,
+    advice: bool,
+    no_advice: bool,
+    unmodelled: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let why_no_duals = format!(
-        "{policy} has no seat prices: they come from the dual solution of a max-fit optimum on the network \
-         solver (the default policy); other policies and the LP path have none"
-    );
+    let why_no_duals = match unmodelled {
+        Some(what) if policy == "max-fit" => format!(
+            "{policy} has no seat prices for this season: they come from the dual solution of the network \
+             solver, and the season's {what} make the network path give none"
+        ),
+        _ => format!(
+            "{policy} has no seat prices: they come from the dual solution of a max-fit optimum on the network \
+             solver (the default policy); other policies and the LP path have none"
+        ),
+    };
     if !duals {
         out.push(("seat_values.csv", why_no_duals.clone()));
     }
@@ -177,6 +191,11 @@ pub fn files_not_written(policy: &str, duals: bool, advice: bool, no_advice: boo
             "left out by --no-advice".to_string()
         } else if !duals {
             why_no_duals.clone()
+        } else if let Some(what) = unmodelled {
+            format!(
+                "the waiting list and the recruitment advice do not model {what} yet: the placement itself \
+                 honours them and is exact (summary.json, proof)"
+            )
         } else {
             "the advice could not be worked out (see the warning printed by the run)".to_string()
         };

@@ -301,6 +301,12 @@ pub enum TableName {
 }
 
 impl TableName {
+    /// Whether column `name` of this table holds numbers (numeric cells in
+    /// a workbook; a decimal comma is accepted where the separator is not a
+    /// comma).
+    pub fn is_number_column(self, name: &str) -> bool {
+        super::read::schema(self).iter().any(|c| c.number && c.name == name)
+    }
     /// Every table, in load order.
     pub const ALL: [TableName; 8] = [
         TableName::Programmes,
