@@ -417,13 +417,16 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        // A start without the mentors' binaries is no full solution: none then.
+        // The mentors' variables of a start come from the mentors'
+        // assignment ([`crate::mentors::assign`]); a start without one is
+        // no full solution: none then.
         // HiGHS, given a start that sets side binaries (short lines), was seen
         // to report a worse placement as optimal (the brute-force test of
         // short lines, seed 50): it gets none then. The start is still kept
         // when a time limit ends the search first (below).
         let side_binaries_on_highs = cfg!(feature = "highs") && self.binaries > 0;
-        if let Some(start) = start.filter(|_| v.z.is_empty() && !side_binaries_on_highs) {
+        let guides = start.map(|start| self.mentor_start(start, &v));
+        if let (Some(start), Some(Some(guides))) = (start.filter(|_| !side_binaries_on_highs), guides) {
             let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
             let mut init: Vec<(Variable, f64)> = Vec::new();
             for &l in &self.learners {
@@ -439,6 +442,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             for b in 0..self.binaries {
                 init.push((v.y[b], if on.contains(&Binary(b)) { 1.0 } else { 0.0 }));
             }
+            init.extend(guides);
             model = model.with_initial_solution(init);
         }
         if let Some(limit) = limit {
@@ -468,6 +472,33 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         let value = self.value_of(count, &placed);
         let bound = if proven { value } else { self.relaxation(count, at_least)? };
         Ok((placed, value, proven, bound))
+    }
+
+    /// The mentors' variables for a start: how many learners of each
+    /// class each mentor guides in the mentors' assignment of `start`
+    /// (empty without mentors; `None` when `start` leaves a placed learner
+    /// without a mentor).
+    fn mentor_start(&self, start: &[(LearnerId, ModelArc)], v: &Vars) -> Option<Vec<(Variable, f64)>> {
+        if v.z.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut placement = vec![None; self.m.learner_count()];
+        for &(l, a) in start {
+            placement[l.index()] = Some(self.m.candidate_of(a));
+        }
+        let guide = crate::mentors::assign(self.m, &crate::model::Assignment::from_candidates(placement)).ok()?;
+        let chosen: HashMap<ModelArc, LearnerId> = start.iter().map(|&(l, a)| (a, l)).collect();
+        let mut init = Vec::new();
+        for class in &v.z {
+            let mut count: HashMap<MentorId, f64> = HashMap::new();
+            for a in &class.arcs {
+                if let Some(k) = chosen.get(a).and_then(|l| guide[l.index()]) {
+                    *count.entry(k).or_default() += 1.0;
+                }
+            }
+            init.extend(class.mentors.iter().map(|&(k, zk)| (zk, count.get(&k).copied().unwrap_or(0.0))));
+        }
+        Some(init)
     }
 
     fn value_of(&self, count: bool, placed: &[(LearnerId, ModelArc)]) -> f64 {
