@@ -160,55 +160,79 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
 /// Arcs of a recognition or site bucketed by the learners' days, for the
 /// per-day rows of a season with rhythms.
 struct PerDay {
-    /// Per group: (days, Σ x of the arcs of learners with those days).
-    group: HashMap<usize, Vec<(Days, Expression)>>,
+    /// Per group: the buckets of its arcs by days.
+    group: HashMap<usize, Vec<Bucket>>,
     /// Per site: the same.
-    site: HashMap<usize, Vec<(Days, Expression)>>,
+    site: HashMap<usize, Vec<Bucket>>,
+}
+
+/// The arcs into a recognition or site of the learners with the same days.
+struct Bucket {
+    days: Days,
+    /// Σ x of the arcs.
+    sum: Expression,
+    /// The learners with such arcs (each is placed at most once, so at
+    /// most this many of them are present).
+    learners: u32,
+    /// The last learner counted (learners come in order).
+    last: LearnerId,
 }
 
 impl PerDay {
     fn new(m: &PlacementModel, learners: &[LearnerId], x: &dyn Fn(ModelArc) -> Variable) -> PerDay {
         let s = m.season;
-        let mut group: HashMap<usize, Vec<(Days, Expression)>> = HashMap::new();
-        let mut site: HashMap<usize, Vec<(Days, Expression)>> = HashMap::new();
-        let add = |map: &mut HashMap<usize, Vec<(Days, Expression)>>, k: usize, d: Days, xa: Variable| {
+        let mut group: HashMap<usize, Vec<Bucket>> = HashMap::new();
+        let mut site: HashMap<usize, Vec<Bucket>> = HashMap::new();
+        let add = |map: &mut HashMap<usize, Vec<Bucket>>, k: usize, l: LearnerId, days: Days, xa: Variable| {
             let list = map.entry(k).or_default();
-            match list.iter_mut().find(|(e, _)| *e == d) {
-                Some((_, e)) => *e += xa,
-                None => list.push((d, Expression::from(xa))),
+            match list.iter_mut().find(|b| b.days == days) {
+                Some(b) => {
+                    b.sum += xa;
+                    if b.last != l {
+                        b.learners += 1;
+                        b.last = l;
+                    }
+                }
+                None => list.push(Bucket { days, sum: Expression::from(xa), learners: 1, last: l }),
             }
         };
         for &l in learners {
             let d = s.days_of(l);
             for a in m.arcs(l) {
                 let g = m.group_of(a);
-                add(&mut group, g.index(), d, x(a));
-                add(&mut site, s.group(g).workplace.index(), d, x(a));
+                add(&mut group, g.index(), l, d, x(a));
+                add(&mut site, s.group(g).workplace.index(), l, d, x(a));
             }
         }
         PerDay { group, site }
     }
 
-    /// One row `Σ present ≤ limit` per day whose set of present rhythms is
-    /// not the same as an earlier day's (days with the same learners present
-    /// give the same row).
-    fn rows<M: SolverModel>(
-        &self,
-        mut model: M,
-        map: &HashMap<usize, Vec<(Days, Expression)>>,
-        key: usize,
-        limit: f64,
-    ) -> M {
+    /// One row `Σ present ≤ limit` per day of the cycle, leaving out the
+    /// rows that other rows or the one-placement rows imply (the same for
+    /// the integer model and its LP relaxation):
+    /// - a day when nobody is present;
+    /// - a day whose present learners (buckets) are a subset of another
+    ///   day's, or the same as an earlier day's: its row is dominated, as
+    ///   every term is ≥ 0 and the limit is the same;
+    /// - a day on which fewer learners than `limit` can be present at all.
+    fn rows<M: SolverModel>(&self, mut model: M, map: &HashMap<usize, Vec<Bucket>>, key: usize, limit: f64) -> M {
         let Some(list) = map.get(&key) else { return model };
-        let mut seen: Vec<Vec<usize>> = Vec::new();
-        for slot in 0..dualmatch_core::rhythm::SLOTS {
-            let present: Vec<usize> =
-                list.iter().enumerate().filter(|(_, (d, _))| d.has(slot)).map(|(i, _)| i).collect();
-            if present.is_empty() || seen.contains(&present) {
+        // Per day, the buckets present (ascending indices).
+        let present: Vec<Vec<usize>> = (0..dualmatch_core::rhythm::SLOTS)
+            .map(|slot| list.iter().enumerate().filter(|(_, b)| b.days.has(slot)).map(|(i, _)| i).collect())
+            .collect();
+        let within = |p: &[usize], q: &[usize]| p.iter().all(|i| q.binary_search(i).is_ok());
+        for (slot, p) in present.iter().enumerate() {
+            let count: f64 = p.iter().map(|&i| f64::from(list[i].learners)).sum();
+            // A strict subset of another day's, or the same as an earlier day's.
+            let dominated = present
+                .iter()
+                .enumerate()
+                .any(|(other, q)| other != slot && within(p, q) && (p.len() < q.len() || other < slot));
+            if p.is_empty() || dominated || count <= limit {
                 continue;
             }
-            seen.push(present);
-            let e: Expression = list.iter().filter(|(d, _)| d.has(slot)).map(|(_, e)| e.clone()).sum();
+            let e: Expression = list.iter().filter(|b| b.days.has(slot)).map(|b| b.sum.clone()).sum();
             model = model.with(constraint!(e <= limit));
         }
         model

@@ -12,10 +12,23 @@
 //! ([`MipProblem::objective`]); by default the arc's integer weight (score ×
 //! 10⁶, in score units), as on the network path.
 //!
-//! At sites with mentors (`mentors.csv`), one more binary per arc and
-//! mentor who can guide the learner there: a placed learner has exactly one,
-//! and each mentor guides at most `max_learners`. With rhythms, the seat and
-//! capacity rows are per day ([`crate::rhythms`]).
+//! At sites with mentors (`mentors.csv`), the learners of one recognition
+//! (site and programme) with the same days are interchangeable for the
+//! mentors: the same mentors can guide each of them. So there is one
+//! *continuous* variable `z ≥ 0` per (recognition, days, mentor who can
+//! guide that programme on those days), not one binary per learner and
+//! mentor: `Σ_k z_{g,D,k} = Σ x` over the arcs into recognition `g` of the
+//! learners with days `D`, and `Σ z_{·,k} ≤ max_learners_k` for each mentor
+//! `k`. This is exact. For integer `x`, these rows are a bipartite
+//! transportation system (the (recognition, days) classes supply their
+//! integer number of placed learners, each mentor takes at most its integer
+//! workload, along the pairs where the mentor can guide the class), whose
+//! matrix is totally unimodular: when a fractional `z` meets it, an integral
+//! one does too, that is, a mentor can be given to every placed learner
+//! within the workloads. [`crate::mentors::assign`] finds that assignment
+//! after the solve. The LP relaxation ([`MipProblem`]'s bound) uses the same
+//! rows. With rhythms, the seat and capacity rows are per day
+//! ([`crate::rhythms`]).
 //!
 //! [`crate::network`] sends here only the components that a non-network
 //! constraint touches; the rest stay on the network simplex.
@@ -26,10 +39,11 @@
 //! the gap `bound − objective` says how far from optimal the best placement
 //! found can be.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use dualmatch_core::{LearnerId, MentorId};
+use dualmatch_core::rhythm::Days;
+use dualmatch_core::{GroupId, LearnerId, MentorId, ProgrammeId};
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, Variable,
     WithInitialSolution, WithTimeLimit,
@@ -146,9 +160,17 @@ type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64);
 struct Vars {
     x: HashMap<ModelArc, Variable>,
     y: Vec<Variable>,
-    /// Per arc into a site with mentors: (mentor, binary "guides this
-    /// learner there") for each mentor who can guide the learner.
-    z: Vec<(ModelArc, Vec<(MentorId, Variable)>)>,
+    /// Per class of interchangeable arcs into a site with mentors (the arcs
+    /// into one recognition of the learners with the same days): the arcs,
+    /// and (mentor, continuous "learners of the class this mentor guides")
+    /// for each mentor who can guide the class.
+    z: Vec<MentorClass>,
+}
+
+/// Arcs into one recognition with mentors, of learners with the same days.
+struct MentorClass {
+    arcs: Vec<ModelArc>,
+    mentors: Vec<(MentorId, Variable)>,
 }
 
 impl<'a, 'm> MipProblem<'a, 'm> {
@@ -250,17 +272,30 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         let extra = self.binaries + self.group_or_nobody_sites().len();
         let y = (0..extra).map(|_| vars.add(kind())).collect();
         let s = self.m.season;
-        let mut z = Vec::new();
+        // The classes in (recognition, days) order, so that the model does
+        // not depend on the learners' order.
+        // Keyed by the learner's programme too, which is what the mentors'
+        // check ([`crate::mentors::assign`]) reads.
+        let mut classes: BTreeMap<(usize, usize, Days), Vec<ModelArc>> = BTreeMap::new();
         for &l in &self.learners {
             let (p, days) = (s.learner(l).programme, s.days_of(l));
             for a in self.m.arcs(l) {
-                let mentors = s.mentors_of_workplace(s.group(self.m.group_of(a)).workplace);
-                if !mentors.is_empty() {
-                    let can = mentors.iter().filter(|&&k| s.mentor(k).can_guide(p, days));
-                    z.push((a, can.map(|&k| (k, vars.add(kind()))).collect()));
+                let g = self.m.group_of(a);
+                if !s.mentors_of_workplace(s.group(g).workplace).is_empty() {
+                    classes.entry((g.index(), p.index(), days)).or_default().push(a);
                 }
             }
         }
+        let z = classes
+            .into_iter()
+            .map(|((g, p, days), arcs)| {
+                let (w, p) = (s.group(GroupId::from_index(g)).workplace, ProgrammeId::from_index(p));
+                let can = s.mentors_of_workplace(w).iter().filter(|&&k| s.mentor(k).can_guide(p, days));
+                // Continuous whether or not x is (see the module's comment).
+                let mentors = can.map(|&k| (k, vars.add(variable().min(0)))).collect();
+                MentorClass { arcs, mentors }
+            })
+            .collect();
         (vars, Vars { x, y, z })
     }
 
@@ -306,16 +341,17 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             model = model.with(constraint!(e.clone() >= f64::from(min) * y));
             model = model.with(constraint!(e <= most * y));
         }
-        // Mentors: a learner placed at a site with mentors has one who can
-        // guide them; each mentor within `max_learners`.
+        // Mentors: the learners of each class placed are guided by mentors
+        // who can guide them; each mentor within `max_learners`.
         let mut load: HashMap<MentorId, Expression> = HashMap::new();
-        for (a, ks) in &v.z {
+        for class in &v.z {
             let mut e = Expression::default();
-            for &(k, zk) in ks {
+            for &(k, zk) in &class.mentors {
                 e += zk;
                 *load.entry(k).or_default() += zk;
             }
-            model = model.with(constraint!(e == x(*a)));
+            let placed: Expression = class.arcs.iter().map(|&a| x(a)).sum();
+            model = model.with(constraint!(e == placed));
         }
         let mut keys: Vec<MentorId> = load.keys().copied().collect();
         keys.sort_unstable();
@@ -381,13 +417,16 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        // A start without the mentors' binaries is no full solution: none then.
+        // The mentors' variables of a start come from the mentors'
+        // assignment ([`crate::mentors::assign`]); a start without one is
+        // no full solution: none then.
         // HiGHS, given a start that sets side binaries (short lines), was seen
         // to report a worse placement as optimal (the brute-force test of
         // short lines, seed 50): it gets none then. The start is still kept
         // when a time limit ends the search first (below).
         let side_binaries_on_highs = cfg!(feature = "highs") && self.binaries > 0;
-        if let Some(start) = start.filter(|_| v.z.is_empty() && !side_binaries_on_highs) {
+        let guides = start.map(|start| self.mentor_start(start, &v));
+        if let (Some(start), Some(Some(guides))) = (start.filter(|_| !side_binaries_on_highs), guides) {
             let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
             let mut init: Vec<(Variable, f64)> = Vec::new();
             for &l in &self.learners {
@@ -403,6 +442,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             for b in 0..self.binaries {
                 init.push((v.y[b], if on.contains(&Binary(b)) { 1.0 } else { 0.0 }));
             }
+            init.extend(guides);
             model = model.with_initial_solution(init);
         }
         if let Some(limit) = limit {
@@ -432,6 +472,33 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         let value = self.value_of(count, &placed);
         let bound = if proven { value } else { self.relaxation(count, at_least)? };
         Ok((placed, value, proven, bound))
+    }
+
+    /// The mentors' variables for a start: how many learners of each
+    /// class each mentor guides in the mentors' assignment of `start`
+    /// (empty without mentors; `None` when `start` leaves a placed learner
+    /// without a mentor).
+    fn mentor_start(&self, start: &[(LearnerId, ModelArc)], v: &Vars) -> Option<Vec<(Variable, f64)>> {
+        if v.z.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut placement = vec![None; self.m.learner_count()];
+        for &(l, a) in start {
+            placement[l.index()] = Some(self.m.candidate_of(a));
+        }
+        let guide = crate::mentors::assign(self.m, &crate::model::Assignment::from_candidates(placement)).ok()?;
+        let chosen: HashMap<ModelArc, LearnerId> = start.iter().map(|&(l, a)| (a, l)).collect();
+        let mut init = Vec::new();
+        for class in &v.z {
+            let mut count: HashMap<MentorId, f64> = HashMap::new();
+            for a in &class.arcs {
+                if let Some(k) = chosen.get(a).and_then(|l| guide[l.index()]) {
+                    *count.entry(k).or_default() += 1.0;
+                }
+            }
+            init.extend(class.mentors.iter().map(|&(k, zk)| (zk, count.get(&k).copied().unwrap_or(0.0))));
+        }
+        Some(init)
     }
 
     fn value_of(&self, count: bool, placed: &[(LearnerId, ModelArc)]) -> f64 {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use crate::infeasible::Conflict;
 use crate::mip::{Goal, MipError, MipProblem, MipSolution};
-use crate::model::PlacementModel;
+use dualmatch_core::LearnerId;
+
+use crate::model::{ModelArc, PlacementModel};
 use crate::network::Component;
 
 /// Solves a component whose learners have different rhythms.
@@ -29,6 +31,8 @@ pub(crate) fn solve_component(
     let mut problem = MipProblem::new(m, c.learners.clone());
     if short {
         problem = crate::short_lines::attach(m, &c.learners, problem);
+    } else if let Some(start) = whole_week_start(m, c).filter(|_| !group_or_nobody(m, c)) {
+        problem = problem.start(start);
     }
     match problem.solve(goal, limit) {
         Ok(sol) => Ok(sol),
@@ -39,4 +43,21 @@ pub(crate) fn solve_component(
         ))),
         Err(e) => Err(Conflict::Solver(e.to_string())),
     }
+}
+
+/// A first placement for the solver: the component's optimum when every
+/// learner takes a seat for the whole week and only mentors present every
+/// day guide (the network path's model of the component, which is stricter
+/// than the per-day one, so its placement is feasible here), or `None` when
+/// that network is infeasible (floors or pins that need the shared days).
+fn whole_week_start(m: &PlacementModel, c: &Component) -> Option<Vec<(LearnerId, ModelArc)>> {
+    let b = crate::network::build(m, c, 0, false, None);
+    let sol = b.net.solve().ok()?;
+    Some(b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect())
+}
+
+/// Whether a site of the component takes "a group or nobody", which the
+/// whole-week network leaves out (so its placement is no start then).
+fn group_or_nobody(m: &PlacementModel, c: &Component) -> bool {
+    c.workplaces.iter().any(|&w| m.constraints.site_minimum(w).is_some_and(|x| x.allow_empty))
 }

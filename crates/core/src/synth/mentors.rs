@@ -3,9 +3,10 @@
 //! their own seeded stream, so that a season's other tables are the same
 //! with and without them.
 //!
-//! - **Rhythms**: schools are grouped into regions (bands of up to
+//! - **Rhythms**: the season uses [`SEASON_PATTERNS`] of [`PATTERNS`];
+//!   schools are grouped into regions (bands of up to
 //!   [`SCHOOLS_PER_REGION`] schools from west to east); each region uses 2
-//!   to 4 patterns of [`PATTERNS`], and each school one of its region's.
+//!   to 4 of the season's patterns, and each school one of its region's.
 //! - **Mentors**: every recognised site gets 1 to 3 mentors; at a site with
 //!   several programmes the first mentor is recognised for all of them, each
 //!   other mentor for all or for one;
@@ -24,20 +25,25 @@ use crate::season::doc::{MentorRec, SeasonDoc};
 pub const PATTERNS: [&str; 7] =
     ["mon;tue", "wed;thu", "thu;fri", "mon;tue;wed", "tue;wed", "mon1;tue1;wed1;thu1;fri1", "mon2;tue2;wed2;thu2;fri2"];
 
+/// Rhythm patterns in one season (at most).
+pub const SEASON_PATTERNS: usize = 4;
+
 /// Schools per region.
 pub const SCHOOLS_PER_REGION: usize = 6;
 
 /// Days of a mentor who is not there every day.
 const MENTOR_DAYS: [&str; 3] = ["mon;tue;wed;thu", "tue;wed;thu;fri", "mon;wed;thu;fri"];
 
-/// Gives every school a rhythm (2 to 4 patterns per region).
+/// Gives every school a rhythm (2 to 4 patterns per region, of the
+/// season's [`SEASON_PATTERNS`]).
 pub fn add_rhythms(doc: &mut SeasonDoc, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5259_5448_4d53);
     let mut order: Vec<usize> = (0..doc.schools.len()).collect();
     order.sort_by(|&a, &b| doc.schools[a].lon.total_cmp(&doc.schools[b].lon).then(a.cmp(&b)));
+    let season: Vec<&str> = PATTERNS.choose_multiple(&mut rng, SEASON_PATTERNS).copied().collect();
     for region in order.chunks(SCHOOLS_PER_REGION) {
         let k = rng.gen_range(2..=4);
-        let patterns: Vec<&str> = PATTERNS.choose_multiple(&mut rng, k).copied().collect();
+        let patterns: Vec<&str> = season.choose_multiple(&mut rng, k).copied().collect();
         for &s in region {
             doc.schools[s].rhythm = Some(patterns[rng.gen_range(0..patterns.len())].to_string());
         }
@@ -101,7 +107,7 @@ mod tests {
             assert!(at.iter().any(|&k| season.mentor(k).recognised_for(g.programme)));
         }
         let patterns: std::collections::BTreeSet<_> = doc.schools.iter().map(|s| s.rhythm.clone()).collect();
-        assert!(patterns.len() >= 2, "{patterns:?}");
+        assert!((2..=SEASON_PATTERNS).contains(&patterns.len()), "{patterns:?}");
         // Deterministic.
         let mut again = generate(&SynthParams::preset(Preset::Tiny, 3));
         add_rhythms(&mut again, 3);
