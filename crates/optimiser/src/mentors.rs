@@ -3,8 +3,9 @@
 //!
 //! The solvers only make sure that a mentor can be found for every learner
 //! placed at a site with mentors (on the network path through mentor nodes,
-//! see [`crate::network`]; on the mixed-integer path through one binary per
-//! learner and mentor, see [`crate::mip`]). Which mentor guides whom is then
+//! see [`crate::network`]; on the mixed-integer path through one
+//! continuous variable per (recognition, days, mentor), which is exact, see
+//! [`crate::mip`]). Which mentor guides whom is then
 //! chosen here, site by site, as a small flow problem: learners (in learner
 //! order) to the mentors who can guide them (recognised for the learner's
 //! programme and present on all the learner's days), each mentor within
