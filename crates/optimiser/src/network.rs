@@ -85,6 +85,71 @@ pub struct Solved {
     pub duals: Option<Duals>,
 }
 
+/// A phase of the exact network solve, timed by [`PHASES`].
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Splitting the model into components (and, for max-placed, the
+    /// season's placement bonus).
+    Components,
+    /// Building a component's network from the model.
+    Build,
+    /// The simplex's set-up: its arrays and the initial spanning tree.
+    Setup,
+    /// The simplex's pivots (initial pivots, crash basis, block search).
+    Pivots,
+    /// Reading the simplex's flow and potentials back.
+    Finish,
+    /// The placements, dual bound, duals and certificate of a component.
+    Proof,
+    /// Putting the components' results together.
+    Assemble,
+}
+
+impl Phase {
+    /// Every phase, in solve order.
+    pub const ALL: [Phase; 7] =
+        [Phase::Components, Phase::Build, Phase::Setup, Phase::Pivots, Phase::Finish, Phase::Proof, Phase::Assemble];
+
+    /// The phase's name in the bench's output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Components => "components",
+            Phase::Build => "build",
+            Phase::Setup => "setup",
+            Phase::Pivots => "pivots",
+            Phase::Finish => "finish",
+            Phase::Proof => "proof",
+            Phase::Assemble => "assemble",
+        }
+    }
+}
+
+/// Seconds spent in each [`Phase`] of the network solves since the last
+/// [`PhaseTimes::take`], summed over components and threads. Always on (a
+/// few clock reads per component); read by `benches/solve_phases.rs`.
+#[doc(hidden)]
+pub struct PhaseTimes([std::sync::atomic::AtomicU64; 7]);
+
+impl PhaseTimes {
+    /// Adds the time since `since` to phase `p` and returns the current instant.
+    pub(crate) fn add(&self, p: Phase, since: Instant) -> Instant {
+        let now = Instant::now();
+        let ns = now.saturating_duration_since(since).as_nanos() as u64;
+        self.0[p as usize].fetch_add(ns, std::sync::atomic::Ordering::Relaxed);
+        now
+    }
+
+    /// The seconds of every phase (in [`Phase::ALL`] order), resetting them to 0.
+    pub fn take(&self) -> [(Phase, f64); 7] {
+        Phase::ALL.map(|p| (p, self.0[p as usize].swap(0, std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9))
+    }
+}
+
+/// See [`PhaseTimes`].
+#[doc(hidden)]
+pub static PHASES: PhaseTimes = PhaseTimes([const { std::sync::atomic::AtomicU64::new(0) }; 7]);
+
 /// Union-find with path halving.
 struct Dsu(Vec<u32>);
 
@@ -725,8 +790,10 @@ fn solve_priced(
     let total = c.arc_count(m);
     // The whole network, solved from scratch.
     let whole = || {
+        let t = Instant::now();
         let mut b = build(m, c, bonus, unit_cost, None);
         adjust(&mut b);
+        PHASES.add(Phase::Build, t);
         let result = b.net.solve();
         #[cfg(feature = "pivot-stats")]
         report_pivots(c, &b.net);
@@ -1008,10 +1075,12 @@ fn solve_component(
     match objective {
         Objective::MaxFit => {
             let (b, sol) = solve(0, false, &|_| {})?;
+            let t = Instant::now();
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
             // The certificate's LP has no mentors: none for a component with them.
             let cert = (!m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
+            PHASES.add(Phase::Proof, t);
             Ok(CompResult {
                 cert,
                 mip: false,
@@ -1036,11 +1105,13 @@ fn solve_component(
             if fits(big_m) && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed) {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
+                let t = Instant::now();
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
                 let cert =
                     (big_m == global_m && !m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
+                PHASES.add(Phase::Proof, t);
                 Ok(CompResult {
                     cert,
                     mip: false,
@@ -1160,7 +1231,10 @@ pub fn solve_within(
 ) -> Result<Solved, Infeasible> {
     let start = Instant::now();
     let (layout, share) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
-    Ok(assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64()))
+    let t = Instant::now();
+    let solved = assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64());
+    PHASES.add(Phase::Assemble, t);
+    Ok(solved)
 }
 
 /// How a season splits into independent components: the same for every
@@ -1249,6 +1323,7 @@ fn solve_share_with(
     limit: Option<std::time::Duration>,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
+    let t = Instant::now();
     let comps = components(m);
     let arcs: Vec<usize> = comps.par_iter().map(|c| c.arc_count(m)).collect();
     let layout = Layout {
@@ -1260,6 +1335,7 @@ fn solve_share_with(
     let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
     // Only max-placed reads the season's bonus: max-fit skips the scan of every arc.
     let global_m = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
+    PHASES.add(Phase::Components, t);
     let results = largest_first(
         &chosen,
         |&i| layout.arcs[i],

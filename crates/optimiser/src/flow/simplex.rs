@@ -44,14 +44,20 @@ pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
 /// Solves `net`; `crash` enables the crash basis ([`NetworkSimplex::crash`];
 /// without it the method is LEMON's).
 pub(crate) fn solve_with(net: &Network, crash: bool) -> Result<FlowSolution, FlowError> {
+    use crate::network::{Phase, PHASES};
+    let t = std::time::Instant::now();
     let art = validate(net, 0)?;
     if net.node_count() == 0 {
         return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
     }
     let mut ns = NetworkSimplex::new(net, art);
+    let t = PHASES.add(Phase::Setup, t);
     ns.start(crash)?;
     ns.run()?;
-    ns.finish(net)
+    let t = PHASES.add(Phase::Pivots, t);
+    let sol = ns.finish(net);
+    PHASES.add(Phase::Finish, t);
+    sol
 }
 
 /// Solves `net` by column generation; see [`Network::solve_adding`].
