@@ -492,6 +492,9 @@ pub(crate) fn build(
     let mut learner_node = Vec::with_capacity(c.learners.len());
     let group_entry: Vec<(u32, u32)> =
         group_node.iter().zip(&open_node).map(|(&g, &o)| (if o == NONE { g } else { o }, g)).collect();
+    // Without reserved seats every candidate arc enters its group's node.
+    let reserved = m.any_reserved();
+    let (mut heads, mut costs) = (Vec::new(), Vec::new());
     for (i, &l) in c.learners.iter().enumerate() {
         let kept = m.kept(l).is_some();
         let bound = m.school_bound_of(l);
@@ -516,18 +519,27 @@ pub(crate) fn build(
             // A kept learner stays placed: its unit cannot leave unplaced.
             None => add_arc(&mut net, &mut arcs, v, unplaced, 0, if kept { 0 } else { INF }, 0, Arc::Other),
         };
+        // The learner's candidate arcs, all at once: heads and costs into
+        // buffers reused between learners, then appended to the network.
         let pinned = m.pinned_arc(l);
+        heads.clear();
+        costs.clear();
+        let first = net.arc_count() as u32;
+        let done = candidate_arcs.len() as u32;
         let mut add = |a: ModelArc| {
-            let to = entry_node(m, &group_entry, l, m.group_of(a));
-            let lo = i64::from(pinned == Some(a));
-            let cost = arc_cost(m, l, a, bonus, unit_cost);
-            let id = add_arc(&mut net, &mut arcs, v, to, lo, INF, cost, Arc::Candidate { learner: l });
-            candidate_arcs.push((id, l, a));
+            let g = m.group_of(a);
+            let to = if reserved { entry_node(m, &group_entry, l, g).0 } else { group_entry[g.index()].1 };
+            heads.push(to);
+            costs.push(arc_cost(m, l, a, bonus, unit_cost));
+            candidate_arcs.push((crate::flow::ArcId(first + candidate_arcs.len() as u32 - done), l, a));
         };
         match sel {
             Some(sel) => sel[i].iter().for_each(|&a| add(a)),
             None => m.arcs(l).for_each(&mut add),
         }
+        let pin = pinned.and_then(|p| candidate_arcs[done as usize..].iter().position(|&(_, _, a)| a == p));
+        net.add_fan(v, &heads, &costs, pin);
+        arcs.extend(std::iter::repeat_n(Arc::Candidate { learner: l }, heads.len()));
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
@@ -1039,7 +1051,7 @@ fn solve_component(
     objective: Objective,
     pricing: Pricing,
     limit: Option<std::time::Duration>,
-    global_m: i128,
+    bonus: &Bonus,
 ) -> Result<CompResult, Conflict> {
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
@@ -1052,7 +1064,6 @@ fn solve_component(
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
-    let max_w = |l: LearnerId| m.arcs(l).map(|a| m.weight_of(l, a)).max().unwrap_or(0);
     let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, ModelArc)> {
         b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
     };
@@ -1096,9 +1107,11 @@ fn solve_component(
             // placement always outweighs any score difference. When M is too
             // large for 64-bit arithmetic, two phases: the maximum number k,
             // then the best score with the bypass limited to n − k.
-            let local_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let global_m = bonus.global;
+            let best_w = |l: LearnerId| i128::from(bonus.best[l.index()]);
+            let local_m: i128 = 1 + c.learners.iter().map(|&l| best_w(l)).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
-            let best = c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            let best = c.learners.iter().map(|&l| best_w(l)).max().unwrap_or(0);
             let fits = |big_m: i128| nodes * (big_m + best) < i128::from(i64::MAX / 32);
             // The season's bonus when it fits (a certificate), else the component's.
             let big_m = if fits(global_m) { global_m } else { local_m };
@@ -1230,9 +1243,10 @@ pub fn solve_within(
     limit: Option<std::time::Duration>,
 ) -> Result<Solved, Infeasible> {
     let start = Instant::now();
-    let (layout, share) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
+    let (layout, share, bonus) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
     let t = Instant::now();
-    let solved = assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64());
+    let seconds = start.elapsed().as_secs_f64();
+    let solved = assemble_with(m, objective, &layout, std::slice::from_ref(&share), seconds, bonus);
     PHASES.add(Phase::Assemble, t);
     Ok(solved)
 }
@@ -1301,19 +1315,35 @@ pub fn solve_share(
     objective: Objective,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
-    solve_share_with(m, objective, Pricing::default(), None, select)
+    solve_share_with(m, objective, Pricing::default(), None, select).map(|(layout, share, _)| (layout, share))
 }
 
 /// One placement bonus for the whole season (max-placed): more than the sum
 /// of every learner's best weight, so that one certificate proves the
 /// season's lexicographic optimum. The same in every shard of a season.
 fn placement_bonus(m: &PlacementModel) -> i128 {
-    1 + (0..m.learner_count())
-        .map(|li| {
-            let l = LearnerId::from_index(li);
-            m.arcs(l).map(|a| i128::from(m.weight_of(l, a))).max().unwrap_or(0)
-        })
-        .sum::<i128>()
+    Bonus::of(m).global
+}
+
+/// The season's placement bonus ([`placement_bonus`]) with what it is made
+/// of: each learner's best weight (0 without arcs), which max-placed
+/// components read for their own bonus. Empty for max-fit.
+struct Bonus {
+    global: i128,
+    best: Vec<i64>,
+}
+
+impl Bonus {
+    fn of(m: &PlacementModel) -> Bonus {
+        let best: Vec<i64> = (0..m.learner_count())
+            .into_par_iter()
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                m.arcs(l).map(|a| m.weight_of(l, a)).max().unwrap_or(0)
+            })
+            .collect();
+        Bonus { global: 1 + best.iter().map(|&w| i128::from(w)).sum::<i128>(), best }
+    }
 }
 
 fn solve_share_with(
@@ -1322,7 +1352,7 @@ fn solve_share_with(
     pricing: Pricing,
     limit: Option<std::time::Duration>,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
-) -> Result<(Layout, Share), Infeasible> {
+) -> Result<(Layout, Share, i128), Infeasible> {
     let t = Instant::now();
     let comps = components(m);
     let arcs: Vec<usize> = comps.par_iter().map(|c| c.arc_count(m)).collect();
@@ -1334,12 +1364,15 @@ fn solve_share_with(
     let keep = select(&layout.arcs);
     let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
     // Only max-placed reads the season's bonus: max-fit skips the scan of every arc.
-    let global_m = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
+    let bonus = match objective {
+        Objective::MaxPlaced => Bonus::of(m),
+        Objective::MaxFit => Bonus { global: 0, best: Vec::new() },
+    };
     PHASES.add(Phase::Components, t);
     let results = largest_first(
         &chosen,
         |&i| layout.arcs[i],
-        |&i| solve_component(m, &comps[i], objective, pricing, limit, global_m),
+        |&i| solve_component(m, &comps[i], objective, pricing, limit, &bonus),
     );
     let mut conflicts = Vec::new();
     let mut share = Share { components: chosen, ..Share::default() };
@@ -1363,7 +1396,7 @@ fn solve_share_with(
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
-    Ok((layout, share))
+    Ok((layout, share, bonus.global))
 }
 
 /// The season's result from the shares of its components ([`solve_share`]),
@@ -1371,6 +1404,19 @@ fn solve_share_with(
 /// here; [`Assignment::check`] checks the result against the model).
 /// `seconds` is the wall time to report in the proof.
 pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, shares: &[Share], seconds: f64) -> Solved {
+    let bonus = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
+    assemble_with(m, objective, layout, shares, seconds, bonus)
+}
+
+/// [`assemble`] with the season's placement bonus (0 for max-fit) already known.
+fn assemble_with(
+    m: &PlacementModel,
+    objective: Objective,
+    layout: &Layout,
+    shares: &[Share],
+    seconds: f64,
+    bonus: i128,
+) -> Solved {
     let mut placement = vec![None; m.learner_count()];
     let mut bound: i128 = 0;
     let mut placeable = 0;
@@ -1398,7 +1444,7 @@ pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, share
     }
     let certificate = cert.map(|mut c| {
         c.normalise();
-        c.bonus = if objective == Objective::MaxPlaced { placement_bonus(m) as i64 } else { 0 };
+        c.bonus = bonus as i64;
         c
     });
     let proof = Proof {
