@@ -338,7 +338,9 @@ enum Arc {
 
 pub(crate) struct Built {
     pub(crate) net: Network,
-    arcs: Vec<Arc>,
+    /// What each arc that is not a candidate arc stands for, in arc order
+    /// (candidate arcs are in `candidate_arcs`; see [`Built::arc_kinds`]).
+    arcs: Vec<(u32, Arc)>,
     /// `U → T`: every unplaced learner's unit passes it.
     bypass: crate::flow::ArcId,
     /// Network arc of each candidate arc, for reading placements.
@@ -395,7 +397,7 @@ pub(crate) fn build(
     let nodes = 3 + c.workplaces.len() + 2 * c.groups.len() + c.bounds.len() + c.learners.len();
     let arc_count = arc_total + c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 2;
     let mut net = Network::with_capacity(nodes, arc_count);
-    let mut arcs = Vec::with_capacity(arc_count);
+    let mut arcs = Vec::with_capacity(arc_count - arc_total);
     let n = c.learners.len() as i64;
     // S supplies the learners with a school bound; the others supply themselves.
     let bounded = c.learners.iter().filter(|&&l| m.school_bound_of(l).is_some()).count() as i64;
@@ -403,11 +405,17 @@ pub(crate) fn build(
     let sink = net.add_node(-n);
     let add_node = |net: &mut Network| net.add_node(0);
     let unplaced = add_node(&mut net);
-    let add_arc =
-        |net: &mut Network, arcs: &mut Vec<Arc>, u: NodeId, v: NodeId, lo: i64, hi: i64, cost: i64, what: Arc| {
-            arcs.push(what);
-            net.add_arc(u, v, lo, hi, cost)
-        };
+    let add_arc = |net: &mut Network,
+                   arcs: &mut Vec<(u32, Arc)>,
+                   u: NodeId,
+                   v: NodeId,
+                   lo: i64,
+                   hi: i64,
+                   cost: i64,
+                   what: Arc| {
+        arcs.push((net.arc_count() as u32, what));
+        net.add_arc(u, v, lo, hi, cost)
+    };
     // Sites whose capacity binds.
     // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
     const NONE: u32 = u32::MAX;
@@ -539,11 +547,24 @@ pub(crate) fn build(
         }
         let pin = pinned.and_then(|p| candidate_arcs[done as usize..].iter().position(|&(_, _, a)| a == p));
         net.add_fan(v, &heads, &costs, pin);
-        arcs.extend(std::iter::repeat_n(Arc::Candidate { learner: l }, heads.len()));
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
     Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry, src, sink, wp_node, bound_node }
+}
+
+impl Built {
+    /// What every arc of the network stands for, by arc id.
+    fn arc_kinds(&self) -> Vec<Arc> {
+        let mut kinds = vec![Arc::Other; self.net.arc_count()];
+        for &(id, learner, _) in &self.candidate_arcs {
+            kinds[id.0 as usize] = Arc::Candidate { learner };
+        }
+        for &(a, what) in &self.arcs {
+            kinds[a as usize] = what;
+        }
+        kinds
+    }
 }
 
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
@@ -555,6 +576,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         inside[v.0 as usize] = true;
     }
     let supply: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let kinds = b.arc_kinds();
     let mut lower_in: i128 = 0;
     let mut available: u64 = 0;
     let (mut floors, mut pins, mut sites, mut limits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -564,7 +586,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         if !u && v {
             let lo = b.net.arc_lower(id);
             lower_in += i128::from(lo);
-            match b.arcs[a] {
+            match kinds[a] {
                 Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
                 Arc::Candidate { learner } if lo > 0 => pins.push(learner),
                 Arc::Site(w, _) if lo > 0 => sites.push((w, lo as u32)),
@@ -573,7 +595,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         } else if u && !v {
             let cap = b.net.arc_upper(id).max(0) as u64;
             available += cap;
-            match b.arcs[a] {
+            match kinds[a] {
                 Arc::Limit(l) | Arc::Site(_, l) => limits.push((l, cap)),
                 _ => {}
             }
@@ -829,7 +851,7 @@ fn solve_priced(
         .max()
         .unwrap_or(0);
     let mut next_id = b.net.arc_count() as u32;
-    let Built { net, arcs, candidate_arcs, learner_node, group_entry, .. } = &mut b;
+    let Built { net, candidate_arcs, learner_node, group_entry, .. } = &mut b;
     let mut more = |pi: &[i64]| -> Vec<NewArc> {
         let added = price(m, c, learner_node, group_entry, pi, &sel, bonus, unit_cost);
         let mut out = Vec::new();
@@ -838,7 +860,6 @@ fn solve_priced(
             for &a in &more {
                 let to = entry_node(m, group_entry, l, m.group_of(a));
                 out.push(NewArc { from: learner_node[i], to, upper: 1, cost: arc_cost(m, l, a, bonus, unit_cost) });
-                arcs.push(Arc::Candidate { learner: l });
                 candidate_arcs.push((crate::flow::ArcId(next_id), l, a));
                 next_id += 1;
             }
@@ -939,10 +960,10 @@ fn solve_mip_component(
     // keep).
     let start = [false, true].into_iter().filter(|_| !short || sel.is_some()).find_map(|open| {
         let mut b = build(m, c, 0, false, sel.as_deref());
-        for (i, what) in b.arcs.iter().enumerate() {
+        for &(i, what) in &b.arcs {
             if let Arc::Site(w, _) = what {
-                if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
-                    let id = crate::flow::ArcId(i as u32);
+                if let Some(x) = m.constraints.site_minimum(w).filter(|x| x.allow_empty) {
+                    let id = crate::flow::ArcId(i);
                     let upper = b.net.arc_upper(id);
                     if open && i64::from(x.min) > upper {
                         return None;
@@ -1070,13 +1091,13 @@ fn solve_component(
     let duals = |b: &Built, sol: &FlowSolution| {
         let mut seat = Vec::new();
         let mut cap = Vec::new();
-        for (a, what) in b.arcs.iter().enumerate() {
-            let id = crate::flow::ArcId(a as u32);
+        for &(a, what) in &b.arcs {
+            let id = crate::flow::ArcId(a);
             let rc = sol.reduced_cost(&b.net, id);
             if rc < 0 {
                 match what {
-                    Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
-                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((*w, -rc)),
+                    Arc::Limit(Limit::Seats(g)) => seat.push((g, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((w, -rc)),
                     _ => {}
                 }
             }
