@@ -1035,3 +1035,49 @@ impl NetworkSimplex {
         FlowError::Infeasible { cut, excess: excess.min(i64::MAX as i128) as i64 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ArcMix;
+    use proptest::prelude::*;
+
+    /// The internal index of every original arc, straight from the
+    /// definition: column `j` holds the original arcs `j·q + min(j, r)`
+    /// onwards (`q + 1` of them when `j < r`), and row `k` of column `j` is
+    /// internal arc `k·skip + j`.
+    fn internal_of(mix: &ArcMix) -> Vec<usize> {
+        if mix.skip == 0 {
+            return (0..mix.m).collect();
+        }
+        let (q, r) = (mix.m / mix.skip, mix.m % mix.skip);
+        let mut out = vec![usize::MAX; mix.m];
+        for j in 0..mix.skip {
+            let len = q + usize::from(j < r);
+            for k in 0..len {
+                out[j * q + j.min(r) + k] = k * mix.skip + j;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// `gather` lists the arcs in internal order and `scatter` undoes
+        /// it, against the permutation computed from its definition.
+        #[test]
+        fn gather_and_scatter_follow_the_mixing(n in 0usize..50, m in 0usize..2000) {
+            let mix = ArcMix::new(n, m);
+            let internal = internal_of(&mix);
+            let mut sorted = internal.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(&sorted, &(0..m).collect::<Vec<_>>());
+            let mut gathered = Vec::new();
+            mix.gather(&mut gathered, |a| a);
+            for (a, &i) in internal.iter().enumerate() {
+                prop_assert_eq!(gathered[i], a);
+            }
+            let mut back = vec![usize::MAX; m];
+            mix.scatter(&mut back, |i| gathered[i]);
+            prop_assert_eq!(back, (0..m).collect::<Vec<_>>());
+        }
+    }
+}
