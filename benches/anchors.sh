@@ -10,7 +10,9 @@
 # target/bench-data/anchors/<preset> (seed 0). Prints one line per preset and
 # policy: our solve seconds (from summary.json: building the networks and
 # solving them), LEMON's solve seconds (solve.py, excluding its CSV load), the
-# ratio, and the checker's verdict.
+# ratio, and the checker's verdict. With PHASES=1, each line is followed by
+# our exact solve split by phase (benches/solve_phases.rs: model, components,
+# network build, simplex set-up, pivots, finish, proof, assemble; best of 5).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source benches/anchor-instances.sh
@@ -39,5 +41,8 @@ ratio = ours / lemon if lemon == lemon and lemon > 0 else float("nan")
 print(f"{p:2s} {pol:10s} dualmatch solve {ours:7.3f}s  lemon {lemon:7.3f}s  ratio {ratio:5.2f}  "
       f"(end-to-end {float(wall):6.2f}s, peak {int(rss)/1024:6.0f} MB)  {verdict}")
 PY
+        if [ "${PHASES:-0}" = 1 ]; then
+            echo "   phases: $(cargo bench -q -p dualmatch --bench solve_phases -- "$PWD/$dir" "$policy" 5 2>/dev/null)"
+        fi
     done
 done

@@ -85,6 +85,71 @@ pub struct Solved {
     pub duals: Option<Duals>,
 }
 
+/// A phase of the exact network solve, timed by [`PHASES`].
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Splitting the model into components (and, for max-placed, the
+    /// season's placement bonus).
+    Components,
+    /// Building a component's network from the model.
+    Build,
+    /// The simplex's set-up: its arrays and the initial spanning tree.
+    Setup,
+    /// The simplex's pivots (initial pivots, crash basis, block search).
+    Pivots,
+    /// Reading the simplex's flow and potentials back.
+    Finish,
+    /// The placements, dual bound, duals and certificate of a component.
+    Proof,
+    /// Putting the components' results together.
+    Assemble,
+}
+
+impl Phase {
+    /// Every phase, in solve order.
+    pub const ALL: [Phase; 7] =
+        [Phase::Components, Phase::Build, Phase::Setup, Phase::Pivots, Phase::Finish, Phase::Proof, Phase::Assemble];
+
+    /// The phase's name in the bench's output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Components => "components",
+            Phase::Build => "build",
+            Phase::Setup => "setup",
+            Phase::Pivots => "pivots",
+            Phase::Finish => "finish",
+            Phase::Proof => "proof",
+            Phase::Assemble => "assemble",
+        }
+    }
+}
+
+/// Seconds spent in each [`Phase`] of the network solves since the last
+/// [`PhaseTimes::take`], summed over components and threads. Always on (a
+/// few clock reads per component); read by `benches/solve_phases.rs`.
+#[doc(hidden)]
+pub struct PhaseTimes([std::sync::atomic::AtomicU64; 7]);
+
+impl PhaseTimes {
+    /// Adds the time since `since` to phase `p` and returns the current instant.
+    pub(crate) fn add(&self, p: Phase, since: Instant) -> Instant {
+        let now = Instant::now();
+        let ns = now.saturating_duration_since(since).as_nanos() as u64;
+        self.0[p as usize].fetch_add(ns, std::sync::atomic::Ordering::Relaxed);
+        now
+    }
+
+    /// The seconds of every phase (in [`Phase::ALL`] order), resetting them to 0.
+    pub fn take(&self) -> [(Phase, f64); 7] {
+        Phase::ALL.map(|p| (p, self.0[p as usize].swap(0, std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9))
+    }
+}
+
+/// See [`PhaseTimes`].
+#[doc(hidden)]
+pub static PHASES: PhaseTimes = PhaseTimes([const { std::sync::atomic::AtomicU64::new(0) }; 7]);
+
 /// Union-find with path halving.
 struct Dsu(Vec<u32>);
 
@@ -273,7 +338,9 @@ enum Arc {
 
 pub(crate) struct Built {
     pub(crate) net: Network,
-    arcs: Vec<Arc>,
+    /// What each arc that is not a candidate arc stands for, in arc order
+    /// (candidate arcs are in `candidate_arcs`; see [`Built::arc_kinds`]).
+    arcs: Vec<(u32, Arc)>,
     /// `U → T`: every unplaced learner's unit passes it.
     bypass: crate::flow::ArcId,
     /// Network arc of each candidate arc, for reading placements.
@@ -330,7 +397,7 @@ pub(crate) fn build(
     let nodes = 3 + c.workplaces.len() + 2 * c.groups.len() + c.bounds.len() + c.learners.len();
     let arc_count = arc_total + c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 2;
     let mut net = Network::with_capacity(nodes, arc_count);
-    let mut arcs = Vec::with_capacity(arc_count);
+    let mut arcs = Vec::with_capacity(arc_count - arc_total);
     let n = c.learners.len() as i64;
     // S supplies the learners with a school bound; the others supply themselves.
     let bounded = c.learners.iter().filter(|&&l| m.school_bound_of(l).is_some()).count() as i64;
@@ -338,11 +405,17 @@ pub(crate) fn build(
     let sink = net.add_node(-n);
     let add_node = |net: &mut Network| net.add_node(0);
     let unplaced = add_node(&mut net);
-    let add_arc =
-        |net: &mut Network, arcs: &mut Vec<Arc>, u: NodeId, v: NodeId, lo: i64, hi: i64, cost: i64, what: Arc| {
-            arcs.push(what);
-            net.add_arc(u, v, lo, hi, cost)
-        };
+    let add_arc = |net: &mut Network,
+                   arcs: &mut Vec<(u32, Arc)>,
+                   u: NodeId,
+                   v: NodeId,
+                   lo: i64,
+                   hi: i64,
+                   cost: i64,
+                   what: Arc| {
+        arcs.push((net.arc_count() as u32, what));
+        net.add_arc(u, v, lo, hi, cost)
+    };
     // Sites whose capacity binds.
     // Dense id → node maps (NONE when absent): no hashing in the per-arc loop.
     const NONE: u32 = u32::MAX;
@@ -427,6 +500,9 @@ pub(crate) fn build(
     let mut learner_node = Vec::with_capacity(c.learners.len());
     let group_entry: Vec<(u32, u32)> =
         group_node.iter().zip(&open_node).map(|(&g, &o)| (if o == NONE { g } else { o }, g)).collect();
+    // Without reserved seats every candidate arc enters its group's node.
+    let reserved = m.any_reserved();
+    let (mut heads, mut costs) = (Vec::new(), Vec::new());
     for (i, &l) in c.learners.iter().enumerate() {
         let kept = m.kept(l).is_some();
         let bound = m.school_bound_of(l);
@@ -451,22 +527,44 @@ pub(crate) fn build(
             // A kept learner stays placed: its unit cannot leave unplaced.
             None => add_arc(&mut net, &mut arcs, v, unplaced, 0, if kept { 0 } else { INF }, 0, Arc::Other),
         };
+        // The learner's candidate arcs, all at once: heads and costs into
+        // buffers reused between learners, then appended to the network.
         let pinned = m.pinned_arc(l);
+        heads.clear();
+        costs.clear();
+        let first = net.arc_count() as u32;
+        let done = candidate_arcs.len() as u32;
         let mut add = |a: ModelArc| {
-            let to = entry_node(m, &group_entry, l, m.group_of(a));
-            let lo = i64::from(pinned == Some(a));
-            let cost = arc_cost(m, l, a, bonus, unit_cost);
-            let id = add_arc(&mut net, &mut arcs, v, to, lo, INF, cost, Arc::Candidate { learner: l });
-            candidate_arcs.push((id, l, a));
+            let g = m.group_of(a);
+            let to = if reserved { entry_node(m, &group_entry, l, g).0 } else { group_entry[g.index()].1 };
+            heads.push(to);
+            costs.push(arc_cost(m, l, a, bonus, unit_cost));
+            candidate_arcs.push((crate::flow::ArcId(first + candidate_arcs.len() as u32 - done), l, a));
         };
         match sel {
             Some(sel) => sel[i].iter().for_each(|&a| add(a)),
             None => m.arcs(l).for_each(&mut add),
         }
+        let pin = pinned.and_then(|p| candidate_arcs[done as usize..].iter().position(|&(_, _, a)| a == p));
+        net.add_fan(v, &heads, &costs, pin);
     }
     add_arc(&mut net, &mut arcs, src, unplaced, 0, INF, 0, Arc::Other);
     let bypass = add_arc(&mut net, &mut arcs, unplaced, sink, 0, INF, 0, Arc::Other);
     Built { net, arcs, bypass, candidate_arcs, learner_node, group_entry, src, sink, wp_node, bound_node }
+}
+
+impl Built {
+    /// What every arc of the network stands for, by arc id.
+    fn arc_kinds(&self) -> Vec<Arc> {
+        let mut kinds = vec![Arc::Other; self.net.arc_count()];
+        for &(id, learner, _) in &self.candidate_arcs {
+            kinds[id.0 as usize] = Arc::Candidate { learner };
+        }
+        for &(a, what) in &self.arcs {
+            kinds[a as usize] = what;
+        }
+        kinds
+    }
 }
 
 /// Translates an infeasibility certificate (a node set `X`) into a conflict:
@@ -478,6 +576,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         inside[v.0 as usize] = true;
     }
     let supply: i128 = cut.iter().map(|v| i128::from(b.net.supply(*v))).sum();
+    let kinds = b.arc_kinds();
     let mut lower_in: i128 = 0;
     let mut available: u64 = 0;
     let (mut floors, mut pins, mut sites, mut limits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -487,7 +586,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         if !u && v {
             let lo = b.net.arc_lower(id);
             lower_in += i128::from(lo);
-            match b.arcs[a] {
+            match kinds[a] {
                 Arc::Limit(Limit::SchoolCap(sc, p)) if lo > 0 => floors.push((sc, p, lo as u32)),
                 Arc::Candidate { learner } if lo > 0 => pins.push(learner),
                 Arc::Site(w, _) if lo > 0 => sites.push((w, lo as u32)),
@@ -496,7 +595,7 @@ pub(crate) fn explain_cut(b: &Built, cut: &[NodeId]) -> Conflict {
         } else if u && !v {
             let cap = b.net.arc_upper(id).max(0) as u64;
             available += cap;
-            match b.arcs[a] {
+            match kinds[a] {
                 Arc::Limit(l) | Arc::Site(_, l) => limits.push((l, cap)),
                 _ => {}
             }
@@ -725,8 +824,10 @@ fn solve_priced(
     let total = c.arc_count(m);
     // The whole network, solved from scratch.
     let whole = || {
+        let t = Instant::now();
         let mut b = build(m, c, bonus, unit_cost, None);
         adjust(&mut b);
+        PHASES.add(Phase::Build, t);
         let result = b.net.solve();
         #[cfg(feature = "pivot-stats")]
         report_pivots(c, &b.net);
@@ -750,7 +851,7 @@ fn solve_priced(
         .max()
         .unwrap_or(0);
     let mut next_id = b.net.arc_count() as u32;
-    let Built { net, arcs, candidate_arcs, learner_node, group_entry, .. } = &mut b;
+    let Built { net, candidate_arcs, learner_node, group_entry, .. } = &mut b;
     let mut more = |pi: &[i64]| -> Vec<NewArc> {
         let added = price(m, c, learner_node, group_entry, pi, &sel, bonus, unit_cost);
         let mut out = Vec::new();
@@ -759,7 +860,6 @@ fn solve_priced(
             for &a in &more {
                 let to = entry_node(m, group_entry, l, m.group_of(a));
                 out.push(NewArc { from: learner_node[i], to, upper: 1, cost: arc_cost(m, l, a, bonus, unit_cost) });
-                arcs.push(Arc::Candidate { learner: l });
                 candidate_arcs.push((crate::flow::ArcId(next_id), l, a));
                 next_id += 1;
             }
@@ -860,10 +960,10 @@ fn solve_mip_component(
     // keep).
     let start = [false, true].into_iter().filter(|_| !short || sel.is_some()).find_map(|open| {
         let mut b = build(m, c, 0, false, sel.as_deref());
-        for (i, what) in b.arcs.iter().enumerate() {
+        for &(i, what) in &b.arcs {
             if let Arc::Site(w, _) = what {
-                if let Some(x) = m.constraints.site_minimum(*w).filter(|x| x.allow_empty) {
-                    let id = crate::flow::ArcId(i as u32);
+                if let Some(x) = m.constraints.site_minimum(w).filter(|x| x.allow_empty) {
+                    let id = crate::flow::ArcId(i);
                     let upper = b.net.arc_upper(id);
                     if open && i64::from(x.min) > upper {
                         return None;
@@ -972,7 +1072,7 @@ fn solve_component(
     objective: Objective,
     pricing: Pricing,
     limit: Option<std::time::Duration>,
-    global_m: i128,
+    bonus: &Bonus,
 ) -> Result<CompResult, Conflict> {
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
@@ -985,20 +1085,19 @@ fn solve_component(
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
         solve_priced(m, c, pricing, bonus, unit_cost, adjust)
     };
-    let max_w = |l: LearnerId| m.arcs(l).map(|a| m.weight_of(l, a)).max().unwrap_or(0);
     let read = |b: &Built, sol: &FlowSolution| -> Vec<(LearnerId, ModelArc)> {
         b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect()
     };
     let duals = |b: &Built, sol: &FlowSolution| {
         let mut seat = Vec::new();
         let mut cap = Vec::new();
-        for (a, what) in b.arcs.iter().enumerate() {
-            let id = crate::flow::ArcId(a as u32);
+        for &(a, what) in &b.arcs {
+            let id = crate::flow::ArcId(a);
             let rc = sol.reduced_cost(&b.net, id);
             if rc < 0 {
                 match what {
-                    Arc::Limit(Limit::Seats(g)) => seat.push((*g, -rc)),
-                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((*w, -rc)),
+                    Arc::Limit(Limit::Seats(g)) => seat.push((g, -rc)),
+                    Arc::Limit(Limit::Capacity(w)) | Arc::Site(w, Limit::Capacity(_)) => cap.push((w, -rc)),
                     _ => {}
                 }
             }
@@ -1008,10 +1107,12 @@ fn solve_component(
     match objective {
         Objective::MaxFit => {
             let (b, sol) = solve(0, false, &|_| {})?;
+            let t = Instant::now();
             let placed = read(&b, &sol);
             let (seat_dual, cap_dual) = duals(&b, &sol);
             // The certificate's LP has no mentors: none for a component with them.
             let cert = (!m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
+            PHASES.add(Phase::Proof, t);
             Ok(CompResult {
                 cert,
                 mip: false,
@@ -1027,20 +1128,24 @@ fn solve_component(
             // placement always outweighs any score difference. When M is too
             // large for 64-bit arithmetic, two phases: the maximum number k,
             // then the best score with the bypass limited to n − k.
-            let local_m: i128 = 1 + c.learners.iter().map(|&l| i128::from(max_w(l))).sum::<i128>();
+            let global_m = bonus.global;
+            let best_w = |l: LearnerId| i128::from(bonus.best[l.index()]);
+            let local_m: i128 = 1 + c.learners.iter().map(|&l| best_w(l)).sum::<i128>();
             let nodes = (c.learners.len() + 2 * c.groups.len() + c.workplaces.len() + c.bounds.len() + 3) as i128;
-            let best = c.learners.iter().map(|&l| i128::from(max_w(l))).max().unwrap_or(0);
+            let best = c.learners.iter().map(|&l| best_w(l)).max().unwrap_or(0);
             let fits = |big_m: i128| nodes * (big_m + best) < i128::from(i64::MAX / 32);
             // The season's bonus when it fits (a certificate), else the component's.
             let big_m = if fits(global_m) { global_m } else { local_m };
             if fits(big_m) && !TWO_PHASE.force.load(std::sync::atomic::Ordering::Relaxed) {
                 let bonus = big_m as i64;
                 let (b, sol) = solve(bonus, false, &|_| {})?;
+                let t = Instant::now();
                 let placed = read(&b, &sol);
                 let k = placed.len() as i128;
                 let bound = dual_bound(&b.net, &sol);
                 let cert =
                     (big_m == global_m && !m.has_kept() && !mentored).then(|| component_certificate(m, c, &b, &sol));
+                PHASES.add(Phase::Proof, t);
                 Ok(CompResult {
                     cert,
                     mip: false,
@@ -1159,8 +1264,12 @@ pub fn solve_within(
     limit: Option<std::time::Duration>,
 ) -> Result<Solved, Infeasible> {
     let start = Instant::now();
-    let (layout, share) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
-    Ok(assemble(m, objective, &layout, std::slice::from_ref(&share), start.elapsed().as_secs_f64()))
+    let (layout, share, bonus) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
+    let t = Instant::now();
+    let seconds = start.elapsed().as_secs_f64();
+    let solved = assemble_with(m, objective, &layout, std::slice::from_ref(&share), seconds, bonus);
+    PHASES.add(Phase::Assemble, t);
+    Ok(solved)
 }
 
 /// How a season splits into independent components: the same for every
@@ -1227,19 +1336,35 @@ pub fn solve_share(
     objective: Objective,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
-    solve_share_with(m, objective, Pricing::default(), None, select)
+    solve_share_with(m, objective, Pricing::default(), None, select).map(|(layout, share, _)| (layout, share))
 }
 
 /// One placement bonus for the whole season (max-placed): more than the sum
 /// of every learner's best weight, so that one certificate proves the
 /// season's lexicographic optimum. The same in every shard of a season.
 fn placement_bonus(m: &PlacementModel) -> i128 {
-    1 + (0..m.learner_count())
-        .map(|li| {
-            let l = LearnerId::from_index(li);
-            m.arcs(l).map(|a| i128::from(m.weight_of(l, a))).max().unwrap_or(0)
-        })
-        .sum::<i128>()
+    Bonus::of(m).global
+}
+
+/// The season's placement bonus ([`placement_bonus`]) with what it is made
+/// of: each learner's best weight (0 without arcs), which max-placed
+/// components read for their own bonus. Empty for max-fit.
+struct Bonus {
+    global: i128,
+    best: Vec<i64>,
+}
+
+impl Bonus {
+    fn of(m: &PlacementModel) -> Bonus {
+        let best: Vec<i64> = (0..m.learner_count())
+            .into_par_iter()
+            .map(|li| {
+                let l = LearnerId::from_index(li);
+                m.arcs(l).map(|a| m.weight_of(l, a)).max().unwrap_or(0)
+            })
+            .collect();
+        Bonus { global: 1 + best.iter().map(|&w| i128::from(w)).sum::<i128>(), best }
+    }
 }
 
 fn solve_share_with(
@@ -1248,7 +1373,8 @@ fn solve_share_with(
     pricing: Pricing,
     limit: Option<std::time::Duration>,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
-) -> Result<(Layout, Share), Infeasible> {
+) -> Result<(Layout, Share, i128), Infeasible> {
+    let t = Instant::now();
     let comps = components(m);
     let arcs: Vec<usize> = comps.par_iter().map(|c| c.arc_count(m)).collect();
     let layout = Layout {
@@ -1259,11 +1385,15 @@ fn solve_share_with(
     let keep = select(&layout.arcs);
     let chosen: Vec<usize> = (0..comps.len()).filter(|&i| keep.get(i).copied().unwrap_or(false)).collect();
     // Only max-placed reads the season's bonus: max-fit skips the scan of every arc.
-    let global_m = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
+    let bonus = match objective {
+        Objective::MaxPlaced => Bonus::of(m),
+        Objective::MaxFit => Bonus { global: 0, best: Vec::new() },
+    };
+    PHASES.add(Phase::Components, t);
     let results = largest_first(
         &chosen,
         |&i| layout.arcs[i],
-        |&i| solve_component(m, &comps[i], objective, pricing, limit, global_m),
+        |&i| solve_component(m, &comps[i], objective, pricing, limit, &bonus),
     );
     let mut conflicts = Vec::new();
     let mut share = Share { components: chosen, ..Share::default() };
@@ -1287,7 +1417,7 @@ fn solve_share_with(
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
-    Ok((layout, share))
+    Ok((layout, share, bonus.global))
 }
 
 /// The season's result from the shares of its components ([`solve_share`]),
@@ -1295,6 +1425,19 @@ fn solve_share_with(
 /// here; [`Assignment::check`] checks the result against the model).
 /// `seconds` is the wall time to report in the proof.
 pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, shares: &[Share], seconds: f64) -> Solved {
+    let bonus = if objective == Objective::MaxPlaced { placement_bonus(m) } else { 0 };
+    assemble_with(m, objective, layout, shares, seconds, bonus)
+}
+
+/// [`assemble`] with the season's placement bonus (0 for max-fit) already known.
+fn assemble_with(
+    m: &PlacementModel,
+    objective: Objective,
+    layout: &Layout,
+    shares: &[Share],
+    seconds: f64,
+    bonus: i128,
+) -> Solved {
     let mut placement = vec![None; m.learner_count()];
     let mut bound: i128 = 0;
     let mut placeable = 0;
@@ -1322,7 +1465,7 @@ pub fn assemble(m: &PlacementModel, objective: Objective, layout: &Layout, share
     }
     let certificate = cert.map(|mut c| {
         c.normalise();
-        c.bonus = if objective == Objective::MaxPlaced { placement_bonus(m) as i64 } else { 0 };
+        c.bonus = bonus as i64;
         c
     });
     let proof = Proof {

@@ -139,6 +139,30 @@ impl Network {
         ArcId(id)
     }
 
+    /// Adds the arcs `from -> heads[k]` with bounds `[0, INF)` and costs
+    /// `costs[k]`, in order, as many [`add_arc`](Network::add_arc) calls
+    /// would; the arc `pin` among them (an index into `heads`) gets the
+    /// bounds `[1, INF)`.
+    ///
+    /// # Panics
+    /// As [`add_arc`](Network::add_arc), or if `heads` and `costs` differ
+    /// in length.
+    pub(crate) fn add_fan(&mut self, from: NodeId, heads: &[u32], costs: &[i64], pin: Option<usize>) {
+        let (n, k, first) = (self.supply.len(), heads.len(), self.from.len());
+        assert_eq!(k, costs.len(), "add_fan: {k} heads but {} costs", costs.len());
+        assert!((from.0 as usize) < n, "add_fan: unknown node {:?}", from);
+        assert!(heads.iter().all(|&v| (v as usize) < n), "add_fan: unknown head");
+        assert!(u32::try_from(first + k).is_ok_and(|i| i < u32::MAX), "too many arcs");
+        self.from.extend(std::iter::repeat_n(from.0, k));
+        self.to.extend_from_slice(heads);
+        self.lower.extend(std::iter::repeat_n(0, k));
+        self.upper.extend(std::iter::repeat_n(INF, k));
+        self.cost.extend_from_slice(costs);
+        if let Some(p) = pin {
+            self.lower[first + p] = 1;
+        }
+    }
+
     /// Changes the bounds of `arc` (for re-solves).
     ///
     /// # Panics

@@ -44,14 +44,20 @@ pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
 /// Solves `net`; `crash` enables the crash basis ([`NetworkSimplex::crash`];
 /// without it the method is LEMON's).
 pub(crate) fn solve_with(net: &Network, crash: bool) -> Result<FlowSolution, FlowError> {
-    let art = validate(net, 0)?;
+    use crate::network::{Phase, PHASES};
+    let t = std::time::Instant::now();
+    let info = validate(net, 0)?;
     if net.node_count() == 0 {
         return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
     }
-    let mut ns = NetworkSimplex::new(net, art);
+    let mut ns = NetworkSimplex::new(net, info);
+    let t = PHASES.add(Phase::Setup, t);
     ns.start(crash)?;
     ns.run()?;
-    ns.finish(net)
+    let t = PHASES.add(Phase::Pivots, t);
+    let sol = ns.finish(net);
+    PHASES.add(Phase::Finish, t);
+    sol
 }
 
 /// Solves `net` by column generation; see [`Network::solve_adding`].
@@ -60,12 +66,12 @@ pub(crate) fn solve_adding(
     cost_bound: i64,
     more: &mut dyn FnMut(&[i64]) -> Vec<NewArc>,
 ) -> Result<FlowSolution, FlowError> {
-    let art = validate(net, cost_bound)?;
+    let info = validate(net, cost_bound)?;
     let n = net.node_count();
     if n == 0 {
         return Ok(FlowSolution { cost: 0, flow: Vec::new(), potential: Vec::new() });
     }
-    let mut ns = NetworkSimplex::new(net, art);
+    let mut ns = NetworkSimplex::new(net, info);
     ns.start(true)?;
     loop {
         ns.run()?;
@@ -94,9 +100,19 @@ fn unbounded() -> FlowError {
     FlowError::InvalidInput("unbounded: a negative-cost cycle of uncapacitated arcs".into())
 }
 
+/// What [`validate`] found out about a network on the way.
+struct Checked {
+    /// The artificial cost.
+    art: i64,
+    /// Whether some arc has a lower bound other than 0.
+    lower: bool,
+    /// Whether every arc's cost fits an `i32` (for `cost32`).
+    cost32: bool,
+}
+
 /// Checks the input and returns the artificial cost, large enough for arcs
 /// of cost up to `cost_bound` in absolute value added later.
-fn validate(net: &Network, cost_bound: i64) -> Result<i64, FlowError> {
+fn validate(net: &Network, cost_bound: i64) -> Result<Checked, FlowError> {
     let invalid = |s: String| Err(FlowError::InvalidInput(s));
     if net.node_count() + net.arc_count() >= u32::MAX as usize {
         return invalid("too many nodes and arcs (their sum must be below 2^32 - 1)".into());
@@ -107,8 +123,13 @@ fn validate(net: &Network, cost_bound: i64) -> Result<i64, FlowError> {
     }
     let mut amount: i128 = net.supply.iter().map(|&b| (b as i128).abs()).sum();
     let mut max_cost: i128 = (cost_bound as i128).abs();
+    let mut lower = false;
+    let (mut min_arc_cost, mut max_arc_cost) = (0i64, 0i64);
     for a in 0..net.arc_count() {
         let (lo, up) = (net.lower[a], net.upper[a]);
+        lower |= lo != 0;
+        min_arc_cost = min_arc_cost.min(net.cost[a]);
+        max_arc_cost = max_arc_cost.max(net.cost[a]);
         if lo == INF {
             return invalid(format!("arc {a}: lower bound is INF"));
         }
@@ -119,8 +140,8 @@ fn validate(net: &Network, cost_bound: i64) -> Result<i64, FlowError> {
         if up != INF {
             amount += (up as i128).abs();
         }
-        max_cost = max_cost.max((net.cost[a] as i128).abs());
     }
+    max_cost = max_cost.max((min_arc_cost as i128).abs()).max(max_arc_cost as i128);
     if amount > MAX_AMOUNT as i128 {
         return invalid(format!("supplies and bounds too large (total {amount} > {MAX_AMOUNT})"));
     }
@@ -128,15 +149,17 @@ fn validate(net: &Network, cost_bound: i64) -> Result<i64, FlowError> {
     if art > (i64::MAX / 16) as i128 {
         return invalid(format!("costs too large: (nodes + 1) * max |cost| = {} exceeds {}", art - 1, i64::MAX / 16));
     }
-    Ok(art as i64)
+    let cost32 = i32::try_from(min_arc_cost).is_ok() && i32::try_from(max_arc_cost).is_ok();
+    Ok(Checked { art: art as i64, lower, cost32 })
 }
 
 /// LEMON's "arc mixing": the arc of original index `a` is stored at
 /// internal index `i`, where the original order fills the columns of a
 /// matrix with `skip` columns (column by column) and the internal order reads
 /// it row by row, so that consecutive internal arcs come from far-apart parts
-/// of the network. The permutation is applied by a cache-friendly tiled
-/// transpose.
+/// of the network. The permutation is applied row by row: the writes are in
+/// order and the reads, one per column, stay in `skip` cache lines for many
+/// rows.
 struct ArcMix {
     m: usize,
     /// Number of columns (`max(arcs / nodes, 3)`), or 0 for the identity.
@@ -149,28 +172,46 @@ impl ArcMix {
         ArcMix { m, skip }
     }
 
-    /// Calls `f(original, internal)` for every arc, tile by tile.
-    #[inline(always)]
-    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
-        const TILE: usize = 16;
+    /// The matrix: rows `q` full rows, then `r` columns with one more arc;
+    /// and the original index of each column's first arc.
+    fn columns(&self) -> (usize, usize, Vec<usize>) {
         let (m, skip) = (self.m, self.skip);
-        if skip == 0 {
-            (0..m).for_each(|a| f(a, a));
+        let (q, r) = (m / skip, m % skip);
+        // Column j holds q + 1 arcs if j < r, else q.
+        (q, r, (0..skip).map(|j| j * q + j.min(r)).collect())
+    }
+
+    /// Appends `f(a)` for every original arc `a`, in internal order.
+    #[inline(always)]
+    fn gather<T>(&self, out: &mut Vec<T>, f: impl Fn(usize) -> T) {
+        out.reserve(self.m);
+        if self.skip == 0 {
+            out.extend((0..self.m).map(f));
             return;
         }
-        // Column j holds q + 1 arcs if j < r, else q.
-        let (q, r) = (m / skip, m % skip);
-        let rows = q + usize::from(r > 0);
-        for k0 in (0..rows).step_by(TILE) {
-            for j0 in (0..skip).step_by(TILE) {
-                for j in j0..(j0 + TILE).min(skip) {
-                    let len = q + usize::from(j < r);
-                    let base = j * q + j.min(r);
-                    for k in k0..(k0 + TILE).min(len) {
-                        f(base + k, k * skip + j);
-                    }
-                }
+        let (q, r, base) = self.columns();
+        for k in 0..q {
+            out.extend(base.iter().map(|&b| f(b + k)));
+        }
+        out.extend(base[..r].iter().map(|&b| f(b + q)));
+    }
+
+    /// `out[a] = f(i)` for every original arc `a` at internal index `i`.
+    #[inline(always)]
+    fn scatter<T>(&self, out: &mut [T], f: impl Fn(usize) -> T) {
+        if self.skip == 0 {
+            out[..self.m].iter_mut().enumerate().for_each(|(i, x)| *x = f(i));
+            return;
+        }
+        let (q, r, base) = self.columns();
+        let skip = self.skip;
+        for k in 0..q {
+            for (j, &b) in base.iter().enumerate() {
+                out[b + k] = f(k * skip + j);
             }
+        }
+        for (j, &b) in base[..r].iter().enumerate() {
+            out[b + q] = f(q * skip + j);
         }
     }
 }
@@ -250,37 +291,43 @@ struct NetworkSimplex {
 impl NetworkSimplex {
     /// Copies the network (mixed arc order, lower bounds removed) and builds
     /// the initial artificial spanning tree (LEMON's `reset` and `init`).
-    fn new(net: &Network, art: i64) -> Self {
+    fn new(net: &Network, info: Checked) -> Self {
+        let art = info.art;
         let n = net.node_count();
         let m = net.arc_count();
         let all = m + n;
 
         let mix = ArcMix::new(n, m);
-        let mut source = vec![0u32; all];
-        let mut target = vec![0u32; all];
-        let mut cost = vec![0i64; all];
-        let mut cap = vec![0i64; all];
-        mix.for_each(|a, i| {
-            source[i] = net.from[a];
-            target[i] = net.to[a];
-            cost[i] = net.cost[a];
-            let up = net.upper[a];
-            cap[i] = if up == INF { INF } else { up - net.lower[a] };
-        });
+        let mut source = Vec::with_capacity(all);
+        mix.gather(&mut source, |a| net.from[a]);
+        source.resize(all, 0);
+        let mut target = Vec::with_capacity(all);
+        mix.gather(&mut target, |a| net.to[a]);
+        target.resize(all, 0);
+        let mut cost = Vec::with_capacity(all);
+        mix.gather(&mut cost, |a| net.cost[a]);
+        cost.resize(all, 0);
+        let mut cap = Vec::with_capacity(all);
+        match info.lower {
+            true => mix.gather(&mut cap, |a| if net.upper[a] == INF { INF } else { net.upper[a] - net.lower[a] }),
+            false => mix.gather(&mut cap, |a| net.upper[a]),
+        }
+        cap.resize(all, 0);
         let mut supply = Vec::with_capacity(n + 1);
         supply.extend_from_slice(&net.supply);
         supply.push(0);
-        for a in 0..m {
-            let lo = net.lower[a];
-            if lo != 0 {
-                supply[net.from[a] as usize] -= lo;
-                supply[net.to[a] as usize] += lo;
+        if info.lower {
+            for a in 0..m {
+                let lo = net.lower[a];
+                if lo != 0 {
+                    supply[net.from[a] as usize] -= lo;
+                    supply[net.to[a] as usize] += lo;
+                }
             }
         }
-        let cost32: Vec<i32> = if net.cost.iter().all(|&c| i32::try_from(c).is_ok()) {
-            cost[..m].iter().map(|&c| c as i32).collect()
-        } else {
-            Vec::new()
+        let cost32: Vec<i32> = match info.cost32 {
+            true => cost[..m].iter().map(|&c| c as i32).collect(),
+            false => Vec::new(),
         };
         let mut flow = vec![0i64; all];
         let mut state = vec![STATE_LOWER; all];
@@ -391,7 +438,10 @@ impl NetworkSimplex {
             return Err(self.infeasibility_certificate(net));
         }
         let mut flow = vec![0i64; m];
-        self.mix.for_each(|a, i| flow[a] = self.flow[i] + net.lower[a]);
+        self.mix.scatter(&mut flow, |i| self.flow[i]);
+        if net.lower.iter().any(|&lo| lo != 0) {
+            flow.iter_mut().zip(&net.lower).for_each(|(x, &lo)| *x += lo);
+        }
         // Arcs added after the start keep their index (and have no lower bound).
         flow[self.mix.m..m].copy_from_slice(&self.flow[self.mix.m..m]);
         let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
@@ -983,5 +1033,51 @@ impl NetworkSimplex {
         let excess = super::cut_excess(net, &cut).unwrap_or(0);
         debug_assert!(excess > 0, "infeasibility certificate is not valid");
         FlowError::Infeasible { cut, excess: excess.min(i64::MAX as i128) as i64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ArcMix;
+    use proptest::prelude::*;
+
+    /// The internal index of every original arc, straight from the
+    /// definition: column `j` holds the original arcs `j·q + min(j, r)`
+    /// onwards (`q + 1` of them when `j < r`), and row `k` of column `j` is
+    /// internal arc `k·skip + j`.
+    fn internal_of(mix: &ArcMix) -> Vec<usize> {
+        if mix.skip == 0 {
+            return (0..mix.m).collect();
+        }
+        let (q, r) = (mix.m / mix.skip, mix.m % mix.skip);
+        let mut out = vec![usize::MAX; mix.m];
+        for j in 0..mix.skip {
+            let len = q + usize::from(j < r);
+            for k in 0..len {
+                out[j * q + j.min(r) + k] = k * mix.skip + j;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// `gather` lists the arcs in internal order and `scatter` undoes
+        /// it, against the permutation computed from its definition.
+        #[test]
+        fn gather_and_scatter_follow_the_mixing(n in 0usize..50, m in 0usize..2000) {
+            let mix = ArcMix::new(n, m);
+            let internal = internal_of(&mix);
+            let mut sorted = internal.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(&sorted, &(0..m).collect::<Vec<_>>());
+            let mut gathered = Vec::new();
+            mix.gather(&mut gathered, |a| a);
+            for (a, &i) in internal.iter().enumerate() {
+                prop_assert_eq!(gathered[i], a);
+            }
+            let mut back = vec![usize::MAX; m];
+            mix.scatter(&mut back, |i| gathered[i]);
+            prop_assert_eq!(back, (0..m).collect::<Vec<_>>());
+        }
     }
 }

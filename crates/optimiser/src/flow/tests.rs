@@ -488,3 +488,32 @@ fn pivots_are_counted_degenerate_or_not() {
     let p = stats::last();
     assert!(p.total > p.degenerate && p.degenerate > 0, "{p:?}");
 }
+
+proptest! {
+    /// `add_fan` builds the same network as one `add_arc` per head.
+    #[test]
+    fn add_fan_equals_add_arc(heads in prop::collection::vec(0u32..6, 0..20), costs in prop::collection::vec(-50i64..50, 20), pin in prop::option::of(0usize..20)) {
+        let pin = pin.filter(|&p| p < heads.len());
+        let costs = &costs[..heads.len()];
+        let mut fan = Network::new();
+        let mut one = Network::new();
+        for net in [&mut fan, &mut one] {
+            for _ in 0..6 {
+                net.add_node(0);
+            }
+            net.add_arc(NodeId(0), NodeId(1), 0, 3, 7);
+        }
+        fan.add_fan(NodeId(2), &heads, costs, pin);
+        for (k, (&v, &c)) in heads.iter().zip(costs).enumerate() {
+            one.add_arc(NodeId(2), NodeId(v), i64::from(pin == Some(k)), INF, c);
+        }
+        prop_assert_eq!(fan.arc_count(), one.arc_count());
+        for a in 0..one.arc_count() {
+            let a = ArcId(a as u32);
+            prop_assert_eq!(
+                (fan.arc_from(a), fan.arc_to(a), fan.arc_lower(a), fan.arc_upper(a), fan.arc_cost(a)),
+                (one.arc_from(a), one.arc_to(a), one.arc_lower(a), one.arc_upper(a), one.arc_cost(a))
+            );
+        }
+    }
+}
