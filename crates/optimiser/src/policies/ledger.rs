@@ -92,34 +92,49 @@ impl<'m, 'a> Ledger<'m, 'a> {
         s.mentor(k).can_guide(s.learner(l).programme, self.days(l))
     }
 
-    /// The first limit that the learners held on arc `a` (of learner `l`,
-    /// just added) overflow, innermost first, or `None`.
-    pub fn overflow(&self, l: LearnerId, a: usize) -> Option<Overflow> {
+    /// The first seat limit (unreserved seats, seats, capacity; per day with
+    /// rhythms) that the learners held on arc `a`'s group and site exceed
+    /// once `extra` more learners with `l`'s days join them, innermost first.
+    /// [`Self::overflow`] asks with 0 (`l` already added), [`Self::fits`]
+    /// with 1 (`l` not yet added).
+    fn over_seats(&self, l: LearnerId, a: usize, extra: u32) -> Option<Overflow> {
         let s = self.m.season;
         let g = self.m.arc_group(a);
         let grp = s.group(g);
         let w = grp.workplace;
-        if self.is_open_lane(l, a) && self.open[g.index()] > self.open_limit(a) {
+        if self.is_open_lane(l, a) && self.open[g.index()] + extra > self.open_limit(a) {
             return Some(Overflow::Open);
         }
+        let cap = s.workplace(w).capacity;
         if self.per_day {
             let days = self.days(l);
-            if let Some(d) = days.slots().find(|&d| self.group_day[g.index() * SLOTS + d] > grp.seats) {
+            if let Some(d) = days.slots().find(|&d| self.group_day[g.index() * SLOTS + d] + extra > grp.seats) {
                 return Some(Overflow::Seats(Some(d)));
             }
-            if let Some(cap) = s.workplace(w).capacity {
-                if let Some(d) = days.slots().find(|&d| self.site_day[w.index() * SLOTS + d] > cap) {
+            if let Some(cap) = cap {
+                if let Some(d) = days.slots().find(|&d| self.site_day[w.index() * SLOTS + d] + extra > cap) {
                     return Some(Overflow::Capacity(Some(d)));
                 }
             }
         } else {
-            if self.group[g.index()] > grp.seats {
+            if self.group[g.index()] + extra > grp.seats {
                 return Some(Overflow::Seats(None));
             }
-            if s.workplace(w).capacity.is_some_and(|c| self.site[w.index()] > c) {
+            if cap.is_some_and(|c| self.site[w.index()] + extra > c) {
                 return Some(Overflow::Capacity(None));
             }
         }
+        None
+    }
+
+    /// The first limit that the learners held on arc `a` (of learner `l`,
+    /// just added) overflow, innermost first, or `None`.
+    pub fn overflow(&self, l: LearnerId, a: usize) -> Option<Overflow> {
+        if let Some(over) = self.over_seats(l, a, 0) {
+            return Some(over);
+        }
+        let s = self.m.season;
+        let w = s.group(self.m.arc_group(a)).workplace;
         if self.mentor[l.index()].is_none() && !s.mentors_of_workplace(w).is_empty() {
             return Some(Overflow::Mentor);
         }
@@ -148,30 +163,11 @@ impl<'m, 'a> Ledger<'m, 'a> {
     /// Whether placing unplaced learner `l` on arc `a` keeps seats, unreserved
     /// seats, site capacity and the school cap.
     pub fn fits(&self, l: LearnerId, a: usize) -> bool {
-        let s = self.m.season;
-        let g = self.m.arc_group(a);
-        let grp = s.group(g);
-        let w = grp.workplace;
-        if self.is_open_lane(l, a) && self.open[g.index()] >= self.open_limit(a) {
+        if self.over_seats(l, a, 1).is_some() {
             return false;
         }
-        if self.per_day {
-            let days = self.days(l);
-            if days.slots().any(|d| self.group_day[g.index() * SLOTS + d] >= grp.seats) {
-                return false;
-            }
-            let cap = s.workplace(w).capacity;
-            if cap.is_some_and(|c| days.slots().any(|d| self.site_day[w.index() * SLOTS + d] >= c)) {
-                return false;
-            }
-        } else {
-            if self.group[g.index()] >= grp.seats {
-                return false;
-            }
-            if s.workplace(w).capacity.is_some_and(|c| self.site[w.index()] >= c) {
-                return false;
-            }
-        }
+        let s = self.m.season;
+        let w = s.group(self.m.arc_group(a)).workplace;
         if !s.mentors_of_workplace(w).is_empty() && self.free_mentor(l, w).is_none() {
             return false;
         }
