@@ -88,6 +88,10 @@ pub enum Goal {
     /// The most learners placed, then the largest sum of the per-arc
     /// objective (two phases, exactly lexicographic when both are proven).
     PlacedThenMax,
+    /// The most learners placed, whatever the objective (the first phase
+    /// of [`Goal::PlacedThenMax`] alone: for the rhythm advice, which only
+    /// counts).
+    Placed,
 }
 
 /// The result of [`MipProblem::solve`].
@@ -566,7 +570,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
                 placed: Vec::new(),
                 objective: 0.0,
                 bound: 0.0,
-                placed_bound: (goal == Goal::PlacedThenMax).then_some(0.0),
+                placed_bound: (goal != Goal::Max).then_some(0.0),
                 proven: true,
             });
         }
@@ -574,6 +578,10 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             Goal::Max => {
                 let (placed, objective, proven, bound) = self.phase(false, None, limit, self.start.as_deref())?;
                 Ok(MipSolution { placed, objective, bound, placed_bound: None, proven })
+            }
+            Goal::Placed => {
+                let (placed, k, proven, k_bound) = self.phase(true, None, limit, self.start.as_deref())?;
+                Ok(MipSolution { placed, objective: k, bound: k_bound, placed_bound: Some(k_bound.max(k)), proven })
             }
             Goal::PlacedThenMax => {
                 let (first, k, proven1, k_bound) = self.phase(true, None, limit, self.start.as_deref())?;

@@ -909,10 +909,12 @@ fn solve_mip_component(
     objective: Objective,
     limit: Option<std::time::Duration>,
     per_day: bool,
+    count_only: bool,
 ) -> Result<CompResult, Conflict> {
     use crate::mip::{Goal, MipError, MipProblem};
     let goal = match objective {
         Objective::MaxFit => Goal::Max,
+        Objective::MaxPlaced if count_only && per_day => Goal::Placed,
         Objective::MaxPlaced => Goal::PlacedThenMax,
     };
     if per_day {
@@ -1073,13 +1075,14 @@ fn solve_component(
     pricing: Pricing,
     limit: Option<std::time::Duration>,
     bonus: &Bonus,
+    count_only: bool,
 ) -> Result<CompResult, Conflict> {
     if let Some(conflict) = room_conflict(m, c) {
         return Err(conflict);
     }
     let per_day = c.days(m).is_none();
     if c.group_or_nobody(m) || per_day || crate::short_lines::touches(m, &c.learners) {
-        return solve_mip_component(m, c, objective, limit, per_day);
+        return solve_mip_component(m, c, objective, limit, per_day, count_only);
     }
     let mentored = c.mentored(m);
     let solve = |bonus: i64, unit_cost: bool, adjust: &dyn Fn(&mut Built)| {
@@ -1264,7 +1267,8 @@ pub fn solve_within(
     limit: Option<std::time::Duration>,
 ) -> Result<Solved, Infeasible> {
     let start = Instant::now();
-    let (layout, share, bonus) = solve_share_with(m, objective, pricing, limit, |sizes| vec![true; sizes.len()])?;
+    let (layout, share, bonus) =
+        solve_share_with(m, objective, pricing, limit, false, |sizes| vec![true; sizes.len()])?;
     let t = Instant::now();
     let seconds = start.elapsed().as_secs_f64();
     let solved = assemble_with(m, objective, &layout, std::slice::from_ref(&share), seconds, bonus);
@@ -1336,7 +1340,7 @@ pub fn solve_share(
     objective: Objective,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
-    solve_share_with(m, objective, Pricing::default(), None, select).map(|(layout, share, _)| (layout, share))
+    solve_share_with(m, objective, Pricing::default(), None, false, select).map(|(layout, share, _)| (layout, share))
 }
 
 /// One placement bonus for the whole season (max-placed): more than the sum
@@ -1367,11 +1371,25 @@ impl Bonus {
     }
 }
 
+/// The most learners the selected components can place ([`solve_share`]
+/// for max-placed, within a time limit for the mixed-integer components as
+/// [`solve_within`]): those with different rhythms solve only for the
+/// count, so the share's placements place the most learners but need not
+/// have the best scores among such placements.
+pub(crate) fn placed_share_within(
+    m: &PlacementModel,
+    limit: Option<std::time::Duration>,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<Share, Infeasible> {
+    solve_share_with(m, Objective::MaxPlaced, Pricing::default(), limit, true, select).map(|(_, share, _)| share)
+}
+
 fn solve_share_with(
     m: &PlacementModel,
     objective: Objective,
     pricing: Pricing,
     limit: Option<std::time::Duration>,
+    count_only: bool,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share, i128), Infeasible> {
     let t = Instant::now();
@@ -1393,7 +1411,7 @@ fn solve_share_with(
     let results = largest_first(
         &chosen,
         |&i| layout.arcs[i],
-        |&i| solve_component(m, &comps[i], objective, pricing, limit, &bonus),
+        |&i| solve_component(m, &comps[i], objective, pricing, limit, &bonus, count_only),
     );
     let mut conflicts = Vec::new();
     let mut share = Share { components: chosen, ..Share::default() };

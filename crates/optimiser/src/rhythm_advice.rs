@@ -14,7 +14,10 @@
 //! reported by [`RhythmAdvice::proven`]). Both schools are tried as the
 //! mover; the better is kept. Pairs are ordered by gain, largest first.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+
+use rayon::prelude::*;
 
 use dualmatch_core::rhythm::{Days, SLOTS};
 use dualmatch_core::{LearnerId, ProgrammeId, SchoolId, Season, WorkplaceId};
@@ -121,9 +124,94 @@ fn placed(m: &PlacementModel, limit: Option<Duration>) -> Result<(usize, bool), 
     Ok((sol.assignment.placed(), proven))
 }
 
+/// The season's components (which do not depend on rhythms: the same for
+/// every moved season) and how the base solve placed their learners.
+struct Base {
+    /// The component of each learner with a candidate arc.
+    component: Vec<Option<usize>>,
+    /// Learners placed in each component by the base max-placed solve.
+    placed: Vec<usize>,
+    /// Learners with a candidate arc in each component.
+    learners: Vec<usize>,
+    /// Whether the base solve is proven optimal.
+    proven: bool,
+}
+
+impl Base {
+    fn new(m: &PlacementModel, limit: Option<Duration>) -> Result<Base, Infeasible> {
+        let comps = network::components(m);
+        let mut component = vec![None; m.learner_count()];
+        for (i, c) in comps.iter().enumerate() {
+            for &l in &c.learners {
+                component[l.index()] = Some(i);
+            }
+        }
+        let share = network::placed_share_within(m, limit, |sizes| vec![true; sizes.len()])?;
+        let mut placed = vec![0; comps.len()];
+        for &(l, _) in &share.placed {
+            if let Some(i) = component[l.index()] {
+                placed[i] += 1;
+            }
+        }
+        let proven = share.placeable == share.placed.len();
+        Ok(Base { component, placed, learners: comps.iter().map(|c| c.learners.len()).collect(), proven })
+    }
+
+    /// The components of `learners`, in order.
+    fn components_of(&self, learners: &[LearnerId]) -> Vec<usize> {
+        let mut out: Vec<usize> = learners.iter().filter_map(|l| self.component[l.index()]).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The gain of a move and whether it is proven: the moved season `mm`'s
+/// components in `affected` (the mover's learners' components; the others
+/// keep their rhythms and so their optimum) are solved again. When the base
+/// placed every learner of those components, no move places more: the gain
+/// is at most 0 and nothing is solved (`None`).
+fn gain_in(
+    mm: &PlacementModel,
+    base: &Base,
+    affected: &[usize],
+    limit: Option<Duration>,
+) -> Result<Option<(i64, bool)>, Infeasible> {
+    let before: usize = affected.iter().map(|&i| base.placed[i]).sum();
+    if affected.iter().all(|&i| base.placed[i] == base.learners[i]) {
+        return Ok(None);
+    }
+    let share = network::placed_share_within(mm, limit, |sizes| {
+        let mut keep = vec![false; sizes.len()];
+        for &i in affected {
+            keep[i] = true;
+        }
+        keep
+    })?;
+    let proven = share.placeable == share.placed.len();
+    Ok(Some((share.placed.len() as i64 - before as i64, proven)))
+}
+
+/// A programme, two schools, their usual days, and the sites they share.
+type Pair = (ProgrammeId, SchoolId, SchoolId, Days, Days, Vec<WorkplaceId>);
+
 /// The advice for the model's season, ordered by gain (largest first),
-/// pairs with no gain left out.
+/// pairs with no gain left out. Each try re-solves only the components of
+/// the mover's learners in the programme, and none when the base already
+/// places every learner there; [`advise_by_whole_solves`] is the plain
+/// reference that re-solves the whole season every time.
 pub fn advise(m: &PlacementModel, limit: Option<Duration>) -> Result<Vec<RhythmAdvice>, Infeasible> {
+    advise_with(m, limit, false)
+}
+
+/// [`advise`] the slow and plain way: every try re-solves the whole moved
+/// season and compares the learners placed with the base solve's (the
+/// reference of the differential tests).
+pub fn advise_by_whole_solves(m: &PlacementModel, limit: Option<Duration>) -> Result<Vec<RhythmAdvice>, Infeasible> {
+    advise_with(m, limit, true)
+}
+
+fn advise_with(m: &PlacementModel, limit: Option<Duration>, whole: bool) -> Result<Vec<RhythmAdvice>, Infeasible> {
     let s = m.season;
     if !s.has_rhythms() {
         return Ok(Vec::new());
@@ -147,7 +235,7 @@ pub fn advise(m: &PlacementModel, limit: Option<Duration>) -> Result<Vec<RhythmA
         }
     }
     let keys: Vec<(SchoolId, ProgrammeId)> = by.keys().copied().collect();
-    let mut pairs = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::new();
     for (i, &(a, p)) in keys.iter().enumerate() {
         for &(b, q) in &keys[i + 1..] {
             if p != q {
@@ -168,18 +256,50 @@ pub fn advise(m: &PlacementModel, limit: Option<Duration>) -> Result<Vec<RhythmA
     }
     pairs.sort_by(|x, y| y.5.len().cmp(&x.5.len()).then((x.0, x.1, x.2).cmp(&(y.0, y.1, y.2))));
     pairs.truncate(MAX_PAIRS);
-    let (base, base_proven) = placed(m, limit)?;
+    let (base, base_proven) = if whole { placed(m, limit)? } else { (0, true) };
+    let parts = if whole { None } else { Some(Base::new(m, limit)?) };
+    let base_proven = parts.as_ref().map_or(base_proven, |b| b.proven);
+    let tries_of = |&(p, a, b, da, db, _): &Pair| {
+        [(a, b, da, db), (b, a, db, da)].into_iter().flat_map(move |(mover, other, from, busy)| {
+            complementary(busy, from.count()).into_iter().map(move |to| (p, mover, other, from, to))
+        })
+    };
+    // The gain of moving `mover`'s learners in `p` to `to`: `None` when no
+    // learner of their components is unplaced (no gain possible).
+    let gain_of = |p: ProgrammeId, mover: SchoolId, to: Days| -> Result<Option<(i64, bool)>, Infeasible> {
+        let moved = s.with_rhythm(mover, p, to);
+        let mm = PlacementModel::new(&moved, m.candidates, m.constraints)?;
+        match &parts {
+            None => {
+                let (n, proven) = placed(&mm, limit)?;
+                Ok(Some((n as i64 - base as i64, proven)))
+            }
+            Some(parts) => gain_in(&mm, parts, &parts.components_of(&by[&(mover, p)].0), limit),
+        }
+    };
+    // Pairs often try the same move (schools with the same rhythm): each
+    // distinct move is solved once, the moves in parallel (the fast path).
+    let mut known: BTreeMap<(ProgrammeId, SchoolId, Days), Option<(i64, bool)>> = BTreeMap::new();
+    if !whole {
+        let moves: BTreeSet<(ProgrammeId, SchoolId, Days)> =
+            pairs.iter().flat_map(tries_of).map(|(p, mover, _, _, to)| (p, mover, to)).collect();
+        let moves: Vec<_> = moves.into_iter().collect();
+        let gains: Vec<_> = moves.par_iter().map(|&(p, mover, to)| gain_of(p, mover, to)).collect();
+        for (mv, g) in moves.into_iter().zip(gains) {
+            known.insert(mv, g?);
+        }
+    }
     let mut out = Vec::new();
-    for (p, a, b, da, db, shared) in pairs {
+    for pair in &pairs {
+        let shared = &pair.5;
         let mut best: Option<RhythmAdvice> = None;
-        let tries = [(a, b, da, db), (b, a, db, da)].into_iter().flat_map(|(mover, other, from, busy)| {
-            complementary(busy, from.count()).into_iter().map(move |to| (mover, other, from, to))
-        });
-        for (mover, other, from, to) in tries {
-            let moved = s.with_rhythm(mover, p, to);
-            let mm = PlacementModel::new(&moved, m.candidates, m.constraints)?;
-            let (n, proven) = placed(&mm, limit)?;
-            let gain = n as i64 - base as i64;
+        for (p, mover, other, from, to) in tries_of(pair) {
+            let gain = match known.get(&(p, mover, to)) {
+                Some(&g) => g,
+                None => gain_of(p, mover, to)?,
+            };
+            // No learner of these components is unplaced: no gain.
+            let Some((gain, proven)) = gain else { continue };
             if best.as_ref().is_none_or(|x| gain > x.gain) {
                 let shared = shared.clone();
                 best = Some(RhythmAdvice {

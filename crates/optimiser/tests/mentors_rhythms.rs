@@ -384,3 +384,23 @@ fn stable_gives_the_scarce_mentor_to_the_site_s_first_choice() {
         }
     }
 }
+
+/// Rhythm advice re-solves only the components of the mover's learners,
+/// and none when the base places all of them: the same advice as
+/// re-solving the whole season for every try.
+#[test]
+fn rhythm_advice_by_components_is_the_advice_by_whole_solves() {
+    let (mut advised, mut compared) = (0, 0);
+    for seed in 300..420 {
+        let s = season(random_doc(seed, false));
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let k = Constraints::none();
+        let m = PlacementModel::new(&s, &c, &k).unwrap();
+        let fast = dualmatch_optimiser::rhythm_advice::advise(&m, None).expect("advice");
+        let plain = dualmatch_optimiser::rhythm_advice::advise_by_whole_solves(&m, None).expect("advice");
+        assert_eq!(fast, plain, "seed {seed}");
+        compared += 1;
+        advised += usize::from(!fast.is_empty());
+    }
+    assert!(advised >= 5, "{advised} of {compared} seasons had advice");
+}
