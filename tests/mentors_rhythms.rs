@@ -125,12 +125,18 @@ fn rhythm_advice_gain_is_what_a_re_solve_places() {
     let tmp = tempfile::tempdir().unwrap();
     let example = common::repo("data/examples/mentors-rhythms");
     let out = tmp.path().join("out");
-    let o = run(bin().args(["match"]).arg(&example).arg("--out").arg(&out));
+    let o = run(bin().args(["match", "--rhythm-advice"]).arg(&example).arg("--out").arg(&out));
     assert!(o.status.success(), "{}", text(&o));
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let advice = summary["rhythm_advice"].as_array().expect("rhythm_advice");
     assert!(!advice.is_empty());
+    // Without --rhythm-advice, no re-solves and no advice.
+    let plain = tmp.path().join("plain");
+    let o = run(bin().args(["match"]).arg(&example).arg("--out").arg(&plain));
+    assert!(o.status.success(), "{}", text(&o));
+    let s: serde_json::Value = serde_json::from_str(&fs::read_to_string(plain.join("summary.json")).unwrap()).unwrap();
+    assert!(s.get("rhythm_advice").is_none(), "{s}");
     let gains: Vec<i64> = advice.iter().map(|a| a["more_placed"].as_i64().unwrap()).collect();
     assert!(gains.windows(2).all(|w| w[0] >= w[1]), "ordered by gain: {gains:?}");
     let first = &advice[0];

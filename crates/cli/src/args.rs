@@ -365,6 +365,14 @@ pub struct MatchArgs {
     /// written with its bound and gap (docs/constraints.md).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub time_limit: Option<std::time::Duration>,
+    /// Also work out the rhythm advice (a season with rhythms and an
+    /// optimal result): for pairs of schools whose learners of a programme
+    /// share sites on the same days, how many more learners a
+    /// complementary rhythm would place, each move re-solved exactly;
+    /// written to summary.json and report.html. It re-solves the season
+    /// once per move tried, so it takes longer than the match.
+    #[arg(long)]
+    pub rhythm_advice: bool,
     /// The budget of candidate pairs.
     #[command(flatten)]
     pub pairs: PairBudget,

@@ -97,6 +97,7 @@ pub fn write_match_result(
             no_advice: !options.advice,
             visits_per_day: None,
         },
+        rhythm_advice: options.rhythm_advice,
     };
     results::write_match(&dir, run, &how, &progress, true)?;
     results::warnings::write(&dir, warnings)?;

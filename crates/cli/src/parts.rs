@@ -102,6 +102,9 @@ pub struct MatchSettings {
     /// `--visits-per-day`, for followup.csv.
     #[serde(default)]
     pub visits_per_day: Option<u32>,
+    /// `--rhythm-advice`.
+    #[serde(default)]
+    pub rhythm_advice: bool,
 }
 
 impl MatchSettings {
@@ -128,6 +131,7 @@ impl MatchSettings {
             xlsx: files.xlsx,
             no_advice: files.no_advice,
             visits_per_day: files.visits_per_day,
+            rhythm_advice: false,
         }
     }
 

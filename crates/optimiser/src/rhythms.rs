@@ -29,9 +29,17 @@ pub(crate) fn solve_component(
     short: bool,
 ) -> Result<MipSolution, Conflict> {
     let mut problem = MipProblem::new(m, c.learners.clone());
+    let start = whole_week_start(m, c, None).filter(|_| !group_or_nobody(m, c));
     if short {
         problem = crate::short_lines::attach(m, &c.learners, problem);
-    } else if let Some(start) = whole_week_start(m, c).filter(|_| !group_or_nobody(m, c)) {
+        // Under `max_sites`, the whole-week network on each school's most
+        // promising sites only ([`crate::short_lines::start_selection`]):
+        // feasible per day and within every school's sites.
+        let sel = start.and_then(|placed| crate::short_lines::start_selection(m, &c.learners, &placed));
+        if let Some(start) = sel.and_then(|sel| whole_week_start(m, c, Some(&sel))) {
+            problem = problem.start(start);
+        }
+    } else if let Some(start) = start {
         problem = problem.start(start);
     }
     match problem.solve(goal, limit) {
@@ -50,8 +58,13 @@ pub(crate) fn solve_component(
 /// day guide (the network path's model of the component, which is stricter
 /// than the per-day one, so its placement is feasible here), or `None` when
 /// that network is infeasible (floors or pins that need the shared days).
-fn whole_week_start(m: &PlacementModel, c: &Component) -> Option<Vec<(LearnerId, ModelArc)>> {
-    let b = crate::network::build(m, c, 0, false, None);
+/// With `sel`, each learner keeps only the arcs it lists.
+fn whole_week_start(
+    m: &PlacementModel,
+    c: &Component,
+    sel: Option<&[Vec<ModelArc>]>,
+) -> Option<Vec<(LearnerId, ModelArc)>> {
+    let b = crate::network::build(m, c, 0, false, sel);
     let sol = b.net.solve().ok()?;
     Some(b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect())
 }

@@ -185,7 +185,8 @@ impl PyRun {
     }
 
     /// Writes the result directory `path` as `dualmatch match` does.
-    #[pyo3(signature = (path, force=false, xlsx=false, by_school=false, advice=true))]
+    #[pyo3(signature = (path, force=false, xlsx=false, by_school=false, advice=true, rhythm_advice=false))]
+    #[allow(clippy::too_many_arguments)]
     fn to_dir(
         &self,
         py: Python<'_>,
@@ -194,8 +195,9 @@ impl PyRun {
         xlsx: bool,
         by_school: bool,
         advice: bool,
+        rhythm_advice: bool,
     ) -> PyResult<()> {
-        let options = dualmatch_cli::WriteOptions { xlsx, by_school, advice };
+        let options = dualmatch_cli::WriteOptions { xlsx, by_school, advice, rhythm_advice };
         let inputs: Vec<&std::path::Path> = self.season_path.iter().map(PathBuf::as_path).collect();
         py.detach(|| {
             dualmatch_cli::write_match_result(

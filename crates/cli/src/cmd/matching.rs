@@ -34,6 +34,8 @@ pub struct MatchConfig {
     force: bool,
     timings: bool,
     files: ResultFiles,
+    /// `--rhythm-advice`.
+    rhythm_advice: bool,
     max_pairs: u64,
     weights_path: Option<PathBuf>,
     shard: Option<Shard>,
@@ -72,6 +74,7 @@ impl MatchConfig {
             force: a.dir.force,
             timings: !a.dir.no_timings,
             files: a.files,
+            rhythm_advice: a.rhythm_advice,
             max_pairs: a.pairs.max_pairs,
             weights_path: a.weights,
             shard,
@@ -96,7 +99,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut warnings = dualmatch_core::season::Diagnostics::new();
     let season = load_season(&cfg.season, cfg.candidates.as_deref(), global, &progress, &mut warnings)?;
     let t_read = t0.elapsed().as_secs_f64();
-    let settings = MatchSettings::new(
+    let mut settings = MatchSettings::new(
         cfg.policy,
         cfg.seed,
         (cfg.improve, cfg.tie_break),
@@ -105,6 +108,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         cfg.timings,
         cfg.files,
     );
+    settings.rhythm_advice = cfg.rhythm_advice;
     let mut engine = match_engine(&season, cfg.weights, &settings)?;
     if let Some(limit) = cfg.time_limit {
         engine = engine.time_limit(limit);
@@ -181,6 +185,7 @@ pub fn run(args: MatchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         source,
         timings: cfg.timings.then_some([t_read, t_load - t_read, t_solve]),
         files: cfg.files,
+        rhythm_advice: cfg.rhythm_advice,
     };
     results::write_match(&dir, &run, &how, &progress, global.quiet)?;
     results::warnings::write(&dir, &warnings)?;
@@ -215,17 +220,19 @@ pub struct WriteOptions {
     pub by_school: bool,
     /// waitlist.csv and recruitment.csv for a max-fit result (unless `--no-advice`).
     pub advice: bool,
+    /// The rhythm advice in summary.json and report.html (`--rhythm-advice`).
+    pub rhythm_advice: bool,
 }
 
 impl Default for WriteOptions {
     /// The files of `dualmatch match` without options: advice, no workbook, no school folders.
     fn default() -> Self {
-        Self { xlsx: false, by_school: false, advice: true }
+        Self { xlsx: false, by_school: false, advice: true, rhythm_advice: false }
     }
 }
 
 impl From<&ResultFiles> for WriteOptions {
     fn from(f: &ResultFiles) -> Self {
-        Self { xlsx: f.xlsx, by_school: f.by_school, advice: !f.no_advice }
+        Self { xlsx: f.xlsx, by_school: f.by_school, advice: !f.no_advice, rhythm_advice: false }
     }
 }

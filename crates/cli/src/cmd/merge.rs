@@ -72,6 +72,7 @@ pub fn run(a: MergeArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 // This run's own load and scoring; the slowest shard's solve.
                 timings: settings.timings.then_some([t_read, t_score, most(1)]),
                 files: settings.files(),
+                rhythm_advice: settings.rhythm_advice,
             };
             progress.step("writing results");
             results::write_match(&dir, &run, &how, &progress, global.quiet)?;

@@ -29,6 +29,8 @@ pub struct HowMade {
     pub timings: Option<[f64; 3]>,
     /// The extra files asked for.
     pub files: ResultFiles,
+    /// Whether the rhythm advice is worked out (`--rhythm-advice`).
+    pub rhythm_advice: bool,
 }
 
 /// Writes report.html and the result files of `run`; the waiting list and
@@ -73,8 +75,8 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     };
     let advice_seconds = t_advice.elapsed().as_secs_f64();
     let started = Instant::now();
-    // Rhythm advice: exact re-solves, with the advice (not with --no-advice).
-    let rhythm_advice = if how.files.no_advice || !season.has_rhythms() || !optimal || gap > 0.0 {
+    // Rhythm advice: exact re-solves, when asked for (--rhythm-advice).
+    let rhythm_advice = if !how.rhythm_advice || !season.has_rhythms() || !optimal || gap > 0.0 {
         None
     } else {
         progress.step("rhythm advice");

@@ -379,14 +379,16 @@ class Result(_Outcome):
         xlsx: bool = False,
         by_school: bool = False,
         advice: bool = True,
+        rhythm_advice: bool = False,
     ) -> None:
         """Write the result directory ``dualmatch match`` writes (placements.csv,
         unplaced.csv, summary.json, report.html, seat values and advice for
-        max-fit; results.xlsx and by-school/ when asked), atomically, by the
+        max-fit; results.xlsx and by-school/ when asked; the rhythm advice with
+        ``rhythm_advice=True``, as ``--rhythm-advice``), atomically, by the
         command line's own writers. summary.json has no timings (as with
         ``--no-timings``). An existing ``path`` is replaced only with
         ``force=True`` and only if dualmatch wrote it."""
-        self._inner.to_dir(os.fspath(path), force, xlsx, by_school, advice)
+        self._inner.to_dir(os.fspath(path), force, xlsx, by_school, advice, rhythm_advice)
 
     def __repr__(self) -> str:
         return f"<dualmatch.Result {self.policy}: {self.placed} placed, total score {self.total_score:.2f}>"
