@@ -134,6 +134,23 @@ struct AtFull {
 
 /// The advice with explicit options.
 pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Result<Advice, AdviceError> {
+    compute_inner(m, solved, opts, Waiting::CanGain)
+}
+
+/// Which groups of full sites the trees search far enough for the waiting
+/// list (see `compute_with`).
+#[derive(Clone, Copy, PartialEq)]
+enum Waiting {
+    /// Where an unplaced learner reached from `T` has a weight above their
+    /// distance from `T` (the rule used).
+    CanGain,
+    /// Where any unplaced learner has a pair (the earlier rule, the
+    /// reference of the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    AnyPair,
+}
+
+fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiting) -> Result<Advice, AdviceError> {
     if solved.duals.is_none() {
         return Err(AdviceError::NotMaxFit);
     }
@@ -238,9 +255,9 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
     // d(w, l) = d(T, l)), which is what the waiting radius looks for.
     let mut waiting = vec![false; ng];
     for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
-        let Some(d) = from_t(&t_tree, &p, r.l0 + li as u32) else { continue };
+        let d = from_t(&t_tree, &p, r.l0 + li as u32);
         for a in m.arcs(LearnerId::from_index(li)) {
-            if r.wt[a.index()] - d > 0 {
+            if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt[a.index()] - d > 0) {
                 waiting[m.group_of(a).index()] = true;
             }
         }
@@ -439,4 +456,49 @@ fn full_site_group(
     let seat_enough = visit.pending.iter().map(|&v| (v - r.l0, r.moves(&tree.path_from_root(v), gid))).collect();
     let free_exit = exit.filter(|(d, _)| *d == 0).map(|(_, g1)| exit_path(g1));
     AtFull { g, seat, off_t, seat_enough, free_exit, settled }
+}
+
+#[cfg(test)]
+mod tests {
+    use dualmatch_core::scoring::{Candidates, Weights};
+    use dualmatch_core::synth::{generate, SynthParams};
+
+    use super::{compute_inner, Waiting};
+    use crate::advice::Options;
+    use crate::constraints::Constraints;
+    use crate::model::{Objective, PlacementModel};
+    use crate::network;
+
+    /// The waiting radius searched only where an unplaced learner can gain
+    /// gives the same advice, every waiting-list option included, as the
+    /// earlier rule that searched wherever an unplaced learner has a pair;
+    /// on crowded synthetic seasons (full sites with several programmes,
+    /// many unplaced learners), with and without kept placements.
+    #[test]
+    fn waiting_radius_only_where_a_learner_can_gain() {
+        let (mut trees, mut cut_short) = (0, 0);
+        for seed in 0..6u64 {
+            let params = SynthParams { learners: 800, workplaces: 300, schools: 4, programmes: 4, seed };
+            let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+            let cands = Candidates::generate(&season, &Weights::default(), None);
+            let cons = Constraints::none();
+            let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+            let solved = network::solve(&m, Objective::MaxFit).unwrap();
+            let all = Options { top: usize::MAX };
+            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair).unwrap();
+            let fast = compute_inner(&m, &solved, all, Waiting::CanGain).unwrap();
+            assert_eq!(fast, reference, "seed {seed}");
+            // The chains are worked out for the options kept only: the
+            // first three options are those of the full list.
+            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain).unwrap();
+            let mut cut = fast.clone();
+            cut.waitlist.iter_mut().for_each(|e| e.options.truncate(3));
+            assert_eq!(top, cut, "seed {seed}: the first three options");
+            cut_short += fast.waitlist.iter().filter(|e| e.options.len() > 3).count();
+            trees += reference.stats.site_trees;
+            assert!(!reference.waitlist.is_empty(), "seed {seed}: unplaced learners with options");
+        }
+        assert!(trees > 20, "full sites with trees: {trees}");
+        assert!(cut_short > 20, "learners with more than three options: {cut_short}");
+    }
 }
