@@ -91,19 +91,31 @@ impl<'r, 'a> Residual<'r, 'a> {
                 m.pinned_arc(l).is_some() || m.arcs(l).is_empty()
             })
             .collect();
-        // The objective's weights (a kept arc may carry a bonus).
-        let wt: Vec<i64> = (0..nl)
-            .into_par_iter()
-            .flat_map_iter(|li| {
-                let l = LearnerId::from_index(li);
-                m.arcs(l).map(move |a| m.weight_of(l, a))
-            })
-            .collect();
+        // Per arc, in one pass: the objective's weight (a kept arc may carry
+        // a bonus) and the node it enters.
+        let any_reserve = m.any_reserved();
+        let mut wt = vec![0i64; m.arc_count()];
+        let mut arc_to = vec![0u32; m.arc_count()];
+        const CHUNK: usize = 1 << 16;
+        wt.par_chunks_mut(CHUNK).zip(arc_to.par_chunks_mut(CHUNK)).enumerate().for_each(|(k, (wts, tos))| {
+            // The learner of the first arc of the chunk, then forward.
+            let first = k * CHUNK;
+            let mut l = m.learner_of(ModelArc::from_index(first));
+            for (i, (w, to)) in wts.iter_mut().zip(tos.iter_mut()).enumerate() {
+                let a = ModelArc((first + i) as u32);
+                while !m.arcs(l).contains(a) {
+                    l = LearnerId(l.0 + 1);
+                }
+                let g = m.group_of(a);
+                *w = m.weight_of(l, a);
+                *to = if any_reserve && m.takes_open_seat(l, g) { o0 } else { g0 } + g.index() as u32;
+            }
+        });
         let mut r = Residual {
             m,
             wt,
-            arc_to: Vec::new(),
-            any_reserve: m.any_reserved(),
+            arc_to,
+            any_reserve,
             b0,
             l0,
             g0,
@@ -157,20 +169,6 @@ impl<'r, 'a> Residual<'r, 'a> {
         }
         r.at = Csr::from_pairs(ng, at_rows.iter().copied());
         r.free = Csr::from_pairs(nb + 1, free_rows.iter().copied());
-        let mut arc_to = vec![0u32; m.arc_count()];
-        arc_to.par_chunks_mut(1 << 16).enumerate().for_each(|(k, chunk)| {
-            // The learner of the first arc of the chunk, then forward.
-            let first = ModelArc::from_index(k << 16);
-            let mut l = m.learner_of(first);
-            for (i, to) in chunk.iter_mut().enumerate() {
-                let a = ModelArc(first.0 + i as u32);
-                while !m.arcs(l).contains(a) {
-                    l = LearnerId(l.0 + 1);
-                }
-                *to = r.entry(l, m.group_of(a));
-            }
-        });
-        r.arc_to = arc_to;
         Ok(r)
     }
 
@@ -533,8 +531,80 @@ mod tests {
         Ok(())
     }
 
+    /// The per-arc arrays that [`Residual::new`] fills in one parallel pass
+    /// (by chunks of arcs) are the slow reference's, learner by learner:
+    /// [`PlacementModel::weight_of`] and [`Residual::entry`], on seasons with
+    /// seats reserved for a priority group (so that some arcs enter an open
+    /// part) and with kept placements (a bonus on the kept arcs).
+    fn check_arc_arrays(learners: usize, seed: u64, kept: bool) -> Result<usize, TestCaseError> {
+        use crate::constraints::Reserve;
+        use dualmatch_core::GroupId;
+        let params = SynthParams { learners, workplaces: learners / 2 + 1, schools: 3, programmes: 3, seed };
+        let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+        let cands = Candidates::generate(&season, &Weights::default(), None);
+        let mut cons = Constraints::none();
+        let priority = season.learners().iter().find_map(|l| l.priority_group);
+        if let Some(pg) = priority {
+            // Every third recognition with seats keeps one for the group.
+            cons.reserves = (0..season.groups().len())
+                .filter(|&g| g % 3 == 0 && season.groups()[g].seats > 0)
+                .map(|g| Reserve { group: GroupId::from_index(g), priority_group: pg, seats: 1 })
+                .collect();
+        }
+        if kept {
+            // Every fourth placed learner pinned where the match put them;
+            // the pins then become kept placements.
+            let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+            let solved = network::solve(&m, Objective::MaxFit).unwrap();
+            cons.pins = (solved.assignment.by_learner())
+                .filter_map(|(l, c)| c.map(|c| (l, season.group(cands.group_of(c)).workplace)))
+                .step_by(4)
+                .collect();
+        }
+        let mut m = PlacementModel::new(&season, &cands, &cons).unwrap();
+        let solved = network::solve(&m, Objective::MaxFit).unwrap();
+        if kept {
+            m = m.soften_pins();
+            m.set_keep_bonus(1_000);
+            let kept_arcs =
+                (0..m.learner_count()).filter(|&li| m.kept_arc(dualmatch_core::LearnerId::from_index(li)).is_some());
+            prop_assert!(kept_arcs.count() > 0, "kept placements");
+        }
+        let r = Residual::new(&m, &solved).unwrap();
+        prop_assert_eq!(r.wt.len(), m.arc_count());
+        prop_assert_eq!(r.arc_to.len(), m.arc_count());
+        let (mut open, mut arcs) = (0, 0);
+        for li in 0..m.learner_count() {
+            let l = dualmatch_core::LearnerId::from_index(li);
+            for a in m.arcs(l) {
+                let entry = r.entry(l, m.group_of(a));
+                prop_assert_eq!(r.wt[a.index()], m.weight_of(l, a), "weight of arc {}", a.index());
+                prop_assert_eq!(r.arc_to[a.index()], entry, "entry of arc {}", a.index());
+                open += usize::from(entry >= r.o0);
+                arcs += 1;
+            }
+        }
+        // Not vacuous: arcs into open parts when a priority group exists,
+        // and more than one chunk of the parallel pass on large seasons.
+        prop_assert!(priority.is_none() || open > 0, "arcs into open parts");
+        prop_assert!(arcs > 0);
+        Ok(arcs)
+    }
+
+    #[test]
+    fn arc_arrays_span_several_chunks() {
+        // 3,000 learners have more arcs than one chunk of 2^16.
+        assert!(check_arc_arrays(3_000, 11, false).unwrap() > 2 << 16);
+        assert!(check_arc_arrays(3_000, 12, true).unwrap() > 2 << 16);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arc_arrays_are_the_models(learners in 30usize..150, seed in any::<u64>(), kept in any::<bool>()) {
+            check_arc_arrays(learners, seed, kept)?;
+        }
+
         #[test]
         fn in_arcs_are_the_transposed_out_arcs(learners in 30usize..150, seed in any::<u64>(), kept in any::<bool>()) {
             check(learners, seed, kept)?;

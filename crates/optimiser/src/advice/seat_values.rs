@@ -134,6 +134,23 @@ struct AtFull {
 
 /// The advice with explicit options.
 pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Result<Advice, AdviceError> {
+    compute_inner(m, solved, opts, Waiting::CanGain)
+}
+
+/// Which groups of full sites the trees search far enough for the waiting
+/// list (see `compute_with`).
+#[derive(Clone, Copy, PartialEq)]
+enum Waiting {
+    /// Where an unplaced learner reached from `T` has a weight above their
+    /// distance from `T` (the rule used).
+    CanGain,
+    /// Where any unplaced learner has a pair (the earlier rule, the
+    /// reference of the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    AnyPair,
+}
+
+fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiting) -> Result<Advice, AdviceError> {
     if solved.duals.is_none() {
         return Err(AdviceError::NotMaxFit);
     }
@@ -144,42 +161,6 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
     let evaluated: Vec<bool> =
         s.groups().iter().map(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)).collect();
     let n = r.n as usize;
-    // The tree from T: one more seat where the site has room; one more seat
-    // and capacity at full sites; every learner's distance D. It checks the
-    // reduced cost of every arc it scans; the arcs of the nodes it does not
-    // settle are checked after it. On a violation (the duals are not
-    // exactly optimal for this network), the potentials are repaired and
-    // the tree grown again.
-    let mut t_tree = Tree::new(n);
-    let mut relabels = 0u64;
-    let (best_t, radius_t) = loop {
-        let radius_t = radius_from_t(&r, &p, &evaluated);
-        let mut visit = FromT { p: &p, g0: r.g0, o0: r.o0, radius: radius_t, best: vec![None; ng] };
-        let clean = t_tree.grow(&r, None, &p, 1, &[], false, &mut visit);
-        let violated = r.violations(&p, |u| !clean || !t_tree.done(u));
-        if violated.is_empty() {
-            // Learner nodes are recorded; turn them into learner indices.
-            let best = visit.best.into_iter().map(|b| b.map(|(gain, v)| (gain, v - r.l0))).collect::<Vec<_>>();
-            break (best, radius_t);
-        }
-        relabels += r.make_feasible(&mut p, violated)?;
-    };
-    // Potentials from the tree: p + (reduced distance from T, capped at the
-    // radius) is feasible too (a capped shortest-path distance), and equals
-    // the real distance from T where the tree reached. The later trees run
-    // on these, so their radii are the (small) values found from T, not the
-    // (larger) duals.
-    let p: Vec<i64> = (0..n).map(|v| p[v] + if t_tree.done(v) { t_tree.dist(v) } else { radius_t }).collect();
-    // The best entry into g from T, with its chain.
-    let t_use = |g: usize| -> Use {
-        match best_t[g] {
-            Some((gain, li)) => {
-                let chain = r.moves(&t_tree.path_from_root(r.l0 + li), GroupId::from_index(g));
-                Use { gain, taker: Some((LearnerId::from_index(li as usize), chain)) }
-            }
-            None => Use::NONE,
-        }
-    };
     let full: Vec<bool> = (0..nw).map(|w| r.site_full(w)).collect();
     // Groups of full sites where capacity can pass from another group of
     // the site (which holds learners); elsewhere at a full site one more
@@ -199,32 +180,86 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
     };
     let shared: Vec<usize> =
         (0..ng).filter(|&g| evaluated[g] && full[s.groups()[g].workplace.index()] && !others(g).is_empty()).collect();
+    // The tree from T: one more seat where the site has room; one more seat
+    // and capacity at full sites; every learner's distance D. It checks the
+    // reduced cost of every arc it scans; the arcs of the nodes it does not
+    // settle are checked after it. On a violation (the duals are not
+    // exactly optimal for this network), the potentials are repaired and
+    // the tree grown again.
+    // The transpose for the tree into T (below) is built meanwhile.
+    let mut t_tree = Tree::new(n);
+    let mut relabels = 0u64;
+    let grow_from_t = || loop {
+        let radius_t = radius_from_t(&r, &p, &evaluated);
+        let mut visit = FromT { p: &p, g0: r.g0, o0: r.o0, radius: radius_t, best: vec![None; ng] };
+        let clean = t_tree.grow(&r, None, &p, 1, &[], false, &mut visit);
+        let violated = r.violations(&p, |u| !clean || !t_tree.done(u));
+        if violated.is_empty() {
+            // Learner nodes are recorded; turn them into learner indices.
+            let best = visit.best.into_iter().map(|b| b.map(|(gain, v)| (gain, v - r.l0))).collect::<Vec<_>>();
+            break Ok((best, radius_t));
+        }
+        relabels += match r.make_feasible(&mut p, violated) {
+            Ok(x) => x,
+            Err(e) => break Err(e),
+        };
+    };
+    let (from_t_tree, in_arcs) = rayon::join(grow_from_t, || (!shared.is_empty()).then(|| InArcs::new(&r)));
+    let (best_t, radius_t) = from_t_tree?;
+    // Potentials from the tree: p + (reduced distance from T, capped at the
+    // radius) is feasible too (a capped shortest-path distance), and equals
+    // the real distance from T where the tree reached. The later trees run
+    // on these, so their radii are the (small) values found from T, not the
+    // (larger) duals.
+    let p: Vec<i64> = (0..n).map(|v| p[v] + if t_tree.done(v) { t_tree.dist(v) } else { radius_t }).collect();
+    // The best entry into g from T, with its chain.
+    let t_use = |g: usize| -> Use {
+        match best_t[g] {
+            Some((gain, li)) => {
+                let chain = r.moves(&t_tree.path_from_root(r.l0 + li), GroupId::from_index(g));
+                Use { gain, taker: Some((LearnerId::from_index(li as usize), chain)) }
+            }
+            None => Use::NONE,
+        }
+    };
     // The tree into T (backwards): the real cost d(v, T) of reaching T from
     // every node, so of vacating a unit of a full site through each group.
     let mut exit_tree = Tree::new(if shared.is_empty() { 0 } else { n });
-    let in_arcs = (!shared.is_empty()).then(|| InArcs::new(&r));
     let mut exit_radius = 0;
-    if let Some(in_arcs) = &in_arcs {
-        let mut radius = 1i64;
-        for &g in &shared {
-            let a = best_t[g].map_or(0, |x| x.0);
-            for g1 in others(g) {
-                radius = radius.max(a + p[r.g0 as usize + g1] - p[1] + 1);
+    // Meanwhile, the best use from T of every group, with its chain.
+    let grow_exit = || {
+        if let Some(in_arcs) = &in_arcs {
+            let mut radius = 1i64;
+            for &g in &shared {
+                let a = best_t[g].map_or(0, |x| x.0);
+                for g1 in others(g) {
+                    radius = radius.max(a + p[r.g0 as usize + g1] - p[1] + 1);
+                }
             }
+            exit_radius = radius;
+            let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, &mut Radius(radius));
+            debug_assert!(clean, "the potentials from T are feasible");
         }
-        exit_radius = radius;
-        let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, &mut Radius(radius));
-        debug_assert!(clean, "the potentials from T are feasible");
-    }
+    };
+    let ((), mut t_uses) = rayon::join(grow_exit, || {
+        (0..ng).into_par_iter().map(|g| if evaluated[g] { t_use(g) } else { Use::NONE }).collect::<Vec<Use>>()
+    });
     let to_t = |v: u32| exit_tree.done(v as usize).then(|| exit_tree.dist(v as usize) - p[v as usize] + p[1]);
     // Beyond its radius the tree into T settles nothing: the reduced
     // distance of an unsettled node is at least the radius.
     let to_t_at_least = |v: u32| to_t(v).unwrap_or(exit_radius - p[v as usize] + p[1]);
-    // Groups with an unplaced learner who could gain there.
+    // Groups with an unplaced learner who could gain there: one whom the
+    // tree from T reached and whose weight there exceeds their distance
+    // from T. Only such a learner can be one for whom the seat alone gains
+    // as much as seat and capacity (a gain w(l, g) − d(w, l) > 0 with
+    // d(w, l) = d(T, l)), which is what the waiting radius looks for.
     let mut waiting = vec![false; ng];
     for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
+        let d = from_t(&t_tree, &p, r.l0 + li as u32);
         for a in m.arcs(LearnerId::from_index(li)) {
-            waiting[m.group_of(a).index()] = true;
+            if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt[a.index()] - d > 0) {
+                waiting[m.group_of(a).index()] = true;
+            }
         }
     }
     // In chunks, so that each worker allocates its tree arrays once.
@@ -255,7 +290,7 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
         .collect();
     for g in (0..ng).filter(|&g| evaluated[g]) {
         if !full[s.groups()[g].workplace.index()] {
-            seats[g].seat = t_use(g);
+            seats[g].seat = std::mem::replace(&mut t_uses[g], Use::NONE);
         }
     }
     let mut settled = t_tree.settled + exit_tree.settled;
@@ -280,7 +315,7 @@ pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Resul
         }
         let wnode = r.w0 + w as u32;
         let cap_alone = from_t(&t_tree, &p, wnode).map_or(0, |d| -d);
-        let through = t_use(g);
+        let through = std::mem::replace(&mut t_uses[g], Use::NONE);
         let mut joint = if through.gain >= seats[g].seat.gain { through } else { seats[g].seat.clone() };
         if cap_alone > joint.gain {
             joint = Use { gain: cap_alone, taker: capacity_taker(&r, &t_tree, wnode) };
@@ -421,4 +456,49 @@ fn full_site_group(
     let seat_enough = visit.pending.iter().map(|&v| (v - r.l0, r.moves(&tree.path_from_root(v), gid))).collect();
     let free_exit = exit.filter(|(d, _)| *d == 0).map(|(_, g1)| exit_path(g1));
     AtFull { g, seat, off_t, seat_enough, free_exit, settled }
+}
+
+#[cfg(test)]
+mod tests {
+    use dualmatch_core::scoring::{Candidates, Weights};
+    use dualmatch_core::synth::{generate, SynthParams};
+
+    use super::{compute_inner, Waiting};
+    use crate::advice::Options;
+    use crate::constraints::Constraints;
+    use crate::model::{Objective, PlacementModel};
+    use crate::network;
+
+    /// The waiting radius searched only where an unplaced learner can gain
+    /// gives the same advice, every waiting-list option included, as the
+    /// earlier rule that searched wherever an unplaced learner has a pair;
+    /// on crowded synthetic seasons (full sites with several programmes,
+    /// many unplaced learners), with and without kept placements.
+    #[test]
+    fn waiting_radius_only_where_a_learner_can_gain() {
+        let (mut trees, mut cut_short) = (0, 0);
+        for seed in 0..6u64 {
+            let params = SynthParams { learners: 800, workplaces: 300, schools: 4, programmes: 4, seed };
+            let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+            let cands = Candidates::generate(&season, &Weights::default(), None);
+            let cons = Constraints::none();
+            let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+            let solved = network::solve(&m, Objective::MaxFit).unwrap();
+            let all = Options { top: usize::MAX };
+            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair).unwrap();
+            let fast = compute_inner(&m, &solved, all, Waiting::CanGain).unwrap();
+            assert_eq!(fast, reference, "seed {seed}");
+            // The chains are worked out for the options kept only: the
+            // first three options are those of the full list.
+            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain).unwrap();
+            let mut cut = fast.clone();
+            cut.waitlist.iter_mut().for_each(|e| e.options.truncate(3));
+            assert_eq!(top, cut, "seed {seed}: the first three options");
+            cut_short += fast.waitlist.iter().filter(|e| e.options.len() > 3).count();
+            trees += reference.stats.site_trees;
+            assert!(!reference.waitlist.is_empty(), "seed {seed}: unplaced learners with options");
+        }
+        assert!(trees > 20, "full sites with trees: {trees}");
+        assert!(cut_short > 20, "learners with more than three options: {cut_short}");
+    }
 }

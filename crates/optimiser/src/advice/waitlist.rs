@@ -2,6 +2,7 @@
 //! more seat would place them, and what that gains.
 
 use dualmatch_core::LearnerId;
+use rayon::prelude::*;
 
 use super::residual::Residual;
 use super::seat_values::from_t;
@@ -17,6 +18,16 @@ pub(super) struct Sites<'x> {
     pub(super) free_exit: &'x [Option<Vec<u32>>],
 }
 
+/// Where an option's chain comes from (worked out for the options kept).
+enum Chain {
+    /// The chain of a full-site tree: an index into `Sites::seat_enough`.
+    Listed(usize),
+    /// The group's free exit from its site, then the tree from `T`.
+    Exit,
+    /// The tree from `T`.
+    FromT,
+}
+
 /// The waiting list: for every unplaced learner, the options with a positive
 /// gain, best first, `opts.top` kept; counts per group.
 pub(super) fn waitlist(
@@ -29,11 +40,46 @@ pub(super) fn waitlist(
 ) -> Vec<WaitEntry> {
     let m = r.m;
     let s = m.season;
-    let mut out = Vec::new();
-    for li in 0..s.learners().len() {
-        if r.frozen[li] || r.placed_arc[li].is_some() {
-            continue;
+    let waiting = |li: &usize| !r.frozen[*li] && r.placed_arc[*li].is_none();
+    for li in (0..s.learners().len()).filter(waiting) {
+        for a in m.arcs(LearnerId::from_index(li)) {
+            seats[m.group_of(a).index()].unplaced_in_reach += 1;
         }
+    }
+    // Per learner, in parallel (the seats are only read): the entry, and
+    // the groups the learner could be placed at by the addition.
+    let seats_read: &[SeatAdvice] = seats;
+    let per_learner: Vec<(WaitEntry, Vec<usize>)> = (0..s.learners().len())
+        .into_par_iter()
+        .filter(waiting)
+        .map(|li| learner_options(r, p, t_tree, site, seats_read, opts, li))
+        .collect();
+    let mut out = Vec::new();
+    for (entry, could_place) in per_learner {
+        for g in could_place {
+            seats[g].could_place += 1;
+        }
+        if !entry.options.is_empty() {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+/// The waiting-list entry of unplaced learner `li` (its options may be
+/// none), and the groups where placing them is a best use of the addition.
+fn learner_options(
+    r: &Residual,
+    p: &[i64],
+    t_tree: &Tree,
+    site: &Sites,
+    seats: &[SeatAdvice],
+    opts: Options,
+    li: usize,
+) -> (WaitEntry, Vec<usize>) {
+    let m = r.m;
+    let s = m.season;
+    {
         let l = LearnerId::from_index(li);
         let v = r.l0 + li as u32;
         // Through T: one more seat where the site has room, one more seat
@@ -43,7 +89,6 @@ pub(super) fn waitlist(
         for a in m.arcs(l) {
             let g = m.group_of(a);
             let gi = g.index();
-            seats[gi].unplaced_in_reach += 1;
             let Some(d) = d_t else { continue };
             let gain = r.wt[a.index()] - d;
             let w = s.group(g).workplace.index();
@@ -51,12 +96,8 @@ pub(super) fn waitlist(
             // and capacity (it never gains more), and the chain it takes.
             let seat_enough = if site.full[w] {
                 match site.seat_enough.binary_search_by_key(&(li as u32, gi as u32), |x| (x.0, x.1)) {
-                    Ok(k) => Some(site.seat_enough[k].2.clone()),
-                    Err(_) => site.free_exit[gi].as_ref().map(|exit| {
-                        let mut path = exit.clone();
-                        path.extend(t_tree.path_from_root(v));
-                        r.moves(&path, g)
-                    }),
+                    Ok(k) => Some(Chain::Listed(k)),
+                    Err(_) => site.free_exit[gi].as_ref().map(|_| Chain::Exit),
                 }
             } else {
                 None
@@ -88,8 +129,7 @@ pub(super) fn waitlist(
             } else {
                 BestUse::Undetermined(other)
             };
-            let chain = chain.unwrap_or_else(|| r.moves(&t_tree.path_from_root(v), g));
-            options.push(WaitOption {
+            let option = WaitOption {
                 group: g,
                 score: m.score_of(a),
                 needs,
@@ -97,25 +137,42 @@ pub(super) fn waitlist(
                 gain_at_most,
                 value: value.gain,
                 best_use,
-                gives_way: chain.into_iter().filter(|mv| mv.learner != l).collect(),
-            });
+                gives_way: Vec::new(),
+            };
+            options.push((option, chain.unwrap_or(Chain::FromT)));
         }
-        for o in &options {
-            let sa = &mut seats[o.group.index()];
-            if o.best_use == BestUse::ThisLearner && sa.needs().is_some_and(|(n, _)| n == o.needs) {
-                sa.could_place += 1;
-            }
-        }
-        options.sort_by(|x, y| {
+        let could_place = options
+            .iter()
+            .filter(|(o, _)| {
+                let sa = &seats[o.group.index()];
+                o.best_use == BestUse::ThisLearner && sa.needs().is_some_and(|(n, _)| n == o.needs)
+            })
+            .map(|(o, _)| o.group.index())
+            .collect();
+        options.sort_by(|(x, _), (y, _)| {
             (y.gain, y.gain_at_most)
                 .cmp(&(x.gain, x.gain_at_most))
                 .then((x.needs != Needs::Seat).cmp(&(y.needs != Needs::Seat)))
                 .then(x.group.cmp(&y.group))
         });
         options.truncate(opts.top);
-        if !options.is_empty() {
-            out.push(WaitEntry { learner: l, options });
-        }
+        // The chains of the options kept only.
+        let options: Vec<WaitOption> = options
+            .into_iter()
+            .map(|(mut o, chain)| {
+                let chain = match chain {
+                    Chain::Listed(k) => site.seat_enough[k].2.clone(),
+                    Chain::Exit => {
+                        let mut path = site.free_exit[o.group.index()].clone().expect("a free exit");
+                        path.extend(t_tree.path_from_root(v));
+                        r.moves(&path, o.group)
+                    }
+                    Chain::FromT => r.moves(&t_tree.path_from_root(v), o.group),
+                };
+                o.gives_way = chain.into_iter().filter(|mv| mv.learner != l).collect();
+                o
+            })
+            .collect();
+        (WaitEntry { learner: l, options }, could_place)
     }
-    out
 }
