@@ -56,7 +56,7 @@ pub enum Error {
     },
     /// A sharded match was asked of a policy or model that does not split
     /// into independent components.
-    #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve, --solver lp or constraints that need the mixed-integer model), or run the match unsharded")]
+    #[error("policy {policy} cannot be sharded: {why}; shard with --policy max-fit or max-placed (without --improve or --solver lp), or run the match unsharded")]
     NotShardable {
         /// The policy.
         policy: dualmatch_optimiser::Policy,

@@ -674,8 +674,11 @@ fn not_shardable(policy: dualmatch_optimiser::Policy, why: &str) -> Error {
 
 impl<'s> Engine<'s> {
     /// The shard's share of a sharded match: the independent components
-    /// [`assign_largest_first`] gives `shard`, solved exactly. Only the exact
-    /// policies (`max-fit`, `max-placed`, not improved) on the network path
+    /// [`assign_largest_first`] gives `shard`, solved exactly, as an unsharded
+    /// match solves them ([`network::solve_within`]: by network simplex, or
+    /// as a mixed-integer model each where rhythms differ, short lines or
+    /// "a group or nobody" need one, within the time limit). Only the exact
+    /// policies (`max-fit`, `max-placed`, not improved, not `--solver lp`)
     /// shard ([`Error::NotShardable`] otherwise): the other policies draw one
     /// lottery or make one pass over the whole season.
     pub fn solve_share(&self, shard: Shard) -> Result<(Layout, Share), Error> {
@@ -687,13 +690,11 @@ impl<'s> Engine<'s> {
             return Err(not_shardable(opts.policy, "--solver lp solves the season as one LP"));
         }
         let model = self.model()?;
-        if !model.is_network() {
-            return Err(not_shardable(opts.policy, "the constraints make it a mixed-integer model, solved as one"));
-        }
         let select = |arcs: &[usize]| {
             assign_largest_first(arcs, shard.count).into_iter().map(|s| s == shard.index).collect::<Vec<bool>>()
         };
-        self.install(|| network::solve_share(&model, objective, select))?.map_err(Error::Infeasible)
+        self.install(|| network::solve_share_within(&model, objective, opts.time_limit, select))?
+            .map_err(Error::Infeasible)
     }
 
     /// The run the shares of every shard make together ([`merge_match`]):

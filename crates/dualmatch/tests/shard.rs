@@ -89,3 +89,36 @@ fn policies_that_do_not_split_are_refused() {
         assert!(matches!(engine.solve_share(Shard::new(0, 2).unwrap()), Err(Error::NotShardable { .. })));
     }
 }
+
+/// With mentors and rhythms (components solved as mixed-integer models with
+/// per-day seats), the shares put together are still the single solve.
+#[test]
+fn shares_with_mentors_and_rhythms_are_the_single_solve() {
+    let mut mixed = 0;
+    for seed in [3u64, 5] {
+        let params = SynthParams { learners: 150, workplaces: 120, schools: 6, programmes: 3, seed };
+        let mut doc = generate(&params);
+        dualmatch::core::synth::add_rhythms(&mut doc, seed);
+        dualmatch::core::synth::add_mentors(&mut doc, seed);
+        let s = dualmatch::core::season::from_doc(doc).unwrap().season;
+        for policy in [Policy::MaxFit, Policy::MaxPlaced] {
+            let engine = Engine::new(&s).policy(policy);
+            let single = engine.solve().unwrap();
+            let proof = single.proof().unwrap();
+            mixed += usize::from(proof.method.contains("mip"));
+            let n = proof.components as u32 + 1;
+            let mut shares = Vec::new();
+            let mut layout = None;
+            for i in (0..n).rev() {
+                let (l, share) = engine.solve_share(Shard::new(i.into(), n.into()).unwrap()).unwrap();
+                layout = Some(l);
+                shares.push(share);
+            }
+            let run = engine.assemble(&layout.unwrap(), &shares, 0.0).unwrap();
+            assert_eq!(run.assignment(), single.assignment(), "seed {seed} {policy}");
+            assert_eq!(run.proof().unwrap().bound.to_bits(), proof.bound.to_bits(), "seed {seed} {policy}");
+            assert_eq!(run.unplaced(), single.unplaced(), "seed {seed} {policy}");
+        }
+    }
+    assert!(mixed >= 2, "{mixed} solves went to the mixed-integer path");
+}

@@ -1371,6 +1371,17 @@ impl Bonus {
     }
 }
 
+/// [`solve_share`] with a time limit for each component that goes to the
+/// mixed-integer path (as [`solve_within`]).
+pub fn solve_share_within(
+    m: &PlacementModel,
+    objective: Objective,
+    limit: Option<std::time::Duration>,
+    select: impl FnOnce(&[usize]) -> Vec<bool>,
+) -> Result<(Layout, Share), Infeasible> {
+    solve_share_with(m, objective, Pricing::default(), limit, false, select).map(|(layout, share, _)| (layout, share))
+}
+
 /// The most learners the selected components can place ([`solve_share`]
 /// for max-placed, within a time limit for the mixed-integer components as
 /// [`solve_within`]): those with different rhythms solve only for the
