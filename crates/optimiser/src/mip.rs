@@ -167,6 +167,10 @@ type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64, usize);
 /// floor of the reduced-cost fixing.
 pub const SHORT_LIST: usize = 10;
 
+/// The relative gap at which the short search stops: its placement is only
+/// the floor of the reduced-cost fixing, whose `U − L` it keeps small.
+const SHORT_GAP: f32 = 1e-5;
+
 /// One search's result.
 struct Searched {
     placed: Vec<(LearnerId, ModelArc)>,
@@ -479,9 +483,12 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if lp::HAS_REDUCED_COSTS && self.fixing {
             let short = self.short_lists(best.as_ref().map(|b| &b.0[..]));
             if !short.is_empty() {
-                // Infeasible on the short lists, or out of time: no floor from it.
+                // Infeasible on the short lists, or out of time: no floor
+                // from it. It needs no proof: it stops within SHORT_GAP of
+                // its own bound, or after a quarter of what is left.
                 let from = best.as_ref().map(|b| &b.0[..]);
-                if let Ok(s) = self.search(count, at_least, left(), from, &short) {
+                let quarter = left().map(|l| l / 4);
+                if let Ok(s) = self.search(count, at_least, quarter, from, &short, SHORT_GAP) {
                     if best.as_ref().is_none_or(|b| s.value > b.1) {
                         best = Some((s.placed, s.value));
                     }
@@ -492,7 +499,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             }
         }
         let from = best.as_ref().map(|b| &b.0[..]);
-        let s = match self.search(count, at_least, left(), from, &out) {
+        let s = match self.search(count, at_least, left(), from, &out, 0.0) {
             Ok(s) => s,
             // The limit ran out before the solver had a placement of its
             // own: keep the best one so far, with a bound.
@@ -615,7 +622,8 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     }
 
     /// One branch-and-bound search on the arcs not in `out`, within `limit`,
-    /// from `start` (handed to the solver except HiGHS; see below).
+    /// from `start` (handed to the solver except HiGHS; see below), until
+    /// proven optimal or within the relative `gap` of its bound (0: a proof).
     fn search(
         &self,
         count: bool,
@@ -623,6 +631,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         limit: Option<Duration>,
         start: Option<&[(LearnerId, ModelArc)]>,
         out: &HashSet<ModelArc>,
+        gap: f32,
     ) -> Result<Searched, MipError> {
         let (vars, v) = self.vars(true, out);
         let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v, out) };
@@ -630,8 +639,9 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        // A proof, not a relative gap's stop (HiGHS stops at 10⁻⁴ by default).
-        model = model.with_mip_gap(0.0).map_err(|e| MipError::Solver(e.to_string()))?;
+        // With gap 0, a proof, not a relative gap's stop (HiGHS stops at
+        // 10⁻⁴ by default); a stop within `gap` is not `proven`.
+        model = model.with_mip_gap(gap).map_err(|e| MipError::Solver(e.to_string()))?;
         // The mentors' variables of a start come from the mentors'
         // assignment ([`crate::mentors::assign`]); a start without one is
         // no full solution: none then.
