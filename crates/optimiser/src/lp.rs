@@ -26,20 +26,27 @@ pub(crate) use good_lp::solvers::highs::highs as backend;
 #[cfg(not(feature = "highs"))]
 pub(crate) use good_lp::solvers::microlp::microlp as backend;
 
+/// The solution type of [`backend`].
+#[cfg(feature = "highs")]
+pub(crate) type BackendSolution = good_lp::solvers::highs::HighsSolution;
+/// The solution type of [`backend`].
+#[cfg(not(feature = "highs"))]
+pub(crate) type BackendSolution = good_lp::solvers::microlp::MicroLpSolution;
+
 /// Whether the back-end gives an LP's reduced costs ([`column_values_and_duals`]).
 pub(crate) const HAS_REDUCED_COSTS: bool = cfg!(feature = "highs");
 
 /// The values and the duals (reduced costs) of the columns of an LP solved
 /// by HiGHS, in the order of the model's variables.
 #[cfg(feature = "highs")]
-pub(crate) fn column_values_and_duals(sol: good_lp::solvers::highs::HighsSolution) -> Option<(Vec<f64>, Vec<f64>)> {
+pub(crate) fn column_values_and_duals(sol: BackendSolution) -> Option<(Vec<f64>, Vec<f64>)> {
     let s = sol.into_inner();
     Some((s.columns().to_vec(), s.dual_columns().to_vec()))
 }
 
 /// microlp gives no reduced costs through good_lp.
 #[cfg(not(feature = "highs"))]
-pub(crate) fn column_values_and_duals(_: good_lp::solvers::microlp::MicroLpSolution) -> Option<(Vec<f64>, Vec<f64>)> {
+pub(crate) fn column_values_and_duals(_: BackendSolution) -> Option<(Vec<f64>, Vec<f64>)> {
     None
 }
 
@@ -47,13 +54,13 @@ pub(crate) fn column_values_and_duals(_: good_lp::solvers::microlp::MicroLpSolut
 /// it stopped on the time limit: microlp's best bound (the best of its open
 /// nodes' LP bounds and the incumbent; `None` before its root LP is solved).
 #[cfg(not(feature = "highs"))]
-pub(crate) fn solver_bound(sol: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
+pub(crate) fn solver_bound(sol: BackendSolution) -> Option<f64> {
     sol.into_inner().stats().best_bound.filter(|b| b.is_finite())
 }
 
 /// HiGHS's dual bound does not come through good_lp's solution.
 #[cfg(feature = "highs")]
-pub(crate) fn solver_bound(_: good_lp::solvers::highs::HighsSolution) -> Option<f64> {
+pub(crate) fn solver_bound(_: BackendSolution) -> Option<f64> {
     None
 }
 

@@ -582,20 +582,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         floor_placed: &[(LearnerId, ModelArc)],
     ) -> (HashSet<ModelArc>, Option<f64>) {
         let none = HashSet::new();
-        let (vars, v) = self.vars(false, &none);
-        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v, &none) };
-        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v, &none);
-        if let Some(k) = at_least {
-            model = model.with(constraint!(self.count_expr(&v) >= k));
-        }
-        if let Some(limit) = limit {
-            model = model.with_time_limit(limit.as_secs_f64());
-        }
-        let Ok(sol) = model.solve() else { return (none, None) };
-        if !matches!(sol.status(), SolutionStatus::Optimal) {
-            return (none, None);
-        }
-        let upper = sol.eval(&obj);
+        let Some((sol, upper, v)) = self.solve_relaxation(count, at_least, limit) else { return (none, None) };
         let values: Vec<f64> = v.cols.iter().map(|a| sol.value(v.x[a])).collect();
         let Some((columns, duals)) = lp::column_values_and_duals(sol) else { return (none, Some(upper)) };
         let tol = 1e-6 * (1.0 + upper.abs());
@@ -774,6 +761,18 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     /// The optimum of the LP relaxation within `limit`: an upper bound on
     /// the objective (`None` when the LP is not solved to optimality in time).
     fn relaxation(&self, count: bool, at_least: Option<f64>, limit: Duration) -> Option<f64> {
+        self.solve_relaxation(count, at_least, Some(limit)).map(|(_, upper, _)| upper)
+    }
+
+    /// The LP relaxation of the whole part solved to optimality within
+    /// `limit`: the solution, its optimum and the variables (`None` when it
+    /// is not solved to optimality in time).
+    fn solve_relaxation(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        limit: Option<Duration>,
+    ) -> Option<(lp::BackendSolution, f64, Vars)> {
         let none = HashSet::new();
         let (vars, v) = self.vars(false, &none);
         let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v, &none) };
@@ -781,8 +780,12 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        let sol = model.with_time_limit(limit.as_secs_f64()).solve().ok()?;
-        matches!(sol.status(), SolutionStatus::Optimal).then(|| sol.eval(&obj))
+        if let Some(limit) = limit {
+            model = model.with_time_limit(limit.as_secs_f64());
+        }
+        let sol = model.solve().ok()?;
+        let upper = sol.eval(&obj);
+        matches!(sol.status(), SolutionStatus::Optimal).then_some((sol, upper, v))
     }
 
     /// Solves for `goal` within `limit` (none: until proven optimal). With
