@@ -26,6 +26,44 @@ pub(crate) use good_lp::solvers::highs::highs as backend;
 #[cfg(not(feature = "highs"))]
 pub(crate) use good_lp::solvers::microlp::microlp as backend;
 
+/// The solution type of [`backend`].
+#[cfg(feature = "highs")]
+pub(crate) type BackendSolution = good_lp::solvers::highs::HighsSolution;
+/// The solution type of [`backend`].
+#[cfg(not(feature = "highs"))]
+pub(crate) type BackendSolution = good_lp::solvers::microlp::MicroLpSolution;
+
+/// Whether the back-end gives an LP's reduced costs ([`column_values_and_duals`]).
+pub(crate) const HAS_REDUCED_COSTS: bool = cfg!(feature = "highs");
+
+/// The values and the duals (reduced costs) of the columns of an LP solved
+/// by HiGHS, in the order of the model's variables.
+#[cfg(feature = "highs")]
+pub(crate) fn column_values_and_duals(sol: BackendSolution) -> Option<(Vec<f64>, Vec<f64>)> {
+    let s = sol.into_inner();
+    Some((s.columns().to_vec(), s.dual_columns().to_vec()))
+}
+
+/// microlp gives no reduced costs through good_lp.
+#[cfg(not(feature = "highs"))]
+pub(crate) fn column_values_and_duals(_: BackendSolution) -> Option<(Vec<f64>, Vec<f64>)> {
+    None
+}
+
+/// The solver's own proven upper bound on a maximised mixed-integer model
+/// it stopped on the time limit: microlp's best bound (the best of its open
+/// nodes' LP bounds and the incumbent; `None` before its root LP is solved).
+#[cfg(not(feature = "highs"))]
+pub(crate) fn solver_bound(sol: BackendSolution) -> Option<f64> {
+    sol.into_inner().stats().best_bound.filter(|b| b.is_finite())
+}
+
+/// HiGHS's dual bound does not come through good_lp's solution.
+#[cfg(feature = "highs")]
+pub(crate) fn solver_bound(_: BackendSolution) -> Option<f64> {
+    None
+}
+
 /// An LP solution.
 #[derive(Clone, Debug)]
 pub struct LpSolution {
@@ -58,7 +96,7 @@ struct Lp {
 
 fn add_constraints<M: SolverModel>(model: M, m: &PlacementModel, x: &[Variable]) -> M {
     let all: Vec<LearnerId> = (0..m.learner_count()).map(LearnerId::from_index).collect();
-    add_model_constraints(model, m, &all, &|a| x[a.index()], true)
+    add_model_constraints(model, m, &all, &|a| Some(x[a.index()]), true)
 }
 
 /// Adds every constraint of the model on the arcs of `learners` (their
@@ -69,11 +107,14 @@ fn add_constraints<M: SolverModel>(model: M, m: &PlacementModel, x: &[Variable])
 /// otherwise only those the part's learners touch, which is every one of
 /// theirs when the part is a component of [`crate::network`]. "A group or
 /// nobody" needs binaries: [`crate::mip`] adds it.
+///
+/// An arc for which `x` gives `None` is not in the model (fixed to 0, see
+/// [`crate::mip`]'s reduced-cost fixing): it takes part in no row.
 pub(crate) fn add_model_constraints<M: SolverModel>(
     mut model: M,
     m: &PlacementModel,
     learners: &[LearnerId],
-    x: &dyn Fn(ModelArc) -> Variable,
+    x: &dyn Fn(ModelArc) -> Option<Variable>,
     whole: bool,
 ) -> M {
     let s = m.season;
@@ -82,7 +123,7 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
     let mut per_wp: HashMap<usize, Expression> = HashMap::new();
     let mut per_bound: HashMap<usize, Expression> = HashMap::new();
     for &l in learners {
-        let arcs = m.arcs(l);
+        let arcs: Vec<(ModelArc, Variable)> = m.arcs(l).filter_map(|a| Some((a, x(a)?))).collect();
         if arcs.is_empty() {
             if let Some(b) = m.school_bound_of(l) {
                 per_bound.entry(b).or_default();
@@ -90,8 +131,7 @@ pub(crate) fn add_model_constraints<M: SolverModel>(
             continue;
         }
         let mut one: Expression = Expression::default();
-        for a in arcs {
-            let xa = x(a);
+        for (a, xa) in arcs {
             one += xa;
             let g = m.group_of(a);
             *per_group.entry(g.index()).or_default() += xa;
@@ -179,7 +219,7 @@ struct Bucket {
 }
 
 impl PerDay {
-    fn new(m: &PlacementModel, learners: &[LearnerId], x: &dyn Fn(ModelArc) -> Variable) -> PerDay {
+    fn new(m: &PlacementModel, learners: &[LearnerId], x: &dyn Fn(ModelArc) -> Option<Variable>) -> PerDay {
         let s = m.season;
         let mut group: HashMap<usize, Vec<Bucket>> = HashMap::new();
         let mut site: HashMap<usize, Vec<Bucket>> = HashMap::new();
@@ -198,10 +238,10 @@ impl PerDay {
         };
         for &l in learners {
             let d = s.days_of(l);
-            for a in m.arcs(l) {
+            for (a, xa) in m.arcs(l).filter_map(|a| Some((a, x(a)?))) {
                 let g = m.group_of(a);
-                add(&mut group, g.index(), l, d, x(a));
-                add(&mut site, s.group(g).workplace.index(), l, d, x(a));
+                add(&mut group, g.index(), l, d, xa);
+                add(&mut site, s.group(g).workplace.index(), l, d, xa);
             }
         }
         PerDay { group, site }

@@ -39,14 +39,14 @@
 //! the gap `bound − objective` says how far from optimal the best placement
 //! found can be.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use dualmatch_core::rhythm::Days;
 use dualmatch_core::{GroupId, LearnerId, MentorId, ProgrammeId};
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, Variable,
-    WithInitialSolution, WithTimeLimit,
+    WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
 use crate::lp::{self, backend};
@@ -108,6 +108,10 @@ pub struct MipSolution {
     pub placed_bound: Option<f64>,
     /// Whether the solver proved the result optimal (no time limit hit).
     pub proven: bool,
+    /// How many arcs reduced-cost fixing left out of the last search (0
+    /// without a back-end that gives reduced costs; see [`MipProblem`]'s
+    /// `phase`).
+    pub fixed: usize,
 }
 
 impl MipSolution {
@@ -154,15 +158,41 @@ pub struct MipProblem<'a, 'm> {
     known_bound: Option<f64>,
     binary_costs: Vec<(Binary, f64)>,
     binary_rule: Option<BinaryRule<'a>>,
+    short_list: usize,
+    fixing: bool,
 }
 
 /// One phase's result: the placements, their value, whether proven
-/// optimal, and the bound.
-type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64);
+/// optimal, the bound, and how many arcs reduced-cost fixing left out.
+type Phase = (Vec<(LearnerId, ModelArc)>, f64, bool, f64, usize);
+
+/// How many of its best arcs each learner keeps in the first, short search
+/// of [`MipProblem::phase`] (with reduced costs only), whose placement is the
+/// floor of the reduced-cost fixing.
+pub const SHORT_LIST: usize = 10;
+
+/// The relative gap at which the short search stops: its placement is only
+/// the floor of the reduced-cost fixing, whose `U − L` it keeps small.
+const SHORT_GAP: f32 = 1e-5;
+
+/// One search's result.
+struct Searched {
+    placed: Vec<(LearnerId, ModelArc)>,
+    value: f64,
+    /// Proven optimal on the arcs searched.
+    proven: bool,
+    /// The solver's own upper bound, when it gives one and it holds for the
+    /// whole part.
+    solver_bound: Option<f64>,
+}
 
 /// The variables of one build of the model.
 struct Vars {
+    /// The arcs in the model (all but those fixed to 0), and their variables.
     x: HashMap<ModelArc, Variable>,
+    /// The arcs in the order their variables were added: the `i`-th is the
+    /// model's `i`-th variable (column), the x variables coming first.
+    cols: Vec<ModelArc>,
     y: Vec<Variable>,
     /// Per class of interchangeable arcs into a site with mentors (the arcs
     /// into one recognition of the learners with the same days): the arcs,
@@ -193,6 +223,8 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             known_bound: None,
             binary_costs: Vec::new(),
             binary_rule: None,
+            short_list: SHORT_LIST,
+            fixing: true,
         }
     }
 
@@ -226,6 +258,24 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     /// the LP relaxation's, which is then not solved.
     pub fn known_bound(mut self, bound: f64) -> Self {
         self.known_bound = Some(bound);
+        self
+    }
+
+    /// How many of its best arcs each learner keeps in the short search
+    /// that gives the floor of the reduced-cost fixing (default
+    /// [`SHORT_LIST`]; used only with a back-end that gives reduced costs,
+    /// HiGHS). Any value gives the same optimum: the short search only finds
+    /// a feasible placement.
+    pub fn short_list(mut self, k: usize) -> Self {
+        self.short_list = k.max(1);
+        self
+    }
+
+    /// Whether to make the search smaller by the short search and
+    /// reduced-cost fixing when the back-end gives reduced costs (default:
+    /// on). Off, each phase is one search of every arc.
+    pub fn fixing(mut self, on: bool) -> Self {
+        self.fixing = on;
         self
     }
 
@@ -264,16 +314,24 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         }
     }
 
-    fn vars(&self, integer: bool) -> (ProblemVariables, Vars) {
+    /// The arcs of learner `l` that are in the model (not in `out`).
+    fn arcs_of<'s>(&'s self, l: LearnerId, out: &'s HashSet<ModelArc>) -> impl Iterator<Item = ModelArc> + 's {
+        self.m.arcs(l).filter(move |a| !out.contains(a))
+    }
+
+    /// The variables, leaving out the arcs of `out` (fixed to 0).
+    fn vars(&self, integer: bool, out: &HashSet<ModelArc>) -> (ProblemVariables, Vars) {
         let mut vars = ProblemVariables::new();
         let kind = || if integer { variable().binary() } else { variable().min(0).max(1) };
         let mut x = HashMap::new();
+        let mut cols = Vec::new();
         for &l in &self.learners {
-            for a in self.m.arcs(l) {
+            for a in self.arcs_of(l, out) {
                 x.insert(a, vars.add(kind()));
+                cols.push(a);
             }
         }
-        let extra = self.binaries + self.group_or_nobody_sites().len();
+        let extra = self.binaries + self.group_or_nobody_sites(out).len();
         let y = (0..extra).map(|_| vars.add(kind())).collect();
         let s = self.m.season;
         // The classes in (recognition, days) order, so that the model does
@@ -283,7 +341,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         let mut classes: BTreeMap<(usize, usize, Days), Vec<ModelArc>> = BTreeMap::new();
         for &l in &self.learners {
             let (p, days) = (s.learner(l).programme, s.days_of(l));
-            for a in self.m.arcs(l) {
+            for a in self.arcs_of(l, out) {
                 let g = self.m.group_of(a);
                 if !s.mentors_of_workplace(s.group(g).workplace).is_empty() {
                     classes.entry((g.index(), p.index(), days)).or_default().push(a);
@@ -300,17 +358,18 @@ impl<'a, 'm> MipProblem<'a, 'm> {
                 MentorClass { arcs, mentors }
             })
             .collect();
-        (vars, Vars { x, y, z })
+        (vars, Vars { x, cols, y, z })
     }
 
     /// The sites with `allow_empty = true` that the part's arcs reach, with
-    /// their minimum and the most learners they can take.
-    fn group_or_nobody_sites(&self) -> Vec<(usize, u32, f64)> {
+    /// their minimum and the most learners they can take (the arcs of `out`
+    /// left out).
+    fn group_or_nobody_sites(&self, out: &HashSet<ModelArc>) -> Vec<(usize, u32, f64)> {
         let s = self.m.season;
         let mut reach: HashMap<usize, u32> = HashMap::new();
         for &l in &self.learners {
             let mut seen = Vec::new();
-            for a in self.m.arcs(l) {
+            for a in self.arcs_of(l, out) {
                 let w = s.group(self.m.group_of(a)).workplace.index();
                 if !seen.contains(&w) {
                     seen.push(w);
@@ -329,13 +388,13 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         out
     }
 
-    fn constrain<M: SolverModel>(&self, model: M, v: &Vars) -> M {
+    fn constrain<M: SolverModel>(&self, model: M, v: &Vars, out: &HashSet<ModelArc>) -> M {
         let x = |a: ModelArc| v.x[&a];
-        let mut model = lp::add_model_constraints(model, self.m, &self.learners, &x, self.whole);
-        let sites = self.group_or_nobody_sites();
+        let mut model = lp::add_model_constraints(model, self.m, &self.learners, &|a| v.x.get(&a).copied(), self.whole);
+        let sites = self.group_or_nobody_sites(out);
         let mut at: HashMap<usize, Expression> = HashMap::new();
         for &l in &self.learners {
-            for a in self.m.arcs(l) {
+            for a in self.arcs_of(l, out) {
                 *at.entry(self.m.season.group(self.m.group_of(a)).workplace.index()).or_default() += x(a);
             }
         }
@@ -382,10 +441,10 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         model
     }
 
-    fn objective_expr(&self, v: &Vars) -> Expression {
+    fn objective_expr(&self, v: &Vars, out: &HashSet<ModelArc>) -> Expression {
         let mut e = Expression::default();
         for &l in &self.learners {
-            for a in self.m.arcs(l) {
+            for a in self.arcs_of(l, out) {
                 e += self.arc_value(l, a) * v.x[&a];
             }
         }
@@ -396,18 +455,20 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     }
 
     fn count_expr(&self, v: &Vars) -> Expression {
-        let mut e = Expression::default();
-        for &l in &self.learners {
-            for a in self.m.arcs(l) {
-                e += v.x[&a];
-            }
-        }
-        e
+        v.cols.iter().map(|a| v.x[a]).sum()
     }
 
     /// One phase: maximise `obj` (`count` or the per-arc objective), with
     /// `at_least` placed, within `limit`, starting from `start`. Returns the
     /// placements, the value, whether proven, and the bound.
+    ///
+    /// With a back-end that gives the LP's reduced costs (HiGHS), the
+    /// phase first makes the search smaller, exactly (see
+    /// [`Self::reduced_cost_fixing`]): it solves the model on each learner's
+    /// [`SHORT_LIST`] best arcs (a feasible placement of the whole part, the
+    /// floor `L`), then the LP relaxation of the whole part (its optimum `U`
+    /// and reduced costs), leaves out every arc whose reduced cost shows
+    /// that no placement using it reaches `L`, and searches the arcs left.
     fn phase(
         &self,
         count: bool,
@@ -415,12 +476,163 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         limit: Option<Duration>,
         start: Option<&[(LearnerId, ModelArc)]>,
     ) -> Result<Phase, MipError> {
-        let (vars, v) = self.vars(true);
-        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v) };
-        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v);
+        let t0 = Instant::now();
+        let left = || limit.map(|l| l.saturating_sub(t0.elapsed()).max(Duration::from_millis(1)));
+        // A start whose placed learners cannot all get a mentor is no
+        // solution: it is neither handed over nor kept.
+        let mut best: Option<(Vec<(LearnerId, ModelArc)>, f64)> =
+            start.filter(|s| self.guided(s)).map(|s| (s.to_vec(), self.value_of(count, s)));
+        let mut out = HashSet::new();
+        let mut lp_bound = None;
+        if lp::HAS_REDUCED_COSTS && self.fixing {
+            let short = self.short_lists(best.as_ref().map(|b| &b.0[..]));
+            if !short.is_empty() {
+                // Infeasible on the short lists, or out of time: no floor
+                // from it. It needs no proof: it stops within SHORT_GAP of
+                // its own bound, or after a quarter of what is left.
+                let from = best.as_ref().map(|b| &b.0[..]);
+                let quarter = left().map(|l| l / 4);
+                if let Ok(s) = self.search(count, at_least, quarter, from, &short, SHORT_GAP) {
+                    if best.as_ref().is_none_or(|b| s.value > b.1) {
+                        best = Some((s.placed, s.value));
+                    }
+                }
+            }
+            if let Some((placed, floor)) = &best {
+                (out, lp_bound) = self.reduced_cost_fixing(count, at_least, left(), *floor, placed);
+            }
+        }
+        let from = best.as_ref().map(|b| &b.0[..]);
+        let s = match self.search(count, at_least, left(), from, &out, 0.0) {
+            Ok(s) => s,
+            // The limit ran out before the solver had a placement of its
+            // own: keep the best one so far, with a bound.
+            Err(MipError::NoSolutionInTime) if best.is_some() => {
+                Searched { placed: Vec::new(), value: f64::NEG_INFINITY, proven: false, solver_bound: None }
+            }
+            Err(e) => return Err(e),
+        };
+        if s.proven {
+            // Optimal on the arcs left, hence on the whole part: every
+            // placement at least as good as the floor uses none of the arcs
+            // left out, and the floor's own placement is among those left.
+            return Ok((s.placed, s.value, true, s.value, out.len()));
+        }
+        let bound = self.bound_after_limit(count, at_least, [lp_bound, s.solver_bound], left());
+        match best {
+            // Stopped by the limit with a worse incumbent than the best so
+            // far (HiGHS gets no start): keep the best.
+            Some((placed, value)) if value > s.value => Ok((placed, value, false, bound, out.len())),
+            _ => Ok((s.placed, s.value, false, bound, out.len())),
+        }
+    }
+
+    /// Whether every learner `placed` places can get a mentor within the
+    /// workloads (true without mentors).
+    fn guided(&self, placed: &[(LearnerId, ModelArc)]) -> bool {
+        let mut placement = vec![None; self.m.learner_count()];
+        for &(l, a) in placed {
+            placement[l.index()] = Some(self.m.candidate_of(a));
+        }
+        crate::mentors::assign(self.m, &crate::model::Assignment::from_candidates(placement)).is_ok()
+    }
+
+    /// The arcs left out when each learner keeps only its
+    /// [`Self::short_list`] best arcs by the per-arc objective (ties by arc), and always its
+    /// pinned and kept arcs and those of `keep`. Empty when no arc is left
+    /// out.
+    fn short_lists(&self, keep: Option<&[(LearnerId, ModelArc)]>) -> HashSet<ModelArc> {
+        let keep: HashSet<ModelArc> = keep.unwrap_or_default().iter().map(|&(_, a)| a).collect();
+        let mut out = HashSet::new();
+        for &l in &self.learners {
+            let mut arcs: Vec<ModelArc> = self.m.arcs(l).collect();
+            if arcs.len() <= self.short_list {
+                continue;
+            }
+            arcs.sort_by(|&a, &b| self.arc_value(l, b).total_cmp(&self.arc_value(l, a)).then(a.cmp(&b)));
+            let fixed = [self.m.pinned_arc(l), self.m.kept_arc(l)];
+            out.extend(arcs[self.short_list..].iter().filter(|a| !keep.contains(a) && !fixed.contains(&Some(**a))));
+        }
+        out
+    }
+
+    /// Exact reduced-cost fixing. Solves the LP relaxation of the whole part
+    /// (within `limit`): its optimum `U`, and per arc its reduced cost `d`.
+    /// Returns the arcs with `d < L − U` (`L` = `floor`, the value of the
+    /// feasible placement `floor_placed`), which can be fixed to 0, and `U`
+    /// (an upper bound on the objective; `None` when the LP was not solved to
+    /// optimality, and then no arc is fixed).
+    ///
+    /// Why this is exact. Let `y` be the LP's optimal row duals and `d = c −
+    /// Aᵀy` the reduced costs (maximisation: `y` has the sign of each row's
+    /// sense, `d ≤ 0` for a variable at its lower bound 0, `d ≥ 0` at its
+    /// upper bound, `d = 0` when basic). For every point `x` of the LP
+    /// (hence every placement), `c·x = yᵀAx + d·x`, which is at most
+    /// `yᵀb + Σ_{d_j>0} d_j u_j + d_k x_k` for any `k` with `d_k < 0`, and
+    /// `yᵀb + Σ_{d_j>0} d_j u_j = U` by strong duality. So a placement that uses arc `k` (`x_k = 1`) is
+    /// worth at most `U + d_k`, less than `L` when `d_k < L − U`. The optimum
+    /// is worth at least `L` (the floor's placement is feasible), so no
+    /// optimal placement uses such an arc: the model without them has the
+    /// same optimum, and a proof of optimality on it is one on the whole
+    /// part. The floor's arcs and the pinned and kept arcs are never fixed
+    /// (they cannot meet the test, up to rounding), and a tolerance `tol`
+    /// relative to `U` absorbs the solver's dual tolerances.
+    fn reduced_cost_fixing(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        limit: Option<Duration>,
+        floor: f64,
+        floor_placed: &[(LearnerId, ModelArc)],
+    ) -> (HashSet<ModelArc>, Option<f64>) {
+        let none = HashSet::new();
+        let Some((sol, upper, v)) = self.solve_relaxation(count, at_least, limit) else { return (none, None) };
+        let values: Vec<f64> = v.cols.iter().map(|a| sol.value(v.x[a])).collect();
+        let Some((columns, duals)) = lp::column_values_and_duals(sol) else { return (none, Some(upper)) };
+        let tol = 1e-6 * (1.0 + upper.abs());
+        // The x variables are the first columns, in `v.cols`' order (checked
+        // against the values read by variable), and the duals have the signs
+        // of a maximisation's optimum; otherwise nothing is fixed.
+        let aligned = columns.len() >= values.len()
+            && duals.len() >= values.len()
+            && values.iter().zip(&columns).all(|(a, b)| (a - b).abs() <= 1e-9);
+        let signed =
+            aligned && values.iter().zip(&duals).all(|(&x, &d)| !(x <= 1e-9 && d > tol || x >= 1.0 - 1e-9 && d < -tol));
+        if !signed {
+            return (none, Some(upper));
+        }
+        let mut keep: HashSet<ModelArc> = floor_placed.iter().map(|&(_, a)| a).collect();
+        for &l in &self.learners {
+            keep.extend(self.m.pinned_arc(l));
+            keep.extend(self.m.kept_arc(l));
+        }
+        let threshold = floor - upper - tol;
+        let out =
+            v.cols.iter().zip(&duals).filter(|&(a, &d)| d < threshold && !keep.contains(a)).map(|(a, _)| *a).collect();
+        (out, Some(upper))
+    }
+
+    /// One branch-and-bound search on the arcs not in `out`, within `limit`,
+    /// from `start` (handed to the solver except HiGHS; see below), until
+    /// proven optimal or within the relative `gap` of its bound (0: a proof).
+    fn search(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        limit: Option<Duration>,
+        start: Option<&[(LearnerId, ModelArc)]>,
+        out: &HashSet<ModelArc>,
+        gap: f32,
+    ) -> Result<Searched, MipError> {
+        let (vars, v) = self.vars(true, out);
+        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v, out) };
+        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v, out);
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
+        // With gap 0, a proof, not a relative gap's stop (HiGHS stops at
+        // 10⁻⁴ by default); a stop within `gap` is not `proven`.
+        model = model.with_mip_gap(gap).map_err(|e| MipError::Solver(e.to_string()))?;
         // The mentors' variables of a start come from the mentors'
         // assignment ([`crate::mentors::assign`]); a start without one is
         // no full solution: none then.
@@ -429,23 +641,16 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         // the brute-force test's seed 50; rhythms with mentors: seed 105 of
         // `mixed_integer_path_with_rhythms_matches_brute_force`, a start of
         // value 96 called optimal against 145). HiGHS therefore never gets a
-        // start; the start is still compared with its result (below), so a
-        // time limit never leaves a worse placement than the start.
+        // start; [`Self::phase`] still compares the start with its result,
+        // so a time limit never leaves a worse placement than the start.
         let hand_start = !cfg!(feature = "highs");
-        let guides = start.map(|start| self.mentor_start(start, &v));
-        // A start whose placed learners cannot all get a mentor is no
-        // solution: it is neither handed over nor kept.
-        let start = start.filter(|_| matches!(guides, Some(Some(_))));
-        if let (Some(start), Some(Some(guides)), true) = (start, guides, hand_start) {
-            let chosen: std::collections::HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
-            let mut init: Vec<(Variable, f64)> = Vec::new();
-            for &l in &self.learners {
-                for a in self.m.arcs(l) {
-                    init.push((v.x[&a], if chosen.contains(&a) { 1.0 } else { 0.0 }));
-                }
-            }
+        let start = start.filter(|s| hand_start && s.iter().all(|(_, a)| v.x.contains_key(a)));
+        if let Some((start, Some(guides))) = start.map(|s| (s, self.mentor_start(s, &v))) {
+            let chosen: HashSet<ModelArc> = start.iter().map(|&(_, a)| a).collect();
+            let mut init: Vec<(Variable, f64)> =
+                v.cols.iter().map(|a| (v.x[a], if chosen.contains(a) { 1.0 } else { 0.0 })).collect();
             let at = self.sites_in_use(start);
-            for (i, &(w, _, _)) in self.group_or_nobody_sites().iter().enumerate() {
+            for (i, &(w, _, _)) in self.group_or_nobody_sites(out).iter().enumerate() {
                 init.push((v.y[self.binaries + i], if at.contains(&w) { 1.0 } else { 0.0 }));
             }
             let on = self.binaries_of(start);
@@ -462,34 +667,58 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             Ok(sol) => sol,
             Err(good_lp::ResolutionError::Infeasible) => return Err(MipError::Infeasible),
             Err(e) if limit.is_some() && !matches!(e, good_lp::ResolutionError::Unbounded) => {
-                // The limit ran out before the solver had a placement of its
-                // own: keep the starting one, with the relaxation's bound.
-                let Some(start) = start else { return Err(MipError::NoSolutionInTime) };
-                let value = self.value_of(count, start);
-                return Ok((start.to_vec(), value, false, self.relaxation(count, at_least)?));
+                return Err(MipError::NoSolutionInTime)
             }
             Err(e) => return Err(MipError::Solver(e.to_string())),
         };
         let proven = matches!(sol.status(), SolutionStatus::Optimal);
-        let mut placed = Vec::new();
-        for &l in &self.learners {
-            for a in self.m.arcs(l) {
-                if sol.value(v.x[&a]) > 0.5 {
-                    placed.push((l, a));
-                }
-            }
-        }
+        let placed: Vec<(LearnerId, ModelArc)> = self
+            .learners
+            .iter()
+            .flat_map(|&l| self.arcs_of(l, out).filter(|a| sol.value(v.x[a]) > 0.5).map(move |a| (l, a)))
+            .collect();
         let value = self.value_of(count, &placed);
-        let bound = if proven { value } else { self.relaxation(count, at_least)? };
-        if let Some(start) = start.filter(|_| !proven) {
-            // Stopped by the limit with a worse incumbent than the start
-            // (HiGHS, which gets no start): keep the start.
-            let from = self.value_of(count, start);
-            if from > value {
-                return Ok((start.to_vec(), from, false, bound));
-            }
-        }
-        Ok((placed, value, proven, bound))
+        // The search's own bound (microlp's best bound) holds for the arcs
+        // searched. [`Self::phase`] leaves out only arcs that no optimal
+        // placement uses, so the optimum on the arcs searched is the whole
+        // part's, and the bound holds for it too.
+        let solver_bound = lp::solver_bound(sol);
+        Ok(Searched { placed, value, proven, solver_bound })
+    }
+
+    /// A proven upper bound when the limit stopped the search: the least of
+    /// the bounds found on the way (`found`: the LP relaxation of the whole
+    /// part, the solver's own bound) and the one given with
+    /// [`Self::known_bound`]; without any, the LP relaxation if it is solved
+    /// within what is left of the limit (`left`); otherwise
+    /// [`Self::trivial_bound`].
+    fn bound_after_limit(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        found: [Option<f64>; 2],
+        left: Option<Duration>,
+    ) -> f64 {
+        let known = self.known_bound.filter(|_| !count && at_least.is_none());
+        let bound = found.into_iter().chain([known]).flatten().filter(|b| b.is_finite()).reduce(f64::min);
+        bound
+            .or_else(|| left.filter(|l| *l >= Duration::from_secs(1)).and_then(|l| self.relaxation(count, at_least, l)))
+            .unwrap_or_else(|| self.trivial_bound(count))
+    }
+
+    /// A cheap upper bound: every learner with an arc placed on its best
+    /// arc (or not at all when every arc is worth less than nothing), and
+    /// every binary with a positive cost set. Valid because it is the
+    /// optimum with every constraint but "one arc per learner" dropped
+    /// (seats, capacities, mentors, bounds, minimums, side constraints and
+    /// `at_least` only cut placements away), and a fixed charge is ≤ 0.
+    fn trivial_bound(&self, count: bool) -> f64 {
+        let best = |l: LearnerId| {
+            let v = self.m.arcs(l).map(|a| if count { 1.0 } else { self.arc_value(l, a) }).fold(0.0, f64::max);
+            v.max(0.0)
+        };
+        let charges: f64 = if count { 0.0 } else { self.binary_costs.iter().map(|&(_, c)| c.max(0.0)).sum() };
+        self.learners.iter().map(|&l| best(l)).sum::<f64>() + charges
     }
 
     /// The mentors' variables for a start: how many learners of each
@@ -533,19 +762,34 @@ impl<'a, 'm> MipProblem<'a, 'm> {
         placed.iter().map(|&(_, a)| self.m.season.group(self.m.group_of(a)).workplace.index()).collect()
     }
 
-    /// The optimum of the LP relaxation: an upper bound on the objective.
-    fn relaxation(&self, count: bool, at_least: Option<f64>) -> Result<f64, MipError> {
-        if let (Some(b), false, None) = (self.known_bound, count, at_least) {
-            return Ok(b);
-        }
-        let (vars, v) = self.vars(false);
-        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v) };
-        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v);
+    /// The optimum of the LP relaxation within `limit`: an upper bound on
+    /// the objective (`None` when the LP is not solved to optimality in time).
+    fn relaxation(&self, count: bool, at_least: Option<f64>, limit: Duration) -> Option<f64> {
+        self.solve_relaxation(count, at_least, Some(limit)).map(|(_, upper, _)| upper)
+    }
+
+    /// The LP relaxation of the whole part solved to optimality within
+    /// `limit`: the solution, its optimum and the variables (`None` when it
+    /// is not solved to optimality in time).
+    fn solve_relaxation(
+        &self,
+        count: bool,
+        at_least: Option<f64>,
+        limit: Option<Duration>,
+    ) -> Option<(lp::BackendSolution, f64, Vars)> {
+        let none = HashSet::new();
+        let (vars, v) = self.vars(false, &none);
+        let obj = if count { self.count_expr(&v) } else { self.objective_expr(&v, &none) };
+        let mut model = self.constrain(vars.maximise(obj.clone()).using(backend), &v, &none);
         if let Some(k) = at_least {
             model = model.with(constraint!(self.count_expr(&v) >= k));
         }
-        let sol = model.solve().map_err(|e| MipError::Solver(e.to_string()))?;
-        Ok(sol.eval(&obj))
+        if let Some(limit) = limit {
+            model = model.with_time_limit(limit.as_secs_f64());
+        }
+        let sol = model.solve().ok()?;
+        let upper = sol.eval(&obj);
+        matches!(sol.status(), SolutionStatus::Optimal).then_some((sol, upper, v))
     }
 
     /// Solves for `goal` within `limit` (none: until proven optimal). With
@@ -572,27 +816,37 @@ impl<'a, 'm> MipProblem<'a, 'm> {
                 bound: 0.0,
                 placed_bound: (goal != Goal::Max).then_some(0.0),
                 proven: true,
+                fixed: 0,
             });
         }
         match goal {
             Goal::Max => {
-                let (placed, objective, proven, bound) = self.phase(false, None, limit, self.start.as_deref())?;
-                Ok(MipSolution { placed, objective, bound, placed_bound: None, proven })
+                let (placed, objective, proven, bound, fixed) =
+                    self.phase(false, None, limit, self.start.as_deref())?;
+                Ok(MipSolution { placed, objective, bound, placed_bound: None, proven, fixed })
             }
             Goal::Placed => {
-                let (placed, k, proven, k_bound) = self.phase(true, None, limit, self.start.as_deref())?;
-                Ok(MipSolution { placed, objective: k, bound: k_bound, placed_bound: Some(k_bound.max(k)), proven })
+                let (placed, k, proven, k_bound, fixed) = self.phase(true, None, limit, self.start.as_deref())?;
+                Ok(MipSolution {
+                    placed,
+                    objective: k,
+                    bound: k_bound,
+                    placed_bound: Some(k_bound.max(k)),
+                    proven,
+                    fixed,
+                })
             }
             Goal::PlacedThenMax => {
-                let (first, k, proven1, k_bound) = self.phase(true, None, limit, self.start.as_deref())?;
+                let (first, k, proven1, k_bound, _) = self.phase(true, None, limit, self.start.as_deref())?;
                 let left = limit.map(|l| l.saturating_sub(t0.elapsed()).max(Duration::from_millis(1)));
-                let (placed, objective, proven2, bound) = self.phase(false, Some(k), left, Some(&first))?;
+                let (placed, objective, proven2, bound, fixed) = self.phase(false, Some(k), left, Some(&first))?;
                 Ok(MipSolution {
                     placed,
                     objective,
                     bound,
                     placed_bound: Some(k_bound.max(k)),
                     proven: proven1 && proven2,
+                    fixed,
                 })
             }
         }
