@@ -475,6 +475,10 @@ pub struct MatchPart {
     /// The components' certificate duals as (kind, index, integer weight)
     /// ([`dualmatch_optimiser::certificate::Dual::code`]), when they have them.
     pub cert: Option<Vec<(u8, u64, i64)>>,
+    /// Whether a component went to the mixed-integer path (then the merged
+    /// run, like the single one, has no seat values).
+    #[serde(default)]
+    pub mip: bool,
     /// Seconds to load and score, and to solve.
     pub seconds: [f64; 2],
 }
@@ -504,6 +508,7 @@ impl MatchPart {
                     })
                     .collect()
             }),
+            mip: share.mip,
             seconds,
         }
     }
@@ -554,7 +559,7 @@ impl MatchPart {
             placeable: self.placeable,
             seat_dual,
             cap_dual,
-            mip: false,
+            mip: self.mip,
             cert,
         })
     }
