@@ -123,18 +123,26 @@ fn grids(r: &Report) -> String {
     out
 }
 
+/// Shared workplaces named per pair in the report (summary.json has all).
+const SHARED_SHOWN: usize = 8;
+
 fn advice_section(s: &Season, advice: &[RhythmAdvice]) -> String {
     let rows: Vec<Vec<String>> = advice
         .iter()
         .map(|a| {
-            let shared: Vec<&str> = a.shared.iter().map(|w| s.workplace(*w).id.as_str()).collect();
+            let shared: Vec<&str> = a.shared.iter().take(SHARED_SHOWN).map(|w| s.workplace(*w).id.as_str()).collect();
+            let more = a.shared.len().saturating_sub(SHARED_SHOWN);
+            let shared = match more {
+                0 => shared.join(", "),
+                n => format!("{} and {n} more (summary.json lists all)", shared.join(", ")),
+            };
             vec![
                 s.programme(a.programme).id.clone(),
                 s.school(a.mover).id.clone(),
                 s.school(a.other).id.clone(),
                 format!("{} → {}", a.from, a.to),
                 format!("{:+}", a.gain),
-                shared.join(", "),
+                shared,
             ]
         })
         .collect();
