@@ -1340,7 +1340,7 @@ pub fn solve_share(
     objective: Objective,
     select: impl FnOnce(&[usize]) -> Vec<bool>,
 ) -> Result<(Layout, Share), Infeasible> {
-    solve_share_with(m, objective, Pricing::default(), None, false, select).map(|(layout, share, _)| (layout, share))
+    solve_share_within(m, objective, None, select)
 }
 
 /// One placement bonus for the whole season (max-placed): more than the sum
@@ -1386,7 +1386,8 @@ pub fn solve_share_within(
 /// for max-placed, within a time limit for the mixed-integer components as
 /// [`solve_within`]): those with different rhythms solve only for the
 /// count, so the share's placements place the most learners but need not
-/// have the best scores among such placements.
+/// have the best scores among such placements, and its `bound` is no bound
+/// on the score there: only `placed` and `placeable` are meant to be read.
 pub(crate) fn placed_share_within(
     m: &PlacementModel,
     limit: Option<std::time::Duration>,

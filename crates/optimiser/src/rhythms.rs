@@ -29,7 +29,7 @@ pub(crate) fn solve_component(
     short: bool,
 ) -> Result<MipSolution, Conflict> {
     let mut problem = MipProblem::new(m, c.learners.clone());
-    let start = whole_week_start(m, c, None).filter(|_| !group_or_nobody(m, c));
+    let start = if group_or_nobody(m, c) { None } else { whole_week_start(m, c, None) };
     if short {
         problem = crate::short_lines::attach(m, &c.learners, problem);
         // Under `max_sites`, the whole-week network on each school's most
