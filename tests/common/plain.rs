@@ -12,6 +12,13 @@ use std::path::{Path, PathBuf};
 /// policy, the advice, the certificate). Written once per content under the
 /// target's temporary folder and shared by the tests.
 pub fn plain_sample() -> PathBuf {
+    // Tests of one binary run on several threads of one process: they share
+    // one folder, written once.
+    static ONCE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ONCE.get_or_init(write_plain_sample).clone()
+}
+
+fn write_plain_sample() -> PathBuf {
     use std::hash::{Hash, Hasher};
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample");
     let mut files: Vec<PathBuf> = fs::read_dir(&from)
@@ -28,6 +35,8 @@ pub fn plain_sample() -> PathBuf {
     if dir.join("schools.csv").exists() {
         return dir;
     }
+    // The staging folder is this process's own: another test binary may be
+    // writing the same content at the same time.
     let staging = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plain-sample-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging).unwrap();
