@@ -34,10 +34,17 @@
 //! constraint touches; the rest stay on the network simplex.
 //!
 //! The result carries a bound: the objective itself when the solver proves
-//! optimality, and, when the time limit stops the search, the optimum of
-//! the LP relaxation (a proven upper bound, to the solver's tolerance), so
-//! the gap `bound − objective` says how far from optimal the best placement
+//! optimality, and, when the time limit stops the search, a proven upper
+//! bound (the LP relaxation's optimum, to the solver's tolerance, the
+//! Lagrangian relaxation's, or a cheaper one: [`MipProblem::solve`]), so the
+//! gap `bound − objective` says how far from optimal the best placement
 //! found can be.
+//!
+//! Before the search, each phase leaves out the arcs that no placement
+//! worth a known feasible one uses (exact reduced-cost fixing): from the LP
+//! relaxation's reduced costs with HiGHS, and from the Lagrangian
+//! relaxation of the per-day rows ([`crate::lagrange`]) with microlp in
+//! seasons with rhythms.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -49,6 +56,7 @@ use good_lp::{
     WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
+use crate::lagrange;
 use crate::lp::{self, backend};
 use crate::model::{ModelArc, PlacementModel, WEIGHT_SCALE};
 
@@ -174,6 +182,15 @@ pub const SHORT_LIST: usize = 10;
 /// The relative gap at which the short search stops: its placement is only
 /// the floor of the reduced-cost fixing, whose `U − L` it keeps small.
 const SHORT_GAP: f32 = 1e-5;
+
+/// Arcs per learner in the short search after the Lagrangian relaxation
+/// (those of highest bound).
+const LAGRANGE_SHORT_LIST: usize = 10;
+
+/// One placed learner in the integer units of [`crate::lagrange`] when the
+/// objective is the count ([`WEIGHT_SCALE`], so that its bound reads the
+/// same way as the weights').
+const COUNT_UNIT: i64 = WEIGHT_SCALE as i64;
 
 /// One search's result.
 struct Searched {
@@ -469,6 +486,10 @@ impl<'a, 'm> MipProblem<'a, 'm> {
     /// floor `L`), then the LP relaxation of the whole part (its optimum `U`
     /// and reduced costs), leaves out every arc whose reduced cost shows
     /// that no placement using it reaches `L`, and searches the arcs left.
+    /// Without (microlp), in a season with rhythms, the Lagrangian
+    /// relaxation ([`crate::lagrange`], within a third of the limit) gives
+    /// the bound, a better floor and the arcs to leave out; when its bound
+    /// is the floor's value, the floor is optimal and there is no search.
     fn phase(
         &self,
         count: bool,
@@ -501,6 +522,48 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             if let Some((placed, floor)) = &best {
                 (out, lp_bound) = self.reduced_cost_fixing(count, at_least, left(), *floor, placed);
             }
+        } else if self.fixing && self.lagrangian() {
+            // No duals from the back-end: the Lagrangian relaxation's bound
+            // and fixing ([`crate::lagrange`]), from the start (or nobody
+            // placed), within a third of the limit.
+            let unit = |l: LearnerId, a: ModelArc| if count { COUNT_UNIT } else { self.m.weight_of(l, a) };
+            let part = lagrange::Part {
+                m: self.m,
+                learners: &self.learners,
+                value: &unit,
+                at_least: at_least.map(|k| k.round().max(0.0) as u64),
+                heuristics: true,
+            };
+            let floor = best
+                .as_ref()
+                .map(|(placed, _)| (placed.clone(), placed.iter().map(|&(l, a)| i128::from(unit(l, a))).sum::<i128>()));
+            let deadline = left().map(|l| Instant::now() + l / 3);
+            if let Some(r) = lagrange::relax(&part, floor, deadline) {
+                let value = self.value_of(count, &r.floor.0);
+                if r.bound <= r.floor.1 {
+                    // Nothing is worth more than the floor.
+                    return Ok((r.floor.0, value, true, value, r.out.len()));
+                }
+                lp_bound = Some(r.bound as f64 / WEIGHT_SCALE);
+                let (mut floor, mut placed) = (r.floor.1, r.floor.0.clone());
+                // A search on each learner's few arcs of highest bound (to
+                // a proof, within a quarter of what is left) raises the
+                // floor, which leaves more arcs out.
+                let short = r.beyond_best(LAGRANGE_SHORT_LIST, &placed);
+                let quarter = left().map(|l| l / 4);
+                if let Ok(s) = self.search(count, at_least, quarter, Some(&placed), &short, 0.0) {
+                    let worth: i128 = s.placed.iter().map(|&(l, a)| i128::from(unit(l, a))).sum();
+                    if worth > floor {
+                        (floor, placed) = (worth, s.placed);
+                    }
+                }
+                if r.bound <= floor {
+                    let value = self.value_of(count, &placed);
+                    return Ok((placed, value, true, value, r.out.len()));
+                }
+                out = r.left_out(floor, &placed);
+                best = Some((placed.clone(), self.value_of(count, &placed)));
+            }
         }
         let from = best.as_ref().map(|b| &b.0[..]);
         let s = match self.search(count, at_least, left(), from, &out, 0.0) {
@@ -525,6 +588,19 @@ impl<'a, 'm> MipProblem<'a, 'm> {
             Some((placed, value)) if value > s.value => Ok((placed, value, false, bound, out.len())),
             _ => Ok((s.placed, s.value, false, bound, out.len())),
         }
+    }
+
+    /// Whether [`crate::lagrange`]'s relaxation applies: a season with
+    /// rhythms (its per-day rows are what it relaxes), the per-arc weights
+    /// or the count as the objective (integers), and no binaries or side
+    /// constraints of the caller's.
+    fn lagrangian(&self) -> bool {
+        self.m.season.has_rhythms()
+            && self.objective.is_none()
+            && self.binaries == 0
+            && self.sides.is_empty()
+            && self.binary_costs.is_empty()
+            && self.group_or_nobody_sites(&HashSet::new()).is_empty()
     }
 
     /// Whether every learner `placed` places can get a mentor within the
@@ -688,7 +764,7 @@ impl<'a, 'm> MipProblem<'a, 'm> {
 
     /// A proven upper bound when the limit stopped the search: the least of
     /// the bounds found on the way (`found`: the LP relaxation of the whole
-    /// part, the solver's own bound) and the one given with
+    /// part or its Lagrangian relaxation, the solver's own bound) and the one given with
     /// [`Self::known_bound`]; without any, the LP relaxation if it is solved
     /// within what is left of the limit (`left`); otherwise
     /// [`Self::trivial_bound`].

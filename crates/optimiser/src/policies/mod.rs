@@ -36,7 +36,7 @@ use crate::rank::{self, RankObjective};
 mod da;
 mod fair;
 mod improve;
-mod ledger;
+pub(crate) mod ledger;
 mod policy;
 pub mod prefs;
 pub mod rng;
