@@ -367,6 +367,10 @@ pub fn relax(
     let mut mu: i64 = 0;
     let k = p.at_least.map_or(0, |k| k as i64);
     let values: Vec<i64> = r.arcs.iter().map(|&(l, a, _, _)| (p.value)(l, a)).collect();
+    // Multipliers stay within [0, cap]: any such multipliers give a bound,
+    // and beyond the largest arc value a multiplier only grows the costs
+    // (towards what the simplex refuses to take).
+    let cap = 4.0 * values.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0).max(1) as f64;
     // Per arc, the least bound on a placement using it so far.
     let mut arc_bound = vec![i128::MAX; r.arcs.len()];
     let mut best = i128::MAX;
@@ -436,10 +440,10 @@ pub fn relax(
         }
         let t = theta * (bound - floor.1) as f64 / norm;
         for (l, &g) in lambda.iter_mut().zip(&slack) {
-            *l = ((*l as f64) - t * g as f64).round().max(0.0) as i64;
+            *l = ((*l as f64) - t * g as f64).round().clamp(0.0, cap) as i64;
         }
         if p.at_least.is_some() {
-            mu = ((mu as f64) - t * excess as f64).round().max(0.0) as i64;
+            mu = ((mu as f64) - t * excess as f64).round().clamp(0.0, cap) as i64;
         }
     }
     if best == i128::MAX {
