@@ -62,13 +62,9 @@ pub struct Relaxed {
     /// A proven upper bound on every placement's value (in the part's
     /// integer units).
     pub bound: i128,
-    /// Arcs no placement worth at least the floor uses.
-    pub out: HashSet<ModelArc>,
     /// The floor: the best feasible placement known at the end (the one
     /// given, or a better one from the heuristic), with its value.
     pub floor: (Vec<(LearnerId, ModelArc)>, i128),
-    /// Subgradient steps taken (network solves).
-    pub steps: usize,
     /// Per arc of the part: its learner, the arc, and the least bound on a
     /// placement that uses it, over every multiplier tried.
     pub arc_bounds: Vec<(LearnerId, ModelArc, i128)>,
@@ -149,11 +145,9 @@ fn relaxation(p: &Part) -> Relaxation {
     let mut classes: Vec<(GroupId, ProgrammeId, Days)> = Vec::new();
     let mut entry: Vec<NodeId> = Vec::new();
     let mut arcs = Vec::new();
-    let mut learner_nodes = Vec::with_capacity(p.learners.len());
     for &l in p.learners {
         let node = net.add_node(1);
         net.add_arc(node, sink, 0, 1, 0);
-        learner_nodes.push(node);
         let (prog, days) = (s.learner(l).programme, s.days_of(l));
         for a in m.arcs(l) {
             let key = (m.group_of(a), prog, days);
@@ -456,7 +450,5 @@ pub fn relax(
         fixed.extend(p.m.kept_arc(l));
     }
     let arc_bounds = r.arcs.iter().zip(arc_bound).map(|(&(l, a, _, _), b)| (l, a, b)).collect();
-    let mut relaxed = Relaxed { bound: best, out: HashSet::new(), floor, steps, arc_bounds, fixed };
-    relaxed.out = relaxed.left_out(relaxed.floor.1, &relaxed.floor.0);
-    Some(relaxed)
+    Some(Relaxed { bound: best, floor, arc_bounds, fixed })
 }

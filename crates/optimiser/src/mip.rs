@@ -534,34 +534,32 @@ impl<'a, 'm> MipProblem<'a, 'm> {
                 at_least: at_least.map(|k| k.round().max(0.0) as u64),
                 heuristics: true,
             };
-            let floor = best
-                .as_ref()
-                .map(|(placed, _)| (placed.clone(), placed.iter().map(|&(l, a)| i128::from(unit(l, a))).sum::<i128>()));
+            let worth =
+                |placed: &[(LearnerId, ModelArc)]| placed.iter().map(|&(l, a)| i128::from(unit(l, a))).sum::<i128>();
+            let floor = best.as_ref().map(|(placed, _)| (placed.clone(), worth(placed)));
             let deadline = left().map(|l| Instant::now() + l / 3);
             if let Some(r) = lagrange::relax(&part, floor, deadline) {
-                let value = self.value_of(count, &r.floor.0);
-                if r.bound <= r.floor.1 {
-                    // Nothing is worth more than the floor.
-                    return Ok((r.floor.0, value, true, value, r.out.len()));
-                }
                 lp_bound = Some(r.bound as f64 / WEIGHT_SCALE);
                 let (mut floor, mut placed) = (r.floor.1, r.floor.0.clone());
-                // A search on each learner's few arcs of highest bound (to
-                // a proof, within a quarter of what is left) raises the
-                // floor, which leaves more arcs out.
-                let short = r.beyond_best(LAGRANGE_SHORT_LIST, &placed);
-                let quarter = left().map(|l| l / 4);
-                if let Ok(s) = self.search(count, at_least, quarter, Some(&placed), &short, 0.0) {
-                    let worth: i128 = s.placed.iter().map(|&(l, a)| i128::from(unit(l, a))).sum();
-                    if worth > floor {
-                        (floor, placed) = (worth, s.placed);
+                // Unless the bound is the floor's already, a search on each
+                // learner's few arcs of highest bound (to a proof, within a
+                // quarter of what is left) raises the floor, which leaves
+                // more arcs out.
+                if r.bound > floor {
+                    let short = r.beyond_best(LAGRANGE_SHORT_LIST, &placed);
+                    let quarter = left().map(|l| l / 4);
+                    if let Ok(s) = self.search(count, at_least, quarter, Some(&placed), &short, 0.0) {
+                        if worth(&s.placed) > floor {
+                            (floor, placed) = (worth(&s.placed), s.placed);
+                        }
                     }
                 }
-                if r.bound <= floor {
-                    let value = self.value_of(count, &placed);
-                    return Ok((placed, value, true, value, r.out.len()));
-                }
                 out = r.left_out(floor, &placed);
+                if r.bound <= floor {
+                    // Nothing is worth more than the floor.
+                    let value = self.value_of(count, &placed);
+                    return Ok((placed, value, true, value, out.len()));
+                }
                 best = Some((placed.clone(), self.value_of(count, &placed)));
             }
         }

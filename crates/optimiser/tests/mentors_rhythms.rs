@@ -295,7 +295,7 @@ fn lagrangian_fixing_leaves_out_only_arcs_below_the_floor() {
                 let floor: i128 = r.floor.0.iter().map(|&(l, a)| i128::from(unit(l, a))).sum();
                 assert_eq!(floor, r.floor.1, "seed {seed}");
                 assert!(floor <= best, "seed {seed}");
-                for &a in &r.out {
+                for a in r.left_out(r.floor.1, &r.floor.0) {
                     let l = all.iter().copied().find(|&l| m.arcs(l).any(|b| b == a)).unwrap();
                     let forced = Some((l.index(), m.candidate_of(a).index()));
                     let with = value(brute_force_forced(&s, &c, objective, forced));
