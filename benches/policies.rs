@@ -108,7 +108,7 @@ fn stable_doc(seed: u64) -> SeasonDoc {
         recognitions: (0..SITES)
             .map(|w| RecognitionRec { workplace: site_id(w), programme: "P1".into(), seats: SEATS, row: 0 })
             .collect(),
-        candidates: Some(candidates),
+        candidates: Some(candidates.into()),
         outcomes: None,
     }
 }

@@ -366,7 +366,7 @@ mod tests {
                 row: 0,
             }],
             recognitions: vec![RecognitionRec { workplace: "W".into(), programme: "P".into(), seats: 1, row: 0 }],
-            candidates: Some(vec![pair("L0", 40.0), pair("L1", 90.0)]),
+            candidates: Some(vec![pair("L0", 40.0), pair("L1", 90.0)].into()),
             outcomes: None,
         };
         let mut doc = doc;
@@ -376,10 +376,10 @@ mod tests {
             site.id = "W2".into();
             doc.workplaces.push(site);
             doc.recognitions.push(RecognitionRec { workplace: "W2".into(), programme: "P".into(), seats: 1, row: 0 });
-            let mut p = doc.candidates.as_ref().unwrap()[1].clone();
+            let mut p = doc.candidates.as_ref().unwrap().get(1).unwrap();
             p.workplace = "W2".into();
             p.score = 30.0;
-            doc.candidates.as_mut().unwrap().push(p);
+            doc.candidates.as_mut().unwrap().extend([p]);
         }
         from_doc(doc).unwrap().season
     }

@@ -642,9 +642,8 @@ fn an_id_containing_an_equals_sign_is_still_one_id() {
     for r in doc.recognitions.iter_mut().filter(|r| r.workplace == "W1") {
         r.workplace = "W=1".into();
     }
-    for c in doc.candidates.iter_mut().flatten().filter(|c| c.workplace == "W1") {
-        c.workplace = "W=1".into();
-    }
+    // No learner or programme is called W1: renaming the id text renames the workplace.
+    doc.candidates.as_mut().expect("candidates").map_ids(|id| if id == "W1" { "W=1".into() } else { id.into() });
     doc.learners[0].preferences = vec!["W=1".into(), "W0".into()];
     let s = from_doc(doc).expect("valid").season;
     let l0 = s.learner(LearnerId::from_index(0));

@@ -235,12 +235,10 @@ mod tests {
                 RecognitionRec { workplace: "W0".into(), programme: "P0".into(), seats: 1, row: 0 },
                 RecognitionRec { workplace: "W1".into(), programme: "P0".into(), seats: 1, row: 0 },
             ],
-            candidates: Some(vec![
-                pair("L0", "W0", 90.0),
-                pair("L1", "W0", 70.0),
-                pair("L2", "W0", 40.0),
-                pair("L1", "W1", 60.0),
-            ]),
+            candidates: Some(
+                vec![pair("L0", "W0", 90.0), pair("L1", "W0", 70.0), pair("L2", "W0", 40.0), pair("L1", "W1", 60.0)]
+                    .into(),
+            ),
             outcomes: None,
         };
         from_doc(doc).unwrap().season

@@ -516,38 +516,50 @@ fn candidates(
     use TableName as T;
     let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
     let (group_ix, out) = (&rec.group_ix, rep.out);
-    doc.candidates.as_ref().map(|cands| {
+    doc.candidates.as_ref().map(|table| {
         let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
-        let mut first_rows: Vec<u64> = Vec::with_capacity(cands.len());
-        let mut list: Vec<Candidate> = Vec::with_capacity(cands.len());
-        // The last id resolved in each column: files list a learner's pairs
-        // together and name few programmes, so most rows repeat the row
-        // before. Only ids that resolved are remembered, so an unknown id is
-        // reported on every row, as without the cache.
-        let (mut last_l, mut last_w, mut last_p) = (Last::default(), Last::default(), Last::default());
-        for c in cands {
+        let mut first_rows: Vec<u64> = Vec::with_capacity(table.len());
+        let mut list: Vec<Candidate> = Vec::with_capacity(table.len());
+        // What each distinct id text resolved to, per column. Only ids that
+        // resolved are remembered, so an unknown id is reported on every
+        // row, as when each row is resolved on its own.
+        let names = table.names() as usize;
+        let (mut known_l, mut known_w, mut known_p) = (vec![None; names], vec![None; names], vec![None; names]);
+        // Per workplace id text: the programme id text and group of its last row.
+        let mut group_at: Vec<Option<(u32, GroupId)>> = vec![None; names];
+        for c in table.rows() {
             let at = |f| (T::Candidates, c.row, f);
-            let l = last_l.get(&c.learner, |id| rep.resolve(learner_ix, T::Learners, "learner", id, at("learner")));
-            let w =
-                last_w.get(&c.workplace, |id| rep.resolve(workplace_ix, T::Workplaces, "workplace", id, at("workplace")));
-            let p =
-                last_p.get(&c.programme, |id| rep.resolve(programme_ix, T::Programmes, "programme", id, at("programme")));
+            let [il, iw, ip] = c.ids;
+            let (learner, workplace, programme) = (table.name(il), table.name(iw), table.name(ip));
+            let l = resolved(&mut known_l[il as usize], || {
+                rep.resolve(learner_ix, T::Learners, "learner", learner, at("learner"))
+            });
+            let w = resolved(&mut known_w[iw as usize], || {
+                rep.resolve(workplace_ix, T::Workplaces, "workplace", workplace, at("workplace"))
+            });
+            let p = resolved(&mut known_p[ip as usize], || {
+                rep.resolve(programme_ix, T::Programmes, "programme", programme, at("programme"))
+            });
             let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
-            let Some(g) = group_ix.get(&(w, p)).copied() else {
+            let g = match group_at[iw as usize] {
+                Some((q, g)) if q == ip => Some(g),
+                _ => group_ix.get(&(w, p)).copied().inspect(|&g| group_at[iw as usize] = Some((ip, g))),
+            };
+            let Some(g) = g else {
                 if !out.is_broken(T::Recognitions, "") {
                     let label = rep.table_label(T::Recognitions);
-                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(&c.workplace), q(&c.programme)));
+                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
                 }
                 continue;
             };
             let lp = learners[l.index()].programme;
-            if lp != p && !out.is_broken(T::Learners, &c.learner) {
-                rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(&c.learner), q(&programmes[lp.index()].id), q(&c.programme)));
+            if lp != p && !out.is_broken(T::Learners, learner) {
+                rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
                 continue;
             }
             if let Some(i) = seen.find(l, g, &list) {
                 let w_ = rep.where_(T::Candidates, first_rows[i]);
-                rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(&c.learner), q(&c.workplace)));
+                rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(learner), q(workplace)));
                 if c.score > list[i].score {
                     list[i].score = c.score;
                 }
@@ -559,6 +571,15 @@ fn candidates(
         }
         list
     })
+}
+
+/// What an id text resolves to: the remembered `known`, else `resolve()`
+/// (remembered when it resolves).
+fn resolved<I: Copy>(known: &mut Option<I>, resolve: impl FnOnce() -> Option<I>) -> Option<I> {
+    if known.is_none() {
+        *known = resolve();
+    }
+    *known
 }
 
 /// How many rows with a site that is not in this season one warning names.
@@ -821,30 +842,6 @@ impl SeenPairs {
                 map.insert((l, g), i);
             }
         }
-    }
-}
-
-/// The last id of a column that resolved, and what it resolved to.
-struct Last<'a, I>(Option<(&'a str, I)>);
-
-impl<I> Default for Last<'_, I> {
-    fn default() -> Self {
-        Last(None)
-    }
-}
-
-impl<'a, I: Copy> Last<'a, I> {
-    /// What `id` resolves to: the remembered value when it is the last id
-    /// that resolved, else `resolve(id)` (remembered when it resolves).
-    fn get(&mut self, id: &'a str, resolve: impl FnOnce(&str) -> Option<I>) -> Option<I> {
-        if let Some((last, x)) = self.0 {
-            if last == id {
-                return Some(x);
-            }
-        }
-        let x = resolve(id)?;
-        self.0 = Some((id, x));
-        Some(x)
     }
 }
 

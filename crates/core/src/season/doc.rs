@@ -255,6 +255,227 @@ pub struct CandidateRec {
     pub row: u64,
 }
 
+/// The rows of `candidates.csv`. A season may bring millions of pairs that
+/// name a few thousand ids, so each distinct id text is stored once and a
+/// row holds its index: reading a large file allocates nothing per cell, and
+/// building the season resolves each distinct id once. It reads and writes
+/// (CSV, JSON) exactly as a list of [`CandidateRec`].
+#[derive(Clone, Default)]
+pub struct CandidateTable {
+    /// The distinct id texts, one after another, in order of first use.
+    text: String,
+    /// Where each id text ends in `text`.
+    ends: Vec<usize>,
+    /// Each id text's hash ([`id_hash`]).
+    hashes: Vec<u64>,
+    /// The id texts' indices, by hash.
+    index: hashbrown::HashTable<u32>,
+    /// The rows, in file order.
+    rows: Vec<CandidateRow>,
+}
+
+/// One row of a [`CandidateTable`]: indices of its id texts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CandidateRow {
+    /// The learner, workplace and programme ids.
+    pub ids: [u32; 3],
+    /// The fit score.
+    pub score: f64,
+    /// Where the row came from.
+    pub row: u64,
+}
+
+/// The hash of an id text in a [`CandidateTable`]: foldhash, seeded once per
+/// process (the same in every table, so that a table merged into another
+/// keeps its hashes; no input can be crafted to collide).
+fn id_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
+    STATE.get_or_init(Default::default).hash_one(name)
+}
+
+impl CandidateTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty table with room for `rows` rows and as many distinct ids.
+    pub fn with_capacity(rows: usize) -> Self {
+        CandidateTable {
+            text: String::with_capacity(rows * 8),
+            ends: Vec::with_capacity(rows),
+            hashes: Vec::with_capacity(rows),
+            index: hashbrown::HashTable::with_capacity(rows),
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, learner: &str, workplace: &str, programme: &str, score: f64, row: u64) {
+        let last = self.rows.last().map(|r| r.ids);
+        let mut ids = [0; 3];
+        for (col, name) in [learner, workplace, programme].into_iter().enumerate() {
+            // Files list a learner's pairs together and name few programmes:
+            // most cells repeat the row before's, which needs no hashing.
+            ids[col] = match last {
+                Some(last) if self.name(last[col]) == name => last[col],
+                _ => self.intern(name, id_hash(name)),
+            };
+        }
+        self.rows.push(CandidateRow { ids, score, row });
+    }
+
+    /// Row `i` as a record.
+    pub fn get(&self, i: usize) -> Option<CandidateRec> {
+        self.rows.get(i).map(|r| self.record(r))
+    }
+
+    /// The rows as records, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = CandidateRec> + '_ {
+        self.rows.iter().map(|r| self.record(r))
+    }
+
+    /// Replaces every id text (in any column) by `f` of it, for example to
+    /// rename a workplace everywhere it appears.
+    pub fn map_ids(&mut self, mut f: impl FnMut(&str) -> String) {
+        let rows = std::mem::take(&mut self.rows);
+        let old = std::mem::replace(self, CandidateTable { rows, ..Default::default() });
+        let remap: Vec<u32> = (0..old.names()).map(|i| f(old.name(i))).map(|n| self.intern(&n, id_hash(&n))).collect();
+        for r in &mut self.rows {
+            r.ids = r.ids.map(|i| remap[i as usize]);
+        }
+    }
+
+    /// Makes room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+    }
+
+    /// The rows, with indices into [`Self::name`].
+    pub(crate) fn rows(&self) -> &[CandidateRow] {
+        &self.rows
+    }
+
+    /// The number of distinct id texts.
+    pub(crate) fn names(&self) -> u32 {
+        self.ends.len() as u32
+    }
+
+    /// The id text of index `i`.
+    pub(crate) fn name(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// Moves the first `n` rows of `from` to the end of this table.
+    pub(crate) fn take_front(&mut self, from: &mut CandidateTable, n: usize) {
+        const UNSEEN: u32 = u32::MAX;
+        let mut remap = vec![UNSEEN; from.ends.len()];
+        let n = n.min(from.rows.len());
+        self.rows.reserve(n);
+        for r in &from.rows[..n] {
+            let ids = r.ids.map(|i| {
+                let to = &mut remap[i as usize];
+                if *to == UNSEEN {
+                    *to = self.intern(from.name(i), from.hashes[i as usize]);
+                }
+                *to
+            });
+            self.rows.push(CandidateRow { ids, ..*r });
+        }
+        from.rows.drain(..n);
+    }
+
+    /// The index of `name` (whose [`id_hash`] is `hash`), added if new.
+    fn intern(&mut self, name: &str, hash: u64) -> u32 {
+        let Self { text, ends, hashes, index, .. } = self;
+        let name_of = |i: u32| {
+            let i = i as usize;
+            &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
+        };
+        if let Some(&i) = index.find(hash, |&i| name_of(i) == name) {
+            return i;
+        }
+        let i = u32::try_from(ends.len()).expect("fewer than 2^32 distinct ids");
+        index.insert_unique(hash, i, |&j| hashes[j as usize]);
+        text.push_str(name);
+        ends.push(text.len());
+        hashes.push(hash);
+        i
+    }
+
+    fn record(&self, r: &CandidateRow) -> CandidateRec {
+        let [l, w, p] = r.ids.map(|i| self.name(i).to_string());
+        CandidateRec { learner: l, workplace: w, programme: p, score: r.score, row: r.row }
+    }
+}
+
+impl std::fmt::Debug for CandidateTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for CandidateTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl FromIterator<CandidateRec> for CandidateTable {
+    fn from_iter<T: IntoIterator<Item = CandidateRec>>(iter: T) -> Self {
+        let mut t = CandidateTable::new();
+        t.extend(iter);
+        t
+    }
+}
+
+impl Extend<CandidateRec> for CandidateTable {
+    fn extend<T: IntoIterator<Item = CandidateRec>>(&mut self, iter: T) {
+        for c in iter {
+            self.push(&c.learner, &c.workplace, &c.programme, c.score, c.row);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a CandidateTable {
+    type Item = CandidateRec;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = CandidateRec> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl From<Vec<CandidateRec>> for CandidateTable {
+    fn from(v: Vec<CandidateRec>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl Serialize for CandidateTable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for CandidateTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<CandidateRec>::deserialize(d).map(CandidateTable::from)
+    }
+}
+
 /// A whole season as plain records.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeasonDoc {
@@ -270,7 +491,7 @@ pub struct SeasonDoc {
     pub recognitions: Vec<RecognitionRec>,
     /// The optional `candidates.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub candidates: Option<Vec<CandidateRec>>,
+    pub candidates: Option<CandidateTable>,
     /// The optional `outcomes.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<Vec<OutcomeRec>>,
@@ -538,5 +759,86 @@ impl SeasonDoc {
         serde_json::to_writer_pretty(&mut out, self).map_err(io::Error::other)?;
         out.write_all(b"\n")?;
         out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rec((l, w, p, score, row): (u8, u8, u8, u8, u64)) -> CandidateRec {
+        // Few distinct texts, shared between the columns, so that rows
+        // repeat ids within and across columns.
+        CandidateRec {
+            learner: format!("L{}", l % 6),
+            workplace: format!("W{}", w % 5),
+            programme: if p % 3 == 0 { format!("L{}", p % 6) } else { format!("P{}", p % 2) },
+            score: f64::from(score),
+            row,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// A table filled in parts (as the chunked reader fills it: each
+        /// chunk into its own table, then its first rows moved over) holds
+        /// the same records as a plain list, and writes them the same way.
+        #[test]
+        fn a_table_is_its_list_of_records(
+            rows in proptest::collection::vec((0u8..20, 0u8..20, 0u8..20, 0u8..100, 0u64..1000), 0..60),
+            cuts in proptest::collection::vec((1usize..12, 0usize..12), 0..8),
+        ) {
+            let list: Vec<CandidateRec> = rows.iter().copied().map(rec).collect();
+            let mut table = CandidateTable::new();
+            let mut expected = Vec::new();
+            let mut at = 0usize;
+            for (len, taken) in cuts.iter().copied().chain(std::iter::once((usize::MAX, usize::MAX))) {
+                let part_rows = &list[at..(at.saturating_add(len)).min(list.len())];
+                let mut part: CandidateTable = part_rows.iter().cloned().collect();
+                let taken = taken.min(part_rows.len());
+                table.take_front(&mut part, taken);
+                expected.extend(part_rows[..taken].iter().cloned());
+                prop_assert_eq!(part.iter().collect::<Vec<_>>(), part_rows[taken..].to_vec());
+                at += part_rows.len();
+                if at == list.len() {
+                    break;
+                }
+            }
+            prop_assert_eq!(table.len(), expected.len());
+            prop_assert_eq!(table.iter().collect::<Vec<_>>(), expected.clone());
+            for (i, r) in expected.iter().enumerate() {
+                prop_assert_eq!(table.get(i), Some(r.clone()));
+            }
+            // Each distinct text is stored once.
+            let mut texts: Vec<&str> = (0..table.names()).map(|i| table.name(i)).collect();
+            let n = texts.len();
+            texts.sort();
+            texts.dedup();
+            prop_assert_eq!(texts.len(), n);
+            // JSON as a list of records, both ways.
+            let json = serde_json::to_string(&table).unwrap();
+            prop_assert_eq!(&json, &serde_json::to_string(&expected).unwrap());
+            let back: CandidateTable = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back.iter().map(|mut c| { c.row = 0; c }).collect::<Vec<_>>(),
+                expected.iter().cloned().map(|mut c| { c.row = 0; c }).collect::<Vec<_>>());
+            // Renaming ids, also onto each other.
+            let rename = |s: &str| if s.starts_with('W') { "L1".to_string() } else { format!("{s}x") };
+            let mut renamed = table.clone();
+            renamed.map_ids(rename);
+            let want: Vec<CandidateRec> = expected
+                .iter()
+                .map(|c| CandidateRec {
+                    learner: rename(&c.learner),
+                    workplace: rename(&c.workplace),
+                    programme: rename(&c.programme),
+                    ..c.clone()
+                })
+                .collect();
+            prop_assert_eq!(renamed.iter().collect::<Vec<_>>(), want.clone());
+            renamed.push("L1", "W9", "P0", 1.0, 7);
+            prop_assert_eq!(renamed.get(want.len()).map(|c| c.learner), Some("L1".to_string()));
+        }
     }
 }

@@ -66,9 +66,9 @@ pub(crate) fn normalise_doc(doc: &mut SeasonDoc) {
         normalise(&mut r.workplace);
         all(&mut r.programmes);
     }
-    for r in doc.candidates.iter_mut().flatten() {
-        for s in [&mut r.learner, &mut r.workplace, &mut r.programme] {
-            normalise(s);
+    if let Some(c) = &mut doc.candidates {
+        if (0..c.names()).any(|i| !c.name(i).is_ascii()) {
+            c.map_ids(|s| nfc(s).into_owned());
         }
     }
     for r in doc.outcomes.iter_mut().flatten() {

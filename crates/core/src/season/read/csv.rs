@@ -391,18 +391,64 @@ pub(crate) fn read_csv_sized<R: Read>(
         }
     };
     let mut rows = 0u64;
-    let mut batch = Batch::default();
+    let (mut batch, mut spare) = (Batch::default(), Batch::default());
     let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
+    // A full batch: parsed in the background, while the next rows are read.
+    let mut full: Option<Batch> = None;
     loop {
         if stop_after_too_many(table, origin, before, out, diags) {
             return;
         }
-        let read = rdr.read_byte_record(&mut rec);
-        next_row(&rdr);
-        // Anything but a row of the header's width is handled in order, once
-        // the rows read before it are in.
-        let normal = matches!(read, Ok(true)) && rec.len() == width;
-        if !normal && !batch.is_empty() && st.flush(&mut batch, &mut dec, doc, out, diags) {
+        if let Some(b) = &mut full {
+            if !st.stateless(b, &dec) && st.flush(b, &mut dec, doc, out, diags) {
+                return;
+            }
+        }
+        let background = full.as_ref().filter(|b| !b.is_empty());
+        let mut parsed = None;
+        // Rows of the header's width go into `batch` until it is full; any
+        // other record (or the end) is handled below, in order, once the rows
+        // read before it are in.
+        let next = rayon::in_place_scope(|scope| {
+            if let Some(b) = background {
+                let (st, parsed) = (&st, &mut parsed);
+                scope.spawn(move |_| *parsed = Some(st.parse_all(b, &mut CellDecoder::new(Dialect::COMMA))));
+            }
+            loop {
+                let read = rdr.read_byte_record(&mut rec);
+                next_row(&rdr);
+                if !(matches!(read, Ok(true)) && rec.len() == width) {
+                    return Next::Record(read);
+                }
+                let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
+                // A completely blank line (common at the end of hand-edited files) is skipped.
+                if rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                rows += 1;
+                batch.push(line, &rec);
+                if batch.len() >= tuning.batch_rows {
+                    return Next::Full;
+                }
+            }
+        });
+        if let Some(parts) = parsed {
+            if st.merge(parts, doc, out, diags) {
+                return;
+            }
+        }
+        if let Some(mut b) = full.take() {
+            b.clear();
+            spare = b;
+        }
+        let read = match next {
+            Next::Full => {
+                full = Some(std::mem::replace(&mut batch, std::mem::take(&mut spare)));
+                continue;
+            }
+            Next::Record(read) => read,
+        };
+        if !batch.is_empty() && st.flush(&mut batch, &mut dec, doc, out, diags) {
             return;
         }
         match read {
@@ -425,20 +471,13 @@ pub(crate) fn read_csv_sized<R: Read>(
             continue;
         }
         rows += 1;
-        if rec.len() != width {
-            let id = id_col(table)
-                .and_then(|c| map[c])
-                .and_then(|pos| rec.get(pos))
-                .map(|b| dec.text(b, line).trim().to_string());
-            diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), &rec, width)));
-            if let Some(id) = id {
-                out.broken(table).insert(id);
-            }
-            continue;
-        }
-        batch.push(line, &rec);
-        if batch.len() >= tuning.batch_rows && st.flush(&mut batch, &mut dec, doc, out, diags) {
-            return;
+        let id = id_col(table)
+            .and_then(|c| map[c])
+            .and_then(|pos| rec.get(pos))
+            .map(|b| dec.text(b, line).trim().to_string());
+        diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), &rec, width)));
+        if let Some(id) = id {
+            out.broken(table).insert(id);
         }
     }
     if dec.encoding() == Encoding::Windows1252 {
@@ -447,6 +486,15 @@ pub(crate) fn read_csv_sized<R: Read>(
     if rows == 0 {
         report_no_rows(table, origin, out, diags);
     }
+}
+
+/// What the reading loop met after the rows of the header's width it gathered.
+enum Next {
+    /// The batch is full.
+    Full,
+    /// Another record (a row of another width or a blank line), a malformed
+    /// one, or the end of the file.
+    Record(csv::Result<bool>),
 }
 
 /// How rows are gathered and parsed: rows of the header's width are read in
@@ -512,11 +560,18 @@ impl Batch {
 }
 
 /// What parsing some rows of a batch gave, to be taken in order.
-struct Parsed {
+struct Part {
     doc: SeasonDoc,
     diags: Diagnostics,
     /// Per row: the count of `diags` after it, and the id of a rejected row.
     rows: Vec<(usize, Option<String>)>,
+}
+
+/// What parsing a batch gave: its rows' records, in order, and each
+/// chunk's diagnostics (its `doc` taken into `doc`).
+struct Parsed {
+    doc: SeasonDoc,
+    parts: Vec<Part>,
 }
 
 /// The fixed parts of reading one file's rows.
@@ -533,6 +588,16 @@ struct Stream<'a> {
 }
 
 impl Stream<'_> {
+    /// Whether the rows of `batch` parse the same with a fresh decoder as with
+    /// the file's `dec`, so that its chunks may run in parallel (and in the
+    /// background). The decoder keeps state only for text that is not ASCII
+    /// and for numbers in a file that is not comma-separated. A mix found
+    /// before (in the id of a row of another width) and not yet reported
+    /// belongs to the next row parsed: then the file's decoder.
+    fn stateless(&self, batch: &Batch, dec: &CellDecoder) -> bool {
+        dec.dialect() == Dialect::COMMA && !dec.has_mixed() && batch.bytes.is_ascii()
+    }
+
     /// Parses the rows of `batch` (emptied) and takes the results in order;
     /// true when reading stopped after too many problems.
     fn flush(
@@ -543,25 +608,42 @@ impl Stream<'_> {
         out: &mut ReadOutcome,
         diags: &mut Diagnostics,
     ) -> bool {
+        let parts = self.parse_all(batch, dec);
+        batch.clear();
+        self.merge(parts, doc, out, diags)
+    }
+
+    /// Parses the rows of `batch` in chunks, in parallel when it is
+    /// [`Self::stateless`] (then `dec` is a fresh decoder).
+    fn parse_all(&self, batch: &Batch, dec: &mut CellDecoder) -> Parsed {
         let chunk = self.tuning.chunk_rows.max(1);
         let ranges: Vec<std::ops::Range<usize>> =
             (0..batch.len()).step_by(chunk).map(|a| a..(a + chunk).min(batch.len())).collect();
-        // The decoder keeps state only for text that is not ASCII and for
-        // numbers in a file that is not comma-separated; other rows parse the
-        // same with a fresh decoder, so their chunks may run in parallel. A
-        // mix found before (in the id of a row of another width) and not yet
-        // reported belongs to the next row parsed: then the file's decoder.
-        let stateless = dec.dialect() == Dialect::COMMA && !dec.has_mixed() && batch.bytes.is_ascii();
-        let parts: Vec<Parsed> = if stateless && ranges.len() > 1 {
+        let mut parts: Vec<Part> = if self.stateless(batch, dec) && ranges.len() > 1 {
             use rayon::prelude::*;
             ranges.into_par_iter().map(|r| self.parse(batch, r, &mut CellDecoder::new(Dialect::COMMA))).collect()
         } else {
             ranges.into_iter().map(|r| self.parse(batch, r, dec)).collect()
         };
-        batch.clear();
-        for mut part in parts {
+        // The chunks' records in one document (where a batch runs in the
+        // background, so is this: the file's document then takes a batch's
+        // records in one go, with its candidates' ids re-indexed once per
+        // distinct id of the batch instead of once per distinct id of each chunk).
+        let mut doc = parts.first_mut().map(|p| std::mem::take(&mut p.doc)).unwrap_or_default();
+        for p in parts.iter_mut().skip(1) {
+            append(self.table, &mut doc, &mut p.doc, usize::MAX);
+        }
+        Parsed { doc, parts }
+    }
+
+    /// Takes the rows of `parts` in order, as if each had been parsed when it
+    /// was read; true when reading stopped after too many problems.
+    fn merge(&mut self, parsed: Parsed, doc: &mut SeasonDoc, out: &mut ReadOutcome, diags: &mut Diagnostics) -> bool {
+        let Parsed { doc: mut rows, parts } = parsed;
+        let (mut taken, mut stopped) = (0, false);
+        for part in &parts {
             let found: Vec<&Diagnostic> = part.diags.iter().collect();
-            let (mut from, mut taken, mut stopped) = (0, 0, false);
+            let mut from = 0;
             for (end, broken) in &part.rows {
                 for d in found.get(from..*end).unwrap_or_default() {
                     diags.push((*d).clone());
@@ -576,23 +658,26 @@ impl Stream<'_> {
                     break;
                 }
             }
-            if self.expected > 0 && taken > 0 {
-                // Room for the rows the file's size promises, made before the
-                // first record (so that a table with none stays absent).
-                reserve(self.table, doc, std::mem::take(&mut self.expected));
-            }
-            append(self.table, doc, &mut part.doc, taken);
             if stopped {
-                return stop_after_too_many(self.table, self.origin, self.before, out, diags);
+                break;
             }
         }
-        false
+        if self.expected > 0 && taken > 0 {
+            // Room for the rows the file's size promises, made before the
+            // first record (so that a table with none stays absent).
+            reserve(self.table, doc, std::mem::take(&mut self.expected));
+        }
+        append(self.table, doc, &mut rows, taken);
+        stopped && stop_after_too_many(self.table, self.origin, self.before, out, diags)
     }
 
     /// Parses the rows `range` of `batch` with `dec`.
-    fn parse(&self, batch: &Batch, range: std::ops::Range<usize>, dec: &mut CellDecoder) -> Parsed {
-        let mut part = Parsed { doc: SeasonDoc::default(), diags: Diagnostics::new(), rows: Vec::new() };
+    fn parse(&self, batch: &Batch, range: std::ops::Range<usize>, dec: &mut CellDecoder) -> Part {
+        let mut part = Part { doc: SeasonDoc::default(), diags: Diagnostics::new(), rows: Vec::new() };
         part.rows.reserve(range.len());
+        if self.table == TableName::Candidates {
+            part.doc.candidates = Some(CandidateTable::with_capacity(range.len()));
+        }
         let mut spare: Vec<Option<Cow<'static, str>>> = Vec::with_capacity(self.map.len());
         let mut spare_cells: Vec<Option<&'static str>> = Vec::with_capacity(self.map.len());
         for row in range {

@@ -103,11 +103,16 @@ impl<'a> RowCtx<'a> {
 
     /// A required, non-empty text.
     fn text(&mut self, cells: &Cells, i: usize) -> String {
+        self.text_ref(cells, i).to_string()
+    }
+
+    /// [`Self::text`], borrowed from the cell.
+    fn text_ref<'c>(&mut self, cells: &Cells<'c>, i: usize) -> &'c str {
         let v = self.raw(cells, i);
         if v.is_empty() {
             self.error(i, "is empty; a value is required".into());
         }
-        v.to_string()
+        v
     }
 
     /// An optional text (`None` when empty).
@@ -331,9 +336,9 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
             doc.mentors.get_or_insert_with(Vec::new).push(rec);
         }
         TableName::Candidates => {
-            let learner = ctx.text(cells, 0);
-            let workplace = ctx.text(cells, 1);
-            let programme = ctx.text(cells, 2);
+            let learner = ctx.text_ref(cells, 0);
+            let workplace = ctx.text_ref(cells, 1);
+            let programme = ctx.text_ref(cells, 2);
             let score = match ctx.number(cells, 3, "a score") {
                 Some(x) if x < 0.0 => {
                     ctx.error(3, format!("{} is negative; scores must be 0 or more", quote(ctx.raw(cells, 3))));
@@ -347,8 +352,7 @@ fn parse_row(table: TableName, cells: &Cells, ctx: &mut RowCtx, doc: &mut Season
                 Some(x) => x,
                 None => 0.0,
             };
-            let rec = CandidateRec { learner, workplace, programme, score, row };
-            doc.candidates.get_or_insert_with(Vec::new).push(rec);
+            doc.candidates.get_or_insert_with(CandidateTable::new).push(learner, workplace, programme, score, row);
         }
         TableName::Outcomes => {
             let season = ctx.text(cells, 0);
@@ -436,9 +440,10 @@ pub(crate) fn append(table: TableName, doc: &mut SeasonDoc, from: &mut SeasonDoc
         TableName::Learners => take(&mut doc.learners, &mut from.learners, n),
         TableName::Workplaces => take(&mut doc.workplaces, &mut from.workplaces, n),
         TableName::Recognitions => take(&mut doc.recognitions, &mut from.recognitions, n),
-        TableName::Candidates => {
-            take(doc.candidates.get_or_insert_with(Vec::new), from.candidates.get_or_insert_with(Vec::new), n)
-        }
+        TableName::Candidates => doc
+            .candidates
+            .get_or_insert_with(CandidateTable::new)
+            .take_front(from.candidates.get_or_insert_with(CandidateTable::new), n),
         TableName::Outcomes => {
             take(doc.outcomes.get_or_insert_with(Vec::new), from.outcomes.get_or_insert_with(Vec::new), n)
         }
@@ -457,7 +462,7 @@ pub(crate) fn reserve(table: TableName, doc: &mut SeasonDoc, rows: usize) {
         TableName::Learners => doc.learners.reserve(rows),
         TableName::Workplaces => doc.workplaces.reserve(rows),
         TableName::Recognitions => doc.recognitions.reserve(rows),
-        TableName::Candidates => doc.candidates.get_or_insert_with(Vec::new).reserve(rows),
+        TableName::Candidates => doc.candidates.get_or_insert_with(CandidateTable::new).reserve(rows),
         TableName::Outcomes => doc.outcomes.get_or_insert_with(Vec::new).reserve(rows),
         TableName::Mentors => doc.mentors.get_or_insert_with(Vec::new).reserve(rows),
     }
