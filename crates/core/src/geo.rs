@@ -36,10 +36,33 @@ impl GeoPoint {
 
 /// Great-circle distance between two points in kilometres (haversine formula).
 pub fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dlat = la2 - la1;
+    prepared_km(a.prepared(), b.prepared())
+}
+
+/// A point prepared for many distances: its latitude in radians with that
+/// latitude's cosine, computed once.
+#[derive(Clone, Copy, Debug)]
+pub struct Prepared {
+    la: f64,
+    cos_la: f64,
+    lon: f64,
+}
+
+impl GeoPoint {
+    /// The point prepared for [`prepared_km`].
+    pub fn prepared(self) -> Prepared {
+        let la = self.lat.to_radians();
+        Prepared { la, cos_la: la.cos(), lon: self.lon }
+    }
+}
+
+/// [`haversine_km`] of two prepared points: the same value, to the bit. It
+/// is also symmetric to the bit (`sin` is odd and the cosines' product
+/// commutes), so a distance matrix needs one call per pair.
+pub fn prepared_km(a: Prepared, b: Prepared) -> f64 {
+    let dlat = b.la - a.la;
     let dlon = (b.lon - a.lon).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    let h = (dlat / 2.0).sin().powi(2) + a.cos_la * b.cos_la * (dlon / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
 }
 

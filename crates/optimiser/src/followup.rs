@@ -11,7 +11,7 @@
 //! not road km. Everything is deterministic: sites in id order, ties to the
 //! lower index.
 
-use dualmatch_core::geo::{haversine_km, GeoPoint};
+use dualmatch_core::geo::{prepared_km, GeoPoint, Prepared};
 use dualmatch_core::{LearnerId, MentorId, SchoolId, Season, WorkplaceId};
 
 /// The follow-up plan of every school with placed learners.
@@ -80,30 +80,54 @@ pub fn plan(
     for (l, w) in placements {
         by_school[season.learner(l).school.index()].push((w, l));
     }
-    let mut schools = Vec::new();
-    for (si, mut pairs) in by_school.into_iter().enumerate() {
-        if pairs.is_empty() {
-            continue;
-        }
+    // Each school's rounds on their own (in parallel), in school order.
+    use rayon::prelude::*;
+    let schools = by_school
+        .into_par_iter()
+        .enumerate()
+        .filter(|(_, pairs)| !pairs.is_empty())
+        .map(|(si, pairs)| school_plan(season, SchoolId::from_index(si), pairs, &mentor_of, visits_per_day))
+        .collect();
+    FollowUp { schools }
+}
+
+/// The rounds of `school`, whose placed learners are `pairs` (site, learner).
+fn school_plan(
+    season: &Season,
+    school: SchoolId,
+    mut pairs: Vec<(WorkplaceId, LearnerId)>,
+    mentor_of: &(impl Fn(LearnerId) -> Option<String> + Sync),
+    visits_per_day: Option<usize>,
+) -> SchoolPlan {
+    {
         pairs.sort_unstable();
-        let school = SchoolId::from_index(si);
         let mut sites: Vec<WorkplaceId> = pairs.iter().map(|p| p.0).collect();
         sites.dedup();
         let home = season.school(school).location;
         let at: Vec<GeoPoint> = sites.iter().map(|w| season.workplace(*w).location).collect();
-        let order = tour(&distances(home, &at));
+        let all = distances(home, &at);
+        let order = tour(&all);
         let limit = visits_per_day.filter(|n| *n > 0).unwrap_or(usize::MAX);
         let rounds = order
             .chunks(limit)
             .map(|chunk| {
-                let pts: Vec<GeoPoint> = chunk.iter().map(|&i| at[i]).collect();
-                let d = distances(home, &pts);
-                let local = if chunk.len() < order.len() { tour(&d) } else { (0..chunk.len()).collect() };
+                let whole = chunk.len() == order.len();
+                // One round for all the sites: the tour's own distances, in its order.
+                let d = if whole {
+                    let node = |k: usize| if k == 0 { 0 } else { chunk[k - 1] + 1 };
+                    (0..=chunk.len()).map(|a| (0..=chunk.len()).map(|b| all[node(a)][node(b)]).collect()).collect()
+                } else {
+                    distances(home, &chunk.iter().map(|&i| at[i]).collect::<Vec<_>>())
+                };
+                let local = if whole { (0..chunk.len()).collect() } else { tour(&d) };
                 let mut prev = 0usize;
                 let mut visits = Vec::with_capacity(local.len());
                 for &k in &local {
                     let w = sites[chunk[k]];
-                    let learners = pairs.iter().filter(|p| p.0 == w).map(|p| (p.1, mentor_of(p.1))).collect();
+                    // `pairs` is sorted by site: the site's learners are one run of it.
+                    let from = pairs.partition_point(|p| p.0 < w);
+                    let to = pairs.partition_point(|p| p.0 <= w);
+                    let learners = pairs[from..to].iter().map(|p| (p.1, mentor_of(p.1))).collect();
                     visits.push(Visit { workplace: w, learners, leg_km: d[prev][k + 1] });
                     prev = k + 1;
                 }
@@ -112,16 +136,27 @@ pub fn plan(
                 Round { visits, return_km, total_km }
             })
             .collect();
-        schools.push(SchoolPlan { school, rounds });
+        SchoolPlan { school, rounds }
     }
-    FollowUp { schools }
 }
 
 /// The great-circle km between every pair of `home` (index 0) and `sites`
 /// (indices 1 to n).
+/// ([`dualmatch_core::geo::haversine_km`] of each pair, computed once per pair: it is symmetric
+/// to the bit).
 fn distances(home: GeoPoint, sites: &[GeoPoint]) -> Vec<Vec<f64>> {
-    let pts: Vec<GeoPoint> = std::iter::once(home).chain(sites.iter().copied()).collect();
-    pts.iter().map(|a| pts.iter().map(|b| haversine_km(*a, *b)).collect()).collect()
+    let pts: Vec<Prepared> = std::iter::once(home).chain(sites.iter().copied()).map(GeoPoint::prepared).collect();
+    let n = pts.len();
+    // A point's distance to itself is 0, as haversine_km gives it.
+    let mut d = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..i {
+            let km = prepared_km(pts[i], pts[j]);
+            d[i][j] = km;
+            d[j][i] = km;
+        }
+    }
+    d
 }
 
 /// The length of the closed tour 0 → `order` (as 1-based nodes: site `i` is
@@ -189,6 +224,28 @@ mod tests {
     fn matrix(pts: &[(f64, f64)]) -> Vec<Vec<f64>> {
         let g: Vec<GeoPoint> = pts.iter().map(|p| GeoPoint::new(p.0, p.1)).collect();
         distances(g[0], &g[1..])
+    }
+
+    proptest! {
+        /// The matrix holds haversine_km of every ordered pair, to the bit
+        /// (it computes each pair once), so tours and km are unchanged.
+        #[test]
+        fn distances_are_haversine_of_every_ordered_pair(
+            pts in proptest::collection::vec((-89.9f64..89.9, -179.9f64..179.9), 1..12),
+            near in proptest::bool::ANY,
+        ) {
+            // Also points close together, where rounding matters most.
+            let pts: Vec<GeoPoint> = pts
+                .iter()
+                .map(|&(la, lo)| if near { GeoPoint::new(51.0 + la / 1e4, 3.7 + lo / 1e4) } else { GeoPoint::new(la, lo) })
+                .collect();
+            let d = distances(pts[0], &pts[1..]);
+            for (i, a) in pts.iter().enumerate() {
+                for (j, b) in pts.iter().enumerate() {
+                    prop_assert_eq!(d[i][j].to_bits(), dualmatch_core::geo::haversine_km(*a, *b).to_bits());
+                }
+            }
+        }
     }
 
     /// The shortest tour by trying every order (tiny n only).
