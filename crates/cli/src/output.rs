@@ -22,7 +22,7 @@ pub enum Kind {
 pub type RowSink<'s> = dyn FnMut(&[String]) -> io::Result<()> + 's;
 
 /// Produces the rows of a [`Table`] into a sink.
-type Rows<'a> = dyn Fn(&mut RowSink) -> io::Result<()> + 'a;
+type Rows<'a> = dyn Fn(&mut RowSink) -> io::Result<()> + Sync + 'a;
 
 /// A table of results or of a season: a name (the CSV file stem and the
 /// worksheet name), typed columns, and a producer of rows as text cells.
@@ -42,7 +42,7 @@ impl<'a> Table<'a> {
     pub fn new<S: Into<String>>(
         name: impl Into<String>,
         columns: impl IntoIterator<Item = (S, Kind)>,
-        rows: impl Fn(&mut RowSink) -> io::Result<()> + 'a,
+        rows: impl Fn(&mut RowSink) -> io::Result<()> + Sync + 'a,
     ) -> Self {
         let columns = columns.into_iter().map(|(n, k)| (n.into(), k)).collect();
         Self { name: name.into(), columns, rows: Box::new(rows) }

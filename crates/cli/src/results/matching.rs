@@ -90,20 +90,28 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         run.advice_unmodelled().as_deref(),
     );
     let visits = how.files.visits_per_day.map(|n| n as usize);
-    let followup = super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits);
-    let html = crate::report::matching::render(&crate::report::matching::Report {
-        season,
-        candidates: run.candidates(),
-        assignment: run.assignment(),
-        followup: &followup,
-        reasons,
-        policy: how.policy.name(),
-        proof_line: &proof_line,
-        absent: &absent,
-        changes: None,
-        mentors: run.mentors(),
-        rhythm_advice: rhythm_advice.as_deref(),
-    });
+    // The rank profile (a pass over every pair) beside the follow-up plan
+    // and the report.
+    let (rank, (followup, html)) = rayon::join(
+        || run.rank_profile(),
+        || {
+            let followup = super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits);
+            let html = crate::report::matching::render(&crate::report::matching::Report {
+                season,
+                candidates: run.candidates(),
+                assignment: run.assignment(),
+                followup: &followup,
+                reasons,
+                policy: how.policy.name(),
+                proof_line: &proof_line,
+                absent: &absent,
+                changes: None,
+                mentors: run.mentors(),
+                rhythm_advice: rhythm_advice.as_deref(),
+            });
+            (followup, html)
+        },
+    );
     dir.write_bytes("report.html", html.as_bytes())?;
     let info = SummaryInfo {
         policy: how.policy.name(),
@@ -116,7 +124,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
     let mut summary = super::summary(&info, season, run.candidates(), how.source, run.solved(), reasons);
     let phases = [("load", load), ("score", score), ("solve", solve), ("advice", advice_seconds)];
     super::set_timings(&mut summary, &info, &phases);
-    super::add_policy_options(&mut summary, &run.rank_profile(), how.improve, how.tie_break);
+    super::add_policy_options(&mut summary, &rank, how.improve, how.tie_break);
     super::add_short_lines(&mut summary, &run.sites_by_school(), run.new_site_penalty_paid());
     super::note_files_not_written(&mut summary, &absent);
     if let Some(advice) = &rhythm_advice {

@@ -128,9 +128,12 @@ fn write_tables(
     xlsx: bool,
     summary_json: bool,
 ) -> anyhow::Result<()> {
-    for t in tables {
-        dir.write(&format!("{base}{}", t.file_name()), |w| t.write_csv(w))?;
-    }
+    // Each table's file on its own (in parallel); the first failure in
+    // table order is the one reported, and the staged result is dropped.
+    use rayon::prelude::*;
+    let written: Vec<anyhow::Result<()>> =
+        tables.par_iter().map(|t| dir.write(&format!("{base}{}", t.file_name()), |w| t.write_csv(w))).collect();
+    written.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     if summary_json {
         dir.write_json(&format!("{base}summary.json"), summary)?;
     }

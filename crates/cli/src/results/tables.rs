@@ -208,7 +208,7 @@ pub(super) fn certificate<'a>(
 pub(super) fn changes_table<'a>(
     s: &'a Season,
     changes: &'a [PlacementChange],
-    keep: impl Fn(LearnerId) -> bool + 'a,
+    keep: impl Fn(LearnerId) -> bool + Sync + 'a,
 ) -> Table<'a> {
     let columns = [
         "learner",
