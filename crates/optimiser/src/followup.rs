@@ -99,51 +99,52 @@ fn school_plan(
     mentor_of: &(impl Fn(LearnerId) -> Option<String> + Sync),
     visits_per_day: Option<usize>,
 ) -> SchoolPlan {
-    {
-        pairs.sort_unstable();
-        let mut sites: Vec<WorkplaceId> = pairs.iter().map(|p| p.0).collect();
-        sites.dedup();
-        let home = season.school(school).location;
-        let at: Vec<GeoPoint> = sites.iter().map(|w| season.workplace(*w).location).collect();
-        let all = distances(home, &at);
-        let order = tour(&all);
-        let limit = visits_per_day.filter(|n| *n > 0).unwrap_or(usize::MAX);
-        let rounds = order
-            .chunks(limit)
-            .map(|chunk| {
-                let whole = chunk.len() == order.len();
-                // One round for all the sites: the tour's own distances, in its order.
-                let d = if whole {
-                    let node = |k: usize| if k == 0 { 0 } else { chunk[k - 1] + 1 };
-                    (0..=chunk.len()).map(|a| (0..=chunk.len()).map(|b| all[node(a)][node(b)]).collect()).collect()
-                } else {
-                    distances(home, &chunk.iter().map(|&i| at[i]).collect::<Vec<_>>())
-                };
-                let local = if whole { (0..chunk.len()).collect() } else { tour(&d) };
-                let mut prev = 0usize;
-                let mut visits = Vec::with_capacity(local.len());
-                for &k in &local {
-                    let w = sites[chunk[k]];
-                    // `pairs` is sorted by site: the site's learners are one run of it.
-                    let from = pairs.partition_point(|p| p.0 < w);
-                    let to = pairs.partition_point(|p| p.0 <= w);
-                    let learners = pairs[from..to].iter().map(|p| (p.1, mentor_of(p.1))).collect();
-                    visits.push(Visit { workplace: w, learners, leg_km: d[prev][k + 1] });
-                    prev = k + 1;
-                }
-                let return_km = d[prev][0];
-                let total_km = visits.iter().map(|v| v.leg_km).sum::<f64>() + return_km;
-                Round { visits, return_km, total_km }
-            })
-            .collect();
-        SchoolPlan { school, rounds }
-    }
+    pairs.sort_unstable();
+    let mut sites: Vec<WorkplaceId> = pairs.iter().map(|p| p.0).collect();
+    sites.dedup();
+    let home = season.school(school).location;
+    let at: Vec<GeoPoint> = sites.iter().map(|w| season.workplace(*w).location).collect();
+    let all = distances(home, &at);
+    let order = tour(&all);
+    let limit = visits_per_day.filter(|n| *n > 0).unwrap_or(usize::MAX);
+    let rounds = order
+        .chunks(limit)
+        .map(|chunk| {
+            // The round's visits in order (indices into `chunk`), its
+            // matrix, and each of its nodes' row there (0: the school). One
+            // round for all the sites is the tour itself, over the tour's
+            // matrix; a shorter one is toured again over its own.
+            let (own, local);
+            let (d, node): (&[Vec<f64>], Vec<usize>) = if chunk.len() == order.len() {
+                local = (0..chunk.len()).collect::<Vec<usize>>();
+                (&all, std::iter::once(0).chain(chunk.iter().map(|&i| i + 1)).collect())
+            } else {
+                own = distances(home, &chunk.iter().map(|&i| at[i]).collect::<Vec<_>>());
+                local = tour(&own);
+                (&own, (0..=chunk.len()).collect())
+            };
+            let mut prev = 0usize;
+            let mut visits = Vec::with_capacity(local.len());
+            for &k in &local {
+                let w = sites[chunk[k]];
+                // `pairs` is sorted by site: the site's learners are one run of it.
+                let from = pairs.partition_point(|p| p.0 < w);
+                let to = from + pairs[from..].partition_point(|p| p.0 == w);
+                let learners = pairs[from..to].iter().map(|p| (p.1, mentor_of(p.1))).collect();
+                visits.push(Visit { workplace: w, learners, leg_km: d[node[prev]][node[k + 1]] });
+                prev = k + 1;
+            }
+            let return_km = d[node[prev]][0];
+            let total_km = visits.iter().map(|v| v.leg_km).sum::<f64>() + return_km;
+            Round { visits, return_km, total_km }
+        })
+        .collect();
+    SchoolPlan { school, rounds }
 }
 
 /// The great-circle km between every pair of `home` (index 0) and `sites`
-/// (indices 1 to n).
-/// ([`dualmatch_core::geo::haversine_km`] of each pair, computed once per pair: it is symmetric
-/// to the bit).
+/// (indices 1 to n): [`dualmatch_core::geo::haversine_km`] of each pair,
+/// computed once per pair (it is symmetric to the bit).
 fn distances(home: GeoPoint, sites: &[GeoPoint]) -> Vec<Vec<f64>> {
     let pts: Vec<Prepared> = std::iter::once(home).chain(sites.iter().copied()).map(GeoPoint::prepared).collect();
     let n = pts.len();

@@ -374,9 +374,7 @@ impl CandidateTable {
 
     /// The id text of index `i`.
     pub(crate) fn name(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        text_at(&self.text, &self.ends, i)
     }
 
     /// Moves the first `n` rows of `from` to the end of this table.
@@ -401,11 +399,7 @@ impl CandidateTable {
     /// The index of `name` (whose [`id_hash`] is `hash`), added if new.
     fn intern(&mut self, name: &str, hash: u64) -> u32 {
         let Self { text, ends, hashes, index, .. } = self;
-        let name_of = |i: u32| {
-            let i = i as usize;
-            &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
-        };
-        if let Some(&i) = index.find(hash, |&i| name_of(i) == name) {
+        if let Some(&i) = index.find(hash, |&i| text_at(text, ends, i) == name) {
             return i;
         }
         let i = u32::try_from(ends.len()).expect("fewer than 2^32 distinct ids");
@@ -420,6 +414,13 @@ impl CandidateTable {
         let [l, w, p] = r.ids.map(|i| self.name(i).to_string());
         CandidateRec { learner: l, workplace: w, programme: p, score: r.score, row: r.row }
     }
+}
+
+/// Id text `i` of the texts stored one after another in `text`, ending at `ends`.
+fn text_at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
 }
 
 impl std::fmt::Debug for CandidateTable {

@@ -421,8 +421,7 @@ pub(crate) fn read_csv_sized<R: Read>(
                     return Next::Record(read);
                 }
                 let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
-                // A completely blank line (common at the end of hand-edited files) is skipped.
-                if rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace) {
+                if is_blank(&rec) {
                     continue;
                 }
                 rows += 1;
@@ -466,8 +465,7 @@ pub(crate) fn read_csv_sized<R: Read>(
             }
         }
         let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
-        // A completely blank line (common at the end of hand-edited files) is skipped.
-        if rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace) {
+        if is_blank(&rec) {
             continue;
         }
         rows += 1;
@@ -486,6 +484,12 @@ pub(crate) fn read_csv_sized<R: Read>(
     if rows == 0 {
         report_no_rows(table, origin, out, diags);
     }
+}
+
+/// Whether `rec` is a completely blank line (common at the end of
+/// hand-edited files), which is skipped.
+fn is_blank(rec: &csv::ByteRecord) -> bool {
+    rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace)
 }
 
 /// What the reading loop met after the rows of the header's width it gathered.
