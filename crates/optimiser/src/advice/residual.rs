@@ -316,22 +316,14 @@ impl<'r, 'a> Residual<'r, 'a> {
         }
     }
 
-    /// The moves along a path of nodes ending at a learner node, who then
-    /// goes to `to`. Loops (of cost 0, when the path joins two shortest
-    /// paths) are cut out first, so that every learner moves once.
+    /// The moves along a simple path of nodes (a tree path) ending at a
+    /// learner node, who then goes to `to`.
     pub(super) fn moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
-        let mut simple: Vec<u32> = Vec::with_capacity(path.len());
-        for &v in path {
-            if let Some(k) = simple.iter().position(|&x| x == v) {
-                simple.truncate(k);
-            }
-            simple.push(v);
-        }
         let mut moves = Vec::new();
-        for (i, &v) in simple.iter().enumerate() {
+        for (i, &v) in path.iter().enumerate() {
             if let Node::Learner(li) = self.kind(v) {
-                let from = self.group_of_node(simple[i - 1]);
-                let to = match simple.get(i + 1) {
+                let from = self.group_of_node(path[i - 1]);
+                let to = match path.get(i + 1) {
                     Some(&next) => self.group_of_node(next),
                     None => Some(to),
                 };
@@ -340,6 +332,32 @@ impl<'r, 'a> Residual<'r, 'a> {
         }
         moves
     }
+
+    /// The moves along a path that joins two tree paths, ending at a learner
+    /// node, who then goes to `to`. Loops (of cost 0, where the two paths
+    /// meet) are cut out first, so that every learner moves once.
+    pub(super) fn joined_moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
+        self.moves(&without_loops(path), to)
+    }
+}
+
+/// `path` with its loops cut out: a node met again cuts the path back to
+/// where it was first. Linear in the path's length (each node's position is
+/// kept in a map); a search of the path so far per node was quadratic on
+/// the long chains of a large season.
+fn without_loops(path: &[u32]) -> Vec<u32> {
+    let mut simple: Vec<u32> = Vec::with_capacity(path.len());
+    let mut at: std::collections::HashMap<u32, usize> = std::collections::HashMap::with_capacity(path.len());
+    for &v in path {
+        if let Some(&k) = at.get(&v) {
+            for x in simple.drain(k..) {
+                at.remove(&x);
+            }
+        }
+        at.insert(v, simple.len());
+        simple.push(v);
+    }
+    simple
 }
 
 /// The transpose of the learners' forward arcs, for trees that run
@@ -598,8 +616,34 @@ mod tests {
         assert!(check_arc_arrays(3_000, 12, true).unwrap() > 2 << 16);
     }
 
+    /// The reference loop cut: a search of the path so far per node.
+    fn without_loops_by_search(path: &[u32]) -> Vec<u32> {
+        let mut simple: Vec<u32> = Vec::new();
+        for &v in path {
+            if let Some(k) = simple.iter().position(|&x| x == v) {
+                simple.truncate(k);
+            }
+            simple.push(v);
+        }
+        simple
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The linear loop cut is the search's, on paths over few nodes (so
+        /// with many loops, nested and overlapping), and the result has no
+        /// node twice.
+        #[test]
+        fn loops_are_cut_as_by_the_search(path in proptest::collection::vec(0u32..12, 0..60)) {
+            let cut = super::without_loops(&path);
+            prop_assert_eq!(&cut, &without_loops_by_search(&path));
+            let mut seen = cut.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            prop_assert_eq!(seen.len(), cut.len());
+            prop_assert_eq!(cut.last(), path.last());
+        }
+
         #[test]
         fn arc_arrays_are_the_models(learners in 30usize..150, seed in any::<u64>(), kept in any::<bool>()) {
             check_arc_arrays(learners, seed, kept)?;

@@ -448,7 +448,7 @@ fn full_site_group(
         (_, Some((gain, li, g1))) => {
             let mut path = exit_path(g1);
             path.extend(t_tree.path_from_root(r.l0 + li));
-            Use { gain, taker: Some((LearnerId::from_index(li as usize), r.moves(&path, gid))) }
+            Use { gain, taker: Some((LearnerId::from_index(li as usize), r.joined_moves(&path, gid))) }
         }
         _ => Use::NONE,
     };

@@ -165,7 +165,7 @@ fn learner_options(
                     Chain::Exit => {
                         let mut path = site.free_exit[o.group.index()].clone().expect("a free exit");
                         path.extend(t_tree.path_from_root(v));
-                        r.moves(&path, o.group)
+                        r.joined_moves(&path, o.group)
                     }
                     Chain::FromT => r.moves(&t_tree.path_from_root(v), o.group),
                 };
