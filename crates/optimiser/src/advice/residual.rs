@@ -96,21 +96,15 @@ impl<'r, 'a> Residual<'r, 'a> {
         let any_reserve = m.any_reserved();
         let mut wt = vec![0i64; m.arc_count()];
         let mut arc_to = vec![0u32; m.arc_count()];
-        const CHUNK: usize = 1 << 16;
-        wt.par_chunks_mut(CHUNK).zip(arc_to.par_chunks_mut(CHUNK)).enumerate().for_each(|(k, (wts, tos))| {
-            // The learner of the first arc of the chunk, then forward.
-            let first = k * CHUNK;
-            let mut l = m.learner_of(ModelArc::from_index(first));
-            for (i, (w, to)) in wts.iter_mut().zip(tos.iter_mut()).enumerate() {
-                let a = ModelArc((first + i) as u32);
-                while !m.arcs(l).contains(a) {
-                    l = LearnerId(l.0 + 1);
-                }
-                let g = m.group_of(a);
-                *w = m.weight_of(l, a);
-                *to = if any_reserve && m.takes_open_seat(l, g) { o0 } else { g0 } + g.index() as u32;
-            }
-        });
+        rayon::join(
+            || fill_per_arc(m, &mut wt, |l, a| m.weight_of(l, a)),
+            || {
+                fill_per_arc(m, &mut arc_to, |l, a| {
+                    let g = m.group_of(a);
+                    (if any_reserve && m.takes_open_seat(l, g) { o0 } else { g0 }) + g.index() as u32
+                })
+            },
+        );
         let mut r = Residual {
             m,
             wt,
@@ -246,23 +240,7 @@ impl<'r, 'a> Residual<'r, 'a> {
                     f(0, 0);
                 }
             }
-            Node::Learner(li) => {
-                if self.frozen[li] {
-                    return;
-                }
-                let l = LearnerId::from_index(li);
-                let placed = self.placed_arc[li];
-                for a in m.arcs(l) {
-                    if Some(a) != placed {
-                        f(self.arc_to[a.index()], -self.wt[a.index()]);
-                    }
-                }
-                // Back to the unplaced side, unless the learner is kept
-                // (must stay placed).
-                if placed.is_some() && m.kept_arc(l).is_none() {
-                    f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
-                }
-            }
+            Node::Learner(li) => self.learner_out(li, |_, _| true, f),
             Node::Group(g) => {
                 if self.flow_g[g] < self.seats[g] {
                     f(self.head[g], 0);
@@ -338,6 +316,88 @@ impl<'r, 'a> Residual<'r, 'a> {
     /// meet) are cut out first, so that every learner moves once.
     pub(super) fn joined_moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
         self.moves(&without_loops(path), to)
+    }
+}
+
+/// Fills `out[a]` with `f(learner of a, a)` for every model arc `a`, in
+/// parallel by chunks of arcs (each chunk finds the learner of its first arc,
+/// then walks forward).
+fn fill_per_arc<T: Send>(m: &PlacementModel, out: &mut [T], f: impl Fn(LearnerId, ModelArc) -> T + Sync) {
+    const CHUNK: usize = 1 << 16;
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, chunk)| {
+        let first = k * CHUNK;
+        let mut l = m.learner_of(ModelArc::from_index(first));
+        for (i, x) in chunk.iter_mut().enumerate() {
+            let a = ModelArc((first + i) as u32);
+            while !m.arcs(l).contains(a) {
+                l = LearnerId(l.0 + 1);
+            }
+            *x = f(l, a);
+        }
+    });
+}
+
+/// The reduced cost under fixed potentials of every learner's arc into an
+/// entry node, saturated into a `u32`: a tree that needs only the entries
+/// into one group skips, on a sequential read, every arc that reaches no
+/// node within its radius (see [`Residual::for_each_out_near`]).
+pub(super) struct Slack {
+    rc: Vec<u32>,
+}
+
+impl Residual<'_, '_> {
+    /// The reduced costs of the learners' arcs under `p`, or `None` when
+    /// one is negative (`p` is not feasible: trees then scan every arc and
+    /// report it).
+    pub(super) fn slack(&self, p: &[i64]) -> Option<Slack> {
+        let m = self.m;
+        let mut rc = vec![0u32; m.arc_count()];
+        let negative = std::sync::atomic::AtomicBool::new(false);
+        fill_per_arc(m, &mut rc, |l, a| {
+            let x = -self.wt[a.index()] + p[(self.l0 + l.0) as usize] - p[self.arc_to[a.index()] as usize];
+            if x < 0 && !self.frozen[l.index()] && self.placed_arc[l.index()] != Some(a) {
+                negative.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            x.clamp(0, u32::MAX as i64) as u32
+        });
+        (!negative.into_inner()).then_some(Slack { rc })
+    }
+
+    /// [`Residual::for_each_out`] for a tree that takes from learner `v`'s
+    /// arcs only those it could relax (reduced cost, under the potentials of
+    /// `slack`, below `reach`) and those into the nodes of group `g`: the
+    /// others would change nothing, and are skipped without reading the
+    /// nodes they enter. The arcs kept are given in the same order.
+    pub(super) fn for_each_out_near(&self, v: u32, slack: &Slack, reach: i64, g: usize, f: impl FnMut(u32, i64)) {
+        let Node::Learner(li) = self.kind(v) else {
+            return self.for_each_out(v, f);
+        };
+        let (gn, on) = (self.g0 + g as u32, self.o0 + g as u32);
+        self.learner_out(li, |a, e| (slack.rc[a] as i64) < reach || e == gn || e == on, f);
+    }
+
+    /// The residual arcs out of learner node `li` (those of its arcs `keep`
+    /// selects by arc and entry node, then the way back to the unplaced
+    /// side), in order.
+    fn learner_out(&self, li: usize, keep: impl Fn(usize, u32) -> bool, mut f: impl FnMut(u32, i64)) {
+        if self.frozen[li] {
+            return;
+        }
+        let m = self.m;
+        let l = LearnerId::from_index(li);
+        let placed = self.placed_arc[li];
+        let arcs = m.arcs_of(l);
+        let skip = placed.map_or(usize::MAX, |a| a.index());
+        for (a, &e) in arcs.clone().zip(&self.arc_to[arcs]) {
+            if a != skip && keep(a, e) {
+                f(e, -self.wt[a]);
+            }
+        }
+        // Back to the unplaced side, unless the learner is kept (must stay
+        // placed).
+        if placed.is_some() && m.kept_arc(l).is_none() {
+            f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
+        }
     }
 }
 
@@ -549,7 +609,7 @@ mod tests {
         Ok(())
     }
 
-    /// The per-arc arrays that [`Residual::new`] fills in one parallel pass
+    /// The per-arc arrays that [`Residual::new`] fills in parallel
     /// (by chunks of arcs) are the slow reference's, learner by learner:
     /// [`PlacementModel::weight_of`] and [`Residual::entry`], on seasons with
     /// seats reserved for a priority group (so that some arcs enter an open

@@ -5,7 +5,7 @@
 use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
-use super::residual::{InArcs, Node, Residual};
+use super::residual::{InArcs, Node, Residual, Slack};
 use super::shortest_paths::{Radius, Tree, Visit};
 use super::types::{Advice, AdviceError, Move, Options, SeatAdvice, Stats, Use};
 use super::waitlist::{waitlist, Sites};
@@ -134,7 +134,7 @@ struct AtFull {
 
 /// The advice with explicit options.
 pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Result<Advice, AdviceError> {
-    compute_inner(m, solved, opts, Waiting::CanGain)
+    compute_inner(m, solved, opts, Waiting::CanGain, Scan::Near)
 }
 
 /// Which groups of full sites the trees search far enough for the waiting
@@ -150,7 +150,24 @@ enum Waiting {
     AnyPair,
 }
 
-fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiting) -> Result<Advice, AdviceError> {
+/// Which of a learner's arcs the trees at full sites read.
+#[derive(Clone, Copy, PartialEq)]
+enum Scan {
+    /// Those within the tree's radius and those into its group (the rule
+    /// used: [`Residual::slack`]).
+    Near,
+    /// Every arc (the reference of the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    All,
+}
+
+fn compute_inner(
+    m: &PlacementModel,
+    solved: &Solved,
+    opts: Options,
+    rule: Waiting,
+    scan: Scan,
+) -> Result<Advice, AdviceError> {
     if solved.duals.is_none() {
         return Err(AdviceError::NotMaxFit);
     }
@@ -192,7 +209,7 @@ fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiti
     let grow_from_t = || loop {
         let radius_t = radius_from_t(&r, &p, &evaluated);
         let mut visit = FromT { p: &p, g0: r.g0, o0: r.o0, radius: radius_t, best: vec![None; ng] };
-        let clean = t_tree.grow(&r, None, &p, 1, &[], false, &mut visit);
+        let clean = t_tree.grow(&r, None, &p, 1, &[], false, None, &mut visit);
         let violated = r.violations(&p, |u| !clean || !t_tree.done(u));
         if violated.is_empty() {
             // Learner nodes are recorded; turn them into learner indices.
@@ -237,7 +254,7 @@ fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiti
                 }
             }
             exit_radius = radius;
-            let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, &mut Radius(radius));
+            let clean = exit_tree.grow(&r, Some(in_arcs), &p, 1, &[], false, None, &mut Radius(radius));
             debug_assert!(clean, "the potentials from T are feasible");
         }
     };
@@ -262,6 +279,10 @@ fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiti
             }
         }
     }
+    // The trees at full sites need the entries into their own group only:
+    // the learners' reduced costs under `p` let them skip the arcs beyond
+    // their (small) radii without reading the nodes they enter.
+    let slack = if scan == Scan::Near && !shared.is_empty() { r.slack(&p) } else { None };
     // In chunks, so that each worker allocates its tree arrays once.
     let chunk = shared.len().div_ceil(4 * rayon::current_num_threads()).max(1);
     let at_full: Vec<AtFull> = shared
@@ -273,7 +294,8 @@ fn compute_inner(m: &PlacementModel, solved: &Solved, opts: Options, rule: Waiti
                 .map(|&g| {
                     let waiting = waiting[g];
                     let (x, xl) = (&to_t, &to_t_at_least);
-                    full_site_group(&r, &p, &t_tree, &exit_tree, x, xl, &best_t, &others(g), g, waiting, &mut tree)
+                    let (slack, others) = (slack.as_ref(), &others(g));
+                    full_site_group(&r, &p, slack, &t_tree, &exit_tree, x, xl, &best_t, others, g, waiting, &mut tree)
                 })
                 .collect::<Vec<_>>()
         })
@@ -367,6 +389,7 @@ fn capacity_taker(r: &Residual, t_tree: &Tree, wnode: u32) -> Option<(LearnerId,
 fn full_site_group(
     r: &Residual,
     p: &[i64],
+    slack: Option<&Slack>,
     t_tree: &Tree,
     exit_tree: &Tree,
     to_t: &impl Fn(u32) -> Option<i64>,
@@ -431,7 +454,7 @@ fn full_site_group(
     let mut settled = 0;
     let hopeless = wait <= 0 && entry_to_t.is_some_and(|x| site_to_t - x >= -visit.bar());
     if !hopeless && visit.settle(root, 0) > 0 {
-        let clean = tree.grow(r, None, p, root, &starts, true, &mut visit);
+        let clean = tree.grow(r, None, p, root, &starts, true, slack.map(|x| (x, g)), &mut visit);
         debug_assert!(clean, "the potentials from T are feasible");
         settled = tree.settled;
     }
@@ -463,7 +486,7 @@ mod tests {
     use dualmatch_core::scoring::{Candidates, Weights};
     use dualmatch_core::synth::{generate, SynthParams};
 
-    use super::{compute_inner, Waiting};
+    use super::{compute_inner, Scan, Waiting};
     use crate::advice::Options;
     use crate::constraints::Constraints;
     use crate::model::{Objective, PlacementModel};
@@ -485,12 +508,12 @@ mod tests {
             let m = PlacementModel::new(&season, &cands, &cons).unwrap();
             let solved = network::solve(&m, Objective::MaxFit).unwrap();
             let all = Options { top: usize::MAX };
-            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair).unwrap();
-            let fast = compute_inner(&m, &solved, all, Waiting::CanGain).unwrap();
+            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair, Scan::Near).unwrap();
+            let fast = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near).unwrap();
             assert_eq!(fast, reference, "seed {seed}");
             // The chains are worked out for the options kept only: the
             // first three options are those of the full list.
-            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain).unwrap();
+            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain, Scan::Near).unwrap();
             let mut cut = fast.clone();
             cut.waitlist.iter_mut().for_each(|e| e.options.truncate(3));
             assert_eq!(top, cut, "seed {seed}: the first three options");
@@ -500,5 +523,54 @@ mod tests {
         }
         assert!(trees > 20, "full sites with trees: {trees}");
         assert!(cut_short > 20, "learners with more than three options: {cut_short}");
+    }
+
+    /// The trees at full sites that skip the arcs beyond their radius
+    /// unread ([`Scan::Near`]) give the same advice, chains and statistics
+    /// included, as trees that read every arc; on crowded synthetic seasons
+    /// with seats reserved for a priority group (arcs into open parts) and
+    /// with kept placements (a bonus on the kept arcs).
+    #[test]
+    fn skipping_far_arcs_changes_nothing() {
+        use crate::constraints::Reserve;
+        use dualmatch_core::GroupId;
+        let (mut trees, mut off_t) = (0, 0);
+        for seed in 0..4u64 {
+            let params = SynthParams { learners: 4000, workplaces: 1500, schools: 4, programmes: 4, seed };
+            let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+            let cands = Candidates::generate(&season, &Weights::default(), None);
+            let mut cons = Constraints::none();
+            if let Some(pg) = season.learners().iter().find_map(|l| l.priority_group) {
+                cons.reserves = (0..season.groups().len())
+                    .filter(|&g| g % 3 == 0 && season.groups()[g].seats > 1)
+                    .map(|g| Reserve { group: GroupId::from_index(g), priority_group: pg, seats: 1 })
+                    .collect();
+            }
+            let kept = seed % 2 == 1;
+            if kept {
+                // Every fourth placed learner pinned where the match put
+                // them; the pins then become kept placements.
+                let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+                let solved = network::solve(&m, Objective::MaxFit).unwrap();
+                cons.pins = (solved.assignment.by_learner())
+                    .filter_map(|(l, c)| c.map(|c| (l, season.group(cands.group_of(c)).workplace)))
+                    .step_by(4)
+                    .collect();
+            }
+            let mut m = PlacementModel::new(&season, &cands, &cons).unwrap();
+            let solved = network::solve(&m, Objective::MaxFit).unwrap();
+            if kept {
+                m = m.soften_pins();
+                m.set_keep_bonus(1_000);
+            }
+            let all = Options { top: usize::MAX };
+            let near = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near).unwrap();
+            let every = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::All).unwrap();
+            assert_eq!(near, every, "seed {seed}");
+            trees += every.stats.site_trees;
+            off_t += every.stats.off_t;
+        }
+        assert!(trees > 20, "full sites with trees: {trees}");
+        assert!(off_t > 0, "seat values found by chains that do not pass T: {off_t}");
     }
 }

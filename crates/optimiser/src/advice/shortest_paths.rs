@@ -1,7 +1,7 @@
 //! Shortest-path trees (Dijkstra on reduced costs) in the residual network.
 
 use super::radix_heap::RadixHeap;
-use super::residual::{InArcs, Residual};
+use super::residual::{InArcs, Residual, Slack};
 use super::{INF, NONE};
 
 /// What a growing tree reports.
@@ -74,7 +74,11 @@ impl Tree {
     /// tree is a function of the network (the heap is deterministic).
     /// Returns `false`, at once, on an arc of negative reduced cost
     /// (`p` is not feasible); every arc out of (into, reverse) a settled
-    /// node is checked.
+    /// node is checked. With `near` (the reduced costs under `p`, and a
+    /// group), a visit that needs the entries into that group only: the
+    /// learners' arcs that reach no node within the radius and enter another
+    /// group are skipped unread (they would change nothing; `p` is feasible
+    /// on them, as `slack` checked).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn grow(
         &mut self,
@@ -84,6 +88,7 @@ impl Tree {
         root: u32,
         starts: &[(u32, i64)],
         sinks: bool,
+        near: Option<(&Slack, usize)>,
         visit: &mut impl Visit,
     ) -> bool {
         for &v in &self.touched {
@@ -150,12 +155,18 @@ impl Tree {
                 }
             };
             match in_arcs {
-                None => r.for_each_out(u, |v, c| {
-                    if learner && (r.g0..r.w0).contains(&v) {
-                        visit.entry(u, d, v, c);
+                None => {
+                    let out = |v: u32, c: i64| {
+                        if learner && (r.g0..r.w0).contains(&v) {
+                            visit.entry(u, d, v, c);
+                        }
+                        relax(v, c + pu - p[v as usize], &|v, nd| visit.keep(v, nd));
+                    };
+                    match near {
+                        Some((slack, g)) => r.for_each_out_near(u, slack, radius - d, g, out),
+                        None => r.for_each_out(u, out),
                     }
-                    relax(v, c + pu - p[v as usize], &|v, nd| visit.keep(v, nd));
-                }),
+                }
                 Some(in_arcs) => r.for_each_in(in_arcs, u, |v, c| relax(v, c + p[v as usize] - pu, &|_, _| true)),
             }
             if negative {
