@@ -338,18 +338,23 @@ fn fill_per_arc<T: Send>(m: &PlacementModel, out: &mut [T], f: impl Fn(LearnerId
 }
 
 /// The reduced cost under fixed potentials of every learner's arc into an
-/// entry node, saturated into a `u32`: a tree that needs only the entries
-/// into one group skips, on a sequential read, every arc that reaches no
-/// node within its radius (see [`Residual::for_each_out_near`]).
-pub(super) struct Slack {
+/// entry node, saturated into a `u32`, and each learner's least: a tree that
+/// needs only the entries into one group skips, on a sequential read, every
+/// arc that reaches no node within its radius, and a learner whose arcs all
+/// do at once (see [`Residual::for_each_out_near`]).
+pub(super) struct Slack<'i> {
     rc: Vec<u32>,
+    /// Per learner: the least of `rc` over the arcs it does not use.
+    least: Vec<u32>,
+    /// The learners' arcs into each entry node, sorted by learner.
+    in_arcs: &'i InArcs,
 }
 
 impl Residual<'_, '_> {
     /// The reduced costs of the learners' arcs under `p`, or `None` when
     /// one is negative (`p` is not feasible: trees then scan every arc and
     /// report it).
-    pub(super) fn slack(&self, p: &[i64]) -> Option<Slack> {
+    pub(super) fn slack<'i>(&self, p: &[i64], in_arcs: &'i InArcs) -> Option<Slack<'i>> {
         let m = self.m;
         let mut rc = vec![0u32; m.arc_count()];
         let negative = std::sync::atomic::AtomicBool::new(false);
@@ -360,7 +365,15 @@ impl Residual<'_, '_> {
             }
             x.clamp(0, u32::MAX as i64) as u32
         });
-        (!negative.into_inner()).then_some(Slack { rc })
+        let least = (0..m.learner_count())
+            .into_par_iter()
+            .map(|li| {
+                let placed = self.placed_arc[li].map_or(usize::MAX, |a| a.index());
+                let arcs = m.arcs_of(LearnerId::from_index(li));
+                arcs.clone().zip(&rc[arcs]).filter(|(a, _)| *a != placed).map(|(_, &x)| x).min().unwrap_or(u32::MAX)
+            })
+            .collect();
+        (!negative.into_inner()).then_some(Slack { rc, least, in_arcs })
     }
 
     /// [`Residual::for_each_out`] for a tree that takes from learner `v`'s
@@ -368,12 +381,26 @@ impl Residual<'_, '_> {
     /// `slack`, below `reach`) and those into the nodes of group `g`: the
     /// others would change nothing, and are skipped without reading the
     /// nodes they enter. The arcs kept are given in the same order.
-    pub(super) fn for_each_out_near(&self, v: u32, slack: &Slack, reach: i64, g: usize, f: impl FnMut(u32, i64)) {
+    pub(super) fn for_each_out_near(&self, v: u32, slack: &Slack, reach: i64, g: usize, mut f: impl FnMut(u32, i64)) {
         let Node::Learner(li) = self.kind(v) else {
             return self.for_each_out(v, f);
         };
         let (gn, on) = (self.g0 + g as u32, self.o0 + g as u32);
-        self.learner_out(li, |a, e| (slack.rc[a] as i64) < reach || e == gn || e == on, f);
+        if (slack.least[li] as i64) < reach {
+            return self.learner_out(li, |a, e| (slack.rc[a] as i64) < reach || e == gn || e == on, f);
+        }
+        // Every arc is beyond the radius: only the one into g (a learner
+        // has at most one), from the transposed arcs, then the way back.
+        if self.frozen[li] {
+            return;
+        }
+        for e in [gn, on] {
+            let row = slack.in_arcs.rows.row((e - self.g0) as usize);
+            if let Ok(k) = row.binary_search_by_key(&(li as u32), |x| x.0) {
+                f(e, row[k].1);
+            }
+        }
+        self.back_out(li, f);
     }
 
     /// The residual arcs out of learner node `li` (those of its arcs `keep`
@@ -393,10 +420,15 @@ impl Residual<'_, '_> {
                 f(e, -self.wt[a]);
             }
         }
-        // Back to the unplaced side, unless the learner is kept (must stay
-        // placed).
-        if placed.is_some() && m.kept_arc(l).is_none() {
-            f(m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
+        self.back_out(li, f);
+    }
+
+    /// The arc of learner node `li` back to the unplaced side: when placed,
+    /// unless kept (a kept learner must stay placed).
+    fn back_out(&self, li: usize, mut f: impl FnMut(u32, i64)) {
+        let l = LearnerId::from_index(li);
+        if self.placed_arc[li].is_some() && self.m.kept_arc(l).is_none() {
+            f(self.m.school_bound_of(l).map_or(0, |b| self.b0 + b as u32), 0);
         }
     }
 }
@@ -674,6 +706,60 @@ mod tests {
         // 3,000 learners have more arcs than one chunk of 2^16.
         assert!(check_arc_arrays(3_000, 11, false).unwrap() > 2 << 16);
         assert!(check_arc_arrays(3_000, 12, true).unwrap() > 2 << 16);
+    }
+
+    /// [`Residual::for_each_out_near`] gives, in order, the arcs of
+    /// [`Residual::for_each_out`] that reach within `reach` (reduced cost
+    /// under the slack's potentials) or enter the group's nodes, and the way
+    /// back: for every learner, several groups, and radii from 0 (every
+    /// learner takes the path for arcs all beyond it) to past every arc,
+    /// through the learner's least reduced cost (beyond it, then just above)
+    /// and its largest (every arc but that one within).
+    fn check_near(learners: usize, seed: u64) -> Result<usize, TestCaseError> {
+        let params = SynthParams { learners, workplaces: learners / 2 + 1, schools: 3, programmes: 3, seed };
+        let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
+        let cands = Candidates::generate(&season, &Weights::default(), None);
+        let cons = Constraints::none();
+        let m = PlacementModel::new(&season, &cands, &cons).unwrap();
+        let solved = network::solve(&m, Objective::MaxFit).unwrap();
+        let r = Residual::new(&m, &solved).unwrap();
+        let p = r.start_potentials(&solved);
+        let in_arcs = InArcs::new(&r);
+        let Some(slack) = r.slack(&p, &in_arcs) else { return Ok(0) };
+        let ng = season.groups().len();
+        let mut into_group = 0;
+        for v in r.l0..r.g0 {
+            for g in [0, ng / 2, ng - 1] {
+                let least = i64::from(slack.least[(v - r.l0) as usize]);
+                let most = m
+                    .arcs_of(dualmatch_core::LearnerId::from_index((v - r.l0) as usize))
+                    .map(|a| i64::from(slack.rc[a]))
+                    .max();
+                for reach in [0i64, 1, least, least + 1, most.unwrap_or(0), 1 << 40] {
+                    let (gn, on) = (r.g0 + g as u32, r.o0 + g as u32);
+                    let mut want = Vec::new();
+                    r.for_each_out(v, |e, c| {
+                        let learner_arc = (r.g0..r.w0).contains(&e);
+                        if !learner_arc || c + p[v as usize] - p[e as usize] < reach || e == gn || e == on {
+                            want.push((e, c));
+                        }
+                    });
+                    let mut got = Vec::new();
+                    r.for_each_out_near(v, &slack, reach, g, |e, c| got.push((e, c)));
+                    into_group += usize::from(reach == 0 && got.iter().any(|&(e, _)| e == gn || e == on));
+                    prop_assert_eq!(got, want, "learner node {}, group {}, reach {}", v, g, reach);
+                }
+            }
+        }
+        Ok(into_group)
+    }
+
+    #[test]
+    fn near_arcs_are_the_filtered_out_arcs() {
+        let found: usize = (0..8).map(|seed| check_near(150, seed).unwrap()).sum();
+        // Not vacuous: learners whose arcs are all beyond the radius but
+        // who have one into the group.
+        assert!(found > 0, "arcs into the group found by the transposed arcs");
     }
 
     /// The reference loop cut: a search of the path so far per node.

@@ -282,7 +282,10 @@ fn compute_inner(
     // The trees at full sites need the entries into their own group only:
     // the learners' reduced costs under `p` let them skip the arcs beyond
     // their (small) radii without reading the nodes they enter.
-    let slack = if scan == Scan::Near && !shared.is_empty() { r.slack(&p) } else { None };
+    let slack = match &in_arcs {
+        Some(in_arcs) if scan == Scan::Near => r.slack(&p, in_arcs),
+        _ => None,
+    };
     // In chunks, so that each worker allocates its tree arrays once.
     let chunk = shared.len().div_ceil(4 * rayon::current_num_threads()).max(1);
     let at_full: Vec<AtFull> = shared
