@@ -90,5 +90,45 @@ pub fn compute(m: &PlacementModel, solved: &Solved) -> Result<Advice, AdviceErro
     compute_with(m, solved, Options::default())
 }
 
+/// Test seasons' constraints: every third recognition with more than
+/// `min_seats` seats keeps one for the priority group (when the season has
+/// one), and, with `kept`, every fourth learner that the match places is
+/// pinned there (the caller turns the pins into kept placements with
+/// [`test_keep`]).
+#[cfg(test)]
+fn test_constraints(
+    season: &dualmatch_core::Season,
+    cands: &dualmatch_core::scoring::Candidates,
+    min_seats: u32,
+    kept: bool,
+) -> crate::constraints::Constraints {
+    use crate::constraints::{Constraints, Reserve};
+    use dualmatch_core::GroupId;
+    let mut cons = Constraints::none();
+    if let Some(pg) = season.learners().iter().find_map(|l| l.priority_group) {
+        cons.reserves = (0..season.groups().len())
+            .filter(|&g| g % 3 == 0 && season.groups()[g].seats > min_seats)
+            .map(|g| Reserve { group: GroupId::from_index(g), priority_group: pg, seats: 1 })
+            .collect();
+    }
+    if kept {
+        let m = PlacementModel::new(season, cands, &cons).unwrap();
+        let solved = crate::network::solve(&m, crate::model::Objective::MaxFit).unwrap();
+        cons.pins = (solved.assignment.by_learner())
+            .filter_map(|(l, c)| c.map(|c| (l, season.group(cands.group_of(c)).workplace)))
+            .step_by(4)
+            .collect();
+    }
+    cons
+}
+
+/// The pins of [`test_constraints`] as kept placements, with a bonus.
+#[cfg(test)]
+fn test_keep<'a>(m: PlacementModel<'a>) -> PlacementModel<'a> {
+    let mut m = m.soften_pins();
+    m.set_keep_bonus(1_000);
+    m
+}
+
 const NONE: u32 = u32::MAX;
 const INF: i64 = i64::MAX / 4;

@@ -647,35 +647,15 @@ mod tests {
     /// seats reserved for a priority group (so that some arcs enter an open
     /// part) and with kept placements (a bonus on the kept arcs).
     fn check_arc_arrays(learners: usize, seed: u64, kept: bool) -> Result<usize, TestCaseError> {
-        use crate::constraints::Reserve;
-        use dualmatch_core::GroupId;
         let params = SynthParams { learners, workplaces: learners / 2 + 1, schools: 3, programmes: 3, seed };
         let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
         let cands = Candidates::generate(&season, &Weights::default(), None);
-        let mut cons = Constraints::none();
         let priority = season.learners().iter().find_map(|l| l.priority_group);
-        if let Some(pg) = priority {
-            // Every third recognition with seats keeps one for the group.
-            cons.reserves = (0..season.groups().len())
-                .filter(|&g| g % 3 == 0 && season.groups()[g].seats > 0)
-                .map(|g| Reserve { group: GroupId::from_index(g), priority_group: pg, seats: 1 })
-                .collect();
-        }
-        if kept {
-            // Every fourth placed learner pinned where the match put them;
-            // the pins then become kept placements.
-            let m = PlacementModel::new(&season, &cands, &cons).unwrap();
-            let solved = network::solve(&m, Objective::MaxFit).unwrap();
-            cons.pins = (solved.assignment.by_learner())
-                .filter_map(|(l, c)| c.map(|c| (l, season.group(cands.group_of(c)).workplace)))
-                .step_by(4)
-                .collect();
-        }
+        let cons = crate::advice::test_constraints(&season, &cands, 0, kept);
         let mut m = PlacementModel::new(&season, &cands, &cons).unwrap();
         let solved = network::solve(&m, Objective::MaxFit).unwrap();
         if kept {
-            m = m.soften_pins();
-            m.set_keep_bonus(1_000);
+            m = crate::advice::test_keep(m);
             let kept_arcs =
                 (0..m.learner_count()).filter(|&li| m.kept_arc(dualmatch_core::LearnerId::from_index(li)).is_some());
             prop_assert!(kept_arcs.count() > 0, "kept placements");

@@ -535,36 +535,17 @@ mod tests {
     /// with kept placements (a bonus on the kept arcs).
     #[test]
     fn skipping_far_arcs_changes_nothing() {
-        use crate::constraints::Reserve;
-        use dualmatch_core::GroupId;
         let (mut trees, mut off_t) = (0, 0);
         for seed in 0..4u64 {
             let params = SynthParams { learners: 4000, workplaces: 1500, schools: 4, programmes: 4, seed };
             let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
             let cands = Candidates::generate(&season, &Weights::default(), None);
-            let mut cons = Constraints::none();
-            if let Some(pg) = season.learners().iter().find_map(|l| l.priority_group) {
-                cons.reserves = (0..season.groups().len())
-                    .filter(|&g| g % 3 == 0 && season.groups()[g].seats > 1)
-                    .map(|g| Reserve { group: GroupId::from_index(g), priority_group: pg, seats: 1 })
-                    .collect();
-            }
             let kept = seed % 2 == 1;
-            if kept {
-                // Every fourth placed learner pinned where the match put
-                // them; the pins then become kept placements.
-                let m = PlacementModel::new(&season, &cands, &cons).unwrap();
-                let solved = network::solve(&m, Objective::MaxFit).unwrap();
-                cons.pins = (solved.assignment.by_learner())
-                    .filter_map(|(l, c)| c.map(|c| (l, season.group(cands.group_of(c)).workplace)))
-                    .step_by(4)
-                    .collect();
-            }
+            let cons = crate::advice::test_constraints(&season, &cands, 1, kept);
             let mut m = PlacementModel::new(&season, &cands, &cons).unwrap();
             let solved = network::solve(&m, Objective::MaxFit).unwrap();
             if kept {
-                m = m.soften_pins();
-                m.set_keep_bonus(1_000);
+                m = crate::advice::test_keep(m);
             }
             let all = Options { top: usize::MAX };
             let near = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near).unwrap();
