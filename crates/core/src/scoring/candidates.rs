@@ -80,9 +80,10 @@ impl Candidates {
     /// [`super::check_pair`]), each scored with `weights` (location from
     /// `travel` where it has the pair).
     ///
-    /// Runs in parallel over learners, in two passes (count, then score into
-    /// columns allocated once at their final size, so memory peaks at the
-    /// output's size); the result does not depend on the number of threads.
+    /// Runs in parallel over learners, in two passes (the eligible sites and
+    /// their distances, then the scores into columns allocated once at their
+    /// final size, so memory peaks at the output's size plus 16 bytes per
+    /// pair); the result does not depend on the number of threads.
     ///
     /// # Panics
     /// When there are more than `u32::MAX` candidates.
@@ -117,15 +118,31 @@ impl Candidates {
         let scorer = Scorer::new(season, weights, travel);
         let n = season.learners().len();
 
-        // Pass 1: how many candidates each learner has.
-        let counts: Vec<u32> = (0..n)
+        // Pass 1: each learner's eligible sites with their distances (the
+        // radius query, the gates and the distance, once per pair), kept per
+        // chunk of learners for pass 2.
+        let eligible: Vec<Eligible<'_>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .with_min_len(CHUNK)
-            .map(|l| {
-                let mut k = 0usize;
-                scorer.for_each_eligible(index, LearnerId::from_index(l), |_, _| k += 1);
-                u32::try_from(k.min(max_per_learner)).expect("more than u32::MAX candidates")
+            .map(|c| {
+                let learners = c * CHUNK..((c + 1) * CHUNK).min(n);
+                let mut e = Eligible { sites: Vec::new(), ends: Vec::with_capacity(learners.len()) };
+                for l in learners {
+                    scorer.for_each_eligible(index, LearnerId::from_index(l), |r, d| e.sites.push((r, d)));
+                    e.ends.push(e.sites.len());
+                }
+                e
             })
+            .collect();
+        let counts: Vec<u32> = eligible
+            .iter()
+            .flat_map(|e| {
+                e.ends.iter().scan(0usize, |at, &end| {
+                    let k = end - *at;
+                    *at = end;
+                    Some(k)
+                })
+            })
+            .map(|k| u32::try_from(k.min(max_per_learner)).expect("more than u32::MAX candidates"))
             .collect();
         let mut offsets = Vec::with_capacity(n + 1);
         let mut at = 0u32;
@@ -171,13 +188,16 @@ impl Candidates {
                 parts.push(Part { learners: start..end, group: g, score: s2, distance: d, comps: cs });
             }
         }
-        parts.into_par_iter().for_each(|mut part| {
+        parts.into_par_iter().zip(eligible).for_each(|(mut part, e)| {
             let mut rows = Vec::new();
             let mut at = 0usize;
-            for l in part.learners.clone() {
-                scorer.candidates_of(index, LearnerId::from_index(l), &mut rows);
+            let mut from = 0usize;
+            for (l, &end) in part.learners.clone().zip(&e.ends) {
+                let lid = LearnerId::from_index(l);
+                scorer.scored(index, lid, &e.sites[from..end], &mut rows);
+                from = end;
                 rows.truncate(max_per_learner);
-                assert_eq!(rows.len(), counts[l] as usize, "pass 2 must find what pass 1 counted");
+                debug_assert_eq!(rows.len(), counts[l] as usize);
                 for r in &rows {
                     part.group[at] = r.group;
                     part.score[at] = r.score;
@@ -328,6 +348,13 @@ pub(crate) fn sort_rows(rows: &mut [Row]) {
     rows.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.group.cmp(&b.group)));
 }
 
+/// The eligible sites of a chunk of learners, from pass 1: each learner's
+/// (site, distance) pairs in index order, the learner's end in `ends`.
+struct Eligible<'i> {
+    sites: Vec<(&'i SiteRec, f64)>,
+    ends: Vec<usize>,
+}
+
 /// The output slices of one parallel work item.
 struct Part<'a> {
     learners: Range<usize>,
@@ -445,12 +472,12 @@ impl<'a> Scorer<'a> {
 
     /// Calls `f` with each eligible site of `lid` and its distance, in index
     /// order: the sites near the learner that pass every gate.
-    pub(crate) fn for_each_eligible(&self, index: &SiteIndex, lid: LearnerId, mut f: impl FnMut(&SiteRec, f64)) {
+    pub(crate) fn for_each_eligible<'i>(&self, index: &'i SiteIndex, lid: LearnerId, f: impl FnMut(&'i SiteRec, f64)) {
         let ls = self.learner(lid);
-        self.eligible_of(index, &ls, |r, d| f(r, d));
+        self.eligible_of(index, &ls, f);
     }
 
-    fn eligible_of(&self, index: &SiteIndex, ls: &LearnerSide<'_>, mut f: impl FnMut(&SiteRec, f64)) {
+    fn eligible_of<'i>(&self, index: &'i SiteIndex, ls: &LearnerSide<'_>, mut f: impl FnMut(&'i SiteRec, f64)) {
         let l = ls.learner;
         if l.screening != Screening::Passed {
             return;
@@ -469,11 +496,12 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// Fills `rows` with the candidates of `lid`, best first.
-    fn candidates_of(&self, index: &SiteIndex, lid: LearnerId, rows: &mut Vec<Row>) {
+    /// Fills `rows` with the candidates of `lid` from its eligible sites
+    /// (as [`Scorer::for_each_eligible`] gives them), best first.
+    fn scored(&self, index: &SiteIndex, lid: LearnerId, sites: &[(&SiteRec, f64)], rows: &mut Vec<Row>) {
         rows.clear();
         let ls = self.learner(lid);
-        self.eligible_of(index, &ls, |r, d| rows.push(self.row_at(&ls, r.group, SiteSide::Indexed(r, index), d)));
+        rows.extend(sites.iter().map(|&(r, d)| self.row_at(&ls, r.group, SiteSide::Indexed(r, index), d)));
         sort_rows(rows);
     }
 }
