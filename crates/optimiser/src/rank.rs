@@ -209,7 +209,7 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
     let live = |b: &network::Built, g: Goal| {
         b.candidate_arcs
             .iter()
-            .any(|&(id, _, a)| g.cost(ranks[a.index()]) != 0 && b.net.arc_lower(id) < b.net.arc_upper(id))
+            .any(|(id, _, a)| g.cost(ranks[a.index()]) != 0 && b.net.arc_lower(id) < b.net.arc_upper(id))
     };
     let mut solved = false;
     let mut flow = vec![0i64; b.net.arc_count()];
@@ -240,7 +240,7 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
             bundle.push(Goal::Placed); // one solve still checks feasibility (pins, floors)
         }
         let k = bundle.len() as u32;
-        for &(id, _, a) in &b.candidate_arcs {
+        for (id, _, a) in &b.candidate_arcs {
             let r = ranks[a.index()];
             let cost: i128 =
                 bundle.iter().enumerate().map(|(j, g)| base.pow(k - 1 - j as u32) * i128::from(g.cost(r))).sum();
@@ -271,8 +271,7 @@ fn solve_component(m: &PlacementModel, c: &Component, ranks: &[u32], goals: &[Go
         }
         solved = true;
     }
-    let placed =
-        b.candidate_arcs.iter().filter(|(id, _, _)| flow[id.0 as usize] > 0).map(|&(_, l, a)| (l, a)).collect();
+    let placed = b.candidate_arcs.iter().filter(|(id, _, _)| flow[id.0 as usize] > 0).map(|(_, l, a)| (l, a)).collect();
     Ok((placed, phases, gap))
 }
 

@@ -66,7 +66,7 @@ fn whole_week_start(
 ) -> Option<Vec<(LearnerId, ModelArc)>> {
     let b = crate::network::build(m, c, 0, false, sel);
     let sol = b.net.solve().ok()?;
-    Some(b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|&(_, l, a)| (l, a)).collect())
+    Some(b.candidate_arcs.iter().filter(|(id, _, _)| sol.flow(*id) > 0).map(|(_, l, a)| (l, a)).collect())
 }
 
 /// Whether a site of the component takes "a group or nobody", which the

@@ -58,6 +58,50 @@ pub struct ArcId(pub u32);
 /// Upper bound meaning "no upper bound" (an uncapacitated arc).
 pub const INF: i64 = i64::MAX;
 
+/// The arcs' lower bounds, stored only once some arc has one other than 0
+/// (8 bytes an arc saved on the placement networks, where none has).
+#[derive(Clone, Debug, Default)]
+struct Lower {
+    /// Empty while every lower bound is 0; else one entry per arc so far.
+    v: Vec<i64>,
+}
+
+impl Lower {
+    /// The lower bound of arc `a` (0 when none is stored).
+    #[inline]
+    fn get(&self, a: usize) -> i64 {
+        self.v.get(a).copied().unwrap_or(0)
+    }
+
+    /// Whether some arc's lower bound is not 0.
+    fn any(&self) -> bool {
+        !self.v.is_empty()
+    }
+
+    /// The stored bounds when some is not 0 (one per arc), else `None`.
+    fn stored(&self) -> Option<&[i64]> {
+        self.any().then_some(self.v.as_slice())
+    }
+
+    /// Grows to `arcs` arcs, the new ones with lower bound 0.
+    fn extend(&mut self, arcs: usize) {
+        if self.any() {
+            self.v.resize(arcs, 0);
+        }
+    }
+
+    /// Sets arc `a`'s lower bound; `a` may be the next new arc.
+    fn set(&mut self, a: usize, lower: i64) {
+        if lower == 0 && !self.any() {
+            return;
+        }
+        if self.v.len() <= a {
+            self.v.resize(a + 1, 0);
+        }
+        self.v[a] = lower;
+    }
+}
+
 /// Largest absolute value accepted for supplies, bounds and their totals.
 ///
 /// The sum of all absolute supplies, absolute lower bounds and finite upper
@@ -76,7 +120,7 @@ pub struct Network {
     supply: Vec<i64>,
     from: Vec<u32>,
     to: Vec<u32>,
-    lower: Vec<i64>,
+    lower: Lower,
     upper: Vec<i64>,
     cost: Vec<i64>,
 }
@@ -93,7 +137,7 @@ impl Network {
             supply: Vec::with_capacity(nodes),
             from: Vec::with_capacity(arcs),
             to: Vec::with_capacity(arcs),
-            lower: Vec::with_capacity(arcs),
+            lower: Lower::default(),
             upper: Vec::with_capacity(arcs),
             cost: Vec::with_capacity(arcs),
         }
@@ -133,7 +177,7 @@ impl Network {
         let id = u32::try_from(self.from.len()).ok().filter(|&i| i < u32::MAX).expect("too many arcs");
         self.from.push(from.0);
         self.to.push(to.0);
-        self.lower.push(lower);
+        self.lower.set(id as usize, lower);
         self.upper.push(upper);
         self.cost.push(cost);
         ArcId(id)
@@ -155,12 +199,12 @@ impl Network {
         assert!(u32::try_from(first + k).is_ok_and(|i| i < u32::MAX), "too many arcs");
         self.from.extend(std::iter::repeat_n(from.0, k));
         self.to.extend_from_slice(heads);
-        self.lower.extend(std::iter::repeat_n(0, k));
         self.upper.extend(std::iter::repeat_n(INF, k));
         self.cost.extend_from_slice(costs);
         if let Some(p) = pin {
-            self.lower[first + p] = 1;
+            self.lower.set(first + p, 1);
         }
+        self.lower.extend(first + k);
     }
 
     /// Changes the bounds of `arc` (for re-solves).
@@ -169,7 +213,8 @@ impl Network {
     /// If `arc` does not exist.
     pub fn set_bounds(&mut self, arc: ArcId, lower: i64, upper: i64) {
         let a = arc.0 as usize;
-        self.lower[a] = lower;
+        assert!(a < self.arc_count(), "set_bounds: unknown arc {arc:?}");
+        self.lower.set(a, lower);
         self.upper[a] = upper;
     }
 
@@ -208,7 +253,8 @@ impl Network {
 
     /// Lower bound of `arc`.
     pub fn arc_lower(&self, arc: ArcId) -> i64 {
-        self.lower[arc.0 as usize]
+        assert!((arc.0 as usize) < self.arc_count(), "arc_lower: unknown arc {arc:?}");
+        self.lower.get(arc.0 as usize)
     }
 
     /// Upper bound of `arc` ([`INF`] when uncapacitated).
@@ -362,7 +408,7 @@ pub fn cut_excess(net: &Network, cut: &[NodeId]) -> Option<i128> {
             }
             total -= net.upper[a] as i128;
         } else if !u && v {
-            total += net.lower[a] as i128;
+            total += net.lower.get(a) as i128;
         }
     }
     Some(total)
@@ -383,7 +429,7 @@ pub fn verify(net: &Network, sol: &FlowSolution) -> Result<(), String> {
     let mut cost: i128 = 0;
     for a in 0..m {
         let x = sol.flow[a];
-        let (lo, up) = (net.lower[a], net.upper[a]);
+        let (lo, up) = (net.lower.get(a), net.upper[a]);
         if x < lo || (up != INF && x > up) {
             return Err(format!("arc {a}: flow {x} outside bounds [{lo}, {up}]"));
         }

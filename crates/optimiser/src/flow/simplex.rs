@@ -126,7 +126,7 @@ fn validate(net: &Network, cost_bound: i64) -> Result<Checked, FlowError> {
     let mut lower = false;
     let (mut min_arc_cost, mut max_arc_cost) = (0i64, 0i64);
     for a in 0..net.arc_count() {
-        let (lo, up) = (net.lower[a], net.upper[a]);
+        let (lo, up) = (net.lower.get(a), net.upper[a]);
         lower |= lo != 0;
         min_arc_cost = min_arc_cost.min(net.cost[a]);
         max_arc_cost = max_arc_cost.max(net.cost[a]);
@@ -248,6 +248,54 @@ fn scan_arcs<C: Copy + Into<i64>>(
     *arg = best_arc;
 }
 
+/// The real arcs' costs in internal order: as `i32` when every one fits
+/// (half the memory, and half the bandwidth when pricing), else as `i64`.
+enum RealCosts {
+    Wide(Vec<i64>),
+    Narrow(Vec<i32>),
+}
+
+/// The costs of the simplex's arcs: the real arcs' (`RealCosts`), then the
+/// artificial arcs', one per node, after them.
+struct Costs {
+    real: RealCosts,
+    art: Vec<i64>,
+}
+
+impl Costs {
+    /// The number of real arcs.
+    fn real_len(&self) -> usize {
+        match &self.real {
+            RealCosts::Wide(c) => c.len(),
+            RealCosts::Narrow(c) => c.len(),
+        }
+    }
+
+    /// The cost of arc `j` (internal order; artificial arcs after the real ones).
+    #[inline]
+    fn at(&self, j: usize) -> i64 {
+        match &self.real {
+            RealCosts::Wide(c) if j < c.len() => c[j],
+            RealCosts::Narrow(c) if j < c.len() => i64::from(c[j]),
+            _ => self.art[j - self.real_len()],
+        }
+    }
+
+    /// Appends the costs of added real arcs (widening every cost to `i64`
+    /// if some added one does not fit an `i32`).
+    fn append_real(&mut self, new: &[NewArc]) {
+        if let RealCosts::Narrow(c) = &self.real {
+            if !new.iter().all(|a| i32::try_from(a.cost).is_ok()) {
+                self.real = RealCosts::Wide(c.iter().map(|&x| i64::from(x)).collect());
+            }
+        }
+        match &mut self.real {
+            RealCosts::Wide(c) => c.extend(new.iter().map(|a| a.cost)),
+            RealCosts::Narrow(c) => c.extend(new.iter().map(|a| a.cost as i32)),
+        }
+    }
+}
+
 struct NetworkSimplex {
     node_num: usize,
     arc_num: usize,
@@ -257,10 +305,7 @@ struct NetworkSimplex {
     // Arc data (internal order; artificial arcs at arc_num..arc_num+node_num).
     source: Vec<u32>,
     target: Vec<u32>,
-    cost: Vec<i64>,
-    /// Copy of `cost[..arc_num]` for pricing when every real cost fits in
-    /// an `i32` (else empty).
-    cost32: Vec<i32>,
+    cost: Costs,
     cap: Vec<i64>,
     flow: Vec<i64>,
     state: Vec<i8>,
@@ -304,12 +349,18 @@ impl NetworkSimplex {
         let mut target = Vec::with_capacity(all);
         mix.gather(&mut target, |a| net.to[a]);
         target.resize(all, 0);
-        let mut cost = Vec::with_capacity(all);
-        mix.gather(&mut cost, |a| net.cost[a]);
-        cost.resize(all, 0);
+        let mut real = match info.cost32 {
+            true => RealCosts::Narrow(Vec::with_capacity(m)),
+            false => RealCosts::Wide(Vec::with_capacity(m)),
+        };
+        match &mut real {
+            RealCosts::Narrow(c) => mix.gather(c, |a| net.cost[a] as i32),
+            RealCosts::Wide(c) => mix.gather(c, |a| net.cost[a]),
+        }
+        let mut art_cost = vec![0i64; n];
         let mut cap = Vec::with_capacity(all);
         match info.lower {
-            true => mix.gather(&mut cap, |a| if net.upper[a] == INF { INF } else { net.upper[a] - net.lower[a] }),
+            true => mix.gather(&mut cap, |a| if net.upper[a] == INF { INF } else { net.upper[a] - net.lower.get(a) }),
             false => mix.gather(&mut cap, |a| net.upper[a]),
         }
         cap.resize(all, 0);
@@ -318,17 +369,13 @@ impl NetworkSimplex {
         supply.push(0);
         if info.lower {
             for a in 0..m {
-                let lo = net.lower[a];
+                let lo = net.lower.get(a);
                 if lo != 0 {
                     supply[net.from[a] as usize] -= lo;
                     supply[net.to[a] as usize] += lo;
                 }
             }
         }
-        let cost32: Vec<i32> = match info.cost32 {
-            true => cost[..m].iter().map(|&c| c as i32).collect(),
-            false => Vec::new(),
-        };
         let mut flow = vec![0i64; all];
         let mut state = vec![STATE_LOWER; all];
 
@@ -362,14 +409,13 @@ impl NetworkSimplex {
                 source[e] = u as u32;
                 target[e] = root as u32;
                 flow[e] = supply[u];
-                cost[e] = 0;
             } else {
                 pred_dir[u] = DIR_DOWN;
                 pi[u] = art;
                 source[e] = root as u32;
                 target[e] = u as u32;
                 flow[e] = -supply[u];
-                cost[e] = art;
+                art_cost[u] = art;
             }
         }
 
@@ -379,8 +425,7 @@ impl NetworkSimplex {
             mix,
             source,
             target,
-            cost,
-            cost32,
+            cost: Costs { real, art: art_cost },
             cap,
             flow,
             state,
@@ -437,10 +482,17 @@ impl NetworkSimplex {
         if self.flow[m..m + n].iter().any(|&f| f != 0) {
             return Err(self.infeasibility_certificate(net));
         }
+        // The arc arrays the result does not need go before it is allocated
+        // (the peak memory of a large solve is here).
+        self.source = Vec::new();
+        self.target = Vec::new();
+        self.cap = Vec::new();
+        self.state = Vec::new();
+        self.cost.real = RealCosts::Wide(Vec::new());
         let mut flow = vec![0i64; m];
         self.mix.scatter(&mut flow, |i| self.flow[i]);
-        if net.lower.iter().any(|&lo| lo != 0) {
-            flow.iter_mut().zip(&net.lower).for_each(|(x, &lo)| *x += lo);
+        if let Some(lower) = net.lower.stored() {
+            flow.iter_mut().zip(lower).for_each(|(x, &lo)| *x += lo);
         }
         // Arcs added after the start keep their index (and have no lower bound).
         flow[self.mix.m..m].copy_from_slice(&self.flow[self.mix.m..m]);
@@ -456,17 +508,10 @@ impl NetworkSimplex {
         let (m, k) = (self.arc_num, new.len());
         self.source.splice(m..m, new.iter().map(|a| a.from.0));
         self.target.splice(m..m, new.iter().map(|a| a.to.0));
-        self.cost.splice(m..m, new.iter().map(|a| a.cost));
+        self.cost.append_real(new);
         self.cap.splice(m..m, new.iter().map(|a| a.upper));
         self.flow.splice(m..m, std::iter::repeat_n(0, k));
         self.state.splice(m..m, std::iter::repeat_n(STATE_LOWER, k));
-        if !self.cost32.is_empty() {
-            if new.iter().all(|a| i32::try_from(a.cost).is_ok()) {
-                self.cost32.extend(new.iter().map(|a| a.cost as i32));
-            } else {
-                self.cost32 = Vec::new();
-            }
-        }
         for p in &mut self.pred {
             if *p != NONE && *p as usize >= m {
                 *p += k as u32;
@@ -532,7 +577,7 @@ impl NetworkSimplex {
             let mut best = vec![NONE; n];
             for j in 0..m {
                 let v = self.target[j] as usize;
-                if self.supply[v] < 0 && (best[v] == NONE || self.cost[j] < self.cost[best[v] as usize]) {
+                if self.supply[v] < 0 && (best[v] == NONE || self.cost.at(j) < self.cost.at(best[v] as usize)) {
                     best[v] = j as u32;
                 }
             }
@@ -542,7 +587,7 @@ impl NetworkSimplex {
         for &j in &arc_vector {
             let j = j as usize;
             let rc = self.state[j] as i64
-                * (self.cost[j] + self.pi[self.source[j] as usize] - self.pi[self.target[j] as usize]);
+                * (self.cost.at(j) + self.pi[self.source[j] as usize] - self.pi[self.target[j] as usize]);
             if rc >= 0 {
                 continue;
             }
@@ -600,7 +645,7 @@ impl NetworkSimplex {
                 if level[u] != FREE || self.cap[j] == 0 {
                     continue;
                 }
-                let val = self.pi[v] - self.cost[j];
+                let val = self.pi[v] - self.cost.at(j);
                 if best_arc[u] == NONE {
                     next.push(u as u32);
                 } else if val <= best_val[u] {
@@ -647,8 +692,11 @@ impl NetworkSimplex {
             if u != root {
                 let p = self.parent[u] as usize;
                 let j = self.pred[u] as usize;
-                self.pi[u] =
-                    if self.pred_dir[u] == DIR_UP { self.pi[p] - self.cost[j] } else { self.pi[p] + self.cost[j] };
+                self.pi[u] = if self.pred_dir[u] == DIR_UP {
+                    self.pi[p] - self.cost.at(j)
+                } else {
+                    self.pi[p] + self.cost.at(j)
+                };
             }
             // Push children in reverse so they are visited in increasing order.
             for &c in child.row(u).iter().rev() {
@@ -722,10 +770,9 @@ impl NetworkSimplex {
     /// `lo..hi` (`arg` = the first arc attaining it).
     #[inline(always)]
     fn scan(&self, lo: usize, hi: usize, min: &mut i64, arg: &mut usize) {
-        if self.cost32.is_empty() {
-            scan_arcs(&self.source, &self.target, &self.cost, &self.state, &self.pi, lo, hi, min, arg);
-        } else {
-            scan_arcs(&self.source, &self.target, &self.cost32, &self.state, &self.pi, lo, hi, min, arg);
+        match &self.cost.real {
+            RealCosts::Wide(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
+            RealCosts::Narrow(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
         }
     }
 
@@ -983,7 +1030,7 @@ impl NetworkSimplex {
     /// Updates the potentials of the subtree that has been moved.
     fn update_potential(&mut self) {
         let (u_in, v_in) = (self.u_in, self.v_in);
-        let sigma = self.pi[v_in] - self.pi[u_in] - self.pred_dir[u_in] as i64 * self.cost[self.in_arc];
+        let sigma = self.pi[v_in] - self.pi[u_in] - self.pred_dir[u_in] as i64 * self.cost.at(self.in_arc);
         let end = self.thread[self.last_succ[u_in] as usize] as usize;
         let mut u = u_in;
         while u != end {

@@ -243,6 +243,42 @@ proptest! {
     }
 }
 
+/// `net` with the cost of every odd arc multiplied by `k`.
+fn scaled_odd_costs(net: &Network, k: i64) -> Network {
+    let mut out = net.clone();
+    for a in (1..net.arc_count()).step_by(2) {
+        let id = ArcId(a as u32);
+        out.set_cost(id, net.arc_cost(id) * k);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Costs beyond `i32` (the simplex then keeps its costs as `i64`): the
+    /// odd arcs' costs scaled so that those of 8 and more do not fit, solved
+    /// whole and by columns (where the odd arcs are the ones held back, so a
+    /// start that fits `i32` widens when they come in).
+    #[test]
+    fn wide_costs_match_reference(net in network_strategy()) {
+        let wide = scaled_odd_costs(&net, 1 << 28);
+        let expected = reference(&wide, 1000);
+        let whole = solve_checked(&wide).map(|s| s.cost);
+        let by_columns = solve_by_columns(&wide).map(|(grown, sol)| {
+            assert!(verify(&grown, &sol).is_ok(), "{:?}", verify(&grown, &sol));
+            sol.cost
+        });
+        for got in [whole, by_columns] {
+            match got {
+                Ok(cost) => prop_assert_eq!(Some(cost), expected),
+                Err(FlowError::Infeasible { .. }) => prop_assert_eq!(expected, None),
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn column_generation_on_placements_is_optimal() {
     for seed in 0..20 {
