@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Assignment, ModelArc, PlacementModel};
 use crate::policies::eligible_pairs;
-use crate::policies::prefs::{Prefs, Ties, UNRANKED};
+use crate::policies::prefs::{learner_weak_of, Prefs, Ties, UNRANKED};
 
 /// How many blocking pairs are listed.
 pub const BLOCKING_SAMPLE: usize = 100;
@@ -168,7 +168,8 @@ pub fn evaluate(m: &PlacementModel, a: &Assignment) -> Metrics {
     let fairness = fairness(m, &by_school, &arc);
     let total_score = a.total_score(m.candidates);
     let commute_km = commute(m, a);
-    let rank = profile_of(&p, &arc, placed);
+    let weak: Vec<u32> = arc.iter().map(|x| x.map_or(UNRANKED, |x| p.learner_weak(x))).collect();
+    let rank = profile_of(&weak, placed);
     let occ = Occupancy::new(m, &p, &arc);
     let stability = stability(m, &p, &arc, &occ, BLOCKING_SAMPLE);
     let (unfilled_seats, unfilled_places) = unfilled(m, &occ);
@@ -252,10 +253,15 @@ fn commute(m: &PlacementModel, a: &Assignment) -> Commute {
 /// Where the placed learners of `a` are in their lists (without the other
 /// metrics: cheap enough for every result's `summary.json`).
 pub fn rank_profile(m: &PlacementModel, a: &Assignment) -> RankProfile {
-    let p = Prefs::new(m, Ties::ById);
+    profile_of(&placed_weak(m, a), a.placed())
+}
+
+/// Per learner: the weak rank of the placement in the learner's list, or
+/// [`UNRANKED`] when unplaced or off the list.
+fn placed_weak(m: &PlacementModel, a: &Assignment) -> Vec<u32> {
     let arc: Vec<Option<usize>> =
         a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
-    profile_of(&p, &arc, a.placed())
+    learner_weak_of(m, &arc)
 }
 
 /// A placement off the learner's list in [`learner_ranks`].
@@ -264,24 +270,22 @@ pub const OFF_LIST: u32 = u32::MAX;
 /// Per learner: 0 when unplaced, the rank (from 1) of the placement in the
 /// learner's list, or [`OFF_LIST`] for a placement off the list.
 pub fn learner_ranks(m: &PlacementModel, a: &Assignment) -> Vec<u32> {
-    let p = Prefs::new(m, Ties::ById);
+    let weak = placed_weak(m, a);
     a.by_learner()
-        .map(|(l, c)| match c {
-            None => 0,
-            Some(c) => match m.arc_to(l, c).map(ModelArc::index) {
-                Some(x) if p.learner_weak(x) != UNRANKED => p.learner_weak(x) + 1,
-                _ => OFF_LIST,
-            },
+        .zip(weak)
+        .map(|((_, c), r)| match (c, r) {
+            (None, _) => 0,
+            (Some(_), UNRANKED) => OFF_LIST,
+            (Some(_), r) => r + 1,
         })
         .collect()
 }
 
 /// Where the placed learners are in their lists.
-fn profile_of(p: &Prefs, arc: &[Option<usize>], placed: usize) -> RankProfile {
+fn profile_of(weak: &[u32], placed: usize) -> RankProfile {
     let (mut ranked, mut first, mut top3, mut rank_sum) = (0usize, 0usize, 0usize, 0u64);
     let mut profile: Vec<usize> = Vec::new();
-    for x in arc.iter().flatten() {
-        let r = p.learner_weak(*x);
+    for &r in weak {
         if r != UNRANKED {
             ranked += 1;
             first += usize::from(r == 0);

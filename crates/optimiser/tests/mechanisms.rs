@@ -33,7 +33,7 @@ use dualmatch_core::scoring::Candidates;
 use dualmatch_core::season::{from_doc, Season};
 use dualmatch_core::{LearnerId, WorkplaceId};
 use dualmatch_optimiser::metrics;
-use dualmatch_optimiser::policies::prefs::{Prefs, Ties};
+use dualmatch_optimiser::policies::prefs::{Prefs, Ties, UNRANKED};
 use dualmatch_optimiser::policies::rng::SplitMix64;
 use dualmatch_optimiser::policies::{allocate_with, stable_improve, Improve, Lottery, Policy};
 use dualmatch_optimiser::policies::{Stable, TieBreak};
@@ -330,6 +330,27 @@ fn check_rank_policies(i: &Inst) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `prefs::learner_weak_of` (the weak ranks of given arcs, one learner's
+/// list at a time, as `metrics::rank_profile` reads them) equals the whole
+/// reading's `Prefs::learner_weak` for every arc (each learner's `k`-th
+/// arc in round `k`), under every tie-breaking.
+fn check_weak_of(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
+    let (season, cands, cons) = build(i);
+    let Ok(m) = PlacementModel::new(&season, &cands, &cons) else { return Ok(()) };
+    let most = (0..m.learner_count()).map(|l| m.arcs_of(LearnerId::from_index(l)).len()).max().unwrap_or(0);
+    for ties in [Ties::ById, Ties::Lottery(seed), Ties::PerWorkplace(seed)] {
+        let p = Prefs::new(&m, ties);
+        for k in 0..=most {
+            let arcs: Vec<Option<usize>> =
+                (0..m.learner_count()).map(|l| m.arcs_of(LearnerId::from_index(l)).nth(k)).collect();
+            let got = dualmatch_optimiser::policies::prefs::learner_weak_of(&m, &arcs);
+            let want: Vec<u32> = arcs.iter().map(|x| x.map_or(UNRANKED, |x| p.learner_weak(x))).collect();
+            prop_assert_eq!(got, want, "{:?}, arc {} of each learner", ties, k);
+        }
+    }
+    Ok(())
+}
+
 /// `metrics::rank_profile` counts as `profile` does, for every policy.
 fn check_reported_profile(i: &Inst, seed: u64) -> Result<(), TestCaseError> {
     let (season, cands, cons) = build(i);
@@ -539,6 +560,12 @@ proptest! {
     #[test]
     fn reported_rank_profile_counts_every_policys_placements(seed in any::<u64>(), lottery in any::<u64>()) {
         check_reported_profile(&draw(seed, NO_FLOORS), lottery)?;
+    }
+
+    #[test]
+    fn weak_ranks_of_given_arcs_are_the_whole_readings(seed in any::<u64>(), lottery in any::<u64>()) {
+        check_weak_of(&draw(seed, NO_FLOORS), lottery)?;
+        check_weak_of(&draw(seed, SITE_TIES), lottery)?;
     }
 
     #[test]

@@ -161,6 +161,113 @@ fn sort_by_score(arcs: &mut [u32], buf: &mut Vec<(u64, u32, u32)>, m: &Placement
     }
 }
 
+/// Scratch space of [`learner_list`], reused between learners.
+#[derive(Default)]
+struct ListScratch {
+    own: Vec<u32>,
+    buf: Vec<(u64, u32, u32)>,
+    scores: Vec<f64>,
+    listed: Vec<(u32, u32, u32)>,
+    /// Per site, the first arc of the current learner to it (explicit
+    /// lists); all [`UNRANKED`] between learners, sized on first use.
+    arc_at_site: Vec<u32>,
+}
+
+/// The acceptable list of learner `l`, best first (strict order, ties by
+/// the workplace's `ticket`), from `accepts` (whether an arc's site accepts
+/// its learner); gives each listed arc's weak rank to `weak`. The list is
+/// the learner's explicit preferences (each listed site's first usable arc)
+/// when there are some, else every accepted arc by score.
+fn learner_list<'s>(
+    m: &PlacementModel,
+    l: LearnerId,
+    site: &impl Fn(usize) -> WorkplaceId,
+    accepts: &impl Fn(LearnerId, usize) -> bool,
+    ticket: &impl Fn(WorkplaceId) -> u32,
+    sc: &'s mut ListScratch,
+    mut weak: impl FnMut(usize, u32),
+) -> &'s [u32] {
+    let learner_rec = m.season.learner(l);
+    let arcs = m.arcs_of(l);
+    sc.own.clear();
+    if learner_rec.preferences.is_empty() {
+        sc.own.extend(arcs.map(|a| a as u32).filter(|&a| accepts(l, a as usize)));
+        sort_by_score(&mut sc.own, &mut sc.buf, m, |a| ticket(site(a)));
+        sc.scores.clear();
+        sc.scores.extend(sc.own.iter().map(|&a| m.arc_score(a as usize)));
+        for (&a, w) in sc.own.iter().zip(weak_from_sorted(&sc.scores)) {
+            weak(a as usize, w);
+        }
+    } else {
+        if sc.arc_at_site.is_empty() {
+            sc.arc_at_site.resize(m.season.workplaces().len(), UNRANKED);
+        }
+        // The first arc to each site, as `find` over the arcs would give.
+        for a in arcs.clone().rev() {
+            sc.arc_at_site[site(a).index()] = a as u32;
+        }
+        // Acceptable listed arcs by (tie rank, workplace ticket); the weak
+        // rank is the position of the tie group among them.
+        sc.listed.clear();
+        for (k, w) in learner_rec.preferences.iter().enumerate() {
+            let found = sc.arc_at_site[w.index()];
+            if found != UNRANKED && accepts(l, found as usize) {
+                sc.listed.push((learner_rec.rank_of_entry(k), ticket(*w), found));
+                sc.arc_at_site[w.index()] = UNRANKED;
+            }
+        }
+        sc.listed.sort_unstable();
+        let mut w = 0u32;
+        for (k, &(r, _, a)) in sc.listed.iter().enumerate() {
+            if k > 0 && r != sc.listed[k - 1].0 {
+                w += 1;
+            }
+            weak(a as usize, w);
+            sc.own.push(a);
+        }
+        for a in arcs {
+            sc.arc_at_site[site(a).index()] = UNRANKED;
+        }
+    }
+    &sc.own
+}
+
+/// The weak rank in its learner's list of each learner's arc in `arcs`
+/// ([`Prefs::learner_weak`], without building the whole reading): per
+/// learner, [`UNRANKED`] for `None` or an arc that is not acceptable.
+/// Weak ranks do not depend on how ties are broken. Reads only the lists of
+/// the learners with an arc, in parallel.
+pub fn learner_weak_of(m: &PlacementModel, arcs: &[Option<usize>]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let s = m.season;
+    // The learners each site with a list lists, sorted.
+    let mut listed = Csr::from_pairs(
+        s.workplaces().len(),
+        s.workplaces().iter().enumerate().flat_map(|(w, wp)| wp.preferences.iter().map(move |l| (w, *l))),
+    );
+    for w in 0..s.workplaces().len() {
+        listed.row_mut(w).sort_unstable();
+    }
+    let site = |a: usize| s.group(m.arc_group(a)).workplace;
+    let accepts = |l: LearnerId, a: usize| {
+        let w = site(a);
+        s.workplace(w).preferences.is_empty() || listed.row(w.index()).binary_search(&l).is_ok()
+    };
+    arcs.par_iter()
+        .enumerate()
+        .map_init(ListScratch::default, |sc, (li, x)| {
+            let Some(x) = *x else { return UNRANKED };
+            let mut rank = UNRANKED;
+            learner_list(m, LearnerId::from_index(li), &site, &accepts, &|_| 0, sc, |a, w| {
+                if a == x {
+                    rank = w;
+                }
+            });
+            rank
+        })
+        .collect()
+}
+
 impl Prefs {
     /// Reads the preferences of a model, breaking ties as `ties` says.
     pub fn new(m: &PlacementModel, ties: Ties) -> Prefs {
@@ -190,8 +297,6 @@ impl Prefs {
                 .enumerate()
                 .map(|(a, w)| (w.index(), (desc_key(m.arc_score(a)), l_ticket(*w, learner[a]), a as u32))),
         );
-        let mut buf: Vec<(u64, u32, u32)> = Vec::new();
-        let mut scores: Vec<f64> = Vec::new();
         // Per arc: (weak, strict) rank of the learner at the site, written
         // together (one scattered write per arc).
         let mut w_rank = vec![[UNRANKED; 2]; na];
@@ -243,52 +348,20 @@ impl Prefs {
         let mut l_weak = vec![UNRANKED; na];
         let mut l_strict = vec![UNRANKED; na];
         let mut lists = CsrBuilder::with_capacity(nl, na);
-        // Per site, the arc of the current learner to it (explicit lists).
-        let mut arc_at_site = vec![UNRANKED; nw];
+        let mut scratch = ListScratch::default();
         for li in 0..nl {
             let l = LearnerId::from_index(li);
-            let learner_rec = s.learner(l);
-            let arcs = m.arcs_of(l);
-            if learner_rec.preferences.is_empty() {
-                lists.extend(arcs.map(|a| a as u32).filter(|&a| w_weak[a as usize] != UNRANKED));
-                let own = lists.current_mut();
-                sort_by_score(own, &mut buf, m, |a| w_ticket[site[a].index()]);
-                scores.clear();
-                scores.extend(own.iter().map(|&a| m.arc_score(a as usize)));
-                let weak = weak_from_sorted(&scores);
-                for (k, &a) in own.iter().enumerate() {
-                    l_weak[a as usize] = weak[k];
-                }
-            } else {
-                // The first arc to each site, as `find` over the arcs would give.
-                for a in arcs.clone().rev() {
-                    arc_at_site[site[a].index()] = a as u32;
-                }
-                // Acceptable listed arcs by (tie rank, workplace ticket); the
-                // weak rank is the position of the tie group among them.
-                let mut listed: Vec<(u32, u32, u32)> = Vec::new();
-                for (k, w) in learner_rec.preferences.iter().enumerate() {
-                    let found = arc_at_site[w.index()];
-                    if found != UNRANKED && w_weak[found as usize] != UNRANKED {
-                        listed.push((learner_rec.rank_of_entry(k), w_ticket[w.index()], found));
-                        arc_at_site[w.index()] = UNRANKED;
-                    }
-                }
-                listed.sort_unstable();
-                for (k, &(r, _, a)) in listed.iter().enumerate() {
-                    let weak = match k {
-                        0 => 0,
-                        _ if r == listed[k - 1].0 => l_weak[listed[k - 1].2 as usize],
-                        _ => l_weak[listed[k - 1].2 as usize] + 1,
-                    };
-                    l_weak[a as usize] = weak;
-                    lists.push(a);
-                }
-                for a in arcs {
-                    arc_at_site[site[a].index()] = UNRANKED;
-                }
-            }
-            for (k, &a) in lists.current().iter().enumerate() {
+            let own = learner_list(
+                m,
+                l,
+                &|a| site[a],
+                &|_, a| w_weak[a] != UNRANKED,
+                &|w| w_ticket[w.index()],
+                &mut scratch,
+                |a, weak| l_weak[a] = weak,
+            );
+            lists.extend(own.iter().copied());
+            for (k, &a) in own.iter().enumerate() {
                 l_strict[a as usize] = k as u32;
             }
             lists.end_row();
