@@ -395,9 +395,9 @@ impl Residual<'_, '_> {
             return;
         }
         for e in [gn, on] {
-            let row = slack.in_arcs.rows.row((e - self.g0) as usize);
-            if let Ok(k) = row.binary_search_by_key(&(li as u32), |x| x.0) {
-                f(e, row[k].1);
+            let range = slack.in_arcs.rows.range((e - self.g0) as usize);
+            if let Ok(k) = slack.in_arcs.rows.values()[range.clone()].binary_search(&(li as u32)) {
+                f(e, slack.in_arcs.costs[range.start + k]);
             }
         }
         self.back_out(li, f);
@@ -457,7 +457,11 @@ fn without_loops(path: &[u32]) -> Vec<u32> {
 /// every residual arc into it, in the order of the learners' arcs; per school
 /// bound, its placed learners; the placed learners who may leave to `S`.
 pub(super) struct InArcs {
-    rows: Csr<(u32, i64)>,
+    /// The learners, per entry node.
+    rows: Csr<u32>,
+    /// The cost of each arc in `rows` (in a separate array: 12 bytes an
+    /// arc instead of a padded 16).
+    costs: Vec<i64>,
     bound_placed: Csr<u32>,
     s_placed: Vec<u32>,
 }
@@ -485,15 +489,17 @@ impl InArcs {
             next.push(total);
             total += c;
         }
-        let mut values = vec![(0u32, 0i64); total as usize];
+        let mut learners = vec![0u32; total as usize];
+        let mut costs = vec![0i64; total as usize];
         for li in (0..nl).filter(|&li| active(li)) {
             for a in unused(li) {
                 let k = &mut next[(r.arc_to[a] - r.g0) as usize];
-                values[*k as usize] = (li as u32, -r.wt[a]);
+                learners[*k as usize] = li as u32;
+                costs[*k as usize] = -r.wt[a];
                 *k += 1;
             }
         }
-        let rows = Csr::from_counts(counts, values);
+        let rows = Csr::from_counts(counts, learners);
         let leaves =
             |li: usize| active(li) && r.placed_arc[li].is_some() && m.kept_arc(LearnerId::from_index(li)).is_none();
         let placed = (0..nl)
@@ -504,7 +510,7 @@ impl InArcs {
             .filter(|&li| leaves(li) && m.school_bound_of(LearnerId::from_index(li)).is_none())
             .map(|li| li as u32)
             .collect();
-        InArcs { rows, bound_placed, s_placed }
+        InArcs { rows, costs, bound_placed, s_placed }
     }
 }
 
@@ -570,7 +576,8 @@ impl Residual<'_, '_> {
                         f(self.head[g], 0);
                     }
                 }
-                for &(l, c) in in_arcs.rows.row((v - self.g0) as usize) {
+                let range = in_arcs.rows.range((v - self.g0) as usize);
+                for (&l, &c) in in_arcs.rows.values()[range.clone()].iter().zip(&in_arcs.costs[range]) {
                     f(self.l0 + l, c);
                 }
             }
