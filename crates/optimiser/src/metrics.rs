@@ -259,9 +259,7 @@ pub fn rank_profile(m: &PlacementModel, a: &Assignment) -> RankProfile {
 /// Per learner: the weak rank of the placement in the learner's list, or
 /// [`UNRANKED`] when unplaced or off the list.
 fn placed_weak(m: &PlacementModel, a: &Assignment) -> Vec<u32> {
-    let arc: Vec<Option<usize>> =
-        a.by_learner().map(|(l, c)| c.and_then(|c| m.arc_to(l, c)).map(ModelArc::index)).collect();
-    learner_weak_of(m, &arc)
+    learner_weak_of(m, &arcs(m, a))
 }
 
 /// A placement off the learner's list in [`learner_ranks`].

@@ -197,7 +197,6 @@ impl Candidates {
                 scorer.scored(index, lid, &e.sites[from..end], &mut rows);
                 from = end;
                 rows.truncate(max_per_learner);
-                debug_assert_eq!(rows.len(), counts[l] as usize);
                 for r in &rows {
                     part.group[at] = r.group;
                     part.score[at] = r.score;
