@@ -46,18 +46,21 @@ pub fn base_season() -> &'static Season {
     })
 }
 
-/// Reads `csv` as `table` row by row and in small batches and chunks (so
-/// that a short input spans several, parsed in parallel where the loader
-/// would): the records and diagnostics must be the same, in the same order.
+/// Reads `csv` as `table` row by row, then in small batches and chunks,
+/// and with plain lines split in small blocks and chunks (so that a short
+/// input spans several, parsed in parallel where the loader would): the
+/// records and diagnostics must be the same, in the same order.
 pub fn check_chunked(table: TableName, csv: &[u8], display: &str) {
-    let (doc, diags) = season::read_csv_table_bytes_chunked(table, csv, display, 1, 1);
-    let (chunked, chunked_diags) = season::read_csv_table_bytes_chunked(table, csv, display, 5, 2);
-    assert_eq!(doc, chunked, "the chunked reader read other records");
-    assert!(diags.iter().eq(chunked_diags.iter()), "the chunked reader found other problems");
-    assert_eq!(
-        (diags.error_count(), diags.warning_count(), diags.suppressed()),
-        (chunked_diags.error_count(), chunked_diags.warning_count(), chunked_diags.suppressed())
-    );
+    let (doc, diags) = season::read_csv_table_bytes_chunked(table, csv, display, (1, 1), (0, 0));
+    for (rows, plain) in [((5, 2), (0, 0)), ((5, 2), (48, 8))] {
+        let (chunked, chunked_diags) = season::read_csv_table_bytes_chunked(table, csv, display, rows, plain);
+        assert_eq!(doc, chunked, "the chunked reader ({rows:?}, {plain:?}) read other records");
+        assert!(diags.iter().eq(chunked_diags.iter()), "the chunked reader ({rows:?}, {plain:?}) found other problems");
+        assert_eq!(
+            (diags.error_count(), diags.warning_count(), diags.suppressed()),
+            (chunked_diags.error_count(), chunked_diags.warning_count(), chunked_diags.suppressed())
+        );
+    }
 }
 
 /// Checks what every load result must satisfy: an error always carries at

@@ -13,6 +13,7 @@ pub mod csr;
 pub mod dialect;
 pub mod geo;
 pub mod ids;
+mod mem;
 pub mod rhythm;
 pub mod scoring;
 pub mod season;

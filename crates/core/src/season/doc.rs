@@ -329,7 +329,7 @@ impl CandidateTable {
             // Files list a learner's pairs together and name few programmes:
             // most cells repeat the row before's, which needs no hashing.
             ids[col] = match last {
-                Some(last) if self.name(last[col]) == name => last[col],
+                Some(last) if same(bytes_at(&self.text, &self.ends, last[col]), name.as_bytes()) => last[col],
                 _ => self.intern(name, id_hash(name)),
             };
         }
@@ -399,7 +399,7 @@ impl CandidateTable {
     /// The index of `name` (whose [`id_hash`] is `hash`), added if new.
     fn intern(&mut self, name: &str, hash: u64) -> u32 {
         let Self { text, ends, hashes, index, .. } = self;
-        if let Some(&i) = index.find(hash, |&i| text_at(text, ends, i) == name) {
+        if let Some(&i) = index.find(hash, |&i| same(bytes_at(text, ends, i), name.as_bytes())) {
             return i;
         }
         let i = u32::try_from(ends.len()).expect("fewer than 2^32 distinct ids");
@@ -413,6 +413,30 @@ impl CandidateTable {
     fn record(&self, r: &CandidateRow) -> CandidateRec {
         let [l, w, p] = r.ids.map(|i| self.name(i).to_string());
         CandidateRec { learner: l, workplace: w, programme: p, score: r.score, row: r.row }
+    }
+}
+
+/// The bytes of id text `i` of [`text_at`] (without the checks that a
+/// `str` slice makes).
+#[inline]
+fn bytes_at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t [u8] {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text.as_bytes()[start..ends[i]]
+}
+
+/// Whether two short byte strings (ids, mostly under 16 bytes) are equal:
+/// compared in place, without a call to `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| s.get(at..at + 8).map(|w| u64::from_ne_bytes(w.try_into().unwrap_or([0; 8])));
+    match a.len() {
+        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
+        n @ 8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 

@@ -301,21 +301,23 @@ pub fn read_csv_table_bytes(table: TableName, bytes: &[u8], display: &str) -> (S
 
 /// [`read_csv_table_bytes`] with the rows gathered in batches of
 /// `batch_rows` and parsed in chunks of `chunk_rows` (in parallel where the
-/// loader would), instead of the loader's own sizes: it gives exactly what
+/// loader would), and plain lines split in blocks of `block_bytes` (0: none,
+/// every row is read record by record) cut into chunks of about
+/// `chunk_bytes`, instead of the loader's own sizes: it gives exactly what
 /// reading row by row gives. Used by fuzzing to check that.
 #[doc(hidden)]
 pub fn read_csv_table_bytes_chunked(
     table: TableName,
     bytes: &[u8],
     display: &str,
-    batch_rows: usize,
-    chunk_rows: usize,
+    (batch_rows, chunk_rows): (usize, usize),
+    (block_bytes, chunk_bytes): (usize, usize),
 ) -> (SeasonDoc, Diagnostics) {
     let mut doc = SeasonDoc::default();
     let mut out = read::ReadOutcome::default();
     let mut diags = Diagnostics::new();
     let origin = TableOrigin { file: display.to_string(), kind: OriginKind::Csv };
-    let tuning = read::Tuning { batch_rows, chunk_rows };
+    let tuning = read::Tuning { batch_rows, chunk_rows, block_bytes, chunk_bytes };
     read::read_csv_sized(table, bytes, None, read::MAX_ROW_BYTES, tuning, &origin, &mut doc, &mut out, &mut diags);
     (doc, diags)
 }

@@ -60,7 +60,11 @@ type RowStart = Rc<Cell<(u64, u64)>>;
 /// The csv reader asks for more input only when it has used up what it was
 /// given, so when it asks, every byte passed on since the first byte of the
 /// current row belongs to that row: comparing the two offsets is exact and
-/// costs nothing per byte. Blank lines before a row are skipped by the csv
+/// costs nothing per byte. No more is passed on than one byte past the
+/// limit of the current row, so a row longer than the limit is always met,
+/// at the same byte, however the input arrives (in one piece, in the
+/// reader's pieces, or after the rows [`Stream::fast_rows`] took), and a
+/// row within it never is. Blank lines before a row are skipped by the csv
 /// reader without being kept, so the row starts at its first byte that is not
 /// a line break. The last chunk is kept to find that byte once the reader has
 /// said where the row starts (rows end only inside the chunk given last).
@@ -84,10 +88,12 @@ struct RowLimit<R> {
     after_last_newline: u64,
     /// Set once the limit is hit; every later read fails the same way.
     failed: Option<RowTooLong>,
+    /// Lines of the file before the first byte of `inner`.
+    skipped: u64,
 }
 
 impl<R: Read> RowLimit<R> {
-    fn new(inner: R, limit: usize, start: RowStart) -> Self {
+    fn new(inner: R, limit: usize, start: RowStart, skipped: u64) -> Self {
         RowLimit {
             inner,
             limit: limit as u64,
@@ -100,6 +106,7 @@ impl<R: Read> RowLimit<R> {
             passed: 0,
             after_last_newline: 0,
             failed: None,
+            skipped,
         }
     }
 
@@ -122,7 +129,7 @@ impl<R: Read> RowLimit<R> {
         let newlines = blank.iter().filter(|b| **b == b'\n').count() as u64;
         match content {
             Some(i) => {
-                let line = start_line + self.blank_newlines + newlines;
+                let line = self.skipped + start_line + self.blank_newlines + newlines;
                 self.row = Some((self.last_offset + (from + i) as u64, line));
             }
             None => self.blank_newlines += newlines,
@@ -140,15 +147,23 @@ impl<R: Read> Read for RowLimit<R> {
             return Err(Self::error(e));
         }
         self.locate_row();
-        if let Some((first, line)) = self.row {
-            if self.passed - first > self.limit {
-                let e = RowTooLong { line, multiline: self.after_last_newline > first, limit: self.limit as usize };
-                let err = Self::error(&e);
-                self.failed = Some(e);
-                return Err(err);
+        // At most up to one byte past the limit of the current row (or of a
+        // row starting now), so that a longer row is always met here, at
+        // the same byte, however the input arrives.
+        let room = match self.row {
+            Some((first, line)) => {
+                if self.passed - first > self.limit {
+                    let e = RowTooLong { line, multiline: self.after_last_newline > first, limit: self.limit as usize };
+                    let err = Self::error(&e);
+                    self.failed = Some(e);
+                    return Err(err);
+                }
+                first + self.limit + 1 - self.passed
             }
-        }
-        let n = self.inner.read(buf)?;
+            None => self.limit + 1,
+        };
+        let len = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
         let chunk = &buf[..n];
         self.last.clear();
         self.last.extend_from_slice(chunk);
@@ -179,6 +194,11 @@ struct NewlineState {
 }
 
 impl Newlines {
+    /// Line numbers for bytes that start after `skipped` lines of the file.
+    fn after(skipped: u64) -> Self {
+        Newlines(Rc::new(RefCell::new(NewlineState { pending: VecDeque::new(), before: skipped })))
+    }
+
     /// The 1-based line of the first non-blank line at or after `byte`, which
     /// must be the start of a line; offsets must be asked in increasing order.
     fn line_at(&self, byte: u64) -> u64 {
@@ -300,6 +320,40 @@ fn recycle<'b>(mut v: Vec<Option<Cow<'_, str>>>) -> Vec<Option<Cow<'b, str>>> {
     v.into_iter().map(|_| None).collect()
 }
 
+/// The csv reader over a file's bytes from the start of a line on, with what
+/// turns its positions into line numbers.
+struct Records<R: Read> {
+    rdr: csv::Reader<RowLimit<BufReader<LineCounter<R>>>>,
+    lines: Newlines,
+    row_start: RowStart,
+}
+
+impl<R: Read> Records<R> {
+    /// Records of `input`, whose first byte starts line `skipped + 1` of the file.
+    fn new(input: R, skipped: u64, delimiter: u8, max_row_bytes: usize) -> Self {
+        let row_start: RowStart = Rc::new(Cell::new((0, 1)));
+        let lines = Newlines::after(skipped);
+        let counted = LineCounter { inner: input, offset: 0, content: false, lines: lines.clone() };
+        let limited =
+            RowLimit::new(BufReader::with_capacity(1 << 16, counted), max_row_bytes, row_start.clone(), skipped);
+        let rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(limited);
+        Records { rdr, lines, row_start }
+    }
+
+    /// Reads the next record into `rec` (false at the end).
+    fn read(&mut self, rec: &mut csv::ByteRecord) -> csv::Result<bool> {
+        let read = self.rdr.read_byte_record(rec);
+        // Where the next row starts, for the row length limit.
+        self.row_start.set((self.rdr.position().byte(), self.rdr.position().line()));
+        read
+    }
+
+    /// The line of `rec`, just read.
+    fn line_of(&self, rec: &csv::ByteRecord) -> u64 {
+        self.lines.line_at(rec.position().map_or(0, |p| p.byte()))
+    }
+}
+
 /// Reads CSV from any reader (also used by the fuzz targets and tests); a row
 /// longer than `max_row_bytes` ends reading with an error.
 pub(crate) fn read_csv_from<R: Read>(
@@ -312,6 +366,20 @@ pub(crate) fn read_csv_from<R: Read>(
     diags: &mut Diagnostics,
 ) {
     read_csv_sized(table, input, None, max_row_bytes, Tuning::DEFAULT, origin, doc, out, diags);
+}
+
+/// The header of a file that may be read by [`Stream::fast_rows`]: its
+/// first line, in `head`, when it is a plain line (not blank, no quotes, no
+/// `\r` but the one before its `\n`) well within the row limit; its length
+/// with the `\n`.
+fn plain_header(head: &[u8], tuning: Tuning, dialect: Dialect, max_row_bytes: usize) -> Option<usize> {
+    if tuning.block_bytes == 0 || dialect != Dialect::COMMA {
+        return None;
+    }
+    let end = memchr::memchr(b'\n', head)?;
+    let line = head[..end].strip_suffix(b"\r").unwrap_or(&head[..end]);
+    let plain = !line.is_empty() && !line.iter().any(|b| matches!(b, b'"' | b'\r')) && line.len() + 2 <= max_row_bytes;
+    plain.then_some(end + 1)
 }
 
 /// [`read_csv_from`], with the input's size in bytes when it is known (to
@@ -329,8 +397,6 @@ pub(crate) fn read_csv_sized<R: Read>(
     out: &mut ReadOutcome,
     diags: &mut Diagnostics,
 ) {
-    let row_start: RowStart = Rc::new(Cell::new((0, 1)));
-    let lines = Newlines::default();
     // The dialect, once, from the first line (looked at in the buffer, not consumed).
     let mut input = BufReader::with_capacity(1 << 16, input);
     let head = match input.fill_buf() {
@@ -349,133 +415,42 @@ pub(crate) fn read_csv_sized<R: Read>(
     let expected = rows_expected(head, size);
     let known: Vec<&str> = schema(table).iter().map(|c| c.name).collect();
     let mut dec = CellDecoder::new(Dialect::sniff(head, &known));
-    let counted = LineCounter { inner: input, offset: 0, content: false, lines: lines.clone() };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(dec.dialect().delimiter)
-        .from_reader(RowLimit::new(BufReader::with_capacity(1 << 16, counted), max_row_bytes, row_start.clone()));
-    // After each row, where the next one starts (for the row length limit).
-    let next_row = |rdr: &csv::Reader<_>| row_start.set((rdr.position().byte(), rdr.position().line()));
-    let mut rec = csv::ByteRecord::new();
+    let delimiter = dec.dialect().delimiter;
     let before = diags.error_count();
-
-    // Header.
-    let header = rdr.read_byte_record(&mut rec);
-    next_row(&rdr);
-    let (map, width) = match header {
-        Ok(false) => {
-            report_empty(table, origin, out, diags);
-            return;
-        }
-        Ok(true) => {
-            let header_row = lines.line_at(rec.position().map_or(0, |p| p.byte()));
-            if rec.len() > MAX_COLUMNS {
-                report_too_wide(table, origin, header_row, rec.len(), out, diags);
-                return;
-            }
-            let owned: Vec<Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
-            let names: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
-            match map_header(table, &names, origin, header_row, Some(dec.dialect()), diags) {
-                Some(m) => (m, names.len()),
-                None => {
-                    out.unusable.insert(table.as_str());
-                    return;
-                }
-            }
-        }
-        Err(e) => {
-            out.unusable.insert(table.as_str());
-            push_read_error(&e, origin, diags);
-            return;
-        }
-    };
     let mut rows = 0u64;
-    let (mut batch, mut spare) = (Batch::default(), Batch::default());
-    let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
-    // A full batch: parsed in the background, while the next rows are read.
-    let mut full: Option<Batch> = None;
-    loop {
-        if stop_after_too_many(table, origin, before, out, diags) {
-            return;
-        }
-        if let Some(b) = &mut full {
-            if !st.stateless(b, &dec) && st.flush(b, &mut dec, doc, out, diags) {
+    let mut rec = csv::ByteRecord::new();
+    match plain_header(head, tuning, dec.dialect(), max_row_bytes) {
+        // The header on its own, then as many rows as are plain lines read
+        // in parallel blocks, then the rest (if any) record by record.
+        Some(header_len) => {
+            let header_line = head[..header_len].to_vec();
+            input.consume(header_len);
+            let mut records = Records::new(&header_line[..], 0, delimiter, max_row_bytes);
+            let Some((map, width)) = read_header(table, &mut records, &mut rec, &mut dec, origin, out, diags) else {
+                return;
+            };
+            let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
+            let Some(rest) = st.fast_rows(&mut input, 1, max_row_bytes, &mut rows, doc, out, diags) else {
+                return;
+            };
+            let tail: Box<dyn Read + '_> = match rest.failed {
+                Some(e) => Box::new(Failed(Some(e))),
+                None => Box::new(input),
+            };
+            let records = Records::new(io::Cursor::new(rest.bytes).chain(tail), rest.lines, delimiter, max_row_bytes);
+            if !st.rows(records, &mut rec, &mut rows, &mut dec, doc, out, diags) {
                 return;
             }
         }
-        let background = full.as_ref().filter(|b| !b.is_empty());
-        let mut parsed = None;
-        // Rows of the header's width go into `batch` until it is full; any
-        // other record (or the end) is handled below, in order, once the rows
-        // read before it are in.
-        let next = rayon::in_place_scope(|scope| {
-            if let Some(b) = background {
-                let (st, parsed) = (&st, &mut parsed);
-                scope.spawn(move |_| *parsed = Some(st.parse_all(b, &mut CellDecoder::new(Dialect::COMMA))));
-            }
-            loop {
-                let read = rdr.read_byte_record(&mut rec);
-                next_row(&rdr);
-                if !(matches!(read, Ok(true)) && rec.len() == width) {
-                    return Next::Record(read);
-                }
-                let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
-                if is_blank(&rec) {
-                    continue;
-                }
-                rows += 1;
-                batch.push(line, &rec);
-                if batch.len() >= tuning.batch_rows {
-                    return Next::Full;
-                }
-            }
-        });
-        if let Some(parts) = parsed {
-            if st.merge(parts, doc, out, diags) {
+        None => {
+            let mut records = Records::new(input, 0, delimiter, max_row_bytes);
+            let Some((map, width)) = read_header(table, &mut records, &mut rec, &mut dec, origin, out, diags) else {
+                return;
+            };
+            let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
+            if !st.rows(records, &mut rec, &mut rows, &mut dec, doc, out, diags) {
                 return;
             }
-        }
-        if let Some(mut b) = full.take() {
-            b.clear();
-            spare = b;
-        }
-        let read = match next {
-            Next::Full => {
-                full = Some(std::mem::replace(&mut batch, std::mem::take(&mut spare)));
-                continue;
-            }
-            Next::Record(read) => read,
-        };
-        if !batch.is_empty() && st.flush(&mut batch, &mut dec, doc, out, diags) {
-            return;
-        }
-        match read {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    out.unusable.insert(table.as_str());
-                    push_read_error(&e, origin, diags);
-                    return;
-                }
-                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
-                diags.push(origin.at(Severity::Error, line, None, format!("malformed CSV: {e}")));
-                continue;
-            }
-        }
-        let line = lines.line_at(rec.position().map_or(0, |p| p.byte()));
-        if is_blank(&rec) {
-            continue;
-        }
-        rows += 1;
-        let id = id_col(table)
-            .and_then(|c| map[c])
-            .and_then(|pos| rec.get(pos))
-            .map(|b| dec.text(b, line).trim().to_string());
-        diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), &rec, width)));
-        if let Some(id) = id {
-            out.broken(table).insert(id);
         }
     }
     if dec.encoding() == Encoding::Windows1252 {
@@ -483,6 +458,46 @@ pub(crate) fn read_csv_sized<R: Read>(
     }
     if rows == 0 {
         report_no_rows(table, origin, out, diags);
+    }
+}
+
+/// Reads the header: the schema's column for each position and the width;
+/// `None` (reported) when the file cannot be read on.
+fn read_header<R: Read>(
+    table: TableName,
+    records: &mut Records<R>,
+    rec: &mut csv::ByteRecord,
+    dec: &mut CellDecoder,
+    origin: &TableOrigin,
+    out: &mut ReadOutcome,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Option<usize>>, usize)> {
+    match records.read(rec) {
+        Ok(false) => {
+            report_empty(table, origin, out, diags);
+            None
+        }
+        Ok(true) => {
+            let header_row = records.line_of(rec);
+            if rec.len() > MAX_COLUMNS {
+                report_too_wide(table, origin, header_row, rec.len(), out, diags);
+                return None;
+            }
+            let owned: Vec<Cow<str>> = rec.iter().map(|f| dec.text(f, header_row)).collect();
+            let names: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
+            match map_header(table, &names, origin, header_row, Some(dec.dialect()), diags) {
+                Some(m) => Some((m, names.len())),
+                None => {
+                    out.unusable.insert(table.as_str());
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            out.unusable.insert(table.as_str());
+            push_read_error(&e, origin, diags);
+            None
+        }
     }
 }
 
@@ -513,11 +528,40 @@ pub(crate) struct Tuning {
     pub batch_rows: usize,
     /// Rows one task parses.
     pub chunk_rows: usize,
+    /// Bytes read at a time while the rows are plain lines (see
+    /// [`Stream::fast_rows`]); 0 reads every file record by record.
+    pub block_bytes: usize,
+    /// Bytes of plain lines one task splits and parses.
+    pub chunk_bytes: usize,
 }
 
 impl Tuning {
-    /// What the loader uses: 64Ki-row batches in 4Ki-row chunks.
-    pub const DEFAULT: Tuning = Tuning { batch_rows: 1 << 16, chunk_rows: 1 << 12 };
+    /// What the loader uses: 64Ki-row batches in 4Ki-row chunks, plain
+    /// lines in 32 MiB blocks of 2 MiB chunks.
+    pub const DEFAULT: Tuning =
+        Tuning { batch_rows: 1 << 16, chunk_rows: 1 << 12, block_bytes: 2 << 20, chunk_bytes: 256 << 10 };
+}
+
+/// What [`Stream::fast_rows`] leaves for [`Stream::rows`]: the bytes it read
+/// from the start of the first row it did not take, the lines before them,
+/// and the error that ended reading the input, if one did.
+struct Rest {
+    bytes: Vec<u8>,
+    lines: u64,
+    failed: Option<io::Error>,
+}
+
+/// A reader that fails with an error once (then is at its end): the input
+/// after [`Rest::bytes`] when reading it failed.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 /// The rows of a file gathered for parsing: every field's bytes, one after
@@ -567,8 +611,34 @@ impl Batch {
 struct Part {
     doc: SeasonDoc,
     diags: Diagnostics,
-    /// Per row: the count of `diags` after it, and the id of a rejected row.
-    rows: Vec<(usize, Option<String>)>,
+    /// The rows parsed.
+    rows: usize,
+    /// The rows with a problem, in order: the row's index, the count of
+    /// errors in `diags` after it, and its id when it was rejected. (Most
+    /// rows have none, and need no entry.)
+    marks: Vec<(usize, usize, Option<String>)>,
+}
+
+impl Part {
+    /// An empty part with room for `rows` rows of `table`.
+    fn with_capacity(table: TableName, rows: usize) -> Self {
+        let mut part = Part { doc: SeasonDoc::default(), diags: Diagnostics::new(), rows: 0, marks: Vec::new() };
+        if table == TableName::Candidates {
+            part.doc.candidates = Some(CandidateTable::with_capacity(rows));
+        }
+        part
+    }
+
+    /// Notes a row just parsed, which gave `result`.
+    fn note(&mut self, result: Result<(), Option<String>>) {
+        let errors = self.diags.error_count();
+        let before = self.marks.last().map_or(0, |m| m.1);
+        let broken = result.err().flatten();
+        if errors != before || broken.is_some() {
+            self.marks.push((self.rows, errors, broken));
+        }
+        self.rows += 1;
+    }
 }
 
 /// What parsing a batch gave: its rows' records, in order, and each
@@ -600,6 +670,223 @@ impl Stream<'_> {
     /// belongs to the next row parsed: then the file's decoder.
     fn stateless(&self, batch: &Batch, dec: &CellDecoder) -> bool {
         dec.dialect() == Dialect::COMMA && !dec.has_mixed() && batch.bytes.is_ascii()
+    }
+
+    /// Reads the rest of a file record by record: rows of the header's width
+    /// in batches (parsed in the background while the next rows are read),
+    /// any other record in order between them. False when reading stopped
+    /// early (after too many problems, or an error that ends the file).
+    #[allow(clippy::too_many_arguments)]
+    fn rows<R: Read>(
+        &mut self,
+        mut records: Records<R>,
+        rec: &mut csv::ByteRecord,
+        rows: &mut u64,
+        dec: &mut CellDecoder,
+        doc: &mut SeasonDoc,
+        out: &mut ReadOutcome,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let (table, origin, width, tuning) = (self.table, self.origin, self.width, self.tuning);
+        let (mut batch, mut spare) = (Batch::default(), Batch::default());
+        // A full batch: parsed in the background, while the next rows are read.
+        let mut full: Option<Batch> = None;
+        loop {
+            if stop_after_too_many(table, origin, self.before, out, diags) {
+                return false;
+            }
+            if let Some(b) = &mut full {
+                if !self.stateless(b, dec) && self.flush(b, dec, doc, out, diags) {
+                    return false;
+                }
+            }
+            let background = full.as_ref().filter(|b| !b.is_empty());
+            let mut parsed = None;
+            // Rows of the header's width go into `batch` until it is full; any
+            // other record (or the end) is handled below, in order, once the rows
+            // read before it are in.
+            let next = rayon::in_place_scope(|scope| {
+                if let Some(b) = background {
+                    let (st, parsed) = (&*self, &mut parsed);
+                    scope.spawn(move |_| *parsed = Some(st.parse_all(b, &mut CellDecoder::new(Dialect::COMMA))));
+                }
+                loop {
+                    let read = records.read(rec);
+                    if !(matches!(read, Ok(true)) && rec.len() == width) {
+                        return Next::Record(read);
+                    }
+                    let line = records.line_of(rec);
+                    if is_blank(rec) {
+                        continue;
+                    }
+                    *rows += 1;
+                    batch.push(line, rec);
+                    if batch.len() >= tuning.batch_rows {
+                        return Next::Full;
+                    }
+                }
+            });
+            if let Some(parts) = parsed {
+                if self.merge(parts, doc, out, diags) {
+                    return false;
+                }
+            }
+            if let Some(mut b) = full.take() {
+                b.clear();
+                spare = b;
+            }
+            let read = match next {
+                Next::Full => {
+                    full = Some(std::mem::replace(&mut batch, std::mem::take(&mut spare)));
+                    continue;
+                }
+                Next::Record(read) => read,
+            };
+            if !batch.is_empty() && self.flush(&mut batch, dec, doc, out, diags) {
+                return false;
+            }
+            match read {
+                Ok(false) => return true,
+                Ok(true) => {}
+                Err(e) => {
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        out.unusable.insert(table.as_str());
+                        push_read_error(&e, origin, diags);
+                        return false;
+                    }
+                    let line = e.position().map_or(0, |p| records.lines.line_at(p.byte()));
+                    diags.push(origin.at(Severity::Error, line, None, format!("malformed CSV: {e}")));
+                    continue;
+                }
+            }
+            let line = records.line_of(rec);
+            if is_blank(rec) {
+                continue;
+            }
+            *rows += 1;
+            let id = id_col(table)
+                .and_then(|c| self.map[c])
+                .and_then(|pos| rec.get(pos))
+                .map(|b| dec.text(b, line).trim().to_string());
+            diags.push(origin.at(Severity::Error, line, None, width_problem(dec.dialect(), rec, width)));
+            if let Some(id) = id {
+                out.broken(table).insert(id);
+            }
+        }
+    }
+
+    /// Reads the rows that are plain lines, from `input` (just after the
+    /// header, which ended line `lines`), in blocks of [`Tuning::block_bytes`]:
+    /// each block is cut at line breaks into chunks of about
+    /// [`Tuning::chunk_bytes`], which are split and parsed in parallel (see
+    /// [`Plain::parse`]) while the block before is taken in order. At the
+    /// first chunk that is not all plain lines, what is left (from that
+    /// chunk's first byte, a row's start) is given back for [`Self::rows`];
+    /// `None` when reading stopped after too many problems.
+    #[allow(clippy::too_many_arguments)]
+    fn fast_rows<R: Read>(
+        &mut self,
+        input: &mut R,
+        mut lines: u64,
+        max_row_bytes: usize,
+        rows: &mut u64,
+        doc: &mut SeasonDoc,
+        out: &mut ReadOutcome,
+        diags: &mut Diagnostics,
+    ) -> Option<Rest> {
+        use rayon::prelude::*;
+        let (block, chunk) = (self.tuning.block_bytes.max(1), self.tuning.chunk_bytes.max(1));
+        let plain = Plain { table: self.table, map: self.map, width: self.width, origin: self.origin, max_row_bytes };
+        let mut buf: Vec<u8> = Vec::new();
+        let (mut held, mut spare): (Option<Held>, Option<Vec<u8>>) = (None, None);
+        loop {
+            // Fill the block; the end of a line cut off last time comes first.
+            let mut failed = None;
+            let want = block.saturating_sub(buf.len()) as u64;
+            let at_end = match input.by_ref().take(want).read_to_end(&mut buf) {
+                Ok(n) => (n as u64) < want,
+                Err(e) => {
+                    failed = Some(e);
+                    true
+                }
+            };
+            let end = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
+            // Chunks of whole lines, cut at line breaks.
+            let mut bounds = vec![0];
+            while let Some(&from) = bounds.last().filter(|&&b| b < end) {
+                let cut = (from + chunk).min(end);
+                bounds.push(memchr::memchr(b'\n', &buf[cut - 1..end]).map_or(end, |i| cut + i));
+            }
+            let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &buf[w[0]..w[1]]).collect();
+            let counts: Vec<u64> = chunks.par_iter().map(|c| memchr::memchr_iter(b'\n', c).count() as u64).collect();
+            let firsts: Vec<u64> =
+                counts.iter().scan(lines + 1, |next, n| Some(std::mem::replace(next, *next + n))).collect();
+            // This block is parsed while the one before is taken.
+            let (parts, taken) = rayon::join(
+                || {
+                    let jobs = chunks.par_iter().zip(&firsts).zip(&counts);
+                    jobs.map(|((c, &first), &n)| plain.parse(c, first, n as usize)).collect::<Vec<_>>()
+                },
+                || held.take().map(|h| self.take(h, rows, doc, out, diags)),
+            );
+            drop(chunks);
+            match taken {
+                Some(Taken::Stopped) => return None,
+                Some(Taken::Left(mut left)) => {
+                    left.bytes.extend_from_slice(&buf);
+                    return Some(Rest { failed, ..left });
+                }
+                Some(Taken::All(bytes)) => spare = Some(bytes),
+                None => {}
+            }
+            let mut next = spare.take().unwrap_or_default();
+            next.clear();
+            next.extend_from_slice(&buf[end..]);
+            buf.truncate(end);
+            let this = Held { bytes: std::mem::replace(&mut buf, next), bounds, counts, parts, lines };
+            lines += this.counts.iter().sum::<u64>();
+            if at_end || end == 0 {
+                // The end, or not one line break in a whole block (a row
+                // longer than a block): this block is taken, and the record
+                // reader judges the rest.
+                return match self.take(this, rows, doc, out, diags) {
+                    Taken::Stopped => None,
+                    Taken::Left(mut left) => {
+                        left.bytes.extend_from_slice(&buf);
+                        Some(Rest { failed, ..left })
+                    }
+                    Taken::All(_) => Some(Rest { bytes: buf, lines, failed }),
+                };
+            }
+            held = Some(this);
+        }
+    }
+
+    /// Takes the rows of a block of plain lines in order, up to its first
+    /// chunk that is not all plain lines.
+    fn take(
+        &mut self,
+        held: Held,
+        rows: &mut u64,
+        doc: &mut SeasonDoc,
+        out: &mut ReadOutcome,
+        diags: &mut Diagnostics,
+    ) -> Taken {
+        let Held { mut bytes, bounds, counts, parts, mut lines } = held;
+        for ((part, n), from) in parts.into_iter().zip(counts).zip(bounds) {
+            let Some(mut part) = part else {
+                bytes.drain(..from);
+                return Taken::Left(Rest { bytes, lines, failed: None });
+            };
+            *rows += part.rows as u64;
+            out.plain_rows += part.rows as u64;
+            let rows_doc = std::mem::take(&mut part.doc);
+            if self.merge(Parsed { doc: rows_doc, parts: vec![part] }, doc, out, diags) {
+                return Taken::Stopped;
+            }
+            lines += n;
+        }
+        Taken::All(bytes)
     }
 
     /// Parses the rows of `batch` (emptied) and takes the results in order;
@@ -645,10 +932,29 @@ impl Stream<'_> {
     fn merge(&mut self, parsed: Parsed, doc: &mut SeasonDoc, out: &mut ReadOutcome, diags: &mut Diagnostics) -> bool {
         let Parsed { doc: mut rows, parts } = parsed;
         let (mut taken, mut stopped) = (0, false);
-        for part in &parts {
+        let before = self.before;
+        let full = |diags: &Diagnostics| diags.error_count() - before >= super::MAX_PROBLEMS_PER_FILE;
+        'parts: for part in &parts {
             let found: Vec<&Diagnostic> = part.diags.iter().collect();
-            let mut from = 0;
-            for (end, broken) in &part.rows {
+            let (mut from, mut next) = (0, 0);
+            // Rows without a problem, between two marked rows and after
+            // the last: taken all at once, as one at a time would (after
+            // the first of them, reading would stop if it were to stop).
+            let plain = |from: usize, upto: usize, diags: &Diagnostics, taken: &mut usize| {
+                if upto > from {
+                    if full(diags) {
+                        *taken += 1;
+                        return true;
+                    }
+                    *taken += upto - from;
+                }
+                false
+            };
+            for (row, end, broken) in &part.marks {
+                if plain(next, *row, diags, &mut taken) {
+                    stopped = true;
+                    break 'parts;
+                }
                 for d in found.get(from..*end).unwrap_or_default() {
                     diags.push((*d).clone());
                 }
@@ -657,12 +963,14 @@ impl Stream<'_> {
                     out.broken(self.table).insert(id.clone());
                 }
                 taken += 1;
-                if diags.error_count() - self.before >= super::MAX_PROBLEMS_PER_FILE {
+                next = row + 1;
+                if full(diags) {
                     stopped = true;
-                    break;
+                    break 'parts;
                 }
             }
-            if stopped {
+            if plain(next, part.rows, diags, &mut taken) {
+                stopped = true;
                 break;
             }
         }
@@ -677,11 +985,7 @@ impl Stream<'_> {
 
     /// Parses the rows `range` of `batch` with `dec`.
     fn parse(&self, batch: &Batch, range: std::ops::Range<usize>, dec: &mut CellDecoder) -> Part {
-        let mut part = Part { doc: SeasonDoc::default(), diags: Diagnostics::new(), rows: Vec::new() };
-        part.rows.reserve(range.len());
-        if self.table == TableName::Candidates {
-            part.doc.candidates = Some(CandidateTable::with_capacity(range.len()));
-        }
+        let mut part = Part::with_capacity(self.table, range.len());
         let mut spare: Vec<Option<Cow<'static, str>>> = Vec::with_capacity(self.map.len());
         let mut spare_cells: Vec<Option<&'static str>> = Vec::with_capacity(self.map.len());
         for row in range {
@@ -706,12 +1010,93 @@ impl Stream<'_> {
             cells.extend(owned.iter().map(|c| c.as_deref()));
             let result =
                 parse_row_cells(self.table, &cells, self.origin, line, mixed.is_none(), &mut part.doc, &mut part.diags);
-            part.rows.push((part.diags.error_count(), result.err().flatten()));
+            part.note(result);
             spare_cells = recycle_cells(cells);
             spare = recycle(owned);
         }
         part
     }
+}
+
+/// What splitting and parsing plain lines needs of a file (see
+/// [`Stream::fast_rows`]).
+#[derive(Clone, Copy)]
+struct Plain<'a> {
+    table: TableName,
+    map: &'a [Option<usize>],
+    width: usize,
+    origin: &'a TableOrigin,
+    max_row_bytes: usize,
+}
+
+impl Plain<'_> {
+    /// Parses `chunk`, whole lines from line `first` on (`n` of them), when
+    /// every one is a plain row: ASCII, without quotes, without `\r` but
+    /// before its `\n`, with as many commas as the header and not blank,
+    /// and short enough never to meet the row limit. Such a line is one
+    /// record whose fields are its text between commas, decoded as a fresh
+    /// [`CellDecoder`] decodes ASCII in a comma-separated file: so it gives
+    /// exactly what reading record by record gives. `None` when a line is
+    /// not plain.
+    fn parse(&self, chunk: &[u8], first: u64, n: usize) -> Option<Part> {
+        if !chunk.is_ascii() || memchr::memchr(b'"', chunk).is_some() {
+            return None;
+        }
+        let text = std::str::from_utf8(chunk).ok()?;
+        let crlf = memchr::memchr(b'\r', chunk).is_some();
+        let mut part = Part::with_capacity(self.table, n);
+        let mut fields: Vec<&str> = Vec::with_capacity(self.width);
+        let mut cells: Vec<Option<&str>> = Vec::with_capacity(self.map.len());
+        for (line, row) in (first..).zip(text.split_terminator('\n')) {
+            let row = if crlf {
+                let row = row.strip_suffix('\r').unwrap_or(row);
+                if row.contains('\r') {
+                    return None;
+                }
+                row
+            } else {
+                row
+            };
+            if row.len() + 2 > self.max_row_bytes {
+                return None;
+            }
+            fields.clear();
+            fields.extend(row.split(','));
+            let blank = || row.bytes().all(|b| b.is_ascii_whitespace());
+            if fields.len() != self.width || (self.width == 1 && blank()) {
+                return None;
+            }
+            cells.clear();
+            cells.extend(self.map.iter().map(|p| p.and_then(|p| fields.get(p).copied())));
+            let result = parse_row_cells(self.table, &cells, self.origin, line, true, &mut part.doc, &mut part.diags);
+            part.note(result);
+        }
+        Some(part)
+    }
+}
+
+/// A block of plain lines, parsed, waiting to be taken in order.
+struct Held {
+    /// The block's whole lines.
+    bytes: Vec<u8>,
+    /// Where its chunks start in `bytes` (and the last one ends).
+    bounds: Vec<usize>,
+    /// Each chunk's line breaks.
+    counts: Vec<u64>,
+    /// Each chunk's rows; `None` for a chunk that is not all plain lines.
+    parts: Vec<Option<Part>>,
+    /// Lines of the file before the block.
+    lines: u64,
+}
+
+/// What taking a [`Held`] block gave.
+enum Taken {
+    /// Every row; the block's bytes, for reuse.
+    All(Vec<u8>),
+    /// The rows up to a chunk that is not all plain lines; the rest from there.
+    Left(Rest),
+    /// Reading stopped after too many problems.
+    Stopped,
 }
 
 /// [`recycle`] for the borrowed cells handed to the row parser.
@@ -852,7 +1237,7 @@ mod tests {
     }
 
     /// One row at a time, in order: the reference the batched reader must match.
-    const ONE_BY_ONE: Tuning = Tuning { batch_rows: 1, chunk_rows: 1 };
+    const ONE_BY_ONE: Tuning = Tuning { batch_rows: 1, chunk_rows: 1, block_bytes: 0, chunk_bytes: 0 };
 
     /// A CSV file for `table`, from `cells` and `shape` (per row: how many
     /// fields, the line ending and whether a blank line follows): valid and
@@ -910,7 +1295,7 @@ mod tests {
     /// A file whose rows are all valid but for a few (to reach the chunks in
     /// parallel: ASCII and comma-separated) or with many bad rows (to stop
     /// after too many problems inside a chunk).
-    fn mostly_valid(table: TableName, rows: usize, bad_every: usize) -> Vec<u8> {
+    fn mostly_valid(table: TableName, rows: usize, bad_every: usize, blanks: bool) -> Vec<u8> {
         let names: Vec<&str> = schema(table).iter().map(|c| c.name).collect();
         let mut csv = format!("{}\n", names.join(",")).into_bytes();
         for i in 0..rows {
@@ -926,7 +1311,7 @@ mod tests {
                 _ => format!("L{i},W{},P1,{}\n", i % 7, if bad { "-1".to_string() } else { format!("{}.5", i % 90) }),
             };
             csv.extend(row.as_bytes());
-            if i % 13 == 5 {
+            if blanks && i % 13 == 5 {
                 csv.extend(b"\r\n");
             }
         }
@@ -942,9 +1327,52 @@ mod tests {
         let csv = include_bytes!("testdata/mixed-after-short-row.csv");
         let reference = read_all(TableName::Workplaces, csv, MAX_ROW_BYTES, ONE_BY_ONE);
         assert_eq!(
-            read_all(TableName::Workplaces, csv, MAX_ROW_BYTES, Tuning { batch_rows: 5, chunk_rows: 2 }),
+            read_all(
+                TableName::Workplaces,
+                csv,
+                MAX_ROW_BYTES,
+                Tuning { batch_rows: 5, chunk_rows: 2, block_bytes: 0, chunk_bytes: 0 }
+            ),
             reference
         );
+        assert_eq!(
+            read_all(
+                TableName::Workplaces,
+                csv,
+                MAX_ROW_BYTES,
+                Tuning { batch_rows: 5, chunk_rows: 2, block_bytes: 64, chunk_bytes: 16 }
+            ),
+            reference
+        );
+    }
+
+    /// How many rows of `bytes` were read as plain lines.
+    fn plain_rows(table: TableName, bytes: &[u8], tuning: Tuning) -> u64 {
+        let (mut doc, mut out, mut diags) = (SeasonDoc::default(), ReadOutcome::default(), Diagnostics::new());
+        let origin = TableOrigin { file: "t.csv".into(), kind: OriginKind::Csv };
+        read_csv_sized(table, bytes, None, MAX_ROW_BYTES, tuning, &origin, &mut doc, &mut out, &mut diags);
+        out.plain_rows
+    }
+
+    /// A file of plain lines is read whole in parallel chunks; from the
+    /// chunk with the first line that is not plain (a quoted value), the
+    /// rest is read record by record; the result is what reading row by row
+    /// gives either way.
+    #[test]
+    fn plain_lines_are_split_in_parallel_up_to_the_first_quote() {
+        let table = TableName::Candidates;
+        let tuning = Tuning { batch_rows: 64, chunk_rows: 8, block_bytes: 4096, chunk_bytes: 512 };
+        let plain = mostly_valid(table, 5000, 0, false);
+        assert_eq!(plain_rows(table, &plain, tuning), 5000);
+        assert_eq!(plain_rows(table, &plain, ONE_BY_ONE), 0);
+        assert_eq!(read_all(table, &plain, MAX_ROW_BYTES, tuning), read_all(table, &plain, MAX_ROW_BYTES, ONE_BY_ONE));
+        let text = String::from_utf8(plain).unwrap();
+        let quoted = text.replacen("L3017,W0,", "L3017,\"W0\",", 1);
+        assert_ne!(quoted, text);
+        let taken = plain_rows(table, quoted.as_bytes(), tuning);
+        assert!((2917..3017).contains(&taken), "{taken}");
+        let reference = read_all(table, quoted.as_bytes(), MAX_ROW_BYTES, ONE_BY_ONE);
+        assert_eq!(read_all(table, quoted.as_bytes(), MAX_ROW_BYTES, tuning), reference);
     }
 
     proptest::proptest! {
@@ -961,11 +1389,13 @@ mod tests {
             rows in proptest::collection::vec((proptest::collection::vec(0u8..32, 12), 0u8..32), 0..150),
             batch_rows in 1usize..40,
             chunk_rows in 1usize..12,
+            block_bytes in proptest::prop_oneof![proptest::strategy::Just(0usize), 1usize..600],
+            chunk_bytes in 1usize..200,
             limit in proptest::prop_oneof![3 => proptest::strategy::Just(MAX_ROW_BYTES), 1 => 40usize..200],
         ) {
             let table = if learners { TableName::Learners } else { TableName::Candidates };
             let csv = hostile_csv(table, semicolon, &rows);
-            let tuning = Tuning { batch_rows, chunk_rows };
+            let tuning = Tuning { batch_rows, chunk_rows, block_bytes, chunk_bytes };
             let reference = read_all(table, &csv, limit, ONE_BY_ONE);
             proptest::prop_assert_eq!(&read_all(table, &csv, limit, tuning), &reference);
             proptest::prop_assert_eq!(&read_all(table, &csv, limit, Tuning::DEFAULT), &reference);
@@ -979,13 +1409,16 @@ mod tests {
             learners in proptest::bool::ANY,
             rows in 0usize..3000,
             bad_every in proptest::prop_oneof![proptest::strategy::Just(0usize), 1usize..8, 50usize..400],
+            blanks in proptest::bool::ANY,
             batch_rows in 1usize..700,
             chunk_rows in 1usize..90,
+            block_bytes in proptest::prop_oneof![proptest::strategy::Just(0usize), 1usize..4000, 4000usize..200_000],
+            chunk_bytes in 1usize..5000,
         ) {
             let table = if learners { TableName::Learners } else { TableName::Candidates };
-            let csv = mostly_valid(table, rows, bad_every);
+            let csv = mostly_valid(table, rows, bad_every, blanks);
             let reference = read_all(table, &csv, MAX_ROW_BYTES, ONE_BY_ONE);
-            let tuning = Tuning { batch_rows, chunk_rows };
+            let tuning = Tuning { batch_rows, chunk_rows, block_bytes, chunk_bytes };
             proptest::prop_assert_eq!(&read_all(table, &csv, MAX_ROW_BYTES, tuning), &reference);
         }
     }

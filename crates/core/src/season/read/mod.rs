@@ -50,6 +50,9 @@ pub(crate) struct ReadOutcome {
     pub unusable: HashSet<&'static str>,
     /// Where each table came from.
     pub origins: Vec<(TableName, TableOrigin)>,
+    /// Rows of CSV files read as plain lines, split in parallel rather than
+    /// record by record (how much of the files the fast reader took).
+    pub plain_rows: u64,
 }
 
 impl ReadOutcome {
