@@ -231,28 +231,50 @@ impl Candidates {
     /// whatever the file says; [`Candidates::rejected_season_candidates`]
     /// lists them. Ordering as in [`Candidates::generate`].
     pub fn from_season_candidates(season: &Season) -> Option<Candidates> {
+        type Row = (LearnerId, f64, GroupId, f32);
         let given = season.candidates()?;
-        let mut rows: Vec<(LearnerId, f64, GroupId, f32)> = given
-            .iter()
+        // The gates, in parallel (file order kept).
+        let kept: Vec<Row> = given
+            .par_iter()
             .filter_map(|c| {
                 let d = user_pair_gates(season, c.learner, c.group).ok()?;
                 Some((c.learner, c.score, c.group, d as f32))
             })
             .collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        // Each learner's pairs together (a counting sort by learner), then
+        // each learner's best first, in parallel. A season has each
+        // (learner, group) pair once, so this order is total: the same
+        // as sorting the whole list by (learner, score descending, group).
         let n = season.learners().len();
         let mut offsets = vec![0u32; n + 1];
-        for r in &rows {
+        for r in &kept {
             offsets[r.0.index() + 1] += 1;
         }
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
+        let mut rows: Vec<Row> = vec![(LearnerId(0), 0.0, GroupId(0), 0.0); kept.len()];
+        let mut next = offsets.clone();
+        for r in kept {
+            let at = &mut next[r.0.index()];
+            rows[*at as usize] = r;
+            *at += 1;
+        }
+        let mut lists: Vec<&mut [Row]> = Vec::with_capacity(n);
+        let mut rest = rows.as_mut_slice();
+        for w in offsets.windows(2) {
+            let (list, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
+            lists.push(list);
+            rest = tail;
+        }
+        lists.par_iter_mut().with_min_len(256).for_each(|list| {
+            list.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+        });
         Some(Candidates {
             offsets,
-            group: rows.iter().map(|r| r.2).collect(),
-            score: rows.iter().map(|r| r.1).collect(),
-            distance_km: rows.iter().map(|r| r.3).collect(),
+            group: rows.par_iter().map(|r| r.2).collect(),
+            score: rows.par_iter().map(|r| r.1).collect(),
+            distance_km: rows.par_iter().map(|r| r.3).collect(),
             components: None,
         })
     }
@@ -264,7 +286,7 @@ impl Candidates {
         season
             .candidates()
             .unwrap_or_default()
-            .iter()
+            .par_iter()
             .filter_map(|c| user_pair_gates(season, c.learner, c.group).err().map(|r| (c.learner, c.group, r)))
             .collect()
     }

@@ -681,6 +681,52 @@ proptest! {
         }
     }
 
+    /// The pairs of a season's `candidates.csv` (random pairs of a
+    /// learner's programme, in random order, scores with ties) become the
+    /// model's candidates exactly as filtering them by `check_pair` and
+    /// sorting the whole list by (learner, score descending, group) does;
+    /// the dropped ones are the rest, in file order.
+    #[test]
+    fn season_candidates_are_the_gated_pairs_sorted(
+        seed in any::<u64>(), learners in 5usize..=40, sites in 5usize..=30, programmes in 1usize..=3,
+        pairs in 0usize..300,
+    ) {
+        let mut doc = random_doc(seed, learners, sites, programmes);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+        let mut seen = std::collections::HashSet::new();
+        let mut given = Vec::new();
+        for _ in 0..pairs {
+            let l = &doc.learners[rng.gen_range(0..learners)];
+            let recs: Vec<&RecognitionRec> = doc.recognitions.iter().filter(|r| r.programme == l.programme).collect();
+            if recs.is_empty() {
+                continue;
+            }
+            let r = recs[rng.gen_range(0..recs.len())];
+            if seen.insert((l.id.clone(), r.workplace.clone())) {
+                let score = f64::from(rng.gen_range(0..6u8)) * 12.5;
+                given.push(CandidateRec { learner: l.id.clone(), workplace: r.workplace.clone(), programme: l.programme.clone(), score, row: 0 });
+            }
+        }
+        doc.candidates = Some(given.into());
+        let s = crate::season::from_doc(doc).unwrap().season;
+        let c = Candidates::from_season_candidates(&s).unwrap();
+        let all = s.candidates().unwrap();
+        let gate = |x: &crate::season::Candidate| check_pair(&s, x.learner, s.group(x.group).workplace);
+        let mut want: Vec<(LearnerId, f64, GroupId, f32)> = all
+            .iter()
+            .filter_map(|x| gate(x).ok().map(|e| (x.learner, x.score, x.group, e.distance_km as f32)))
+            .collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let got: Vec<(LearnerId, f64, GroupId, f32)> = (0..s.learners().len())
+            .flat_map(|li| c.of(LearnerId::from_index(li)).map(move |i| (LearnerId::from_index(li), i)))
+            .map(|(l, i)| (l, c.score[i], c.group[i], c.distance_km[i]))
+            .collect();
+        prop_assert_eq!(got, want);
+        let dropped: Vec<(LearnerId, GroupId)> = Candidates::rejected_season_candidates(&s).into_iter().map(|d| (d.0, d.1)).collect();
+        let want_dropped: Vec<(LearnerId, GroupId)> = all.iter().filter(|x| gate(x).is_err()).map(|x| (x.learner, x.group)).collect();
+        prop_assert_eq!(dropped, want_dropped);
+    }
+
     #[test]
     fn moving_a_site_closer_never_lowers_its_location_score(
         lat in -0.3f64..0.3, lon in -0.4f64..0.4, t in 0.0f64..1.0, max in 0.0f64..80.0,

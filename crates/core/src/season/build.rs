@@ -531,8 +531,8 @@ fn candidates(
         let (mut known_l, mut known_w, mut known_p) = (vec![None; names], vec![None; names], vec![None; names]);
         // Per workplace id text: the programme id text and group of its last row.
         let mut group_at: Vec<Option<(u32, GroupId)>> = vec![None; names];
-        for c in table.rows() {
-            let at = |f| (T::Candidates, c.row, f);
+        for (c, row) in table.lines() {
+            let at = |f| (T::Candidates, row, f);
             let [il, iw, ip] = c.ids;
             let (learner, workplace, programme) = (table.name(il), table.name(iw), table.name(ip));
             let l = resolved(&mut known_l[il as usize], || {
@@ -552,25 +552,25 @@ fn candidates(
             let Some(g) = g else {
                 if !out.is_broken(T::Recognitions, "") {
                     let label = rep.table_label(T::Recognitions);
-                    rep.error(T::Candidates, c.row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
+                    rep.error(T::Candidates, row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
                 }
                 continue;
             };
             let lp = learners[l.index()].programme;
             if lp != p && !out.is_broken(T::Learners, learner) {
-                rep.error(T::Candidates, c.row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
+                rep.error(T::Candidates, row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
                 continue;
             }
             if let Some(i) = seen.find(l, g, &list) {
                 let w_ = rep.where_(T::Candidates, first_rows[i]);
-                rep.warn(T::Candidates, c.row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(learner), q(workplace)));
+                rep.warn(T::Candidates, row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(learner), q(workplace)));
                 if c.score > list[i].score {
                     list[i].score = c.score;
                 }
                 continue;
             }
             seen.insert(l, g, list.len());
-            first_rows.push(c.row);
+            first_rows.push(row);
             list.push(Candidate { learner: l, group: g, score: c.score });
         }
         list

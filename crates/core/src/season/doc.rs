@@ -272,18 +272,27 @@ pub struct CandidateTable {
     index: hashbrown::HashTable<u32>,
     /// The rows, in file order.
     rows: Vec<CandidateRow>,
+    /// The rows whose line is [`FAR`] or more: (index in `rows`, line), by index.
+    far: Vec<(usize, u64)>,
 }
 
-/// One row of a [`CandidateTable`]: indices of its id texts.
+/// One row of a [`CandidateTable`]: indices of its id texts (24 bytes).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CandidateRow {
     /// The learner, workplace and programme ids.
     pub ids: [u32; 3],
+    /// Where the row came from (its line), or [`FAR`]: then the line is in
+    /// [`CandidateTable::far`]. Read it with [`CandidateTable::lines`].
+    line: u32,
     /// The fit score.
     pub score: f64,
-    /// Where the row came from.
-    pub row: u64,
 }
+
+const _: () = assert!(std::mem::size_of::<CandidateRow>() == 24);
+
+/// A [`CandidateRow::line`] that stands for a line of 2^32 - 1 or more
+/// (a file of over 4 billion lines), kept aside.
+const FAR: u32 = u32::MAX;
 
 /// The hash of an id text in a [`CandidateTable`]: foldhash, seeded once per
 /// process (the same in every table, so that a table merged into another
@@ -308,6 +317,7 @@ impl CandidateTable {
             hashes: Vec::with_capacity(rows),
             index: hashbrown::HashTable::with_capacity(rows),
             rows: Vec::with_capacity(rows),
+            far: Vec::new(),
         }
     }
 
@@ -333,24 +343,44 @@ impl CandidateTable {
                 _ => self.intern(name, id_hash(name)),
             };
         }
-        self.rows.push(CandidateRow { ids, score, row });
+        self.push_row(ids, score, row);
+    }
+
+    /// Appends a row of interned ids.
+    fn push_row(&mut self, ids: [u32; 3], score: f64, row: u64) {
+        let line = match u32::try_from(row) {
+            Ok(line) if line != FAR => line,
+            _ => {
+                self.far.push((self.rows.len(), row));
+                FAR
+            }
+        };
+        self.rows.push(CandidateRow { ids, line, score });
+    }
+
+    /// The line of row `i`.
+    fn line_of(&self, i: usize, r: &CandidateRow) -> u64 {
+        if r.line != FAR {
+            return u64::from(r.line);
+        }
+        self.far.binary_search_by_key(&i, |f| f.0).map_or(u64::from(FAR), |k| self.far[k].1)
     }
 
     /// Row `i` as a record.
     pub fn get(&self, i: usize) -> Option<CandidateRec> {
-        self.rows.get(i).map(|r| self.record(r))
+        self.rows.get(i).map(|r| self.record(i, r))
     }
 
     /// The rows as records, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = CandidateRec> + '_ {
-        self.rows.iter().map(|r| self.record(r))
+        self.rows.iter().enumerate().map(|(i, r)| self.record(i, r))
     }
 
     /// Replaces every id text (in any column) by `f` of it, for example to
     /// rename a workplace everywhere it appears.
     pub fn map_ids(&mut self, mut f: impl FnMut(&str) -> String) {
-        let rows = std::mem::take(&mut self.rows);
-        let old = std::mem::replace(self, CandidateTable { rows, ..Default::default() });
+        let (rows, far) = (std::mem::take(&mut self.rows), std::mem::take(&mut self.far));
+        let old = std::mem::replace(self, CandidateTable { rows, far, ..Default::default() });
         let remap: Vec<u32> = (0..old.names()).map(|i| f(old.name(i))).map(|n| self.intern(&n, id_hash(&n))).collect();
         for r in &mut self.rows {
             r.ids = r.ids.map(|i| remap[i as usize]);
@@ -362,9 +392,9 @@ impl CandidateTable {
         self.rows.reserve(rows);
     }
 
-    /// The rows, with indices into [`Self::name`].
-    pub(crate) fn rows(&self) -> &[CandidateRow] {
-        &self.rows
+    /// The rows, with indices into [`Self::name`], each with its line.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = (&CandidateRow, u64)> + '_ {
+        self.rows.iter().enumerate().map(|(i, r)| (r, self.line_of(i, r)))
     }
 
     /// The number of distinct id texts.
@@ -383,7 +413,7 @@ impl CandidateTable {
         let mut remap = vec![UNSEEN; from.ends.len()];
         let n = n.min(from.rows.len());
         self.rows.reserve(n);
-        for r in &from.rows[..n] {
+        for (j, r) in from.rows[..n].iter().enumerate() {
             let ids = r.ids.map(|i| {
                 let to = &mut remap[i as usize];
                 if *to == UNSEEN {
@@ -391,9 +421,11 @@ impl CandidateTable {
                 }
                 *to
             });
-            self.rows.push(CandidateRow { ids, ..*r });
+            self.push_row(ids, r.score, from.line_of(j, r));
         }
         from.rows.drain(..n);
+        from.far.retain(|f| f.0 >= n);
+        from.far.iter_mut().for_each(|f| f.0 -= n);
     }
 
     /// The index of `name` (whose [`id_hash`] is `hash`), added if new.
@@ -410,9 +442,9 @@ impl CandidateTable {
         i
     }
 
-    fn record(&self, r: &CandidateRow) -> CandidateRec {
+    fn record(&self, i: usize, r: &CandidateRow) -> CandidateRec {
         let [l, w, p] = r.ids.map(|i| self.name(i).to_string());
-        CandidateRec { learner: l, workplace: w, programme: p, score: r.score, row: r.row }
+        CandidateRec { learner: l, workplace: w, programme: p, score: r.score, row: self.line_of(i, r) }
     }
 }
 
@@ -812,7 +844,12 @@ mod tests {
         /// the same records as a plain list, and writes them the same way.
         #[test]
         fn a_table_is_its_list_of_records(
-            rows in proptest::collection::vec((0u8..20, 0u8..20, 0u8..20, 0u8..100, 0u64..1000), 0..60),
+            rows in proptest::collection::vec((0u8..20, 0u8..20, 0u8..20, 0u8..100, prop_oneof![
+                // Lines as in any file, and lines past 2^32 - 2 (kept aside).
+                4 => 0u64..1000,
+                1 => (u64::from(u32::MAX) - 2)..(u64::from(u32::MAX) + 3),
+                1 => any::<u64>(),
+            ]), 0..60),
             cuts in proptest::collection::vec((1usize..12, 0usize..12), 0..8),
         ) {
             let list: Vec<CandidateRec> = rows.iter().copied().map(rec).collect();
