@@ -137,6 +137,23 @@ impl<T> Csr<T> {
         &mut self.values[r]
     }
 
+    /// Runs `f` on every row, to change it in place (for example to sort
+    /// it), the rows in parallel (rayon).
+    pub fn par_rows_mut(&mut self, f: impl Fn(&mut [T]) + Send + Sync)
+    where
+        T: Send,
+    {
+        use rayon::prelude::*;
+        let mut rows: Vec<&mut [T]> = Vec::with_capacity(self.rows());
+        let mut rest = self.values.as_mut_slice();
+        for w in self.offsets.windows(2) {
+            let (row, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
+            rows.push(row);
+            rest = tail;
+        }
+        rows.into_par_iter().with_min_len(256).for_each(f);
+    }
+
     /// The positions of row `i` in [`Csr::values`].
     ///
     /// # Panics
@@ -323,6 +340,19 @@ mod tests {
             }
             prop_assert_eq!(b.len(), pairs.len());
             prop_assert_eq!(&b.finish(), &c);
+        }
+
+        /// `par_rows_mut` changes every row as `row_mut` on each does.
+        #[test]
+        fn par_rows_mut_is_row_mut_on_each_row(rows in 1usize..600, raw in prop::collection::vec((0usize..600, any::<u16>()), 0..2000)) {
+            let pairs: Vec<(usize, u16)> = raw.into_iter().filter(|p| p.0 < rows).collect();
+            let mut want = Csr::from_pairs(rows, pairs.iter().copied());
+            for i in 0..rows {
+                want.row_mut(i).sort_unstable_by(|a, b| b.cmp(a));
+            }
+            let mut c = Csr::from_pairs(rows, pairs.iter().copied());
+            c.par_rows_mut(|row| row.sort_unstable_by(|a, b| b.cmp(a)));
+            prop_assert_eq!(c, want);
         }
 
         /// `row_mut` changes exactly that row.

@@ -9,6 +9,7 @@ use super::components::*;
 use super::gates::{holds_all, learner_site_gates, screening_gate, site_gate, within_commute, Rejection};
 use super::index::{site_capacity, tag_mask, Here, SiteIndex, SiteRec};
 use super::weights::Weights;
+use crate::csr::Csr;
 use crate::geo::haversine_km;
 use crate::ids::{CandidateId, GroupId, LearnerId, WorkplaceId};
 use crate::season::{Learner, Screening, Season};
@@ -231,10 +232,9 @@ impl Candidates {
     /// whatever the file says; [`Candidates::rejected_season_candidates`]
     /// lists them. Ordering as in [`Candidates::generate`].
     pub fn from_season_candidates(season: &Season) -> Option<Candidates> {
-        type Row = (LearnerId, f64, GroupId, f32);
         let given = season.candidates()?;
         // The gates, in parallel (file order kept).
-        let kept: Vec<Row> = given
+        let kept: Vec<(LearnerId, f64, GroupId, f32)> = given
             .par_iter()
             .filter_map(|c| {
                 let d = user_pair_gates(season, c.learner, c.group).ok()?;
@@ -245,36 +245,16 @@ impl Candidates {
         // each learner's best first, in parallel. A season has each
         // (learner, group) pair once, so this order is total: the same
         // as sorting the whole list by (learner, score descending, group).
-        let n = season.learners().len();
-        let mut offsets = vec![0u32; n + 1];
-        for r in &kept {
-            offsets[r.0.index() + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut rows: Vec<Row> = vec![(LearnerId(0), 0.0, GroupId(0), 0.0); kept.len()];
-        let mut next = offsets.clone();
-        for r in kept {
-            let at = &mut next[r.0.index()];
-            rows[*at as usize] = r;
-            *at += 1;
-        }
-        let mut lists: Vec<&mut [Row]> = Vec::with_capacity(n);
-        let mut rest = rows.as_mut_slice();
-        for w in offsets.windows(2) {
-            let (list, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
-            lists.push(list);
-            rest = tail;
-        }
-        lists.par_iter_mut().with_min_len(256).for_each(|list| {
-            list.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
-        });
+        let pairs = kept.iter().map(|r| (r.0.index(), (r.1, r.2, r.3)));
+        let mut lists = Csr::from_pairs(season.learners().len(), pairs);
+        drop(kept);
+        lists.par_rows_mut(|list| list.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))));
+        let rows = lists.values();
         Some(Candidates {
-            offsets,
-            group: rows.par_iter().map(|r| r.2).collect(),
-            score: rows.par_iter().map(|r| r.1).collect(),
-            distance_km: rows.par_iter().map(|r| r.3).collect(),
+            offsets: lists.offsets().to_vec(),
+            group: rows.par_iter().map(|r| r.1).collect(),
+            score: rows.par_iter().map(|r| r.0).collect(),
+            distance_km: rows.par_iter().map(|r| r.2).collect(),
             components: None,
         })
     }

@@ -448,13 +448,20 @@ impl CandidateTable {
     }
 }
 
+/// Where id text `i` of the texts stored one after another, ending at
+/// `ends`, lies.
+#[inline]
+fn span(ends: &[usize], i: u32) -> std::ops::Range<usize> {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    start..ends[i]
+}
+
 /// The bytes of id text `i` of [`text_at`] (without the checks that a
 /// `str` slice makes).
 #[inline]
 fn bytes_at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t [u8] {
-    let i = i as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    &text.as_bytes()[start..ends[i]]
+    &text.as_bytes()[span(ends, i)]
 }
 
 /// Whether two short byte strings (ids, mostly under 16 bytes) are equal:
@@ -474,9 +481,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// Id text `i` of the texts stored one after another in `text`, ending at `ends`.
 fn text_at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
-    let i = i as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    &text[start..ends[i]]
+    &text[span(ends, i)]
 }
 
 impl std::fmt::Debug for CandidateTable {

@@ -504,7 +504,12 @@ fn read_header<R: Read>(
 /// Whether `rec` is a completely blank line (common at the end of
 /// hand-edited files), which is skipped.
 fn is_blank(rec: &csv::ByteRecord) -> bool {
-    rec.len() == 1 && rec[0].iter().all(u8::is_ascii_whitespace)
+    rec.len() == 1 && is_blank_text(&rec[0])
+}
+
+/// Whether a line's text (or a record's one field) is only white space.
+fn is_blank_text(text: &[u8]) -> bool {
+    text.iter().all(u8::is_ascii_whitespace)
 }
 
 /// What the reading loop met after the rows of the header's width it gathered.
@@ -537,7 +542,7 @@ pub(crate) struct Tuning {
 
 impl Tuning {
     /// What the loader uses: 64Ki-row batches in 4Ki-row chunks, plain
-    /// lines in 32 MiB blocks of 2 MiB chunks.
+    /// lines in 2 MiB blocks of 256 KiB chunks.
     pub const DEFAULT: Tuning =
         Tuning { batch_rows: 1 << 16, chunk_rows: 1 << 12, block_bytes: 2 << 20, chunk_bytes: 256 << 10 };
 }
@@ -1062,8 +1067,7 @@ impl Plain<'_> {
             }
             fields.clear();
             fields.extend(row.split(','));
-            let blank = || row.bytes().all(|b| b.is_ascii_whitespace());
-            if fields.len() != self.width || (self.width == 1 && blank()) {
+            if fields.len() != self.width || (self.width == 1 && is_blank_text(row.as_bytes())) {
                 return None;
             }
             cells.clear();
@@ -1215,14 +1219,23 @@ mod tests {
         );
     }
 
+    /// `bytes` read as `table` with `tuning` (its size known).
+    fn read_tuned(
+        table: TableName,
+        bytes: &[u8],
+        limit: usize,
+        tuning: Tuning,
+    ) -> (SeasonDoc, ReadOutcome, Diagnostics) {
+        let (mut doc, mut out, mut diags) = (SeasonDoc::default(), ReadOutcome::default(), Diagnostics::new());
+        let origin = TableOrigin { file: "t.csv".into(), kind: OriginKind::Csv };
+        read_csv_sized(table, bytes, Some(bytes.len() as u64), limit, tuning, &origin, &mut doc, &mut out, &mut diags);
+        (doc, out, diags)
+    }
+
     /// Everything one read gives: the records, the diagnostics in order,
     /// the rejected ids and whether the table is unusable.
     fn read_all(table: TableName, bytes: &[u8], limit: usize, tuning: Tuning) -> String {
-        let mut doc = SeasonDoc::default();
-        let mut out = ReadOutcome::default();
-        let mut diags = Diagnostics::new();
-        let origin = TableOrigin { file: "t.csv".into(), kind: OriginKind::Csv };
-        read_csv_sized(table, bytes, Some(bytes.len() as u64), limit, tuning, &origin, &mut doc, &mut out, &mut diags);
+        let (doc, out, diags) = read_tuned(table, bytes, limit, tuning);
         let mut broken: Vec<Vec<&String>> = out.broken_ids.iter().map(|ids| ids.iter().collect()).collect();
         broken.iter_mut().for_each(|ids| ids.sort());
         let items: Vec<&Diagnostic> = diags.iter().collect();
@@ -1348,10 +1361,7 @@ mod tests {
 
     /// How many rows of `bytes` were read as plain lines.
     fn plain_rows(table: TableName, bytes: &[u8], tuning: Tuning) -> u64 {
-        let (mut doc, mut out, mut diags) = (SeasonDoc::default(), ReadOutcome::default(), Diagnostics::new());
-        let origin = TableOrigin { file: "t.csv".into(), kind: OriginKind::Csv };
-        read_csv_sized(table, bytes, None, MAX_ROW_BYTES, tuning, &origin, &mut doc, &mut out, &mut diags);
-        out.plain_rows
+        read_tuned(table, bytes, MAX_ROW_BYTES, tuning).1.plain_rows
     }
 
     /// A file of plain lines is read whole in parallel chunks; from the
