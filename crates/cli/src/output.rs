@@ -76,7 +76,78 @@ impl<'a> Table<'a> {
     }
 }
 
+/// Passes to `sink`, in order, the rows that `render` makes of items `0..n`
+/// (none, one or several rows each), rendering them on every core a batch
+/// of items at a time: for tables whose rows take real work to write (the
+/// recruitment advice's chains of moves, a national season's placements).
+/// At most one batch of `batch` items' rows is held: choose it so that a
+/// batch has a few thousand rows.
+pub fn sink_rendered<R>(
+    n: usize,
+    batch: usize,
+    sink: &mut RowSink,
+    render: impl Fn(usize) -> R + Sync,
+) -> io::Result<()>
+where
+    R: IntoIterator<Item = Vec<String>> + Send,
+{
+    use rayon::prelude::*;
+    let batch = batch.max(1);
+    for start in (0..n).step_by(batch) {
+        let rows: Vec<R> = (start..n.min(start + batch)).into_par_iter().map(&render).collect();
+        for row in rows.into_iter().flatten() {
+            sink(&row)?;
+        }
+    }
+    Ok(())
+}
+
 mod guard;
 mod staged;
 
 pub use staged::{remove_unfinished_on_signals, OutFile, StagedDir};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Item `i` makes `i % 3` rows, `i.j`.
+    fn rows_of(i: usize) -> Vec<Vec<String>> {
+        (0..i % 3).map(|j| vec![format!("{i}.{j}")]).collect()
+    }
+
+    #[test]
+    fn rendered_rows_come_in_item_order_whatever_the_batch() {
+        let want: Vec<Vec<String>> = (0..50).flat_map(rows_of).collect();
+        for batch in [0, 1, 2, 7, 49, 50, 1000] {
+            let mut got = Vec::new();
+            let mut keep = |r: &[String]| {
+                got.push(r.to_vec());
+                Ok(())
+            };
+            sink_rendered(50, batch, &mut keep, rows_of).unwrap();
+            assert_eq!(got, want, "batch {batch}");
+        }
+    }
+
+    #[test]
+    fn the_first_failing_row_stops_the_rendering() {
+        let mut seen = 0;
+        let err = sink_rendered(
+            50,
+            4,
+            &mut |r| {
+                seen += 1;
+                if r[0] == "5.1" {
+                    return Err(io::Error::other("disk full"));
+                }
+                Ok(())
+            },
+            rows_of,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        // 1.0, 2.0, 2.1, 4.0, 5.0, 5.1
+        assert_eq!(seen, 6);
+    }
+}

@@ -36,10 +36,46 @@ pub fn is_hidden(c: char) -> bool {
         )
 }
 
+/// What a byte may start, for [`may_hide`]: 0 nothing hidden, 1 possibly a
+/// hidden character, 2 a hidden character when the next byte is 0x80 or
+/// 0x81 (U+2000–U+207F).
+const HIDES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 1;
+        b += 1;
+    }
+    // DEL; the lead bytes of U+0080–U+00BF (C1 controls, soft hyphen),
+    // U+0600–U+063F, U+1000–U+1FFF and U+F000–U+FFFF.
+    t[0x7F] = 1;
+    t[0xC2] = 1;
+    t[0xD8] = 1;
+    t[0xE1] = 1;
+    t[0xEF] = 1;
+    t[0xE2] = 2;
+    t
+};
+
+/// False when `s` has no [hidden](is_hidden) character, from its bytes
+/// alone (true may be a false alarm): every hidden character is a C0
+/// control, DEL, or starts with one of the lead bytes that [`HIDES`] marks.
+/// Continuation bytes (0x80–0xBF) are never such lead bytes, so a scan
+/// byte by byte needs no decoding. Long written cells (the recruitment
+/// advice's chains of moves) are checked at memory speed this way.
+fn may_hide(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match HIDES[c as usize] {
+        0 => false,
+        1 => true,
+        _ => matches!(b.get(i + 1), Some(0x80 | 0x81)),
+    })
+}
+
 /// `s` with every [hidden](is_hidden) character written as `\u{XXXX}`.
 /// Borrows when there is nothing to escape.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_hidden) {
+    if !may_hide(s) || !s.chars().any(is_hidden) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -183,6 +219,41 @@ mod tests {
         for c in ["L1", "-3", "'plain", "'-3", "a\\u{0041}", "\\u{200B", "\\u{110000}", "=1"] {
             assert_eq!(csv_cell_source(c), None, "{c}");
         }
+    }
+
+    proptest::proptest! {
+        /// The byte scan never misses a hidden character: text made of
+        /// ASCII, every hidden character and their neighbours in Unicode,
+        /// and arbitrary characters.
+        #[test]
+        fn the_byte_scan_finds_every_hidden_character(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('\u{0}', '\u{7F}'),
+                    proptest::char::range('\u{80}', '\u{FF}'),
+                    proptest::char::range('\u{618}', '\u{61F}'),
+                    proptest::char::range('\u{1808}', '\u{180F}'),
+                    proptest::char::range('\u{2000}', '\u{207F}'),
+                    proptest::char::range('\u{2080}', '\u{21FF}'),
+                    proptest::char::range('\u{FE00}', '\u{FFFF}'),
+                    proptest::char::any(),
+                ],
+                0..12,
+            )
+        ) {
+            let s: String = parts.into_iter().collect();
+            proptest::prop_assert!(may_hide(&s) || !s.chars().any(is_hidden), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn every_hidden_character_is_flagged_by_its_bytes() {
+        let hidden: Vec<char> = (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|&c| is_hidden(c)).collect();
+        assert!(hidden.len() > 60);
+        for c in hidden {
+            assert!(may_hide(&format!("ab{c}cd")), "{:04X}", c as u32);
+        }
+        assert!(!may_hide("L0005 W0012→W0099; é ü € ★ ß"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use dualmatch_core::{GroupId, Season};
 use dualmatch_optimiser::advice::{Advice, BestUse, Move};
 use dualmatch_optimiser::model::WEIGHT_SCALE;
 
-use crate::output::{Kind, Table};
+use crate::output::{sink_rendered, Kind, Table};
 
 /// An integer weight in score units, exactly (six decimals).
 fn score_units(w: i64) -> String {
@@ -26,12 +26,19 @@ fn score_units(w: i64) -> String {
 /// A chain of moves in words: `L0005 W0012→W0099; L0007 W0031→unplaced`.
 fn describe_moves(s: &Season, moves: &[Move]) -> String {
     let site = |g: Option<GroupId>| match g {
-        Some(g) => s.workplace(s.group(g).workplace).id.clone(),
-        None => "unplaced".into(),
+        Some(g) => s.workplace(s.group(g).workplace).id.as_str(),
+        None => "unplaced",
     };
-    let words: Vec<String> =
-        moves.iter().map(|m| format!("{} {}→{}", s.learner(m.learner).id, site(m.from), site(m.to))).collect();
-    words.join("; ")
+    let mut out = String::with_capacity(moves.len() * 24);
+    for (i, m) in moves.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        for part in [s.learner(m.learner).id.as_str(), " ", site(m.from), "→", site(m.to)] {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// waitlist.csv: for every unplaced learner, the recognitions where one
@@ -61,9 +68,10 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
         ("gives_way", Kind::Text),
     ];
     Table::new("waitlist", columns, move |sink| {
-        for entry in &advice.waitlist {
+        sink_rendered(advice.waitlist.len(), 1024, sink, |i| {
+            let entry = &advice.waitlist[i];
             let learner = s.learner(entry.learner);
-            for (rank, o) in entry.options.iter().enumerate() {
+            entry.options.iter().enumerate().map(move |(rank, o)| {
                 let g = s.group(o.group);
                 let distance = cands
                     .of(entry.learner)
@@ -76,7 +84,7 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
                 };
                 let (school, site, prog) =
                     (s.school(learner.school), s.workplace(g.workplace), s.programme(g.programme));
-                sink(&[
+                vec![
                     learner.id.clone(),
                     school.id.clone(),
                     school.name.clone(),
@@ -93,10 +101,9 @@ pub(crate) fn waitlist_table<'a>(s: &'a Season, cands: &'a Candidates, advice: &
                     score_units(o.value),
                     best_use,
                     describe_moves(s, &o.gives_way),
-                ])?;
-            }
-        }
-        Ok(())
+                ]
+            })
+        })
     })
 }
 
@@ -143,7 +150,8 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
         ("unplaced_it_could_place", Kind::Number),
     ];
     Table::new("recruitment", columns, move |sink| {
-        for &(gi, value) in &rows {
+        sink_rendered(rows.len(), 1024, sink, |i| {
+            let (gi, value) = rows[i];
             let a = &advice.seats[gi];
             let g = s.groups()[gi];
             let site = s.workplace(g.workplace);
@@ -152,7 +160,7 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
                 None => ("", None),
             };
             let prog = s.programme(g.programme);
-            sink(&[
+            Some(vec![
                 site.id.clone(),
                 site.company.clone(),
                 prog.id.clone(),
@@ -168,9 +176,8 @@ pub(crate) fn recruitment_table<'a>(s: &'a Season, advice: &'a Advice) -> Table<
                 taker.map_or(String::new(), |(_, moves)| describe_moves(s, moves)),
                 a.unplaced_in_reach.to_string(),
                 a.could_place.to_string(),
-            ])?;
-        }
-        Ok(())
+            ])
+        })
     })
 }
 

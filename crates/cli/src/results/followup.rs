@@ -7,7 +7,7 @@ use dualmatch_optimiser::Assignment;
 
 use super::tables::display_km;
 use super::Audience;
-use crate::output::{Kind, Table};
+use crate::output::{sink_rendered, Kind, Table};
 
 /// The follow-up plan of the placements in `a`, with each learner's mentor
 /// (`mentors`, per learner), in rounds of at most `visits_per_day` sites.
@@ -44,11 +44,11 @@ const COLUMNS: [(&str, Kind); 12] = [
 /// rows only) and the km of the whole round.
 pub(super) fn table<'a>(s: &'a Season, plan: &'a FollowUp, to: Audience) -> Table<'a> {
     Table::new("followup", COLUMNS, move |sink| {
-        for sp in &plan.schools {
-            if let Audience::School(only) = to {
-                if sp.school != only {
-                    continue;
-                }
+        sink_rendered(plan.schools.len(), 8, sink, |i| {
+            let sp = &plan.schools[i];
+            let mut rows = Vec::new();
+            if matches!(to, Audience::School(only) if sp.school != only) {
+                return rows;
             }
             let school = s.school(sp.school);
             for (ri, round) in sp.rounds.iter().enumerate() {
@@ -57,7 +57,7 @@ pub(super) fn table<'a>(s: &'a Season, plan: &'a FollowUp, to: Audience) -> Tabl
                     let w = s.workplace(v.workplace);
                     for (l, mentor) in &v.learners {
                         let learner = s.learner(*l);
-                        sink(&[
+                        rows.push(vec![
                             school.id.clone(),
                             school.name.clone(),
                             (ri + 1).to_string(),
@@ -70,11 +70,11 @@ pub(super) fn table<'a>(s: &'a Season, plan: &'a FollowUp, to: Audience) -> Tabl
                             display_km(v.leg_km),
                             if vi + 1 == last { display_km(round.return_km) } else { String::new() },
                             display_km(round.total_km),
-                        ])?;
+                        ]);
                     }
                 }
             }
-        }
-        Ok(())
+            rows
+        })
     })
 }

@@ -90,29 +90,13 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         run.advice_unmodelled().as_deref(),
     );
     let visits = how.files.visits_per_day.map(|n| n as usize);
-    // The rank profile (a pass over every pair) beside the follow-up plan
-    // and the report.
-    let (rank, (followup, html)) = rayon::join(
+    // The rank profile (a pass over every pair) beside the follow-up plan;
+    // then the report beside the other files, which need the rank profile
+    // (summary.json) and the plan (followup.csv).
+    let (rank, followup) = rayon::join(
         || run.rank_profile(),
-        || {
-            let followup = super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits);
-            let html = crate::report::matching::render(&crate::report::matching::Report {
-                season,
-                candidates: run.candidates(),
-                assignment: run.assignment(),
-                followup: &followup,
-                reasons,
-                policy: how.policy.name(),
-                proof_line: &proof_line,
-                absent: &absent,
-                changes: None,
-                mentors: run.mentors(),
-                rhythm_advice: rhythm_advice.as_deref(),
-            });
-            (followup, html)
-        },
+        || super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits),
     );
-    dir.write_bytes("report.html", html.as_bytes())?;
     let info = SummaryInfo {
         policy: how.policy.name(),
         seed: (!optimal).then_some(how.seed),
@@ -140,8 +124,30 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         followup: &followup,
         mentors: run.mentors(),
     };
-    super::write_result(dir, &outcome, &summary, &how.files)?;
-    super::write_certificate(dir, season, run.constraints(), run.solved())?;
+    let report = || {
+        let html = crate::report::matching::render(&crate::report::matching::Report {
+            season,
+            candidates: run.candidates(),
+            assignment: run.assignment(),
+            followup: &followup,
+            reasons,
+            policy: how.policy.name(),
+            proof_line: &proof_line,
+            absent: &absent,
+            changes: None,
+            mentors: run.mentors(),
+            rhythm_advice: rhythm_advice.as_deref(),
+        });
+        dir.write_bytes("report.html", html.as_bytes())
+    };
+    let files = || {
+        super::write_result(dir, &outcome, &summary, &how.files)?;
+        super::write_certificate(dir, season, run.constraints(), run.solved())
+    };
+    let (report, files) = rayon::join(report, files);
+    // The report's error first, as when it was written before the other files.
+    report?;
+    files?;
     super::write_summary(dir, &mut summary, &info, started)
 }
 

@@ -9,7 +9,7 @@ use dualmatch_optimiser::network;
 use dualmatch_optimiser::unplaced::{Describe, DescribeFor};
 
 use super::Audience;
-use crate::output::{Kind, Table};
+use crate::output::{sink_rendered, Kind, Table};
 
 /// The columns of a candidate pair, as in candidates.csv and placements.csv:
 /// learner, workplace, programme, score, the components (with trust when the
@@ -102,9 +102,9 @@ pub(super) fn placements<'a>(r: &super::Outcome<'a>, to: Audience) -> Table<'a> 
         columns.push(("days", Kind::Text));
     }
     Table::new("placements", columns, move |sink| {
-        for (li, p) in solved.assignment.placement.iter().enumerate() {
+        sink_rendered(solved.assignment.placement.len(), 4096, sink, |li| {
             let l = LearnerId::from_index(li);
-            let Some(ci) = p.filter(|_| to.sees(s, l)) else { continue };
+            let ci = solved.assignment.placement[li].filter(|_| to.sees(s, l))?;
             let i = ci as usize;
             let g = s.group(c.group[i]);
             let (w, prog, school) = (s.workplace(g.workplace), s.programme(g.programme), s.school(s.learner(l).school));
@@ -131,9 +131,8 @@ pub(super) fn placements<'a>(r: &super::Outcome<'a>, to: Audience) -> Table<'a> 
             if with_days {
                 rec.push(s.days_of(l).to_string());
             }
-            sink(&rec)?;
-        }
-        Ok(())
+            Some(rec)
+        })
     })
 }
 
@@ -142,23 +141,26 @@ pub(super) fn placements<'a>(r: &super::Outcome<'a>, to: Audience) -> Table<'a> 
 pub(super) fn unplaced_table<'a>(s: &'a Season, reasons: &'a [(LearnerId, Unplaced)], to: Audience) -> Table<'a> {
     let columns = ["learner", "reason", "school", "school_name", "programme", "programme_name"];
     Table::new("unplaced", columns.map(|c| (c, Kind::Text)), move |sink| {
-        for (l, r) in reasons.iter().filter(|(l, _)| to.sees(s, *l)) {
+        sink_rendered(reasons.len(), 4096, sink, |i| {
+            let (l, r) = &reasons[i];
+            if !to.sees(s, *l) {
+                return None;
+            }
             let learner = s.learner(*l);
             let reason = match to {
                 Audience::All => Describe(r, s).to_string(),
                 Audience::School(school) => DescribeFor(r, s, school).to_string(),
             };
             let (school, prog) = (s.school(learner.school), s.programme(learner.programme));
-            sink(&[
+            Some(vec![
                 learner.id.clone(),
                 reason,
                 school.id.clone(),
                 school.name.clone(),
                 prog.id.clone(),
                 prog.name.clone(),
-            ])?;
-        }
-        Ok(())
+            ])
+        })
     })
 }
 
