@@ -506,6 +506,12 @@ fn recognitions(rep: &mut Reporter, doc: &SeasonDoc, ids: &Ids, workplaces: usiz
 }
 
 /// The season's own candidates (`candidates.csv`), each pair once.
+///
+/// Two passes. The first, in parallel, finds the pair of every row whose
+/// ids resolve, whose site is recognised for the programme and whose
+/// learner is in that programme (most rows). The second, in file order,
+/// drops repeated pairs and reads every other row as a single pass did
+/// before: so the diagnostics are the same, in the same order.
 fn candidates(
     rep: &mut Reporter,
     doc: &SeasonDoc,
@@ -514,76 +520,118 @@ fn candidates(
     learners: &[Learner],
     programmes: &[Programme],
 ) -> Option<Vec<Candidate>> {
+    use rayon::prelude::*;
     use TableName as T;
     let (learner_ix, programme_ix, workplace_ix) = (&ids.learner, &ids.programme, &ids.workplace);
     let (group_ix, out) = (&rec.group_ix, rep.out);
     doc.candidates.as_ref().map(|table| {
-        let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
-        // Arrays for every row, with their pages faulted in by the thread
-        // pool: clearing fresh pages was a third of this loop's time.
-        let mut first_rows: Vec<u64> = crate::mem::with_touched_capacity(table.len(), 0);
-        let zero = Candidate { learner: LearnerId(0), group: GroupId(0), score: 0.0 };
-        let mut list: Vec<Candidate> = crate::mem::with_touched_capacity(table.len(), zero);
-        // What each distinct id text resolved to, per column. Only ids that
-        // resolved are remembered, so an unknown id is reported on every
-        // row, as when each row is resolved on its own.
+        // What each distinct id text resolves to, per column, worked out
+        // once by whichever thread meets it first.
         let names = table.names() as usize;
-        let (mut known_l, mut known_w, mut known_p) = (vec![None; names], vec![None; names], vec![None; names]);
-        // Per workplace id text: the programme id text and group of its last row.
-        let mut group_at: Vec<Option<(u32, GroupId)>> = vec![None; names];
-        for (c, row) in table.lines() {
-            let at = |f| (T::Candidates, row, f);
-            let [il, iw, ip] = c.ids;
-            let (learner, workplace, programme) = (table.name(il), table.name(iw), table.name(ip));
-            let l = resolved(&mut known_l[il as usize], || {
-                rep.resolve(learner_ix, T::Learners, "learner", learner, at("learner"))
-            });
-            let w = resolved(&mut known_w[iw as usize], || {
-                rep.resolve(workplace_ix, T::Workplaces, "workplace", workplace, at("workplace"))
-            });
-            let p = resolved(&mut known_p[ip as usize], || {
-                rep.resolve(programme_ix, T::Programmes, "programme", programme, at("programme"))
-            });
-            let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
-            let g = match group_at[iw as usize] {
-                Some((q, g)) if q == ip => Some(g),
-                _ => group_ix.get(&(w, p)).copied().inspect(|&g| group_at[iw as usize] = Some((ip, g))),
-            };
-            let Some(g) = g else {
-                if !out.is_broken(T::Recognitions, "") {
-                    let label = rep.table_label(T::Recognitions);
-                    rep.error(T::Candidates, row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
+        let (known_l, known_w, known_p) = (unknown(names), unknown(names), unknown(names));
+        // Per workplace id text: the first programme met with it and the
+        // recognition of the two (most sites have one programme: no hashing).
+        let known_g: Vec<std::sync::OnceLock<(ProgrammeId, Option<GroupId>)>> = unknown(names);
+        // Pass 1: the pair of each row that has no problem (else `none`).
+        let none = Candidate { learner: LearnerId(u32::MAX), group: GroupId(0), score: 0.0 };
+        let mut list: Vec<Candidate> = table
+            .rows()
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|c| {
+                let [il, iw, ip] = c.ids;
+                let pair = (|| {
+                    let l = lookup(&known_l, learner_ix, table, il)?;
+                    let w = lookup(&known_w, workplace_ix, table, iw)?;
+                    let p = lookup(&known_p, programme_ix, table, ip)?;
+                    let group = |p| group_ix.get(&(w, p)).copied();
+                    let (first, g) = *known_g[iw as usize].get_or_init(|| (p, group(p)));
+                    let g = if first == p { g } else { group(p) }?;
+                    (l != none.learner && learners[l.index()].programme == p).then_some((l, g))
+                })();
+                pair.map_or(none, |(learner, group)| Candidate { learner, group, score: c.score })
+            })
+            .collect();
+        // Pass 2, in file order: the rows of pass 1 into the front of
+        // `list`, each pair once; the others read in full.
+        let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
+        // Its pages faulted in by the thread pool: clearing fresh pages
+        // would be a large part of this pass.
+        let mut first_rows: Vec<u64> = crate::mem::with_touched_capacity(table.len(), 0);
+        let mut kept = 0;
+        for (i, (c, row)) in table.lines().enumerate() {
+            let (l, g) = if list[i].learner != none.learner {
+                (list[i].learner, list[i].group)
+            } else {
+                let at = |f| (T::Candidates, row, f);
+                let [il, iw, ip] = c.ids;
+                let (learner, workplace, programme) = (table.name(il), table.name(iw), table.name(ip));
+                let l = resolved(&known_l, il).or_else(|| {
+                    rep.resolve(learner_ix, T::Learners, "learner", learner, at("learner"))
+                });
+                let w = resolved(&known_w, iw).or_else(|| {
+                    rep.resolve(workplace_ix, T::Workplaces, "workplace", workplace, at("workplace"))
+                });
+                let p = resolved(&known_p, ip).or_else(|| {
+                    rep.resolve(programme_ix, T::Programmes, "programme", programme, at("programme"))
+                });
+                let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
+                let Some(&g) = group_ix.get(&(w, p)) else {
+                    if !out.is_broken(T::Recognitions, "") {
+                        let label = rep.table_label(T::Recognitions);
+                        rep.error(T::Candidates, row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
+                    }
+                    continue;
+                };
+                let lp = learners[l.index()].programme;
+                if lp != p && !out.is_broken(T::Learners, learner) {
+                    rep.error(T::Candidates, row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
+                    continue;
                 }
-                continue;
+                (l, g)
             };
-            let lp = learners[l.index()].programme;
-            if lp != p && !out.is_broken(T::Learners, learner) {
-                rep.error(T::Candidates, row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
-                continue;
-            }
-            if let Some(i) = seen.find(l, g, &list) {
-                let w_ = rep.where_(T::Candidates, first_rows[i]);
+            if let Some(k) = seen.find(l, g, &list[..kept]) {
+                let w_ = rep.where_(T::Candidates, first_rows[k]);
+                let (learner, workplace) = (table.name(c.ids[0]), table.name(c.ids[1]));
                 rep.warn(T::Candidates, row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(learner), q(workplace)));
-                if c.score > list[i].score {
-                    list[i].score = c.score;
+                if c.score > list[k].score {
+                    list[k].score = c.score;
                 }
                 continue;
             }
-            seen.insert(l, g, list.len());
+            seen.insert(l, g, kept);
             first_rows.push(row);
-            list.push(Candidate { learner: l, group: g, score: c.score });
+            list[kept] = Candidate { learner: l, group: g, score: c.score };
+            kept += 1;
         }
+        list.truncate(kept);
         list
     })
 }
 
-/// What an id text resolves to: the remembered `known`, else `resolve()`
-/// (remembered when it resolves).
-fn resolved<I: Copy>(known: &mut Option<I>, resolve: impl FnOnce() -> Option<I>) -> Option<I> {
-    if known.is_none() {
-        *known = resolve();
-    }
-    *known
+/// Per distinct id text of a [`CandidateTable`](super::doc::CandidateTable):
+/// what it resolves to, once known.
+type Known<I> = Vec<std::sync::OnceLock<Option<I>>>;
+
+/// Nothing known yet about `names` id texts.
+fn unknown<T>(names: usize) -> Vec<std::sync::OnceLock<T>> {
+    (0..names).map(|_| std::sync::OnceLock::new()).collect()
+}
+
+/// What id text `i` of `table` resolves to in `map`, worked out once (by
+/// whichever thread meets it first).
+fn lookup<I: Copy, S: BuildHasher>(
+    known: &Known<I>,
+    map: &HashMap<String, I, S>,
+    table: &super::doc::CandidateTable,
+    i: u32,
+) -> Option<I> {
+    *known[i as usize].get_or_init(|| super::model::by_id(map, table.name(i)))
+}
+
+/// What id text `i` resolved to, when [`lookup`] met it and it resolved.
+fn resolved<I: Copy>(known: &Known<I>, i: u32) -> Option<I> {
+    known[i as usize].get().copied().flatten()
 }
 
 /// How many rows with a site that is not in this season one warning names.
@@ -936,6 +984,174 @@ fn plural(n: u64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::season::doc::*;
+
+    /// A season of learners L0–L5 (even in P0, odd in P1), sites W0–W3
+    /// (W0: P0; W1: P0 and P1; W2: P1; W3: P0) and the candidate rows
+    /// `rows` (learner, workplace, programme, score), at lines 2, 3, …
+    fn season_doc(rows: &[(String, String, String, f64)]) -> SeasonDoc {
+        let learner = |i: usize| LearnerRec {
+            rhythm: None,
+            id: format!("L{i}"),
+            school: "S".into(),
+            programme: format!("P{}", i % 2),
+            lat: 51.0,
+            lon: 4.0,
+            max_commute_km: 20.0,
+            readiness: 3,
+            screening: Screening::Passed,
+            attributes: vec![],
+            preferences: vec![],
+            priority_group: None,
+            row: 2 + i as u64,
+        };
+        let site = |i: usize| WorkplaceRec {
+            id: format!("W{i}"),
+            company: "c".into(),
+            lat: 51.0,
+            lon: 4.01,
+            capacity: None,
+            min_readiness: 1,
+            requires: vec![],
+            partner_schools: vec![],
+            preferences: vec![],
+            row: 2 + i as u64,
+        };
+        let recognition = |(i, w, p): (usize, &str, &str)| RecognitionRec {
+            workplace: w.into(),
+            programme: p.into(),
+            seats: 5,
+            row: 2 + i as u64,
+        };
+        let recognitions = [("W0", "P0"), ("W1", "P0"), ("W1", "P1"), ("W2", "P1"), ("W3", "P0")];
+        let programme =
+            |i: usize| ProgrammeRec { rhythm: None, id: format!("P{i}"), name: "p".into(), row: 2 + i as u64 };
+        let candidates: Vec<CandidateRec> = (rows.iter().enumerate())
+            .map(|(i, (l, w, p, score))| CandidateRec {
+                learner: l.clone(),
+                workplace: w.clone(),
+                programme: p.clone(),
+                score: *score,
+                row: 2 + i as u64,
+            })
+            .collect();
+        SeasonDoc {
+            mentors: None,
+            programmes: (0..2).map(programme).collect(),
+            schools: vec![SchoolRec { rhythm: None, id: "S".into(), name: "s".into(), lat: 51.0, lon: 4.0, row: 2 }],
+            learners: (0..6).map(learner).collect(),
+            workplaces: (0..4).map(site).collect(),
+            recognitions: recognitions.iter().enumerate().map(|(i, &(w, p))| recognition((i, w, p))).collect(),
+            candidates: Some(candidates.into()),
+            outcomes: None,
+        }
+    }
+
+    /// What a plain reading of `rows`, one after another, gives: the
+    /// problems (line, field, is an error) and the pairs kept (learner,
+    /// workplace, programme, highest score).
+    #[allow(clippy::type_complexity)]
+    fn reference(
+        rows: &[(String, String, String, f64)],
+    ) -> (Vec<(u64, Option<String>, bool)>, Vec<(String, String, String, f64)>) {
+        let known = |id: &str, prefix: &str, n: u32| {
+            id.strip_prefix(prefix).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| x < n)
+        };
+        let recognised = ["W0P0", "W1P0", "W1P1", "W2P1", "W3P0"];
+        let (mut problems, mut kept) = (Vec::new(), Vec::<(String, String, String, f64)>::new());
+        for (i, (l, w, p, score)) in rows.iter().enumerate() {
+            let line = 2 + i as u64;
+            let ok =
+                [(l, "L", 6, "learner"), (w, "W", 4, "workplace"), (p, "P", 2, "programme")].map(|(id, pre, n, f)| {
+                    let ok = known(id, pre, n);
+                    if !ok {
+                        problems.push((line, Some(f.to_string()), true));
+                    }
+                    ok
+                });
+            if ok.contains(&false) {
+                continue;
+            }
+            if !recognised.contains(&format!("{w}{p}").as_str()) {
+                problems.push((line, Some("workplace".into()), true));
+                continue;
+            }
+            if format!("P{}", l[1..].parse::<u32>().unwrap() % 2) != *p {
+                problems.push((line, Some("programme".into()), true));
+                continue;
+            }
+            match kept.iter_mut().find(|k| k.0 == *l && k.1 == *w && k.2 == *p) {
+                Some(k) => {
+                    problems.push((line, None, false));
+                    k.3 = k.3.max(*score);
+                }
+                None => kept.push((l.clone(), w.clone(), p.clone(), *score)),
+            }
+        }
+        (problems, kept)
+    }
+
+    /// A candidate row's id: mostly known, sometimes not.
+    fn id(prefix: &'static str, n: u32) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![8 => (0..n).prop_map(move |i| format!("{prefix}{i}")), 1 => Just(format!("{prefix}9"))]
+    }
+
+    proptest::proptest! {
+        /// The season's candidates (two passes, the first in parallel) are
+        /// what reading the rows one after another gives: the same problems
+        /// in the same order, and the same pairs in the same order.
+        #[test]
+        fn candidate_rows_are_read_as_one_after_another(
+            rows in proptest::collection::vec((id("L", 6), id("W", 4), id("P", 2), 0u32..100), 0..60),
+            sorted in proptest::bool::ANY,
+            clean in proptest::bool::ANY,
+        ) {
+            let mut rows: Vec<(String, String, String, f64)> =
+                rows.into_iter().map(|(l, w, p, x)| (l, w, p, f64::from(x))).collect();
+            if clean {
+                // Known ids, the learner's programme, a site recognised for
+                // it: repeated pairs are the only problem.
+                let index = |id: &str| id[1..].parse::<usize>().unwrap() % 9;
+                for (l, w, p, _) in &mut rows {
+                    let k = index(l) % 6;
+                    let sites: &[&str] = if k % 2 == 0 { &["W0", "W1", "W3"] } else { &["W1", "W2"] };
+                    (*l, *p, *w) = (format!("L{k}"), format!("P{}", k % 2), sites[index(w) % sites.len()].to_string());
+                }
+            }
+            if sorted {
+                rows.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            let (want_problems, want_kept) = reference(&rows);
+            let (diags, season) = match super::super::from_doc(season_doc(&rows)) {
+                Ok(loaded) => (loaded.warnings, Some(loaded.season)),
+                Err(crate::season::LoadError::Invalid(d)) => (d, None),
+                Err(e) => panic!("{e}"),
+            };
+            let problems: Vec<(u64, Option<String>, bool)> = diags
+                .iter()
+                .filter(|d| d.file.ends_with("candidates.csv"))
+                .map(|d| (d.line().unwrap_or(0), d.field.clone(), d.severity == Severity::Error))
+                .collect();
+            proptest::prop_assert_eq!(&problems, &want_problems);
+            if let Some(s) = season {
+                let kept: Vec<(String, String, String, f64)> = s
+                    .candidates()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|c| {
+                        let g = s.group(c.group);
+                        let (w, p) = (s.workplace(g.workplace), s.programme(g.programme));
+                        (s.learner(c.learner).id.clone(), w.id.clone(), p.id.clone(), c.score)
+                    })
+                    .collect();
+                proptest::prop_assert_eq!(kept, want_kept);
+            } else {
+                proptest::prop_assert!(want_problems.iter().any(|p| p.2));
+                proptest::prop_assert!(!clean);
+            }
+        }
+    }
 
     proptest::proptest! {
         /// [`SeenPairs`] finds exactly the pairs a hash map of every pair

@@ -397,6 +397,11 @@ impl CandidateTable {
         self.rows.iter().enumerate().map(|(i, r)| (r, self.line_of(i, r)))
     }
 
+    /// The rows, with indices into [`Self::name`] (their lines: [`Self::lines`]).
+    pub(crate) fn rows(&self) -> &[CandidateRow] {
+        &self.rows
+    }
+
     /// The number of distinct id texts.
     pub(crate) fn names(&self) -> u32 {
         self.ends.len() as u32
