@@ -1052,7 +1052,7 @@ impl Plain<'_> {
         let mut part = Part::with_capacity(self.table, n);
         let mut fields: Vec<&str> = Vec::with_capacity(self.width);
         let mut cells: Vec<Option<&str>> = Vec::with_capacity(self.map.len());
-        for (line, row) in (first..).zip(text.split_terminator('\n')) {
+        for (line, row) in (first..).zip(split_terminator(text, b'\n')) {
             let row = if crlf {
                 let row = row.strip_suffix('\r').unwrap_or(row);
                 if row.contains('\r') {
@@ -1066,7 +1066,7 @@ impl Plain<'_> {
                 return None;
             }
             fields.clear();
-            fields.extend(row.split(','));
+            fields.extend(split_ascii(row, b','));
             if fields.len() != self.width || (self.width == 1 && is_blank_text(row.as_bytes())) {
                 return None;
             }
@@ -1077,6 +1077,27 @@ impl Plain<'_> {
         }
         Some(part)
     }
+}
+
+/// `text` split at the ASCII byte `sep`, as `str::split` splits it: found
+/// with `memchr`, without the check of a whole `char` at every match that
+/// `str::split` makes (a call to `memcmp` each).
+fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(sep.is_ascii());
+    let ends = memchr::memchr_iter(sep, text.as_bytes()).chain(std::iter::once(text.len()));
+    let mut start = 0;
+    ends.map(move |end| {
+        let piece = &text[start..end];
+        start = end + 1;
+        piece
+    })
+}
+
+/// `text` split at the ASCII byte `sep`, as `str::split_terminator` splits
+/// it (no empty piece after a final `sep`).
+fn split_terminator(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let trimmed = text.strip_suffix(char::from(sep)).unwrap_or(text);
+    split_ascii(trimmed, sep).take(if text.is_empty() { 0 } else { usize::MAX })
 }
 
 /// A block of plain lines, parsed, waiting to be taken in order.
@@ -1140,6 +1161,22 @@ fn width_problem(dialect: Dialect, rec: &csv::ByteRecord, width: usize) -> Strin
 mod tests {
     use super::super::MAX_ROW_BYTES;
     use super::*;
+
+    proptest::proptest! {
+        /// The byte splitters split as `str::split` and
+        /// `str::split_terminator` do.
+        #[test]
+        fn byte_splitters_split_as_str_does(text in "[a,\n]{0,12}") {
+            for sep in [b',', b'\n'] {
+                let c = char::from(sep);
+                proptest::prop_assert_eq!(split_ascii(&text, sep).collect::<Vec<_>>(), text.split(c).collect::<Vec<_>>());
+                proptest::prop_assert_eq!(
+                    split_terminator(&text, sep).collect::<Vec<_>>(),
+                    text.split_terminator(c).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
 
     fn read(table: TableName, bytes: &[u8], limit: usize) -> (SeasonDoc, Diagnostics) {
         let mut doc = SeasonDoc::default();
