@@ -13,7 +13,6 @@ pub mod csr;
 pub mod dialect;
 pub mod geo;
 pub mod ids;
-mod mem;
 pub mod rhythm;
 pub mod scoring;
 pub mod season;

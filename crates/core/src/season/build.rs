@@ -555,9 +555,9 @@ fn candidates(
         // Pass 2, in file order: the rows of pass 1 into the front of
         // `list`, each pair once; the others read in full.
         let mut seen = SeenPairs::new(learners.len(), rec.groups.len());
-        // Its pages faulted in by the thread pool: clearing fresh pages
-        // would be a large part of this pass.
-        let mut first_rows: Vec<u64> = crate::mem::with_touched_capacity(table.len(), 0);
+        // The rows not kept (a problem, a repeat), in order: they give the
+        // row of each kept pair ([`kept_row`]), for the warning about a repeat.
+        let mut skipped: Vec<usize> = Vec::new();
         let mut kept = 0;
         for (i, (c, row)) in table.lines().enumerate() {
             let (l, g) = if list[i].learner != none.learner {
@@ -575,38 +575,60 @@ fn candidates(
                 let p = resolved(&known_p, ip).or_else(|| {
                     rep.resolve(programme_ix, T::Programmes, "programme", programme, at("programme"))
                 });
-                let (Some(l), Some(w), Some(p)) = (l, w, p) else { continue };
+                let (Some(l), Some(w), Some(p)) = (l, w, p) else {
+                    skipped.push(i);
+                    continue;
+                };
                 let Some(&g) = group_ix.get(&(w, p)) else {
                     if !out.is_broken(T::Recognitions, "") {
                         let label = rep.table_label(T::Recognitions);
                         rep.error(T::Candidates, row, "workplace", format!("workplace {} is not recognised for programme {} in {label}; add the recognition or drop the row", q(workplace), q(programme)));
                     }
+                    skipped.push(i);
                     continue;
                 };
                 let lp = learners[l.index()].programme;
                 if lp != p && !out.is_broken(T::Learners, learner) {
                     rep.error(T::Candidates, row, "programme", format!("learner {} is in programme {}, not {}; a learner can only be placed in their own programme", q(learner), q(&programmes[lp.index()].id), q(programme)));
+                    skipped.push(i);
                     continue;
                 }
                 (l, g)
             };
             if let Some(k) = seen.find(l, g, &list[..kept]) {
-                let w_ = rep.where_(T::Candidates, first_rows[k]);
+                let w_ = rep.where_(T::Candidates, table.line(kept_row(&skipped, k)));
                 let (learner, workplace) = (table.name(c.ids[0]), table.name(c.ids[1]));
                 rep.warn(T::Candidates, row, None, format!("pair {}–{} appears again (first at {w_}); the highest score is kept", q(learner), q(workplace)));
                 if c.score > list[k].score {
                     list[k].score = c.score;
                 }
+                skipped.push(i);
                 continue;
             }
             seen.insert(l, g, kept);
-            first_rows.push(row);
             list[kept] = Candidate { learner: l, group: g, score: c.score };
             kept += 1;
         }
         list.truncate(kept);
         list
     })
+}
+
+/// The index in the table of the `k`-th row kept (from 0), when the rows
+/// not kept are `skipped` (ascending): the row `r = k + j` with `j` rows
+/// skipped before it, so `j` is the first index with `skipped[j] − j > k`
+/// (`skipped[j] − j` does not decrease).
+fn kept_row(skipped: &[usize], k: usize) -> usize {
+    let (mut lo, mut hi) = (0, skipped.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if skipped[mid] - mid <= k {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    k + lo
 }
 
 /// Per distinct id text of a [`CandidateTable`](super::doc::CandidateTable):
@@ -1053,19 +1075,20 @@ mod tests {
     #[allow(clippy::type_complexity)]
     fn reference(
         rows: &[(String, String, String, f64)],
-    ) -> (Vec<(u64, Option<String>, bool)>, Vec<(String, String, String, f64)>) {
+    ) -> (Vec<(u64, Option<String>, bool, Option<u64>)>, Vec<(String, String, String, f64)>) {
         let known = |id: &str, prefix: &str, n: u32| {
             id.strip_prefix(prefix).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| x < n)
         };
         let recognised = ["W0P0", "W1P0", "W1P1", "W2P1", "W3P0"];
         let (mut problems, mut kept) = (Vec::new(), Vec::<(String, String, String, f64)>::new());
+        let mut first_lines: Vec<u64> = Vec::new();
         for (i, (l, w, p, score)) in rows.iter().enumerate() {
             let line = 2 + i as u64;
             let ok =
                 [(l, "L", 6, "learner"), (w, "W", 4, "workplace"), (p, "P", 2, "programme")].map(|(id, pre, n, f)| {
                     let ok = known(id, pre, n);
                     if !ok {
-                        problems.push((line, Some(f.to_string()), true));
+                        problems.push((line, Some(f.to_string()), true, None));
                     }
                     ok
                 });
@@ -1073,19 +1096,22 @@ mod tests {
                 continue;
             }
             if !recognised.contains(&format!("{w}{p}").as_str()) {
-                problems.push((line, Some("workplace".into()), true));
+                problems.push((line, Some("workplace".into()), true, None));
                 continue;
             }
             if format!("P{}", l[1..].parse::<u32>().unwrap() % 2) != *p {
-                problems.push((line, Some("programme".into()), true));
+                problems.push((line, Some("programme".into()), true, None));
                 continue;
             }
-            match kept.iter_mut().find(|k| k.0 == *l && k.1 == *w && k.2 == *p) {
+            match kept.iter().position(|k| k.0 == *l && k.1 == *w && k.2 == *p) {
                 Some(k) => {
-                    problems.push((line, None, false));
-                    k.3 = k.3.max(*score);
+                    problems.push((line, None, false, Some(first_lines[k])));
+                    kept[k].3 = kept[k].3.max(*score);
                 }
-                None => kept.push((l.clone(), w.clone(), p.clone(), *score)),
+                None => {
+                    kept.push((l.clone(), w.clone(), p.clone(), *score));
+                    first_lines.push(line);
+                }
             }
         }
         (problems, kept)
@@ -1128,10 +1154,15 @@ mod tests {
                 Err(crate::season::LoadError::Invalid(d)) => (d, None),
                 Err(e) => panic!("{e}"),
             };
-            let problems: Vec<(u64, Option<String>, bool)> = diags
+            // A repeat names the line of the pair's first row.
+            let first = |m: &str| {
+                let at = m.find("(first at line ")? + "(first at line ".len();
+                m[at..].split(')').next()?.parse::<u64>().ok()
+            };
+            let problems: Vec<(u64, Option<String>, bool, Option<u64>)> = diags
                 .iter()
                 .filter(|d| d.file.ends_with("candidates.csv"))
-                .map(|d| (d.line().unwrap_or(0), d.field.clone(), d.severity == Severity::Error))
+                .map(|d| (d.line().unwrap_or(0), d.field.clone(), d.severity == Severity::Error, first(&d.message)))
                 .collect();
             proptest::prop_assert_eq!(&problems, &want_problems);
             if let Some(s) = season {
@@ -1154,6 +1185,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// [`kept_row`] is the row of the k-th row not skipped.
+        #[test]
+        fn kept_rows_are_found_among_the_skipped(skip in proptest::collection::vec(proptest::bool::ANY, 0..80)) {
+            let skipped: Vec<usize> = (0..skip.len()).filter(|&r| skip[r]).collect();
+            let kept: Vec<usize> = (0..skip.len()).filter(|&r| !skip[r]).collect();
+            for (k, &r) in kept.iter().enumerate() {
+                proptest::prop_assert_eq!(kept_row(&skipped, k), r);
+            }
+        }
+
         /// [`SeenPairs`] finds exactly the pairs a hash map of every pair
         /// finds, whether the pairs come learner by learner, or a learner's
         /// pairs resume later (its switch to a map), with repeats.

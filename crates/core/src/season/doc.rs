@@ -402,6 +402,11 @@ impl CandidateTable {
         &self.rows
     }
 
+    /// The line of row `i`.
+    pub(crate) fn line(&self, i: usize) -> u64 {
+        self.line_of(i, &self.rows[i])
+    }
+
     /// The number of distinct id texts.
     pub(crate) fn names(&self) -> u32 {
         self.ends.len() as u32
