@@ -89,12 +89,15 @@ pub fn sink_rendered<R>(
     render: impl Fn(usize) -> R + Sync,
 ) -> io::Result<()>
 where
-    R: IntoIterator<Item = Vec<String>> + Send,
+    R: IntoIterator<Item = Vec<String>>,
 {
     use rayon::prelude::*;
     let batch = batch.max(1);
     for start in (0..n).step_by(batch) {
-        let rows: Vec<R> = (start..n.min(start + batch)).into_par_iter().map(&render).collect();
+        // Collected here, so that a lazy iterator of rows is rendered in
+        // parallel too.
+        let rows: Vec<Vec<Vec<String>>> =
+            (start..n.min(start + batch)).into_par_iter().map(|i| render(i).into_iter().collect()).collect();
         for row in rows.into_iter().flatten() {
             sink(&row)?;
         }

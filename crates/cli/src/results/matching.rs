@@ -98,8 +98,6 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         how.files.no_advice,
         run.advice_unmodelled().as_deref(),
     );
-    // The report beside the other files, which need the rank profile
-    // (summary.json) and the plan (followup.csv).
     let info = SummaryInfo {
         policy: how.policy.name(),
         seed: (!optimal).then_some(how.seed),
@@ -127,6 +125,7 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
         followup: &followup,
         mentors: run.mentors(),
     };
+    // The report beside the other files.
     let report = || {
         let html = crate::report::matching::render(&crate::report::matching::Report {
             season,
