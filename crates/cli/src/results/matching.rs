@@ -65,25 +65,24 @@ pub fn write_match(dir: &StagedDir, run: &Run, how: &HowMade, progress: &Progres
             }
         ),
     };
-    // The advice beside the rank profile (a pass over every pair) and the
-    // follow-up plan, which do not depend on it. The write phase is timed
-    // from the end of the advice.
-    let want_advice = !how.files.no_advice;
-    if want_advice && run.duals().is_some() && run.advice_unmodelled().is_none() {
-        progress.step("waiting list and recruitment advice");
-    }
+    let advice = if how.files.no_advice {
+        None
+    } else {
+        if run.duals().is_some() && run.advice_unmodelled().is_none() {
+            progress.step("waiting list and recruitment advice");
+        }
+        super::advice_or_warn(run.advice().transpose(), progress, quiet)
+    };
+    let advice_seconds = t_advice.elapsed().as_secs_f64();
+    let started = Instant::now();
+    // The rank profile (a pass over every pair) beside the follow-up plan.
+    // (Not beside the advice: that runs on every core, and its sequential
+    // searches would wait for them.)
     let visits = how.files.visits_per_day.map(|n| n as usize);
-    let ((advice, started), (rank, followup)) = rayon::join(
-        || (want_advice.then(|| run.advice().transpose()).flatten(), Instant::now()),
-        || {
-            rayon::join(
-                || run.rank_profile(),
-                || super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits),
-            )
-        },
+    let (rank, followup) = rayon::join(
+        || run.rank_profile(),
+        || super::followup::plan(season, run.candidates(), run.assignment(), run.mentors(), visits),
     );
-    let advice = super::advice_or_warn(advice, progress, quiet);
-    let advice_seconds = (started - t_advice).as_secs_f64();
     // Rhythm advice: exact re-solves, when asked for (--rhythm-advice).
     let rhythm_advice = if !how.rhythm_advice || !season.has_rhythms() || !optimal || gap > 0.0 {
         None
