@@ -19,8 +19,10 @@ const MAX_WIDTH: usize = 60;
 
 /// Builds a workbook of `tables` (one sheet each, named like the table) and,
 /// when given, a `summary` sheet. `display` names the file in messages: a
-/// table a worksheet cannot hold (more than 1,048,576 rows, a text over
-/// 32,767 characters) is a usage error naming the sheet and row.
+/// table a worksheet cannot hold (more than 1,048,576 rows) is a usage error
+/// naming the sheet and row. A text over 32,767 characters (the most a cell
+/// holds; a long chain of moves in the recruitment advice) is cut to fit,
+/// saying so and naming the CSV file that has it whole.
 pub fn workbook(display: &str, tables: &[Table], summary: Option<&Value>) -> anyhow::Result<Vec<u8>> {
     build(display, tables, summary, None)
 }
@@ -137,7 +139,8 @@ fn build(
     }
     for t in tables {
         let ws = book.add_worksheet();
-        table_sheet(ws, t, &bold, display)?;
+        // A season's cell is never cut: its workbook is read back as data.
+        table_sheet(ws, t, &bold, display, season.is_none())?;
         if season.is_some() {
             for (c, (name, _)) in t.columns.iter().enumerate() {
                 if let Some((v, _)) = validations(&t.name, name) {
@@ -174,8 +177,29 @@ impl Widths {
     }
 }
 
-/// One sheet: a bold, frozen header row with a filter, then the rows.
-fn table_sheet(ws: &mut Worksheet, t: &Table, bold: &Format, display: &str) -> anyhow::Result<()> {
+/// The most characters a workbook cell holds.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// `text` cut to fit a cell when it is longer than [`MAX_CELL_CHARS`], with
+/// a note that says so and where the whole text is (`table`'s CSV file).
+fn fit_cell(text: &str, table: &str) -> Option<String> {
+    // A text of at most that many bytes has at most that many characters.
+    if text.len() <= MAX_CELL_CHARS {
+        return None;
+    }
+    let total = text.chars().count();
+    if total <= MAX_CELL_CHARS {
+        return None;
+    }
+    let note = format!(" … [cut to fit a workbook cell: {total} characters in all; {table}.csv has the whole text]");
+    let mut cut: String = text.chars().take(MAX_CELL_CHARS - note.chars().count()).collect();
+    cut.push_str(&note);
+    Some(cut)
+}
+
+/// One sheet: a bold, frozen header row with a filter, then the rows; with
+/// `fit`, a text too long for a cell is cut ([`fit_cell`]).
+fn table_sheet(ws: &mut Worksheet, t: &Table, bold: &Format, display: &str, fit: bool) -> anyhow::Result<()> {
     ws.set_name(&t.name).map_err(internal)?;
     // Room for the filter button beside each header.
     let mut widths = Widths(t.columns.iter().map(|(name, _)| name.chars().count() + 2).collect());
@@ -188,7 +212,8 @@ fn table_sheet(ws: &mut Worksheet, t: &Table, bold: &Format, display: &str) -> a
         row += 1;
         for (c, (text, (name, kind))) in cells.iter().zip(&t.columns).enumerate() {
             widths.see(c, text);
-            if let Err(e) = write_cell(ws, row, c as u16, text, *kind) {
+            let cut = if fit { fit_cell(text, &t.name) } else { None };
+            if let Err(e) = write_cell(ws, row, c as u16, cut.as_deref().unwrap_or(text), *kind) {
                 problem = Some(format!(
                     "{display}: sheet {}, row {}, column {name}: {e}; a workbook cannot hold this table, use the CSV file instead",
                     t.name,
@@ -405,4 +430,52 @@ fn json_cell(ws: &mut Worksheet, row: u32, col: u16, v: &Value, widths: &mut Wid
         ws.write_string(row, col, text)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recruitment table with one chain of moves of `moves` moves.
+    fn recruitment(moves: usize) -> (Table<'static>, String) {
+        let chain: Vec<String> = (0..moves).map(|i| format!("L{i:06} W{i:05}→W{:05}", i + 1)).collect();
+        let chain = chain.join("; ");
+        let cells = vec!["W00001".to_string(), chain.clone()];
+        let t = Table::new("recruitment", [("workplace", Kind::Text), ("moves", Kind::Text)], move |sink| sink(&cells));
+        (t, chain)
+    }
+
+    /// The text of the cell in row 1, column 1 of sheet `recruitment`.
+    fn moves_cell(book: Vec<u8>) -> String {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(book)).unwrap();
+        let sheet = book.worksheet_range("recruitment").unwrap();
+        sheet.get((1, 1)).unwrap().to_string()
+    }
+
+    #[test]
+    fn a_text_too_long_for_a_cell_is_cut_in_a_result_workbook_and_said_so() {
+        // 2,000 moves of 22 characters and their separators: 47,998 characters.
+        let (t, chain) = recruitment(2000);
+        assert!(chain.chars().count() > MAX_CELL_CHARS);
+        let cell = moves_cell(workbook("r.xlsx", &[t], None).unwrap());
+        assert!(cell.chars().count() <= MAX_CELL_CHARS, "{} characters", cell.chars().count());
+        assert!(cell.chars().count() > MAX_CELL_CHARS - 200);
+        let note = format!(
+            " … [cut to fit a workbook cell: {} characters in all; recruitment.csv has the whole text]",
+            chain.chars().count()
+        );
+        let kept = cell.strip_suffix(&note).expect("the note");
+        assert!(chain.starts_with(kept));
+        // A chain that fits is written whole.
+        let (t, chain) = recruitment(1000);
+        assert_eq!(moves_cell(workbook("r.xlsx", &[t], None).unwrap()), chain);
+    }
+
+    #[test]
+    fn a_season_workbook_never_cuts_a_cell() {
+        let (t, _) = recruitment(2000);
+        let err = season_workbook("s.xlsx", &[t], SeasonBook::Season).unwrap_err().to_string();
+        assert!(err.contains("a workbook cannot hold this table"), "{err}");
+    }
 }
