@@ -419,39 +419,35 @@ pub(crate) fn read_csv_sized<R: Read>(
     let before = diags.error_count();
     let mut rows = 0u64;
     let mut rec = csv::ByteRecord::new();
-    match plain_header(head, tuning, dec.dialect(), max_row_bytes) {
-        // The header on its own, then as many rows as are plain lines read
-        // in parallel blocks, then the rest (if any) record by record.
-        Some(header_len) => {
-            let header_line = head[..header_len].to_vec();
-            input.consume(header_len);
-            let mut records = Records::new(&header_line[..], 0, delimiter, max_row_bytes);
-            let Some((map, width)) = read_header(table, &mut records, &mut rec, &mut dec, origin, out, diags) else {
-                return;
-            };
-            let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
-            let Some(rest) = st.fast_rows(&mut input, 1, max_row_bytes, &mut rows, doc, out, diags) else {
-                return;
-            };
-            let tail: Box<dyn Read + '_> = match rest.failed {
-                Some(e) => Box::new(Failed(Some(e))),
-                None => Box::new(input),
-            };
-            let records = Records::new(io::Cursor::new(rest.bytes).chain(tail), rest.lines, delimiter, max_row_bytes);
-            if !st.rows(records, &mut rec, &mut rows, &mut dec, doc, out, diags) {
-                return;
+    // A plain header is read on its own, so that the rows after it can be
+    // read as plain lines in parallel blocks (`fast`); otherwise the header
+    // and every row are read record by record.
+    let (mut records, fast): (Records<Box<dyn Read + '_>>, _) =
+        match plain_header(head, tuning, dec.dialect(), max_row_bytes) {
+            Some(header_len) => {
+                let header_line = head[..header_len].to_vec();
+                input.consume(header_len);
+                (Records::new(Box::new(io::Cursor::new(header_line)), 0, delimiter, max_row_bytes), Some(input))
             }
-        }
-        None => {
-            let mut records = Records::new(input, 0, delimiter, max_row_bytes);
-            let Some((map, width)) = read_header(table, &mut records, &mut rec, &mut dec, origin, out, diags) else {
-                return;
-            };
-            let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
-            if !st.rows(records, &mut rec, &mut rows, &mut dec, doc, out, diags) {
-                return;
-            }
-        }
+            None => (Records::new(Box::new(input), 0, delimiter, max_row_bytes), None),
+        };
+    let Some((map, width)) = read_header(table, &mut records, &mut rec, &mut dec, origin, out, diags) else {
+        return;
+    };
+    let mut st = Stream { table, map: &map, width, origin, before, expected, tuning };
+    if let Some(mut input) = fast {
+        // As many rows as are plain lines, then the rest (if any) record by record.
+        let Some(rest) = st.fast_rows(&mut input, 1, max_row_bytes, &mut rows, doc, out, diags) else {
+            return;
+        };
+        let tail: Box<dyn Read + '_> = match rest.failed {
+            Some(e) => Box::new(Failed(Some(e))),
+            None => Box::new(input),
+        };
+        records = Records::new(Box::new(io::Cursor::new(rest.bytes).chain(tail)), rest.lines, delimiter, max_row_bytes);
+    }
+    if !st.rows(records, &mut rec, &mut rows, &mut dec, doc, out, diags) {
+        return;
     }
     if dec.encoding() == Encoding::Windows1252 {
         diags.push(origin.whole(Severity::Note, dialect::windows_1252_note()));
@@ -554,6 +550,15 @@ struct Rest {
     bytes: Vec<u8>,
     lines: u64,
     failed: Option<io::Error>,
+}
+
+impl Rest {
+    /// This rest of a taken block, followed by `more` bytes read after the
+    /// block and the error that ended reading, if one did.
+    fn then(mut self, more: &[u8], failed: Option<io::Error>) -> Rest {
+        self.bytes.extend_from_slice(more);
+        Rest { failed, ..self }
+    }
 }
 
 /// A reader that fails with an error once (then is at its end): the input
@@ -837,10 +842,7 @@ impl Stream<'_> {
             drop(chunks);
             match taken {
                 Some(Taken::Stopped) => return None,
-                Some(Taken::Left(mut left)) => {
-                    left.bytes.extend_from_slice(&buf);
-                    return Some(Rest { failed, ..left });
-                }
+                Some(Taken::Left(left)) => return Some(left.then(&buf, failed)),
                 Some(Taken::All(bytes)) => spare = Some(bytes),
                 None => {}
             }
@@ -856,10 +858,7 @@ impl Stream<'_> {
                 // reader judges the rest.
                 return match self.take(this, rows, doc, out, diags) {
                     Taken::Stopped => None,
-                    Taken::Left(mut left) => {
-                        left.bytes.extend_from_slice(&buf);
-                        Some(Rest { failed, ..left })
-                    }
+                    Taken::Left(left) => Some(left.then(&buf, failed)),
                     Taken::All(_) => Some(Rest { bytes: buf, lines, failed }),
                 };
             }
