@@ -32,7 +32,7 @@ impl Residual<'_, '_> {
             if let Some(a) = self.placed_arc[li] {
                 let l = LearnerId::from_index(li);
                 let e = self.entry(l, self.m.group_of(a));
-                p[self.l0 as usize + li] = self.wt[a.index()] + p[e as usize];
+                p[self.l0 as usize + li] = self.wt.get(a.index()) + p[e as usize];
             }
         }
         p

@@ -22,9 +22,10 @@ pub(super) struct Residual<'r, 'a> {
     pub(super) o0: u32,
     pub(super) w0: u32,
     pub(super) n: u32,
-    /// Per model arc: the integer weight of its score, and the node it
-    /// enters (the group, or its open part).
-    pub(super) wt: Vec<i64>,
+    /// Per model arc: the integer weight of its score (4 bytes when every
+    /// weight fits, see [`Ints`]), and the node it enters (the group, or its
+    /// open part).
+    pub(super) wt: Ints,
     arc_to: Vec<u32>,
     /// Whether some group reserves seats (else every entry is the group).
     any_reserve: bool,
@@ -65,7 +66,14 @@ pub(super) enum Node {
 }
 
 impl<'r, 'a> Residual<'r, 'a> {
+    /// The residual network, with narrow weights where they fit.
     pub(super) fn new(m: &'r PlacementModel<'a>, solved: &Solved) -> Result<Self, AdviceError> {
+        Self::with_width(m, solved, weights_fit_i32(m))
+    }
+
+    /// The residual network, with narrow weights if `narrow` (which needs
+    /// [`weights_fit_i32`]).
+    pub(super) fn with_width(m: &'r PlacementModel<'a>, solved: &Solved, narrow: bool) -> Result<Self, AdviceError> {
         let s = m.season;
         let (nl, ng, nw) = (s.learners().len(), s.groups().len(), s.workplaces().len());
         let nb = m.constraints.school_bounds.len();
@@ -94,10 +102,13 @@ impl<'r, 'a> Residual<'r, 'a> {
         // Per arc, in one pass: the objective's weight (a kept arc may carry
         // a bonus) and the node it enters.
         let any_reserve = m.any_reserved();
-        let mut wt = vec![0i64; m.arc_count()];
+        let mut wt = Ints::zeroed(m.arc_count(), narrow);
         let mut arc_to = vec![0u32; m.arc_count()];
         rayon::join(
-            || fill_per_arc(m, &mut wt, |l, a| m.weight_of(l, a)),
+            || match &mut wt {
+                Ints::Narrow(v) => fill_per_arc(m, v, |l, a| m.weight_of(l, a) as i32),
+                Ints::Wide(v) => fill_per_arc(m, v, |l, a| m.weight_of(l, a)),
+            },
             || {
                 fill_per_arc(m, &mut arc_to, |l, a| {
                     let g = m.group_of(a);
@@ -283,7 +294,7 @@ impl<'r, 'a> Residual<'r, 'a> {
     }
 
     fn placed_weight(&self, li: u32) -> i64 {
-        self.wt[self.placed_arc[li as usize].expect("a learner at a group is placed").index()]
+        self.wt.get(self.placed_arc[li as usize].expect("a learner at a group is placed").index())
     }
 
     /// The group a node stands for when it is a group or an open part.
@@ -317,6 +328,66 @@ impl<'r, 'a> Residual<'r, 'a> {
     pub(super) fn joined_moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
         self.moves(&without_loops(path), to)
     }
+}
+
+/// Integers per arc, 4 bytes each when they all fit an `i32`, else 8. The
+/// advice keeps two such arrays (the weights and their transpose's costs):
+/// on a national season (29M arcs) the narrow form is 232 MB smaller, and on
+/// this project's machines memory first touched costs more than reading it
+/// (issue 16). Scores of 0 to 100 give weights up to 10^8, which fit.
+pub(super) enum Ints {
+    /// Every value fits an `i32`, and none is `i32::MIN` (so that the
+    /// negation of each fits too).
+    Narrow(Vec<i32>),
+    /// Some value does not fit.
+    Wide(Vec<i64>),
+}
+
+impl Ints {
+    fn zeroed(n: usize, narrow: bool) -> Self {
+        if narrow {
+            Ints::Narrow(vec![0; n])
+        } else {
+            Ints::Wide(vec![0; n])
+        }
+    }
+
+    /// The value at `i`.
+    #[inline]
+    pub(super) fn get(&self, i: usize) -> i64 {
+        match self {
+            Ints::Narrow(v) => v[i].into(),
+            Ints::Wide(v) => v[i],
+        }
+    }
+
+    /// The number of values.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Ints::Narrow(v) => v.len(),
+            Ints::Wide(v) => v.len(),
+        }
+    }
+}
+
+/// Whether every arc weight of `m` ([`PlacementModel::weight_of`]) is
+/// above `i32::MIN` and at most `i32::MAX`: bounded by the weights of the
+/// least and largest score of the season's candidates (the weight grows
+/// with the score), and the keep bonus of a kept arc.
+pub(super) fn weights_fit_i32(m: &PlacementModel) -> bool {
+    let scores = &m.candidates.score;
+    let (lo, hi) = scores
+        .par_iter()
+        .fold(|| (f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+        .reduce(|| (f64::INFINITY, f64::NEG_INFINITY), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if scores.is_empty() {
+        return true;
+    }
+    let bonus = i128::from(m.keep_bonus);
+    let least = i128::from(crate::model::weight(lo)) + bonus.min(0);
+    let most = i128::from(crate::model::weight(hi)) + bonus.max(0);
+    least > i128::from(i32::MIN) && most <= i128::from(i32::MAX)
 }
 
 /// Fills `out[a]` with `f(learner of a, a)` for every model arc `a`, in
@@ -359,7 +430,7 @@ impl Residual<'_, '_> {
         let mut rc = vec![0u32; m.arc_count()];
         let negative = std::sync::atomic::AtomicBool::new(false);
         fill_per_arc(m, &mut rc, |l, a| {
-            let x = -self.wt[a.index()] + p[(self.l0 + l.0) as usize] - p[self.arc_to[a.index()] as usize];
+            let x = -self.wt.get(a.index()) + p[(self.l0 + l.0) as usize] - p[self.arc_to[a.index()] as usize];
             if x < 0 && !self.frozen[l.index()] && self.placed_arc[l.index()] != Some(a) {
                 negative.store(true, std::sync::atomic::Ordering::Relaxed);
             }
@@ -397,7 +468,7 @@ impl Residual<'_, '_> {
         for e in [gn, on] {
             let range = slack.in_arcs.rows.range((e - self.g0) as usize);
             if let Ok(k) = slack.in_arcs.rows.values()[range.clone()].binary_search(&(li as u32)) {
-                f(e, slack.in_arcs.costs[range.start + k]);
+                f(e, slack.in_arcs.costs.get(range.start + k));
             }
         }
         self.back_out(li, f);
@@ -417,7 +488,7 @@ impl Residual<'_, '_> {
         let skip = placed.map_or(usize::MAX, |a| a.index());
         for (a, &e) in arcs.clone().zip(&self.arc_to[arcs]) {
             if a != skip && keep(a, e) {
-                f(e, -self.wt[a]);
+                f(e, -self.wt.get(a));
             }
         }
         self.back_out(li, f);
@@ -459,9 +530,9 @@ fn without_loops(path: &[u32]) -> Vec<u32> {
 pub(super) struct InArcs {
     /// The learners, per entry node.
     rows: Csr<u32>,
-    /// The cost of each arc in `rows` (in a separate array: 12 bytes an
-    /// arc instead of a padded 16).
-    costs: Vec<i64>,
+    /// The cost of each arc in `rows` (in a separate array: 8 or 12 bytes
+    /// an arc instead of a padded 16), narrow when the weights are.
+    costs: Ints,
     bound_placed: Csr<u32>,
     s_placed: Vec<u32>,
 }
@@ -490,12 +561,16 @@ impl InArcs {
             total += c;
         }
         let mut learners = vec![0u32; total as usize];
-        let mut costs = vec![0i64; total as usize];
+        let mut costs = Ints::zeroed(total as usize, matches!(r.wt, Ints::Narrow(_)));
         for li in (0..nl).filter(|&li| active(li)) {
             for a in unused(li) {
                 let k = &mut next[(r.arc_to[a] - r.g0) as usize];
                 learners[*k as usize] = li as u32;
-                costs[*k as usize] = -r.wt[a];
+                // A narrow weight is above i32::MIN, so its negation fits.
+                match &mut costs {
+                    Ints::Narrow(c) => c[*k as usize] = -(r.wt.get(a) as i32),
+                    Ints::Wide(c) => c[*k as usize] = -r.wt.get(a),
+                }
                 *k += 1;
             }
         }
@@ -559,7 +634,7 @@ impl Residual<'_, '_> {
                 }
                 match self.placed_arc[li] {
                     None => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
-                    Some(a) => f(self.arc_to[a.index()], self.wt[a.index()]),
+                    Some(a) => f(self.arc_to[a.index()], self.wt.get(a.index())),
                 }
             }
             Node::Group(g) | Node::Open(g) => {
@@ -577,8 +652,10 @@ impl Residual<'_, '_> {
                     }
                 }
                 let range = in_arcs.rows.range((v - self.g0) as usize);
-                for (&l, &c) in in_arcs.rows.values()[range.clone()].iter().zip(&in_arcs.costs[range]) {
-                    f(self.l0 + l, c);
+                let learners = &in_arcs.rows.values()[range.clone()];
+                match &in_arcs.costs {
+                    Ints::Narrow(c) => learners.iter().zip(&c[range]).for_each(|(&l, &c)| f(self.l0 + l, c.into())),
+                    Ints::Wide(c) => learners.iter().zip(&c[range]).for_each(|(&l, &c)| f(self.l0 + l, c)),
                 }
             }
             Node::Site(w) => {
@@ -669,13 +746,14 @@ mod tests {
         }
         let r = Residual::new(&m, &solved).unwrap();
         prop_assert_eq!(r.wt.len(), m.arc_count());
+        prop_assert!(matches!(r.wt, super::Ints::Narrow(_)), "scores of 0 to 100 give narrow weights");
         prop_assert_eq!(r.arc_to.len(), m.arc_count());
         let (mut open, mut arcs) = (0, 0);
         for li in 0..m.learner_count() {
             let l = dualmatch_core::LearnerId::from_index(li);
             for a in m.arcs(l) {
                 let entry = r.entry(l, m.group_of(a));
-                prop_assert_eq!(r.wt[a.index()], m.weight_of(l, a), "weight of arc {}", a.index());
+                prop_assert_eq!(r.wt.get(a.index()), m.weight_of(l, a), "weight of arc {}", a.index());
                 prop_assert_eq!(r.arc_to[a.index()], entry, "entry of arc {}", a.index());
                 open += usize::from(entry >= r.o0);
                 arcs += 1;

@@ -134,7 +134,17 @@ struct AtFull {
 
 /// The advice with explicit options.
 pub fn compute_with(m: &PlacementModel, solved: &Solved, opts: Options) -> Result<Advice, AdviceError> {
-    compute_inner(m, solved, opts, Waiting::CanGain, Scan::Near)
+    compute_inner(m, solved, opts, Waiting::CanGain, Scan::Near, Width::Fit)
+}
+
+/// How wide the residual's per-arc integers are ([`super::residual::Ints`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Width {
+    /// Narrow when every weight fits (the rule used).
+    Fit,
+    /// Always wide (the reference of the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Wide,
 }
 
 /// Which groups of full sites the trees search far enough for the waiting
@@ -167,13 +177,17 @@ fn compute_inner(
     opts: Options,
     rule: Waiting,
     scan: Scan,
+    width: Width,
 ) -> Result<Advice, AdviceError> {
     if solved.duals.is_none() {
         return Err(AdviceError::NotMaxFit);
     }
     let s = m.season;
     let (ng, nw) = (s.groups().len(), s.workplaces().len());
-    let r = Residual::new(m, solved)?;
+    let r = match width {
+        Width::Fit => Residual::new(m, solved)?,
+        Width::Wide => Residual::with_width(m, solved, false)?,
+    };
     let mut p = r.start_potentials(solved);
     let evaluated: Vec<bool> =
         s.groups().iter().map(|g| g.seats > 0 && s.workplace(g.workplace).capacity != Some(0)).collect();
@@ -274,7 +288,7 @@ fn compute_inner(
     for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
         let d = from_t(&t_tree, &p, r.l0 + li as u32);
         for a in m.arcs(LearnerId::from_index(li)) {
-            if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt[a.index()] - d > 0) {
+            if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt.get(a.index()) - d > 0) {
                 waiting[m.group_of(a).index()] = true;
             }
         }
@@ -286,13 +300,18 @@ fn compute_inner(
         Some(in_arcs) if scan == Scan::Near => r.slack(&p, in_arcs),
         _ => None,
     };
-    // In chunks, so that each worker allocates its tree arrays once.
+    // In chunks, each taking its tree arrays from a pool: a tree is
+    // allocated (and its pages first touched) once per worker, not once per
+    // chunk (20 MB a tree on a national season). A tree is reset between
+    // uses, so which one a chunk gets changes nothing.
     let chunk = shared.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let pool = std::sync::Mutex::new(Vec::<Tree>::new());
     let at_full: Vec<AtFull> = shared
         .par_chunks(chunk)
         .flat_map_iter(|groups| {
-            let mut tree = Tree::new(n);
-            groups
+            let taken = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut tree = taken.unwrap_or_else(|| Tree::new(n));
+            let found = groups
                 .iter()
                 .map(|&g| {
                     let waiting = waiting[g];
@@ -300,7 +319,9 @@ fn compute_inner(
                     let (slack, others) = (slack.as_ref(), &others(g));
                     full_site_group(&r, &p, slack, &t_tree, &exit_tree, x, xl, &best_t, others, g, waiting, &mut tree)
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            pool.lock().unwrap_or_else(|e| e.into_inner()).push(tree);
+            found
         })
         .collect();
     let mut seats: Vec<SeatAdvice> = (0..ng)
@@ -489,7 +510,7 @@ mod tests {
     use dualmatch_core::scoring::{Candidates, Weights};
     use dualmatch_core::synth::{generate, SynthParams};
 
-    use super::{compute_inner, Scan, Waiting};
+    use super::{compute_inner, Scan, Waiting, Width};
     use crate::advice::Options;
     use crate::constraints::Constraints;
     use crate::model::{Objective, PlacementModel};
@@ -511,12 +532,12 @@ mod tests {
             let m = PlacementModel::new(&season, &cands, &cons).unwrap();
             let solved = network::solve(&m, Objective::MaxFit).unwrap();
             let all = Options { top: usize::MAX };
-            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair, Scan::Near).unwrap();
-            let fast = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near).unwrap();
+            let reference = compute_inner(&m, &solved, all, Waiting::AnyPair, Scan::Near, Width::Fit).unwrap();
+            let fast = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near, Width::Fit).unwrap();
             assert_eq!(fast, reference, "seed {seed}");
             // The chains are worked out for the options kept only: the
             // first three options are those of the full list.
-            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain, Scan::Near).unwrap();
+            let top = compute_inner(&m, &solved, Options { top: 3 }, Waiting::CanGain, Scan::Near, Width::Fit).unwrap();
             let mut cut = fast.clone();
             cut.waitlist.iter_mut().for_each(|e| e.options.truncate(3));
             assert_eq!(top, cut, "seed {seed}: the first three options");
@@ -536,8 +557,52 @@ mod tests {
     #[test]
     fn skipping_far_arcs_changes_nothing() {
         let (mut trees, mut off_t) = (0, 0);
+        on_crowded_seasons(4000, 1500, |seed, m, solved| {
+            let all = Options { top: usize::MAX };
+            let near = compute_inner(m, solved, all, Waiting::CanGain, Scan::Near, Width::Fit).unwrap();
+            let every = compute_inner(m, solved, all, Waiting::CanGain, Scan::All, Width::Fit).unwrap();
+            assert_eq!(near, every, "seed {seed}");
+            trees += every.stats.site_trees;
+            off_t += every.stats.off_t;
+        });
+        assert!(trees > 20, "full sites with trees: {trees}");
+        assert!(off_t > 0, "seat values found by chains that do not pass T: {off_t}");
+    }
+
+    /// Narrow weights (4 bytes an arc, where they fit) give the same advice,
+    /// chains and statistics included, as wide ones; on crowded synthetic
+    /// seasons with reserved seats and with kept placements (a bonus on the
+    /// kept arcs, which stays narrow), and a keep bonus too large for 32
+    /// bits makes them wide.
+    #[test]
+    fn narrow_weights_change_nothing() {
+        let (mut narrow, mut kept) = (0, 0);
+        on_crowded_seasons(3000, 1000, |seed, m, solved| {
+            narrow += usize::from(crate::advice::residual::weights_fit_i32(m));
+            let all = Options { top: usize::MAX };
+            let fit = compute_inner(m, solved, all, Waiting::CanGain, Scan::Near, Width::Fit).unwrap();
+            let wide = compute_inner(m, solved, all, Waiting::CanGain, Scan::Near, Width::Wide).unwrap();
+            assert_eq!(fit, wide, "seed {seed}");
+            assert!(!wide.waitlist.is_empty() && wide.stats.site_trees > 0, "seed {seed}: not vacuous");
+            if m.has_kept() {
+                kept += 1;
+                m.set_keep_bonus(i64::from(i32::MAX));
+                assert!(!crate::advice::residual::weights_fit_i32(m), "seed {seed}: a bonus beyond 32 bits");
+            }
+        });
+        assert_eq!((narrow, kept), (4, 2), "every season's weights fit 32 bits; two with kept placements");
+    }
+
+    /// Calls `f(seed, model, its max-fit solution)` on four crowded synthetic
+    /// seasons with seats reserved for a priority group (arcs into open
+    /// parts); the odd seeds with kept placements (a bonus on the kept arcs).
+    fn on_crowded_seasons(
+        learners: usize,
+        workplaces: usize,
+        mut f: impl FnMut(u64, &mut PlacementModel, &network::Solved),
+    ) {
         for seed in 0..4u64 {
-            let params = SynthParams { learners: 4000, workplaces: 1500, schools: 4, programmes: 4, seed };
+            let params = SynthParams { learners, workplaces, schools: 4, programmes: 4, seed };
             let season = dualmatch_core::season::from_doc(generate(&params)).unwrap().season;
             let cands = Candidates::generate(&season, &Weights::default(), None);
             let kept = seed % 2 == 1;
@@ -547,14 +612,7 @@ mod tests {
             if kept {
                 m = crate::advice::test_keep(m);
             }
-            let all = Options { top: usize::MAX };
-            let near = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::Near).unwrap();
-            let every = compute_inner(&m, &solved, all, Waiting::CanGain, Scan::All).unwrap();
-            assert_eq!(near, every, "seed {seed}");
-            trees += every.stats.site_trees;
-            off_t += every.stats.off_t;
+            f(seed, &mut m, &solved);
         }
-        assert!(trees > 20, "full sites with trees: {trees}");
-        assert!(off_t > 0, "seat values found by chains that do not pass T: {off_t}");
     }
 }

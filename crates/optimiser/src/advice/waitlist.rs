@@ -90,7 +90,7 @@ fn learner_options(
             let g = m.group_of(a);
             let gi = g.index();
             let Some(d) = d_t else { continue };
-            let gain = r.wt[a.index()] - d;
+            let gain = r.wt.get(a.index()) - d;
             let w = s.group(g).workplace.index();
             // At a full site, whether the seat alone gains as much as seat
             // and capacity (it never gains more), and the chain it takes.
