@@ -257,7 +257,6 @@ fn compute_inner(
     // every node, so of vacating a unit of a full site through each group.
     let mut exit_tree = Tree::new(if shared.is_empty() { 0 } else { n });
     let mut exit_radius = 0;
-    // Meanwhile, the best use from T of every group, with its chain.
     let grow_exit = || {
         if let Some(in_arcs) = &in_arcs {
             let mut radius = 1i64;
@@ -272,34 +271,42 @@ fn compute_inner(
             debug_assert!(clean, "the potentials from T are feasible");
         }
     };
-    let ((), mut t_uses) = rayon::join(grow_exit, || {
-        (0..ng).into_par_iter().map(|g| if evaluated[g] { t_use(g) } else { Use::NONE }).collect::<Vec<Use>>()
-    });
-    let to_t = |v: u32| exit_tree.done(v as usize).then(|| exit_tree.dist(v as usize) - p[v as usize] + p[1]);
-    // Beyond its radius the tree into T settles nothing: the reduced
-    // distance of an unsettled node is at least the radius.
-    let to_t_at_least = |v: u32| to_t(v).unwrap_or(exit_radius - p[v as usize] + p[1]);
     // Groups with an unplaced learner who could gain there: one whom the
     // tree from T reached and whose weight there exceeds their distance
     // from T. Only such a learner can be one for whom the seat alone gains
     // as much as seat and capacity (a gain w(l, g) − d(w, l) > 0 with
     // d(w, l) = d(T, l)), which is what the waiting radius looks for.
-    let mut waiting = vec![false; ng];
-    for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
-        let d = from_t(&t_tree, &p, r.l0 + li as u32);
-        for a in m.arcs(LearnerId::from_index(li)) {
-            if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt.get(a.index()) - d > 0) {
-                waiting[m.group_of(a).index()] = true;
+    let waiting_groups = || {
+        let mut waiting = vec![false; ng];
+        for li in (0..s.learners().len()).filter(|&li| !r.frozen[li] && r.placed_arc[li].is_none()) {
+            let d = from_t(&t_tree, &p, r.l0 + li as u32);
+            for a in m.arcs(LearnerId::from_index(li)) {
+                if rule == Waiting::AnyPair || d.is_some_and(|d| r.wt.get(a.index()) - d > 0) {
+                    waiting[m.group_of(a).index()] = true;
+                }
             }
         }
-    }
+        waiting
+    };
     // The trees at full sites need the entries into their own group only:
     // the learners' reduced costs under `p` let them skip the arcs beyond
     // their (small) radii without reading the nodes they enter.
-    let slack = match &in_arcs {
+    let slack_of = || match &in_arcs {
         Some(in_arcs) if scan == Scan::Near => r.slack(&p, in_arcs),
         _ => None,
     };
+    // The tree into T runs on one core; the other works out, meanwhile, the
+    // uses from T, the groups with a waiting learner and the reduced costs
+    // (none of which reads the tree into T).
+    let ((), (mut t_uses, (waiting, slack))) = rayon::join(grow_exit, || {
+        let uses =
+            || (0..ng).into_par_iter().map(|g| if evaluated[g] { t_use(g) } else { Use::NONE }).collect::<Vec<Use>>();
+        rayon::join(uses, || rayon::join(waiting_groups, slack_of))
+    });
+    let to_t = |v: u32| exit_tree.done(v as usize).then(|| exit_tree.dist(v as usize) - p[v as usize] + p[1]);
+    // Beyond its radius the tree into T settles nothing: the reduced
+    // distance of an unsettled node is at least the radius.
+    let to_t_at_least = |v: u32| to_t(v).unwrap_or(exit_radius - p[v as usize] + p[1]);
     // In chunks, each taking its tree arrays from a pool: a tree is
     // allocated (and its pages first touched) once per worker, not once per
     // chunk (20 MB a tree on a national season). A tree is reset between
