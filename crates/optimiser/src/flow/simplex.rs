@@ -24,6 +24,7 @@
 //! infeasible problem yields a cut certificate.
 
 use dualmatch_core::csr::Csr;
+use rayon::prelude::*;
 
 use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
 
@@ -181,19 +182,48 @@ impl ArcMix {
         (q, r, (0..skip).map(|j| j * q + j.min(r)).collect())
     }
 
-    /// Appends `f(a)` for every original arc `a`, in internal order.
-    #[inline(always)]
-    fn gather<T>(&self, out: &mut Vec<T>, f: impl Fn(usize) -> T) {
-        out.reserve(self.m);
+    /// `f(a)` for every original arc `a`, in internal order, in a new vector
+    /// of `len` (at least the number of arcs) entries, those after the arcs
+    /// 0, written by every core a chunk at a time. A large network's arrays
+    /// are first touched here, and on this project's machines first
+    /// touching memory costs more than filling it (issue 16); the vector
+    /// starts as zeroed pages that are not touched until written.
+    fn par_gather<T: Copy + Send + Sync>(&self, len: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T>
+    where
+        Vec<T>: FromZeroed,
+    {
+        self.par_gather_by(len, PAR_CHUNK, f)
+    }
+
+    /// [`Self::par_gather`] with chunks of `chunk` entries.
+    fn par_gather_by<T: Copy + Send + Sync>(&self, len: usize, chunk: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T>
+    where
+        Vec<T>: FromZeroed,
+    {
+        let mut out = Vec::<T>::zeroed(len);
+        let m = self.m;
         if self.skip == 0 {
-            out.extend((0..self.m).map(f));
-            return;
+            out[..m].par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
+                part.iter_mut().enumerate().for_each(|(i, x)| *x = f(c * chunk + i));
+            });
+            return out;
         }
-        let (q, r, base) = self.columns();
-        for k in 0..q {
-            out.extend(base.iter().map(|&b| f(b + k)));
-        }
-        out.extend(base[..r].iter().map(|&b| f(b + q)));
+        // Internal index i holds original arc base[i % skip] + i / skip.
+        let (_, _, base) = self.columns();
+        let skip = self.skip;
+        out[..m].par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
+            let start = c * chunk;
+            let (mut k, mut j) = (start / skip, start % skip);
+            for x in part {
+                *x = f(base[j] + k);
+                j += 1;
+                if j == skip {
+                    j = 0;
+                    k += 1;
+                }
+            }
+        });
+        out
     }
 
     /// `out[a] = f(i)` for every original arc `a` at internal index `i`.
@@ -214,6 +244,39 @@ impl ArcMix {
             out[b + q] = f(q * skip + j);
         }
     }
+}
+
+/// Entries a worker writes at a time in [`ArcMix::par_gather`] and
+/// [`par_fill`].
+const PAR_CHUNK: usize = 1 << 16;
+
+/// Vectors that start as zeroed memory (`vec![0; n]` asks the allocator for
+/// zeroed pages, which a fresh mapping gives untouched).
+trait FromZeroed {
+    /// `n` zeros.
+    fn zeroed(n: usize) -> Self;
+}
+
+macro_rules! from_zeroed {
+    ($($t:ty),*) => {$(
+        impl FromZeroed for Vec<$t> {
+            fn zeroed(n: usize) -> Self {
+                vec![0; n]
+            }
+        }
+    )*};
+}
+from_zeroed!(u32, i32, i64, i8);
+
+/// `n` copies of `value`, written by every core a chunk at a time (see
+/// [`ArcMix::par_gather`]).
+fn par_fill<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T>
+where
+    Vec<T>: FromZeroed,
+{
+    let mut out = Vec::<T>::zeroed(n);
+    out.par_chunks_mut(PAR_CHUNK).for_each(|chunk| chunk.fill(value));
+    out
 }
 
 /// The pricing loop of block search over the arcs `lo..hi`, for `i64` or
@@ -343,27 +406,17 @@ impl NetworkSimplex {
         let all = m + n;
 
         let mix = ArcMix::new(n, m);
-        let mut source = Vec::with_capacity(all);
-        mix.gather(&mut source, |a| net.from[a]);
-        source.resize(all, 0);
-        let mut target = Vec::with_capacity(all);
-        mix.gather(&mut target, |a| net.to[a]);
-        target.resize(all, 0);
-        let mut real = match info.cost32 {
-            true => RealCosts::Narrow(Vec::with_capacity(m)),
-            false => RealCosts::Wide(Vec::with_capacity(m)),
+        let mut source = mix.par_gather(all, |a| net.from[a]);
+        let mut target = mix.par_gather(all, |a| net.to[a]);
+        let real = match info.cost32 {
+            true => RealCosts::Narrow(mix.par_gather(m, |a| net.cost[a] as i32)),
+            false => RealCosts::Wide(mix.par_gather(m, |a| net.cost[a])),
         };
-        match &mut real {
-            RealCosts::Narrow(c) => mix.gather(c, |a| net.cost[a] as i32),
-            RealCosts::Wide(c) => mix.gather(c, |a| net.cost[a]),
-        }
         let mut art_cost = vec![0i64; n];
-        let mut cap = Vec::with_capacity(all);
-        match info.lower {
-            true => mix.gather(&mut cap, |a| if net.upper[a] == INF { INF } else { net.upper[a] - net.lower.get(a) }),
-            false => mix.gather(&mut cap, |a| net.upper[a]),
-        }
-        cap.resize(all, 0);
+        let mut cap = match info.lower {
+            true => mix.par_gather(all, |a| if net.upper[a] == INF { INF } else { net.upper[a] - net.lower.get(a) }),
+            false => mix.par_gather(all, |a| net.upper[a]),
+        };
         let mut supply = Vec::with_capacity(n + 1);
         supply.extend_from_slice(&net.supply);
         supply.push(0);
@@ -376,8 +429,10 @@ impl NetworkSimplex {
                 }
             }
         }
-        let mut flow = vec![0i64; all];
-        let mut state = vec![STATE_LOWER; all];
+        // Zeros, written all the same: the pivots would first touch them one
+        // page at a time, on one core.
+        let mut flow = par_fill(all, 0i64);
+        let mut state = par_fill(all, STATE_LOWER);
 
         let root = n;
         let mut pi = vec![0i64; n + 1];
@@ -1108,22 +1163,29 @@ mod tests {
     }
 
     proptest! {
-        /// `gather` lists the arcs in internal order and `scatter` undoes
-        /// it, against the permutation computed from its definition.
+        /// `par_gather` lists the arcs in internal order, whatever its
+        /// chunks, and `scatter` undoes it, against the permutation computed
+        /// from its definition.
         #[test]
-        fn gather_and_scatter_follow_the_mixing(n in 0usize..50, m in 0usize..2000) {
+        fn gather_and_scatter_follow_the_mixing(
+            n in 0usize..50,
+            m in 0usize..2000,
+            extra in 0usize..60,
+            chunk in 1usize..300,
+        ) {
             let mix = ArcMix::new(n, m);
             let internal = internal_of(&mix);
             let mut sorted = internal.clone();
             sorted.sort_unstable();
             prop_assert_eq!(&sorted, &(0..m).collect::<Vec<_>>());
-            let mut gathered = Vec::new();
-            mix.gather(&mut gathered, |a| a);
+            let gathered = mix.par_gather_by(m + extra, chunk, |a| a as u32);
             for (a, &i) in internal.iter().enumerate() {
-                prop_assert_eq!(gathered[i], a);
+                prop_assert_eq!(gathered[i] as usize, a);
             }
+            prop_assert!(gathered[m..].iter().all(|&x| x == 0), "the entries after the arcs are 0");
+            prop_assert_eq!(gathered.len(), m + extra);
             let mut back = vec![usize::MAX; m];
-            mix.scatter(&mut back, |i| gathered[i]);
+            mix.scatter(&mut back, |i| gathered[i] as usize);
             prop_assert_eq!(back, (0..m).collect::<Vec<_>>());
         }
     }
