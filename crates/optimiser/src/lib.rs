@@ -27,6 +27,7 @@ pub mod flow;
 pub mod followup;
 pub mod hr;
 pub mod infeasible;
+mod ints;
 pub mod lagrange;
 pub mod lp;
 pub mod mentors;

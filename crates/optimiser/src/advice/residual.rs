@@ -6,6 +6,7 @@ use dualmatch_core::{GroupId, LearnerId, WorkplaceId};
 use rayon::prelude::*;
 
 use super::types::{AdviceError, Move};
+use crate::ints::Ints;
 use crate::model::{ModelArc, PlacementModel};
 use crate::network::Solved;
 
@@ -23,8 +24,8 @@ pub(super) struct Residual<'r, 'a> {
     pub(super) w0: u32,
     pub(super) n: u32,
     /// Per model arc: the integer weight of its score (4 bytes when every
-    /// weight fits, see [`Ints`]), and the node it enters (the group, or its
-    /// open part).
+    /// weight fits, see [`Ints`] and [`weights_fit_i32`]), and the node it
+    /// enters (the group, or its open part).
     pub(super) wt: Ints,
     arc_to: Vec<u32>,
     /// Whether some group reserves seats (else every entry is the group).
@@ -327,47 +328,6 @@ impl<'r, 'a> Residual<'r, 'a> {
     /// meet) are cut out first, so that every learner moves once.
     pub(super) fn joined_moves(&self, path: &[u32], to: GroupId) -> Vec<Move> {
         self.moves(&without_loops(path), to)
-    }
-}
-
-/// Integers per arc, 4 bytes each when they all fit an `i32`, else 8. The
-/// advice keeps two such arrays (the weights and their transpose's costs):
-/// on a national season (29M arcs) the narrow form is 232 MB smaller, and on
-/// this project's machines memory first touched costs more than reading it
-/// (issue 16). Scores of 0 to 100 give weights up to 10^8, which fit.
-pub(super) enum Ints {
-    /// Every value fits an `i32`, and none is `i32::MIN` (so that the
-    /// negation of each fits too).
-    Narrow(Vec<i32>),
-    /// Some value does not fit.
-    Wide(Vec<i64>),
-}
-
-impl Ints {
-    fn zeroed(n: usize, narrow: bool) -> Self {
-        if narrow {
-            Ints::Narrow(vec![0; n])
-        } else {
-            Ints::Wide(vec![0; n])
-        }
-    }
-
-    /// The value at `i`.
-    #[inline]
-    pub(super) fn get(&self, i: usize) -> i64 {
-        match self {
-            Ints::Narrow(v) => v[i].into(),
-            Ints::Wide(v) => v[i],
-        }
-    }
-
-    /// The number of values.
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        match self {
-            Ints::Narrow(v) => v.len(),
-            Ints::Wide(v) => v.len(),
-        }
     }
 }
 
@@ -746,7 +706,7 @@ mod tests {
         }
         let r = Residual::new(&m, &solved).unwrap();
         prop_assert_eq!(r.wt.len(), m.arc_count());
-        prop_assert!(matches!(r.wt, super::Ints::Narrow(_)), "scores of 0 to 100 give narrow weights");
+        prop_assert!(matches!(r.wt, crate::ints::Ints::Narrow(_)), "scores of 0 to 100 give narrow weights");
         prop_assert_eq!(r.arc_to.len(), m.arc_count());
         let (mut open, mut arcs) = (0, 0);
         for li in 0..m.learner_count() {

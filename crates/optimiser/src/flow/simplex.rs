@@ -27,6 +27,7 @@ use dualmatch_core::csr::Csr;
 use rayon::prelude::*;
 
 use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
+use crate::ints::Ints;
 
 const NONE: u32 = u32::MAX;
 
@@ -311,35 +312,26 @@ fn scan_arcs<C: Copy + Into<i64>>(
     *arg = best_arc;
 }
 
-/// The real arcs' costs in internal order: as `i32` when every one fits
-/// (half the memory, and half the bandwidth when pricing), else as `i64`.
-enum RealCosts {
-    Wide(Vec<i64>),
-    Narrow(Vec<i32>),
-}
-
-/// The costs of the simplex's arcs: the real arcs' (`RealCosts`), then the
-/// artificial arcs', one per node, after them.
+/// The costs of the simplex's arcs: the real arcs' in internal order (as
+/// `i32` when every one fits, [`Ints`]), then the artificial arcs', one per
+/// node, after them.
 struct Costs {
-    real: RealCosts,
+    real: Ints,
     art: Vec<i64>,
 }
 
 impl Costs {
     /// The number of real arcs.
     fn real_len(&self) -> usize {
-        match &self.real {
-            RealCosts::Wide(c) => c.len(),
-            RealCosts::Narrow(c) => c.len(),
-        }
+        self.real.len()
     }
 
     /// The cost of arc `j` (internal order; artificial arcs after the real ones).
     #[inline]
     fn at(&self, j: usize) -> i64 {
         match &self.real {
-            RealCosts::Wide(c) if j < c.len() => c[j],
-            RealCosts::Narrow(c) if j < c.len() => i64::from(c[j]),
+            Ints::Wide(c) if j < c.len() => c[j],
+            Ints::Narrow(c) if j < c.len() => i64::from(c[j]),
             _ => self.art[j - self.real_len()],
         }
     }
@@ -347,14 +339,14 @@ impl Costs {
     /// Appends the costs of added real arcs (widening every cost to `i64`
     /// if some added one does not fit an `i32`).
     fn append_real(&mut self, new: &[NewArc]) {
-        if let RealCosts::Narrow(c) = &self.real {
+        if let Ints::Narrow(c) = &self.real {
             if !new.iter().all(|a| i32::try_from(a.cost).is_ok()) {
-                self.real = RealCosts::Wide(c.iter().map(|&x| i64::from(x)).collect());
+                self.real = Ints::Wide(c.iter().map(|&x| i64::from(x)).collect());
             }
         }
         match &mut self.real {
-            RealCosts::Wide(c) => c.extend(new.iter().map(|a| a.cost)),
-            RealCosts::Narrow(c) => c.extend(new.iter().map(|a| a.cost as i32)),
+            Ints::Wide(c) => c.extend(new.iter().map(|a| a.cost)),
+            Ints::Narrow(c) => c.extend(new.iter().map(|a| a.cost as i32)),
         }
     }
 }
@@ -409,8 +401,8 @@ impl NetworkSimplex {
         let mut source = mix.par_gather(all, |a| net.from[a]);
         let mut target = mix.par_gather(all, |a| net.to[a]);
         let real = match info.cost32 {
-            true => RealCosts::Narrow(mix.par_gather(m, |a| net.cost[a] as i32)),
-            false => RealCosts::Wide(mix.par_gather(m, |a| net.cost[a])),
+            true => Ints::Narrow(mix.par_gather(m, |a| net.cost[a] as i32)),
+            false => Ints::Wide(mix.par_gather(m, |a| net.cost[a])),
         };
         let mut art_cost = vec![0i64; n];
         let mut cap = match info.lower {
@@ -543,7 +535,7 @@ impl NetworkSimplex {
         self.target = Vec::new();
         self.cap = Vec::new();
         self.state = Vec::new();
-        self.cost.real = RealCosts::Wide(Vec::new());
+        self.cost.real = Ints::Wide(Vec::new());
         let mut flow = vec![0i64; m];
         self.mix.scatter(&mut flow, |i| self.flow[i]);
         if let Some(lower) = net.lower.stored() {
@@ -826,8 +818,8 @@ impl NetworkSimplex {
     #[inline(always)]
     fn scan(&self, lo: usize, hi: usize, min: &mut i64, arg: &mut usize) {
         match &self.cost.real {
-            RealCosts::Wide(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
-            RealCosts::Narrow(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
+            Ints::Wide(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
+            Ints::Narrow(c) => scan_arcs(&self.source, &self.target, c, &self.state, &self.pi, lo, hi, min, arg),
         }
     }
 
