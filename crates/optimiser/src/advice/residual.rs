@@ -47,8 +47,12 @@ pub(super) struct Residual<'r, 'a> {
     pub(super) head: Vec<u32>,
     cap: Vec<u32>,
     /// Per group: non-pinned learners placed there, high bit set when they
-    /// use the open part.
-    at: Csr<u32>,
+    /// use the open part, with the weight of their placement (kept here so
+    /// that expanding a group reads no learner's arc at random).
+    at: Csr<(u32, i64)>,
+    /// Per learner: the entry node of their placement and its weight
+    /// (`(NONE, 0)` when unplaced), for the trees that run backwards.
+    placed_in: Vec<(u32, i64)>,
     /// Per bound, then `S`: unplaced learners with arcs.
     free: Csr<u32>,
 }
@@ -146,9 +150,11 @@ impl<'r, 'a> Residual<'r, 'a> {
                 .collect(),
             cap: s.workplaces().iter().map(|w| w.capacity.unwrap_or(NO_CAP)).collect(),
             at: Csr::empty(ng),
+            placed_in: Vec::new(),
             free: Csr::empty(nb + 1),
         };
-        let mut at_rows: Vec<(usize, u32)> = Vec::new();
+        let mut at_rows: Vec<(usize, (u32, i64))> = Vec::new();
+        let mut placed_in = vec![(super::NONE, 0i64); nl];
         let mut free_rows: Vec<(usize, u32)> = Vec::new();
         for li in 0..nl {
             let l = LearnerId::from_index(li);
@@ -169,11 +175,14 @@ impl<'r, 'a> Residual<'r, 'a> {
             if let Some(b) = m.school_bound_of(l) {
                 r.flow_b[b] += 1;
             }
+            let w = r.wt.get(a.index());
+            placed_in[li] = (r.arc_to[a.index()], w);
             if !r.frozen[li] {
-                at_rows.push((g.index(), li as u32 | if via_open { VIA_OPEN } else { 0 }));
+                at_rows.push((g.index(), (li as u32 | if via_open { VIA_OPEN } else { 0 }, w)));
             }
         }
         r.at = Csr::from_pairs(ng, at_rows.iter().copied());
+        r.placed_in = placed_in;
         r.free = Csr::from_pairs(nb + 1, free_rows.iter().copied());
         Ok(r)
     }
@@ -260,9 +269,9 @@ impl<'r, 'a> Residual<'r, 'a> {
                 if self.open_cap[g].is_some() && self.flow_o[g] > 0 {
                     f(self.o0 + g as u32, 0);
                 }
-                for &x in self.at_of(g) {
+                for &(x, w) in self.at_of(g) {
                     if x & VIA_OPEN == 0 {
-                        f(self.l0 + x, self.placed_weight(x));
+                        f(self.l0 + x, w);
                     }
                 }
             }
@@ -270,9 +279,9 @@ impl<'r, 'a> Residual<'r, 'a> {
                 if self.open_cap[g].is_some_and(|c| self.flow_o[g] < c) {
                     f(self.g0 + g as u32, 0);
                 }
-                for &x in self.at_of(g) {
+                for &(x, w) in self.at_of(g) {
                     if x & VIA_OPEN != 0 {
-                        f(self.l0 + (x & !VIA_OPEN), self.placed_weight(x & !VIA_OPEN));
+                        f(self.l0 + (x & !VIA_OPEN), w);
                     }
                 }
             }
@@ -290,12 +299,8 @@ impl<'r, 'a> Residual<'r, 'a> {
         }
     }
 
-    fn at_of(&self, g: usize) -> &[u32] {
+    fn at_of(&self, g: usize) -> &[(u32, i64)] {
         self.at.row(g)
-    }
-
-    fn placed_weight(&self, li: u32) -> i64 {
-        self.wt.get(self.placed_arc[li as usize].expect("a learner at a group is placed").index())
     }
 
     /// The group a node stands for when it is a group or an open part.
@@ -592,9 +597,11 @@ impl Residual<'_, '_> {
                 if self.frozen[li] {
                     return;
                 }
-                match self.placed_arc[li] {
-                    None => f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0),
-                    Some(a) => f(self.arc_to[a.index()], self.wt.get(a.index())),
+                match self.placed_in[li] {
+                    (super::NONE, _) => {
+                        f(m.school_bound_of(LearnerId::from_index(li)).map_or(0, |b| self.b0 + b as u32), 0)
+                    }
+                    (e, w) => f(e, w),
                 }
             }
             Node::Group(g) | Node::Open(g) => {
