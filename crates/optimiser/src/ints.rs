@@ -14,15 +14,6 @@ pub(crate) enum Ints {
 }
 
 impl Ints {
-    /// `n` zeros, narrow or wide.
-    pub(crate) fn zeroed(n: usize, narrow: bool) -> Self {
-        if narrow {
-            Ints::Narrow(vec![0; n])
-        } else {
-            Ints::Wide(vec![0; n])
-        }
-    }
-
     /// The value at `i`.
     #[inline]
     pub(crate) fn get(&self, i: usize) -> i64 {

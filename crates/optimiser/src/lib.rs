@@ -36,6 +36,7 @@ pub mod mip;
 pub mod model;
 pub mod moves;
 pub mod network;
+mod par;
 pub mod policies;
 pub mod rank;
 pub mod rematch;

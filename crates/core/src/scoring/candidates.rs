@@ -155,13 +155,13 @@ impl Candidates {
         let total = at as usize;
 
         // Pass 2: score into the final columns, each work item into its own slices.
-        let mut group = vec![GroupId(0); total];
-        let mut score = vec![0.0f64; total];
-        let mut distance_km = vec![0.0f32; total];
+        let mut group = par_filled(total, GroupId(0));
+        let mut score = par_filled(total, 0.0f64);
+        let mut distance_km = par_filled(total, 0.0f32);
         // The sixth column, trust, only for a season with an outcomes.csv.
         let has_trust = season.history().is_some();
         let col_len = |k: usize| if k < 5 || has_trust { total } else { 0 };
-        let mut comps: [Vec<f32>; 6] = std::array::from_fn(|k| vec![0.0f32; col_len(k)]);
+        let mut comps: [Vec<f32>; 6] = std::array::from_fn(|k| par_filled(col_len(k), 0.0f32));
         let mut parts = Vec::with_capacity(n.div_ceil(CHUNK));
         {
             let mut g_rest = group.as_mut_slice();
@@ -505,4 +505,14 @@ impl<'a> Scorer<'a> {
         rows.extend(sites.iter().map(|&(r, d)| self.row_at(&ls, r.group, SiteSide::Indexed(r, index), d)));
         sort_rows(rows);
     }
+}
+
+/// `n` copies of `value`, written by every core: the columns' memory is
+/// first touched here, and on this project's machines first touching memory
+/// costs more than filling it (issue 16); `vec![value; n]` would do all of
+/// it on one core before the parallel pass.
+fn par_filled<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
+    let mut out = Vec::new();
+    (0..n).into_par_iter().with_min_len(1 << 16).map(|_| value).collect_into_vec(&mut out);
+    out
 }

@@ -9,6 +9,7 @@ use super::types::{AdviceError, Move};
 use crate::ints::Ints;
 use crate::model::{ModelArc, PlacementModel};
 use crate::network::Solved;
+use crate::par::{par_vec, CHUNK};
 
 /// The residual network of an optimal assignment, read from the model on
 /// the fly (learner arcs are not copied).
@@ -107,15 +108,13 @@ impl<'r, 'a> Residual<'r, 'a> {
         // Per arc, in one pass: the objective's weight (a kept arc may carry
         // a bonus) and the node it enters.
         let any_reserve = m.any_reserved();
-        let mut wt = Ints::zeroed(m.arc_count(), narrow);
-        let mut arc_to = vec![0u32; m.arc_count()];
-        rayon::join(
-            || match &mut wt {
-                Ints::Narrow(v) => fill_per_arc(m, v, |l, a| m.weight_of(l, a) as i32),
-                Ints::Wide(v) => fill_per_arc(m, v, |l, a| m.weight_of(l, a)),
+        let (wt, arc_to) = rayon::join(
+            || match narrow {
+                true => Ints::Narrow(per_arc(m, |l, a| m.weight_of(l, a) as i32)),
+                false => Ints::Wide(per_arc(m, |l, a| m.weight_of(l, a))),
             },
             || {
-                fill_per_arc(m, &mut arc_to, |l, a| {
+                per_arc(m, |l, a| {
                     let g = m.group_of(a);
                     (if any_reserve && m.takes_open_seat(l, g) { o0 } else { g0 }) + g.index() as u32
                 })
@@ -355,22 +354,22 @@ pub(super) fn weights_fit_i32(m: &PlacementModel) -> bool {
     least > i128::from(i32::MIN) && most <= i128::from(i32::MAX)
 }
 
-/// Fills `out[a]` with `f(learner of a, a)` for every model arc `a`, in
-/// parallel by chunks of arcs (each chunk finds the learner of its first arc,
-/// then walks forward).
-fn fill_per_arc<T: Send>(m: &PlacementModel, out: &mut [T], f: impl Fn(LearnerId, ModelArc) -> T + Sync) {
-    const CHUNK: usize = 1 << 16;
-    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, chunk)| {
-        let first = k * CHUNK;
-        let mut l = m.learner_of(ModelArc::from_index(first));
-        for (i, x) in chunk.iter_mut().enumerate() {
-            let a = ModelArc((first + i) as u32);
-            while !m.arcs(l).contains(a) {
-                l = LearnerId(l.0 + 1);
+/// `f(learner of a, a)` for every model arc `a`, in arc order, written in
+/// parallel by chunks of arcs straight into the vector ([`par_vec`]; each
+/// chunk finds the learner of its first arc, then walks forward).
+fn per_arc<T: Send>(m: &PlacementModel, f: impl Fn(LearnerId, ModelArc) -> T + Sync) -> Vec<T> {
+    par_vec(
+        m.arc_count(),
+        CHUNK,
+        |first| m.learner_of(ModelArc::from_index(first)),
+        |l, i| {
+            let a = ModelArc(i as u32);
+            while !m.arcs(*l).contains(a) {
+                *l = LearnerId(l.0 + 1);
             }
-            *x = f(l, a);
-        }
-    });
+            f(*l, a)
+        },
+    )
 }
 
 /// The reduced cost under fixed potentials of every learner's arc into an
@@ -392,9 +391,8 @@ impl Residual<'_, '_> {
     /// report it).
     pub(super) fn slack<'i>(&self, p: &[i64], in_arcs: &'i InArcs) -> Option<Slack<'i>> {
         let m = self.m;
-        let mut rc = vec![0u32; m.arc_count()];
         let negative = std::sync::atomic::AtomicBool::new(false);
-        fill_per_arc(m, &mut rc, |l, a| {
+        let rc = per_arc(m, |l, a| {
             let x = -self.wt.get(a.index()) + p[(self.l0 + l.0) as usize] - p[self.arc_to[a.index()] as usize];
             if x < 0 && !self.frozen[l.index()] && self.placed_arc[l.index()] != Some(a) {
                 negative.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -525,8 +523,14 @@ impl InArcs {
             next.push(total);
             total += c;
         }
-        let mut learners = vec![0u32; total as usize];
-        let mut costs = Ints::zeroed(total as usize, matches!(r.wt, Ints::Narrow(_)));
+        // Zeros written by every core (see [`par_vec`]): the counting sort
+        // below writes them again at random, on one core.
+        let n = total as usize;
+        let mut learners: Vec<u32> = par_vec(n, CHUNK, |_| (), |_, _| 0);
+        let mut costs = match r.wt {
+            Ints::Narrow(_) => Ints::Narrow(par_vec(n, CHUNK, |_| (), |_, _| 0)),
+            Ints::Wide(_) => Ints::Wide(par_vec(n, CHUNK, |_| (), |_, _| 0)),
+        };
         for li in (0..nl).filter(|&li| active(li)) {
             for a in unused(li) {
                 let k = &mut next[(r.arc_to[a] - r.g0) as usize];

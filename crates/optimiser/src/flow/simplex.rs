@@ -24,10 +24,10 @@
 //! infeasible problem yields a cut certificate.
 
 use dualmatch_core::csr::Csr;
-use rayon::prelude::*;
 
 use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
 use crate::ints::Ints;
+use crate::par::par_vec;
 
 const NONE: u32 = u32::MAX;
 
@@ -185,50 +185,89 @@ impl ArcMix {
 
     /// `f(a)` for every original arc `a`, in internal order, in a new vector
     /// of `len` (at least the number of arcs) entries, those after the arcs
-    /// 0, written by every core a chunk at a time. A large network's arrays
-    /// are first touched here, and on this project's machines first
-    /// touching memory costs more than filling it (issue 16); the vector
-    /// starts as zeroed pages that are not touched until written.
-    fn par_gather<T: Copy + Send + Sync>(&self, len: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T>
-    where
-        Vec<T>: FromZeroed,
-    {
+    /// 0, written by every core a chunk at a time straight into the vector
+    /// ([`par_vec`]). A large network's arrays are first touched here, and
+    /// on this project's machines first touching memory costs more than
+    /// filling it (issue 16).
+    fn par_gather<T: Copy + Send + Default>(&self, len: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
         self.par_gather_by(len, PAR_CHUNK, f)
     }
 
     /// [`Self::par_gather`] with chunks of `chunk` entries.
-    fn par_gather_by<T: Copy + Send + Sync>(&self, len: usize, chunk: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T>
-    where
-        Vec<T>: FromZeroed,
-    {
-        let mut out = Vec::<T>::zeroed(len);
+    fn par_gather_by<T: Copy + Send + Default>(
+        &self,
+        len: usize,
+        chunk: usize,
+        f: impl Fn(usize) -> T + Sync,
+    ) -> Vec<T> {
         let m = self.m;
         if self.skip == 0 {
-            out[..m].par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
-                part.iter_mut().enumerate().for_each(|(i, x)| *x = f(c * chunk + i));
-            });
-            return out;
+            return par_vec(len, chunk, |_| (), |_, i| if i < m { f(i) } else { T::default() });
         }
-        // Internal index i holds original arc base[i % skip] + i / skip.
+        // Internal index i holds original arc base[i % skip] + i / skip: the
+        // state is (i / skip, i % skip), walked forward.
         let (_, _, base) = self.columns();
         let skip = self.skip;
-        out[..m].par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
-            let start = c * chunk;
-            let (mut k, mut j) = (start / skip, start % skip);
-            for x in part {
-                *x = f(base[j] + k);
-                j += 1;
-                if j == skip {
-                    j = 0;
-                    k += 1;
+        par_vec(
+            len,
+            chunk,
+            |first| (first / skip, first % skip),
+            |(k, j), i| {
+                if i >= m {
+                    return T::default();
                 }
-            }
-        });
-        out
+                let x = f(base[*j] + *k);
+                *j += 1;
+                if *j == skip {
+                    *j = 0;
+                    *k += 1;
+                }
+                x
+            },
+        )
+    }
+
+    /// The column of original arc `a` and its row in it.
+    fn column_of(&self, a: usize) -> (usize, usize) {
+        let (q, r) = (self.m / self.skip, self.m % self.skip);
+        // Columns j < r hold q + 1 arcs, the others q.
+        let j = if a < r * (q + 1) { a / (q + 1) } else { r + (a - r * (q + 1)) / q };
+        (j, a - (j * q + j.min(r)))
+    }
+
+    /// `f(i, a)` for every original arc `a` stored at internal index `i`, in
+    /// original order, in a new vector of `len` entries (at least the number
+    /// of arcs); an entry `a` after the arcs is `f(a, a)` (arcs added after
+    /// the start keep their index). Written by every core a chunk at a time
+    /// straight into the vector ([`par_vec`]): the undoing of
+    /// [`Self::par_gather`].
+    fn par_ungather<T: Send>(&self, len: usize, chunk: usize, f: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
+        let (m, skip) = (self.m, self.skip);
+        if skip == 0 {
+            return par_vec(len, chunk, |_| (), |_, a| f(a, a));
+        }
+        let (q, r) = (m / skip, m % skip);
+        par_vec(
+            len,
+            chunk,
+            |first| if first < m { self.column_of(first) } else { (skip, 0) },
+            |(j, k), a| {
+                if a >= m {
+                    return f(a, a);
+                }
+                let x = f(*k * skip + *j, a);
+                *k += 1;
+                if *k == q + usize::from(*j < r) {
+                    *j += 1;
+                    *k = 0;
+                }
+                x
+            },
+        )
     }
 
     /// `out[a] = f(i)` for every original arc `a` at internal index `i`.
-    #[inline(always)]
+    #[cfg(test)]
     fn scatter<T>(&self, out: &mut [T], f: impl Fn(usize) -> T) {
         if self.skip == 0 {
             out[..self.m].iter_mut().enumerate().for_each(|(i, x)| *x = f(i));
@@ -249,35 +288,12 @@ impl ArcMix {
 
 /// Entries a worker writes at a time in [`ArcMix::par_gather`] and
 /// [`par_fill`].
-const PAR_CHUNK: usize = 1 << 16;
-
-/// Vectors that start as zeroed memory (`vec![0; n]` asks the allocator for
-/// zeroed pages, which a fresh mapping gives untouched).
-trait FromZeroed {
-    /// `n` zeros.
-    fn zeroed(n: usize) -> Self;
-}
-
-macro_rules! from_zeroed {
-    ($($t:ty),*) => {$(
-        impl FromZeroed for Vec<$t> {
-            fn zeroed(n: usize) -> Self {
-                vec![0; n]
-            }
-        }
-    )*};
-}
-from_zeroed!(u32, i32, i64, i8);
+const PAR_CHUNK: usize = crate::par::CHUNK;
 
 /// `n` copies of `value`, written by every core a chunk at a time (see
 /// [`ArcMix::par_gather`]).
-fn par_fill<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T>
-where
-    Vec<T>: FromZeroed,
-{
-    let mut out = Vec::<T>::zeroed(n);
-    out.par_chunks_mut(PAR_CHUNK).for_each(|chunk| chunk.fill(value));
-    out
+fn par_fill<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
+    par_vec(n, PAR_CHUNK, |_| (), |_, _| value)
 }
 
 /// The pricing loop of block search over the arcs `lo..hi`, for `i64` or
@@ -536,13 +552,11 @@ impl NetworkSimplex {
         self.cap = Vec::new();
         self.state = Vec::new();
         self.cost.real = Ints::Wide(Vec::new());
-        let mut flow = vec![0i64; m];
-        self.mix.scatter(&mut flow, |i| self.flow[i]);
-        if let Some(lower) = net.lower.stored() {
-            flow.iter_mut().zip(lower).for_each(|(x, &lo)| *x += lo);
-        }
-        // Arcs added after the start keep their index (and have no lower bound).
-        flow[self.mix.m..m].copy_from_slice(&self.flow[self.mix.m..m]);
+        // Arcs added after the start keep their index (and have lower bound
+        // 0, as have the arcs after the last one stored).
+        let lower = net.lower.stored().unwrap_or(&[]);
+        let inner = &self.flow;
+        let flow = self.mix.par_ungather(m, PAR_CHUNK, |i, a| inner[i] + lower.get(a).copied().unwrap_or(0));
         let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
         self.pi.truncate(n);
         Ok(FlowSolution { cost, flow, potential: self.pi })
@@ -1156,7 +1170,7 @@ mod tests {
 
     proptest! {
         /// `par_gather` lists the arcs in internal order, whatever its
-        /// chunks, and `scatter` undoes it, against the permutation computed
+        /// chunks, and `scatter` and `par_ungather` undo it, against the permutation computed
         /// from its definition.
         #[test]
         fn gather_and_scatter_follow_the_mixing(
@@ -1179,6 +1193,14 @@ mod tests {
             let mut back = vec![usize::MAX; m];
             mix.scatter(&mut back, |i| gathered[i] as usize);
             prop_assert_eq!(back, (0..m).collect::<Vec<_>>());
+            // The parallel undoing: each original arc with its internal
+            // index, and the entries after the arcs at their own.
+            let ungathered = mix.par_ungather(m + extra, chunk, |i, a| (i, a));
+            prop_assert_eq!(ungathered.len(), m + extra);
+            for (a, &(i, a2)) in ungathered.iter().enumerate() {
+                prop_assert_eq!(a2, a);
+                prop_assert_eq!(i, if a < m { internal[a] } else { a });
+            }
         }
     }
 }
