@@ -45,6 +45,12 @@ pub(crate) fn par_vec<T: Send, S>(
     out
 }
 
+/// `n` copies of `value`, written by every core a chunk at a time (see
+/// [`par_vec`]).
+pub(crate) fn par_fill<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
+    par_vec(n, CHUNK, |_| (), |_, _| value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::par_vec;

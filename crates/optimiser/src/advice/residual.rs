@@ -9,7 +9,7 @@ use super::types::{AdviceError, Move};
 use crate::ints::Ints;
 use crate::model::{ModelArc, PlacementModel};
 use crate::network::Solved;
-use crate::par::{par_vec, CHUNK};
+use crate::par::{par_fill, par_vec, CHUNK};
 
 /// The residual network of an optimal assignment, read from the model on
 /// the fly (learner arcs are not copied).
@@ -526,10 +526,10 @@ impl InArcs {
         // Zeros written by every core (see [`par_vec`]): the counting sort
         // below writes them again at random, on one core.
         let n = total as usize;
-        let mut learners: Vec<u32> = par_vec(n, CHUNK, |_| (), |_, _| 0);
+        let mut learners = par_fill(n, 0u32);
         let mut costs = match r.wt {
-            Ints::Narrow(_) => Ints::Narrow(par_vec(n, CHUNK, |_| (), |_, _| 0)),
-            Ints::Wide(_) => Ints::Wide(par_vec(n, CHUNK, |_| (), |_, _| 0)),
+            Ints::Narrow(_) => Ints::Narrow(par_fill(n, 0)),
+            Ints::Wide(_) => Ints::Wide(par_fill(n, 0)),
         };
         for li in (0..nl).filter(|&li| active(li)) {
             for a in unused(li) {

@@ -27,7 +27,7 @@ use dualmatch_core::csr::Csr;
 
 use super::{FlowError, FlowSolution, Network, NewArc, NodeId, INF, MAX_AMOUNT};
 use crate::ints::Ints;
-use crate::par::par_vec;
+use crate::par::{par_fill, par_vec, CHUNK};
 
 const NONE: u32 = u32::MAX;
 
@@ -190,7 +190,7 @@ impl ArcMix {
     /// on this project's machines first touching memory costs more than
     /// filling it (issue 16).
     fn par_gather<T: Copy + Send + Default>(&self, len: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-        self.par_gather_by(len, PAR_CHUNK, f)
+        self.par_gather_by(len, CHUNK, f)
     }
 
     /// [`Self::par_gather`] with chunks of `chunk` entries.
@@ -284,16 +284,6 @@ impl ArcMix {
             out[b + q] = f(q * skip + j);
         }
     }
-}
-
-/// Entries a worker writes at a time in [`ArcMix::par_gather`] and
-/// [`par_fill`].
-const PAR_CHUNK: usize = crate::par::CHUNK;
-
-/// `n` copies of `value`, written by every core a chunk at a time (see
-/// [`ArcMix::par_gather`]).
-fn par_fill<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
-    par_vec(n, PAR_CHUNK, |_| (), |_, _| value)
 }
 
 /// The pricing loop of block search over the arcs `lo..hi`, for `i64` or
@@ -556,7 +546,7 @@ impl NetworkSimplex {
         // 0, as have the arcs after the last one stored).
         let lower = net.lower.stored().unwrap_or(&[]);
         let inner = &self.flow;
-        let flow = self.mix.par_ungather(m, PAR_CHUNK, |i, a| inner[i] + lower.get(a).copied().unwrap_or(0));
+        let flow = self.mix.par_ungather(m, CHUNK, |i, a| inner[i] + lower.get(a).copied().unwrap_or(0));
         let cost: i128 = flow.iter().zip(&net.cost).map(|(&x, &c)| x as i128 * c as i128).sum();
         self.pi.truncate(n);
         Ok(FlowSolution { cost, flow, potential: self.pi })
