@@ -9,7 +9,9 @@
 //! always a mistake: [`look_alikes`] finds them for one grouped warning.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+use rayon::prelude::*;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -91,30 +93,53 @@ fn fold(id: &str) -> Cow<'_, str> {
 type IdAt<'a> = (&'a str, u64);
 
 /// The groups of ids (with their rows) that differ only by case or by
-/// invisible characters, each in input order, the groups in the order of
-/// their first id. `ids` must be distinct.
+/// invisible characters, each in input order, the groups in the order in
+/// which their second id comes (where the look-alike is first seen). `ids`
+/// must be distinct.
+///
+/// Each id's folded text ([`fold`]) is hashed as it is folded, on every
+/// core, and the (hash, position) pairs sorted: look-alikes have equal
+/// hashes and end up side by side, where their folded texts are compared.
+/// No string is built for an id that has no look-alike (a hash map of the
+/// folded texts built one for every id with a capital letter).
 pub(crate) fn look_alikes<'a>(ids: impl Iterator<Item = (&'a str, u64)>) -> Vec<Vec<(&'a str, u64)>> {
-    // Per folded id: the first id with it, and its group once there is one.
-    let mut first: HashMap<Cow<'a, str>, (IdAt<'a>, Option<usize>)> = HashMap::new();
-    let mut groups: Vec<Vec<IdAt<'a>>> = Vec::new();
-    for (id, row) in ids {
-        match first.entry(fold(id)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(((id, row), None));
+    look_alikes_hashed(ids, &foldhash::fast::RandomState::default())
+}
+
+/// [`look_alikes`] with the hasher of the folded texts (the result does not
+/// depend on it; the tests pass one where every text collides).
+fn look_alikes_hashed<'a>(
+    ids: impl Iterator<Item = (&'a str, u64)>,
+    state: &(impl BuildHasher + Sync),
+) -> Vec<Vec<(&'a str, u64)>> {
+    let ids: Vec<IdAt<'a>> = ids.collect();
+    let mut keys: Vec<(u64, usize)> =
+        ids.par_iter().enumerate().map(|(i, (id, _))| (folded_hash(state, id), i)).collect();
+    keys.par_sort_unstable();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // Equal hashes: nearly always one folded text, but compare the texts.
+        let mut rest: Vec<(Cow<'a, str>, usize)> = run.iter().map(|&(_, i)| (fold(ids[i].0), i)).collect();
+        while let Some((head, _)) = rest.first() {
+            let head = head.clone();
+            let (same, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(f, _)| *f == head);
+            if same.len() > 1 {
+                groups.push(same.into_iter().map(|(_, i)| i).collect());
             }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let (head, group) = o.get_mut();
-                match group {
-                    Some(g) => groups[*g].push((id, row)),
-                    None => {
-                        *group = Some(groups.len());
-                        groups.push(vec![*head, (id, row)]);
-                    }
-                }
-            }
+            rest = other;
         }
     }
-    groups
+    groups.sort_unstable_by_key(|g| g[1]);
+    groups.into_iter().map(|g| g.into_iter().map(|i| ids[i]).collect()).collect()
+}
+
+/// The hash of `fold(id)`, computed from its characters as they are folded.
+fn folded_hash(state: &impl BuildHasher, id: &str) -> u64 {
+    let mut h = state.build_hasher();
+    for c in id.chars().filter(|c| !is_hidden(*c)).flat_map(char::to_lowercase) {
+        h.write_u32(u32::from(c));
+    }
+    h.finish()
 }
 
 #[cfg(test)]
@@ -187,6 +212,58 @@ mod tests {
         // ranking (NFC) the learner (NFD).
         assert_eq!(s.learners()[0].preferences.len(), 1);
         assert_eq!(s.workplaces()[0].preferences.len(), 1);
+    }
+
+    /// [`look_alikes`] as it was written first: a hash map from each folded
+    /// id to its first id and group.
+    fn look_alikes_by_map<'a>(ids: &[(&'a str, u64)]) -> Vec<Vec<(&'a str, u64)>> {
+        let mut first: std::collections::HashMap<Cow<'a, str>, (IdAt<'a>, Option<usize>)> = Default::default();
+        let mut groups: Vec<Vec<IdAt<'a>>> = Vec::new();
+        for &(id, row) in ids {
+            match first.entry(fold(id)) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(((id, row), None));
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let (head, group) = o.get_mut();
+                    match group {
+                        Some(g) => groups[*g].push((id, row)),
+                        None => {
+                            *group = Some(groups.len());
+                            groups.push(vec![*head, (id, row)]);
+                        }
+                    }
+                }
+            }
+        }
+        groups
+    }
+
+    /// A hasher under which every text collides.
+    #[derive(Default)]
+    struct Collide;
+
+    impl Hasher for Collide {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    proptest::proptest! {
+        /// Distinct ids from a few letters in both cases, an accented
+        /// letter and invisible characters: the sorted hashes group them as
+        /// the hash map did, in the same order.
+        #[test]
+        fn look_alikes_match_the_map(texts in proptest::collection::vec("[aAbBéÉ1\u{200b}\u{feff}]{1,4}", 0..60)) {
+            let mut seen = std::collections::HashSet::new();
+            let ids: Vec<(&str, u64)> =
+                texts.iter().filter(|t| seen.insert(t.as_str())).enumerate().map(|(i, t)| (t.as_str(), i as u64 + 2)).collect();
+            let by_map = look_alikes_by_map(&ids);
+            proptest::prop_assert_eq!(look_alikes(ids.iter().copied()), by_map.clone());
+            let collide = std::hash::BuildHasherDefault::<Collide>::default();
+            proptest::prop_assert_eq!(look_alikes_hashed(ids.iter().copied(), &collide), by_map);
+        }
     }
 
     #[test]

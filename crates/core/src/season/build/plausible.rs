@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::Reporter;
 use std::collections::HashMap;
 
-use crate::geo::{haversine_km, GeoPoint, EARTH_RADIUS_KM};
+use crate::geo::{haversine_km, prepared_km, GeoPoint, Prepared, EARTH_RADIUS_KM};
 use crate::season::doc::{SeasonDoc, TableName};
 use crate::season::model::{Screening, Season};
 use crate::text::quoted as q;
@@ -214,18 +214,19 @@ fn far_km(max_km: f64) -> f64 {
 /// latitude and longitude: enough to ask whether any lies within a radius
 /// of at least 100 km, exactly and cheaply (no spatial index to build).
 struct Grid {
-    cells: HashMap<(usize, i32, i32), Vec<GeoPoint>>,
+    /// Per (programme, cell), its sites, prepared for [`prepared_km`].
+    cells: HashMap<(usize, i32, i32), Vec<Prepared>>,
     /// Per programme, its cells that hold a site.
     occupied: Vec<Vec<(i32, i32)>>,
 }
 
 impl Grid {
     fn new(s: &Season) -> Grid {
-        let mut cells: HashMap<(usize, i32, i32), Vec<GeoPoint>> = HashMap::new();
+        let mut cells: HashMap<(usize, i32, i32), Vec<Prepared>> = HashMap::new();
         for g in s.groups() {
             if has_seat(s, g) {
                 let p = s.workplace(g.workplace).location;
-                cells.entry((g.programme.index(), cell(p.lat), lon_cell(p.lon))).or_default().push(p);
+                cells.entry((g.programme.index(), cell(p.lat), lon_cell(p.lon))).or_default().push(p.prepared());
             }
         }
         let mut occupied = vec![Vec::new(); s.programmes().len()];
@@ -242,15 +243,24 @@ impl Grid {
     /// every such site lies in the cells of the latitude band `km` around
     /// `from` and, within it, of the longitudes a path of `km` can cross
     /// (at most `km / (R cos φ)` radians, φ the band's latitude nearest a pole).
+    /// The cell of `from` is asked first: it nearly always holds such a site
+    /// when there is one, and the corner cells of the window mostly hold
+    /// sites beyond `km`, each measured before the answer.
     fn any_within(&self, programme: usize, from: GeoPoint, km: f64) -> bool {
         let dlat = (km / EARTH_RADIUS_KM).to_degrees() * 1.001 + 1e-6;
         let pole = (from.lat.abs() + dlat).min(90.0);
         let dlon = if pole >= 89.0 { 180.0 } else { dlat / pole.to_radians().cos() };
         let (r0, r1) = (cell(from.lat - dlat).max(-90), cell(from.lat + dlat).min(90));
         let (c0, c1) = if dlon >= 180.0 { (-180, 179) } else { (cell(from.lon - dlon), cell(from.lon + dlon)) };
-        let within = |r: i32, c: i32| {
-            self.cells.get(&(programme, r, c)).is_some_and(|ps| ps.iter().any(|p| haversine_km(from, *p) <= km))
+        let at = from.prepared();
+        let home = (cell(from.lat), lon_cell(from.lon));
+        let in_cell = |r: i32, c: i32| {
+            self.cells.get(&(programme, r, c)).is_some_and(|ps| ps.iter().any(|p| prepared_km(at, *p) <= km))
         };
+        if in_cell(home.0, home.1) {
+            return true;
+        }
+        let within = |r: i32, c: i32| (r, c) != home && in_cell(r, c);
         let occupied = &self.occupied[programme];
         let window = (i64::from(r1 - r0) + 1) * (i64::from(c1 - c0) + 1);
         if window > occupied.len() as i64 {
