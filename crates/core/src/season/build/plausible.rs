@@ -76,7 +76,7 @@ impl Area {
         let mut lat: Vec<f64> = points.iter().map(|p| p.lat).collect();
         let mut lon: Vec<f64> = points.iter().map(|p| p.lon).collect();
         let middle = GeoPoint::new(median(&mut lat), median(&mut lon));
-        let mut d: Vec<f64> = points.iter().map(|p| haversine_km(middle, *p)).collect();
+        let mut d: Vec<f64> = points.par_iter().map(|p| haversine_km(middle, *p)).collect();
         let med = median(&mut d);
         let mut dev: Vec<f64> = d.iter().map(|x| (x - med).abs()).collect();
         let mad = median(&mut dev);
@@ -93,23 +93,25 @@ impl Area {
 
 fn coordinates(rep: &mut Reporter, s: &Season, rows: &Rows) {
     use TableName as T;
-    let mut points: Vec<(T, u64, &str, &str, GeoPoint)> = Vec::new();
-    points.extend(
-        s.schools().iter().zip(&rows.schools).map(|(x, r)| (T::Schools, *r, "school", x.id.as_str(), x.location)),
-    );
-    points.extend(
-        s.workplaces()
+    // Every place with its table, row, kind and id, in one order for both
+    // passes (no list of them is built).
+    let places = || {
+        let schools =
+            s.schools().iter().zip(&rows.schools).map(|(x, r)| (T::Schools, *r, "school", x.id.as_str(), x.location));
+        let sites = (s.workplaces().iter().zip(&rows.workplaces))
+            .map(|(x, r)| (T::Workplaces, *r, "site", x.id.as_str(), x.location));
+        let learners = s
+            .learners()
             .iter()
-            .zip(&rows.workplaces)
-            .map(|(x, r)| (T::Workplaces, *r, "site", x.id.as_str(), x.location)),
-    );
-    points.extend(
-        s.learners().iter().zip(&rows.learners).map(|(x, r)| (T::Learners, *r, "learner", x.id.as_str(), x.location)),
-    );
-    let all: Vec<GeoPoint> = points.iter().map(|p| p.4).collect();
+            .zip(&rows.learners)
+            .map(|(x, r)| (T::Learners, *r, "learner", x.id.as_str(), x.location));
+        schools.chain(sites).chain(learners)
+    };
+    let all: Vec<GeoPoint> = places().map(|p| p.4).collect();
     let Some(area) = Area::of(&all) else { return };
-    for (t, row, what, id, p) in points {
-        let Some(d) = area.far(p) else { continue };
+    let far: Vec<Option<f64>> = all.par_iter().map(|p| area.far(*p)).collect();
+    for ((t, row, what, id, p), d) in places().zip(far) {
+        let Some(d) = d else { continue };
         let swapped = GeoPoint::new(p.lon, p.lat);
         let msg = if p.lon.abs() <= 90.0 && area.far(swapped).is_none() {
             format!(
