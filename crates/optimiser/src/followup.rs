@@ -195,26 +195,35 @@ pub fn nearest_neighbour(d: &[Vec<f64>]) -> Vec<usize> {
 /// (first improvement, scanning in order). Never longer than the
 /// nearest-neighbour tour.
 pub fn tour(d: &[Vec<f64>]) -> Vec<usize> {
-    let mut order = nearest_neighbour(d);
+    let order = nearest_neighbour(d);
     let n = order.len();
-    // Node of position p in the closed path 0, order..., 0 (p from 0 to n + 1).
-    let node = |order: &[usize], p: usize| if p == 0 || p == n + 1 { 0 } else { order[p - 1] + 1 };
+    // The closed path: the node at each position, the school (0) at both ends.
+    let mut path: Vec<usize> = Vec::with_capacity(n + 2);
+    path.push(0);
+    path.extend(order.iter().map(|&i| i + 1));
+    path.push(0);
     let mut improved = true;
     while improved {
         improved = false;
         for i in 1..n {
+            // The edge (a, b) at positions i - 1, i; a stays while j runs, and
+            // b is the node that a reversal of i..=j brings to position i.
+            let da = &d[path[i - 1]];
+            let mut b = path[i];
+            let (mut db, mut dab) = (&d[b], da[b]);
             for j in i + 1..=n {
-                let (a, b) = (node(&order, i - 1), node(&order, i));
-                let (c, e) = (node(&order, j), node(&order, j + 1));
-                let delta = d[a][c] + d[b][e] - d[a][b] - d[c][e];
+                let (c, e) = (path[j], path[j + 1]);
+                let delta = da[c] + db[e] - dab - d[c][e];
                 if delta < -1e-6 {
-                    order[i - 1..j].reverse();
+                    path[i..=j].reverse();
+                    b = path[i];
+                    (db, dab) = (&d[b], da[b]);
                     improved = true;
                 }
             }
         }
     }
-    order
+    path[1..=n].iter().map(|&v| v - 1).collect()
 }
 
 #[cfg(test)]
@@ -246,6 +255,42 @@ mod tests {
                     prop_assert_eq!(d[i][j].to_bits(), dualmatch_core::geo::haversine_km(*a, *b).to_bits());
                 }
             }
+        }
+    }
+
+    /// [`tour`] as it was first written: the node of each position looked up
+    /// in the order, every edge's length read from the matrix at each step.
+    fn tour_by_definition(d: &[Vec<f64>]) -> Vec<usize> {
+        let mut order = nearest_neighbour(d);
+        let n = order.len();
+        let node = |order: &[usize], p: usize| if p == 0 || p == n + 1 { 0 } else { order[p - 1] + 1 };
+        let mut improved = true;
+        while improved {
+            improved = false;
+            for i in 1..n {
+                for j in i + 1..=n {
+                    let (a, b) = (node(&order, i - 1), node(&order, i));
+                    let (c, e) = (node(&order, j), node(&order, j + 1));
+                    let delta = d[a][c] + d[b][e] - d[a][b] - d[c][e];
+                    if delta < -1e-6 {
+                        order[i - 1..j].reverse();
+                        improved = true;
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    proptest! {
+        /// The tour is the one of the first implementation, to the order,
+        /// for seasons of up to 60 sites (many reversals) in a small area.
+        #[test]
+        fn the_tour_is_the_first_implementations(
+            pts in prop::collection::vec((50.8f64..51.3, 3.3f64..4.2), 1..60)
+        ) {
+            let d = matrix(&pts);
+            prop_assert_eq!(tour(&d), tour_by_definition(&d));
         }
     }
 
